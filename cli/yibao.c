@@ -1,0 +1,189 @@
+/* yibao: the command line.
+ *   yibao check FILE.yb                       check a policy (errors and warnings)
+ *   yibao compile FILE.yb -o FILE.ybc         compile it to bytecode
+ *   yibao run POLICY [CLAIMS...|-] [options]  settle claims
+ *   yibao disasm POLICY                       show the bytecode
+ * Exit status: 0 fine, 1 errors in the policy or in claim records, 2 usage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "compiler.h"
+#include "program.h"
+#include "vm.h"
+
+#define YIBAO_VERSION "0.1.0"
+
+static const char usage[] =
+    "usage: yibao check POLICY.yb [--werror]\n"
+    "       yibao compile POLICY.yb -o POLICY.ybc\n"
+    "       yibao run POLICY.yb|POLICY.ybc [CLAIMS...|-] [-o OUT] [--format jsonl|csv]\n"
+    "                 [--input-format jsonl|csv] [--explain]\n"
+    "       yibao disasm POLICY.yb|POLICY.ybc\n"
+    "       yibao --help | --version\n"
+    "\n"
+    "Claims are JSON Lines (one claim per line) or CSV (files ending in .csv);\n"
+    "settlements are written as JSON Lines unless --format csv.  Bad records are\n"
+    "reported on stderr as FILE:LINE: error: FIELD: ... and the batch goes on;\n"
+    "the run ends with 'N settled, N errors' on stderr and exits 1 if any record\n"
+    "was in error.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "yibao: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return 2;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* A policy from source (compiled now) or from a .ybc file (loaded and verified). */
+static yb_program *load_policy(const char *path, bool werror)
+{
+    if (ends_with(path, ".ybc")) {
+        char err[512];
+        yb_program *p = yb_ybc_load(path, err, sizeof err);
+        if (!p) fprintf(stderr, "%s: error: %s\n", path, err);
+        return p;
+    }
+    yb_diag d;
+    yb_diag_init(&d, stderr);
+    yb_program *p = yb_compile_file(path, &d);
+    if (p && werror && d.warnings) {
+        fprintf(stderr, "%s: error: %d warning%s treated as errors (--werror)\n", path, d.warnings, d.warnings == 1 ? "" : "s");
+        yb_program_free(p);
+        p = NULL;
+    }
+    if (!p && d.errors) fprintf(stderr, "%d error%s\n", d.errors, d.errors == 1 ? "" : "s");
+    yb_diag_free(&d);
+    return p;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    const char *path = NULL;
+    bool werror = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--werror") == 0) werror = true;
+        else if (argv[i][0] == '-') return usage_error("unknown option %s", argv[i]);
+        else if (!path) path = argv[i];
+        else return usage_error("check takes one policy, found another: %s", argv[i]);
+    }
+    if (!path) return usage_error("check needs a policy file%s", "");
+    yb_program *p = load_policy(path, werror);
+    if (!p) return 1;
+    fprintf(stderr, "%s: ok: policy \"%s\" version \"%s\", %d input fields, %d outputs, %d parameters, %d rules\n", path,
+            p->name, p->version, p->schema.nfields, p->nouts, p->nparams, p->nblocks - 1);
+    yb_program_free(p);
+    return 0;
+}
+
+static int cmd_compile(int argc, char **argv)
+{
+    const char *path = NULL, *out = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0) {
+            if (++i == argc) return usage_error("-o needs a file name%s", "");
+            out = argv[i];
+        } else if (argv[i][0] == '-') return usage_error("unknown option %s", argv[i]);
+        else if (!path) path = argv[i];
+        else return usage_error("compile takes one policy, found another: %s", argv[i]);
+    }
+    if (!path) return usage_error("compile needs a policy file%s", "");
+    if (!out) return usage_error("compile needs -o OUTPUT.ybc%s", "");
+    if (ends_with(path, ".ybc")) return usage_error("%s is compiled already", path);
+    yb_program *p = load_policy(path, false);
+    if (!p) return 1;
+    char err[512];
+    bool ok = yb_ybc_write(p, out, err, sizeof err);
+    if (!ok) fprintf(stderr, "yibao: %s\n", err);
+    yb_program_free(p);
+    return ok ? 0 : 1;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    const char *policy = NULL, *out = NULL;
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    int ninputs = 0;
+    yb_batch_opts o = {.out_format = YB_FMT_JSONL, .in_format = -1, .explain = false, .out = stdout, .errors = stderr};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--input-format") == 0) {
+            if (i + 1 == argc) { free(inputs); return usage_error("%s needs a value", a); }
+            const char *v = argv[++i];
+            if (strcmp(a, "-o") == 0) out = v;
+            else {
+                int f = strcmp(v, "jsonl") == 0 ? YB_FMT_JSONL : strcmp(v, "csv") == 0 ? YB_FMT_CSV : -1;
+                if (f < 0) { free(inputs); return usage_error("formats are jsonl and csv, not %s", v); }
+                if (strcmp(a, "--format") == 0) o.out_format = (yb_format)f;
+                else o.in_format = f;
+            }
+        } else if (strcmp(a, "--explain") == 0) {
+            o.explain = true;
+        } else if (a[0] == '-' && a[1] != 0) {
+            free(inputs);
+            return usage_error("unknown option %s", a);
+        } else if (!policy) {
+            policy = a;
+        } else {
+            inputs[ninputs++] = a;
+        }
+    }
+    if (!policy) { free(inputs); return usage_error("run needs a policy file%s", ""); }
+    yb_program *p = load_policy(policy, false);
+    if (!p) { free(inputs); return 1; }
+    FILE *of = stdout;
+    if (out && !(of = fopen(out, "wb"))) {
+        fprintf(stderr, "yibao: cannot write %s\n", out);
+        yb_program_free(p);
+        free(inputs);
+        return 1;
+    }
+    o.out = of;
+    yb_vm *vm = yb_vm_new(p);
+    yb_batch_stats st;
+    bool ok = vm && yb_batch_run(vm, inputs, ninputs, &o, &st);
+    if (of != stdout && fclose(of) != 0) ok = false;
+    else if (of == stdout && fflush(stdout) != 0) ok = false;
+    if (vm) fprintf(stderr, "%ld settled, %ld errors\n", st.settled, st.errors);
+    yb_vm_free(vm);
+    yb_program_free(p);
+    free(inputs);
+    return ok && st.errors == 0 ? 0 : 1;
+}
+
+static int cmd_disasm(int argc, char **argv)
+{
+    if (argc != 1) return usage_error("disasm takes one policy file%s", "");
+    yb_program *p = load_policy(argv[0], false);
+    if (!p) return 1;
+    yb_disasm(p, stdout);
+    yb_program_free(p);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return usage_error("no command given%s", "");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("yibao %s (bytecode format 1)\n", YIBAO_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "compile") == 0) return cmd_compile(argc - 2, argv + 2);
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "disasm") == 0) return cmd_disasm(argc - 2, argv + 2);
+    return usage_error("unknown command %s", cmd);
+}

@@ -1,0 +1,676 @@
+/* Code generation: the checked tree becomes register bytecode.
+ *
+ * Named values (outputs, state fields, defines, lets, explained values) get
+ * registers of their own for the whole claim, so --explain can read them after
+ * the run; everything else uses temporaries recycled per kind.  Every
+ * register has one kind for its whole life: the verifier relies on it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "parser.tab.h"
+
+typedef struct gen {
+    yb_compiler *c;
+    yb_program *p;
+    int cap_code;
+    int *free_regs[YB_T__COUNT];
+    int nfree[YB_T__COUNT], capfree[YB_T__COUNT];
+    yb_loc loc;
+    int loop_list[16], loop_index[16], nloops;
+    int cur_block, cur_rule;
+    bool ok;
+} gen;
+
+/* ---------------------------------------------------------------- emission */
+
+static int emit(gen *g, yb_instr i)
+{
+    yb_program *p = g->p;
+    if (p->ncode == g->cap_code) {
+        g->cap_code = g->cap_code ? g->cap_code * 2 : 256;
+        p->code = realloc(p->code, (size_t)g->cap_code * sizeof *p->code);
+        p->lines = realloc(p->lines, (size_t)g->cap_code * sizeof *p->lines);
+        p->line_files = realloc(p->line_files, (size_t)g->cap_code * sizeof *p->line_files);
+    }
+    p->code[p->ncode] = i;
+    p->lines[p->ncode] = (uint32_t)(g->loc.line > 0 ? g->loc.line : 0);
+    p->line_files[p->ncode] = (uint16_t)(g->loc.file > 0 ? g->loc.file : 0);
+    return p->ncode++;
+}
+
+static int op3(gen *g, unsigned op, int a, int b, int c) { return emit(g, yb_mk(op, (unsigned)a, (unsigned)b, (unsigned)c, 0)); }
+static int op4(gen *g, unsigned op, int a, int b, int c, int d) { return emit(g, yb_mk(op, (unsigned)a, (unsigned)b, (unsigned)c, (unsigned)d)); }
+static int jump(gen *g, unsigned op, int a, int b) { return emit(g, yb_mk_j(op, (unsigned)a, (unsigned)b, 0)); }
+
+static void patch(gen *g, int at, int target)
+{
+    int32_t off = target - (at + 1);
+    if (off > YB_MAX_JUMP || off < -YB_MAX_JUMP) {
+        yb_error(g->c->diag, g->loc, "the policy is too large: a jump spans more than %d instructions", YB_MAX_JUMP);
+        g->ok = false;
+        return;
+    }
+    yb_instr i = g->p->code[at];
+    i &= ~((yb_instr)0xffffff << 40);
+    i |= (yb_instr)((uint64_t)(uint32_t)off & 0xffffff) << 40;
+    g->p->code[at] = i;
+}
+static int here(gen *g) { return g->p->ncode; }
+
+/* ---------------------------------------------------------------- registers */
+
+static int tmp(gen *g, uint8_t kind)
+{
+    if (g->nfree[kind]) return g->free_regs[kind][--g->nfree[kind]];
+    return yb_reg_new(g->c, kind);
+}
+
+static void release(gen *g, int reg)
+{
+    uint8_t kind = g->p->reg_kinds[reg];
+    if (g->nfree[kind] == g->capfree[kind]) {
+        g->capfree[kind] = g->capfree[kind] ? g->capfree[kind] * 2 : 16;
+        g->free_regs[kind] = realloc(g->free_regs[kind], (size_t)g->capfree[kind] * sizeof(int));
+    }
+    g->free_regs[kind][g->nfree[kind]++] = reg;
+}
+
+static uint8_t kind_of(const yb_expr *e) { return e->type.kind; }
+
+/* ---------------------------------------------------------------- expressions */
+
+static void gen_into(gen *g, yb_expr *e, int dst);
+
+static void load_const(gen *g, int64_t v, int dst)
+{
+    if (v >= INT32_MIN && v <= INT32_MAX)
+        emit(g, yb_mk_k(YB_OP_LOADI, (unsigned)dst, (uint32_t)(int32_t)v));
+    else
+        emit(g, yb_mk_k(YB_OP_LOADK, (unsigned)dst, (uint32_t)yb_const_add(g->c, v, g->p->reg_kinds[dst])));
+}
+
+/* A register already holding e's value (no code), or -1. */
+static int resident(const yb_expr *e)
+{
+    if (e->constant) return -1;
+    if ((e->kind == E_NAME || e->kind == E_FIELD) &&
+        (e->sym_kind == SYM_LOCAL || e->sym_kind == SYM_DEFINE || e->sym_kind == SYM_OUTPUT || e->sym_kind == SYM_STATE_FIELD))
+        return e->sym_index;
+    return -1;
+}
+
+/* Evaluate e into some register; *owned says whether the caller releases it. */
+static int value(gen *g, yb_expr *e, bool *owned)
+{
+    int r = resident(e);
+    if (r >= 0) {
+        *owned = false;
+        return r;
+    }
+    r = tmp(g, kind_of(e));
+    gen_into(g, e, r);
+    *owned = true;
+    return r;
+}
+#define DONE(r, o) do { if (o) release(g, r); } while (0)
+
+static int loop_index_for(gen *g, int field)
+{
+    int li = -1;
+    const yb_schema *s = &g->p->schema;
+    for (int l = 0; l < s->nlists; l++) {
+        const yb_field *lf = &s->fields[s->lists[l].field];
+        bool in = field >= lf->first && field < lf->first + lf->count;
+        for (int k = lf->first; !in && k < lf->first + lf->count; k++) {
+            const yb_field *r = &s->fields[k];
+            in = r->kind == YB_T_RECORD && field >= r->first && field < r->first + r->count;
+        }
+        if (in) li = l;
+    }
+    for (int k = g->nloops - 1; k >= 0; k--)
+        if (g->loop_list[k] == li) return g->loop_index[k];
+    return -1;
+}
+
+static bool field_always_present(gen *g, int field)
+{
+    const yb_schema *s = &g->p->schema;
+    const yb_field *f = &s->fields[field];
+    if (f->flags & YB_F_DEFAULT) return true;
+    if (!(f->flags & YB_F_REQUIRED)) return false;
+    for (int i = 0; i < s->nfields; i++) {
+        const yb_field *p = &s->fields[i];
+        if (p->kind == YB_T_RECORD && field >= p->first && field < p->first + p->count)
+            return field_always_present(g, i);
+    }
+    return true;
+}
+
+static void gen_key_index(gen *g, yb_vec *keys, int param, int dst_idx)
+{
+    /* one key: the enum itself indexes; two keys: k1 * n2 + k2 */
+    (void)param;
+    if (keys->n == 1) {
+        gen_into(g, keys->items[0], dst_idx);
+        return;
+    }
+    yb_expr *k1 = keys->items[0], *k2 = keys->items[1];
+    bool o1, o2;
+    int r1 = value(g, k1, &o1), r2 = value(g, k2, &o2);
+    int n2 = ((yb_decl *)g->c->enums.items[k2->type.enum_id])->members.n;
+    op4(g, YB_OP_KEYIDX, dst_idx, r1, r2, n2);
+    DONE(r1, o1);
+    DONE(r2, o2);
+}
+
+static void gen_symbol(gen *g, yb_expr *e, int dst)
+{
+    switch (e->sym_kind) {
+    case SYM_LOCAL:
+    case SYM_DEFINE:
+    case SYM_OUTPUT:
+    case SYM_STATE_FIELD:
+        if (e->sym_index != dst) op3(g, YB_OP_MOV, dst, e->sym_index, 0);
+        return;
+    case SYM_PARAM:
+        op3(g, YB_OP_PARAM, dst, e->sym_index, 0);
+        return;
+    case SYM_PARAM_CELL: {
+        uint8_t ik = e->args.n == 1 ? YB_T_ENUM : YB_T_INT;
+        int idx = tmp(g, ik);
+        gen_key_index(g, &e->args, e->sym_index, idx);
+        op3(g, YB_OP_PARAMX, dst, e->sym_index, idx);
+        release(g, idx);
+        return;
+    }
+    case SYM_INPUT_FIELD: {
+        const yb_field *f = &g->p->schema.fields[e->sym_index];
+        op3(g, field_always_present(g, e->sym_index) ? YB_OP_LDF : YB_OP_LDFC, dst, f->slot, e->sym_index);
+        return;
+    }
+    case SYM_ELEM_FIELD: {
+        int ir = loop_index_for(g, e->sym_index);
+        op3(g, field_always_present(g, e->sym_index) ? YB_OP_LDE : YB_OP_LDEC, dst, ir, e->sym_index);
+        return;
+    }
+    default:
+        yb_error(g->c->diag, e->loc, "internal: cannot generate code for this name");
+        g->ok = false;
+    }
+}
+
+static void gen_compare(gen *g, yb_expr *e, int dst)
+{
+    bool oa, ob;
+    int ra = value(g, e->a, &oa), rb = value(g, e->b, &ob);
+    bool text = e->a->type.kind == YB_T_TEXT;
+    switch (e->op) {
+    case '=': op3(g, text ? YB_OP_TEQ : YB_OP_EQ, dst, ra, rb); break;
+    case NE: op3(g, text ? YB_OP_TNE : YB_OP_NE, dst, ra, rb); break;
+    case '<': op3(g, YB_OP_LT, dst, ra, rb); break;
+    case LE: op3(g, YB_OP_LE, dst, ra, rb); break;
+    case '>': op3(g, YB_OP_LT, dst, rb, ra); break;
+    case GE: op3(g, YB_OP_LE, dst, rb, ra); break;
+    }
+    DONE(ra, oa);
+    DONE(rb, ob);
+}
+
+static void gen_arith(gen *g, yb_expr *e, int dst)
+{
+    bool oa, ob;
+    int ra = value(g, e->a, &oa), rb = value(g, e->b, &ob);
+    uint8_t ka = e->a->type.kind, kb = e->b->type.kind;
+    int mode = (int)e->ival;
+    switch (e->op) {
+    case '+':
+        if (ka == YB_T_DATE) op3(g, YB_OP_DADD, dst, ra, rb);
+        else if (ka == YB_T_DURATION) op3(g, YB_OP_DURADD, dst, ra, rb);
+        else op3(g, YB_OP_ADD, dst, ra, rb);
+        break;
+    case '-':
+        if (ka == YB_T_DATE && kb == YB_T_DATE) op3(g, YB_OP_DDIFF, dst, ra, rb);
+        else if (ka == YB_T_DATE) op3(g, YB_OP_DSUB, dst, ra, rb);
+        else op3(g, YB_OP_SUB, dst, ra, rb);
+        break;
+    case '*':
+        if (ka == YB_T_MONEY && kb == YB_T_RATE) op4(g, YB_OP_MULR, dst, ra, rb, mode);
+        else if (ka == YB_T_RATE && kb == YB_T_MONEY) op4(g, YB_OP_MULR, dst, rb, ra, mode);
+        else if (ka == YB_T_RATE && kb == YB_T_RATE) op4(g, YB_OP_MULRR, dst, ra, rb, mode);
+        else if (kb == YB_T_INT) op3(g, YB_OP_MULI, dst, ra, rb);
+        else op3(g, YB_OP_MULI, dst, rb, ra); /* int * money|rate */
+        break;
+    case '/':
+        if (ka == YB_T_MONEY && kb == YB_T_RATE) op4(g, YB_OP_DIVR, dst, ra, rb, mode);
+        else if (ka == YB_T_MONEY && kb == YB_T_MONEY) op4(g, YB_OP_RATIO, dst, ra, rb, mode);
+        else op4(g, YB_OP_DIVI, dst, ra, rb, mode);
+        break;
+    }
+    DONE(ra, oa);
+    DONE(rb, ob);
+}
+
+static void gen_agg(gen *g, yb_expr *e, int dst)
+{
+    int li = g->p->schema.fields[e->b->sym_index].slot;
+    int i = tmp(g, YB_T_INT);
+    uint8_t k = kind_of(e);
+    int one = -1;
+    if (e->op == AGG_COUNT) {
+        one = tmp(g, YB_T_INT);
+        load_const(g, 1, one);
+    }
+    load_const(g, e->op == AGG_ALL ? 1 : 0, dst);
+    (void)k;
+    int loopb = jump(g, YB_OP_LOOPB, i, li);
+    int body = here(g);
+    if (g->nloops == 16) { yb_error(g->c->diag, e->loc, "aggregates nested too deep"); g->ok = false; return; }
+    g->loop_list[g->nloops] = li;
+    g->loop_index[g->nloops++] = i;
+    int skip = -1, exit_jump = -1;
+    if (e->c) {
+        int t = tmp(g, YB_T_BOOL);
+        gen_into(g, e->c, t);
+        skip = jump(g, e->op == AGG_ALL ? YB_OP_JMPT : YB_OP_JMPF, t, 0);
+        release(g, t);
+    }
+    switch (e->op) {
+    case AGG_SUM: {
+        bool o;
+        int v = value(g, e->a, &o);
+        op3(g, YB_OP_ADD, dst, dst, v);
+        DONE(v, o);
+        break;
+    }
+    case AGG_COUNT: op3(g, YB_OP_ADD, dst, dst, one); break;
+    case AGG_ANY: load_const(g, 1, dst); exit_jump = jump(g, YB_OP_JMP, 0, 0); break;
+    case AGG_ALL: load_const(g, 0, dst); exit_jump = jump(g, YB_OP_JMP, 0, 0); break;
+    }
+    g->nloops--;
+    int next = here(g);
+    if (skip >= 0) patch(g, skip, next);
+    int loopn = jump(g, YB_OP_LOOPN, i, li);
+    patch(g, loopn, body);
+    patch(g, loopb, here(g));
+    if (exit_jump >= 0) patch(g, exit_jump, here(g));
+    if (one >= 0) release(g, one);
+    release(g, i);
+}
+
+static void gen_call(gen *g, yb_expr *e, int dst)
+{
+    yb_expr **args = (yb_expr **)e->args.items;
+    const char *f = e->name;
+    if (strcmp(f, "given") == 0) {
+        yb_expr *x = args[0];
+        const yb_field *fl = &g->p->schema.fields[x->sym_index];
+        if (x->sym_kind == SYM_INPUT_RECORD || x->sym_kind == SYM_ELEM_RECORD) {
+            if (x->sym_kind == SYM_ELEM_RECORD && x->kind == E_NAME) { load_const(g, 1, dst); return; }
+            op3(g, x->sym_kind == SYM_INPUT_RECORD ? YB_OP_LDF : YB_OP_LDE, dst,
+                x->sym_kind == SYM_INPUT_RECORD ? fl->slot : loop_index_for(g, x->sym_index), x->sym_index);
+        } else if (x->sym_kind == SYM_INPUT_LIST) {
+            int n = tmp(g, YB_T_INT), z = tmp(g, YB_T_INT);
+            op3(g, YB_OP_LISTLEN, n, fl->slot, 0);
+            load_const(g, 0, z);
+            op3(g, YB_OP_LT, dst, z, n);
+            release(g, n);
+            release(g, z);
+        } else if (x->sym_kind == SYM_INPUT_FIELD) {
+            op3(g, YB_OP_PRESF, dst, fl->slot, x->sym_index);
+        } else {
+            op3(g, YB_OP_PRESE, dst, loop_index_for(g, x->sym_index), x->sym_index);
+        }
+        return;
+    }
+    if (strcmp(f, "round_up") == 0 || strcmp(f, "round_down") == 0) {
+        gen_into(g, args[0], dst);
+        return;
+    }
+    if (strcmp(f, "abs") == 0) {
+        bool o;
+        int v = value(g, args[0], &o);
+        int t = tmp(g, kind_of(e));
+        op3(g, YB_OP_NEG, t, v, 0);
+        op3(g, YB_OP_MAX, dst, v, t);
+        release(g, t);
+        DONE(v, o);
+        return;
+    }
+    if (strcmp(f, "clamp") == 0) {
+        bool o1, o2, o3;
+        int x = value(g, args[0], &o1), lo = value(g, args[1], &o2), hi = value(g, args[2], &o3);
+        int t = tmp(g, kind_of(e));
+        op3(g, YB_OP_MIN, t, x, hi);
+        op3(g, YB_OP_MAX, dst, t, lo);
+        release(g, t);
+        DONE(x, o1);
+        DONE(lo, o2);
+        DONE(hi, o3);
+        return;
+    }
+    unsigned op = strcmp(f, "min") == 0 ? YB_OP_MIN : YB_OP_MAX;
+    int acc = tmp(g, kind_of(e));
+    gen_into(g, args[0], acc);
+    for (int i = 1; i < e->args.n; i++) {
+        bool o;
+        int v = value(g, args[i], &o);
+        op3(g, op, i == e->args.n - 1 ? dst : acc, acc, v);
+        DONE(v, o);
+    }
+    release(g, acc);
+}
+
+static void gen_into(gen *g, yb_expr *e, int dst)
+{
+    yb_loc saved = g->loc;
+    if (e->loc.line > 0) g->loc = e->loc;
+    if (e->constant && e->type.kind != YB_T_TEXT) {
+        load_const(g, e->ival, dst);
+        g->loc = saved;
+        return;
+    }
+    switch (e->kind) {
+    case E_TEXT:
+        emit(g, yb_mk_k(YB_OP_LOADK, (unsigned)dst, (uint32_t)yb_const_add(g->c, yb_text_const(g->c, e->name, e->text_len), YB_T_TEXT)));
+        break;
+    case E_NAME:
+    case E_FIELD:
+    case E_INDEX:
+        gen_symbol(g, e, dst);
+        break;
+    case E_UNARY: {
+        bool o;
+        int v = value(g, e->a, &o);
+        op3(g, e->op == '!' ? YB_OP_NOT : YB_OP_NEG, dst, v, 0);
+        DONE(v, o);
+        break;
+    }
+    case E_BINARY:
+        if (e->op == '&' || e->op == '|') {
+            gen_into(g, e->a, dst);
+            int j = jump(g, e->op == '&' ? YB_OP_JMPF : YB_OP_JMPT, dst, 0);
+            gen_into(g, e->b, dst);
+            patch(g, j, here(g));
+        } else if (e->op == '=' || e->op == NE || e->op == '<' || e->op == LE || e->op == '>' || e->op == GE) {
+            gen_compare(g, e, dst);
+        } else {
+            gen_arith(g, e, dst);
+        }
+        break;
+    case E_IN: {
+        bool o;
+        int x = value(g, e->a, &o);
+        bool text = e->a->type.kind == YB_T_TEXT;
+        int exits[64], nexits = 0;
+        for (int i = 0; i < e->args.n; i++) {
+            bool oi;
+            int v = value(g, e->args.items[i], &oi);
+            op3(g, text ? YB_OP_TEQ : YB_OP_EQ, dst, x, v);
+            DONE(v, oi);
+            if (i < e->args.n - 1 && nexits < 64) exits[nexits++] = jump(g, YB_OP_JMPT, dst, 0);
+        }
+        for (int i = 0; i < nexits; i++) patch(g, exits[i], here(g));
+        if (e->op) op3(g, YB_OP_NOT, dst, dst, 0);
+        DONE(x, o);
+        break;
+    }
+    case E_CALL: gen_call(g, e, dst); break;
+    case E_IF: {
+        int t = tmp(g, YB_T_BOOL);
+        gen_into(g, e->c, t);
+        int j_else = jump(g, YB_OP_JMPF, t, 0);
+        release(g, t);
+        gen_into(g, e->a, dst);
+        int j_end = jump(g, YB_OP_JMP, 0, 0);
+        patch(g, j_else, here(g));
+        gen_into(g, e->b, dst);
+        patch(g, j_end, here(g));
+        break;
+    }
+    case E_DURATION: {
+        bool o;
+        int v = value(g, e->a, &o);
+        op4(g, YB_OP_MKDUR, dst, v, 0, e->op == UNIT_MONTHS ? 0 : e->op == UNIT_DAYS ? 1 : 2);
+        DONE(v, o);
+        break;
+    }
+    case E_PART: {
+        bool o;
+        int v = value(g, e->a, &o);
+        op4(g, YB_OP_DPART, dst, v, 0, e->op);
+        DONE(v, o);
+        break;
+    }
+    case E_AGG: gen_agg(g, e, dst); break;
+    case E_TIERED: {
+        if (e->c->sym_index > 255) {
+            yb_error(g->c->diag, e->loc, "at most 256 parameters may precede a bands parameter; declare bands first");
+            g->ok = false;
+            break;
+        }
+        bool oa, ob;
+        int ra = value(g, e->a, &oa), rb = value(g, e->b, &ob);
+        op4(g, YB_OP_TIERED, dst, ra, rb, e->c->sym_index);
+        DONE(ra, oa);
+        DONE(rb, ob);
+        break;
+    }
+    case E_HELD: op3(g, YB_OP_HELD, dst, 0, 0); break;
+    case E_ISNEW: op3(g, YB_OP_STNEW, dst, e->a->sym_index, 0); break;
+    default:
+        yb_error(g->c->diag, e->loc, "internal: no code for this expression");
+        g->ok = false;
+    }
+    g->loc = saved;
+}
+
+/* ---------------------------------------------------------------- rules */
+
+static int new_block(gen *g, yb_decl *rule, const char *label, yb_loc loc)
+{
+    yb_program *p = g->p;
+    p->blocks = realloc(p->blocks, (size_t)(p->nblocks + 1) * sizeof *p->blocks);
+    yb_block_desc *b = &p->blocks[p->nblocks];
+    b->name = strdup(rule ? rule->name : label);
+    b->text = rule && rule->text ? strdup(rule->text) : label && rule ? strdup(label) : NULL;
+    b->rule = g->cur_rule;
+    b->line = loc.line;
+    return p->nblocks++;
+}
+
+static void explain_value(gen *g, const char *label, int reg, yb_type t, yb_loc loc)
+{
+    yb_program *p = g->p;
+    p->explain = realloc(p->explain, (size_t)(p->nexplain + 1) * sizeof *p->explain);
+    p->explain[p->nexplain++] = (yb_explain_value){g->cur_block, strdup(label), reg, t.kind,
+                                                   (uint16_t)(t.kind == YB_T_ENUM ? t.enum_id : 0), loc.line};
+}
+
+static const char *target_name(yb_expr *t, char *buf, size_t n)
+{
+    if (t->kind == E_FIELD && t->a->kind == E_NAME) snprintf(buf, n, "%s.%s", t->a->name, t->name);
+    else snprintf(buf, n, "%s", t->name ? t->name : "?");
+    return buf;
+}
+
+static void field_path(gen *g, int field, char *buf, size_t n)
+{
+    /* the JSON path of a schema field: walk up through parent records */
+    const yb_schema *s = &g->p->schema;
+    const char *parts[16];
+    int np = 0, cur = field;
+    while (cur >= 0 && np < 16) {
+        parts[np++] = s->fields[cur].name;
+        int parent = -1;
+        for (int i = 0; i < s->nfields; i++)
+            if ((s->fields[i].kind == YB_T_RECORD || s->fields[i].kind == YB_T_LIST) && cur >= s->fields[i].first &&
+                cur < s->fields[i].first + s->fields[i].count)
+                parent = i;
+        cur = parent;
+    }
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = np - 1; i >= 0 && len < n; i--) len += (size_t)snprintf(buf + len, n - len, "%s%s", i == np - 1 ? "" : ".", parts[i]);
+}
+
+static void gen_stmts(gen *g, yb_decl *rule, yb_vec *body);
+
+static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
+{
+    yb_program *p = g->p;
+    char name[256];
+    g->loc = s->loc;
+    switch (s->kind) {
+    case S_LET:
+        gen_into(g, s->value, s->reg);
+        explain_value(g, s->name, s->reg, s->value->type, s->loc);
+        break;
+    case S_SET:
+    case S_ADD:
+    case S_SUBTRACT: {
+        int v = yb_reg_new(g->c, kind_of(s->value));
+        gen_into(g, s->value, v);
+        int t = s->target->sym_index;
+        g->loc = s->loc;
+        if (s->kind == S_SET) op3(g, YB_OP_MOV, t, v, 0);
+        else op3(g, s->kind == S_ADD ? YB_OP_ADD : YB_OP_SUB, t, t, v);
+        char label[300];
+        snprintf(label, sizeof label, "%s %s", s->kind == S_SET ? "set" : s->kind == S_ADD ? "add to" : "subtract from",
+                 target_name(s->target, name, sizeof name));
+        explain_value(g, label, v, s->value->type, s->loc);
+        break;
+    }
+    case S_REASON: op3(g, YB_OP_REASON, s->sym_index, 0, 0); break;
+    case S_WARN:
+    case S_BLOCK: {
+        p->alerts = realloc(p->alerts, (size_t)(p->nalerts + 1) * sizeof *p->alerts);
+        p->alerts[p->nalerts] = (yb_alert_desc){strdup(s->name), s->kind == S_BLOCK, strndup(s->message, s->message_len)};
+        op3(g, YB_OP_ALERT, p->nalerts++, 0, 0);
+        break;
+    }
+    case S_REJECT: {
+        char path[256];
+        field_path(g, s->target->sym_index, path, sizeof path);
+        p->rejects = realloc(p->rejects, (size_t)(p->nrejects + 1) * sizeof *p->rejects);
+        p->rejects[p->nrejects] = (yb_reject_desc){s->target->sym_index, strdup(path), strndup(s->message, s->message_len)};
+        op3(g, YB_OP_REJECT, p->nrejects++, 0, 0);
+        break;
+    }
+    case S_IF: {
+        int t = tmp(g, YB_T_BOOL);
+        gen_into(g, s->value, t);
+        int j_else = jump(g, YB_OP_JMPF, t, 0);
+        release(g, t);
+        int outer = g->cur_block;
+        g->cur_block = new_block(g, rule, "then", s->loc);
+        op3(g, YB_OP_FIRE, g->cur_block, 0, 0);
+        gen_stmts(g, rule, &s->then_body);
+        int j_end = jump(g, YB_OP_JMP, 0, 0);
+        patch(g, j_else, here(g));
+        if (s->else_body.n) {
+            g->cur_block = new_block(g, rule, "else", s->loc);
+            op3(g, YB_OP_FIRE, g->cur_block, 0, 0);
+            gen_stmts(g, rule, &s->else_body);
+        }
+        patch(g, j_end, here(g));
+        g->cur_block = outer;
+        break;
+    }
+    }
+}
+
+static void gen_stmts(gen *g, yb_decl *rule, yb_vec *body)
+{
+    for (int i = 0; i < body->n; i++) gen_stmt(g, rule, body->items[i]);
+}
+
+static void gen_state_open(gen *g, yb_decl *d)
+{
+    yb_state_desc *sd = &g->p->states[d->index];
+    g->loc = d->loc;
+    /* keys go into fresh consecutive registers */
+    int first = -1;
+    int regs[64];
+    for (int i = 0; i < d->keys.n && i < 64; i++) {
+        yb_expr *k = d->keys.items[i];
+        regs[i] = yb_reg_new(g->c, kind_of(k));
+        if (i == 0) first = regs[i];
+    }
+    for (int i = 0; i < d->keys.n && i < 64; i++) gen_into(g, d->keys.items[i], regs[i]);
+    g->loc = d->loc;
+    op3(g, YB_OP_STOPEN, d->index, first, d->keys.n);
+    int t = tmp(g, YB_T_BOOL);
+    op3(g, YB_OP_STNEW, t, d->index, 0);
+    int skip = jump(g, YB_OP_JMPF, t, 0);
+    release(g, t);
+    for (int i = 0; i < d->fields.n; i++) {
+        yb_fielddecl *fd = d->fields.items[i];
+        if (fd->dflt) gen_into(g, fd->dflt, sd->first_reg + i);
+    }
+    op3(g, YB_OP_STINIT, d->index, 0, 0);
+    patch(g, skip, here(g));
+}
+
+bool yb_codegen(yb_compiler *c)
+{
+    gen G = {.c = c, .p = c->prog, .ok = true, .cur_rule = -1};
+    gen *g = &G;
+    yb_program *p = c->prog;
+    /* block 0: the policy's definitions, always run */
+    g->cur_block = new_block(g, NULL, "definitions", ((yb_loc){.file = 0}));
+    op3(g, YB_OP_FIRE, 0, 0, 0);
+    if (c->dated) {
+        g->loc = c->dated->loc;
+        int r = tmp(g, YB_T_DATE);
+        gen_into(g, c->dated->value, r);
+        op3(g, YB_OP_EPOCH, r, 0, 0);
+        release(g, r);
+    }
+    for (int i = 0; i < p->nouts; i++) {
+        yb_fielddecl *fd = c->output->fields.items[i];
+        if (fd->special) continue;
+        g->loc = fd->loc;
+        if (fd->dflt) gen_into(g, fd->dflt, i);
+        else if (p->outs[i].kind == YB_T_TEXT)
+            emit(g, yb_mk_k(YB_OP_LOADK, (unsigned)i, (uint32_t)yb_const_add(c, yb_text_const(c, "", 0), YB_T_TEXT)));
+        else load_const(g, 0, i);
+    }
+    for (int i = 0; i < c->steps.n; i++) {
+        yb_decl *d = c->steps.items[i];
+        switch (d->kind) {
+        case D_DEFINE: {
+            yb_global *gl = yb_global_find(c, d->name);
+            g->cur_block = 0;
+            g->loc = d->loc;
+            gen_into(g, d->value, gl->index);
+            explain_value(g, d->name, gl->index, gl->type, d->loc);
+            break;
+        }
+        case D_STATE: gen_state_open(g, d); break;
+        case D_RULE: {
+            g->cur_rule = d->index = p->nblocks;
+            g->cur_block = new_block(g, d, NULL, d->loc);
+            g->loc = d->loc;
+            int skip = -1;
+            if (d->value) {
+                if (d->value->constant && !d->value->ival)
+                    yb_warning(c->diag, d->value->loc, "rule `%s` can never fire: its condition is always false", d->name);
+                int t = tmp(g, YB_T_BOOL);
+                gen_into(g, d->value, t);
+                skip = jump(g, YB_OP_JMPF, t, 0);
+                release(g, t);
+            }
+            op3(g, YB_OP_FIRE, g->cur_block, 0, 0);
+            gen_stmts(g, d, &d->body);
+            if (skip >= 0) patch(g, skip, here(g));
+            break;
+        }
+        default: break;
+        }
+    }
+    g->loc = ((yb_loc){.file = 0});
+    op3(g, YB_OP_HALT, 0, 0, 0);
+    for (int k = 0; k < YB_T__COUNT; k++) free(g->free_regs[k]);
+    return g->ok;
+}

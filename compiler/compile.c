@@ -1,0 +1,51 @@
+/* The compiler's driver: modules -> check -> codegen -> a verified program. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static yb_program *compile(const char *name, const char *text, yb_diag *diag)
+{
+    yb_compiler c;
+    memset(&c, 0, sizeof c);
+    c.arena = yb_arena_new();
+    c.diag = diag;
+    c.prog = calloc(1, sizeof *c.prog);
+    int errors = diag->errors;
+    bool ok = yb_load_modules(&c, name, text) && yb_check(&c) && yb_codegen(&c) && diag->errors == errors;
+    yb_program *p = c.prog;
+    if (ok) {
+        if (c.policy) {
+            p->name = strndup(c.policy->text, c.policy->text_len);
+            p->version = c.policy->version_text ? strdup(c.policy->version_text) : strdup("");
+            p->effective = c.policy->date ? c.policy->date->ival : 0;
+        } else {
+            p->name = strdup(name);
+            p->version = strdup("");
+        }
+        p->source = strdup(name);
+        p->nfiles = diag->nfiles;
+        p->files = calloc((size_t)(p->nfiles ? p->nfiles : 1), sizeof *p->files);
+        for (int i = 0; i < diag->nfiles; i++) p->files[i] = strdup(diag->files[i].name);
+        if (!p->pool) p->pool = calloc(1, 1);
+        char err[256];
+        /* the compiler's own output must pass the loader's checks too */
+        if (!yb_program_prepare(p, err, sizeof err) || (!getenv("YB_NOVERIFY") && !yb_verify(p, err, sizeof err))) {
+            yb_error(diag, YB_NOLOC, "internal: the generated code does not verify: %s", err);
+            ok = false;
+        }
+    }
+    free(c.globals);
+    free(c.tables);
+    free(c.param_used);
+    yb_arena_free(c.arena);
+    if (!ok) {
+        yb_program_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+yb_program *yb_compile_file(const char *path, yb_diag *diag) { return compile(path, NULL, diag); }
+
+yb_program *yb_compile_string(const char *name, const char *text, yb_diag *diag) { return compile(name, text, diag); }

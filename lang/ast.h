@@ -1,0 +1,177 @@
+/* The syntax tree of a policy file.  The parser only calls the builders
+ * here; the checker (compiler/check.c) annotates expressions with types and
+ * resolved symbols in place.  All nodes live in one arena per compilation. */
+#ifndef YB_AST_H
+#define YB_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+typedef struct yb_arena yb_arena;
+yb_arena *yb_arena_new(void);
+void yb_arena_free(yb_arena *a);
+void *yb_arena_alloc(yb_arena *a, size_t n); /* zeroed */
+char *yb_arena_strndup(yb_arena *a, const char *s, size_t n);
+
+/* A growable array of pointers, arena-backed. */
+typedef struct yb_vec {
+    void **items;
+    int n, cap;
+} yb_vec;
+void yb_vec_push(yb_arena *a, yb_vec *v, void *item);
+
+/* ---------- types as written ---------- */
+typedef enum { TY_NAMED, TY_LIST, TY_RECORD } yb_typex_kind;
+
+typedef struct yb_typex {
+    yb_typex_kind kind;
+    yb_loc loc;
+    const char *name;       /* TY_NAMED: money, rate, …, or an enum/record name; TY_LIST: element record */
+    yb_vec fields;          /* TY_RECORD: yb_fielddecl* */
+    int min_items;          /* TY_LIST: "at least N" */
+} yb_typex;
+
+struct yb_expr;
+
+typedef struct yb_fielddecl {
+    const char *name;
+    yb_loc loc;
+    yb_typex *type;
+    bool optional;
+    struct yb_expr *dflt; /* "= expr": input default, output/state initial value */
+    int special;          /* outputs: 0, or YB_T_STATUS / YB_T_REASONS / YB_T_ALERTS */
+} yb_fielddecl;
+
+/* ---------- expressions ---------- */
+typedef enum {
+    E_INT, E_MONEY, E_RATE, E_DATE, E_TEXT, E_BOOL, E_DURATION_LIT,
+    E_NAME,      /* name */
+    E_FIELD,     /* a.b */
+    E_INDEX,     /* t[k, …] */
+    E_UNARY,     /* op: '-' or '!' */
+    E_BINARY,    /* op: + - * / = != < <= > >= & (and) | (or) */
+    E_IN,        /* x in [..]; negate for "not in" */
+    E_CALL,      /* min max clamp given round_up round_down abs */
+    E_IF,        /* if c then a else b */
+    E_DURATION,  /* e months|days|years */
+    E_PART,      /* year of e, month of e, day of e */
+    E_AGG,       /* sum of e in list where c; count of list where c; any/all */
+    E_TIERED,    /* tiered amount over base by bands */
+    E_HELD,      /* held */
+    E_ISNEW,     /* state is new */
+} yb_expr_kind;
+
+typedef enum { AGG_SUM, AGG_COUNT, AGG_ANY, AGG_ALL } yb_agg_kind;
+typedef enum { UNIT_MONTHS, UNIT_DAYS, UNIT_YEARS } yb_unit;
+typedef enum { PART_YEAR, PART_MONTH, PART_DAY } yb_part;
+
+/* A type as the checker knows it. */
+typedef struct yb_type {
+    uint8_t kind;   /* yb_kind (vm/value.h) */
+    int16_t enum_id;/* YB_T_ENUM: which enum; YB_T_LIST/RECORD: record index */
+} yb_type;
+
+typedef struct yb_expr {
+    yb_expr_kind kind;
+    yb_loc loc;
+    int op;
+    int64_t ival;        /* literals: value (money fen, rate ppm, date days, duration packed) */
+    const char *name;    /* E_NAME, E_FIELD (the member), E_CALL, E_TEXT (bytes) */
+    size_t text_len;
+    struct yb_expr *a, *b, *c; /* operands: unary a; binary a b; if c a b; field a.name; agg: a=value b=list c=where */
+    yb_vec args;         /* E_CALL args, E_INDEX keys, E_IN list */
+    /* filled in by the checker */
+    yb_type type;
+    int sym_kind;        /* what a name resolved to (compiler/check.h) */
+    int sym_index;
+    int reg;             /* codegen scratch */
+    bool constant;       /* folded to ival */
+} yb_expr;
+
+/* ---------- statements (rule bodies) ---------- */
+typedef enum { S_LET, S_SET, S_ADD, S_SUBTRACT, S_REASON, S_WARN, S_BLOCK, S_REJECT, S_IF } yb_stmt_kind;
+
+typedef struct yb_stmt {
+    yb_stmt_kind kind;
+    yb_loc loc;
+    const char *name;     /* let name; reason code; alert id */
+    yb_expr *target;      /* set/add/subtract target; reject field */
+    yb_expr *value;       /* let/set/add value; if condition */
+    const char *message;  /* warn/block/reject */
+    size_t message_len;
+    yb_vec then_body, else_body; /* S_IF */
+    int reg;              /* the register holding the value, for explanations */
+    int sym_index;
+} yb_stmt;
+
+/* ---------- declarations ---------- */
+typedef enum {
+    D_POLICY, D_IMPORT, D_ENUM, D_RECORD, D_INPUT, D_OUTPUT, D_PARAM, D_TABLE,
+    D_STATE, D_DEFINE, D_RULE, D_REASONS, D_DATED
+} yb_decl_kind;
+
+typedef struct yb_enum_member {
+    const char *name;
+    yb_loc loc;
+    bool has_code;
+    int64_t code;
+} yb_enum_member;
+
+/* One row of a table version: keys then values. */
+typedef struct yb_row {
+    yb_loc loc;
+    yb_vec keys;   /* const char* (enum member names), boxed in yb_expr E_NAME */
+    yb_vec values; /* yb_expr* literals */
+} yb_row;
+
+typedef struct yb_band_decl {
+    yb_loc loc;
+    yb_expr *from, *to; /* to NULL: "above from" */
+    yb_expr *rate;
+} yb_band_decl;
+
+typedef struct yb_version {
+    yb_loc loc;
+    yb_expr *date;
+    yb_vec rows;  /* yb_row* (tables and keyed params); a scalar param has one row without keys */
+    yb_vec bands; /* yb_band_decl* for bands params */
+} yb_version;
+
+typedef struct yb_decl {
+    yb_decl_kind kind;
+    yb_loc loc;
+    const char *name;
+    const char *text;     /* policy: name; import: path; rule: description */
+    size_t text_len;
+    const char *version_text;   /* policy version */
+    yb_expr *date;        /* policy effective date */
+    yb_vec members;       /* enum: yb_enum_member*; reasons: yb_enum_member* */
+    yb_vec fields;        /* record/input/output/state: yb_fielddecl*; table columns */
+    yb_vec keys;          /* param/table: key enum names (yb_expr E_NAME); state: key exprs */
+    yb_typex *type;       /* param value type */
+    yb_vec versions;      /* param/table: yb_version* */
+    yb_expr *value;       /* define: value; rule: when; dated: the date expression */
+    yb_vec body;          /* rule: yb_stmt* */
+    int index;            /* checker: index among its kind */
+    bool used;            /* checker: for "never used" warnings */
+} yb_decl;
+
+typedef struct yb_file_ast {
+    const char *path;
+    int file;      /* diag source index */
+    yb_vec decls;  /* yb_decl* */
+} yb_file_ast;
+
+/* Parse one source (already registered in diag as `file`).  Returns NULL
+ * after reporting errors.  Reentrant: the lexer and parser keep no globals. */
+yb_file_ast *yb_parse(yb_arena *arena, yb_diag *diag, int file);
+
+/* builders used by the parser */
+yb_expr *yb_expr_new(yb_arena *a, yb_expr_kind k, yb_loc loc);
+yb_stmt *yb_stmt_new(yb_arena *a, yb_stmt_kind k, yb_loc loc);
+yb_decl *yb_decl_new(yb_arena *a, yb_decl_kind k, yb_loc loc);
+
+#endif

@@ -1,0 +1,19 @@
+/* State shared by the reentrant lexer and parser for one source file. */
+#ifndef YB_PARSE_CTX_H
+#define YB_PARSE_CTX_H
+
+#include "ast.h"
+
+typedef struct yb_parse_ctx {
+    yb_arena *arena;
+    yb_diag *diag;
+    int file;
+    yb_file_ast *ast;
+    int line, col; /* where the lexer stands */
+    void *scanner;
+} yb_parse_ctx;
+
+/* The keyword's token, or 0 for an ordinary name (keywords.def). */
+int yb_keyword_token(const char *s, size_t n);
+
+#endif

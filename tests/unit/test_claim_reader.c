@@ -1,0 +1,1187 @@
+/* Claim readers (vm/claim_reader.c, vm/csv_reader.c) against a schema built
+ * by hand to mirror claim-schema.md.  Expected values are written out by hand.
+ *
+ * Micro-benchmark (not a test; run on an optimised build, see the report in
+ * the commit): YB_READER_BENCH=<records> ./test_claim_reader
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "claim_reader.h"
+#include "date.h"
+#include "value.h"
+
+/* ------------------------------------------------------------------------ */
+/* The schema of claim-schema.md                                             */
+
+enum { E_SCHEME, E_STATUS, E_SEX, E_ASSIST, E_KIND, E_LEVEL, E_CLASS, E_RELATION, E_COUNT };
+
+typedef struct fdef {
+    const char *name;
+    int kind, flags, enum_id;
+    int64_t dflt;
+    const struct fdef *child;
+    int nchild, min_items;
+    const char *elem_name;
+} fdef;
+
+#define REQ YB_F_REQUIRED
+#define DEF YB_F_DEFAULT
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const fdef member_f[] = {
+    {"status", YB_T_ENUM, REQ, E_STATUS, 0, NULL, 0, 0, NULL},
+    {"sex", YB_T_ENUM, 0, E_SEX, 0, NULL, 0, 0, NULL},
+    {"birth_date", YB_T_DATE, 0, 0, 0, NULL, 0, 0, NULL},
+    {"enrolled_on", YB_T_DATE, REQ, 0, 0, NULL, 0, 0, NULL},
+    {"in_window", YB_T_BOOL, DEF, 0, 1, NULL, 0, 0, NULL},
+    {"continuous_years", YB_T_INT, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"gap_years", YB_T_INT, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"backpaid_years", YB_T_INT, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"zero_reimbursement_years", YB_T_INT, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"parent_insured", YB_T_BOOL, 0, 0, 0, NULL, 0, 0, NULL},
+    {"assistance", YB_T_ENUM, DEF, E_ASSIST, 0, NULL, 0, 0, NULL},
+    {"account_balance", YB_T_MONEY, 0, 0, 0, NULL, 0, 0, NULL},
+};
+static const fdef visit_f[] = {
+    {"kind", YB_T_ENUM, REQ, E_KIND, 0, NULL, 0, 0, NULL},
+    {"date", YB_T_DATE, REQ, 0, 0, NULL, 0, 0, NULL},
+    {"discharged_on", YB_T_DATE, 0, 0, 0, NULL, 0, 0, NULL},
+    {"institution_id", YB_T_TEXT, 0, 0, 0, NULL, 0, 0, NULL},
+    {"community_id", YB_T_TEXT, 0, 0, 0, NULL, 0, 0, NULL},
+    {"level", YB_T_ENUM, REQ, E_LEVEL, 0, NULL, 0, 0, NULL},
+    {"designated", YB_T_BOOL, DEF, 0, 1, NULL, 0, 0, NULL},
+    {"prescription", YB_T_BOOL, DEF, 0, 1, NULL, 0, 0, NULL},
+    {"disease", YB_T_TEXT, 0, 0, 0, NULL, 0, 0, NULL},
+    {"gestation_weeks", YB_T_INT, 0, 0, 0, NULL, 0, 0, NULL},
+};
+static const fdef item_f[] = {
+    {"code", YB_T_TEXT, REQ, 0, 0, NULL, 0, 0, NULL},
+    {"class", YB_T_ENUM, REQ, E_CLASS, 0, NULL, 0, 0, NULL},
+    {"amount", YB_T_MONEY, REQ, 0, 0, NULL, 0, 0, NULL},
+    {"limit", YB_T_MONEY, 0, 0, 0, NULL, 0, 0, NULL},
+    {"qty", YB_T_INT, 0, 0, 0, NULL, 0, 0, NULL},
+    {"capitated", YB_T_BOOL, DEF, 0, 0, NULL, 0, 0, NULL},
+};
+static const fdef payer_f[] = {
+    {"member_id", YB_T_TEXT, REQ, 0, 0, NULL, 0, 0, NULL},
+    {"relation", YB_T_ENUM, 0, E_RELATION, 0, NULL, 0, 0, NULL},
+    {"balance", YB_T_MONEY, 0, 0, 0, NULL, 0, 0, NULL},
+};
+static const fdef ytd_f[] = {
+    {"admissions", YB_T_INT, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"basic_paid", YB_T_MONEY, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"large_paid", YB_T_MONEY, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"critical_burden", YB_T_MONEY, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"critical_paid", YB_T_MONEY, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"assistance_paid", YB_T_MONEY, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"outpatient_deductible_met", YB_T_MONEY, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"outpatient_paid", YB_T_MONEY, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"chronic_paid", YB_T_MONEY, DEF, 0, 0, NULL, 0, 0, NULL},
+    {"prenatal_paid", YB_T_MONEY, DEF, 0, 0, NULL, 0, 0, NULL},
+};
+static const fdef root_f[] = {
+    {"claim_id", YB_T_TEXT, REQ, 0, 0, NULL, 0, 0, NULL},
+    {"member_id", YB_T_TEXT, REQ, 0, 0, NULL, 0, 0, NULL},
+    {"scheme", YB_T_ENUM, REQ, E_SCHEME, 0, NULL, 0, 0, NULL},
+    {"member", YB_T_RECORD, REQ, 0, 0, member_f, N(member_f), 0, NULL},
+    {"visit", YB_T_RECORD, REQ, 0, 0, visit_f, N(visit_f), 0, NULL},
+    {"items", YB_T_LIST, REQ, 0, 0, item_f, N(item_f), 1, "item"},
+    {"account_payer", YB_T_RECORD, 0, 0, 0, payer_f, N(payer_f), 0, NULL},
+    {"ytd", YB_T_RECORD, 0, 0, 0, ytd_f, N(ytd_f), 0, NULL},
+};
+
+static const char *const scheme_n[] = {"employee", "resident"};
+static const char *const status_n[] = {"in_service", "retired", "flexible", "pool_only", "resident", "student", "newborn"};
+static const char *const sex_n[] = {"F", "M"};
+static const char *const assist_n[] = {"none", "extreme_poverty", "low_income", "at_risk"};
+static const char *const kind_n[] = {"inpatient", "outpatient", "pharmacy", "chronic", "maternity", "prenatal"};
+static const char *const level_n[] = {"primary", "first", "second", "municipal", "provincial"};
+static const char *const class_n[] = {"A", "B", "C"};
+static const char *const relation_n[] = {"self", "spouse", "parent", "child", "sibling", "grandparent", "grandchild", "other"};
+
+static char *dup(const char *s)
+{
+    char *d = malloc(strlen(s) + 1);
+    assert_non_null(d);
+    strcpy(d, s);
+    return d;
+}
+
+static int32_t build(yb_schema *s, const fdef *d, int n, int32_t *slotc)
+{
+    int32_t base = s->nfields;
+    s->nfields += n;
+    for (int i = 0; i < n; i++) {
+        yb_field *f = &s->fields[base + i];
+        f->name = dup(d[i].name);
+        f->kind = (uint8_t)d[i].kind;
+        f->flags = (uint8_t)d[i].flags;
+        f->enum_id = (uint16_t)d[i].enum_id;
+        f->dflt = d[i].dflt;
+        if (d[i].kind == YB_T_RECORD) {
+            f->slot = (*slotc)++;
+            f->count = d[i].nchild;
+            f->first = build(s, d[i].child, d[i].nchild, slotc);
+            f = &s->fields[base + i];
+        } else if (d[i].kind == YB_T_LIST) {
+            int32_t li = s->nlists++, esl = 0;
+            f->slot = li;
+            f->min_items = d[i].min_items;
+            f->elem_name = dup(d[i].elem_name);
+            f->count = d[i].nchild;
+            f->first = build(s, d[i].child, d[i].nchild, &esl);
+            s->lists[li].field = base + i;
+            s->lists[li].elem_nslots = esl;
+        } else {
+            f->slot = (*slotc)++;
+        }
+    }
+    return base;
+}
+
+static void add_enum(yb_schema *s, int id, const char *name, const char *const *names, int n, int with_codes)
+{
+    yb_enum_desc *e = &s->enums[id];
+    e->name = dup(name);
+    e->n = n;
+    e->names = calloc((size_t)n, sizeof *e->names);
+    for (int k = 0; k < n; k++) e->names[k] = dup(names[k]);
+    if (with_codes) {
+        e->codes = calloc((size_t)n, sizeof *e->codes);
+        for (int k = 0; k < n; k++) e->codes[k] = k;
+    }
+}
+
+static yb_schema *std_schema(void)
+{
+    yb_schema *s = calloc(1, sizeof *s);
+    s->fields = calloc(128, sizeof *s->fields);
+    s->lists = calloc(4, sizeof *s->lists);
+    s->enums = calloc(E_COUNT, sizeof *s->enums);
+    s->nenums = E_COUNT;
+    int32_t slots = 0;
+    s->root_count = N(root_f);
+    s->root_first = build(s, root_f, N(root_f), &slots);
+    s->nslots = slots;
+    add_enum(s, E_SCHEME, "scheme", scheme_n, 2, 0);
+    add_enum(s, E_STATUS, "status", status_n, 7, 0);
+    add_enum(s, E_SEX, "sex", sex_n, 2, 0);
+    add_enum(s, E_ASSIST, "assistance", assist_n, 4, 0);
+    add_enum(s, E_KIND, "visit_kind", kind_n, 6, 0);
+    add_enum(s, E_LEVEL, "level", level_n, 5, 1);
+    add_enum(s, E_CLASS, "class", class_n, 3, 0);
+    add_enum(s, E_RELATION, "relation", relation_n, 8, 0);
+    return s;
+}
+
+static void free_schema(yb_schema *s)
+{
+    yb_schema_free(s);
+    assert_int_equal(s->nfields, 0);
+    free(s);
+}
+
+/* The field at a dotted path ("member.enrolled_on", "items.amount"). */
+static const yb_field *fld(const yb_schema *s, const char *path)
+{
+    int32_t first = s->root_first, count = s->root_count;
+    const yb_field *f = NULL;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *tok = strtok(buf, "."); tok; tok = strtok(NULL, ".")) {
+        f = NULL;
+        for (int32_t i = first; i < first + count; i++)
+            if (strcmp(s->fields[i].name, tok) == 0) f = &s->fields[i];
+        assert_non_null(f);
+        first = f->first;
+        count = f->count;
+    }
+    return f;
+}
+
+static int has(const yb_claim *c, const char *path) { return c->present[fld(c->schema, path)->slot]; }
+
+static int64_t get(const yb_claim *c, const char *path)
+{
+    const yb_field *f = fld(c->schema, path);
+    assert_true(c->present[f->slot]);
+    return c->slots[f->slot];
+}
+
+static int ihas(const yb_claim *c, int e, const char *name)
+{
+    char path[64];
+    snprintf(path, sizeof path, "items.%s", name);
+    const yb_field *f = fld(c->schema, path);
+    assert_true(e < c->lists[0].count);
+    return c->lists[0].present[e * c->schema->lists[0].elem_nslots + f->slot];
+}
+
+static int64_t iget(const yb_claim *c, int e, const char *name)
+{
+    char path[64];
+    snprintf(path, sizeof path, "items.%s", name);
+    const yb_field *f = fld(c->schema, path);
+    assert_true(e < c->lists[0].count);
+    size_t k = (size_t)e * (size_t)c->schema->lists[0].elem_nslots + (size_t)f->slot;
+    assert_true(c->lists[0].present[k]);
+    return c->lists[0].slots[k];
+}
+
+static void check_text(const yb_claim *c, int64_t v, const char *want, size_t n)
+{
+    assert_false(yb_text_in_pool(v));
+    assert_int_equal(yb_text_length(v), n);
+    assert_true((uint64_t)yb_text_offset(v) + n <= c->text_len);
+    assert_memory_equal(c->text + yb_text_offset(v), want, n);
+}
+#define TEXT_IS(c, v, lit) check_text((c), (v), (lit), sizeof(lit) - 1)
+
+/* A stream over the given bytes. */
+static FILE *stream(const char *data, size_t n)
+{
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    if (n) assert_int_equal(fwrite(data, 1, n, f), n);
+    rewind(f);
+    return f;
+}
+
+typedef struct rd {
+    yb_schema *s;
+    yb_claim *c;
+    FILE *f;
+    yb_reader *r;
+    yb_record_error err;
+} rd;
+
+static void rd_open(rd *t, const char *data, size_t n, yb_format fmt)
+{
+    t->s = std_schema();
+    t->c = yb_claim_new(t->s);
+    assert_non_null(t->c);
+    t->f = stream(data, n);
+    t->r = yb_reader_open(t->s, t->f, "test", fmt);
+    assert_non_null(t->r);
+}
+
+static void rd_close(rd *t)
+{
+    yb_reader_close(t->r);
+    fclose(t->f);
+    yb_claim_free(t->c);
+    free_schema(t->s);
+}
+
+static int next(rd *t)
+{
+    memset(&t->err, 0x55, sizeof t->err); /* the reader must set what it reports */
+    return yb_reader_next(t->r, t->c, &t->err);
+}
+
+static void expect_error(rd *t, long line, const char *field, const char *message)
+{
+    int k = next(t);
+    if (k != -1) fail_msg("line %ld: expected an error (%s: %s), got %d", line, field, message, k);
+    assert_int_equal(t->err.line, line);
+    assert_string_equal(t->err.field, field);
+    assert_string_equal(t->err.message, message);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The example claim                                                         */
+
+#define ITEMS "\"items\":[{\"code\":\"XA01\",\"class\":\"A\",\"amount\":\"1500.00\"},{\"code\":\"XB07\",\"class\":\"B\",\"amount\":\"6500.00\",\"limit\":\"7000.00\"}]"
+static const char BASE[] =
+    "{\"claim_id\":\"C-2025-000017\",\"member_id\":\"430102199001011234\",\"scheme\":\"resident\","
+    "\"member\":{\"status\":\"resident\",\"sex\":\"F\",\"birth_date\":\"1990-01-01\",\"enrolled_on\":\"2025-03-10\","
+    "\"in_window\":false,\"continuous_years\":1,\"gap_years\":0,\"backpaid_years\":0,"
+    "\"zero_reimbursement_years\":0,\"assistance\":\"none\"},"
+    "\"visit\":{\"kind\":\"inpatient\",\"date\":\"2025-05-02\",\"discharged_on\":\"2025-05-09\","
+    "\"institution_id\":\"H430102\",\"community_id\":\"YGT-01\",\"level\":2,\"designated\":true},"
+    ITEMS "}";
+
+/* BASE with the first `from` replaced by `to` (malloc'd). */
+static char *with(const char *from, const char *to)
+{
+    const char *at = strstr(BASE, from);
+    if (!at) fail_msg("'%s' is not in BASE", from);
+    size_t a = (size_t)(at - BASE), fl = strlen(from), tl = strlen(to), bl = strlen(BASE);
+    char *s = malloc(bl - fl + tl + 1);
+    memcpy(s, BASE, a);
+    memcpy(s + a, to, tl);
+    memcpy(s + a + tl, at + fl, bl - a - fl + 1);
+    return s;
+}
+
+static void check_base(const yb_claim *c)
+{
+    TEXT_IS(c, get(c, "claim_id"), "C-2025-000017");
+    TEXT_IS(c, get(c, "member_id"), "430102199001011234");
+    assert_int_equal(get(c, "scheme"), 1);
+    assert_int_equal(get(c, "member"), 1);
+    assert_int_equal(get(c, "member.status"), 4);
+    assert_int_equal(get(c, "member.sex"), 0);
+    assert_int_equal(get(c, "member.birth_date"), yb_date_from_ymd(1990, 1, 1));
+    assert_int_equal(get(c, "member.enrolled_on"), yb_date_from_ymd(2025, 3, 10));
+    assert_int_equal(get(c, "member.in_window"), 0);
+    assert_int_equal(get(c, "member.continuous_years"), 1);
+    assert_int_equal(get(c, "member.gap_years"), 0);
+    assert_int_equal(get(c, "member.backpaid_years"), 0);
+    assert_int_equal(get(c, "member.zero_reimbursement_years"), 0);
+    assert_false(has(c, "member.parent_insured"));
+    assert_int_equal(get(c, "member.assistance"), 0);
+    assert_false(has(c, "member.account_balance"));
+    assert_int_equal(get(c, "visit"), 1);
+    assert_int_equal(get(c, "visit.kind"), 0);
+    assert_int_equal(get(c, "visit.date"), yb_date_from_ymd(2025, 5, 2));
+    assert_int_equal(get(c, "visit.discharged_on"), yb_date_from_ymd(2025, 5, 9));
+    TEXT_IS(c, get(c, "visit.institution_id"), "H430102");
+    TEXT_IS(c, get(c, "visit.community_id"), "YGT-01");
+    assert_int_equal(get(c, "visit.level"), 2);
+    assert_int_equal(get(c, "visit.designated"), 1);
+    assert_int_equal(get(c, "visit.prescription"), 1); /* default */
+    assert_false(has(c, "visit.disease"));
+    assert_false(has(c, "visit.gestation_weeks"));
+    assert_int_equal(c->lists[0].count, 2);
+    TEXT_IS(c, iget(c, 0, "code"), "XA01");
+    assert_int_equal(iget(c, 0, "class"), 0);
+    assert_int_equal(iget(c, 0, "amount"), 150000);
+    assert_false(ihas(c, 0, "limit"));
+    assert_false(ihas(c, 0, "qty"));
+    assert_int_equal(iget(c, 0, "capitated"), 0);
+    TEXT_IS(c, iget(c, 1, "code"), "XB07");
+    assert_int_equal(iget(c, 1, "class"), 1);
+    assert_int_equal(iget(c, 1, "amount"), 650000);
+    assert_int_equal(iget(c, 1, "limit"), 700000);
+    /* absent optional records: given = 0, their defaults still applied */
+    assert_int_equal(get(c, "account_payer"), 0);
+    assert_false(has(c, "account_payer.member_id"));
+    assert_false(has(c, "account_payer.relation"));
+    assert_false(has(c, "account_payer.balance"));
+    assert_int_equal(get(c, "ytd"), 0);
+    assert_int_equal(get(c, "ytd.admissions"), 0);
+    assert_int_equal(get(c, "ytd.basic_paid"), 0);
+    assert_int_equal(get(c, "ytd.prenatal_paid"), 0);
+}
+
+#define DATA_DIR "tests/data/reader/"
+
+static void test_example_file(void **state)
+{
+    (void)state;
+    yb_schema *s = std_schema();
+    yb_claim *c = yb_claim_new(s);
+    FILE *f = fopen(DATA_DIR "example.jsonl", "rb");
+    if (!f) fail_msg("cannot open " DATA_DIR "example.jsonl (run from the repository root)");
+    yb_reader *r = yb_reader_open(s, f, DATA_DIR "example.jsonl", YB_FMT_JSONL);
+    yb_record_error err;
+    assert_int_equal(yb_reader_next(r, c, &err), 1);
+    assert_int_equal(c->line, 1);
+    check_base(c);
+    assert_int_equal(yb_reader_next(r, c, &err), 0);
+    assert_int_equal(yb_reader_next(r, c, &err), 0);
+    assert_int_equal(yb_reader_records(r), 1);
+    yb_reader_close(r);
+    fclose(f);
+    yb_claim_free(c);
+    free_schema(s);
+}
+
+static void test_base_line(void **state)
+{
+    (void)state;
+    rd t;
+    rd_open(&t, BASE, strlen(BASE), YB_FMT_JSONL); /* no newline at the end */
+    assert_int_equal(next(&t), 1);
+    check_base(t.c);
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Errors: each bad record is followed by a good one, which must still read  */
+
+typedef struct ecase {
+    const char *from, *to, *field, *message;
+} ecase;
+
+static const ecase ecases[] = {
+    {"\"enrolled_on\":\"2025-03-10\"", "\"enrolled_on\":\"2025-02-30\"", "member.enrolled_on",
+     "a date YYYY-MM-DD was expected, found \"2025-02-30\""},
+    {",\"enrolled_on\":\"2025-03-10\"", "", "member.enrolled_on", "required field missing"},
+    {"\"enrolled_on\":\"2025-03-10\"", "\"enrolled_on\":null", "member.enrolled_on", "required field missing"},
+    {"\"date\":\"2025-05-02\"", "\"date\":\"2025-5-2\"", "visit.date", "a date YYYY-MM-DD was expected, found \"2025-5-2\""},
+    {"\"date\":\"2025-05-02\"", "\"date\":20250502", "visit.date", "a date YYYY-MM-DD was expected, found 20250502"},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"worker\"", "scheme", "one of employee, resident was expected, found \"worker\""},
+    {"\"amount\":\"6500.00\"", "\"amount\":\"12.345\"", "items[1].amount",
+     "money with at most two decimals was expected, found \"12.345\""},
+    {"\"amount\":\"6500.00\"", "\"amount\":\"1e3\"", "items[1].amount", "money with at most two decimals was expected, found \"1e3\""},
+    {"\"amount\":\"6500.00\"", "\"amount\":\"-5\"", "items[1].amount", "money with at most two decimals was expected, found \"-5\""},
+    {"\"amount\":\"6500.00\"", "\"amount\":1.5e2", "items[1].amount", "money with at most two decimals was expected, found 1.5e2"},
+    {"\"amount\":\"6500.00\"", "\"amount\":-5", "items[1].amount", "money with at most two decimals was expected, found -5"},
+    {"\"amount\":\"6500.00\"", "\"amount\":\" 5\"", "items[1].amount", "money with at most two decimals was expected, found \" 5\""},
+    {"\"amount\":\"6500.00\"", "\"amount\":\"10000000000000.01\"", "items[1].amount",
+     "money of at most 10000000000000.00 was expected, found \"10000000000000.01\""},
+    {"\"amount\":\"6500.00\"", "\"amount\":true", "items[1].amount", "money with at most two decimals was expected, found true"},
+    {"\"continuous_years\":1", "\"continuous_years\":3.0", "member.continuous_years",
+     "a non-negative integer was expected, found 3.0"},
+    {"\"continuous_years\":1", "\"continuous_years\":\"3\"", "member.continuous_years",
+     "a non-negative integer was expected, found \"3\""},
+    {"\"continuous_years\":1", "\"continuous_years\":-1", "member.continuous_years",
+     "a non-negative integer was expected, found -1"},
+    {"\"continuous_years\":1", "\"continuous_years\":99999999999999999999", "member.continuous_years",
+     "a non-negative integer of at most 9223372036854775807 was expected, found 99999999999999999999"},
+    {"\"level\":2", "\"level\":7", "visit.level",
+     "one of primary, first, second, municipal, provincial (or the code 0, 1, 2, 3, 4) was expected, found 7"},
+    {"\"level\":2", "\"level\":\"2\"", "visit.level",
+     "one of primary, first, second, municipal, provincial (or the code 0, 1, 2, 3, 4) was expected, found \"2\""},
+    {"\"level\":2", "\"level\":2.0", "visit.level",
+     "one of primary, first, second, municipal, provincial (or the code 0, 1, 2, 3, 4) was expected, found 2.0"},
+    {"\"level\":2,", "", "visit.level", "required field missing"},
+    {"\"sex\":\"F\"", "\"sex\":\"F\",\"status\":\"retired\"", "member.status",
+     "each key once was expected, found a second \"status\""},
+    {"\"in_window\":false", "\"in_window\":\"false\"", "member.in_window", "true or false was expected, found \"false\""},
+    {"\"in_window\":false", "\"in_window\":0", "member.in_window", "true or false was expected, found 0"},
+    {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":17", "claim_id", "a string was expected, found 17"},
+    {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":null", "claim_id", "required field missing"},
+    {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":{\"a\":1}", "claim_id", "a string was expected, found an object"},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"resident\",\"ytd\":[1]", "ytd", "a JSON object was expected, found an array"},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"resident\",\"account_payer\":{\"relation\":\"spouse\"}",
+     "account_payer.member_id", "required field missing"},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"resident\",\"account_payer\":{\"member_id\":\"M\",\"relation\":\"cousin\"}",
+     "account_payer.relation",
+     "one of self, spouse, parent, child, sibling, grandparent, grandchild, other was expected, found \"cousin\""},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"resident\",\"ytd\":{\"admissions\":1,\"admissions\":2}", "ytd.admissions",
+     "each key once was expected, found a second \"admissions\""},
+    {"{\"code\":\"XA01\",\"class\":\"A\",\"amount\":\"1500.00\"}", "5", "items[0]", "a JSON object was expected, found 5"},
+    {"\"class\":\"A\"", "\"class\":\"D\"", "items[0].class", "one of A, B, C was expected, found \"D\""},
+    {"\"code\":\"XA01\",", "", "items[0].code", "required field missing"},
+    {ITEMS, "\"items\":[]", "items", "at least 1 element was expected, found 0"},
+    {ITEMS, "\"items\":{}", "items", "a JSON array was expected, found an object"},
+    {ITEMS, "\"items\":null", "items", "required field missing"},
+    {"," ITEMS, "", "items", "required field missing"},
+    {"\"member\":{", "\"member\":\"x\",\"m2\":{", "member", "a JSON object was expected, found \"x\""},
+    {"\"member\":{", "\"member\":null,\"m2\":{", "member", "required field missing"},
+    /* syntax errors: no field, a column */
+    {"\"scheme\":\"resident\"", "\"scheme\":\"resident\",}", "", "a key string was expected, found '}' at column 82"},
+    {"\"scheme\":\"resident\"", "\"scheme\" \"resident\"", "", "':' was expected, found '\"' at column 71"},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"resident\",\"x\":1.}", "", "a digit was expected, found '}' at column 88"},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"resident\",\"x\":01}", "", "',' or '}' was expected, found '1' at column 87"},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"resident\",\"x\":tru}", "", "a JSON value was expected, found 't' at column 86"},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"re\\qsident\"", "", "an escape \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX was expected, found 'q' at column 75"},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"\\udc00\"", "", "a high surrogate before this low surrogate was expected, found '\\' at column 72"},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"\\ud800x\"", "", "a low surrogate \\uDC00-\\uDFFF was expected, found 'x' at column 78"},
+    {"\"scheme\":\"resident\"", "\"scheme\":\"\\u12g4\"", "", "a hex digit of \\uXXXX was expected, found 'g' at column 76"},
+    {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"C\xff\"", "", "valid UTF-8 was expected, found byte 0xFF at column 15"},
+    {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"C\xc0\xaf\"", "", "valid UTF-8 was expected, found byte 0xC0 at column 15"},
+    {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"C\xed\xa0\x80\"", "", "valid UTF-8 was expected, found byte 0xED at column 15"},
+    {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"C\tD\"", "", "an escape (\\u00XX) for a control character was expected, found byte 0x09 at column 15"},
+    {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"C-2025-000017\" x", "", "',' or '}' was expected, found 'x' at column 29"},
+};
+
+static void test_errors_then_good(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 16, len = 0;
+    char *all = malloc(cap);
+    for (size_t i = 0; i < sizeof ecases / sizeof ecases[0]; i++) {
+        char *bad = with(ecases[i].from, ecases[i].to);
+        size_t need = strlen(bad) + strlen(BASE) + 2;
+        if (len + need > cap) all = realloc(all, cap = 2 * (len + need));
+        len += (size_t)sprintf(all + len, "%s\n%s\n", bad, BASE);
+        free(bad);
+    }
+    rd t;
+    rd_open(&t, all, len, YB_FMT_JSONL);
+    for (size_t i = 0; i < sizeof ecases / sizeof ecases[0]; i++) {
+        int k = next(&t);
+        if (k != -1 || strcmp(t.err.field, ecases[i].field) != 0 || strcmp(t.err.message, ecases[i].message) != 0)
+            fail_msg("case %zu (%s -> %s): got %d, field '%s', message '%s'", i, ecases[i].from, ecases[i].to, k,
+                     t.err.field, t.err.message);
+        assert_int_equal(t.err.line, (long)(2 * i + 1));
+        assert_int_equal(next(&t), 1);
+        assert_int_equal(t.c->line, (long)(2 * i + 2));
+        check_base(t.c);
+    }
+    assert_int_equal(next(&t), 0);
+    assert_int_equal(yb_reader_records(t.r), (long)(2 * (sizeof ecases / sizeof ecases[0])));
+    rd_close(&t);
+    free(all);
+}
+
+static void test_syntax_errors(void **state)
+{
+    (void)state;
+    /* the example message of the brief */
+    static const char in[] =
+        "{\"x\":1,\"member\":\n"
+        "[1,2]\n"
+        "{\"claim_id\":\"abc\n"
+        "   {  \n"
+        "\"just a string\"\n"
+        "{\"claim_id\":\"a\0b\"}\n"
+        "}\n";
+    rd t;
+    rd_open(&t, in, sizeof in - 1, YB_FMT_JSONL);
+    expect_error(&t, 1, "", "a JSON object was expected, found end of line at column 17");
+    expect_error(&t, 2, "", "a JSON object was expected, found '[' at column 1");
+    expect_error(&t, 3, "", "a closing '\"' was expected, found end of line at column 17");
+    expect_error(&t, 4, "", "a key string was expected, found end of line at column 7");
+    expect_error(&t, 5, "", "a JSON object was expected, found '\"' at column 1");
+    expect_error(&t, 6, "", "an escape (\\u00XX) for a control character was expected, found byte 0x00 at column 15");
+    expect_error(&t, 7, "", "a JSON object was expected, found '}' at column 1");
+    assert_int_equal(next(&t), 0);
+    assert_int_equal(yb_reader_records(t.r), 7);
+    rd_close(&t);
+}
+
+static void test_deep_nesting(void **state)
+{
+    (void)state;
+    /* an unknown key holding 100 nested arrays, then 63 (allowed) */
+    char *line = with("\"scheme\":\"resident\"", "\"scheme\":\"resident\",\"deep\":XXXX");
+    size_t n = strlen(line);
+    char *deep = malloc(n + 400), *ok = malloc(n + 400);
+    char *at = strstr(line, "XXXX");
+    size_t a = (size_t)(at - line);
+    memcpy(deep, line, a);
+    memcpy(ok, line, a);
+    size_t o = a;
+    for (int i = 0; i < 100; i++) deep[o++] = '[';
+    for (int i = 0; i < 100; i++) deep[o++] = ']';
+    strcpy(deep + o, at + 4);
+    o = a;
+    for (int i = 0; i < 62; i++) ok[o++] = '[';
+    for (int i = 0; i < 62; i++) ok[o++] = ']';
+    strcpy(ok + o, at + 4);
+    size_t tot = strlen(deep) + strlen(ok) + 3;
+    char *in = malloc(tot);
+    snprintf(in, tot, "%s\n%s\n", deep, ok);
+    rd t;
+    rd_open(&t, in, strlen(in), YB_FMT_JSONL);
+    char msg[128];
+    snprintf(msg, sizeof msg, "at most 64 levels of nesting were expected, found more at column %zu", a + 63 + 1);
+    expect_error(&t, 1, "", msg);
+    assert_int_equal(next(&t), 1);
+    check_base(t.c);
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
+    free(line);
+    free(deep);
+    free(ok);
+    free(in);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Good variants                                                             */
+
+static void test_good_variants(void **state)
+{
+    (void)state;
+    char *a = with("\"amount\":\"1500.00\"", "\"amount\":12.5,\"qty\":3,\"capitated\":true,\"unknown\":{\"deep\":[1,{\"x\":null},[\"a\\\"b\"],-1.5e-3,true,false]}");
+    char *b = with("\"level\":2", "\"level\":\"provincial\",\"extra\":[]");
+    char *c = with("\"claim_id\":\"C-2025-000017\"", "\"\\u0063laim_id\":\"\\u00e9\\ud83d\\ude00\\n\\\"\\\\\\/\\t\"");
+    char *d = with("\"amount\":\"6500.00\"", "\"amount\":\"10000000000000.00\"");
+    char *e = with("\"scheme\":\"resident\"",
+                   "\"scheme\" : \"employee\" , \"account_payer\" : { \"member_id\" : \"M-9\" , \"relation\" : \"other\" , \"balance\" : 0.5 } ,"
+                   " \"ytd\" : { \"admissions\" : 2, \"basic_paid\" : \"100.1\" }, \"sex\":\"\xe5\xa5\xb3\"");
+    char *f = with("\"sex\":\"F\"", "\"sex\":null,\"account_balance\":7");
+    char in[8192];
+    snprintf(in, sizeof in, "%s\n%s\n%s\n%s\n%s\n%s\n", a, b, c, d, e, f);
+    rd t;
+    rd_open(&t, in, strlen(in), YB_FMT_JSONL);
+
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(iget(t.c, 0, "amount"), 1250);
+    assert_int_equal(iget(t.c, 0, "qty"), 3);
+    assert_int_equal(iget(t.c, 0, "capitated"), 1);
+    assert_int_equal(iget(t.c, 1, "capitated"), 0);
+
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(get(t.c, "visit.level"), 4);
+
+    assert_int_equal(next(&t), 1);
+    TEXT_IS(t.c, get(t.c, "claim_id"), "\xc3\xa9\xf0\x9f\x98\x80\n\"\\/\t");
+
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(iget(t.c, 1, "amount"), 1000000000000000LL);
+
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(get(t.c, "scheme"), 0);
+    assert_int_equal(get(t.c, "account_payer"), 1);
+    TEXT_IS(t.c, get(t.c, "account_payer.member_id"), "M-9");
+    assert_int_equal(get(t.c, "account_payer.relation"), 7);
+    assert_int_equal(get(t.c, "account_payer.balance"), 50);
+    assert_int_equal(get(t.c, "ytd"), 1);
+    assert_int_equal(get(t.c, "ytd.admissions"), 2);
+    assert_int_equal(get(t.c, "ytd.basic_paid"), 10010);
+    assert_int_equal(get(t.c, "ytd.large_paid"), 0);
+    assert_int_equal(get(t.c, "member.sex"), 0); /* the unknown root key "sex" is skipped */
+
+    assert_int_equal(next(&t), 1);
+    assert_false(has(t.c, "member.sex"));
+    assert_int_equal(get(t.c, "member.account_balance"), 700);
+
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+    free(e);
+    free(f);
+}
+
+static void test_blank_lines_and_crlf(void **state)
+{
+    (void)state;
+    size_t n = strlen(BASE);
+    char *in = malloc(4 * n + 64);
+    size_t o = 0;
+    o += (size_t)sprintf(in + o, "\n   \t \r\n%s\r\n\r\n", BASE); /* lines 1-2 blank, 3 claim, 4 blank */
+    o += (size_t)sprintf(in + o, "  %s  \n", BASE);              /* line 5 */
+    o += (size_t)sprintf(in + o, "\xEF\xBB\xBF%s\n", BASE);       /* line 6: a BOM is only skipped on line 1 */
+    o += (size_t)sprintf(in + o, "%s\r", BASE);                  /* line 7, at EOF, CR stripped */
+    rd t;
+    rd_open(&t, in, o, YB_FMT_JSONL);
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(t.c->line, 3);
+    check_base(t.c);
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(t.c->line, 5);
+    expect_error(&t, 6, "", "a JSON object was expected, found byte 0xEF at column 1");
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(t.c->line, 7);
+    check_base(t.c);
+    assert_int_equal(next(&t), 0);
+    assert_int_equal(yb_reader_records(t.r), 4);
+    rd_close(&t);
+
+    /* a BOM on line 1 is skipped */
+    o = (size_t)sprintf(in, "\xEF\xBB\xBF%s\n", BASE);
+    rd_open(&t, in, o, YB_FMT_JSONL);
+    assert_int_equal(next(&t), 1);
+    check_base(t.c);
+    rd_close(&t);
+
+    /* empty input, and input of blank lines only */
+    rd_open(&t, "", 0, YB_FMT_JSONL);
+    assert_int_equal(next(&t), 0);
+    assert_int_equal(yb_reader_records(t.r), 0);
+    rd_close(&t);
+    rd_open(&t, "\n \n\r\n\t", 6, YB_FMT_JSONL);
+    assert_int_equal(next(&t), 0);
+    assert_int_equal(yb_reader_records(t.r), 0);
+    rd_close(&t);
+    free(in);
+}
+
+/* Lines far longer than the input block: 20,000 items (about 1.4 MB). */
+static void test_long_lines(void **state)
+{
+    (void)state;
+    enum { NITEMS = 20000 };
+    size_t cap = (size_t)NITEMS * 100 + 4096, o = 0;
+    char *in = malloc(3 * cap);
+    for (int rep = 0; rep < 2; rep++) {
+        const char *head = strstr(BASE, "\"items\":[");
+        size_t hl = (size_t)(head - BASE) + 9;
+        memcpy(in + o, BASE, hl);
+        o += hl;
+        for (int i = 0; i < NITEMS; i++)
+            o += (size_t)sprintf(in + o, "%s{\"code\":\"C%05d\",\"class\":\"C\",\"amount\":\"%d.%02d\",\"note\":\"padding-padding\"}",
+                                 i ? "," : "", i, i, i % 100);
+        o += (size_t)sprintf(in + o, "]}%s", rep == 0 ? "\n" : "");
+        if (rep == 0) o += (size_t)sprintf(in + o, "%s\n", BASE);
+    }
+    rd t;
+    rd_open(&t, in, o, YB_FMT_JSONL);
+    for (int rep = 0; rep < 2; rep++) {
+        assert_int_equal(next(&t), 1);
+        assert_int_equal(t.c->lists[0].count, NITEMS);
+        TEXT_IS(t.c, iget(t.c, NITEMS - 1, "code"), "C19999");
+        assert_int_equal(iget(t.c, NITEMS - 1, "amount"), 1999999);
+        assert_int_equal(iget(t.c, 12345, "amount"), 1234545);
+        assert_int_equal(iget(t.c, 12345, "class"), 2);
+        if (rep == 0) {
+            assert_int_equal(next(&t), 1);
+            check_base(t.c);
+        }
+    }
+    assert_int_equal(next(&t), 0);
+    assert_int_equal(yb_reader_records(t.r), 3);
+    rd_close(&t);
+    free(in);
+}
+
+/* ------------------------------------------------------------------------ */
+/* CSV                                                                       */
+
+#define CSV_HEADER                                                                                               \
+    "claim_id,member_id,scheme,member_status,member_sex,member_enrolled_on,member_in_window,visit_kind,"         \
+    "visit_date,visit_level,visit_institution_id,item_code,item_class,item_amount,item_limit,"                   \
+    "account_payer_member_id,account_payer_relation,ytd_admissions,note"
+
+static void test_csv(void **state)
+{
+    (void)state;
+    static const char in[] =
+        CSV_HEADER "\n"
+        "C-1,M-1,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,\"H,1\",X1,A,10.00,,,,,whatever\n"
+        "C-1,M-1,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,\"H,1\",\"X\"\"2\",C,5,8.5,,,,\r\n"
+        "\r\n"
+        "\"C-2\",M-2,resident,resident,F,2023-06-30,false,inpatient,2025-02-01,second,\"H\n2\",X3,B,0.01,,M-1,spouse,2,\"a \"\"b\"\"\"\r\n"
+        "C-3,M-3,resident,newborn,,2025-01-01,true,maternity,2025-03-01,4,,,,,,,,,\n";
+    rd t;
+    rd_open(&t, in, sizeof in - 1, YB_FMT_CSV);
+
+    assert_int_equal(next(&t), 1);
+    yb_claim *c = t.c;
+    assert_int_equal(c->line, 2);
+    TEXT_IS(c, get(c, "claim_id"), "C-1");
+    TEXT_IS(c, get(c, "member_id"), "M-1");
+    assert_int_equal(get(c, "scheme"), 0);
+    assert_int_equal(get(c, "member"), 1);
+    assert_int_equal(get(c, "member.status"), 0);
+    assert_int_equal(get(c, "member.sex"), 1);
+    assert_int_equal(get(c, "member.enrolled_on"), yb_date_from_ymd(2024, 1, 1));
+    assert_int_equal(get(c, "member.in_window"), 1); /* empty cell: default */
+    assert_int_equal(get(c, "member.continuous_years"), 0);
+    assert_false(has(c, "member.birth_date"));
+    assert_int_equal(get(c, "visit.kind"), 1);
+    assert_int_equal(get(c, "visit.date"), yb_date_from_ymd(2025, 1, 5));
+    assert_int_equal(get(c, "visit.level"), 0);
+    TEXT_IS(c, get(c, "visit.institution_id"), "H,1");
+    assert_int_equal(get(c, "visit.designated"), 1);
+    assert_int_equal(c->lists[0].count, 2);
+    TEXT_IS(c, iget(c, 0, "code"), "X1");
+    assert_int_equal(iget(c, 0, "class"), 0);
+    assert_int_equal(iget(c, 0, "amount"), 1000);
+    assert_false(ihas(c, 0, "limit"));
+    assert_int_equal(iget(c, 0, "capitated"), 0);
+    TEXT_IS(c, iget(c, 1, "code"), "X\"2");
+    assert_int_equal(iget(c, 1, "class"), 2);
+    assert_int_equal(iget(c, 1, "amount"), 500);
+    assert_int_equal(iget(c, 1, "limit"), 850);
+    assert_int_equal(get(c, "account_payer"), 0);
+    assert_false(has(c, "account_payer.member_id"));
+    assert_int_equal(get(c, "ytd"), 0);
+    assert_int_equal(get(c, "ytd.admissions"), 0);
+
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(c->line, 5);
+    TEXT_IS(c, get(c, "claim_id"), "C-2");
+    assert_int_equal(get(c, "scheme"), 1);
+    assert_int_equal(get(c, "member.status"), 4);
+    assert_int_equal(get(c, "member.sex"), 0);
+    assert_int_equal(get(c, "member.in_window"), 0);
+    assert_int_equal(get(c, "visit.level"), 2);
+    TEXT_IS(c, get(c, "visit.institution_id"), "H\n2");
+    assert_int_equal(c->lists[0].count, 1);
+    assert_int_equal(iget(c, 0, "amount"), 1);
+    assert_int_equal(get(c, "account_payer"), 1);
+    TEXT_IS(c, get(c, "account_payer.member_id"), "M-1");
+    assert_int_equal(get(c, "account_payer.relation"), 1);
+    assert_false(has(c, "account_payer.balance"));
+    assert_int_equal(get(c, "ytd"), 1);
+    assert_int_equal(get(c, "ytd.admissions"), 2);
+    assert_int_equal(get(c, "ytd.basic_paid"), 0);
+
+    /* a claim whose only row has no item: items required -> error on its line */
+    expect_error(&t, 7, "items", "required field missing");
+    assert_int_equal(next(&t), 0);
+    assert_int_equal(yb_reader_records(t.r), 3);
+    rd_close(&t);
+}
+
+static void test_csv_errors(void **state)
+{
+    (void)state;
+    rd t;
+    /* no known column */
+    rd_open(&t, "a,b,c\n1,2,3\n", 12, YB_FMT_CSV);
+    expect_error(&t, 1, "", "a header naming the claim's columns (claim_id, ...) was expected, found none of them");
+    assert_int_equal(next(&t), 0);
+    assert_int_equal(next(&t), 0);
+    assert_int_equal(yb_reader_records(t.r), 1);
+    rd_close(&t);
+    /* a duplicated column */
+    rd_open(&t, "\n\nclaim_id,x,claim_id\n1,2,3\n", 27, YB_FMT_CSV);
+    expect_error(&t, 3, "", "each column once was expected, found \"claim_id\" in columns 1 and 3");
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
+    /* empty input */
+    rd_open(&t, "", 0, YB_FMT_CSV);
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
+
+    static const char in[] =
+        CSV_HEADER "\n"
+        /* claim A (lines 2-3): a bad amount on its second row */
+        "A,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,,,\n"
+        "A,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X2,A,1.001,,,,,\n"
+        /* claim B (lines 4-6): a short row in the middle; the rest of B is consumed */
+        "B,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,,,\n"
+        "B,M,employee\n"
+        "B,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,,,\n"
+        /* claim C (line 7): good */
+        "C,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,1,,X1,A,2.00,,,,,\n"
+        /* claim D (line 8): a stray quote */
+        "D,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,H\"1,X1,A,1.00,,,,,\n"
+        /* claim E (line 9): junk after a closing quote */
+        "E,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,\"H\"x,X1,A,1.00,,,,,\n"
+        /* claim F (line 10): bad enum, bad bool, bad int: the first one is reported */
+        "F,M,employee,worker,M,2024-01-01,yes,outpatient,2025-01-05,0,,X1,A,1.00,,,,-1,\n"
+        /* claim G (line 11): a bad level code, the account payer without member_id */
+        "G,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,9,,X1,A,1.00,,,,,\n"
+        "H,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,spouse,,\n"
+        /* claim I (line 13): good, then an unterminated quote swallows the rest */
+        "I,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,3,,X1,A,1.00,,,,,\n"
+        "J,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,\"H,X1,A,1.00,,,,,\n"
+        "K,M,employee\n";
+    rd_open(&t, in, sizeof in - 1, YB_FMT_CSV);
+    expect_error(&t, 2, "items[1].amount", "money with at most two decimals was expected, found \"1.001\"");
+    expect_error(&t, 4, "", "19 cells (as in the header) were expected, found 3 on line 5");
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(t.c->line, 7);
+    TEXT_IS(t.c, get(t.c, "claim_id"), "C");
+    assert_int_equal(get(t.c, "visit.level"), 1);
+    assert_int_equal(iget(t.c, 0, "amount"), 200);
+    expect_error(&t, 8, "", "a cell without '\"' (or one quoted whole) was expected, found '\"' inside an unquoted cell on line 8");
+    expect_error(&t, 9, "", "',' or the end of the row after a closing '\"' was expected, found 'x' on line 9");
+    expect_error(&t, 10, "member.status",
+                 "one of in_service, retired, flexible, pool_only, resident, student, newborn was expected, found \"worker\"");
+    expect_error(&t, 11, "visit.level",
+                 "one of primary, first, second, municipal, provincial (or the code 0, 1, 2, 3, 4) was expected, found \"9\"");
+    expect_error(&t, 12, "account_payer.member_id", "required field missing");
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(t.c->line, 13);
+    assert_int_equal(get(t.c, "visit.level"), 3);
+    expect_error(&t, 14, "", "a closing '\"' was expected, found the end of the input (the quote opened on line 14)");
+    assert_int_equal(next(&t), 0);
+    assert_int_equal(yb_reader_records(t.r), 10); /* A..J: K is inside J's open quote */
+    rd_close(&t);
+}
+
+static void test_csv_file(void **state)
+{
+    (void)state;
+    yb_schema *s = std_schema();
+    yb_claim *c = yb_claim_new(s);
+    FILE *f = fopen(DATA_DIR "claims.csv", "rb");
+    if (!f) fail_msg("cannot open " DATA_DIR "claims.csv (run from the repository root)");
+    yb_reader *r = yb_reader_open(s, f, "claims.csv", YB_FMT_CSV);
+    yb_record_error err;
+    assert_int_equal(yb_reader_next(r, c, &err), 1);
+    TEXT_IS(c, get(c, "claim_id"), "C-2025-000017");
+    assert_int_equal(get(c, "member.enrolled_on"), yb_date_from_ymd(2025, 3, 10));
+    assert_int_equal(get(c, "member.in_window"), 0);
+    assert_int_equal(get(c, "visit.level"), 2);
+    assert_int_equal(c->lists[0].count, 2);
+    assert_int_equal(iget(c, 1, "amount"), 650000);
+    assert_int_equal(iget(c, 1, "limit"), 700000);
+    assert_int_equal(yb_reader_next(r, c, &err), 1);
+    TEXT_IS(c, get(c, "claim_id"), "C-2025-000018");
+    assert_int_equal(c->lists[0].count, 1);
+    assert_int_equal(get(c, "ytd.admissions"), 1);
+    assert_int_equal(yb_reader_next(r, c, &err), 0);
+    yb_reader_close(r);
+    fclose(f);
+    yb_claim_free(c);
+    free_schema(s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Never crash: truncations at every byte, random flips, garbage             */
+
+static uint64_t rng_state;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 11);
+}
+
+/* Read everything; returns the number of good records. */
+static long drain(rd *t, long *bad)
+{
+    long good = 0;
+    *bad = 0;
+    for (int guard = 0; guard < 1000000; guard++) {
+        int k = next(t);
+        if (k == 0) return good;
+        if (k == 1) good++;
+        else {
+            assert_int_equal(k, -1);
+            assert_true(memchr(t->err.field, 0, sizeof t->err.field) != NULL);
+            assert_true(memchr(t->err.message, 0, sizeof t->err.message) != NULL);
+            assert_true(t->err.message[0] != 0);
+            (*bad)++;
+        }
+    }
+    fail_msg("the reader does not end");
+    return -1;
+}
+
+static void test_fuzz_jsonl(void **state)
+{
+    (void)state;
+    size_t n = strlen(BASE);
+    /* every proper prefix is a bad record, in one stream ... */
+    char *in = malloc(n * (n + 1) + 16);
+    size_t o = 0;
+    for (size_t k = 1; k < n; k++) {
+        memcpy(in + o, BASE, k);
+        o += k;
+        in[o++] = '\n';
+    }
+    memcpy(in + o, BASE, n);
+    o += n;
+    rd t;
+    rd_open(&t, in, o, YB_FMT_JSONL);
+    for (size_t k = 1; k < n; k++) {
+        int r = next(&t);
+        if (r != -1) fail_msg("the prefix of %zu bytes was not an error", k);
+        assert_int_equal(t.err.line, (long)k);
+    }
+    assert_int_equal(next(&t), 1);
+    check_base(t.c);
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
+    /* ... and on its own, ending the input without a newline */
+    for (size_t k = 1; k < n; k += 7) {
+        long bad;
+        rd_open(&t, BASE, k, YB_FMT_JSONL);
+        assert_int_equal(drain(&t, &bad), 0);
+        assert_int_equal(bad, 1);
+        rd_close(&t);
+    }
+    /* random byte changes (any byte value, newlines included) */
+    rng_state = 0x9E3779B97F4A7C15ULL;
+    o = 0;
+    char *many = malloc(4000 * (n + 1) + 300 * 301);
+    for (int v = 0; v < 4000; v++) {
+        memcpy(many + o, BASE, n);
+        int flips = 1 + (int)(rnd() % 4);
+        for (int k = 0; k < flips; k++) many[o + rnd() % n] = (char)(rnd() & 0xFF);
+        o += n;
+        many[o++] = '\n';
+    }
+    /* pure garbage lines */
+    for (int v = 0; v < 300; v++) {
+        int len = (int)(rnd() % 300);
+        for (int k = 0; k < len; k++) {
+            char ch = (char)(rnd() & 0xFF);
+            many[o++] = ch == '\n' ? '{' : ch;
+        }
+        many[o++] = '\n';
+    }
+    rd_open(&t, many, o, YB_FMT_JSONL);
+    long bad, good = drain(&t, &bad);
+    assert_int_equal(good + bad, yb_reader_records(t.r));
+    assert_true(good > 0 && bad > 0);
+    rd_close(&t);
+    free(in);
+    free(many);
+}
+
+static void test_fuzz_csv(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        CSV_HEADER "\r\n"
+        "C-1,M-1,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,\"H,1\",X1,A,10.00,,,,,whatever\r\n"
+        "C-1,M-1,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,\"H,1\",\"X\"\"2\",C,5,8.5,,,,\r\n"
+        "\"C-2\",M-2,resident,resident,F,2023-06-30,false,inpatient,2025-02-01,second,\"H\n2\",X3,B,0.01,,M-1,spouse,2,\r\n";
+    size_t n = sizeof doc - 1;
+    rd t;
+    for (size_t k = 0; k <= n; k++) {
+        long bad;
+        rd_open(&t, doc, k, YB_FMT_CSV);
+        long good = drain(&t, &bad);
+        assert_int_equal(good + bad, yb_reader_records(t.r));
+        if (k == n) {
+            assert_int_equal(good, 2);
+            assert_int_equal(bad, 0);
+        }
+        rd_close(&t);
+    }
+    rng_state = 12345;
+    char *buf = malloc(n);
+    for (int v = 0; v < 1500; v++) {
+        memcpy(buf, doc, n);
+        int flips = 1 + (int)(rnd() % 4);
+        for (int k = 0; k < flips; k++) {
+            uint32_t at = rnd() % (uint32_t)n;
+            uint32_t what = rnd() % 8;
+            buf[at] = what == 0 ? '"' : what == 1 ? ',' : what == 2 ? '\n' : (char)(rnd() & 0xFF);
+        }
+        long bad;
+        rd_open(&t, buf, n, YB_FMT_CSV);
+        long good = drain(&t, &bad);
+        assert_int_equal(good + bad, yb_reader_records(t.r));
+        rd_close(&t);
+    }
+    free(buf);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Schemas the readers refuse, the claim's own API, kind names               */
+
+static void test_bad_schemas(void **state)
+{
+    (void)state;
+    FILE *f = stream("{}\n", 3);
+    yb_schema *s = std_schema();
+    /* a list inside a list element */
+    const yb_field *items = fld(s, "items");
+    s->fields[items->first].kind = YB_T_LIST;
+    s->fields[items->first].slot = 0;
+    assert_null(yb_reader_open(s, f, "x", YB_FMT_JSONL));
+    s->fields[items->first].kind = YB_T_TEXT;
+    assert_non_null(items);
+    /* durations are not read from claims */
+    s->fields[s->root_first].kind = YB_T_DURATION;
+    assert_null(yb_reader_open(s, f, "x", YB_FMT_JSONL));
+    s->fields[s->root_first].kind = YB_T_TEXT;
+    /* a slot out of range */
+    int32_t keep = s->nslots;
+    s->nslots = 3;
+    assert_null(yb_reader_open(s, f, "x", YB_FMT_CSV));
+    s->nslots = keep;
+    /* a record whose children include itself */
+    yb_field *member = (yb_field *)fld(s, "member");
+    int32_t first = member->first;
+    member->first = s->root_first;
+    assert_null(yb_reader_open(s, f, "x", YB_FMT_JSONL));
+    member->first = first;
+    /* an enum id out of range */
+    s->fields[s->root_first + 2].enum_id = 99;
+    assert_null(yb_reader_open(s, f, "x", YB_FMT_JSONL));
+    s->fields[s->root_first + 2].enum_id = E_SCHEME;
+    /* and back to good */
+    yb_reader *r = yb_reader_open(s, f, "x", YB_FMT_JSONL);
+    assert_non_null(r);
+    yb_reader_close(r);
+    fclose(f);
+    free_schema(s);
+}
+
+static void test_claim_api(void **state)
+{
+    (void)state;
+    yb_schema *s = std_schema();
+    yb_claim *c = yb_claim_new(s);
+    int64_t a = yb_claim_add_text(c, "abc", 3);
+    int64_t b = yb_claim_add_text(c, "", 0);
+    assert_int_equal(yb_text_offset(a), 0);
+    assert_int_equal(yb_text_length(a), 3);
+    assert_int_equal(yb_text_offset(b), 3);
+    assert_int_equal(yb_text_length(b), 0);
+    char big[10000];
+    memset(big, 'z', sizeof big);
+    int64_t z = yb_claim_add_text(c, big, sizeof big);
+    assert_int_equal(yb_text_offset(z), 3);
+    TEXT_IS(c, a, "abc");
+    for (int i = 0; i < 100; i++) assert_int_equal(yb_claim_add_element(c, 0), i);
+    assert_int_equal(c->lists[0].count, 100);
+    assert_int_equal(yb_claim_add_element(c, 1), -1);
+    assert_int_equal(yb_claim_add_element(c, -1), -1);
+    c->slots[0] = 5;
+    c->present[0] = 1;
+    yb_claim_reset(c);
+    assert_int_equal(c->lists[0].count, 0);
+    assert_int_equal(c->text_len, 0);
+    assert_int_equal(c->present[0], 0);
+    assert_int_equal(yb_claim_add_element(c, 0), 0);
+    assert_int_equal(c->lists[0].present[0], 0);
+    yb_claim_free(c);
+    free_schema(s);
+    assert_string_equal(yb_kind_name(YB_T_MONEY), "money");
+    assert_string_equal(yb_kind_name(YB_T_ALERTS), "alerts");
+    assert_string_equal(yb_kind_name(YB_T_RECORD), "record");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Micro-benchmark (YB_READER_BENCH=<records>)                               */
+
+static void bench(long records)
+{
+    yb_schema *s = std_schema();
+    yb_claim *c = yb_claim_new(s);
+    char line[2048];
+    /* a typical ~600-byte line (~40 fields): the example, plus ytd and a third item */
+    int n = snprintf(line, sizeof line, "%s", BASE);
+    n--; /* drop the closing brace */
+    n += snprintf(line + n, sizeof line - (size_t)n,
+                  ",\"ytd\":{\"admissions\":1,\"basic_paid\":\"12000.00\"}}");
+    char *items_end = strstr(line, "\"7000.00\"}]");
+    memmove(items_end + 9 + 45, items_end + 9, strlen(items_end + 9) + 1);
+    memcpy(items_end + 9, "},{\"code\":\"XC99\",\"class\":\"C\",\"amount\":\"88.00\"", 45);
+    n = (int)strlen(line);
+    FILE *f = tmpfile();
+    for (long i = 0; i < records; i++) {
+        fwrite(line, 1, (size_t)n, f);
+        fputc('\n', f);
+    }
+    rewind(f);
+    yb_reader *r = yb_reader_open(s, f, "bench", YB_FMT_JSONL);
+    yb_record_error err;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long good = 0;
+    int k;
+    while ((k = yb_reader_next(r, c, &err)) != 0) {
+        if (k < 0) {
+            fprintf(stderr, "bench: %ld: %s: %s\n", err.line, err.field, err.message);
+            break;
+        }
+        good++;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long long ns = (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
+    printf("bench: %ld records of %d bytes in %lld ms: %lld records/s, %lld MB/s\n", good, n, ns / 1000000,
+           ns ? (long long)good * 1000000000LL / ns : 0, ns ? (long long)good * n * 1000LL / ns : 0);
+    yb_reader_close(r);
+    fclose(f);
+    yb_claim_free(c);
+    free_schema(s);
+}
+
+int main(void)
+{
+    const char *b = getenv("YB_READER_BENCH");
+    if (b && atol(b) > 0) {
+        bench(atol(b));
+        return 0;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_example_file),
+        cmocka_unit_test(test_base_line),
+        cmocka_unit_test(test_errors_then_good),
+        cmocka_unit_test(test_syntax_errors),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_good_variants),
+        cmocka_unit_test(test_blank_lines_and_crlf),
+        cmocka_unit_test(test_long_lines),
+        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_csv_file),
+        cmocka_unit_test(test_fuzz_jsonl),
+        cmocka_unit_test(test_fuzz_csv),
+        cmocka_unit_test(test_bad_schemas),
+        cmocka_unit_test(test_claim_api),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

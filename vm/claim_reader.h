@@ -1,0 +1,31 @@
+/* Streaming claim readers: JSON Lines and CSV (claim-schema.md), driven by the
+ * policy's declared input shape.  Memory does not grow with the number of
+ * records; a bad record is reported and reading goes on with the next.
+ */
+#ifndef YB_CLAIM_READER_H
+#define YB_CLAIM_READER_H
+
+#include <stdio.h>
+
+#include "claim.h"
+
+typedef enum { YB_FMT_JSONL = 0, YB_FMT_CSV = 1 } yb_format;
+
+typedef struct yb_record_error {
+    long line;         /* 1-based line of the record in its file */
+    char field[160];   /* the JSON path of the offending field ("member.enrolled_on"), or "" */
+    char message[320]; /* what was expected, what was found */
+} yb_record_error;
+
+typedef struct yb_reader yb_reader;
+
+/* `filename` is used in messages only; the reader does not close `f`. */
+yb_reader *yb_reader_open(const yb_schema *s, FILE *f, const char *filename, yb_format fmt);
+/* 1: a claim was read into c; 0: end of input; -1: a bad record (err says why;
+ * call again for the next record).  Blank lines are skipped and not counted. */
+int yb_reader_next(yb_reader *r, yb_claim *c, yb_record_error *err);
+/* Records read so far (good and bad). */
+long yb_reader_records(const yb_reader *r);
+void yb_reader_close(yb_reader *r);
+
+#endif

@@ -1,0 +1,569 @@
+/* The interpreter: one claim through the bytecode.
+ *
+ * The verifier has proven operand kinds, register bounds, constant, table and
+ * field indices and the shape of every loop, so the loop below checks only
+ * what depends on the data: overflow, parameters not in force, absent
+ * optional fields, and indices that come from registers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm.h"
+
+yb_vm *yb_vm_new(const yb_program *p)
+{
+    yb_vm *vm = calloc(1, sizeof *vm);
+    if (!vm) return NULL;
+    vm->p = p;
+    vm->regs = calloc((size_t)(p->nregs ? p->nregs : 1), sizeof *vm->regs);
+    int ns = p->nstates ? p->nstates : 1;
+    vm->ledgers = calloc((size_t)ns, sizeof *vm->ledgers);
+    vm->entry = calloc((size_t)ns, sizeof *vm->entry);
+    vm->fresh = calloc((size_t)ns, 1);
+    vm->opened = calloc((size_t)ns, 1);
+    vm->opened_list = calloc((size_t)ns, sizeof *vm->opened_list);
+    vm->fired = calloc((size_t)(p->nblocks ? p->nblocks : 1), sizeof *vm->fired);
+    bool ok = vm->regs && vm->ledgers && vm->entry && vm->fresh && vm->opened && vm->opened_list && vm->fired;
+    for (int i = 0; ok && i < p->nstates; i++) ok = (vm->ledgers[i] = yb_ledger_new(p->states[i].nfields)) != NULL;
+    if (!ok) {
+        yb_vm_free(vm);
+        return NULL;
+    }
+    return vm;
+}
+
+void yb_vm_free(yb_vm *vm)
+{
+    if (!vm) return;
+    for (int i = 0; i < vm->p->nstates; i++) yb_ledger_free(vm->ledgers[i]);
+    free(vm->ledgers);
+    free(vm->entry);
+    free(vm->fresh);
+    free(vm->opened);
+    free(vm->opened_list);
+    free(vm->fired);
+    free(vm->regs);
+    free(vm->xbuf);
+    free(vm);
+}
+
+void yb_vm_text(const yb_vm *vm, int64_t v, const char **p, uint32_t *n)
+{
+    uint32_t off = yb_text_offset(v), len = yb_text_length(v);
+    if (yb_text_in_pool(v)) {
+        if ((uint64_t)off + len <= vm->p->pool_len) {
+            *p = vm->p->pool + off;
+            *n = len;
+            return;
+        }
+    } else if (vm->claim && (uint64_t)off + len <= vm->claim->text_len) {
+        *p = vm->claim->text + off;
+        *n = len;
+        return;
+    }
+    /* a register not written for this claim: read as empty, never out of bounds */
+    *p = "";
+    *n = 0;
+}
+
+static void where(const yb_vm *vm, int pc, char *buf, size_t n)
+{
+    const yb_program *p = vm->p;
+    if (pc >= 0 && pc < p->ncode && p->lines[pc]) {
+        const char *file = p->line_files[pc] < p->nfiles ? p->files[p->line_files[pc]] : p->source;
+        snprintf(buf, n, " (policy %s:%u)", file, p->lines[pc]);
+    } else {
+        buf[0] = 0;
+    }
+}
+
+static void fail(yb_vm *vm, int pc, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void fail(yb_vm *vm, int pc, const char *field, const char *fmt, ...)
+{
+    snprintf(vm->err.field, sizeof vm->err.field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(vm->err.message, sizeof vm->err.message, fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    if ((size_t)n < sizeof vm->err.message) where(vm, pc, vm->err.message + n, sizeof vm->err.message - (size_t)n);
+}
+
+/* The JSON path of a schema field ("member.birth_date"). */
+static void field_path(const yb_program *p, int field, char *buf, size_t n)
+{
+    const yb_schema *s = &p->schema;
+    int chain[16], nc = 0, cur = field;
+    while (cur >= 0 && nc < 16) {
+        chain[nc++] = cur;
+        int parent = -1;
+        for (int i = 0; i < s->nfields && parent < 0; i++)
+            if ((s->fields[i].kind == YB_T_RECORD || s->fields[i].kind == YB_T_LIST) && cur >= s->fields[i].first &&
+                cur < s->fields[i].first + s->fields[i].count)
+                parent = i;
+        cur = parent;
+    }
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = nc - 1; i >= 0 && len < n; i--)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", i == nc - 1 ? "" : ".", s->fields[chain[i]].name);
+}
+
+int yb_format_value(const yb_program *p, uint8_t kind, uint16_t enum_id, int64_t v, char *buf, size_t n)
+{
+    switch (kind) {
+    case YB_T_MONEY: { char t[32]; yb_money_format(v, t); return snprintf(buf, n, "%s", t); }
+    case YB_T_RATE: { char t[40]; yb_rate_format(v, t); return snprintf(buf, n, "%s", t); }
+    case YB_T_DATE: { char t[16]; yb_date_format(v, t); return snprintf(buf, n, "%s", t); }
+    case YB_T_BOOL: return snprintf(buf, n, "%s", v ? "true" : "false");
+    case YB_T_DURATION: {
+        int m = yb_duration_months(v), d = yb_duration_days(v);
+        if (m && d) return snprintf(buf, n, "%d months %d days", m, d);
+        if (d) return snprintf(buf, n, "%d days", d);
+        return snprintf(buf, n, "%d months", m);
+    }
+    case YB_T_ENUM:
+        if (enum_id < p->schema.nenums && v >= 0 && v < p->schema.enums[enum_id].n)
+            return snprintf(buf, n, "%s", p->schema.enums[enum_id].names[v]);
+        return snprintf(buf, n, "#%lld", (long long)v);
+    default: return snprintf(buf, n, "%lld", (long long)v);
+    }
+}
+
+/* ---------------------------------------------------------------- running totals */
+
+static bool state_open(yb_vm *vm, int s, int first, int nkeys, int pc)
+{
+    const yb_state_desc *sd = &vm->p->states[s];
+    size_t len = 0;
+    for (int k = 0; k < nkeys; k++) {
+        int64_t v = vm->regs[first + k];
+        if (sd->key_kinds[k] == YB_T_TEXT) {
+            const char *tp;
+            uint32_t tn;
+            yb_vm_text(vm, v, &tp, &tn);
+            if (len + 4 + tn > sizeof vm->keybuf) {
+                fail(vm, pc, NULL, "the key of state `%s` is longer than %zu bytes", sd->name, sizeof vm->keybuf);
+                return false;
+            }
+            memcpy(vm->keybuf + len, &tn, 4);
+            memcpy(vm->keybuf + len + 4, tp, tn);
+            len += 4 + tn;
+        } else {
+            if (len + 8 > sizeof vm->keybuf) {
+                fail(vm, pc, NULL, "the key of state `%s` is too long", sd->name);
+                return false;
+            }
+            memcpy(vm->keybuf + len, &v, 8);
+            len += 8;
+        }
+    }
+    yb_ledger_entry *e = yb_ledger_get(vm->ledgers[s], vm->keybuf, (uint32_t)len);
+    if (!e) {
+        fail(vm, pc, NULL, "out of memory for the running totals of `%s`", sd->name);
+        return false;
+    }
+    if (!vm->opened[s]) {
+        vm->opened[s] = 1;
+        vm->opened_list[vm->nopened++] = s;
+    }
+    vm->entry[s] = e;
+    vm->fresh[s] = !(e->flags & YB_ENTRY_OPENED);
+    int64_t *regs = vm->regs + sd->first_reg;
+    if (vm->fresh[s]) memset(regs, 0, (size_t)sd->nfields * sizeof *regs);
+    else memcpy(regs, e->values, (size_t)sd->nfields * sizeof *regs);
+    return true;
+}
+
+/* The claim is done: keep what it did to the running totals, or drop it. */
+static void commit(yb_vm *vm, bool keep)
+{
+    for (int i = 0; i < vm->nopened; i++) {
+        int s = vm->opened_list[i];
+        yb_ledger_entry *e = vm->entry[s];
+        const yb_state_desc *sd = &vm->p->states[s];
+        if (keep) {
+            /* a held claim opens its totals (from ytd) but adds nothing */
+            if (vm->fresh[s]) e->flags |= YB_ENTRY_OPENED;
+            if (!vm->held) memcpy(e->values, vm->regs + sd->first_reg, (size_t)sd->nfields * sizeof(int64_t));
+        }
+        vm->opened[s] = 0;
+        vm->entry[s] = NULL;
+    }
+    vm->nopened = 0;
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+static bool select_epoch(yb_vm *vm, yb_date d)
+{
+    const yb_program *p = vm->p;
+    int lo = 0, hi = p->nepochs - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (p->epoch_from[mid] <= d) lo = mid;
+        else hi = mid - 1;
+    }
+    vm->frame = p->epoch_cells[lo];
+    vm->defined = p->epoch_defined[lo];
+    vm->frame_date = d;
+    return true;
+}
+
+static void reject_record(yb_vm *vm, int pc, int x)
+{
+    const yb_reject_desc *r = &vm->p->rejects[x];
+    char found[200] = "";
+    if (r->field >= 0 && vm->p->elem_list[r->field] < 0) {
+        const yb_field *f = &vm->p->schema.fields[r->field];
+        if (f->kind != YB_T_RECORD && f->kind != YB_T_LIST && vm->claim->present[f->slot]) {
+            int64_t v = vm->claim->slots[f->slot];
+            if (f->kind == YB_T_TEXT) {
+                const char *tp;
+                uint32_t tn;
+                yb_vm_text(vm, v, &tp, &tn);
+                snprintf(found, sizeof found, ", found \"%.*s\"", (int)(tn > 120 ? 120 : tn), tp);
+            } else {
+                char t[64];
+                yb_format_value(vm->p, f->kind, f->enum_id, v, t, sizeof t);
+                snprintf(found, sizeof found, ", found %s", t);
+            }
+        }
+    }
+    fail(vm, pc, r->path, "%s%s", r->message, found);
+}
+
+static void absent_field(yb_vm *vm, int pc, int field)
+{
+    char path[160];
+    field_path(vm->p, field, path, sizeof path);
+    fail(vm, pc, path, "required here, but not given");
+}
+
+yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
+{
+    const yb_program *p = vm->p;
+    const yb_instr *code = p->code;
+    int64_t *R = vm->regs;
+    vm->claim = claim;
+    vm->held = false;
+    vm->nreasons = vm->nalerts = 0;
+    vm->claim_no++;
+    vm->frame = p->epoch_cells[0];
+    vm->defined = p->epoch_defined[0];
+    int pc = 0;
+    yb_instr i;
+
+#if defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH)
+#include "jumptab.h"
+#define CASE(name) L_##name:
+#define NEXT                                     \
+    do {                                         \
+        i = code[pc++];                          \
+        goto *dispatch_table[YB_I_OP(i)];        \
+    } while (0)
+    NEXT;
+#else
+#define CASE(name) case YB_OP_##name:
+#define NEXT break
+    for (;;) {
+        i = code[pc++];
+        switch (YB_I_OP(i)) {
+#endif
+    /* short names for operands */
+#define RA R[YB_I_A(i)]
+#define RB R[YB_I_B(i)]
+#define RC R[YB_I_C(i)]
+#define OVERFLOW() do { fail(vm, pc - 1, NULL, "arithmetic overflow (amounts too large)"); goto error; } while (0)
+
+    CASE(NOP) NEXT;
+    CASE(HALT) goto done;
+    CASE(LOADK) RA = p->consts[YB_I_K(i)]; NEXT;
+    CASE(LOADI) RA = YB_I_IMM(i); NEXT;
+    CASE(MOV) RA = RB; NEXT;
+    CASE(ADD) if (__builtin_add_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;
+    CASE(SUB) if (__builtin_sub_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;
+    CASE(MULI) if (__builtin_mul_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;
+    CASE(NEG) if (RB == INT64_MIN) OVERFLOW(); RA = -RB; NEXT;
+    CASE(MULR) if (!yb_money_mul_rate(RB, RC, (yb_rounding)YB_I_D(i), &RA)) OVERFLOW(); NEXT;
+    CASE(DIVR)
+        if (!yb_money_div_rate(RB, RC, (yb_rounding)YB_I_D(i), &RA)) {
+            fail(vm, pc - 1, NULL, RC == 0 ? "division by a rate of 0%%" : "arithmetic overflow");
+            goto error;
+        }
+        NEXT;
+    CASE(RATIO)
+        if (!yb_money_ratio(RB, RC, (yb_rounding)YB_I_D(i), &RA)) {
+            fail(vm, pc - 1, NULL, RC == 0 ? "division by zero money" : "arithmetic overflow");
+            goto error;
+        }
+        NEXT;
+    CASE(MULRR) if (!yb_rate_mul(RB, RC, (yb_rounding)YB_I_D(i), &RA)) OVERFLOW(); NEXT;
+    CASE(DIVI)
+        if (!yb_div_int(RB, RC, (yb_rounding)YB_I_D(i), &RA)) {
+            fail(vm, pc - 1, NULL, RC == 0 ? "division by zero" : "arithmetic overflow");
+            goto error;
+        }
+        NEXT;
+    CASE(MIN) RA = RB < RC ? RB : RC; NEXT;
+    CASE(MAX) RA = RB > RC ? RB : RC; NEXT;
+    CASE(EQ) RA = RB == RC; NEXT;
+    CASE(NE) RA = RB != RC; NEXT;
+    CASE(LT) RA = RB < RC; NEXT;
+    CASE(LE) RA = RB <= RC; NEXT;
+    CASE(TEQ)
+    CASE(TNE) {
+        const char *pb, *pc2;
+        uint32_t nb, nc;
+        yb_vm_text(vm, RB, &pb, &nb);
+        yb_vm_text(vm, RC, &pc2, &nc);
+        bool eq = nb == nc && memcmp(pb, pc2, nb) == 0;
+        RA = YB_I_OP(i) == YB_OP_TEQ ? eq : !eq;
+        NEXT;
+    }
+    CASE(NOT) RA = !RB; NEXT;
+    CASE(JMP) pc += YB_I_J(i); NEXT;
+    CASE(JMPF) if (!RA) pc += YB_I_J(i); NEXT;
+    CASE(JMPT) if (RA) pc += YB_I_J(i); NEXT;
+    CASE(DADD)
+    CASE(DSUB) {
+        yb_duration d = RC;
+        if (YB_I_OP(i) == YB_OP_DSUB) d = yb_duration_make(-yb_duration_months(d), -yb_duration_days(d));
+        if (!yb_date_add(RB, d, &RA)) {
+            fail(vm, pc - 1, NULL, "date arithmetic leaves the calendar (years 1 to 9999)");
+            goto error;
+        }
+        NEXT;
+    }
+    CASE(DDIFF) RA = RB - RC; NEXT;
+    CASE(DPART) {
+        int y, m, d;
+        yb_date_to_ymd(RB, &y, &m, &d);
+        RA = YB_I_D(i) == 0 ? y : YB_I_D(i) == 1 ? m : d;
+        NEXT;
+    }
+    CASE(MKDUR) {
+        int64_t n = RB;
+        unsigned unit = YB_I_D(i);
+        if (n < -120000 || n > 120000) {
+            fail(vm, pc - 1, NULL, "duration of %lld %s is out of range", (long long)n, unit == 1 ? "days" : unit == 2 ? "years" : "months");
+            goto error;
+        }
+        RA = unit == 1 ? yb_duration_make(0, (int32_t)n) : yb_duration_make((int32_t)(unit == 2 ? n * 12 : n), 0);
+        NEXT;
+    }
+    CASE(DURADD)
+        RA = yb_duration_make(yb_duration_months(RB) + yb_duration_months(RC), yb_duration_days(RB) + yb_duration_days(RC));
+        NEXT;
+    CASE(EPOCH) select_epoch(vm, RA); NEXT;
+    CASE(LDF) RA = claim->slots[YB_I_B(i)]; NEXT;
+    CASE(LDFC)
+        if (!claim->present[YB_I_B(i)]) { absent_field(vm, pc - 1, (int)YB_I_C(i)); goto error; }
+        RA = claim->slots[YB_I_B(i)];
+        NEXT;
+    CASE(PRESF) RA = claim->present[YB_I_B(i)]; NEXT;
+    CASE(LISTLEN) RA = claim->lists[YB_I_B(i)].count; NEXT;
+    CASE(LDE)
+    CASE(LDEC)
+    CASE(PRESE) {
+        int f = (int)YB_I_C(i);
+        const yb_list_data *l = &claim->lists[p->elem_list[f]];
+        int64_t idx = RB;
+        if (idx < 0 || idx >= l->count) {
+            fail(vm, pc - 1, NULL, "list element %lld read outside its loop", (long long)idx);
+            goto error;
+        }
+        size_t at = (size_t)idx * (size_t)p->schema.lists[p->elem_list[f]].elem_nslots + (size_t)p->elem_slot[f];
+        if (YB_I_OP(i) == YB_OP_PRESE) RA = l->present[at];
+        else if (YB_I_OP(i) == YB_OP_LDEC && !l->present[at]) {
+            char path[160];
+            field_path(p, f, path, sizeof path);
+            char *dot = strchr(path, '.');
+            char full[200];
+            if (dot) snprintf(full, sizeof full, "%.*s[%lld]%s", (int)(dot - path), path, (long long)idx, dot);
+            else snprintf(full, sizeof full, "%s", path);
+            fail(vm, pc - 1, full, "required here, but not given");
+            goto error;
+        } else RA = l->slots[at];
+        NEXT;
+    }
+    CASE(LOOPB)
+        RA = 0;
+        if (claim->lists[YB_I_B(i)].count <= 0) pc += YB_I_J(i);
+        NEXT;
+    CASE(LOOPN)
+        if (++RA < claim->lists[YB_I_B(i)].count) pc += YB_I_J(i);
+        NEXT;
+    CASE(PARAM)
+    CASE(PARAMX) {
+        unsigned pi = YB_I_B(i);
+        const yb_param *pp = &p->params[pi];
+        if (!vm->defined[pi]) {
+            char d[16];
+            yb_date_format(vm->frame_date, d);
+            fail(vm, pc - 1, NULL, "no value of `%s` is in force on %s (the first takes effect %s)", pp->name, d, "");
+            char first[16];
+            yb_date_format(pp->versions[0].from, first);
+            snprintf(vm->err.message, sizeof vm->err.message, "no value of `%s` is in force on %s; the first takes effect %s", pp->name, d, first);
+            goto error;
+        }
+        int64_t idx = 0;
+        if (YB_I_OP(i) == YB_OP_PARAMX) {
+            idx = RC;
+            if (idx < 0 || idx >= pp->size) {
+                fail(vm, pc - 1, NULL, "key %lld is outside parameter `%s`", (long long)idx, pp->name);
+                goto error;
+            }
+        }
+        RA = vm->frame[p->param_base[pi] + idx];
+        NEXT;
+    }
+    CASE(KEYIDX) RA = RB * (int64_t)YB_I_D(i) + RC; NEXT;
+    CASE(TIERED) {
+        unsigned pi = YB_I_D(i);
+        if (!vm->defined[pi]) {
+            char d[16];
+            yb_date_format(vm->frame_date, d);
+            fail(vm, pc - 1, NULL, "no bands of `%s` are in force on %s", p->params[pi].name, d);
+            goto error;
+        }
+        const yb_band_set *bs = &p->bandsets[vm->frame[p->param_base[pi]]];
+        int64_t before = RC, after, sum = 0;
+        if (__builtin_add_overflow(before, RB, &after)) OVERFLOW();
+        for (int b = 0; b < bs->n; b++) {
+            int64_t lo = before > bs->bands[b].from ? before : bs->bands[b].from;
+            int64_t hi = after < bs->bands[b].to ? after : bs->bands[b].to;
+            if (hi <= lo) continue;
+            yb_money part;
+            if (!yb_money_mul_rate(hi - lo, bs->bands[b].rate, YB_ROUND_HALF_AWAY, &part) ||
+                __builtin_add_overflow(sum, part, &sum))
+                OVERFLOW();
+        }
+        RA = sum;
+        NEXT;
+    }
+    CASE(STOPEN) if (!state_open(vm, (int)YB_I_A(i), (int)YB_I_B(i), (int)YB_I_C(i), pc - 1)) goto error; NEXT;
+    CASE(STNEW) RA = vm->fresh[YB_I_B(i)]; NEXT;
+    CASE(STINIT) {
+        int s = (int)YB_I_A(i);
+        /* the opening values stand even if this claim is later held */
+        memcpy(vm->entry[s]->values, R + p->states[s].first_reg, (size_t)p->states[s].nfields * sizeof(int64_t));
+        NEXT;
+    }
+    CASE(FIRE) vm->fired[YB_I_A(i)] = vm->claim_no; NEXT;
+    CASE(REASON) {
+        uint16_t r = (uint16_t)YB_I_A(i);
+        bool dup = false;
+        for (int k = 0; k < vm->nreasons; k++) dup |= vm->reasons[k] == r;
+        if (!dup && vm->nreasons < YB_MAX_REASONS) vm->reasons[vm->nreasons++] = r;
+        NEXT;
+    }
+    CASE(ALERT) {
+        uint16_t a = (uint16_t)YB_I_A(i);
+        if (p->alerts[a].severity) vm->held = true;
+        bool dup = false;
+        for (int k = 0; k < vm->nalerts; k++) dup |= vm->alerts[k] == a;
+        if (!dup && vm->nalerts < YB_MAX_ALERTS) vm->alerts[vm->nalerts++] = a;
+        NEXT;
+    }
+    CASE(HELD) RA = vm->held; NEXT;
+    CASE(REJECT) reject_record(vm, pc - 1, (int)YB_I_A(i)); goto error;
+
+#if !(defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH))
+        default: fail(vm, pc - 1, NULL, "bad opcode"); goto error;
+        }
+    }
+#endif
+
+done:
+    commit(vm, true);
+    return YB_RUN_SETTLED;
+error:
+    commit(vm, false);
+    return YB_RUN_RECORD_ERROR;
+}
+
+/* ---------------------------------------------------------------- --explain */
+
+static void xput(yb_vm *vm, const char *s, size_t n)
+{
+    if (vm->xlen + n + 1 > vm->xcap) {
+        size_t cap = vm->xcap ? vm->xcap * 2 : 4096;
+        while (cap < vm->xlen + n + 1) cap *= 2;
+        char *nb = realloc(vm->xbuf, cap);
+        if (!nb) return;
+        vm->xbuf = nb;
+        vm->xcap = cap;
+    }
+    memcpy(vm->xbuf + vm->xlen, s, n);
+    vm->xlen += n;
+    vm->xbuf[vm->xlen] = 0;
+}
+static void xs(yb_vm *vm, const char *s) { xput(vm, s, strlen(s)); }
+
+static void xjson(yb_vm *vm, const char *s, size_t n)
+{
+    xs(vm, "\"");
+    for (size_t k = 0; k < n; k++) {
+        unsigned char ch = (unsigned char)s[k];
+        char esc[8];
+        if (ch == '"' || ch == '\\') { esc[0] = '\\'; esc[1] = (char)ch; xput(vm, esc, 2); }
+        else if (ch < 0x20) { snprintf(esc, sizeof esc, "\\u%04x", ch); xs(vm, esc); }
+        else xput(vm, (const char *)&ch, 1);
+    }
+    xs(vm, "\"");
+}
+
+void yb_vm_explain(yb_vm *vm)
+{
+    const yb_program *p = vm->p;
+    vm->xlen = 0;
+    xs(vm, "[");
+    bool first = true;
+    for (int b = 0; b < p->nblocks; b++) {
+        if (vm->fired[b] != vm->claim_no) continue;
+        const yb_block_desc *bd = &p->blocks[b];
+        char buf[256];
+        xs(vm, first ? "{\"rule\":" : ",{\"rule\":");
+        first = false;
+        xjson(vm, bd->name, strlen(bd->name));
+        if (bd->line > 0) {
+            const char *file = p->files && p->nfiles ? p->files[0] : p->source;
+            for (int pc = 0; pc < p->ncode; pc++)
+                if (p->lines[pc] == (uint32_t)bd->line) { file = p->files[p->line_files[pc]]; break; }
+            snprintf(buf, sizeof buf, "%s:%d", file, bd->line);
+            xs(vm, ",\"source\":");
+            xjson(vm, buf, strlen(buf));
+        }
+        if (bd->text) {
+            xs(vm, ",\"why\":");
+            xjson(vm, bd->text, strlen(bd->text));
+        }
+        xs(vm, ",\"values\":{");
+        bool vfirst = true;
+        for (int k = 0; k < p->nexplain; k++) {
+            const yb_explain_value *ev = &p->explain[k];
+            if (ev->block != b) continue;
+            if (!vfirst) xs(vm, ",");
+            vfirst = false;
+            xjson(vm, ev->label, strlen(ev->label));
+            xs(vm, ":");
+            int64_t v = vm->regs[ev->reg];
+            if (ev->kind == YB_T_TEXT) {
+                const char *tp;
+                uint32_t tn;
+                yb_vm_text(vm, v, &tp, &tn);
+                xjson(vm, tp, tn);
+            } else if (ev->kind == YB_T_INT || ev->kind == YB_T_BOOL) {
+                yb_format_value(p, ev->kind, ev->enum_id, v, buf, sizeof buf);
+                xs(vm, buf);
+            } else {
+                yb_format_value(p, ev->kind, ev->enum_id, v, buf, sizeof buf);
+                xjson(vm, buf, strlen(buf));
+            }
+        }
+        xs(vm, "}}");
+    }
+    xs(vm, "]");
+}

@@ -1,0 +1,27 @@
+/* The ledger: running totals kept across a batch, one entry per key (a
+ * member and a year, an account holder, …).  Memory grows with the number of
+ * keys, never with the number of claims. */
+#ifndef YB_LEDGER_H
+#define YB_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { YB_ENTRY_OPENED = 1 };
+
+typedef struct yb_ledger_entry {
+    uint32_t flags;
+    uint32_t keylen;
+    uint64_t hash;
+    int64_t values[]; /* nvalues, then the key bytes */
+} yb_ledger_entry;
+
+typedef struct yb_ledger yb_ledger;
+
+yb_ledger *yb_ledger_new(int nvalues);
+void yb_ledger_free(yb_ledger *l);
+/* The entry for key, created zeroed (flags 0) when absent; NULL when out of memory. */
+yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen);
+size_t yb_ledger_count(const yb_ledger *l);
+
+#endif

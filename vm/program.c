@@ -1,0 +1,170 @@
+/* Program lifetime and the tables derived at load: parameter epochs (one
+ * frame of values per interval between effective dates, so a claim selects
+ * its parameters with one binary search) and element-field side tables. */
+#include "program.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const yb_op_names[YB_OP__COUNT] = {
+#define OP(name, a, b, c, d, doc) #name,
+#include "opcodes.def"
+#undef OP
+};
+
+void yb_schema_free_contents(yb_schema *s);
+
+void yb_program_free(yb_program *p)
+{
+    if (!p) return;
+    free(p->name);
+    free(p->version);
+    free(p->source);
+    yb_schema_free_contents(&p->schema);
+    for (int i = 0; i < p->nouts; i++) free(p->outs[i].name);
+    free(p->outs);
+    free(p->consts);
+    free(p->const_kinds);
+    free(p->pool);
+    for (int i = 0; i < p->nparams; i++) {
+        free(p->params[i].name);
+        for (int v = 0; v < p->params[i].nversions; v++) free(p->params[i].versions[v].cells);
+        free(p->params[i].versions);
+    }
+    free(p->params);
+    for (int i = 0; i < p->nbandsets; i++) free(p->bandsets[i].bands);
+    free(p->bandsets);
+    for (int i = 0; i < p->nstates; i++) {
+        free(p->states[i].name);
+        free(p->states[i].key_kinds);
+        for (int f = 0; f < p->states[i].nfields; f++) free(p->states[i].field_names[f]);
+        free(p->states[i].field_names);
+    }
+    free(p->states);
+    for (int i = 0; i < p->nreasons; i++) free(p->reasons[i]);
+    free(p->reasons);
+    for (int i = 0; i < p->nalerts; i++) {
+        free(p->alerts[i].id);
+        free(p->alerts[i].message);
+    }
+    free(p->alerts);
+    for (int i = 0; i < p->nrejects; i++) {
+        free(p->rejects[i].path);
+        free(p->rejects[i].message);
+    }
+    free(p->rejects);
+    for (int i = 0; i < p->nblocks; i++) {
+        free(p->blocks[i].name);
+        free(p->blocks[i].text);
+    }
+    free(p->blocks);
+    for (int i = 0; i < p->nexplain; i++) free(p->explain[i].label);
+    free(p->explain);
+    free(p->reg_kinds);
+    free(p->code);
+    free(p->lines);
+    free(p->line_files);
+    for (int i = 0; i < p->nfiles; i++) free(p->files[i]);
+    free(p->files);
+    for (int i = 0; i < p->nepochs; i++) {
+        free(p->epoch_cells[i]);
+        free(p->epoch_defined[i]);
+    }
+    free(p->epoch_from);
+    free(p->epoch_cells);
+    free(p->epoch_defined);
+    free(p->param_base);
+    free(p->elem_list);
+    free(p->elem_slot);
+    free(p);
+}
+
+static int cmp_date(const void *a, const void *b)
+{
+    yb_date x = *(const yb_date *)a, y = *(const yb_date *)b;
+    return x < y ? -1 : x > y;
+}
+
+bool yb_program_prepare(yb_program *p, char *err, size_t errlen)
+{
+    /* parameter frames */
+    p->param_base = calloc((size_t)(p->nparams ? p->nparams : 1), sizeof *p->param_base);
+    int64_t total = 0;
+    size_t ndates = 0;
+    for (int i = 0; i < p->nparams; i++) {
+        if (p->params[i].size < 1 || p->params[i].size > 65536) {
+            snprintf(err, errlen, "parameter %d has %d cells", i, p->params[i].size);
+            return false;
+        }
+        p->param_base[i] = (int32_t)total;
+        total += p->params[i].size;
+        ndates += (size_t)p->params[i].nversions;
+        if (total > (1 << 24)) {
+            snprintf(err, errlen, "parameters too large");
+            return false;
+        }
+    }
+    p->frame_size = (int32_t)total;
+    yb_date *dates = malloc((ndates + 1) * sizeof *dates);
+    size_t nd = 0;
+    dates[nd++] = INT64_MIN; /* before every effective date: nothing in force */
+    for (int i = 0; i < p->nparams; i++)
+        for (int v = 0; v < p->params[i].nversions; v++) dates[nd++] = p->params[i].versions[v].from;
+    qsort(dates, nd, sizeof *dates, cmp_date);
+    size_t u = 0;
+    for (size_t i = 0; i < nd; i++)
+        if (u == 0 || dates[i] != dates[u - 1]) dates[u++] = dates[i];
+    p->nepochs = (int32_t)u;
+    p->epoch_from = dates;
+    p->epoch_cells = calloc(u, sizeof *p->epoch_cells);
+    p->epoch_defined = calloc(u, sizeof *p->epoch_defined);
+    for (size_t e = 0; e < u; e++) {
+        p->epoch_cells[e] = calloc((size_t)(total ? total : 1), sizeof(int64_t));
+        p->epoch_defined[e] = calloc((size_t)(p->nparams ? p->nparams : 1), 1);
+        for (int i = 0; i < p->nparams; i++) {
+            const yb_param *pp = &p->params[i];
+            int pick = -1;
+            for (int v = 0; v < pp->nversions; v++)
+                if (pp->versions[v].from <= dates[e]) pick = v;
+            if (pick < 0) continue;
+            p->epoch_defined[e][i] = 1;
+            memcpy(p->epoch_cells[e] + p->param_base[i], pp->versions[pick].cells, (size_t)pp->size * sizeof(int64_t));
+        }
+    }
+    /* element fields: which list, which slot */
+    const yb_schema *s = &p->schema;
+    p->elem_list = malloc((size_t)(s->nfields ? s->nfields : 1) * sizeof *p->elem_list);
+    p->elem_slot = malloc((size_t)(s->nfields ? s->nfields : 1) * sizeof *p->elem_slot);
+    for (int i = 0; i < s->nfields; i++) p->elem_list[i] = p->elem_slot[i] = -1;
+    for (int li = 0; li < s->nlists; li++) {
+        int lf = s->lists[li].field;
+        if (lf < 0 || lf >= s->nfields) {
+            snprintf(err, errlen, "list %d names no field", li);
+            return false;
+        }
+        /* children and grandchildren (records inside elements) */
+        int stack[64], sp = 0;
+        stack[sp++] = lf;
+        while (sp) {
+            int f = stack[--sp];
+            const yb_field *fd = &s->fields[f];
+            if (fd->first < 0 || fd->count < 0 || fd->first + fd->count > s->nfields || fd->first <= f) {
+                snprintf(err, errlen, "field %d has bad children", f);
+                return false;
+            }
+            for (int k = fd->first; k < fd->first + fd->count; k++) {
+                p->elem_list[k] = li;
+                p->elem_slot[k] = s->fields[k].slot;
+                if (s->fields[k].kind == YB_T_RECORD) {
+                    if (sp == 64) {
+                        snprintf(err, errlen, "records nested too deep");
+                        return false;
+                    }
+                    stack[sp++] = k;
+                }
+            }
+        }
+    }
+    return true;
+}

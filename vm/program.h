@@ -1,0 +1,181 @@
+/* A compiled policy as the VM runs it: what the compiler produces, what a
+ * .ybc file holds (vm/ybc_write.c, vm/ybc_load.c), and what the verifier
+ * proves safe (vm/verify.c) before the interpreter (vm/interp.c) sees it. */
+#ifndef YB_PROGRAM_H
+#define YB_PROGRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "date.h"
+#include "money.h"
+#include "schema.h"
+#include "settlement_writer.h"
+#include "value.h"
+
+typedef uint64_t yb_instr;
+
+enum {
+#define OP(name, a, b, c, d, doc) YB_OP_##name,
+#include "opcodes.def"
+#undef OP
+    YB_OP__COUNT
+};
+
+#define YB_I_OP(i) ((unsigned)((i) & 0xff))
+#define YB_I_A(i) ((unsigned)(((i) >> 8) & 0xffff))
+#define YB_I_B(i) ((unsigned)(((i) >> 24) & 0xffff))
+#define YB_I_C(i) ((unsigned)(((i) >> 40) & 0xffff))
+#define YB_I_D(i) ((unsigned)(((i) >> 56) & 0xff))
+#define YB_I_K(i) ((uint32_t)(((i) >> 24) & 0xffffffffu))       /* b|c */
+#define YB_I_IMM(i) ((int32_t)YB_I_K(i))                         /* b|c signed */
+#define YB_I_J(i) ((int32_t)((int64_t)(i) >> 40))                /* c|d signed 24 */
+
+static inline yb_instr yb_mk(unsigned op, unsigned a, unsigned b, unsigned c, unsigned d)
+{
+    return (yb_instr)op | (yb_instr)(a & 0xffff) << 8 | (yb_instr)(b & 0xffff) << 24 |
+           (yb_instr)(c & 0xffff) << 40 | (yb_instr)(d & 0xff) << 56;
+}
+static inline yb_instr yb_mk_k(unsigned op, unsigned a, uint32_t k)
+{
+    return (yb_instr)op | (yb_instr)(a & 0xffff) << 8 | (yb_instr)k << 24;
+}
+static inline yb_instr yb_mk_j(unsigned op, unsigned a, unsigned b, int32_t j)
+{
+    return (yb_instr)op | (yb_instr)(a & 0xffff) << 8 | (yb_instr)(b & 0xffff) << 24 |
+           (yb_instr)((uint64_t)(uint32_t)j & 0xffffff) << 40;
+}
+
+#define YB_MAX_REGS 65535
+#define YB_MAX_JUMP ((1 << 23) - 1)
+
+typedef struct yb_band {
+    yb_money from, to; /* [from, to); to == INT64_MAX: no upper end */
+    yb_rate rate;
+} yb_band;
+
+typedef struct yb_param_version {
+    yb_date from;
+    int64_t *cells; /* `size` values; a bands parameter holds one band set index */
+} yb_param_version;
+
+typedef struct yb_param {
+    char *name;      /* "deductible", or "inpatient.ratio" for a table column */
+    uint8_t kind;    /* yb_kind of a cell */
+    uint16_t enum_id;
+    int32_t size;    /* cells: the product of the key enums' sizes, 1 if unkeyed */
+    int32_t nversions;
+    yb_param_version *versions; /* ascending by date */
+} yb_param;
+
+typedef struct yb_band_set {
+    int32_t n;
+    yb_band *bands;
+} yb_band_set;
+
+typedef struct yb_state_desc {
+    char *name;
+    int32_t nkeys;
+    uint8_t *key_kinds;
+    int32_t nfields;
+    int32_t first_reg; /* field i lives in register first_reg + i */
+    char **field_names;
+} yb_state_desc;
+
+typedef struct yb_alert_desc {
+    char *id;
+    uint8_t severity; /* 0 warn, 1 block */
+    char *message;
+} yb_alert_desc;
+
+typedef struct yb_reject_desc {
+    int32_t field;   /* schema field index, or -1 */
+    char *path;      /* "member.status" */
+    char *message;
+} yb_reject_desc;
+
+typedef struct yb_block_desc { /* a rule, or a branch inside one */
+    char *name;      /* rule name */
+    char *text;      /* the rule's description, or NULL */
+    int32_t rule;    /* the rule this block belongs to */
+    int32_t line;
+} yb_block_desc;
+
+typedef struct yb_explain_value {
+    int32_t block;
+    char *label;     /* "eligible", "set basic", "add to totals.basic_paid" */
+    int32_t reg;
+    uint8_t kind;
+    uint16_t enum_id;
+    int32_t line;
+} yb_explain_value;
+
+typedef struct yb_program {
+    /* meta */
+    char *name, *version, *source;
+    yb_date effective;
+    /* input and output shapes */
+    yb_schema schema;
+    int32_t nouts; /* output i lives in register i */
+    yb_out_field *outs;
+    /* constants */
+    int32_t nconsts;
+    int64_t *consts;
+    uint8_t *const_kinds;
+    uint32_t pool_len;
+    char *pool;
+    /* parameters */
+    int32_t nparams;
+    yb_param *params;
+    int32_t nbandsets;
+    yb_band_set *bandsets;
+    /* states, reasons, alerts, rejects, blocks */
+    int32_t nstates;
+    yb_state_desc *states;
+    int32_t nreasons;
+    char **reasons;
+    int32_t nalerts;
+    yb_alert_desc *alerts;
+    int32_t nrejects;
+    yb_reject_desc *rejects;
+    int32_t nblocks;
+    yb_block_desc *blocks;
+    int32_t nexplain;
+    yb_explain_value *explain;
+    /* code */
+    int32_t nregs;
+    uint8_t *reg_kinds;
+    int32_t ncode;
+    yb_instr *code;
+    uint32_t *lines;      /* per instruction: source line */
+    uint16_t *line_files; /* per instruction: index into files */
+    int32_t nfiles;
+    char **files;
+    /* derived at load (not in the file): one frame of parameter values per
+       interval between effective dates */
+    int32_t nepochs;
+    yb_date *epoch_from;
+    int64_t **epoch_cells;     /* per epoch: every parameter's cells, concatenated */
+    uint8_t **epoch_defined;   /* per epoch: 1 per parameter in force */
+    int32_t *param_base;       /* parameter -> first cell in a frame */
+    int32_t frame_size;
+    int32_t *elem_list, *elem_slot; /* schema field -> its list and slot */
+} yb_program;
+
+void yb_program_free(yb_program *p);
+/* Build the parameter epochs and field side tables (after load or compile). */
+bool yb_program_prepare(yb_program *p, char *err, size_t errlen);
+
+/* The .ybc file: write, read (with checksum), verify. */
+bool yb_ybc_write(const yb_program *p, const char *path, char *err, size_t errlen);
+bool yb_ybc_write_mem(const yb_program *p, unsigned char **out, size_t *outlen);
+yb_program *yb_ybc_read(const unsigned char *data, size_t len, char *err, size_t errlen);
+yb_program *yb_ybc_load(const char *path, char *err, size_t errlen);
+/* Every loaded program passes this before it runs. */
+bool yb_verify(const yb_program *p, char *err, size_t errlen);
+
+/* The disassembler. */
+void yb_disasm(const yb_program *p, FILE *out);
+extern const char *const yb_op_names[YB_OP__COUNT];
+
+#endif

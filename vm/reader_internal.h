@@ -1,0 +1,136 @@
+/* Private to the claim readers (claim_reader.c, csv_reader.c): the reader
+ * state, the tables built from the schema at open, and the helpers both
+ * formats share (value conversion, defaults, error paths, buffered input).
+ */
+#ifndef YB_READER_INTERNAL_H
+#define YB_READER_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "claim_reader.h"
+
+#define YBR_MAX_DEPTH 64        /* JSON nesting cap (objects and arrays) */
+#define YBR_SCHEMA_DEPTH 32     /* records nested in records, at most */
+#define YBR_BLOCK (256u * 1024) /* first input buffer size; grows for longer lines */
+
+/* One entry of a per-object key table: a child field and its name's hash. */
+typedef struct ybr_slot {
+    uint32_t hash;
+    int32_t field; /* -1: empty */
+} ybr_slot;
+
+/* A key as it usually appears in compact JSON, `name":`, for one masked
+ * 16-byte compare (len 0: longer than 16 bytes, compared the slow way). */
+typedef struct ybr_tok {
+    uint64_t w[2], m[2];
+    uint32_t len;
+} ybr_tok;
+
+#define YBR_PAD 32 /* readable zero bytes kept after the buffered data */
+
+typedef struct ybr_csv ybr_csv; /* csv_reader.c */
+
+struct yb_reader {
+    const yb_schema *s;
+    FILE *f;
+    const char *filename;
+    yb_format fmt;
+
+    /* input: bytes [beg, end) of buf are read and not yet consumed; buf has
+       cap + YBR_PAD bytes, zero after the data, so a NUL sentinel always fits
+       and the scanners may load whole words past a line's end */
+    char *buf;
+    size_t cap, beg, end, scan; /* scan: where the newline search resumes */
+    int eof, read_error, read_error_told;
+    long line;    /* physical lines consumed */
+    long records; /* records returned (good and bad) */
+
+    /* schema tables, per field */
+    int32_t *parent;   /* the RECORD or LIST field holding it, -1 at the root */
+    uint32_t *nlen;    /* strlen(name) */
+    uint64_t *seen;    /* object stamp when its key was met (duplicates) */
+    uint64_t *given;   /* object stamp when a non-null value was stored */
+    uint64_t stamp;    /* one per object read; never wraps */
+    /* key order prediction: the key that followed field f last time
+       (hint_next[f]) or opened object container c (hint_first[c + 1]); -1 none */
+    int32_t *hint_next, *hint_first;
+    uint8_t *hintable; /* the name can be matched as raw bytes (no escapes needed) */
+    ybr_tok *tok;      /* per field, for hintable names */
+    /* per container with at most 64 children (index as hoff), bit k = child first+k:
+       act_mask: needs work when absent (required, default, record);
+       list_mask: a list (its size is checked when given) */
+    uint64_t *act_mask, *list_mask;
+    ybr_tok **enum_tok; /* per enum, each member as `name"` */
+    /* key tables, per container: index 0 the root, field + 1 a RECORD/LIST */
+    ybr_slot *htab;
+    uint32_t *hoff, *hmask;
+
+    uint32_t **enum_len; /* per enum, strlen of each member name */
+
+    char *scratch; /* unescaped strings, unquoted cells */
+    size_t scratch_cap;
+
+    ybr_csv *csv;
+};
+
+/* The key tables' hash: from a key's length and its first, middle and last
+ * bytes (cheap, with no per-byte work; collisions only cost a compare). */
+static inline uint32_t ybr_hash(const char *p, size_t n)
+{
+    if (n == 0) return 0;
+    uint32_t h = (uint32_t)n * 0x9E3779B1u;
+    h ^= (uint32_t)(unsigned char)p[0] << 8 ^ (uint32_t)(unsigned char)p[n - 1] << 16 ^ (uint32_t)(unsigned char)p[n / 2];
+    h ^= h >> 15;
+    h *= 0x2C1B3C6Du;
+    h ^= h >> 12;
+    return h;
+}
+
+/* Move unread bytes to the front, grow if full, read one more block.
+ * Returns the number of bytes read (0: end of input or read error). */
+size_t ybr_fill(yb_reader *r);
+/* Once, after the input ended on a read error: -1 with err filled; else 0. */
+int ybr_read_error(yb_reader *r, yb_record_error *err);
+/* Make r->scratch hold at least n bytes; -1 when out of memory. */
+int ybr_scratch(yb_reader *r, size_t n);
+
+/* Start a record's error: line, empty field and message. */
+void ybr_err_init(yb_record_error *err, long line);
+/* The JSON path of field fi ("member.enrolled_on", "items[2].amount");
+ * elem is the element index of the enclosing list, if any. */
+void ybr_path(const yb_reader *r, int32_t fi, int32_t elem, char *buf, size_t n);
+/* Record an error on field fi; returns -1. */
+int ybr_field_error(const yb_reader *r, yb_record_error *err, int32_t fi, int32_t elem,
+                    const char *expected, const char *found);
+/* Quote a found value for a message: "text" (truncated, control bytes shown as ?). */
+void ybr_show_text(char *buf, size_t n, const char *p, size_t len, int quote);
+/* What a field of this kind expects, for messages ("a date YYYY-MM-DD"). */
+void ybr_expected(const yb_reader *r, const yb_field *f, char *buf, size_t n);
+
+/* Convert the text of a JSON string (already unescaped) or of a CSV cell to
+ * the value of scalar field fi.  csv != 0 also accepts int, bool and enum
+ * codes written as text.  `shown` is how the value appears in a message.
+ * Returns 0, or -1 with err filled. */
+int ybr_from_text(yb_reader *r, yb_claim *c, yb_record_error *err, int32_t fi, int32_t elem,
+                  const char *p, size_t n, int csv, int64_t *out);
+/* Parse [0-9]+ (or -?[0-9]+ when neg_ok) into *out; 0 or -1 (bad or too large). */
+int ybr_parse_int(const char *p, size_t n, int neg_ok, int64_t *out);
+/* Member index of an enum code, or -1. */
+int32_t ybr_enum_code(const yb_enum_desc *e, int64_t code);
+
+/* After an object (or a CSV claim / element) has been read: apply defaults
+ * to the absent children of fields [first, first+count), report a missing
+ * required one, check list sizes.  A child counts as given when
+ * r->given[child] == stamp.  With recurse, given RECORD children are checked
+ * the same way with the same stamp (CSV). */
+int ybr_finalize(yb_reader *r, yb_claim *c, yb_record_error *err, int32_t first, int32_t count,
+                 int64_t *slots, uint8_t *present, uint64_t stamp, int32_t elem, int recurse);
+
+/* csv_reader.c */
+int ybr_csv_open(yb_reader *r);
+int ybr_csv_next(yb_reader *r, yb_claim *c, yb_record_error *err);
+void ybr_csv_close(yb_reader *r);
+
+#endif

@@ -1,0 +1,470 @@
+/* Settlement writers: JSON Lines and CSV (settlement_writer.h).
+ *
+ * Output goes into one large block that is written with fwrite when full;
+ * numbers, money and dates are formatted by hand (no printf per value).
+ */
+#include "settlement_writer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "money.h"
+
+#define OUT_BLOCK (256u * 1024)
+
+struct yb_writer {
+    FILE *f;
+    yb_format fmt;
+    int n;
+    uint8_t *kind;
+    uint16_t *enum_id;
+    char **key; /* JSON: "name": with its quotes and colon */
+    size_t *keylen;
+    const yb_enum_desc *enums;
+    char *buf;
+    size_t len, cap;
+    char *tmp; /* a joined CSV cell */
+    size_t tmpcap;
+    bool failed;
+};
+
+/* ------------------------------------------------------------------------ */
+/* The block                                                                 */
+
+static void flush(yb_writer *w)
+{
+    if (w->len && !w->failed && fwrite(w->buf, 1, w->len, w->f) != w->len) w->failed = true;
+    w->len = 0;
+}
+
+/* Room for n more bytes; false when out of memory. */
+static bool room(yb_writer *w, size_t n)
+{
+    if (w->cap - w->len >= n) return true;
+    flush(w);
+    if (w->cap >= n) return true;
+    char *b = realloc(w->buf, n);
+    if (!b) {
+        w->failed = true;
+        return false;
+    }
+    w->buf = b;
+    w->cap = n;
+    return true;
+}
+
+static void put(yb_writer *w, const char *p, size_t n)
+{
+    if (!room(w, n)) return;
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+}
+
+static void putc1(yb_writer *w, char ch)
+{
+    if (!room(w, 1)) return;
+    w->buf[w->len++] = ch;
+}
+
+static void puts0(yb_writer *w, const char *s) { put(w, s, strlen(s)); }
+
+/* ------------------------------------------------------------------------ */
+/* Values                                                                    */
+
+static size_t fmt_uint(char *d, uint64_t v)
+{
+    char t[24];
+    int i = 24;
+    do {
+        t[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    memcpy(d, t + i, (size_t)(24 - i));
+    return (size_t)(24 - i);
+}
+
+static size_t fmt_int(char *d, int64_t v)
+{
+    if (v >= 0) return fmt_uint(d, (uint64_t)v);
+    d[0] = '-';
+    return 1 + fmt_uint(d + 1, (uint64_t)0 - (uint64_t)v);
+}
+
+/* Same text as yb_money_format: "-123.45". */
+static size_t fmt_money(char *d, int64_t m)
+{
+    uint64_t a = m < 0 ? (uint64_t)0 - (uint64_t)m : (uint64_t)m;
+    size_t o = 0;
+    if (m < 0) d[o++] = '-';
+    o += fmt_uint(d + o, a / 100);
+    d[o++] = '.';
+    d[o++] = (char)('0' + a % 100 / 10);
+    d[o++] = (char)('0' + a % 10);
+    return o;
+}
+
+static size_t fmt_date(char *d, int64_t v)
+{
+    int y, m, day;
+    if (v < yb_date_from_ymd(1, 1, 1) || v > yb_date_from_ymd(9999, 12, 31)) return (size_t)yb_date_format(v, d);
+    yb_date_to_ymd(v, &y, &m, &day);
+    d[0] = (char)('0' + y / 1000);
+    d[1] = (char)('0' + y / 100 % 10);
+    d[2] = (char)('0' + y / 10 % 10);
+    d[3] = (char)('0' + y % 10);
+    d[4] = '-';
+    d[5] = (char)('0' + m / 10);
+    d[6] = (char)('0' + m % 10);
+    d[7] = '-';
+    d[8] = (char)('0' + day / 10);
+    d[9] = (char)('0' + day % 10);
+    return 10;
+}
+
+/* ISO 8601: P3M, P10D, P1M15D, P0D; a negative part gets its sign. */
+static size_t fmt_duration(char *d, int64_t v)
+{
+    int32_t mo = yb_duration_months(v), dy = yb_duration_days(v);
+    size_t o = 0;
+    d[o++] = 'P';
+    if (mo) {
+        o += fmt_int(d + o, mo);
+        d[o++] = 'M';
+    }
+    if (dy || !mo) {
+        o += fmt_int(d + o, dy);
+        d[o++] = 'D';
+    }
+    return o;
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+/* The JSON escape of a byte that needs one (", \, control) into e; its length. */
+static size_t json_escape(unsigned char ch, char *e)
+{
+    e[0] = '\\';
+    switch (ch) {
+    case '"': e[1] = '"'; return 2;
+    case '\\': e[1] = '\\'; return 2;
+    case '\n': e[1] = 'n'; return 2;
+    case '\r': e[1] = 'r'; return 2;
+    case '\t': e[1] = 't'; return 2;
+    case '\b': e[1] = 'b'; return 2;
+    case '\f': e[1] = 'f'; return 2;
+    default:
+        e[1] = 'u';
+        e[2] = '0';
+        e[3] = '0';
+        e[4] = hexd[ch >> 4];
+        e[5] = hexd[ch & 15];
+        return 6;
+    }
+}
+
+/* A JSON string body: escape ", \ and control bytes; pass UTF-8 through. */
+static void json_str(yb_writer *w, const char *p, size_t n)
+{
+    if (!room(w, n + 2)) return;
+    w->buf[w->len++] = '"';
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n) {
+            unsigned char ch = (unsigned char)p[j];
+            if (ch < 0x20 || ch == '"' || ch == '\\') break;
+            j++;
+        }
+        put(w, p + i, j - i);
+        if (j == n) break;
+        char e[6];
+        size_t en = json_escape((unsigned char)p[j], e);
+        put(w, e, en);
+        i = j + 1;
+    }
+    putc1(w, '"');
+}
+
+/* A CSV cell: quoted when it holds , " CR or LF (or begins/ends with a space). */
+static void csv_cell(yb_writer *w, const char *p, size_t n)
+{
+    bool q = n > 0 && (p[0] == ' ' || p[n - 1] == ' ');
+    for (size_t i = 0; i < n && !q; i++)
+        if (p[i] == ',' || p[i] == '"' || p[i] == '\r' || p[i] == '\n') q = true;
+    if (!q) {
+        put(w, p, n);
+        return;
+    }
+    putc1(w, '"');
+    size_t i = 0;
+    while (i < n) {
+        const char *qq = memchr(p + i, '"', n - i);
+        size_t j = qq ? (size_t)(qq - p) + 1 : n;
+        put(w, p + i, j - i);
+        if (qq) putc1(w, '"');
+        i = j;
+    }
+    putc1(w, '"');
+}
+
+static void text_of(const yb_settlement *s, int64_t v, const char **p, uint32_t *n)
+{
+    *p = "";
+    *n = 0;
+    if (s->text) s->text(s->text_ctx, v, p, n);
+    if (!*p) *n = 0, *p = "";
+}
+
+static const char *enum_member(const yb_writer *w, int i, int64_t v)
+{
+    if (!w->enums) return NULL;
+    const yb_enum_desc *e = &w->enums[w->enum_id[i]];
+    if (v < 0 || v >= e->n || !e->names) return NULL;
+    return e->names[v];
+}
+
+/* A scalar's text, unquoted, into d (64 bytes); returns its length, or -1
+ * when the kind is text/enum/list-like (handled by the caller). */
+static long scalar(const yb_writer *w, int i, int64_t v, char *d)
+{
+    switch (w->kind[i]) {
+    case YB_T_MONEY: return (long)fmt_money(d, v);
+    case YB_T_INT: return (long)fmt_int(d, v);
+    case YB_T_DATE: return (long)fmt_date(d, v);
+    case YB_T_RATE: return (long)yb_rate_format(v, d);
+    case YB_T_DURATION: return (long)fmt_duration(d, v);
+    case YB_T_BOOL:
+        memcpy(d, v ? "true" : "false", v ? 4 : 5);
+        return v ? 4 : 5;
+    default: return -1;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON Lines                                                                */
+
+static void put_json(yb_writer *w, const yb_settlement *s)
+{
+    char d[64];
+    putc1(w, '{');
+    for (int i = 0; i < w->n; i++) {
+        if (i) putc1(w, ',');
+        put(w, w->key[i], w->keylen[i]);
+        int64_t v = s->values ? s->values[i] : 0;
+        switch (w->kind[i]) {
+        case YB_T_TEXT: {
+            const char *p;
+            uint32_t n;
+            text_of(s, v, &p, &n);
+            json_str(w, p, n);
+            break;
+        }
+        case YB_T_ENUM: {
+            const char *m = enum_member(w, i, v);
+            if (m) json_str(w, m, strlen(m));
+            else put(w, d, fmt_int(d, v));
+            break;
+        }
+        case YB_T_STATUS: puts0(w, s->held ? "\"held\"" : "\"settled\""); break;
+        case YB_T_REASONS:
+            putc1(w, '[');
+            for (int k = 0; k < s->nreasons; k++) {
+                if (k) putc1(w, ',');
+                const char *p = s->reasons[k] ? s->reasons[k] : "";
+                json_str(w, p, strlen(p));
+            }
+            putc1(w, ']');
+            break;
+        case YB_T_ALERTS:
+            putc1(w, '[');
+            for (int k = 0; k < s->nalerts; k++) {
+                const yb_alert *a = &s->alerts[k];
+                puts0(w, k ? ",{\"rule\":" : "{\"rule\":");
+                json_str(w, a->rule ? a->rule : "", a->rule ? a->rule_len : 0);
+                puts0(w, a->severity ? ",\"severity\":\"block\",\"message\":" : ",\"severity\":\"warn\",\"message\":");
+                json_str(w, a->message ? a->message : "", a->message ? a->message_len : 0);
+                putc1(w, '}');
+            }
+            putc1(w, ']');
+            break;
+        case YB_T_MONEY:
+        case YB_T_RATE:
+        case YB_T_DATE:
+        case YB_T_DURATION: {
+            long n = scalar(w, i, v, d + 1);
+            d[0] = '"';
+            d[n + 1] = '"';
+            put(w, d, (size_t)n + 2);
+            break;
+        }
+        case YB_T_INT:
+        case YB_T_BOOL: put(w, d, (size_t)scalar(w, i, v, d)); break;
+        default: puts0(w, "null"); break;
+        }
+    }
+    if (s->explain) {
+        puts0(w, ",\"explain\":");
+        put(w, s->explain, s->explain_len);
+    }
+    put(w, "}\n", 2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* CSV                                                                       */
+
+static void put_csv(yb_writer *w, const yb_settlement *s)
+{
+    char d[64];
+    for (int i = 0; i < w->n; i++) {
+        if (i) putc1(w, ',');
+        int64_t v = s->values ? s->values[i] : 0;
+        switch (w->kind[i]) {
+        case YB_T_TEXT: {
+            const char *p;
+            uint32_t n;
+            text_of(s, v, &p, &n);
+            csv_cell(w, p, n);
+            break;
+        }
+        case YB_T_ENUM: {
+            const char *m = enum_member(w, i, v);
+            if (m) csv_cell(w, m, strlen(m));
+            else put(w, d, fmt_int(d, v));
+            break;
+        }
+        case YB_T_STATUS: puts0(w, s->held ? "held" : "settled"); break;
+        case YB_T_REASONS:
+        case YB_T_ALERTS: {
+            /* build the joined cell in the block's tail, then quote it if needed */
+            size_t need = 0;
+            int cnt = w->kind[i] == YB_T_REASONS ? s->nreasons : s->nalerts;
+            for (int k = 0; k < cnt; k++) {
+                if (w->kind[i] == YB_T_REASONS) need += (s->reasons[k] ? strlen(s->reasons[k]) : 0) + 1;
+                else need += (s->alerts[k].rule ? s->alerts[k].rule_len : 0) + 7;
+            }
+            if (need + 1 > w->tmpcap) {
+                char *t = realloc(w->tmp, need + 1);
+                if (!t) {
+                    w->failed = true;
+                    return;
+                }
+                w->tmp = t;
+                w->tmpcap = need + 1;
+            }
+            char *tmp = w->tmp;
+            size_t o = 0;
+            for (int k = 0; k < cnt; k++) {
+                if (k) tmp[o++] = ';';
+                if (w->kind[i] == YB_T_REASONS) {
+                    const char *p = s->reasons[k] ? s->reasons[k] : "";
+                    size_t n = strlen(p);
+                    memcpy(tmp + o, p, n);
+                    o += n;
+                } else {
+                    const yb_alert *a = &s->alerts[k];
+                    if (a->rule) memcpy(tmp + o, a->rule, a->rule_len), o += a->rule_len;
+                    const char *sev = a->severity ? ":block" : ":warn";
+                    memcpy(tmp + o, sev, strlen(sev));
+                    o += strlen(sev);
+                }
+            }
+            csv_cell(w, tmp, o);
+            break;
+        }
+        default: {
+            long n = scalar(w, i, v, d);
+            if (n >= 0) put(w, d, (size_t)n);
+            break;
+        }
+        }
+    }
+    putc1(w, '\n');
+}
+
+/* ------------------------------------------------------------------------ */
+/* The writer                                                                */
+
+yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, int nfields,
+                          const yb_enum_desc *enums)
+{
+    if (!f || nfields < 0 || (nfields > 0 && !fields) || (fmt != YB_FMT_JSONL && fmt != YB_FMT_CSV)) return NULL;
+    yb_writer *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->f = f;
+    w->fmt = fmt;
+    w->n = nfields;
+    w->enums = enums;
+    size_t n1 = (size_t)nfields + 1;
+    w->kind = calloc(n1, sizeof *w->kind);
+    w->enum_id = calloc(n1, sizeof *w->enum_id);
+    w->key = calloc(n1, sizeof *w->key);
+    w->keylen = calloc(n1, sizeof *w->keylen);
+    w->cap = OUT_BLOCK;
+    w->buf = malloc(w->cap);
+    if (!w->kind || !w->enum_id || !w->key || !w->keylen || !w->buf) goto fail;
+    for (int i = 0; i < nfields; i++) {
+        const char *name = fields[i].name ? fields[i].name : "";
+        w->kind[i] = fields[i].kind;
+        w->enum_id[i] = fields[i].enum_id;
+        if (fields[i].kind == YB_T_ENUM && !enums) goto fail;
+        /* the JSON key, escaped once: "name": */
+        size_t nl = strlen(name), o = 0;
+        if (nl > (SIZE_MAX - 3) / 6) goto fail;
+        char *k = w->key[i] = malloc(6 * nl + 3);
+        if (!k) goto fail;
+        k[o++] = '"';
+        for (size_t j = 0; j < nl; j++) {
+            unsigned char ch = (unsigned char)name[j];
+            if (ch < 0x20 || ch == '"' || ch == '\\') o += json_escape(ch, k + o);
+            else k[o++] = (char)ch;
+        }
+        k[o++] = '"';
+        k[o++] = ':';
+        w->keylen[i] = o;
+    }
+    if (fmt == YB_FMT_CSV) {
+        for (int i = 0; i < nfields; i++) {
+            if (i) putc1(w, ',');
+            const char *name = fields[i].name ? fields[i].name : "";
+            csv_cell(w, name, strlen(name));
+        }
+        putc1(w, '\n');
+    }
+    return w;
+fail:
+    if (w->key)
+        for (int i = 0; i < nfields; i++) free(w->key[i]);
+    free(w->key);
+    free(w->keylen);
+    free(w->kind);
+    free(w->enum_id);
+    free(w->buf);
+    free(w);
+    return NULL;
+}
+
+bool yb_writer_put(yb_writer *w, const yb_settlement *s)
+{
+    if (w->failed) return false;
+    if (w->fmt == YB_FMT_CSV) put_csv(w, s);
+    else put_json(w, s);
+    return !w->failed;
+}
+
+bool yb_writer_close(yb_writer *w)
+{
+    if (!w) return false;
+    flush(w);
+    if (!w->failed && fflush(w->f) != 0) w->failed = true;
+    bool ok = !w->failed;
+    for (int i = 0; i < w->n; i++) free(w->key[i]);
+    free(w->key);
+    free(w->keylen);
+    free(w->kind);
+    free(w->enum_id);
+    free(w->buf);
+    free(w->tmp);
+    free(w);
+    return ok;
+}

@@ -1,0 +1,52 @@
+/* Settlement writers: JSON Lines and CSV, one settlement per claim, in input
+ * order, with the fields the policy's `output` block declares.  Buffered: the
+ * writer flushes in large blocks, not per line.
+ */
+#ifndef YB_SETTLEMENT_WRITER_H
+#define YB_SETTLEMENT_WRITER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "claim_reader.h"
+#include "schema.h"
+
+typedef struct yb_out_field {
+    char *name;
+    uint8_t kind;     /* a scalar yb_kind, or YB_T_STATUS / YB_T_REASONS / YB_T_ALERTS */
+    uint16_t enum_id; /* enums print their member name */
+} yb_out_field;
+
+typedef struct yb_alert {
+    const char *rule;
+    uint32_t rule_len;
+    uint8_t severity; /* 0 warn, 1 block */
+    const char *message;
+    uint32_t message_len;
+} yb_alert;
+
+/* Resolves a text value (value.h) to its bytes. */
+typedef void (*yb_text_fn)(void *ctx, int64_t text, const char **p, uint32_t *n);
+
+typedef struct yb_settlement {
+    const int64_t *values; /* one per output field (pseudo kinds ignore theirs) */
+    bool held;             /* status "held" rather than "settled" */
+    const char *const *reasons;
+    int nreasons;
+    const yb_alert *alerts;
+    int nalerts;
+    const char *explain; /* NULL, or a JSON value appended as "explain": ... */
+    size_t explain_len;
+    yb_text_fn text;
+    void *text_ctx;
+} yb_settlement;
+
+typedef struct yb_writer yb_writer;
+
+yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, int nfields,
+                          const yb_enum_desc *enums);
+/* Returns false on a write error. */
+bool yb_writer_put(yb_writer *w, const yb_settlement *s);
+bool yb_writer_close(yb_writer *w); /* flushes; false on a write error */
+
+#endif

@@ -1,0 +1,66 @@
+/* The VM: settles one claim at a time with a loaded, verified program.
+ * A yb_vm holds everything that changes (registers, running totals, the
+ * current claim's reasons and alerts), so many VMs and programs can live in
+ * one process.  Settling a claim allocates nothing, except when a running
+ * total meets a key it has not seen before. */
+#ifndef YB_VM_H
+#define YB_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "claim.h"
+#include "ledger.h"
+#include "program.h"
+
+#define YB_MAX_REASONS 64
+#define YB_MAX_ALERTS 64
+
+typedef enum { YB_RUN_SETTLED = 0, YB_RUN_RECORD_ERROR = 1 } yb_run_status;
+
+typedef struct yb_run_error {
+    char field[160];   /* the claim field at fault, or "" */
+    char message[480]; /* what was expected, what was found, and the policy line */
+} yb_run_error;
+
+typedef struct yb_vm {
+    const yb_program *p;
+    int64_t *regs;
+    const int64_t *frame;   /* parameter cells in force for this claim */
+    const uint8_t *defined; /* which parameters are in force */
+    yb_date frame_date;
+    const yb_claim *claim;
+    /* running totals */
+    yb_ledger **ledgers;     /* one per state */
+    yb_ledger_entry **entry; /* this claim's entry per state, or NULL */
+    uint8_t *fresh;          /* the entry was opened by this claim */
+    uint8_t *opened;
+    int32_t *opened_list;
+    int nopened;
+    unsigned char keybuf[4096];
+    /* this claim's outcome */
+    bool held;
+    int nreasons, nalerts;
+    uint16_t reasons[YB_MAX_REASONS];
+    uint16_t alerts[YB_MAX_ALERTS];
+    uint32_t *fired; /* per block: the claim number that last ran it */
+    uint32_t claim_no;
+    yb_run_error err;
+    /* --explain output, built only when asked */
+    char *xbuf;
+    size_t xlen, xcap;
+} yb_vm;
+
+yb_vm *yb_vm_new(const yb_program *p);
+void yb_vm_free(yb_vm *vm);
+/* Settle one claim.  On YB_RUN_RECORD_ERROR, vm->err says why and nothing
+ * the claim did to the running totals is kept. */
+yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim);
+/* The bytes of a text value of the current claim or the program's pool. */
+void yb_vm_text(const yb_vm *vm, int64_t text, const char **p, uint32_t *n);
+/* Render this claim's explanation as a JSON array into vm->xbuf. */
+void yb_vm_explain(yb_vm *vm);
+/* Format one value for people ("24273.00", "87%", "2025-06-10", enum names). */
+int yb_format_value(const yb_program *p, uint8_t kind, uint16_t enum_id, int64_t v, char *buf, size_t n);
+
+#endif
