@@ -8,7 +8,7 @@
 #   YB_BENCH_SEED     generator seed                      (default 2025)
 #   YB_BENCH_CHECK_N  claims in the agreement corpus      (default 20000)
 #   YB_BENCH_BIG_N    claims for the peak-memory run, 0 skips it (default 10000000)
-#   YB_BENCH_POLICY   the example policy in yibao         (default bench/example-policy.yb)
+#   YB_BENCH_POLICY   the example policy in yibao         (default examples/hunan-basic.yb)
 #   YB_BENCH_YIBAO    the yibao binary                    (default bin/yibao)
 #   YB_BENCH_TIME     GNU time, for peak RSS; absent -> VmHWM polled from /proc
 #                                                         (default /usr/bin/time)
@@ -21,7 +21,7 @@ N=${YB_BENCH_N:-1000000}
 SEED=${YB_BENCH_SEED:-2025}
 CHECK_N=${YB_BENCH_CHECK_N:-20000}
 BIG_N=${YB_BENCH_BIG_N:-10000000}
-POLICY=${YB_BENCH_POLICY:-bench/example-policy.yb}
+POLICY=${YB_BENCH_POLICY:-examples/hunan-basic.yb}
 YIBAO=${YB_BENCH_YIBAO:-bin/yibao}
 TIME=${YB_BENCH_TIME:-/usr/bin/time}
 CC=${CC:-cc}
@@ -94,7 +94,7 @@ fi
 
 # ---------------------------------------------------------------- baselines
 step "native C, per-claim logic ($N claims, best of 5 passes)"
-out=$("$B/bench_native" "$TSV" --repeat 5 --stats)
+out=$("$B/bench_native" "$TSV" --repeat 5 --stats --out "$B/native-settlements.jsonl")
 echo "$out"
 NATIVE_RATE=$(rate_of <<< "$out")
 
@@ -105,7 +105,7 @@ LUA_RATE=$(rate_of <<< "$out")
 
 # ---------------------------------------------------------------- the VM
 # These steps belong to the VM's authors: each skips with a message until
-# bin/yibao has the subcommand (and bench/example-policy.yb exists).
+# bin/yibao has the subcommand (and $POLICY exists).
 #
 # yb_has_subcommand NAME: true if $YIBAO exists and lists NAME in its help.
 # Adjust to the real CLI once it is settled.
@@ -172,15 +172,23 @@ vm_end_to_end() {
         diff "$B/check-native.jsonl" "$B/check-vm.jsonl" | head -10 || true
         head -5 "$B/check-vm.err" || true
     fi
-    if measure "$B/vm-settlements.jsonl" /dev/null "$YIBAO" run "$POLICY" "$JSONL"; then
+    if measure "$B/vm-settlements.jsonl" /dev/null "$YIBAO" run "$POLICY" "$JSONL" 2> "$B/vm-run.err"; then
         E2E_RATE=$(awk -v n="$N" -v t="$WALL" 'BEGIN { printf "%.0f", n / t }')
         echo "vm end to end: $N claims in $WALL s = $E2E_RATE claims/s, peak RSS $RSS_KB KiB"
+        echo "  (yibao: $(tail -n 1 "$B/vm-run.err"))"
+        if cmp -s "$B/native-settlements.jsonl" "$B/vm-settlements.jsonl"; then
+            echo "vm and native agree on all $(wc -l < "$B/vm-settlements.jsonl") settlements of the $N-claim corpus"
+        else
+            echo "vm and native DISAGREE on the $N-claim corpus; first differences (< native, > vm):"
+            diff "$B/native-settlements.jsonl" "$B/vm-settlements.jsonl" | head -10 || true
+        fi
     else
-        echo "yibao run failed (exit $?)"
+        echo "yibao run failed (exit $?):"
+        tail -n 5 "$B/vm-run.err" || true
     fi
 }
 
-# VM peak memory: the same member count, 1 M claims and $BIG_N claims, piped
+# VM peak memory: the same member count, $N claims and $BIG_N claims, piped
 # straight from the generator (no 6 GB file), so only the claim count differs.
 vm_peak_memory() {
     step "VM peak memory: $N vs $BIG_N claims, $MEMBERS members, piped from gen_claims"
@@ -193,11 +201,12 @@ vm_peak_memory() {
     for n in "$N" "$BIG_N"; do
         # process substitution, not a pipe: measure must run in this shell
         if measure /dev/null <("$B/gen_claims" "$n" --seed "$SEED" --members "$MEMBERS" --format jsonl) \
-            "$YIBAO" run "$POLICY" /dev/stdin; then
+            "$YIBAO" run "$POLICY" - 2> "$B/vm-run.err"; then
             echo "vm: $n claims: peak RSS $RSS_KB KiB ($WALL s with the generator in the pipe)"
             if [ "$n" = "$N" ]; then RSS_1M=$RSS_KB; else RSS_BIG=$RSS_KB; fi
         else
-            echo "vm: $n claims: yibao run failed"
+            echo "vm: $n claims: yibao run failed:"
+            tail -n 5 "$B/vm-run.err" || true
         fi
     done
 }

@@ -140,6 +140,14 @@ static void suggest_name(yb_compiler *c, const char *name, yb_loc loc, int want_
     const char **cands = malloc((size_t)cap * sizeof *cands);
     for (int i = 0; i < c->nglobals; i++) cands[n++] = c->globals[i].name;
     for (int i = 0; i < c->nlocals; i++) cands[n++] = c->locals[i].name;
+    for (int k = 0; k < c->nelem; k++) {
+        const yb_schema *s = &c->prog->schema;
+        const yb_field *lf = &s->fields[s->lists[c->elem_list_stack[k]].field];
+        for (int f = lf->first; f < lf->first + lf->count; f++) {
+            if (n == cap) cands = realloc(cands, (size_t)(cap *= 2) * sizeof *cands);
+            cands[n++] = s->fields[f].name;
+        }
+    }
     if (want_enum >= 0) {
         yb_decl *d = c->enums.items[want_enum];
         for (int i = 0; i < d->members.n && n < cap; i++) cands[n++] = ((yb_enum_member *)d->members.items[i])->name;

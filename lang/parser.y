@@ -477,21 +477,63 @@ static const char *token_display(yysymbol_kind_t sym, char *buf, size_t n)
     return buf;
 }
 
+/* The text of the token at loc, as the analyst wrote it. */
+static void token_text(yb_parse_ctx *ctx, yb_loc loc, char *buf, size_t n)
+{
+    const yb_source *src = &ctx->diag->files[ctx->file];
+    const char *p = src->text, *end = src->text + src->len;
+    for (int l = 1; l < loc.line && p < end; l++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    p += loc.col > 0 ? loc.col - 1 : 0;
+    size_t len = loc.end_line == loc.line && loc.end_col > loc.col ? (size_t)(loc.end_col - loc.col) : 1;
+    if (p > end) p = end;
+    if (len > (size_t)(end - p)) len = (size_t)(end - p);
+    if (len > 40) len = 40;
+    snprintf(buf, n, "`%.*s`", (int)len, p);
+}
+
 static int yyreport_syntax_error(const yypcontext_t *pctx, void *scanner, yb_parse_ctx *ctx)
 {
+    (void)scanner;
     yysymbol_kind_t found = yypcontext_token(pctx);
     if (found == YYSYMBOL_YYUNDEF) return 0; /* the lexer already said what is wrong */
-    yysymbol_kind_t expected[8];
-    int n = yypcontext_expected_tokens(pctx, expected, 8);
-    char msg[512], b1[64];
-    int len = snprintf(msg, sizeof msg, "unexpected %s", token_display(found, b1, sizeof b1));
-    if (n > 0 && n <= 6) {
-        len += snprintf(msg + len, sizeof msg - (size_t)len, "; expected ");
-        for (int i = 0; i < n && len < (int)sizeof msg - 80; i++) {
-            len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s",
-                            i == 0 ? "" : i == n - 1 ? " or " : ", ", token_display(expected[i], b1, sizeof b1));
-        }
+    yysymbol_kind_t all[YYNTOKENS], expected[YYNTOKENS];
+    int na = yypcontext_expected_tokens(pctx, all, YYNTOKENS), n = 0;
+    /* continuations of what came before (`.field`, `[key]`, `months`…) are
+       rarely what was meant: name them only when nothing else fits */
+    for (int i = 0; i < na; i++) {
+        yysymbol_kind_t t = all[i];
+        bool continuation = t == YYSYMBOL_YYACCEPT || t == (yysymbol_kind_t)YYSYMBOL_YYerror;
+        const char *nm = yysymbol_name(t);
+        if (strcmp(nm, "'.'") == 0 || strcmp(nm, "'['") == 0 || strcmp(nm, "'('") == 0 || t == YYSYMBOL_MONTHS || t == YYSYMBOL_MONTH ||
+            t == YYSYMBOL_DAYS || t == YYSYMBOL_DAY || t == YYSYMBOL_YEARS || t == YYSYMBOL_YEAR)
+            continuation = true;
+        if (!continuation) expected[n++] = t;
     }
-    yb_error(ctx->diag, *yypcontext_location(pctx), "%s", msg);
+    if (n == 0)
+        for (int i = 0; i < na; i++) expected[n++] = all[i];
+    const yb_loc *loc = yypcontext_location(pctx);
+    char msg[640], b1[80], what[64];
+    int len = 0;
+    if (n > 0 && n <= 7) {
+        len += snprintf(msg + len, sizeof msg - (size_t)len, "expected ");
+        for (int i = 0; i < n && len < (int)sizeof msg - 120; i++)
+            len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
+                            token_display(expected[i], b1, sizeof b1));
+        len += snprintf(msg + len, sizeof msg - (size_t)len, " here, ");
+    } else {
+        len += snprintf(msg + len, sizeof msg - (size_t)len, "unexpected here: ");
+    }
+    if (found == YYSYMBOL_YYEOF) {
+        snprintf(msg + len, sizeof msg - (size_t)len, "found the end of the file");
+    } else {
+        token_text(ctx, *loc, what, sizeof what);
+        const char *kind = token_display(found, b1, sizeof b1);
+        if (kind[0] == '`') snprintf(msg + len, sizeof msg - (size_t)len, "found %s", what);
+        else snprintf(msg + len, sizeof msg - (size_t)len, "found %s (%s)", what, kind);
+    }
+    yb_error(ctx->diag, *loc, "%s", msg);
     return 0;
 }

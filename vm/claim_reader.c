@@ -1008,7 +1008,7 @@ static const char *parse_list(jp *P, const char *p, int32_t fi, int depth)
     int32_t li = f->slot;
     size_t ns = (size_t)r->s->lists[li].elem_nslots;
     yb_list_data *L = &P->c->lists[li];
-    if (depth + 1 > YBR_MAX_DEPTH) return depth_err(P, p);
+    if (depth + 2 > YBR_MAX_DEPTH) return depth_err(P, p); /* the array, then its objects */
     p = ws(p + 1);
     if (*p == ']') return p + 1;
     for (;;) {

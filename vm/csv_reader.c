@@ -46,6 +46,7 @@ struct ybr_csv {
     long row_lines; /* physical lines it spans */
     int row_state;  /* ROW_* */
     long bad_line;  /* physical line of a quoting problem */
+    int scanned;    /* the row at r->beg is scanned already (looked at, not consumed) */
     unsigned char bad_char;
 
     /* the current claim's key */
@@ -141,22 +142,26 @@ void ybr_csv_close(yb_reader *r)
 /* ------------------------------------------------------------------------ */
 /* Rows                                                                      */
 
-static int push_cell(ybr_csv *cs, size_t off, size_t len, uint8_t flag)
+static int grow_cells(ybr_csv *cs)
 {
-    if (cs->ncells == cs->ccap) {
-        if (cs->ccap > INT32_MAX / 2) return -1;
-        int32_t cap = cs->ccap ? cs->ccap * 2 : 64;
-        size_t *o = realloc(cs->coff, (size_t)cap * sizeof *o);
-        if (!o) return -1;
-        cs->coff = o;
-        size_t *l = realloc(cs->clen, (size_t)cap * sizeof *l);
-        if (!l) return -1;
-        cs->clen = l;
-        uint8_t *f = realloc(cs->cflag, (size_t)cap);
-        if (!f) return -1;
-        cs->cflag = f;
-        cs->ccap = cap;
-    }
+    if (cs->ccap > INT32_MAX / 2) return -1;
+    int32_t cap = cs->ccap ? cs->ccap * 2 : 64;
+    size_t *o = realloc(cs->coff, (size_t)cap * sizeof *o);
+    if (!o) return -1;
+    cs->coff = o;
+    size_t *l = realloc(cs->clen, (size_t)cap * sizeof *l);
+    if (!l) return -1;
+    cs->clen = l;
+    uint8_t *f = realloc(cs->cflag, (size_t)cap);
+    if (!f) return -1;
+    cs->cflag = f;
+    cs->ccap = cap;
+    return 0;
+}
+
+static inline int push_cell(ybr_csv *cs, size_t off, size_t len, uint8_t flag)
+{
+    if (cs->ncells == cs->ccap && grow_cells(cs) < 0) return -1;
     cs->coff[cs->ncells] = off;
     cs->clen[cs->ncells] = len;
     cs->cflag[cs->ncells] = flag;
@@ -174,7 +179,16 @@ static void row_problem(ybr_csv *cs, int state, long line, unsigned char ch)
 
 /* Look at the row starting at r->beg without consuming it.
  * 1: a row (cells filled), 0: end of input, -1: out of memory. */
+static int scan_row_(yb_reader *r, ybr_csv *cs);
 static int scan_row(yb_reader *r, ybr_csv *cs)
+{
+    if (cs->scanned) return 1;
+    int k = scan_row_(r, cs);
+    cs->scanned = k == 1;
+    return k;
+}
+
+static int scan_row_(yb_reader *r, ybr_csv *cs)
 {
     enum { START, PLAIN, QUOTED, QUOTE_SEEN, CR_AFTER_QUOTE } st = START;
     size_t off = 0, cstart = 0;
@@ -222,6 +236,13 @@ static int scan_row(yb_reader *r, ybr_csv *cs)
             cstart = off;
             /* fall through */
         case PLAIN:
+            if (ch != ',' && ch != '\n' && ch != '"') { /* the body of a plain cell */
+                const char *b = r->buf + r->beg;
+                size_t lim = r->end - r->beg;
+                off++;
+                while (off < lim && b[off] != ',' && b[off] != '\n' && b[off] != '"') off++;
+                continue;
+            }
             if (ch == ',' || ch == '\n') {
                 size_t len = off - cstart;
                 if (ch == '\n' && len > 0 && r->buf[r->beg + off - 1] == '\r') len--;
@@ -286,6 +307,7 @@ static int scan_row(yb_reader *r, ybr_csv *cs)
 
 static void consume_row(yb_reader *r, ybr_csv *cs)
 {
+    cs->scanned = 0;
     r->beg += cs->row_len;
     if (r->scan < r->beg) r->scan = r->beg;
     r->line += cs->row_lines;

@@ -12,6 +12,7 @@
 #include "money.h"
 
 #define OUT_BLOCK (256u * 1024)
+#define OUT_SLACK 16 /* bytes past the block's end that word copies may touch */
 
 struct yb_writer {
     FILE *f;
@@ -39,12 +40,11 @@ static void flush(yb_writer *w)
 }
 
 /* Room for n more bytes; false when out of memory. */
-static bool room(yb_writer *w, size_t n)
+static bool room_slow(yb_writer *w, size_t n)
 {
-    if (w->cap - w->len >= n) return true;
     flush(w);
     if (w->cap >= n) return true;
-    char *b = realloc(w->buf, n);
+    char *b = realloc(w->buf, n + OUT_SLACK);
     if (!b) {
         w->failed = true;
         return false;
@@ -54,6 +54,11 @@ static bool room(yb_writer *w, size_t n)
     return true;
 }
 
+static inline bool room(yb_writer *w, size_t n)
+{
+    return w->cap - w->len >= n || room_slow(w, n);
+}
+
 static void put(yb_writer *w, const char *p, size_t n)
 {
     if (!room(w, n)) return;
@@ -61,7 +66,7 @@ static void put(yb_writer *w, const char *p, size_t n)
     w->len += n;
 }
 
-static void putc1(yb_writer *w, char ch)
+static inline void putc1(yb_writer *w, char ch)
 {
     if (!room(w, 1)) return;
     w->buf[w->len++] = ch;
@@ -69,19 +74,46 @@ static void putc1(yb_writer *w, char ch)
 
 static void puts0(yb_writer *w, const char *s) { put(w, s, strlen(s)); }
 
+/* A precomputed key: its allocation is padded to whole words, and the block
+ * has OUT_SLACK bytes past cap, so it is copied in words without a call. */
+static inline void put_key(yb_writer *w, const char *k, size_t n)
+{
+    if (!room(w, n)) return;
+    char *o = w->buf + w->len;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t x;
+        memcpy(&x, k + i, 8);
+        memcpy(o + i, &x, 8);
+    }
+    w->len += n;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Values                                                                    */
 
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                     "8081828384858687888990919293949596979899";
+
+/* Decimal digits of v into d; returns their count (1..20). */
 static size_t fmt_uint(char *d, uint64_t v)
 {
-    char t[24];
-    int i = 24;
-    do {
-        t[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    memcpy(d, t + i, (size_t)(24 - i));
-    return (size_t)(24 - i);
+    size_t n = 1;
+    for (uint64_t t = v; t >= 10; t /= 10) n++;
+    char *o = d + n;
+    while (v >= 100) {
+        unsigned k = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--o = digit_pairs[k + 1];
+        *--o = digit_pairs[k];
+    }
+    if (v >= 10) {
+        *--o = digit_pairs[v * 2 + 1];
+        *--o = digit_pairs[v * 2];
+    } else {
+        *--o = (char)('0' + v);
+    }
+    return n;
 }
 
 static size_t fmt_int(char *d, int64_t v)
@@ -99,8 +131,8 @@ static size_t fmt_money(char *d, int64_t m)
     if (m < 0) d[o++] = '-';
     o += fmt_uint(d + o, a / 100);
     d[o++] = '.';
-    d[o++] = (char)('0' + a % 100 / 10);
-    d[o++] = (char)('0' + a % 10);
+    d[o++] = digit_pairs[a % 100 * 2];
+    d[o++] = digit_pairs[a % 100 * 2 + 1];
     return o;
 }
 
@@ -249,9 +281,9 @@ static void put_json(yb_writer *w, const yb_settlement *s)
     char d[64];
     putc1(w, '{');
     for (int i = 0; i < w->n; i++) {
-        if (i) putc1(w, ',');
-        put(w, w->key[i], w->keylen[i]);
         int64_t v = s->values ? s->values[i] : 0;
+        if (i) putc1(w, ',');
+        put_key(w, w->key[i], w->keylen[i]);
         switch (w->kind[i]) {
         case YB_T_TEXT: {
             const char *p;
@@ -291,15 +323,20 @@ static void put_json(yb_writer *w, const yb_settlement *s)
         case YB_T_MONEY:
         case YB_T_RATE:
         case YB_T_DATE:
-        case YB_T_DURATION: {
-            long n = scalar(w, i, v, d + 1);
-            d[0] = '"';
-            d[n + 1] = '"';
-            put(w, d, (size_t)n + 2);
+        case YB_T_DURATION: { /* formatted in place: at most 40 bytes */
+            if (!room(w, 64)) return;
+            char *o = w->buf + w->len;
+            *o = '"';
+            long n = scalar(w, i, v, o + 1);
+            o[n + 1] = '"';
+            w->len += (size_t)n + 2;
             break;
         }
         case YB_T_INT:
-        case YB_T_BOOL: put(w, d, (size_t)scalar(w, i, v, d)); break;
+        case YB_T_BOOL:
+            if (!room(w, 64)) return;
+            w->len += (size_t)scalar(w, i, v, w->buf + w->len);
+            break;
         default: puts0(w, "null"); break;
         }
     }
@@ -401,7 +438,7 @@ yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, in
     w->key = calloc(n1, sizeof *w->key);
     w->keylen = calloc(n1, sizeof *w->keylen);
     w->cap = OUT_BLOCK;
-    w->buf = malloc(w->cap);
+    w->buf = malloc(w->cap + OUT_SLACK);
     if (!w->kind || !w->enum_id || !w->key || !w->keylen || !w->buf) goto fail;
     for (int i = 0; i < nfields; i++) {
         const char *name = fields[i].name ? fields[i].name : "";
@@ -411,7 +448,7 @@ yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, in
         /* the JSON key, escaped once: "name": */
         size_t nl = strlen(name), o = 0;
         if (nl > (SIZE_MAX - 3) / 6) goto fail;
-        char *k = w->key[i] = malloc(6 * nl + 3);
+        char *k = w->key[i] = calloc(6 * nl + 3 + 8, 1);
         if (!k) goto fail;
         k[o++] = '"';
         for (size_t j = 0; j < nl; j++) {

@@ -1,0 +1,228 @@
+/* The compiler and the VM together: diagnostics an analyst sees, types that
+ * catch domain mistakes, and small policies settling claims in-process. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "claim_reader.h"
+#include "compiler.h"
+#include "vm.h"
+
+/* Compile; return the program (or NULL) and the diagnostics text. */
+static yb_program *compile(const char *src, char **diag_text)
+{
+    size_t len;
+    FILE *mem = open_memstream(diag_text, &len);
+    yb_diag d;
+    yb_diag_init(&d, mem);
+    yb_program *p = yb_compile_string("test.yb", src, &d);
+    yb_diag_free(&d);
+    fclose(mem);
+    return p;
+}
+
+static void expect_error(const char *src, const char *needle)
+{
+    char *text = NULL;
+    yb_program *p = compile(src, &text);
+    if (p || !strstr(text, needle)) fail_msg("expected an error containing [%s], got:\n%s", needle, text);
+    free(text);
+}
+
+#define HEADER                                                                                  \
+    "policy \"t\" version \"1\" effective 2024-01-01\n"                                        \
+    "enum class { A, B, C }\n"                                                                  \
+    "enum level { primary = 0, first = 1 }\n"                                                   \
+    "record item { code: text  class: class  amount: money  limit: money optional }\n"          \
+    "input claim { claim_id: text  member_id: text  date: date  level: level\n"                 \
+    "  items: list of item, at least 1 }\n"                                                     \
+    "output settlement { claim_id: text = claim_id  status  fund: money  copay: money  reasons alerts }\n" \
+    "dated by date\n"
+
+/* Settle one JSON line; returns the run status and copies the output registers. */
+static int settle(yb_vm *vm, const char *line, int64_t *outs)
+{
+    FILE *in = fmemopen((void *)line, strlen(line), "r");
+    yb_reader *r = yb_reader_open(&vm->p->schema, in, "mem", YB_FMT_JSONL);
+    yb_claim *c = yb_claim_new(&vm->p->schema);
+    yb_record_error err;
+    int rc = yb_reader_next(r, c, &err);
+    if (rc != 1) fail_msg("reader: %s: %s", err.field, err.message);
+    rc = yb_vm_run(vm, c);
+    for (int i = 0; i < vm->p->nouts; i++) outs[i] = vm->regs[i];
+    yb_claim_free(c);
+    yb_reader_close(r);
+    fclose(in);
+    return rc;
+}
+
+static void type_errors_name_the_mistake(void **state)
+{
+    (void)state;
+    expect_error(HEADER "define x = 100.00 + 85%\n", "cannot add money and rate");
+    expect_error(HEADER "define x = 100.00 + 85%\n", "multiplying");
+    expect_error(HEADER "define x = 3 / 2\n", "whole numbers do not divide exactly");
+    expect_error(HEADER "define x = date + 3\n", "say the unit");
+    expect_error(HEADER "define x = 100.00 * 2.00\n", "cannot multiply money by money");
+    expect_error(HEADER "rule r when level = second\n  set fund = 1.00\n", "not a value of level");
+    expect_error(HEADER "rule r\n  set fund = 85%\n", "money expected");
+    expect_error(HEADER "rule r\n  set claim_id = \"x\"\n", "changes outputs and state fields only");
+    expect_error(HEADER "rule r when 1.00\n  set fund = 1.00\n", "`when` needs a condition");
+}
+
+static void typos_get_suggestions(void **state)
+{
+    (void)state;
+    expect_error(HEADER "param deductible: money\n  from 2024-01-01: 200.00\n"
+                        "rule r\n  set fund = deductable\n",
+                 "did you mean `deductible`?");
+    expect_error(HEADER "rule r\n  set fund = sum of amonut in items\n", "did you mean `amount`?");
+    expect_error(HEADER "reasons WAITING_PERIOD\nrule r\n  reason WAITING_PERIDO\n", "did you mean `WAITING_PERIOD`?");
+    expect_error(HEADER "define x: mony = 1\n", "expected `=` here, found `:`");
+    expect_error(HEADER "param p: mony\n  from 2024-01-01: 1.00\n", "did you mean `money`?");
+}
+
+static void syntax_errors_say_what_was_expected(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    yb_program *p = compile(HEADER "rule r\n  set fund 1.00\n", &text);
+    assert_null(p);
+    /* the location, the source line, a caret under the spot, what was expected */
+    assert_non_null(strstr(text, "test.yb:10:12: error: expected `=` here, found `1.00` (an amount such as 200.00)"));
+    assert_non_null(strstr(text, "   10 |   set fund 1.00"));
+    assert_non_null(strstr(text, "      |            ^~~~"));
+    free(text);
+    expect_error(HEADER "define x = 12.345\n", "money has at most two decimals");
+    expect_error(HEADER "define x = 2025-02-30\n", "not a calendar date");
+    expect_error(HEADER "define x = \"open\n", "not closed");
+}
+
+static void tables_must_be_complete(void **state)
+{
+    (void)state;
+    expect_error(HEADER "table t by level { d: money }\n  from 2024-01-01:\n    primary 200.00\n",
+                 "gives no row for `first`");
+    expect_error(HEADER "table t by level { d: money }\n  from 2024-01-01:\n    primary 200.00\n    primary 100.00\n    first 1.00\n",
+                 "given twice");
+    expect_error(HEADER "param p: money\n  from 2025-01-01: 1.00\n  from 2024-01-01: 2.00\n", "date order");
+}
+
+static void warnings_for_dead_code(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    yb_program *p = compile(HEADER "param unused_cap: money\n  from 2024-01-01: 1.00\n"
+                                   "rule never when 1 > 2\n  set fund = 1.00\n",
+                            &text);
+    assert_non_null(p);
+    assert_non_null(strstr(text, "warning: parameter `unused_cap` is never used"));
+    assert_non_null(strstr(text, "warning: rule `never` can never fire"));
+    free(text);
+    yb_program_free(p);
+}
+
+static void settles_with_dated_parameters_and_running_totals(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    yb_program *p = compile(HEADER
+                            "param ratio: rate by level\n"
+                            "  from 2024-01-01: primary 80% first 70%\n"
+                            "  from 2025-01-01: primary 90% first 75%\n"
+                            "state totals per claim_id { paid: money }\n"
+                            "define in_scope = sum of (if given(limit) then min(amount, limit) else amount) in items where class != C\n"
+                            "rule pay\n"
+                            "  set fund = in_scope * ratio[level]\n"
+                            "  add fund to totals.paid\n"
+                            "rule split\n"
+                            "  set copay = (sum of amount in items) - fund\n",
+                            &text);
+    if (!p) fail_msg("%s", text);
+    free(text);
+    yb_vm *vm = yb_vm_new(p);
+    int64_t o[16];
+    /* 2024, level first (70%): A 100.00 + B 50.00 within limit 40.00 = 140.00 in scope -> 98.00 */
+    assert_int_equal(settle(vm, "{\"claim_id\":\"1\",\"member_id\":\"m\",\"date\":\"2024-06-01\",\"level\":1,"
+                                "\"items\":[{\"code\":\"a\",\"class\":\"A\",\"amount\":\"100\"},"
+                                "{\"code\":\"b\",\"class\":\"B\",\"amount\":\"50\",\"limit\":\"40\"},"
+                                "{\"code\":\"c\",\"class\":\"C\",\"amount\":\"7.5\"}]}", o),
+                     YB_RUN_SETTLED);
+    assert_int_equal(o[2], 9800);          /* fund 98.00 */
+    assert_int_equal(o[3], 15750 - 9800);  /* copay = 157.50 - 98.00 */
+    /* 2025: the new value (75%) is in force: 140.00 x 75% = 105.00 */
+    assert_int_equal(settle(vm, "{\"claim_id\":\"2\",\"member_id\":\"m\",\"date\":\"2025-01-01\",\"level\":\"first\","
+                                "\"items\":[{\"code\":\"a\",\"class\":\"A\",\"amount\":\"140\"}]}", o),
+                     YB_RUN_SETTLED);
+    assert_int_equal(o[2], 10500);
+    /* before the first version: a record error that names the parameter */
+    assert_int_equal(settle(vm, "{\"claim_id\":\"3\",\"member_id\":\"m\",\"date\":\"2023-12-31\",\"level\":0,"
+                                "\"items\":[{\"code\":\"a\",\"class\":\"A\",\"amount\":\"1\"}]}", o),
+                     YB_RUN_RECORD_ERROR);
+    assert_non_null(strstr(vm->err.message, "no value of `ratio` is in force on 2023-12-31"));
+    yb_vm_free(vm);
+    yb_program_free(p);
+}
+
+static void absent_optional_field_is_a_record_error(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    yb_program *p = compile(HEADER "rule r\n  set fund = sum of limit in items\n", &text);
+    if (!p) fail_msg("%s", text);
+    free(text);
+    yb_vm *vm = yb_vm_new(p);
+    int64_t o[16];
+    assert_int_equal(settle(vm, "{\"claim_id\":\"1\",\"member_id\":\"m\",\"date\":\"2024-06-01\",\"level\":1,"
+                                "\"items\":[{\"code\":\"a\",\"class\":\"A\",\"amount\":\"100\",\"limit\":\"1\"},"
+                                "{\"code\":\"b\",\"class\":\"B\",\"amount\":\"50\"}]}", o),
+                     YB_RUN_RECORD_ERROR);
+    assert_string_equal(vm->err.field, "items[1].limit");
+    yb_vm_free(vm);
+    yb_program_free(p);
+}
+
+static void many_policies_in_one_process(void **state)
+{
+    (void)state;
+    /* no global state: two programs and their VMs side by side */
+    char *t1 = NULL, *t2 = NULL;
+    yb_program *p1 = compile(HEADER "rule r\n  set fund = 1.00\n", &t1);
+    yb_program *p2 = compile(HEADER "rule r\n  set fund = 2.00\n", &t2);
+    assert_non_null(p1);
+    assert_non_null(p2);
+    yb_vm *v1 = yb_vm_new(p1), *v2 = yb_vm_new(p2);
+    int64_t o[16];
+    const char *claim = "{\"claim_id\":\"1\",\"member_id\":\"m\",\"date\":\"2024-06-01\",\"level\":1,"
+                        "\"items\":[{\"code\":\"a\",\"class\":\"A\",\"amount\":\"100\"}]}";
+    settle(v1, claim, o);
+    assert_int_equal(o[2], 100);
+    settle(v2, claim, o);
+    assert_int_equal(o[2], 200);
+    yb_vm_free(v1);
+    yb_vm_free(v2);
+    yb_program_free(p1);
+    yb_program_free(p2);
+    free(t1);
+    free(t2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(type_errors_name_the_mistake),
+        cmocka_unit_test(typos_get_suggestions),
+        cmocka_unit_test(syntax_errors_say_what_was_expected),
+        cmocka_unit_test(tables_must_be_complete),
+        cmocka_unit_test(warnings_for_dead_code),
+        cmocka_unit_test(settles_with_dated_parameters_and_running_totals),
+        cmocka_unit_test(absent_optional_field_is_a_record_error),
+        cmocka_unit_test(many_policies_in_one_process),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,112 @@
+/* Exact money, rates and dates: the arithmetic every settlement rests on. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "date.h"
+#include "money.h"
+
+static void money_parse_exact(void **state)
+{
+    (void)state;
+    yb_money m;
+    assert_true(yb_money_parse("123", 3, &m)); assert_int_equal(m, 12300);
+    assert_true(yb_money_parse("123.4", 5, &m)); assert_int_equal(m, 12340);
+    assert_true(yb_money_parse("0.05", 4, &m)); assert_int_equal(m, 5);
+    assert_true(yb_money_parse("10000000000000.00", 17, &m)); assert_int_equal(m, 1000000000000000LL);
+    assert_false(yb_money_parse("10000000000000.01", 17, &m));
+    assert_false(yb_money_parse("12.345", 6, &m));
+    assert_false(yb_money_parse("1e3", 3, &m));
+    assert_false(yb_money_parse("-5", 2, &m));
+    assert_false(yb_money_parse("5.", 2, &m));
+    assert_false(yb_money_parse(".5", 2, &m));
+    assert_false(yb_money_parse("", 0, &m));
+    assert_false(yb_money_parse("99999999999999999999999", 23, &m));
+}
+
+static void rounding_half_away_from_zero(void **state)
+{
+    (void)state;
+    yb_money m;
+    /* 27,900.00 x 87% = 24,273.00 exactly (domain.md §11 example 1) */
+    assert_true(yb_money_mul_rate(2790000, 870000, YB_ROUND_HALF_AWAY, &m)); assert_int_equal(m, 2427300);
+    /* 0.05 x 50% = 0.025 -> 0.03 (half away from zero), -0.025 -> -0.03 */
+    assert_true(yb_money_mul_rate(5, 500000, YB_ROUND_HALF_AWAY, &m)); assert_int_equal(m, 3);
+    assert_true(yb_money_mul_rate(-5, 500000, YB_ROUND_HALF_AWAY, &m)); assert_int_equal(m, -3);
+    /* 0.01 x 49% = 0.0049 -> 0.00 */
+    assert_true(yb_money_mul_rate(1, 490000, YB_ROUND_HALF_AWAY, &m)); assert_int_equal(m, 0);
+    /* ceil(room / ratio): 100.00 / 87% = 114.942... -> 114.95 up, 114.94 down */
+    assert_true(yb_money_div_rate(10000, 870000, YB_ROUND_UP, &m)); assert_int_equal(m, 11495);
+    assert_true(yb_money_div_rate(10000, 870000, YB_ROUND_DOWN, &m)); assert_int_equal(m, 11494);
+    assert_false(yb_money_div_rate(10000, 0, YB_ROUND_UP, &m));
+    /* 14,000 x 60% + 36,230 x 65% = 8,400.00 + 23,549.50 (example 2) */
+    assert_true(yb_money_mul_rate(3623000, 650000, YB_ROUND_HALF_AWAY, &m)); assert_int_equal(m, 2354950);
+    /* overflow is reported, never wrapped */
+    assert_false(yb_money_mul_rate(INT64_MAX, 2000000, YB_ROUND_HALF_AWAY, &m));
+    yb_rate r;
+    assert_true(yb_money_ratio(2427300, 3200000, YB_ROUND_HALF_AWAY, &r)); assert_int_equal(r, 758531); /* 75.8531% */
+}
+
+static void rate_literals(void **state)
+{
+    (void)state;
+    yb_rate r;
+    char buf[40];
+    assert_true(yb_rate_parse_percent("85", 2, &r)); assert_int_equal(r, 850000);
+    assert_true(yb_rate_parse_percent("2.5", 3, &r)); assert_int_equal(r, 25000);
+    assert_true(yb_rate_parse_percent("33.3333", 7, &r)); assert_int_equal(r, 333333);
+    assert_true(yb_rate_parse_percent("12.50000", 8, &r)); assert_int_equal(r, 125000);
+    assert_false(yb_rate_parse_percent("33.33333", 8, &r)); /* not exact in parts per million */
+    yb_rate_format(25000, buf); assert_string_equal(buf, "2.5%");
+    yb_rate_format(870000, buf); assert_string_equal(buf, "87%");
+    yb_money_format(-5, buf); assert_string_equal(buf, "-0.05");
+    yb_money_format(2427300, buf); assert_string_equal(buf, "24273.00");
+}
+
+static void dates_and_month_end_clamping(void **state)
+{
+    (void)state;
+    yb_date d, r;
+    char buf[16];
+    assert_true(yb_date_parse("2025-01-31", 10, &d));
+    assert_true(yb_date_add(d, yb_duration_make(1, 0), &r));
+    yb_date_format(r, buf); assert_string_equal(buf, "2025-02-28"); /* domain.md §3 */
+    assert_true(yb_date_parse("2024-01-31", 10, &d));
+    assert_true(yb_date_add(d, yb_duration_make(1, 0), &r));
+    yb_date_format(r, buf); assert_string_equal(buf, "2024-02-29"); /* leap year */
+    assert_true(yb_date_parse("2025-03-10", 10, &d));
+    assert_true(yb_date_add(d, yb_duration_make(3, 0), &r));
+    yb_date_format(r, buf); assert_string_equal(buf, "2025-06-10"); /* §12.4 */
+    assert_true(yb_date_add(d, yb_duration_make(0, 10), &r));
+    yb_date_format(r, buf); assert_string_equal(buf, "2025-03-20");
+    assert_true(yb_date_add(d, yb_duration_make(-3, 0), &r));
+    yb_date_format(r, buf); assert_string_equal(buf, "2024-12-10");
+    assert_false(yb_date_parse("2025-02-29", 10, &d));
+    assert_false(yb_date_parse("2025-13-01", 10, &d));
+    assert_false(yb_date_parse("2025-1-01", 9, &d));
+    assert_false(yb_date_parse("2025/01/01", 10, &d));
+    assert_true(yb_date_parse("1970-01-01", 10, &d)); assert_int_equal(d, 0);
+    assert_true(yb_date_parse("2000-03-01", 10, &d)); assert_int_equal(d, 11017);
+    assert_int_equal(yb_date_year(d), 2000);
+    /* round trip over every day of four centuries */
+    for (yb_date x = yb_date_from_ymd(1900, 1, 1); x < yb_date_from_ymd(2300, 1, 1); x++) {
+        int y, m, dd;
+        yb_date_to_ymd(x, &y, &m, &dd);
+        if (yb_date_from_ymd(y, m, dd) != x || !yb_date_valid(y, m, dd)) fail_msg("day %lld", (long long)x);
+    }
+    assert_false(yb_date_add(yb_date_from_ymd(9999, 12, 1), yb_duration_make(1, 0), &r));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(money_parse_exact),
+        cmocka_unit_test(rounding_half_away_from_zero),
+        cmocka_unit_test(rate_literals),
+        cmocka_unit_test(dates_and_month_end_clamping),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,186 @@
+/* The .ybc file: a round trip keeps every settlement, and no damaged or
+ * hostile file crashes the loader, the verifier or the VM. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "claim_reader.h"
+#include "compiler.h"
+#include "vm.h"
+
+static const char *claims =
+    "{\"claim_id\":\"WX1\",\"member_id\":\"E1\",\"scheme\":\"employee\",\"member\":{\"status\":\"retired\",\"enrolled_on\":\"2010-01-01\"},"
+    "\"visit\":{\"kind\":\"inpatient\",\"date\":\"2025-03-01\",\"level\":3},\"items\":[{\"code\":\"A1\",\"class\":\"A\",\"amount\":\"20000.00\"},"
+    "{\"code\":\"B1\",\"class\":\"B\",\"amount\":\"10000.00\"},{\"code\":\"C1\",\"class\":\"C\",\"amount\":\"2000.00\"}]}\n"
+    "{\"claim_id\":\"WX3\",\"member_id\":\"R3\",\"scheme\":\"resident\",\"member\":{\"status\":\"resident\",\"enrolled_on\":\"2025-03-10\",\"in_window\":false},"
+    "\"visit\":{\"kind\":\"inpatient\",\"date\":\"2025-05-02\",\"level\":2},\"items\":[{\"code\":\"XA01\",\"class\":\"A\",\"amount\":\"1500.00\"},"
+    "{\"code\":\"XB07\",\"class\":\"B\",\"amount\":\"6500.00\",\"limit\":\"7000.00\"}]}\n";
+
+static yb_program *compile_example(void)
+{
+    yb_diag d;
+    yb_diag_init(&d, stderr);
+    yb_program *p = yb_compile_file("examples/hunan-basic.yb", &d);
+    yb_diag_free(&d);
+    assert_non_null(p);
+    return p;
+}
+
+/* Settle the claims; returns the sum of every output register of every claim (a fingerprint). */
+static int64_t settle_all(const yb_program *p, int *errors)
+{
+    yb_vm *vm = yb_vm_new(p);
+    FILE *in = fmemopen((void *)claims, strlen(claims), "r");
+    yb_reader *r = yb_reader_open(&p->schema, in, "mem", YB_FMT_JSONL);
+    yb_claim *c = yb_claim_new(&p->schema);
+    yb_record_error err;
+    int64_t sum = 0;
+    *errors = 0;
+    int rc;
+    while (r && (rc = yb_reader_next(r, c, &err)) != 0) {
+        if (rc < 0 || yb_vm_run(vm, c) != YB_RUN_SETTLED) {
+            (*errors)++;
+            continue;
+        }
+        for (int i = 0; i < p->nouts; i++) sum += vm->regs[i] & 0xffffffff;
+    }
+    yb_claim_free(c);
+    if (r) yb_reader_close(r);
+    fclose(in);
+    yb_vm_free(vm);
+    return sum;
+}
+
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void reseal(unsigned char *data, size_t len)
+{
+    uint64_t h = fnv1a(data + 32, len - 32);
+    for (int i = 0; i < 8; i++) data[24 + i] = (unsigned char)(h >> (8 * i));
+}
+
+static void round_trip_keeps_every_settlement(void **state)
+{
+    (void)state;
+    yb_program *p = compile_example();
+    unsigned char *data;
+    size_t len;
+    assert_true(yb_ybc_write_mem(p, &data, &len));
+    char err[256];
+    yb_program *q = yb_ybc_read(data, len, err, sizeof err);
+    if (!q) fail_msg("%s", err);
+    int e1, e2;
+    assert_int_equal(settle_all(p, &e1), settle_all(q, &e2));
+    assert_int_equal(e1, 0);
+    assert_int_equal(e2, 0);
+    /* and writing the loaded program again gives the same bytes */
+    unsigned char *data2;
+    size_t len2;
+    yb_ybc_write_mem(q, &data2, &len2);
+    assert_int_equal(len, len2);
+    assert_memory_equal(data, data2, len);
+    free(data2);
+    free(data);
+    yb_program_free(p);
+    yb_program_free(q);
+}
+
+static void truncated_files_are_refused(void **state)
+{
+    (void)state;
+    yb_program *p = compile_example();
+    unsigned char *data;
+    size_t len;
+    yb_ybc_write_mem(p, &data, &len);
+    char err[256];
+    for (size_t cut = 0; cut < len; cut++) {
+        yb_program *q = yb_ybc_read(data, cut, err, sizeof err);
+        if (q) fail_msg("a file cut at %zu of %zu bytes was accepted", cut, len);
+    }
+    /* the message says what is wrong */
+    yb_ybc_read(data, len - 1, err, sizeof err);
+    assert_non_null(strstr(err, "truncated"));
+    yb_ybc_read(data, 5, err, sizeof err);
+    assert_non_null(strstr(err, "not a compiled yibao policy"));
+    free(data);
+    yb_program_free(p);
+}
+
+static void flipped_bits_fail_the_checksum(void **state)
+{
+    (void)state;
+    yb_program *p = compile_example();
+    unsigned char *data;
+    size_t len;
+    yb_ybc_write_mem(p, &data, &len);
+    char err[256];
+    for (size_t at = 32; at < len; at += 7) {
+        data[at] ^= 0x10;
+        yb_program *q = yb_ybc_read(data, len, err, sizeof err);
+        if (q) fail_msg("a flipped bit at %zu was accepted", at);
+        assert_non_null(strstr(err, "checksum"));
+        data[at] ^= 0x10;
+    }
+    free(data);
+    yb_program_free(p);
+}
+
+/* A hostile file: damaged, then given a valid checksum.  The loader and the
+ * verifier must refuse it or it must run without crashing (ASan/UBSan watch). */
+static void resealed_damage_never_crashes(void **state)
+{
+    (void)state;
+    yb_program *p = compile_example();
+    unsigned char *data;
+    size_t len;
+    yb_ybc_write_mem(p, &data, &len);
+    char err[256];
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    int accepted = 0, refused = 0;
+    for (int round = 0; round < 20000; round++) {
+        unsigned char *copy = malloc(len);
+        memcpy(copy, data, len);
+        int flips = 1 + round % 4;
+        for (int k = 0; k < flips; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t at = 32 + (seed >> 33) % (len - 32);
+            copy[at] ^= (unsigned char)(1u << ((seed >> 20) & 7));
+        }
+        reseal(copy, len);
+        yb_program *q = yb_ybc_read(copy, len, err, sizeof err);
+        if (q) {
+            accepted++;
+            int errors;
+            settle_all(q, &errors);
+            yb_program_free(q);
+        } else {
+            refused++;
+            assert_true(strlen(err) > 10);
+        }
+        free(copy);
+    }
+    print_message("resealed damage: %d refused, %d accepted and ran safely\n", refused, accepted);
+    free(data);
+    yb_program_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(round_trip_keeps_every_settlement),
+        cmocka_unit_test(truncated_files_are_refused),
+        cmocka_unit_test(flipped_bits_fail_the_checksum),
+        cmocka_unit_test(resealed_damage_never_crashes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
