@@ -2,13 +2,20 @@
  *
  * Specialised to the declared input shape: each line is parsed in place in
  * the input buffer (a NUL sentinel replaces its newline, so the scanners stop
- * at the end without bound checks), keys are looked up in a small hash table
- * per object built at open, values go straight into the claim's slots.
- * Nothing is allocated per record once the buffers have grown to fit.
+ * at the end without bound checks); values go straight into the claim's
+ * slots; nothing is allocated per record once the buffers have grown to fit.
+ *
+ * Keys: each object's keys are predicted from the order seen on earlier lines
+ * (producers write keys in one order), and a prediction is confirmed by one
+ * masked 16-byte compare of `name":`.  A miss falls back to a small hash table
+ * per object built at open.  Absent children are found with a 64-bit mask of
+ * the children given, so only those that need a default or an error are seen.
  *
  * Safety: every scanner stops at a NUL byte, and every NUL is checked against
- * the line's end before anything reads past it; nesting is capped at
- * YBR_MAX_DEPTH; numbers are checked for overflow.
+ * the line's end before anything reads past it.  Word-at-a-time loads may
+ * look at most 16 bytes past a line's NUL: the buffer keeps YBR_PAD zero bytes
+ * after its data, so they stay inside it and read defined bytes.  Nesting is
+ * capped at YBR_MAX_DEPTH; numbers are checked for overflow.
  */
 #include "reader_internal.h"
 

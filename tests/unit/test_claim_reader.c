@@ -642,6 +642,69 @@ static void test_good_variants(void **state)
     free(f);
 }
 
+/* Keys in another order, keys that look like known ones, escaped and spaced
+ * keys: the reader predicts the next key from the last line, and must never
+ * take a prediction for a match it is not. */
+static void test_key_order(void **state)
+{
+    (void)state;
+    char *rev = with("\"member\":{\"status\":\"resident\",\"sex\":\"F\",\"birth_date\":\"1990-01-01\",\"enrolled_on\":\"2025-03-10\","
+                     "\"in_window\":false,\"continuous_years\":1,\"gap_years\":0,\"backpaid_years\":0,"
+                     "\"zero_reimbursement_years\":0,\"assistance\":\"none\"}",
+                     "\"member\":{\"assistance\":\"none\",\"zero_reimbursement_years\":0,\"backpaid_years\":0,\"gap_years\":0,"
+                     "\"continuous_years\":1,\"in_window\":false,\"enrolled_on\":\"2025-03-10\",\"birth_date\":\"1990-01-01\","
+                     "\"sex\":\"F\",\"status\":\"resident\"}");
+    char *look = with("\"date\":\"2025-05-02\"",
+                      "\"date_extra\":\"2020-01-01\",\"dat\":1,\"\\u0064ate\" : \"2025-05-02\",\"discharged_on_x\":null");
+    char *spaced = with("\"kind\":\"inpatient\",\"date\":\"2025-05-02\"", "\"kind\"\t:\"inpatient\" ,\r\"date\" :\"2025-05-02\"");
+    char *dup = with("\"gap_years\":0", "\"gap_years\":0,\"gap_years\":0");
+    char in[16384];
+    snprintf(in, sizeof in, "%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n", BASE, rev, BASE, look, BASE, spaced, dup, rev);
+    rd t;
+    rd_open(&t, in, strlen(in), YB_FMT_JSONL);
+    for (int i = 0; i < 6; i++) {
+        if (next(&t) != 1) fail_msg("line %d: %s: %s", i + 1, t.err.field, t.err.message);
+        check_base(t.c);
+    }
+    expect_error(&t, 7, "member.gap_years", "each key once was expected, found a second \"gap_years\"");
+    assert_int_equal(next(&t), 1);
+    check_base(t.c);
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
+    free(rev);
+    free(look);
+    free(spaced);
+    free(dup);
+}
+
+static void test_dates(void **state)
+{
+    (void)state;
+    static const struct { const char *text; int y, m, d; } cases[] = {
+        {"2024-02-29", 2024, 2, 29}, {"2000-02-29", 2000, 2, 29}, {"0001-01-01", 1, 1, 1}, {"9999-12-31", 9999, 12, 31},
+        {"2025-02-29", 0, 0, 0},     {"1900-02-29", 0, 0, 0},     {"0000-01-01", 0, 0, 0}, {"2025-04-31", 0, 0, 0},
+        {"2025-13-01", 0, 0, 0},     {"2025-00-10", 0, 0, 0},     {"2025-01-00", 0, 0, 0}, {"2025-1a-01", 0, 0, 0},
+        {"2025/01/01", 0, 0, 0},     {"2025-01-011", 0, 0, 0},    {"", 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char to[64];
+        snprintf(to, sizeof to, "\"birth_date\":\"%s\"", cases[i].text);
+        char *line = with("\"birth_date\":\"1990-01-01\"", to);
+        rd t;
+        rd_open(&t, line, strlen(line), YB_FMT_JSONL);
+        if (cases[i].y) {
+            assert_int_equal(next(&t), 1);
+            assert_int_equal(get(t.c, "member.birth_date"), yb_date_from_ymd(cases[i].y, cases[i].m, cases[i].d));
+        } else {
+            char msg[96];
+            snprintf(msg, sizeof msg, "a date YYYY-MM-DD was expected, found \"%s\"", cases[i].text);
+            expect_error(&t, 1, "member.birth_date", msg);
+        }
+        rd_close(&t);
+        free(line);
+    }
+}
+
 static void test_blank_lines_and_crlf(void **state)
 {
     (void)state;
@@ -904,13 +967,12 @@ static void test_csv_file(void **state)
 /* ------------------------------------------------------------------------ */
 /* Never crash: truncations at every byte, random flips, garbage             */
 
-static uint64_t rng_state;
-static uint32_t rnd(void)
+static uint32_t rnd(uint64_t *st)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 11);
+    *st ^= *st << 13;
+    *st ^= *st >> 7;
+    *st ^= *st << 17;
+    return (uint32_t)(*st >> 11);
 }
 
 /* Read everything; returns the number of good records. */
@@ -968,21 +1030,21 @@ static void test_fuzz_jsonl(void **state)
         rd_close(&t);
     }
     /* random byte changes (any byte value, newlines included) */
-    rng_state = 0x9E3779B97F4A7C15ULL;
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
     o = 0;
     char *many = malloc(4000 * (n + 1) + 300 * 301);
     for (int v = 0; v < 4000; v++) {
         memcpy(many + o, BASE, n);
-        int flips = 1 + (int)(rnd() % 4);
-        for (int k = 0; k < flips; k++) many[o + rnd() % n] = (char)(rnd() & 0xFF);
+        int flips = 1 + (int)(rnd(&rng) % 4);
+        for (int k = 0; k < flips; k++) many[o + rnd(&rng) % n] = (char)(rnd(&rng) & 0xFF);
         o += n;
         many[o++] = '\n';
     }
     /* pure garbage lines */
     for (int v = 0; v < 300; v++) {
-        int len = (int)(rnd() % 300);
+        int len = (int)(rnd(&rng) % 300);
         for (int k = 0; k < len; k++) {
-            char ch = (char)(rnd() & 0xFF);
+            char ch = (char)(rnd(&rng) & 0xFF);
             many[o++] = ch == '\n' ? '{' : ch;
         }
         many[o++] = '\n';
@@ -1017,15 +1079,15 @@ static void test_fuzz_csv(void **state)
         }
         rd_close(&t);
     }
-    rng_state = 12345;
+    uint64_t rng = 12345;
     char *buf = malloc(n);
     for (int v = 0; v < 1500; v++) {
         memcpy(buf, doc, n);
-        int flips = 1 + (int)(rnd() % 4);
+        int flips = 1 + (int)(rnd(&rng) % 4);
         for (int k = 0; k < flips; k++) {
-            uint32_t at = rnd() % (uint32_t)n;
-            uint32_t what = rnd() % 8;
-            buf[at] = what == 0 ? '"' : what == 1 ? ',' : what == 2 ? '\n' : (char)(rnd() & 0xFF);
+            uint32_t at = rnd(&rng) % (uint32_t)n;
+            uint32_t what = rnd(&rng) % 8;
+            buf[at] = what == 0 ? '"' : what == 1 ? ',' : what == 2 ? '\n' : (char)(rnd(&rng) & 0xFF);
         }
         long bad;
         rd_open(&t, buf, n, YB_FMT_CSV);
@@ -1173,6 +1235,8 @@ int main(void)
         cmocka_unit_test(test_syntax_errors),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_good_variants),
+        cmocka_unit_test(test_key_order),
+        cmocka_unit_test(test_dates),
         cmocka_unit_test(test_blank_lines_and_crlf),
         cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_csv),

@@ -1,0 +1,139 @@
+/* The verifier refuses code that could loop forever, read outside its
+ * registers, mix kinds or jump anywhere but forward within the program. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler.h"
+#include "program.h"
+
+static const char *src =
+    "policy \"t\"\n"
+    "enum class { A, B, C }\n"
+    "record item { class: class  amount: money }\n"
+    "input claim { claim_id: text  items: list of item }\n"
+    "output settlement { claim_id: text = claim_id  status  fund: money  reasons alerts }\n"
+    "rule r\n  set fund = sum of amount in items where class = A\n";
+
+static yb_program *compile(void)
+{
+    yb_diag d;
+    yb_diag_init(&d, stderr);
+    yb_program *p = yb_compile_string("t.yb", src, &d);
+    yb_diag_free(&d);
+    assert_non_null(p);
+    return p;
+}
+
+static int find_op(const yb_program *p, unsigned op)
+{
+    for (int i = 0; i < p->ncode; i++)
+        if (YB_I_OP(p->code[i]) == op) return i;
+    fail_msg("no %s in the code", yb_op_names[op]);
+    return -1;
+}
+
+static void expect_refused(yb_program *p, const char *needle)
+{
+    char err[256] = "";
+    if (yb_verify(p, err, sizeof err)) fail_msg("accepted; expected: %s", needle);
+    if (!strstr(err, needle)) fail_msg("refused with [%s]; expected [%s]", err, needle);
+}
+
+static void the_compiled_code_verifies(void **state)
+{
+    (void)state;
+    yb_program *p = compile();
+    char err[256];
+    assert_true(yb_verify(p, err, sizeof err));
+    yb_program_free(p);
+}
+
+static void backward_jumps_other_than_loop_ends_are_refused(void **state)
+{
+    (void)state;
+    yb_program *p = compile();
+    int at = find_op(p, YB_OP_JMPF);
+    p->code[at] = yb_mk_j(YB_OP_JMPF, YB_I_A(p->code[at]), 0, -2); /* jump back: a loop that never ends */
+    expect_refused(p, "only LOOPN jumps backward");
+    yb_program_free(p);
+}
+
+static void writing_the_loop_index_is_refused(void **state)
+{
+    (void)state;
+    yb_program *p = compile();
+    int lb = find_op(p, YB_OP_LOOPB);
+    unsigned index = YB_I_A(p->code[lb]);
+    /* reset the index inside the body: the loop would never end */
+    p->code[lb + 1] = yb_mk_k(YB_OP_LOADI, index, 0);
+    expect_refused(p, "loop index is written inside the loop");
+    yb_program_free(p);
+}
+
+static void jumping_into_a_loop_is_refused(void **state)
+{
+    (void)state;
+    yb_program *p = compile();
+    int lb = find_op(p, YB_OP_LOOPB);
+    int ln = find_op(p, YB_OP_LOOPN);
+    assert_true(ln > lb + 2);
+    /* a jump from before the loop into its middle skips the index reset */
+    p->code[lb - 1] = yb_mk_j(YB_OP_JMP, 0, 0, (lb + 2) - lb);
+    expect_refused(p, "jumps into a loop");
+    yb_program_free(p);
+}
+
+static void kinds_and_bounds_are_checked(void **state)
+{
+    (void)state;
+    yb_program *p = compile();
+    int at = find_op(p, YB_OP_ADD);
+    yb_instr saved = p->code[at];
+    p->code[at] = yb_mk(YB_OP_ADD, YB_I_A(saved), YB_I_B(saved), 60000, 0);
+    expect_refused(p, "out of range");
+    p->code[at] = saved;
+    /* money + text */
+    int text_reg = -1;
+    for (int r = 0; r < p->nregs; r++)
+        if (p->reg_kinds[r] == YB_T_TEXT) text_reg = r;
+    p->code[at] = yb_mk(YB_OP_ADD, YB_I_A(saved), YB_I_B(saved), (unsigned)text_reg, 0);
+    expect_refused(p, "not a number");
+    p->code[at] = saved;
+    /* a number cannot become text (that would forge a pointer) */
+    p->code[at] = yb_mk_k(YB_OP_LOADI, (unsigned)text_reg, 12345);
+    expect_refused(p, "text cannot be made from a number");
+    p->code[at] = saved;
+    /* the last instruction must be HALT */
+    p->code[p->ncode - 1] = yb_mk(YB_OP_NOP, 0, 0, 0, 0);
+    expect_refused(p, "HALT");
+    yb_program_free(p);
+}
+
+static void jumps_outside_the_code_are_refused(void **state)
+{
+    (void)state;
+    yb_program *p = compile();
+    int at = find_op(p, YB_OP_JMPF);
+    p->code[at] = yb_mk_j(YB_OP_JMPF, YB_I_A(p->code[at]), 0, 100000);
+    expect_refused(p, "outside the code");
+    yb_program_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_compiled_code_verifies),
+        cmocka_unit_test(backward_jumps_other_than_loop_ends_are_refused),
+        cmocka_unit_test(writing_the_loop_index_is_refused),
+        cmocka_unit_test(jumping_into_a_loop_is_refused),
+        cmocka_unit_test(kinds_and_bounds_are_checked),
+        cmocka_unit_test(jumps_outside_the_code_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
