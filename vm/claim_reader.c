@@ -1160,9 +1160,9 @@ static inline const char *parse_value(jp *P, const char *p, int32_t fi, int64_t 
         return type_err(P, p, fi, elem, NULL);
     }
 store:
-    slots[f->slot] = v;
-    present[f->slot] = 1;
     r->given[fi] = stamp;
+    slots[f->slot] = v;
+    present[f->slot] = 1; /* last: a byte store may alias anything */
     return p;
 }
 
@@ -1199,6 +1199,14 @@ static const char *parse_object(jp *P, const char *p, int32_t cont, int64_t *slo
 {
     yb_reader *r = P->r;
     const uint64_t stamp = ++r->stamp;
+    /* the tables in locals: stores through `present` (bytes) may alias any
+       memory, so fields of r would be loaded again after each of them */
+    const yb_field *const fields = r->s->fields;
+    const ybr_tok *const tok = r->tok;
+    int32_t *const hint_next = r->hint_next;
+    uint64_t *const seen = r->seen, *const given = r->given;
+    const uint32_t *const nlen = r->nlen;
+    const char *const le = P->le;
     int32_t first, count;
     if (cont < 0) { first = r->s->root_first; count = r->s->root_count; }
     else { first = r->s->fields[cont].first; count = r->s->fields[cont].count; }
@@ -1209,24 +1217,23 @@ static const char *parse_object(jp *P, const char *p, int32_t cont, int64_t *slo
         for (;;) {
             if (*p != '"') return syntax_err(P, p, "a key string");
             p++;
-            int32_t fi = prev < 0 ? r->hint_first[cont + 1] : r->hint_next[prev];
+            int32_t fi = prev < 0 ? r->hint_first[cont + 1] : hint_next[prev];
             const ybr_tok *t;
             size_t nl;
-            if (fi >= 0 && (t = &r->tok[fi])->len &&
+            if (fi >= 0 && (t = &tok[fi])->len &&
                 (((load8(p) ^ t->w[0]) & t->m[0]) | ((load8(p + 8) ^ t->w[1]) & t->m[1])) == 0) {
                 /* the predicted key and its colon, compact: `name":`.  A line
                    ending early cannot match: its NUL sentinel is compared too. */
                 p += t->len;
             } else {
-                if (fi >= 0 && (size_t)(P->le - p) > (nl = r->nlen[fi]) && p[nl] == '"' &&
-                    same_bytes(r->s->fields[fi].name, p, nl)) {
+                if (fi >= 0 && (size_t)(le - p) > (nl = nlen[fi]) && p[nl] == '"' && same_bytes(fields[fi].name, p, nl)) {
                     p += nl + 1; /* the predicted key, longer or spaced */
                 } else {
                     p = key_slow(P, p, cont, elem, &fi);
                     if (!p) return NULL;
                     if (fi >= 0 && r->hintable[fi]) {
                         if (prev < 0) r->hint_first[cont + 1] = fi;
-                        else r->hint_next[prev] = fi;
+                        else hint_next[prev] = fi;
                     }
                 }
                 p = ws(p);
@@ -1237,7 +1244,7 @@ static const char *parse_object(jp *P, const char *p, int32_t cont, int64_t *slo
             if (fi < 0) {
                 p = skip_value(P, p, depth + 1);
             } else {
-                if (r->seen[fi] == stamp) {
+                if (seen[fi] == stamp) {
                     char found[96];
                     ybr_show_text(found, sizeof found - 10, r->s->fields[fi].name, r->nlen[fi], 1);
                     memmove(found + 9, found, strlen(found) + 1);
@@ -1245,10 +1252,10 @@ static const char *parse_object(jp *P, const char *p, int32_t cont, int64_t *slo
                     ybr_field_error(r, P->err, fi, elem, "each key once", found);
                     return NULL;
                 }
-                r->seen[fi] = stamp;
+                seen[fi] = stamp;
                 prev = fi;
                 p = parse_value(P, p, fi, slots, present, elem, depth, stamp);
-                gmask |= (uint64_t)(r->given[fi] == stamp) << ((uint32_t)(fi - first) & 63);
+                gmask |= (uint64_t)(given[fi] == stamp) << ((uint32_t)(fi - first) & 63);
             }
             if (!p) return NULL;
             p = ws(p);
@@ -1267,7 +1274,7 @@ static const char *parse_object(jp *P, const char *p, int32_t cont, int64_t *slo
     while (todo) {
         int k = __builtin_ctzll(todo);
         todo &= todo - 1;
-        const yb_field *f = &r->s->fields[first + k];
+        const yb_field *f = &fields[first + k];
         if (!(gmask >> k & 1) && !(f->flags & YB_F_REQUIRED) && f->kind != YB_T_RECORD) {
             slots[f->slot] = f->dflt; /* the common case: an absent field with a default */
             present[f->slot] = 1;
