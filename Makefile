@@ -10,7 +10,7 @@
 CC      ?= cc
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
-INC     := -Ilang -Icompiler -Ivm -Ibuild/gen
+INC     := -Ilang -Icompiler -Ivm -Icli -Ibuild/gen
 CFLAGS  ?= -O2 -g
 DEPS_PKGS := flex bison libcmocka-dev libffi-dev lua5.4 liblua5.4-dev pkg-config
 
@@ -76,11 +76,13 @@ build/rel/libyibao.a: $(REL_OBJ)
 build/tst/libyibao.a: $(TST_OBJ)
 	ar rcs $@ $^
 
-bin/yibao: build/rel/cli/yibao.o build/rel/libyibao.a
+CLI_SRC  := $(wildcard cli/*.c)
+
+bin/yibao: $(patsubst %.c,build/rel/%.o,$(CLI_SRC)) build/rel/libyibao.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-build/tst/bin/yibao: build/tst/cli/yibao.o build/tst/libyibao.a
+build/tst/bin/yibao: $(patsubst %.c,build/tst/%.o,$(CLI_SRC)) build/tst/libyibao.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 

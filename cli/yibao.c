@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "bench.h"
 #include "compiler.h"
 #include "program.h"
 #include "vm.h"
@@ -21,6 +22,7 @@ static const char usage[] =
     "       yibao run POLICY.yb|POLICY.ybc [CLAIMS...|-] [-o OUT] [--format jsonl|csv]\n"
     "                 [--input-format jsonl|csv] [--explain]\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
+    "       yibao bench POLICY.yb|POLICY.ybc CLAIMS.jsonl [PASSES]   (times the VM alone)\n"
     "       yibao --help | --version\n"
     "\n"
     "Claims are JSON Lines (one claim per line) or CSV (files ending in .csv);\n"
@@ -169,6 +171,18 @@ static int cmd_disasm(int argc, char **argv)
     return 0;
 }
 
+static int cmd_bench(int argc, char **argv)
+{
+    if (argc < 2 || argc > 3) return usage_error("bench takes a policy and a claims file%s", "");
+    int passes = argc == 3 ? atoi(argv[2]) : 3;
+    if (passes < 1 || passes > 100) return usage_error("passes are 1 to 100, not %s", argv[2]);
+    yb_program *p = load_policy(argv[0], false);
+    if (!p) return 1;
+    int rc = yb_bench_vm(p, argv[1], passes);
+    yb_program_free(p);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return usage_error("no command given%s", "");
@@ -185,5 +199,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "compile") == 0) return cmd_compile(argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "disasm") == 0) return cmd_disasm(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
     return usage_error("unknown command %s", cmd);
 }

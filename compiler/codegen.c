@@ -20,7 +20,22 @@ typedef struct gen {
     int loop_list[16], loop_index[16], nloops;
     int cur_block, cur_rule;
     bool ok;
+    /* constant registers: set once per VM, before any claim */
+    yb_instr *init;
+    int ninit, capinit;
+    int64_t *cvals;
+    uint8_t *ckinds;
+    int *cregs, nconst, capconst;
+    /* claim fields read into registers once per claim, at its start */
+    yb_instr *pro;
+    int npro, cappro;
+    int *field_reg; /* per schema field: its register, or -1 */
 } gen;
+
+typedef struct jlist {
+    int at[256];
+    int n;
+} jlist;
 
 /* ---------------------------------------------------------------- emission */
 
@@ -82,17 +97,64 @@ static uint8_t kind_of(const yb_expr *e) { return e->type.kind; }
 
 static void gen_into(gen *g, yb_expr *e, int dst);
 
+static int const_reg(gen *g, int64_t v, uint8_t kind);
+
 static void load_const(gen *g, int64_t v, int dst)
 {
-    if (v >= INT32_MIN && v <= INT32_MAX)
-        emit(g, yb_mk_k(YB_OP_LOADI, (unsigned)dst, (uint32_t)(int32_t)v));
+    emit(g, yb_mk(YB_OP_MOV, (unsigned)dst, (unsigned)const_reg(g, v, g->p->reg_kinds[dst]), 0, 0));
+}
+
+static void push_instr(yb_instr **buf, int *n, int *cap, yb_instr i)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *buf = realloc(*buf, (size_t)*cap * sizeof **buf);
+    }
+    (*buf)[(*n)++] = i;
+}
+
+/* The register that holds constant v of this kind for the whole run. */
+static int const_reg(gen *g, int64_t v, uint8_t kind)
+{
+    for (int i = 0; i < g->nconst; i++)
+        if (g->cvals[i] == v && g->ckinds[i] == kind) return g->cregs[i];
+    if (g->nconst == g->capconst) {
+        g->capconst = g->capconst ? g->capconst * 2 : 32;
+        g->cvals = realloc(g->cvals, (size_t)g->capconst * sizeof *g->cvals);
+        g->ckinds = realloc(g->ckinds, (size_t)g->capconst);
+        g->cregs = realloc(g->cregs, (size_t)g->capconst * sizeof *g->cregs);
+    }
+    int r = yb_reg_new(g->c, kind);
+    g->cvals[g->nconst] = v;
+    g->ckinds[g->nconst] = kind;
+    g->cregs[g->nconst++] = r;
+    if (v >= INT32_MIN && v <= INT32_MAX && kind != YB_T_TEXT)
+        push_instr(&g->init, &g->ninit, &g->capinit, yb_mk_k(YB_OP_LOADI, (unsigned)r, (uint32_t)(int32_t)v));
     else
-        emit(g, yb_mk_k(YB_OP_LOADK, (unsigned)dst, (uint32_t)yb_const_add(g->c, v, g->p->reg_kinds[dst])));
+        push_instr(&g->init, &g->ninit, &g->capinit, yb_mk_k(YB_OP_LOADK, (unsigned)r, (uint32_t)yb_const_add(g->c, v, kind)));
+    return r;
+}
+
+static bool field_always_present(gen *g, int field);
+
+/* The register that holds a claim field for the whole claim (read once, at its start). */
+static int field_reg(gen *g, int field)
+{
+    if (g->field_reg[field] >= 0) return g->field_reg[field];
+    const yb_field *f = &g->p->schema.fields[field];
+    int r = yb_reg_new(g->c, f->kind == YB_T_RECORD ? YB_T_BOOL : f->kind);
+    g->field_reg[field] = r;
+    push_instr(&g->pro, &g->npro, &g->cappro, yb_mk(YB_OP_LDF, (unsigned)r, (unsigned)f->slot, (unsigned)field, 0));
+    return r;
 }
 
 /* A register already holding e's value (no code), or -1. */
-static int resident(const yb_expr *e)
+static int resident(gen *g, const yb_expr *e)
 {
+    if (e->constant && e->type.kind != YB_T_TEXT) return const_reg(g, e->ival, e->type.kind);
+    if (e->kind == E_TEXT) return const_reg(g, yb_text_const(g->c, e->name, e->text_len), YB_T_TEXT);
+    if ((e->kind == E_NAME || e->kind == E_FIELD) && e->sym_kind == SYM_INPUT_FIELD && field_always_present(g, e->sym_index))
+        return field_reg(g, e->sym_index);
     if (e->constant) return -1;
     if ((e->kind == E_NAME || e->kind == E_FIELD) &&
         (e->sym_kind == SYM_LOCAL || e->sym_kind == SYM_DEFINE || e->sym_kind == SYM_OUTPUT || e->sym_kind == SYM_STATE_FIELD))
@@ -103,7 +165,7 @@ static int resident(const yb_expr *e)
 /* Evaluate e into some register; *owned says whether the caller releases it. */
 static int value(gen *g, yb_expr *e, bool *owned)
 {
-    int r = resident(e);
+    int r = resident(g, e);
     if (r >= 0) {
         *owned = false;
         return r;
@@ -251,6 +313,87 @@ static void gen_arith(gen *g, yb_expr *e, int dst)
     DONE(rb, ob);
 }
 
+/* ---------------------------------------------------------------- conditions as jumps */
+
+static void jl_add(gen *g, jlist *l, int at)
+{
+    if (l->n == 256) {
+        yb_error(g->c->diag, g->loc, "this condition is too long; split it with `define`");
+        g->ok = false;
+        return;
+    }
+    l->at[l->n++] = at;
+}
+
+static void jl_patch(gen *g, jlist *l, int target)
+{
+    for (int i = 0; i < l->n; i++) patch(g, l->at[i], target);
+    l->n = 0;
+}
+
+static bool is_compare(int op) { return op == '=' || op == NE || op == '<' || op == LE || op == '>' || op == GE; }
+
+/* Jump (adding the jump to `out`) when e is `when`; fall through otherwise.
+ * Comparisons become one fused compare-and-jump; and/or/not cost nothing. */
+static void gen_jump_if(gen *g, yb_expr *e, bool when, jlist *out)
+{
+    yb_loc saved = g->loc;
+    if (e->loc.line > 0) g->loc = e->loc;
+    if (e->constant) {
+        if ((e->ival != 0) == when) jl_add(g, out, jump(g, YB_OP_JMP, 0, 0));
+    } else if (e->kind == E_UNARY && e->op == '!') {
+        gen_jump_if(g, e->a, !when, out);
+    } else if (e->kind == E_BINARY && (e->op == '&' || e->op == '|')) {
+        bool and = e->op == '&';
+        if (and != when) { /* and/false, or/true: either side decides */
+            gen_jump_if(g, e->a, when, out);
+            gen_jump_if(g, e->b, when, out);
+        } else {
+            jlist skip = {.n = 0};
+            gen_jump_if(g, e->a, !when, &skip);
+            gen_jump_if(g, e->b, when, out);
+            jl_patch(g, &skip, here(g));
+        }
+    } else if (e->kind == E_BINARY && is_compare(e->op) && e->a->type.kind != YB_T_TEXT) {
+        bool oa, ob;
+        int ra = value(g, e->a, &oa), rb = value(g, e->b, &ob);
+        unsigned op;
+        int x = ra, y = rb;
+        switch (e->op) {
+        case '=': op = when ? YB_OP_JEQ : YB_OP_JNE; break;
+        case NE: op = when ? YB_OP_JNE : YB_OP_JEQ; break;
+        case '<': if (when) op = YB_OP_JLT; else { op = YB_OP_JLE; x = rb; y = ra; } break;
+        case LE: if (when) op = YB_OP_JLE; else { op = YB_OP_JLT; x = rb; y = ra; } break;
+        case '>': if (when) { op = YB_OP_JLT; x = rb; y = ra; } else op = YB_OP_JLE; break;
+        default: /* GE */ if (when) { op = YB_OP_JLE; x = rb; y = ra; } else op = YB_OP_JLT; break;
+        }
+        jl_add(g, out, jump(g, op, x, y));
+        DONE(ra, oa);
+        DONE(rb, ob);
+    } else if (e->kind == E_IN && e->a->type.kind != YB_T_TEXT) {
+        bool o;
+        int x = value(g, e->a, &o);
+        bool member = e->op ? !when : when; /* jump when x is among the values? */
+        jlist found = {.n = 0};
+        for (int i = 0; i < e->args.n; i++) {
+            bool oi;
+            int v = value(g, e->args.items[i], &oi);
+            if (member) jl_add(g, out, jump(g, YB_OP_JEQ, x, v));
+            else if (i < e->args.n - 1) jl_add(g, &found, jump(g, YB_OP_JEQ, x, v));
+            else jl_add(g, out, jump(g, YB_OP_JNE, x, v));
+            DONE(v, oi);
+        }
+        jl_patch(g, &found, here(g));
+        DONE(x, o);
+    } else {
+        bool o;
+        int t = value(g, e, &o);
+        jl_add(g, out, jump(g, when ? YB_OP_JMPT : YB_OP_JMPF, t, 0));
+        DONE(t, o);
+    }
+    g->loc = saved;
+}
+
 static void gen_agg(gen *g, yb_expr *e, int dst)
 {
     int li = g->p->schema.fields[e->b->sym_index].slot;
@@ -268,13 +411,9 @@ static void gen_agg(gen *g, yb_expr *e, int dst)
     if (g->nloops == 16) { yb_error(g->c->diag, e->loc, "aggregates nested too deep"); g->ok = false; return; }
     g->loop_list[g->nloops] = li;
     g->loop_index[g->nloops++] = i;
-    int skip = -1, exit_jump = -1;
-    if (e->c) {
-        int t = tmp(g, YB_T_BOOL);
-        gen_into(g, e->c, t);
-        skip = jump(g, e->op == AGG_ALL ? YB_OP_JMPT : YB_OP_JMPF, t, 0);
-        release(g, t);
-    }
+    int exit_jump = -1;
+    jlist skip = {.n = 0};
+    if (e->c) gen_jump_if(g, e->c, e->op == AGG_ALL, &skip);
     switch (e->op) {
     case AGG_SUM: {
         bool o;
@@ -288,8 +427,7 @@ static void gen_agg(gen *g, yb_expr *e, int dst)
     case AGG_ALL: load_const(g, 0, dst); exit_jump = jump(g, YB_OP_JMP, 0, 0); break;
     }
     g->nloops--;
-    int next = here(g);
-    if (skip >= 0) patch(g, skip, next);
+    jl_patch(g, &skip, here(g));
     int loopn = jump(g, YB_OP_LOOPN, i, li);
     patch(g, loopn, body);
     patch(g, loopb, here(g));
@@ -365,15 +503,13 @@ static void gen_into(gen *g, yb_expr *e, int dst)
 {
     yb_loc saved = g->loc;
     if (e->loc.line > 0) g->loc = e->loc;
-    if (e->constant && e->type.kind != YB_T_TEXT) {
-        load_const(g, e->ival, dst);
+    int res = resident(g, e);
+    if (res >= 0) {
+        if (res != dst) op3(g, YB_OP_MOV, dst, res, 0);
         g->loc = saved;
         return;
     }
     switch (e->kind) {
-    case E_TEXT:
-        emit(g, yb_mk_k(YB_OP_LOADK, (unsigned)dst, (uint32_t)yb_const_add(g->c, yb_text_const(g->c, e->name, e->text_len), YB_T_TEXT)));
-        break;
     case E_NAME:
     case E_FIELD:
     case E_INDEX:
@@ -417,13 +553,11 @@ static void gen_into(gen *g, yb_expr *e, int dst)
     }
     case E_CALL: gen_call(g, e, dst); break;
     case E_IF: {
-        int t = tmp(g, YB_T_BOOL);
-        gen_into(g, e->c, t);
-        int j_else = jump(g, YB_OP_JMPF, t, 0);
-        release(g, t);
+        jlist j_else = {.n = 0};
+        gen_jump_if(g, e->c, false, &j_else);
         gen_into(g, e->a, dst);
         int j_end = jump(g, YB_OP_JMP, 0, 0);
-        patch(g, j_else, here(g));
+        jl_patch(g, &j_else, here(g));
         gen_into(g, e->b, dst);
         patch(g, j_end, here(g));
         break;
@@ -558,16 +692,14 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
         break;
     }
     case S_IF: {
-        int t = tmp(g, YB_T_BOOL);
-        gen_into(g, s->value, t);
-        int j_else = jump(g, YB_OP_JMPF, t, 0);
-        release(g, t);
+        jlist j_else = {.n = 0};
+        gen_jump_if(g, s->value, false, &j_else);
         int outer = g->cur_block;
         g->cur_block = new_block(g, rule, "then", s->loc);
         op3(g, YB_OP_FIRE, g->cur_block, 0, 0);
         gen_stmts(g, rule, &s->then_body);
         int j_end = jump(g, YB_OP_JMP, 0, 0);
-        patch(g, j_else, here(g));
+        jl_patch(g, &j_else, here(g));
         if (s->else_body.n) {
             g->cur_block = new_block(g, rule, "else", s->loc);
             op3(g, YB_OP_FIRE, g->cur_block, 0, 0);
@@ -617,6 +749,8 @@ bool yb_codegen(yb_compiler *c)
     gen G = {.c = c, .p = c->prog, .ok = true, .cur_rule = -1};
     gen *g = &G;
     yb_program *p = c->prog;
+    g->field_reg = malloc((size_t)(p->schema.nfields ? p->schema.nfields : 1) * sizeof *g->field_reg);
+    for (int i = 0; i < p->schema.nfields; i++) g->field_reg[i] = -1;
     /* block 0: the policy's definitions, always run */
     g->cur_block = new_block(g, NULL, "definitions", ((yb_loc){.file = 0}));
     op3(g, YB_OP_FIRE, 0, 0, 0);
@@ -652,18 +786,15 @@ bool yb_codegen(yb_compiler *c)
             g->cur_rule = d->index = p->nblocks;
             g->cur_block = new_block(g, d, NULL, d->loc);
             g->loc = d->loc;
-            int skip = -1;
+            jlist skip = {.n = 0};
             if (d->value) {
                 if (d->value->constant && !d->value->ival)
                     yb_warning(c->diag, d->value->loc, "rule `%s` can never fire: its condition is always false", d->name);
-                int t = tmp(g, YB_T_BOOL);
-                gen_into(g, d->value, t);
-                skip = jump(g, YB_OP_JMPF, t, 0);
-                release(g, t);
+                gen_jump_if(g, d->value, false, &skip);
             }
             op3(g, YB_OP_FIRE, g->cur_block, 0, 0);
             gen_stmts(g, d, &d->body);
-            if (skip >= 0) patch(g, skip, here(g));
+            jl_patch(g, &skip, here(g));
             break;
         }
         default: break;
@@ -671,6 +802,32 @@ bool yb_codegen(yb_compiler *c)
     }
     g->loc = ((yb_loc){.file = 0});
     op3(g, YB_OP_HALT, 0, 0, 0);
+    /* lay out: constants (once per VM), HALT, then per claim the field reads and the
+       body; jumps are relative, so the body moves without fixing them */
+    int head = g->ninit + 1 + g->npro, n = head + p->ncode;
+    yb_instr *code = malloc((size_t)n * sizeof *code);
+    uint32_t *lines = calloc((size_t)n, sizeof *lines);
+    uint16_t *files = calloc((size_t)n, sizeof *files);
+    memcpy(code, g->init, (size_t)g->ninit * sizeof *code);
+    code[g->ninit] = yb_mk(YB_OP_HALT, 0, 0, 0, 0);
+    if (g->npro) memcpy(code + g->ninit + 1, g->pro, (size_t)g->npro * sizeof *code);
+    memcpy(code + head, p->code, (size_t)p->ncode * sizeof *code);
+    memcpy(lines + head, p->lines, (size_t)p->ncode * sizeof *lines);
+    memcpy(files + head, p->line_files, (size_t)p->ncode * sizeof *files);
+    free(p->code);
+    free(p->lines);
+    free(p->line_files);
+    p->code = code;
+    p->lines = lines;
+    p->line_files = files;
+    p->ncode = n;
+    p->entry = g->ninit + 1;
     for (int k = 0; k < YB_T__COUNT; k++) free(g->free_regs[k]);
+    free(g->init);
+    free(g->pro);
+    free(g->cvals);
+    free(g->ckinds);
+    free(g->cregs);
+    free(g->field_reg);
     return g->ok;
 }

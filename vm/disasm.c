@@ -61,6 +61,8 @@ void yb_disasm(const yb_program *p, FILE *out)
     for (int pc = 0; pc < p->ncode; pc++) {
         yb_instr i = p->code[pc];
         unsigned op = YB_I_OP(i);
+        if (pc == 0 && p->entry > 1) fprintf(out, "; constants, set once per VM\n");
+        if (pc == p->entry) fprintf(out, "; each claim starts here\n");
         if (p->lines[pc] && p->lines[pc] != last_line) {
             fprintf(out, "; %s:%u\n", p->files[p->line_files[pc]], p->lines[pc]);
             last_line = p->lines[pc];

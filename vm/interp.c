@@ -30,6 +30,12 @@ yb_vm *yb_vm_new(const yb_program *p)
         yb_vm_free(vm);
         return NULL;
     }
+    /* the constant registers: set once, never written by the claim code */
+    for (int pc = 0; pc < p->entry; pc++) {
+        yb_instr i = p->code[pc];
+        if (YB_I_OP(i) == YB_OP_LOADI) vm->regs[YB_I_A(i)] = YB_I_IMM(i);
+        else if (YB_I_OP(i) == YB_OP_LOADK) vm->regs[YB_I_A(i)] = p->consts[YB_I_K(i)];
+    }
     return vm;
 }
 
@@ -252,7 +258,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     vm->claim_no++;
     vm->frame = p->epoch_cells[0];
     vm->defined = p->epoch_defined[0];
-    int pc = 0;
+    int pc = p->entry;
     yb_instr i;
 
 #if defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH)
@@ -326,6 +332,10 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(JMP) pc += YB_I_J(i); NEXT;
     CASE(JMPF) if (!RA) pc += YB_I_J(i); NEXT;
     CASE(JMPT) if (RA) pc += YB_I_J(i); NEXT;
+    CASE(JEQ) if (RA == RB) pc += YB_I_J(i); NEXT;
+    CASE(JNE) if (RA != RB) pc += YB_I_J(i); NEXT;
+    CASE(JLT) if (RA < RB) pc += YB_I_J(i); NEXT;
+    CASE(JLE) if (RA <= RB) pc += YB_I_J(i); NEXT;
     CASE(DADD)
     CASE(DSUB) {
         yb_duration d = RC;

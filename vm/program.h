@@ -147,6 +147,8 @@ typedef struct yb_program {
     uint8_t *reg_kinds;
     int32_t ncode;
     yb_instr *code;
+    int32_t entry;        /* code[0 .. entry) sets constant registers once per VM (LOADI/LOADK, then HALT);
+                             each claim runs from code[entry] */
     uint32_t *lines;      /* per instruction: source line */
     uint16_t *line_files; /* per instruction: index into files */
     int32_t nfiles;

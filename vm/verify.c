@@ -173,6 +173,13 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
     if (p->ncode < 1) FAIL("no code");
     if (YB_I_OP(p->code[p->ncode - 1]) != YB_OP_HALT) FAIL("the code does not end with HALT");
     if (!verify_schema(p, err, errlen) || !verify_tables(p, err, errlen)) return false;
+    /* the constant section: only constant loads, closed by HALT */
+    if (p->entry < 1 || p->entry >= p->ncode) FAIL("the claim code's entry %d is outside the code", p->entry);
+    for (int pc = 0; pc < p->entry - 1; pc++) {
+        unsigned op = YB_I_OP(p->code[pc]);
+        if (op != YB_OP_LOADI && op != YB_OP_LOADK) FAIL("instruction %d: the constant section holds only constant loads", pc);
+    }
+    if (YB_I_OP(p->code[p->entry - 1]) != YB_OP_HALT) FAIL("the constant section does not end with HALT");
     const yb_schema *s = &p->schema;
     for (int pc = 0; pc < p->ncode; pc++) {
         yb_instr i = p->code[pc];
@@ -189,7 +196,7 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
         if (sh.d == 'n' && d > 2 && op != YB_OP_KEYIDX) FAIL("instruction %d: operand d = %u", pc, d);
         if (sh.c == 'j' || sh.b == 'j') {
             int64_t t = (int64_t)pc + 1 + YB_I_J(i);
-            if (t < 0 || t >= p->ncode) FAIL("instruction %d: jump to %lld is outside the code", pc, (long long)t);
+            if (t < p->entry || t >= p->ncode || pc < p->entry) FAIL("instruction %d: jump to %lld is outside the code", pc, (long long)t);
             if (op == YB_OP_LOOPN ? t > pc : t <= pc) FAIL("instruction %d: only LOOPN jumps backward", pc);
         }
         switch (op) {
@@ -199,6 +206,10 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
             break;
         case YB_OP_LOADI:
             if (ka == YB_T_TEXT) FAIL("instruction %d: text cannot be made from a number", pc);
+            break;
+        case YB_OP_JEQ:
+        case YB_OP_JNE:
+            if (p->reg_kinds[a] == YB_T_TEXT) FAIL("instruction %d: text compares with TEQ", pc);
             break;
         case YB_OP_EQ:
         case YB_OP_NE:

@@ -181,6 +181,7 @@ static void write_body(const yb_program *p, wbuf *w)
     u32(w, (uint32_t)p->nregs);
     put(w, p->reg_kinds, (size_t)p->nregs);
     u32(w, (uint32_t)p->ncode);
+    u32(w, (uint32_t)p->entry);
     for (int i = 0; i < p->ncode; i++) u64(w, p->code[i]);
     section_end(w, s);
 
@@ -428,6 +429,7 @@ static void read_code(rbuf *r, yb_program *p)
     memcpy(p->reg_kinds, r->p + r->at, (size_t)p->nregs);
     r->at += (size_t)p->nregs;
     p->ncode = rcount(r, 8);
+    p->entry = (int32_t)r32(r);
     p->code = CALLOC(p->ncode, yb_instr);
     for (int i = 0; i < p->ncode && !r->bad; i++) p->code[i] = rd(r, 8);
 }

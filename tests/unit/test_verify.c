@@ -58,8 +58,8 @@ static void backward_jumps_other_than_loop_ends_are_refused(void **state)
 {
     (void)state;
     yb_program *p = compile();
-    int at = find_op(p, YB_OP_JMPF);
-    p->code[at] = yb_mk_j(YB_OP_JMPF, YB_I_A(p->code[at]), 0, -2); /* jump back: a loop that never ends */
+    int at = find_op(p, YB_OP_JNE);
+    p->code[at] = yb_mk_j(YB_OP_JNE, YB_I_A(p->code[at]), YB_I_B(p->code[at]), -2); /* jump back: a loop that never ends */
     expect_refused(p, "only LOOPN jumps backward");
     yb_program_free(p);
 }
@@ -109,6 +109,11 @@ static void kinds_and_bounds_are_checked(void **state)
     p->code[at] = yb_mk_k(YB_OP_LOADI, (unsigned)text_reg, 12345);
     expect_refused(p, "text cannot be made from a number");
     p->code[at] = saved;
+    /* the constant section holds constant loads only */
+    yb_instr first = p->code[0];
+    p->code[0] = yb_mk(YB_OP_ADD, YB_I_A(saved), YB_I_B(saved), YB_I_C(saved), 0);
+    expect_refused(p, "constant section");
+    p->code[0] = first;
     /* the last instruction must be HALT */
     p->code[p->ncode - 1] = yb_mk(YB_OP_NOP, 0, 0, 0, 0);
     expect_refused(p, "HALT");
@@ -119,8 +124,8 @@ static void jumps_outside_the_code_are_refused(void **state)
 {
     (void)state;
     yb_program *p = compile();
-    int at = find_op(p, YB_OP_JMPF);
-    p->code[at] = yb_mk_j(YB_OP_JMPF, YB_I_A(p->code[at]), 0, 100000);
+    int at = find_op(p, YB_OP_JNE);
+    p->code[at] = yb_mk_j(YB_OP_JNE, YB_I_A(p->code[at]), YB_I_B(p->code[at]), 100000);
     expect_refused(p, "outside the code");
     yb_program_free(p);
 }
