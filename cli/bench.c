@@ -63,7 +63,7 @@ static double now(void)
 /* Claims are read in batches of BATCH (untimed) and the VM settles each batch
  * (timed), so the timing is of the rules, not of memory traffic over a
  * gigabyte of parsed claims; the Lua baseline is timed the same way. */
-#define BATCH 4096
+#define BATCH 256
 
 static double settle_file(const yb_program *p, const char *path, long *n_out, long *errors, int64_t *check)
 {

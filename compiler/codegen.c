@@ -144,7 +144,9 @@ static int field_reg(gen *g, int field)
     const yb_field *f = &g->p->schema.fields[field];
     int r = yb_reg_new(g->c, f->kind == YB_T_RECORD ? YB_T_BOOL : f->kind);
     g->field_reg[field] = r;
-    push_instr(&g->pro, &g->npro, &g->cappro, yb_mk(YB_OP_LDF, (unsigned)r, (unsigned)f->slot, (unsigned)field, 0));
+    yb_program *p = g->p;
+    p->loads = realloc(p->loads, (size_t)(p->nloads + 1) * sizeof *p->loads);
+    p->loads[p->nloads++] = (yb_field_load){r, field, f->slot};
     return r;
 }
 
@@ -663,8 +665,15 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
     case S_SET:
     case S_ADD:
     case S_SUBTRACT: {
-        int v = yb_reg_new(g->c, kind_of(s->value));
-        gen_into(g, s->value, v);
+        /* the value keeps a register of its own for --explain; a constant, a claim
+           field, a let or a define already has one that nothing overwrites */
+        int v = resident(g, s->value);
+        bool immutable = v >= 0 && (s->value->constant || s->value->kind == E_TEXT || s->value->sym_kind == SYM_LOCAL ||
+                                    s->value->sym_kind == SYM_DEFINE || s->value->sym_kind == SYM_INPUT_FIELD);
+        if (!immutable) {
+            v = yb_reg_new(g->c, kind_of(s->value));
+            gen_into(g, s->value, v);
+        }
         int t = s->target->sym_index;
         g->loc = s->loc;
         if (s->kind == S_SET) op3(g, YB_OP_MOV, t, v, 0);
@@ -761,14 +770,13 @@ bool yb_codegen(yb_compiler *c)
         op3(g, YB_OP_EPOCH, r, 0, 0);
         release(g, r);
     }
+    /* outputs start at zero (an empty text for text), then take their `= value` */
+    if (p->nouts) op3(g, YB_OP_ZERO, 0, p->nouts, 0);
     for (int i = 0; i < p->nouts; i++) {
         yb_fielddecl *fd = c->output->fields.items[i];
-        if (fd->special) continue;
+        if (fd->special || !fd->dflt) continue;
         g->loc = fd->loc;
-        if (fd->dflt) gen_into(g, fd->dflt, i);
-        else if (p->outs[i].kind == YB_T_TEXT)
-            emit(g, yb_mk_k(YB_OP_LOADK, (unsigned)i, (uint32_t)yb_const_add(c, yb_text_const(c, "", 0), YB_T_TEXT)));
-        else load_const(g, 0, i);
+        gen_into(g, fd->dflt, i);
     }
     for (int i = 0; i < c->steps.n; i++) {
         yb_decl *d = c->steps.items[i];

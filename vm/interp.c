@@ -260,6 +260,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     vm->defined = p->epoch_defined[0];
     int pc = p->entry;
     yb_instr i;
+    for (int k = 0; k < p->nloads; k++) R[p->loads[k].reg] = claim->slots[p->loads[k].slot];
 
 #if defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH)
 #include "jumptab.h"
@@ -288,6 +289,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(LOADK) RA = p->consts[YB_I_K(i)]; NEXT;
     CASE(LOADI) RA = YB_I_IMM(i); NEXT;
     CASE(MOV) RA = RB; NEXT;
+    CASE(ZERO) memset(&RA, 0, (size_t)YB_I_B(i) * sizeof(int64_t)); NEXT;
     CASE(ADD) if (__builtin_add_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;
     CASE(SUB) if (__builtin_sub_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;
     CASE(MULI) if (__builtin_mul_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;

@@ -20,7 +20,8 @@ typedef struct yb_ledger yb_ledger;
 
 yb_ledger *yb_ledger_new(int nvalues);
 void yb_ledger_free(yb_ledger *l);
-/* The entry for key, created zeroed (flags 0) when absent; NULL when out of memory. */
+/* The entry for key, created zeroed (flags 0) when absent; NULL when out of
+ * memory.  The pointer is good until the next yb_ledger_get on this ledger. */
 yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen);
 size_t yb_ledger_count(const yb_ledger *l);
 

@@ -63,6 +63,7 @@ void yb_program_free(yb_program *p)
     free(p->explain);
     free(p->reg_kinds);
     free(p->code);
+    free(p->loads);
     free(p->lines);
     free(p->line_files);
     for (int i = 0; i < p->nfiles; i++) free(p->files[i]);

@@ -110,6 +110,12 @@ typedef struct yb_explain_value {
     int32_t line;
 } yb_explain_value;
 
+typedef struct yb_field_load { /* claim field -> register, once per claim before the code runs */
+    int32_t reg;
+    int32_t field;
+    int32_t slot; /* the field's slot (the verifier checks they agree) */
+} yb_field_load;
+
 typedef struct yb_program {
     /* meta */
     char *name, *version, *source;
@@ -147,6 +153,8 @@ typedef struct yb_program {
     uint8_t *reg_kinds;
     int32_t ncode;
     yb_instr *code;
+    int32_t nloads;
+    yb_field_load *loads; /* claim fields every claim reads: copied into registers first */
     int32_t entry;        /* code[0 .. entry) sets constant registers once per VM (LOADI/LOADK, then HALT);
                              each claim runs from code[entry] */
     uint32_t *lines;      /* per instruction: source line */

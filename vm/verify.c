@@ -125,6 +125,15 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
     }
     for (int i = 0; i < p->nreasons; i++)
         if (!p->reasons[i]) FAIL("reason %d has no name", i);
+    for (int i = 0; i < p->nloads; i++) {
+        const yb_field_load *l = &p->loads[i];
+        if (l->field < 0 || l->field >= p->schema.nfields || l->reg < 0 || l->reg >= p->nregs) FAIL("field load %d is malformed", i);
+        const yb_field *f = &p->schema.fields[l->field];
+        /* only fields that always hold a value: required all the way up, or defaulted */
+        if (p->elem_list[l->field] >= 0 || f->kind == YB_T_LIST || f->slot != l->slot ||
+            p->reg_kinds[l->reg] != (f->kind == YB_T_RECORD ? YB_T_BOOL : f->kind))
+            FAIL("field load %d does not match its field", i);
+    }
     for (int i = 0; i < p->ncode; i++)
         if (p->line_files[i] >= (p->nfiles ? p->nfiles : 1)) FAIL("instruction %d names source file %d", i, p->line_files[i]);
     return true;
@@ -206,6 +215,9 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
             break;
         case YB_OP_LOADI:
             if (ka == YB_T_TEXT) FAIL("instruction %d: text cannot be made from a number", pc);
+            break;
+        case YB_OP_ZERO:
+            if ((int)(a + b) > p->nregs) FAIL("instruction %d: registers out of range", pc);
             break;
         case YB_OP_JEQ:
         case YB_OP_JNE:

@@ -183,6 +183,8 @@ static void write_body(const yb_program *p, wbuf *w)
     u32(w, (uint32_t)p->ncode);
     u32(w, (uint32_t)p->entry);
     for (int i = 0; i < p->ncode; i++) u64(w, p->code[i]);
+    u32(w, (uint32_t)p->nloads);
+    for (int i = 0; i < p->nloads; i++) { u32(w, (uint32_t)p->loads[i].reg); u32(w, (uint32_t)p->loads[i].field); u32(w, (uint32_t)p->loads[i].slot); }
     section_end(w, s);
 
     s = section_begin(w, T_LINE);
@@ -432,6 +434,11 @@ static void read_code(rbuf *r, yb_program *p)
     p->entry = (int32_t)r32(r);
     p->code = CALLOC(p->ncode, yb_instr);
     for (int i = 0; i < p->ncode && !r->bad; i++) p->code[i] = rd(r, 8);
+    p->nloads = rcount(r, 12);
+    p->loads = CALLOC(p->nloads, yb_field_load);
+    for (int i = 0; i < p->nloads && !r->bad; i++) {
+        p->loads[i].reg = (int32_t)r32(r); p->loads[i].field = (int32_t)r32(r); p->loads[i].slot = (int32_t)r32(r);
+    }
 }
 
 static void read_lines(rbuf *r, yb_program *p)
