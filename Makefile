@@ -71,6 +71,11 @@ build/tst/%.o: %.c build/gen/parser.tab.h build/gen/lexer.yy.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -MMD -MP -c $< -o $@
 
+# Keep one indirect jump per opcode in the dispatch loop: GCC would otherwise
+# merge them, and the CPU could no longer predict the next opcode from the last.
+DISPATCH_FLAGS := -fno-gcse -fno-crossjumping
+build/rel/vm/interp.o: CFLAGS += $(DISPATCH_FLAGS)
+
 build/rel/libyibao.a: $(REL_OBJ)
 	ar rcs $@ $^
 build/tst/libyibao.a: $(TST_OBJ)

@@ -30,6 +30,7 @@ typedef struct gen {
     yb_instr *pro;
     int npro, cappro;
     int *field_reg; /* per schema field: its register, or -1 */
+    int *elem_reg;  /* per element field: its register in the loop being generated, or -1 */
 } gen;
 
 typedef struct jlist {
@@ -157,6 +158,8 @@ static int resident(gen *g, const yb_expr *e)
     if (e->kind == E_TEXT) return const_reg(g, yb_text_const(g->c, e->name, e->text_len), YB_T_TEXT);
     if ((e->kind == E_NAME || e->kind == E_FIELD) && e->sym_kind == SYM_INPUT_FIELD && field_always_present(g, e->sym_index))
         return field_reg(g, e->sym_index);
+    if ((e->kind == E_NAME || e->kind == E_FIELD) && e->sym_kind == SYM_ELEM_FIELD && g->elem_reg[e->sym_index] >= 0)
+        return g->elem_reg[e->sym_index];
     if (e->constant) return -1;
     if ((e->kind == E_NAME || e->kind == E_FIELD) &&
         (e->sym_kind == SYM_LOCAL || e->sym_kind == SYM_DEFINE || e->sym_kind == SYM_OUTPUT || e->sym_kind == SYM_STATE_FIELD))
@@ -179,7 +182,8 @@ static int value(gen *g, yb_expr *e, bool *owned)
 }
 #define DONE(r, o) do { if (o) release(g, r); } while (0)
 
-static int loop_index_for(gen *g, int field)
+/* Which list a field's elements belong to, or -1 for a claim field. */
+static int elem_list_of(gen *g, int field)
 {
     int li = -1;
     const yb_schema *s = &g->p->schema;
@@ -192,6 +196,12 @@ static int loop_index_for(gen *g, int field)
         }
         if (in) li = l;
     }
+    return li;
+}
+
+static int loop_index_for(gen *g, int field)
+{
+    int li = elem_list_of(g, field);
     for (int k = g->nloops - 1; k >= 0; k--)
         if (g->loop_list[k] == li) return g->loop_index[k];
     return -1;
@@ -396,46 +406,122 @@ static void gen_jump_if(gen *g, yb_expr *e, bool when, jlist *out)
     g->loc = saved;
 }
 
-static void gen_agg(gen *g, yb_expr *e, int dst)
+/* ---------------------------------------------------------------- loops over a claim list */
+
+static void each_child(yb_expr *e, void (*fn)(void *, yb_expr *), void *ctx)
 {
-    int li = g->p->schema.fields[e->b->sym_index].slot;
-    int i = tmp(g, YB_T_INT);
-    uint8_t k = kind_of(e);
-    int one = -1;
-    if (e->op == AGG_COUNT) {
-        one = tmp(g, YB_T_INT);
-        load_const(g, 1, one);
+    if (e->a) fn(ctx, e->a);
+    if (e->b) fn(ctx, e->b);
+    if (e->c && e->kind != E_TIERED) fn(ctx, e->c);
+    else if (e->c) fn(ctx, e->c);
+    for (int i = 0; i < e->args.n; i++) fn(ctx, e->args.items[i]);
+}
+
+typedef struct field_set {
+    gen *g;
+    int list;
+    int fields[32];
+    int n;
+} field_set;
+
+/* The always-present element fields an aggregate reads: each is loaded once
+ * per element at the top of the loop body, however often it is used. */
+static void collect_elem_fields(void *ctx, yb_expr *e)
+{
+    field_set *fs = ctx;
+    if (e->kind == E_AGG) return; /* a nested loop reads its own elements */
+    if ((e->kind == E_NAME || e->kind == E_FIELD) && e->sym_kind == SYM_ELEM_FIELD &&
+        elem_list_of(fs->g, e->sym_index) == fs->list && field_always_present(fs->g, e->sym_index)) {
+        for (int i = 0; i < fs->n; i++)
+            if (fs->fields[i] == e->sym_index) return;
+        if (fs->n < 32) fs->fields[fs->n++] = e->sym_index;
+        return;
     }
-    load_const(g, e->op == AGG_ALL ? 1 : 0, dst);
-    (void)k;
+    each_child(e, collect_elem_fields, ctx);
+}
+
+/* One loop over a list computing n aggregates at once (fused when a policy
+ * sums several things over the same items). */
+static void gen_loop(gen *g, yb_expr **aggs, const int *dsts, int n)
+{
+    int li = g->p->schema.fields[aggs[0]->b->sym_index].slot;
+    int i = tmp(g, YB_T_INT);
+    for (int k = 0; k < n; k++) load_const(g, aggs[k]->op == AGG_ALL ? 1 : 0, dsts[k]);
+    field_set fs = {.g = g, .list = li, .n = 0};
+    for (int k = 0; k < n; k++) {
+        if (aggs[k]->a) collect_elem_fields(&fs, aggs[k]->a);
+        if (aggs[k]->c) collect_elem_fields(&fs, aggs[k]->c);
+    }
+    int regs[32], saved[32];
+    for (int f = 0; f < fs.n; f++) {
+        regs[f] = tmp(g, g->p->schema.fields[fs.fields[f]].kind);
+        saved[f] = g->elem_reg[fs.fields[f]];
+    }
     int loopb = jump(g, YB_OP_LOOPB, i, li);
     int body = here(g);
-    if (g->nloops == 16) { yb_error(g->c->diag, e->loc, "aggregates nested too deep"); g->ok = false; return; }
+    for (int f = 0; f < fs.n; f++) {
+        op3(g, YB_OP_LDE, regs[f], i, fs.fields[f]);
+        g->elem_reg[fs.fields[f]] = regs[f];
+    }
+    if (g->nloops == 16) { yb_error(g->c->diag, aggs[0]->loc, "aggregates nested too deep"); g->ok = false; return; }
     g->loop_list[g->nloops] = li;
     g->loop_index[g->nloops++] = i;
     int exit_jump = -1;
-    jlist skip = {.n = 0};
-    if (e->c) gen_jump_if(g, e->c, e->op == AGG_ALL, &skip);
-    switch (e->op) {
-    case AGG_SUM: {
-        bool o;
-        int v = value(g, e->a, &o);
-        op3(g, YB_OP_ADD, dst, dst, v);
-        DONE(v, o);
-        break;
-    }
-    case AGG_COUNT: op3(g, YB_OP_ADD, dst, dst, one); break;
-    case AGG_ANY: load_const(g, 1, dst); exit_jump = jump(g, YB_OP_JMP, 0, 0); break;
-    case AGG_ALL: load_const(g, 0, dst); exit_jump = jump(g, YB_OP_JMP, 0, 0); break;
+    for (int k = 0; k < n; k++) {
+        yb_expr *e = aggs[k];
+        jlist skip = {.n = 0};
+        if (e->c) gen_jump_if(g, e->c, e->op == AGG_ALL, &skip);
+        switch (e->op) {
+        case AGG_SUM: {
+            bool o;
+            int v = value(g, e->a, &o);
+            op3(g, YB_OP_ADD, dsts[k], dsts[k], v);
+            DONE(v, o);
+            break;
+        }
+        case AGG_COUNT: op3(g, YB_OP_ADD, dsts[k], dsts[k], const_reg(g, 1, YB_T_INT)); break;
+        case AGG_ANY: load_const(g, 1, dsts[k]); exit_jump = jump(g, YB_OP_JMP, 0, 0); break;
+        case AGG_ALL: load_const(g, 0, dsts[k]); exit_jump = jump(g, YB_OP_JMP, 0, 0); break;
+        }
+        jl_patch(g, &skip, here(g));
     }
     g->nloops--;
-    jl_patch(g, &skip, here(g));
     int loopn = jump(g, YB_OP_LOOPN, i, li);
     patch(g, loopn, body);
     patch(g, loopb, here(g));
     if (exit_jump >= 0) patch(g, exit_jump, here(g));
-    if (one >= 0) release(g, one);
+    for (int f = fs.n - 1; f >= 0; f--) {
+        g->elem_reg[fs.fields[f]] = saved[f];
+        release(g, regs[f]);
+    }
     release(g, i);
+}
+
+static void gen_agg(gen *g, yb_expr *e, int dst) { gen_loop(g, &e, &dst, 1); }
+
+typedef struct reg_use {
+    int reg;
+    bool found;
+} reg_use;
+
+static void find_define_use(void *ctx, yb_expr *e)
+{
+    reg_use *u = ctx;
+    if ((e->kind == E_NAME || e->kind == E_FIELD) && e->sym_kind == SYM_DEFINE && e->sym_index == u->reg) u->found = true;
+    each_child(e, find_define_use, ctx);
+}
+
+/* Can aggregate e join a fused loop whose members so far write regs[0..n)? */
+static bool fusable(yb_expr *first, yb_expr *e, const int *regs, int n)
+{
+    if (!e || e->kind != E_AGG || e->constant || (e->op != AGG_SUM && e->op != AGG_COUNT)) return false;
+    if (first && e->b->sym_index != first->b->sym_index) return false;
+    for (int k = 0; k < n; k++) {
+        reg_use u = {regs[k], false};
+        find_define_use(&u, e);
+        if (u.found) return false;
+    }
+    return true;
 }
 
 static void gen_call(gen *g, yb_expr *e, int dst)
@@ -759,7 +845,8 @@ bool yb_codegen(yb_compiler *c)
     gen *g = &G;
     yb_program *p = c->prog;
     g->field_reg = malloc((size_t)(p->schema.nfields ? p->schema.nfields : 1) * sizeof *g->field_reg);
-    for (int i = 0; i < p->schema.nfields; i++) g->field_reg[i] = -1;
+    g->elem_reg = malloc((size_t)(p->schema.nfields ? p->schema.nfields : 1) * sizeof *g->elem_reg);
+    for (int i = 0; i < p->schema.nfields; i++) g->field_reg[i] = g->elem_reg[i] = -1;
     /* block 0: the policy's definitions, always run */
     g->cur_block = new_block(g, NULL, "definitions", ((yb_loc){.file = 0}));
     op3(g, YB_OP_FIRE, 0, 0, 0);
@@ -776,17 +863,44 @@ bool yb_codegen(yb_compiler *c)
         yb_fielddecl *fd = c->output->fields.items[i];
         if (fd->special || !fd->dflt) continue;
         g->loc = fd->loc;
-        gen_into(g, fd->dflt, i);
+        /* sums over the same list, one after another, share one loop */
+        yb_expr *aggs[16];
+        int regs[16], n = 0;
+        for (int j = i; j < p->nouts && n < 16; j++) {
+            yb_fielddecl *fj = c->output->fields.items[j];
+            if (fj->special) continue;
+            if (!fj->dflt || !fusable(n ? aggs[0] : NULL, fj->dflt, regs, 0)) break;
+            aggs[n] = fj->dflt;
+            regs[n++] = j;
+            i = j;
+        }
+        if (n > 0) gen_loop(g, aggs, regs, n);
+        else gen_into(g, fd->dflt, i);
     }
     for (int i = 0; i < c->steps.n; i++) {
         yb_decl *d = c->steps.items[i];
         switch (d->kind) {
         case D_DEFINE: {
-            yb_global *gl = yb_global_find(c, d->name);
             g->cur_block = 0;
             g->loc = d->loc;
-            gen_into(g, d->value, gl->index);
-            explain_value(g, d->name, gl->index, gl->type, d->loc);
+            /* consecutive sums over the same list share one loop */
+            yb_expr *aggs[16];
+            int regs[16], n = 0, last = i;
+            for (int j = i; j < c->steps.n && n < 16; j++) {
+                yb_decl *dj = c->steps.items[j];
+                if (dj->kind != D_DEFINE || !fusable(n ? aggs[0] : NULL, dj->value, regs, n)) break;
+                aggs[n] = dj->value;
+                regs[n++] = yb_global_find(c, dj->name)->index;
+                last = j;
+            }
+            if (n > 0) gen_loop(g, aggs, regs, n);
+            else gen_into(g, d->value, yb_global_find(c, d->name)->index);
+            for (int j = i; j <= last; j++) {
+                yb_decl *dj = c->steps.items[j];
+                yb_global *gl = yb_global_find(c, dj->name);
+                explain_value(g, dj->name, gl->index, gl->type, dj->loc);
+            }
+            i = last;
             break;
         }
         case D_STATE: gen_state_open(g, d); break;
@@ -837,5 +951,6 @@ bool yb_codegen(yb_compiler *c)
     free(g->ckinds);
     free(g->cregs);
     free(g->field_reg);
+    free(g->elem_reg);
     return g->ok;
 }
