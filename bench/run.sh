@@ -32,7 +32,7 @@ MEMBERS=$(( N / 8 > 0 ? N / 8 : 1 ))
 NATIVE_RATE="" LUA_RATE="" VM_RATE="" E2E_RATE="" RSS_1M="" RSS_BIG=""
 
 step() { printf '\n== %s\n' "$*"; }
-rate_of() { awk '/claims\/s/ { print $(NF-1); exit }'; } # "...= Y claims/s" -> Y
+rate_of() { sed -n "s/.*= \([0-9][0-9]*\) claims\/s.*/\1/p" | head -1; } # "...= Y claims/s ..." -> Y
 fmt_rate() { # 1234567 -> 1,234,567
     awk -v r="$1" 'BEGIN { s = sprintf("%.0f", r); o = ""
         while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) }

@@ -695,7 +695,8 @@ static int new_block(gen *g, yb_decl *rule, const char *label, yb_loc loc)
     p->blocks = realloc(p->blocks, (size_t)(p->nblocks + 1) * sizeof *p->blocks);
     yb_block_desc *b = &p->blocks[p->nblocks];
     b->name = strdup(rule ? rule->name : label);
-    b->text = rule && rule->text ? strdup(rule->text) : label && rule ? strdup(label) : NULL;
+    b->branch = rule && label ? (strcmp(label, "then") == 0 ? 1 : 2) : 0;
+    b->text = rule && rule->text && !b->branch ? strndup(rule->text, rule->text_len) : NULL;
     b->rule = g->cur_rule;
     b->line = loc.line;
     return p->nblocks++;

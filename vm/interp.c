@@ -548,6 +548,7 @@ void yb_vm_explain(yb_vm *vm)
             xs(vm, ",\"source\":");
             xjson(vm, buf, strlen(buf));
         }
+        if (bd->branch) xs(vm, bd->branch == 1 ? ",\"branch\":\"if\"" : ",\"branch\":\"else\"");
         if (bd->text) {
             xs(vm, ",\"why\":");
             xjson(vm, bd->text, strlen(bd->text));

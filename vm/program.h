@@ -99,6 +99,7 @@ typedef struct yb_block_desc { /* a rule, or a branch inside one */
     char *text;      /* the rule's description, or NULL */
     int32_t rule;    /* the rule this block belongs to */
     int32_t line;
+    uint8_t branch;  /* 0: the rule itself; 1: an `if` branch taken; 2: an `else` branch taken */
 } yb_block_desc;
 
 typedef struct yb_explain_value {

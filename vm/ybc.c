@@ -169,7 +169,9 @@ static void write_body(const yb_program *p, wbuf *w)
     u32(w, (uint32_t)p->nrejects);
     for (int i = 0; i < p->nrejects; i++) { i64(w, p->rejects[i].field); str(w, p->rejects[i].path); str(w, p->rejects[i].message); }
     u32(w, (uint32_t)p->nblocks);
-    for (int i = 0; i < p->nblocks; i++) { str(w, p->blocks[i].name); str(w, p->blocks[i].text); i64(w, p->blocks[i].rule); i64(w, p->blocks[i].line); }
+    for (int i = 0; i < p->nblocks; i++) {
+        str(w, p->blocks[i].name); str(w, p->blocks[i].text); i64(w, p->blocks[i].rule); i64(w, p->blocks[i].line); u8(w, p->blocks[i].branch);
+    }
     u32(w, (uint32_t)p->nexplain);
     for (int i = 0; i < p->nexplain; i++) {
         const yb_explain_value *e = &p->explain[i];
@@ -410,10 +412,11 @@ static void read_rules(rbuf *r, yb_program *p)
     p->nrejects = rcount(r, 16);
     p->rejects = CALLOC(p->nrejects, yb_reject_desc);
     for (int i = 0; i < p->nrejects && !r->bad; i++) { p->rejects[i].field = ri32(r); p->rejects[i].path = rstr_req(r); p->rejects[i].message = rstr_req(r); }
-    p->nblocks = rcount(r, 24);
+    p->nblocks = rcount(r, 25);
     p->blocks = CALLOC(p->nblocks, yb_block_desc);
     for (int i = 0; i < p->nblocks && !r->bad; i++) {
         p->blocks[i].name = rstr_req(r); p->blocks[i].text = rstr(r); p->blocks[i].rule = ri32(r); p->blocks[i].line = ri32(r);
+        p->blocks[i].branch = r8(r);
     }
     p->nexplain = rcount(r, 31);
     p->explain = CALLOC(p->nexplain, yb_explain_value);
