@@ -488,7 +488,7 @@ static bool resolve_name(yb_compiler *c, yb_expr *e, const yb_type *want, bool q
             }
             return false;
         }
-        if (g->kind == SYM_PARAM || g->kind == SYM_PARAM_KEYED) c->param_used[g->index] = 1;
+        if (g->kind == SYM_PARAM || g->kind == SYM_PARAM_KEYED || g->kind == SYM_PARAM_RANGE) c->param_used[g->index] = 1;
         if (g->kind == SYM_TABLE) c->tables[g->index].decl->used = true;
         if (g->decl && (g->kind == SYM_DEFINE)) g->decl->used = true;
         set_sym(e, g->kind, g->index, g->type);
@@ -520,6 +520,7 @@ static bool is_value(yb_compiler *c, yb_expr *e)
     case SYM_TABLE: ERR(e->loc, "a table needs its keys: `%s[…].column`", e->name ? e->name : "table"); return false;
     case SYM_TABLE_ROW: ERR(e->loc, "name a column of this table row (`….column`)"); return false;
     case SYM_PARAM_KEYED: ERR(e->loc, "`%s` has a value per key: write `%s[key]`", e->name, e->name); return false;
+    case SYM_PARAM_RANGE: ERR(e->loc, "`%s` has a value per range: write `%s[amount]`", e->name, e->name); return false;
     case SYM_INPUT_RECORD:
     case SYM_ELEM_RECORD: ERR(e->loc, "this is a record: name one of its fields"); return false;
     case SYM_INPUT_LIST: ERR(e->loc, "this is a list: use `sum of … in`, `count of`, `any of` or `all of`"); return false;
@@ -826,6 +827,22 @@ static bool check_expr(yb_compiler *c, yb_expr *e, const yb_type *want)
             e->type = (yb_type){p->kind, (int16_t)(p->kind == YB_T_ENUM ? p->enum_id : -1)};
             return true;
         }
+        if (e->a->sym_kind == SYM_PARAM_RANGE) {
+            yb_param *p = &c->prog->params[e->a->sym_index];
+            if (e->args.n != 1) { ERR(e->loc, "`%s` takes one value to find its range", p->name); return false; }
+            yb_expr *k = e->args.items[0];
+            yb_type key = {p->range_key, -1};
+            if (!check_value(c, k, &key)) return false;
+            coerce_literal(k, key);
+            if (!same_type(k->type, key)) {
+                ERR(k->loc, "`%s` is keyed by ranges of %s, found %s", p->name, TN(key, 0), TN(k->type, 1));
+                return false;
+            }
+            e->sym_kind = SYM_RANGE_CELL;
+            e->sym_index = e->a->sym_index;
+            e->type = (yb_type){p->kind, (int16_t)(p->kind == YB_T_ENUM ? p->enum_id : -1)};
+            return true;
+        }
         if (e->a->sym_kind == SYM_TABLE) {
             yb_table_info *t = &c->tables[e->a->sym_index];
             if (!check_keys(c, &e->args, t->nkeys, t->key_enum, e->loc, t->decl->name)) return false;
@@ -1060,7 +1077,10 @@ static bool key_enums(yb_compiler *c, yb_decl *d, int *key_enum, int *size)
     return true;
 }
 
-static int band_set_add(yb_compiler *c, yb_version *v)
+/* The bands of one version: `FROM to TO at VALUE`, `above FROM at VALUE`.
+ * For tiered bands the bounds are money and the values rates; a parameter
+ * keyed by ranges has bounds of its key type and values of its own type. */
+static int band_set_add(yb_compiler *c, yb_version *v, yb_type bound, yb_type val, bool tiered)
 {
     yb_program *p = c->prog;
     p->bandsets = realloc(p->bandsets, (size_t)(p->nbandsets + 1) * sizeof *p->bandsets);
@@ -1068,17 +1088,18 @@ static int band_set_add(yb_compiler *c, yb_version *v)
     bs->n = v->bands.n;
     bs->bands = calloc((size_t)(bs->n ? bs->n : 1), sizeof *bs->bands);
     bool ok = v->bands.n > 0;
-    if (!ok) ERR(v->loc, "give the bands: `16000.00 to 30000.00 at 60%%` … `above 150000.00 at 85%%`");
+    if (!ok) ERR(v->loc, tiered ? "give the bands: `16000.00 to 30000.00 at 60%%` … `above 150000.00 at 85%%`"
+                                : "give the ranges: `0 to 18 at 90%%` … `above 60 at 80%%`");
     for (int i = 0; i < v->bands.n && ok; i++) {
         yb_band_decl *b = v->bands.items[i];
         int64_t from, to = INT64_MAX, rate;
-        ok = const_value(c, b->from, T_MONEY, &from) && (!b->to || const_value(c, b->to, T_MONEY, &to)) &&
-             const_value(c, b->rate, T_RATE, &rate);
+        ok = const_value(c, b->from, bound, &from) && (!b->to || const_value(c, b->to, bound, &to)) &&
+             const_value(c, b->rate, val, &rate);
         if (!ok) break;
-        if (from >= to) { ERR(b->loc, "a band runs from a lower to a higher amount"); ok = false; }
-        if (i > 0 && from < bs->bands[i - 1].to) { ERR(b->loc, "bands must not overlap and must be in ascending order"); ok = false; }
-        if (i > 0 && bs->bands[i - 1].to == INT64_MAX) { ERR(b->loc, "no band can follow an `above` band"); ok = false; }
-        if (rate < 0 || rate > YB_RATE_ONE) { ERR(b->rate->loc, "a band's rate is between 0%% and 100%%"); ok = false; }
+        if (from >= to) { ERR(b->loc, "a range runs from a lower to a higher bound"); ok = false; }
+        if (i > 0 && from < bs->bands[i - 1].to) { ERR(b->loc, "ranges must not overlap and must be in ascending order"); ok = false; }
+        if (i > 0 && bs->bands[i - 1].to == INT64_MAX) { ERR(b->loc, "nothing can follow an `above` range"); ok = false; }
+        if (tiered && (rate < 0 || rate > YB_RATE_ONE)) { ERR(b->rate->loc, "a band's rate is between 0%% and 100%%"); ok = false; }
         bs->bands[i] = (yb_band){from, to, rate};
     }
     if (!ok) return -1;
@@ -1150,12 +1171,59 @@ static bool fill_version(yb_compiler *c, yb_decl *d, yb_version *v, int nkeys, c
     return ok;
 }
 
+/* `param NAME: TYPE by range of KEY`: one band set per version; a value
+ * looks up the range that holds it. */
+static bool declare_range_param(yb_compiler *c, yb_decl *d)
+{
+    char tnbuf[1][64];
+    yb_type key, val;
+    if (!scalar_type(c, d->range_of, &key) || !(key.kind == YB_T_INT || key.kind == YB_T_MONEY || key.kind == YB_T_RATE || key.kind == YB_T_DATE)) {
+        ERR(d->range_loc, "ranges are of int, money, rate or date, not `%s`", d->range_of);
+        return false;
+    }
+    if (!d->type || d->type->kind != TY_NAMED || !scalar_type(c, d->type->name, &val) || val.kind == YB_T_BANDS || val.kind == YB_T_TEXT) {
+        if (d->type && d->type->kind == TY_NAMED && !scalar_type(c, d->type->name, &val)) unknown_type(c, d->type);
+        else ERR(d->loc, "a parameter keyed by ranges holds a number, a date, a duration, a bool or an enum, not %s", d->type ? TN(val, 0) : "this");
+        return false;
+    }
+    yb_program *p = c->prog;
+    int pi = p->nparams++;
+    p->params = realloc(p->params, (size_t)p->nparams * sizeof *p->params);
+    c->param_used = realloc(c->param_used, (size_t)p->nparams);
+    c->param_used[pi] = 0;
+    yb_param *pp = &p->params[pi];
+    memset(pp, 0, sizeof *pp);
+    pp->name = strdup(d->name);
+    pp->kind = val.kind;
+    pp->range_key = key.kind;
+    pp->enum_id = (uint16_t)(val.kind == YB_T_ENUM ? val.enum_id : 0);
+    pp->size = 1;
+    pp->nversions = d->versions.n;
+    pp->versions = calloc((size_t)d->versions.n, sizeof *pp->versions);
+    bool ok = true;
+    for (int vi = 0; vi < d->versions.n; vi++) {
+        yb_version *v = d->versions.items[vi];
+        pp = &c->prog->params[pi];
+        pp->versions[vi].from = v->date->ival;
+        pp->versions[vi].cells = calloc(1, sizeof(int64_t));
+        if (vi > 0 && v->date->ival <= pp->versions[vi - 1].from) { ERR(v->loc, "versions go in date order, each later than the one before"); ok = false; }
+        if (v->rows.n) { ERR(v->loc, "ranges are written `FROM to TO at VALUE` or `above FROM at VALUE`"); ok = false; continue; }
+        int bs = band_set_add(c, v, key, val, false);
+        if (bs < 0) { ok = false; continue; }
+        c->prog->params[pi].versions[vi].cells[0] = bs;
+    }
+    yb_global *g = global_add(c, d->name, SYM_PARAM_RANGE, pi, val, d, d->loc);
+    (void)g;
+    return ok;
+}
+
 static bool declare_params(yb_compiler *c, yb_decl *d)
 {
     char tnbuf[1][64];
     yb_program *p = c->prog;
     int key_enum[2] = {-1, -1}, size;
     if (!key_enums(c, d, key_enum, &size)) return false;
+    if (d->range_of) return declare_range_param(c, d);
     bool is_table = d->kind == D_TABLE;
     int ncols = is_table ? d->fields.n : 1;
     if (ncols == 0) { ERR(d->loc, "table `%s` has no columns", d->name); return false; }
@@ -1201,7 +1269,7 @@ static bool declare_params(yb_compiler *c, yb_decl *d)
         }
         if (col_types[0].kind == YB_T_BANDS) {
             if (v->rows.n) { ERR(v->loc, "bands are written `FROM to TO at RATE`"); ok = false; continue; }
-            int bs = band_set_add(c, v);
+            int bs = band_set_add(c, v, T_MONEY, T_RATE, true);
             if (bs < 0) { ok = false; continue; }
             p->params[first].versions[vi].cells[0] = bs;
         } else {
@@ -1342,7 +1410,7 @@ static void warn_unused(yb_compiler *c)
 {
     for (int i = 0; i < c->nglobals; i++) {
         yb_global *g = &c->globals[i];
-        if (g->kind == SYM_PARAM || g->kind == SYM_PARAM_KEYED) {
+        if (g->kind == SYM_PARAM || g->kind == SYM_PARAM_KEYED || g->kind == SYM_PARAM_RANGE) {
             if (!c->param_used[g->index]) yb_warning(c->diag, g->decl->loc, "parameter `%s` is never used", g->name);
         } else if (g->kind == SYM_TABLE) {
             if (!g->decl->used) yb_warning(c->diag, g->decl->loc, "table `%s` is never used", g->name);

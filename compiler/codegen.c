@@ -258,6 +258,13 @@ static void gen_symbol(gen *g, yb_expr *e, int dst)
         release(g, idx);
         return;
     }
+    case SYM_RANGE_CELL: {
+        bool o;
+        int k = value(g, e->args.items[0], &o);
+        op3(g, YB_OP_RANGE, dst, e->sym_index, k);
+        DONE(k, o);
+        return;
+    }
     case SYM_INPUT_FIELD: {
         const yb_field *f = &g->p->schema.fields[e->sym_index];
         op3(g, field_always_present(g, e->sym_index) ? YB_OP_LDF : YB_OP_LDFC, dst, f->slot, e->sym_index);

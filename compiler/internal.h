@@ -14,6 +14,8 @@ typedef enum {
     SYM_PARAM,        /* index: parameter column (unkeyed) */
     SYM_PARAM_KEYED,  /* index: parameter column, awaiting [keys] */
     SYM_PARAM_CELL,   /* index: parameter column; E_INDEX args are the keys */
+    SYM_PARAM_RANGE,  /* index: parameter keyed by ranges, awaiting [value] */
+    SYM_RANGE_CELL,   /* index: parameter keyed by ranges; E_INDEX args[0] is the value */
     SYM_TABLE,        /* index: table; awaiting [keys] */
     SYM_TABLE_ROW,    /* index: table; awaiting .column */
     SYM_INPUT_FIELD,  /* index: schema field (scalar, root slots) */

@@ -152,6 +152,8 @@ typedef struct yb_decl {
     yb_vec fields;        /* record/input/output/state: yb_fielddecl*; table columns */
     yb_vec keys;          /* param/table: key enum names (yb_expr E_NAME); state: key exprs */
     yb_typex *type;       /* param value type */
+    const char *range_of; /* param keyed by ranges: the key type ("int", "money", "date"…) */
+    yb_loc range_loc;
     yb_vec versions;      /* param/table: yb_version* */
     yb_expr *value;       /* define: value; rule: when; dated: the date expression */
     yb_vec body;          /* rule: yb_stmt* */

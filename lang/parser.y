@@ -225,6 +225,11 @@ param_decl
     : PARAM IDENT ':' typex versions        { $$ = yb_decl_new(A, D_PARAM, @2); $$->name = $2.s; $$->type = $4; $$->versions = $5; }
     | PARAM IDENT ':' typex BY key_names versions
                                             { $$ = yb_decl_new(A, D_PARAM, @2); $$->name = $2.s; $$->type = $4; $$->keys = $6; $$->versions = $7; }
+    | PARAM IDENT ':' typex BY IDENT OF IDENT versions
+                                            { $$ = yb_decl_new(A, D_PARAM, @2); $$->name = $2.s; $$->type = $4; $$->versions = $9;
+                                              $$->range_of = $8.s; $$->range_loc = @6;
+                                              if (strcmp($6.s, "range") != 0)
+                                                  yb_error(ctx->diag, @6, "expected `range` here (`by range of int`), found `%s`", $6.s); }
     ;
 
 table_decl

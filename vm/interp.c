@@ -432,6 +432,27 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         NEXT;
     }
     CASE(KEYIDX) RA = RB * (int64_t)YB_I_D(i) + RC; NEXT;
+    CASE(RANGE) {
+        unsigned pi = YB_I_B(i);
+        const yb_param *pp = &p->params[pi];
+        char d[16], v[64];
+        if (!vm->defined[pi]) {
+            yb_date_format(vm->frame_date, d);
+            fail(vm, pc - 1, NULL, "no value of `%s` is in force on %s", pp->name, d);
+            goto error;
+        }
+        const yb_band_set *bs = &p->bandsets[vm->frame[p->param_base[pi]]];
+        int64_t x = RC;
+        int b = 0;
+        while (b < bs->n && !(x >= bs->bands[b].from && x < bs->bands[b].to)) b++;
+        if (b == bs->n) {
+            yb_format_value(p, pp->range_key, 0, x, v, sizeof v);
+            fail(vm, pc - 1, NULL, "no range of `%s` holds %s", pp->name, v);
+            goto error;
+        }
+        RA = bs->bands[b].rate;
+        NEXT;
+    }
     CASE(TIERED) {
         unsigned pi = YB_I_D(i);
         if (!vm->defined[pi]) {

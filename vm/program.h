@@ -62,6 +62,7 @@ typedef struct yb_param_version {
 typedef struct yb_param {
     char *name;      /* "deductible", or "inpatient.ratio" for a table column */
     uint8_t kind;    /* yb_kind of a cell */
+    uint8_t range_key; /* 0, or the kind of the key of a parameter keyed by ranges (its one cell is a band set) */
     uint16_t enum_id;
     int32_t size;    /* cells: the product of the key enums' sizes, 1 if unkeyed */
     int32_t nversions;

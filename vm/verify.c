@@ -86,11 +86,13 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
         const yb_param *pp = &p->params[i];
         if (!pp->name || pp->nversions < 1) FAIL("parameter %d is malformed", i);
         if (pp->kind != YB_T_BANDS && !is_value_kind(pp->kind)) FAIL("parameter %d has kind %d", i, pp->kind);
+        if (pp->range_key && (!is_ord(pp->range_key) || pp->size != 1 || pp->kind == YB_T_BANDS || pp->kind == YB_T_TEXT))
+            FAIL("parameter %d is malformed", i);
         for (int v = 0; v < pp->nversions; v++) {
             if (v && pp->versions[v].from <= pp->versions[v - 1].from) FAIL("parameter %d versions out of order", i);
             for (int c = 0; c < pp->size; c++) {
                 int64_t x = pp->versions[v].cells[c];
-                if (pp->kind == YB_T_BANDS && (x < 0 || x >= p->nbandsets)) FAIL("parameter %d names band set %lld", i, (long long)x);
+                if ((pp->kind == YB_T_BANDS || pp->range_key) && (x < 0 || x >= p->nbandsets)) FAIL("parameter %d names band set %lld", i, (long long)x);
                 if (pp->kind == YB_T_TEXT && (!yb_text_in_pool(x) || (uint64_t)yb_text_offset(x) + yb_text_length(x) > p->pool_len))
                     FAIL("parameter %d holds text outside the pool", i);
             }
@@ -259,15 +261,21 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
         case YB_OP_PARAMX:
             if ((int)b >= p->nparams) FAIL("instruction %d: parameter %u out of range", pc, b);
             if (p->params[b].kind != ka) FAIL("instruction %d: parameter kind differs from the register's", pc);
+            if (p->params[b].range_key) FAIL("instruction %d: parameter %u is keyed by ranges", pc, b);
             if (op == YB_OP_PARAMX && (int)c >= p->nregs) FAIL("instruction %d: register out of range", pc);
             if (op == YB_OP_PARAMX && p->reg_kinds[c] != YB_T_INT && p->reg_kinds[c] != YB_T_ENUM)
                 FAIL("instruction %d: a parameter index is an int or an enum", pc);
+            break;
+        case YB_OP_RANGE:
+            if ((int)b >= p->nparams || !p->params[b].range_key) FAIL("instruction %d: parameter %u is not keyed by ranges", pc, b);
+            if (p->params[b].kind != ka || (int)c >= p->nregs || p->reg_kinds[c] != p->params[b].range_key)
+                FAIL("instruction %d: kinds differ from the parameter's", pc);
             break;
         case YB_OP_KEYIDX:
             if (d == 0) FAIL("instruction %d: KEYIDX needs a key size", pc);
             break;
         case YB_OP_TIERED:
-            if ((int)d >= p->nparams || p->params[d].kind != YB_T_BANDS) FAIL("instruction %d: parameter %u is not bands", pc, d);
+            if ((int)d >= p->nparams || p->params[d].kind != YB_T_BANDS || p->params[d].range_key) FAIL("instruction %d: parameter %u is not bands", pc, d);
             break;
         case YB_OP_STOPEN: {
             if ((int)a >= p->nstates) FAIL("instruction %d: state %u out of range", pc, a);

@@ -135,7 +135,7 @@ static void write_body(const yb_program *p, wbuf *w)
     u32(w, (uint32_t)p->nparams);
     for (int i = 0; i < p->nparams; i++) {
         const yb_param *pp = &p->params[i];
-        str(w, pp->name); u8(w, pp->kind); u16(w, pp->enum_id); u32(w, (uint32_t)pp->size); u32(w, (uint32_t)pp->nversions);
+        str(w, pp->name); u8(w, pp->kind); u8(w, pp->range_key); u16(w, pp->enum_id); u32(w, (uint32_t)pp->size); u32(w, (uint32_t)pp->nversions);
         for (int v = 0; v < pp->nversions; v++) {
             i64(w, pp->versions[v].from);
             for (int c = 0; c < pp->size; c++) i64(w, pp->versions[v].cells[c]);
@@ -354,11 +354,11 @@ static void read_consts(rbuf *r, yb_program *p)
 
 static void read_params(rbuf *r, yb_program *p)
 {
-    p->nparams = rcount(r, 15);
+    p->nparams = rcount(r, 16);
     p->params = CALLOC(p->nparams, yb_param);
     for (int i = 0; i < p->nparams && !r->bad; i++) {
         yb_param *pp = &p->params[i];
-        pp->name = rstr_req(r); pp->kind = r8(r); pp->enum_id = r16(r);
+        pp->name = rstr_req(r); pp->kind = r8(r); pp->range_key = r8(r); pp->enum_id = r16(r);
         pp->size = (int32_t)r32(r);
         int32_t nv = rcount(r, 8);
         if (pp->size < 1 || pp->size > 65536) { r->bad = true; break; }
