@@ -80,8 +80,10 @@ static int cmd_check(int argc, char **argv)
     if (!path) return usage_error("check needs a policy file%s", "");
     yb_program *p = load_policy(path, werror);
     if (!p) return 1;
+    int rules = 0;
+    for (int i = 1; i < p->nblocks; i++) rules += p->blocks[i].branch == 0;
     fprintf(stderr, "%s: ok: policy \"%s\" version \"%s\", %d input fields, %d outputs, %d parameters, %d rules\n", path,
-            p->name, p->version, p->schema.nfields, p->nouts, p->nparams, p->nblocks - 1);
+            p->name, p->version, p->schema.nfields, p->nouts, p->nparams, rules);
     yb_program_free(p);
     return 0;
 }
@@ -139,6 +141,7 @@ static int cmd_run(int argc, char **argv)
         }
     }
     if (!policy) { free(inputs); return usage_error("run needs a policy file%s", ""); }
+    if (o.explain && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("--explain needs JSON Lines output (not --format csv)%s", ""); }
     yb_program *p = load_policy(policy, false);
     if (!p) { free(inputs); return 1; }
     FILE *of = stdout;

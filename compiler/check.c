@@ -99,7 +99,7 @@ static yb_global *global_add(yb_compiler *c, const char *name, yb_sym_kind kind,
     yb_global *old = yb_global_find(c, name);
     if (old) {
         ERR(loc, "`%s` is declared twice", name);
-        if (old->decl) yb_note(c->diag, old->decl->loc, "the first declaration of `%s` is here", name);
+        yb_note(c->diag, old->loc, "the first declaration of `%s` is here", name);
         return NULL;
     }
     if (c->nglobals == c->capglobals) {
@@ -107,7 +107,7 @@ static yb_global *global_add(yb_compiler *c, const char *name, yb_sym_kind kind,
         c->globals = realloc(c->globals, (size_t)c->capglobals * sizeof *c->globals);
     }
     yb_global *g = &c->globals[c->nglobals++];
-    *g = (yb_global){name, kind, index, t, d, 0};
+    *g = (yb_global){name, kind, index, t, d, 0, loc};
     return g;
 }
 
@@ -233,11 +233,19 @@ static bool const_value(yb_compiler *c, yb_expr *e, yb_type want, int64_t *out)
     }
     if (!check_expr(c, e, &want)) return false;
     yb_fold(c, e);
+    if (want.kind == YB_T_TEXT && e->kind == E_TEXT) {
+        *out = yb_text_const(c, e->name, e->text_len);
+        return true;
+    }
     if (!e->constant) {
         ERR(e->loc, "a constant was expected here (a literal such as 200.00, 85%%, 2025-01-01, 3 months)");
         return false;
     }
     if (want.kind == YB_T_MONEY && e->type.kind == YB_T_INT) {
+        if (e->ival > YB_MONEY_MAX / 100 || e->ival < -(YB_MONEY_MAX / 100)) {
+            ERR(e->loc, "money is at most 10000000000000.00 yuan");
+            return false;
+        }
         *out = e->ival * 100;
         return true;
     }
@@ -537,11 +545,17 @@ static bool is_value(yb_compiler *c, yb_expr *e)
 /* An int literal stands for yuan where money is expected: `max(x, 0)`. */
 static void coerce_literal(yb_expr *e, yb_type to)
 {
-    if (to.kind == YB_T_MONEY && e->kind == E_INT && e->type.kind == YB_T_INT) {
+    /* `200` or `-5` written where money is expected; within the money range only */
+    bool lit = e->kind == E_INT || (e->kind == E_UNARY && e->op == '-' && e->a->kind == E_INT);
+    if (lit && e->kind == E_UNARY && to.kind == YB_T_MONEY) {
+        e->ival = -e->a->ival;
+        e->constant = true;
+    }
+    if (to.kind == YB_T_MONEY && lit && e->type.kind == YB_T_INT && e->constant && e->ival <= YB_MONEY_MAX / 100 &&
+        e->ival >= -(YB_MONEY_MAX / 100)) {
         e->kind = E_MONEY;
         e->ival *= 100;
         e->type = T_MONEY;
-        e->constant = true;
     }
 }
 
@@ -567,8 +581,10 @@ static bool binary_type(yb_compiler *c, yb_expr *e)
 {
     char tnbuf[2][64];
     yb_expr *a = e->a, *b = e->b;
-    coerce_literal(a, b->type);
-    coerce_literal(b, a->type);
+    if (e->op != '*' && e->op != '/') { /* in a product a whole number is a multiplier, not yuan */
+        coerce_literal(a, b->type);
+        coerce_literal(b, a->type);
+    }
     yb_type ta = a->type, tb = b->type;
     uint8_t ka = ta.kind, kb = tb.kind;
     switch (e->op) {
@@ -707,6 +723,11 @@ static bool check_field_access(yb_compiler *c, yb_expr *e)
             e->constant = true;
             e->ival = m;
             return true;
+        }
+        if (!g || g->kind != SYM_INPUT_RECORD) {
+            ERR(e->loc, "`%s` is not a value of %s", e->name, a->name);
+            suggest_name(c, e->name, e->loc, en);
+            return false;
         }
     }
     if (!check_expr(c, a, NULL)) return false;
@@ -982,8 +1003,14 @@ static bool check_stmt_inner(yb_compiler *c, yb_stmt *s)
     switch (s->kind) {
     case S_LET: {
         if (!check_value(c, s->value, NULL)) return false;
-        if (local_find(c, s->name) || yb_global_find(c, s->name)) {
-            ERR(s->loc, "`%s` is already a name here; choose another", s->name);
+        bool taken = local_find(c, s->name) || yb_global_find(c, s->name);
+        const yb_schema *sc = &c->prog->schema;
+        for (int l = 0; l < sc->nlists && !taken; l++) {
+            const yb_field *lf = &sc->fields[sc->lists[l].field];
+            taken = strcmp(lf->elem_name, s->name) == 0 || schema_child(c, sc->lists[l].field, s->name) >= 0;
+        }
+        if (taken) {
+            ERR(s->loc, "`%s` is already a name here (a claim field, list element field or declaration); choose another", s->name);
             return false;
         }
         if (c->nlocals == 256) { ERR(s->loc, "too many `let`s in one rule"); return false; }
@@ -1102,7 +1129,10 @@ static int band_set_add(yb_compiler *c, yb_version *v, yb_type bound, yb_type va
         if (tiered && (rate < 0 || rate > YB_RATE_ONE)) { ERR(b->rate->loc, "a band's rate is between 0%% and 100%%"); ok = false; }
         bs->bands[i] = (yb_band){from, to, rate};
     }
-    if (!ok) return -1;
+    if (!ok) {
+        free(bs->bands);
+        return -1;
+    }
     return p->nbandsets++;
 }
 
@@ -1114,18 +1144,39 @@ static bool fill_version(yb_compiler *c, yb_decl *d, yb_version *v, int nkeys, c
     int size = p->params[first_param].size;
     uint8_t *seen = calloc((size_t)size, 1);
     bool ok = true;
+    /* The parser grouped entries as names-then-literals; a column of enum values
+       makes names values too, so regroup the entries by the shape the
+       declaration gives: nkeys names, then ncols values, row after row. */
+    yb_vec tokens = {0};
     for (int r = 0; r < v->rows.n; r++) {
         yb_row *row = v->rows.items[r];
-        if (row->keys.n != nkeys || row->values.n != ncols) {
-            if (nkeys == 0)
-                ERR(row->loc, "`%s` has one value per date; found %d key%s and %d value%s", d->name, row->keys.n,
-                    row->keys.n == 1 ? "" : "s", row->values.n, row->values.n == 1 ? "" : "s");
-            else
-                ERR(row->loc, "each row of `%s` gives %d key%s then %d value%s; this one gives %d and %d", d->name, nkeys,
-                    nkeys == 1 ? "" : "s", ncols, ncols == 1 ? "" : "s", row->keys.n, row->values.n);
-            ok = false;
-            continue;
-        }
+        for (int k = 0; k < row->keys.n; k++) yb_vec_push(A, &tokens, row->keys.items[k]);
+        for (int k = 0; k < row->values.n; k++) yb_vec_push(A, &tokens, row->values.items[k]);
+    }
+    int width = nkeys + ncols;
+    if (tokens.n == 0 || tokens.n % width != 0) {
+        yb_loc at = tokens.n ? ((yb_expr *)tokens.items[tokens.n - (tokens.n % width ? tokens.n % width : width)])->loc : v->loc;
+        if (nkeys == 0)
+            ERR(at, "`%s` has one value per date; found %d", d->name, tokens.n);
+        else
+            ERR(at, "each row of `%s` gives %d key%s then %d value%s; the entries from this date do not divide into such rows",
+                d->name, nkeys, nkeys == 1 ? "" : "s", ncols, ncols == 1 ? "" : "s");
+        free(seen);
+        return false;
+    }
+    for (int r = 0; r < tokens.n / width; r++) {
+        yb_row rowbuf = {0}, *row = &rowbuf;
+        row->loc = ((yb_expr *)tokens.items[r * width])->loc;
+        for (int k = 0; k < nkeys; k++) yb_vec_push(A, &row->keys, tokens.items[r * width + k]);
+        for (int k = 0; k < ncols; k++) yb_vec_push(A, &row->values, tokens.items[r * width + nkeys + k]);
+        bool names_ok = true;
+        for (int k = 0; k < nkeys; k++)
+            if (((yb_expr *)row->keys.items[k])->kind != E_NAME) {
+                ERR(((yb_expr *)row->keys.items[k])->loc, "a key (a member of %s) was expected here",
+                    ((yb_decl *)c->enums.items[key_enum[k]])->name);
+                names_ok = false;
+            }
+        if (!names_ok) { ok = false; continue; }
         int idx = 0;
         bool row_ok = true;
         for (int k = 0; k < nkeys; k++) {
@@ -1441,6 +1492,14 @@ bool yb_check(yb_compiler *c)
                         ok = false;
                     }
             if (d->members.n > 255) { ERR(d->loc, "an enum has at most 255 members"); ok = false; }
+            for (int m = 0; m < d->members.n; m++)
+                for (int k = 0; k < m; k++) {
+                    yb_enum_member *x = d->members.items[m], *y = d->members.items[k];
+                    if (x->has_code && y->has_code && x->code == y->code) {
+                        ERR(x->loc, "`%s` has the code %lld of `%s`; codes must differ", x->name, (long long)x->code, y->name);
+                        ok = false;
+                    }
+                }
             yb_vec_push(A, &c->enums, d);
             break;
         case D_RECORD:
@@ -1448,7 +1507,26 @@ bool yb_check(yb_compiler *c)
             yb_vec_push(A, &c->records, d);
             break;
         case D_REASONS:
-            for (int m = 0; m < d->members.n; m++) yb_vec_push(A, &c->reasons, d->members.items[m]);
+            for (int m = 0; m < d->members.n; m++) {
+                yb_enum_member *r = d->members.items[m];
+                if (r->has_code) { ERR(r->loc, "reason codes take no number"); ok = false; }
+                for (int k = 0; k < c->reasons.n; k++)
+                    if (strcmp(((yb_enum_member *)c->reasons.items[k])->name, r->name) == 0) {
+                        ERR(r->loc, "reason `%s` is declared twice", r->name);
+                        ok = false;
+                    }
+                yb_vec_push(A, &c->reasons, r);
+            }
+            break;
+        case D_RULE:
+            for (int k = 0; k < i; k++) {
+                yb_decl *o = c->steps.items[k];
+                if (o->kind == D_RULE && strcmp(o->name, d->name) == 0) {
+                    ERR(d->loc, "rule `%s` is declared twice; explanations name rules, so names must differ", d->name);
+                    yb_note(c->diag, o->loc, "the first rule `%s` is here", d->name);
+                    ok = false;
+                }
+            }
             break;
         case D_INPUT:
             if (c->input) { ERR(d->loc, "a policy has one `input` block"); ok = false; }

@@ -514,7 +514,9 @@ typedef struct reg_use {
 static void find_define_use(void *ctx, yb_expr *e)
 {
     reg_use *u = ctx;
-    if ((e->kind == E_NAME || e->kind == E_FIELD) && e->sym_kind == SYM_DEFINE && e->sym_index == u->reg) u->found = true;
+    if ((e->kind == E_NAME || e->kind == E_FIELD) && (e->sym_kind == SYM_DEFINE || e->sym_kind == SYM_OUTPUT) &&
+        e->sym_index == u->reg)
+        u->found = true;
     each_child(e, find_define_use, ctx);
 }
 
@@ -630,19 +632,29 @@ static void gen_into(gen *g, yb_expr *e, int dst)
         }
         break;
     case E_IN: {
+        /* dst = x in [...]: true as soon as one value matches */
         bool o;
         int x = value(g, e->a, &o);
         bool text = e->a->type.kind == YB_T_TEXT;
-        int exits[64], nexits = 0;
+        jlist found = {.n = 0};
+        int t = text ? tmp(g, YB_T_BOOL) : -1;
         for (int i = 0; i < e->args.n; i++) {
             bool oi;
             int v = value(g, e->args.items[i], &oi);
-            op3(g, text ? YB_OP_TEQ : YB_OP_EQ, dst, x, v);
+            if (text) {
+                op3(g, YB_OP_TEQ, t, x, v);
+                jl_add(g, &found, jump(g, YB_OP_JMPT, t, 0));
+            } else {
+                jl_add(g, &found, jump(g, YB_OP_JEQ, x, v));
+            }
             DONE(v, oi);
-            if (i < e->args.n - 1 && nexits < 64) exits[nexits++] = jump(g, YB_OP_JMPT, dst, 0);
         }
-        for (int i = 0; i < nexits; i++) patch(g, exits[i], here(g));
-        if (e->op) op3(g, YB_OP_NOT, dst, dst, 0);
+        if (t >= 0) release(g, t);
+        load_const(g, e->op ? 1 : 0, dst);
+        int j_end = jump(g, YB_OP_JMP, 0, 0);
+        jl_patch(g, &found, here(g));
+        load_const(g, e->op ? 0 : 1, dst);
+        patch(g, j_end, here(g));
         DONE(x, o);
         break;
     }
@@ -706,6 +718,7 @@ static int new_block(gen *g, yb_decl *rule, const char *label, yb_loc loc)
     b->text = rule && rule->text && !b->branch ? strndup(rule->text, rule->text_len) : NULL;
     b->rule = g->cur_rule;
     b->line = loc.line;
+    b->file = loc.file > 0 ? loc.file : 0;
     return p->nblocks++;
 }
 
@@ -877,7 +890,7 @@ bool yb_codegen(yb_compiler *c)
         for (int j = i; j < p->nouts && n < 16; j++) {
             yb_fielddecl *fj = c->output->fields.items[j];
             if (fj->special) continue;
-            if (!fj->dflt || !fusable(n ? aggs[0] : NULL, fj->dflt, regs, 0)) break;
+            if (!fj->dflt || !fusable(n ? aggs[0] : NULL, fj->dflt, regs, n)) break;
             aggs[n] = fj->dflt;
             regs[n++] = j;
             i = j;

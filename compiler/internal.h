@@ -34,6 +34,7 @@ typedef struct yb_global {
     yb_type type;
     yb_decl *decl;
     int order; /* step position: a define or state is usable after it */
+    yb_loc loc;
 } yb_global;
 
 typedef struct yb_table_info {

@@ -1,5 +1,6 @@
 /* Reading a policy and its imports.  An import brings the imported file's
  * declarations in at that point (each file once); a cycle is an error. */
+#define _DEFAULT_SOURCE /* realpath */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,9 +48,13 @@ typedef struct loading {
 
 static bool load(yb_compiler *c, const char *path, char *text, size_t len, yb_loc from, yb_vec *seen, int depth)
 {
+    /* a file is known by its real path: `lib/../common.yb` is `common.yb` */
+    char *real = text ? NULL : realpath(path, NULL);
+    const char *key = yb_arena_strndup(c->arena, real ? real : path, strlen(real ? real : path));
+    free(real);
     for (int i = 0; i < seen->n; i++) {
         loading *l = seen->items[i];
-        if (strcmp(l->path, path) == 0) {
+        if (strcmp(l->path, key) == 0) {
             if (l->done) return true; /* imported before: its declarations are in already */
             yb_error(c->diag, from, "`%s` imports itself (through a chain of imports)", path);
             free(text);
@@ -69,7 +74,7 @@ static bool load(yb_compiler *c, const char *path, char *text, size_t len, yb_lo
         }
     }
     loading *me = yb_arena_alloc(c->arena, sizeof *me);
-    me->path = path;
+    me->path = key;
     yb_vec_push(c->arena, seen, me);
     int file = yb_diag_add_source(c->diag, path, text, len);
     yb_file_ast *ast = yb_parse(c->arena, c->diag, file);

@@ -412,12 +412,10 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         unsigned pi = YB_I_B(i);
         const yb_param *pp = &p->params[pi];
         if (!vm->defined[pi]) {
-            char d[16];
+            char d[16], first[16];
             yb_date_format(vm->frame_date, d);
-            fail(vm, pc - 1, NULL, "no value of `%s` is in force on %s (the first takes effect %s)", pp->name, d, "");
-            char first[16];
             yb_date_format(pp->versions[0].from, first);
-            snprintf(vm->err.message, sizeof vm->err.message, "no value of `%s` is in force on %s; the first takes effect %s", pp->name, d, first);
+            fail(vm, pc - 1, NULL, "no value of `%s` is in force on %s; the first takes effect %s", pp->name, d, first);
             goto error;
         }
         int64_t idx = 0;
@@ -489,15 +487,23 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         uint16_t r = (uint16_t)YB_I_A(i);
         bool dup = false;
         for (int k = 0; k < vm->nreasons; k++) dup |= vm->reasons[k] == r;
-        if (!dup && vm->nreasons < YB_MAX_REASONS) vm->reasons[vm->nreasons++] = r;
+        if (!dup && vm->nreasons == YB_MAX_REASONS) {
+            fail(vm, pc - 1, NULL, "more than %d different reasons on one claim", YB_MAX_REASONS);
+            goto error;
+        }
+        if (!dup) vm->reasons[vm->nreasons++] = r;
         NEXT;
     }
     CASE(ALERT) {
         uint16_t a = (uint16_t)YB_I_A(i);
         if (p->alerts[a].severity) vm->held = true;
         bool dup = false;
-        for (int k = 0; k < vm->nalerts; k++) dup |= vm->alerts[k] == a;
-        if (!dup && vm->nalerts < YB_MAX_ALERTS) vm->alerts[vm->nalerts++] = a;
+        for (int k = 0; k < vm->nalerts && !dup; k++) dup = strcmp(p->alerts[vm->alerts[k]].id, p->alerts[a].id) == 0;
+        if (!dup && vm->nalerts == YB_MAX_ALERTS) {
+            fail(vm, pc - 1, NULL, "more than %d different alerts on one claim", YB_MAX_ALERTS);
+            goto error;
+        }
+        if (!dup) vm->alerts[vm->nalerts++] = a;
         NEXT;
     }
     CASE(HELD) RA = vm->held; NEXT;
@@ -562,9 +568,7 @@ void yb_vm_explain(yb_vm *vm)
         first = false;
         xjson(vm, bd->name, strlen(bd->name));
         if (bd->line > 0) {
-            const char *file = p->files && p->nfiles ? p->files[0] : p->source;
-            for (int pc = 0; pc < p->ncode; pc++)
-                if (p->lines[pc] == (uint32_t)bd->line) { file = p->files[p->line_files[pc]]; break; }
+            const char *file = bd->file < p->nfiles ? p->files[bd->file] : p->source;
             snprintf(buf, sizeof buf, "%s:%d", file, bd->line);
             xs(vm, ",\"source\":");
             xjson(vm, buf, strlen(buf));

@@ -1,5 +1,5 @@
 /* A compiled policy as the VM runs it: what the compiler produces, what a
- * .ybc file holds (vm/ybc_write.c, vm/ybc_load.c), and what the verifier
+ * .ybc file holds (vm/ybc.c), and what the verifier
  * proves safe (vm/verify.c) before the interpreter (vm/interp.c) sees it. */
 #ifndef YB_PROGRAM_H
 #define YB_PROGRAM_H
@@ -100,6 +100,7 @@ typedef struct yb_block_desc { /* a rule, or a branch inside one */
     char *text;      /* the rule's description, or NULL */
     int32_t rule;    /* the rule this block belongs to */
     int32_t line;
+    int32_t file;    /* index into files */
     uint8_t branch;  /* 0: the rule itself; 1: an `if` branch taken; 2: an `else` branch taken */
 } yb_block_desc;
 

@@ -13,8 +13,8 @@
 #include "ledger.h"
 #include "program.h"
 
-#define YB_MAX_REASONS 64
-#define YB_MAX_ALERTS 64
+#define YB_MAX_REASONS 256
+#define YB_MAX_ALERTS 256
 
 typedef enum { YB_RUN_SETTLED = 0, YB_RUN_RECORD_ERROR = 1 } yb_run_status;
 

@@ -17,7 +17,7 @@
 
 #include "program.h"
 
-#define YBC_VERSION 1
+#define YBC_VERSION 2
 static const unsigned char MAGIC[8] = {0x89, 'Y', 'B', 'C', '\r', '\n', 0x1a, '\n'};
 
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -170,7 +170,7 @@ static void write_body(const yb_program *p, wbuf *w)
     for (int i = 0; i < p->nrejects; i++) { i64(w, p->rejects[i].field); str(w, p->rejects[i].path); str(w, p->rejects[i].message); }
     u32(w, (uint32_t)p->nblocks);
     for (int i = 0; i < p->nblocks; i++) {
-        str(w, p->blocks[i].name); str(w, p->blocks[i].text); i64(w, p->blocks[i].rule); i64(w, p->blocks[i].line); u8(w, p->blocks[i].branch);
+        str(w, p->blocks[i].name); str(w, p->blocks[i].text); i64(w, p->blocks[i].rule); i64(w, p->blocks[i].line); u8(w, p->blocks[i].branch); i64(w, p->blocks[i].file);
     }
     u32(w, (uint32_t)p->nexplain);
     for (int i = 0; i < p->nexplain; i++) {
@@ -412,11 +412,12 @@ static void read_rules(rbuf *r, yb_program *p)
     p->nrejects = rcount(r, 16);
     p->rejects = CALLOC(p->nrejects, yb_reject_desc);
     for (int i = 0; i < p->nrejects && !r->bad; i++) { p->rejects[i].field = ri32(r); p->rejects[i].path = rstr_req(r); p->rejects[i].message = rstr_req(r); }
-    p->nblocks = rcount(r, 25);
+    p->nblocks = rcount(r, 33);
     p->blocks = CALLOC(p->nblocks, yb_block_desc);
     for (int i = 0; i < p->nblocks && !r->bad; i++) {
         p->blocks[i].name = rstr_req(r); p->blocks[i].text = rstr(r); p->blocks[i].rule = ri32(r); p->blocks[i].line = ri32(r);
         p->blocks[i].branch = r8(r);
+        p->blocks[i].file = ri32(r);
     }
     p->nexplain = rcount(r, 31);
     p->explain = CALLOC(p->nexplain, yb_explain_value);

@@ -212,6 +212,76 @@ static void many_policies_in_one_process(void **state)
     free(t2);
 }
 
+static int64_t settle_one(const char *src, const char *claim, int out)
+{
+    char *text = NULL;
+    yb_program *p = compile(src, &text);
+    if (!p) fail_msg("%s", text);
+    free(text);
+    yb_vm *vm = yb_vm_new(p);
+    int64_t o[32];
+    if (settle(vm, claim, o) != YB_RUN_SETTLED) fail_msg("record error: %s: %s", vm->err.field, vm->err.message);
+    yb_vm_free(vm);
+    yb_program_free(p);
+    return o[out];
+}
+
+#define CLAIM1 "{\"claim_id\":\"1\",\"member_id\":\"m\",\"date\":\"2024-06-01\",\"level\":1," \
+               "\"items\":[{\"code\":\"a\",\"class\":\"A\",\"amount\":\"66.66\"},{\"code\":\"b\",\"class\":\"C\",\"amount\":\"1\"}]}"
+
+static void whole_numbers_multiply_and_divide_money(void **state)
+{
+    (void)state;
+    /* 66.66 * 2 = 133.32; 66.66 / 4 = 16.665 -> 16.67 (half away from zero); 200 + 0.01 is money */
+    assert_int_equal(settle_one(HEADER "rule r\n  set fund = (sum of amount in items where class = A) * 2\n", CLAIM1, 2), 13332);
+    assert_int_equal(settle_one(HEADER "rule r\n  set fund = (sum of amount in items where class = A) / 4\n", CLAIM1, 2), 1667);
+    assert_int_equal(settle_one(HEADER "rule r\n  set fund = 200 + 0.01\n", CLAIM1, 2), 20001);
+    assert_int_equal(settle_one(HEADER "rule r\n  set fund = -5 + 0.01\n", CLAIM1, 2), -499);
+    expect_error(HEADER "rule r\n  set fund = 100000000000000000 + 0.01\n", "cannot add int and money");
+}
+
+static void long_membership_lists_and_fused_sums(void **state)
+{
+    (void)state;
+    /* a value 70th in a list is found when the test is a value, not only a condition */
+    char src[8192];
+    int n = snprintf(src, sizeof src, "%s", HEADER "define found = 70 in [");
+    for (int i = 1; i <= 80; i++) n += snprintf(src + n, sizeof src - (size_t)n, "%s%d", i > 1 ? ", " : "", i);
+    snprintf(src + n, sizeof src - (size_t)n, "]\nrule r when found\n  set fund = 1.00\n");
+    assert_int_equal(settle_one(src, CLAIM1, 2), 100);
+    /* an output summed from another output's sum is not fused into its loop:
+       x = 66.66 + 1.00 = 67.66; y = x summed once per item = 135.32 */
+    const char *dep = "policy \"t\"\nenum class { A, B, C }\n"
+                      "record item { code: text  class: class  amount: money }\n"
+                      "input claim { claim_id: text  member_id: text  date: date  level: int  items: list of item }\n"
+                      "output s { x: money = sum of amount in items  y: money = sum of x in items  status reasons alerts }\n";
+    assert_int_equal(settle_one(dep, CLAIM1, 0), 6766);
+    assert_int_equal(settle_one(dep, CLAIM1, 1), 13532);
+}
+
+static void parameters_of_enums_text_and_ranges(void **state)
+{
+    (void)state;
+    const char *src = HEADER "enum tier { low, high }\n"
+                             "param tier_of: tier by level\n  from 2024-01-01: primary low first high\n"
+                             "param share: rate by range of money\n  from 2024-01-01:\n    0 to 100 at 50%\n    above 100 at 80%\n"
+                             "rule r when tier_of[level] = high\n"
+                             "  set fund = (sum of amount in items) * share[sum of amount in items]\n";
+    /* level first -> high; total 67.66 lies in [0, 100): 67.66 x 50% = 33.83 */
+    assert_int_equal(settle_one(src, CLAIM1, 2), 3383);
+    expect_error(HEADER "param p: rate by range of int\n  from 2024-01-01:\n    0 to 18 at 90%\n    10 to 60 at 70%\n", "must not overlap");
+}
+
+static void duplicates_and_shadowing_are_refused(void **state)
+{
+    (void)state;
+    expect_error(HEADER "rule r\n  set fund = 1.00\nrule r\n  set fund = 2.00\n", "rule `r` is declared twice");
+    expect_error(HEADER "enum e { a = 1, b = 1 }\n", "codes must differ");
+    expect_error(HEADER "reasons X, X\n", "declared twice");
+    expect_error(HEADER "rule r\n  let amount = 1.00\n  set fund = amount\n", "already a name");
+    expect_error(HEADER "define x = level.primery\n", "did you mean `primary`?");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +293,10 @@ int main(void)
         cmocka_unit_test(settles_with_dated_parameters_and_running_totals),
         cmocka_unit_test(absent_optional_field_is_a_record_error),
         cmocka_unit_test(many_policies_in_one_process),
+        cmocka_unit_test(whole_numbers_multiply_and_divide_money),
+        cmocka_unit_test(long_membership_lists_and_fused_sums),
+        cmocka_unit_test(parameters_of_enums_text_and_ranges),
+        cmocka_unit_test(duplicates_and_shadowing_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
