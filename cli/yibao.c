@@ -12,6 +12,7 @@
 #include "bench.h"
 #include "compiler.h"
 #include "program.h"
+#include "report.h"
 #include "vm.h"
 
 #define YIBAO_VERSION "0.1.0"
@@ -20,7 +21,7 @@ static const char usage[] =
     "usage: yibao check POLICY.yb [--werror]\n"
     "       yibao compile POLICY.yb -o POLICY.ybc\n"
     "       yibao run POLICY.yb|POLICY.ybc [CLAIMS...|-] [-o OUT] [--format jsonl|csv]\n"
-    "                 [--input-format jsonl|csv] [--explain]\n"
+    "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
     "       yibao bench POLICY.yb|POLICY.ybc CLAIMS.jsonl [PASSES]   (times the VM alone)\n"
     "       yibao --help | --version\n"
@@ -113,16 +114,17 @@ static int cmd_compile(int argc, char **argv)
 
 static int cmd_run(int argc, char **argv)
 {
-    const char *policy = NULL, *out = NULL;
+    const char *policy = NULL, *out = NULL, *report = NULL;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     int ninputs = 0;
     yb_batch_opts o = {.out_format = YB_FMT_JSONL, .in_format = -1, .explain = false, .out = stdout, .errors = stderr};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--input-format") == 0) {
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--input-format") == 0 || strcmp(a, "--report") == 0) {
             if (i + 1 == argc) { free(inputs); return usage_error("%s needs a value", a); }
             const char *v = argv[++i];
             if (strcmp(a, "-o") == 0) out = v;
+            else if (strcmp(a, "--report") == 0) report = v;
             else {
                 int f = strcmp(v, "jsonl") == 0 ? YB_FMT_JSONL : strcmp(v, "csv") == 0 ? YB_FMT_CSV : -1;
                 if (f < 0) { free(inputs); return usage_error("formats are jsonl and csv, not %s", v); }
@@ -157,6 +159,17 @@ static int cmd_run(int argc, char **argv)
     bool ok = vm && yb_batch_run(vm, inputs, ninputs, &o, &st);
     if (of != stdout && fclose(of) != 0) ok = false;
     else if (of == stdout && fflush(stdout) != 0) ok = false;
+    /* the batch reports, once every claim is settled: to --report FILE, or to stderr */
+    if (vm) {
+        FILE *rf = !report ? stderr : strcmp(report, "-") == 0 ? stdout : fopen(report, "wb");
+        if (!rf) {
+            fprintf(stderr, "yibao: cannot write %s\n", report);
+            ok = false;
+        } else {
+            if (!yb_write_reports(vm, rf)) ok = false;
+            if (rf == stdout ? fflush(rf) != 0 : rf != stderr && fclose(rf) != 0) ok = false;
+        }
+    }
     if (vm) fprintf(stderr, "%ld settled, %ld errors\n", st.settled, st.errors);
     yb_vm_free(vm);
     yb_program_free(p);

@@ -1268,8 +1268,79 @@ static bool declare_range_param(yb_compiler *c, yb_decl *d)
     return ok;
 }
 
+/* `param budget: money by text` with rows `"YGT-01" 1200000.00`: a value per
+ * text key (a medical community, an institution), looked up exactly. */
+static bool declare_text_param(yb_compiler *c, yb_decl *d)
+{
+    char tnbuf[1][64];
+    yb_type val;
+    if (!d->type || d->type->kind != TY_NAMED || !scalar_type(c, d->type->name, &val) || val.kind == YB_T_BANDS) {
+        if (d->type && d->type->kind == TY_NAMED && !scalar_type(c, d->type->name, &val)) unknown_type(c, d->type);
+        else ERR(d->loc, "a parameter keyed by text holds a single value, not %s", d->type ? TN(val, 0) : "this");
+        return false;
+    }
+    yb_program *p = c->prog;
+    int pi = p->nparams++;
+    p->params = realloc(p->params, (size_t)p->nparams * sizeof *p->params);
+    c->param_used = realloc(c->param_used, (size_t)p->nparams);
+    c->param_used[pi] = 0;
+    yb_param *pp = &p->params[pi];
+    memset(pp, 0, sizeof *pp);
+    pp->name = strdup(d->name);
+    pp->kind = val.kind;
+    pp->range_key = YB_T_TEXT;
+    pp->enum_id = (uint16_t)(val.kind == YB_T_ENUM ? val.enum_id : 0);
+    pp->size = 1;
+    pp->nversions = d->versions.n;
+    pp->versions = calloc((size_t)d->versions.n, sizeof *pp->versions);
+    bool ok = true;
+    for (int vi = 0; vi < d->versions.n; vi++) {
+        yb_version *v = d->versions.items[vi];
+        c->prog->params[pi].versions[vi].from = v->date->ival;
+        c->prog->params[pi].versions[vi].cells = calloc(1, sizeof(int64_t));
+        if (vi > 0 && v->date->ival <= c->prog->params[pi].versions[vi - 1].from) { ERR(v->loc, "versions go in date order, each later than the one before"); ok = false; }
+        yb_vec tokens = {0};
+        for (int r = 0; r < v->rows.n; r++) {
+            yb_row *row = v->rows.items[r];
+            for (int k = 0; k < row->keys.n; k++) yb_vec_push(A, &tokens, row->keys.items[k]);
+            for (int k = 0; k < row->values.n; k++) yb_vec_push(A, &tokens, row->values.items[k]);
+        }
+        if (v->bands.n || tokens.n == 0 || tokens.n % 2) {
+            ERR(v->loc, "rows of `%s` are a text key and a value: `\"YGT-01\" 1200000.00`", d->name);
+            ok = false;
+            continue;
+        }
+        yb_program *pr = c->prog;
+        pr->bandsets = realloc(pr->bandsets, (size_t)(pr->nbandsets + 1) * sizeof *pr->bandsets);
+        yb_band_set *bs = &pr->bandsets[pr->nbandsets];
+        bs->n = tokens.n / 2;
+        bs->bands = calloc((size_t)bs->n, sizeof *bs->bands);
+        bool vok = true;
+        for (int r = 0; r < bs->n; r++) {
+            yb_expr *key = tokens.items[2 * r], *value = tokens.items[2 * r + 1];
+            int64_t kv, vv;
+            if (key->kind != E_TEXT) { ERR(key->loc, "a text key in quotes was expected here"); vok = false; continue; }
+            for (int o = 0; o < r; o++) {
+                yb_expr *ok2 = tokens.items[2 * o];
+                if (ok2->text_len == key->text_len && memcmp(ok2->name, key->name, key->text_len) == 0) {
+                    ERR(key->loc, "the key \"%s\" is given twice in the version from this date", key->name);
+                    vok = false;
+                }
+            }
+            if (!const_value(c, key, T_TEXT, &kv) || !const_value(c, value, val, &vv)) { vok = false; continue; }
+            bs->bands[r] = (yb_band){kv, INT64_MAX, vv};
+        }
+        if (!vok) { free(bs->bands); ok = false; continue; }
+        c->prog->params[pi].versions[vi].cells[0] = c->prog->nbandsets++;
+    }
+    global_add(c, d->name, SYM_PARAM_RANGE, pi, val, d, d->loc);
+    return ok;
+}
+
 static bool declare_params(yb_compiler *c, yb_decl *d)
 {
+    if (d->kind == D_PARAM && d->keys.n == 1 && strcmp(((yb_expr *)d->keys.items[0])->name, "text") == 0)
+        return declare_text_param(c, d);
     char tnbuf[1][64];
     yb_program *p = c->prog;
     int key_enum[2] = {-1, -1}, size;
@@ -1403,6 +1474,8 @@ static bool declare_state(yb_compiler *c, yb_decl *d, int order)
     sd->name = strdup(d->name);
     sd->nkeys = d->keys.n;
     sd->key_kinds = calloc((size_t)(d->keys.n ? d->keys.n : 1), 1);
+    sd->key_enums = calloc((size_t)(d->keys.n ? d->keys.n : 1), sizeof *sd->key_enums);
+    sd->report = d->report;
     sd->nfields = d->fields.n;
     sd->field_names = calloc((size_t)(d->fields.n ? d->fields.n : 1), sizeof *sd->field_names);
     sd->first_reg = p->nregs;
@@ -1421,7 +1494,7 @@ static bool declare_state(yb_compiler *c, yb_decl *d, int order)
         p = c->prog;
         yb_reg_new(c, t.kind);
     }
-    if (!d->keys.n) { ERR(d->loc, "say what the state is kept per: `state %s per member_id, year of visit.date { … }`", d->name); ok = false; }
+    if (!d->keys.n) { ERR(d->loc, "say what the %s is kept per: `%s %s per member_id, year of visit.date { … }`", d->report ? "report" : "state", d->report ? "report" : "state", d->name); ok = false; }
     yb_global *g = global_add(c, d->name, SYM_STATE, si, T_VOID, d, d->loc);
     if (g) g->order = order;
     d->index = si;
@@ -1438,6 +1511,7 @@ static bool check_state_step(yb_compiler *c, yb_decl *d)
         if (!check_value(c, k, NULL)) { ok = false; continue; }
         yb_fold(c, k);
         uint8_t kk = k->type.kind;
+        if (kk == YB_T_ENUM) sd->key_enums[i] = (uint16_t)k->type.enum_id;
         if (kk == YB_T_DURATION) { ERR(k->loc, "a state key is text, a number, a date or an enum; found %s", TN(k->type, 0)); ok = false; }
         sd->key_kinds[i] = kk;
     }

@@ -157,6 +157,7 @@ typedef struct yb_decl {
     yb_vec versions;      /* param/table: yb_version* */
     yb_expr *value;       /* define: value; rule: when; dated: the date expression */
     yb_vec body;          /* rule: yb_stmt* */
+    bool report;          /* a state printed at the end of a batch */
     int index;            /* checker: index among its kind */
     bool used;            /* checker: for "never used" warnings */
 } yb_decl;

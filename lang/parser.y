@@ -113,7 +113,7 @@ static yb_typex *typex(yb_parse_ctx *ctx, yb_typex_kind k, const char *name, yb_
 %token IMPORT "import" IN "in" INPUT "input" IS "is" LEAST "least" LET "let" LIST "list"
 %token MONTH "month" MONTHS "months" NEW "new" NOT "not" OF "of" OPTIONAL "optional" OR "or"
 %token OUTPUT "output" OVER "over" PARAM "param" PER "per" POLICY "policy" REASON "reason"
-%token REASONS "reasons" RECORD "record" REJECT "reject" RULE "rule" SET "set" STATE "state"
+%token REASONS "reasons" RECORD "record" REJECT "reject" REPORT "report" RULE "rule" SET "set" STATE "state"
 %token SUBTRACT "subtract" SUM "sum" TABLE "table" THEN "then" TIERED "tiered" TO "to"
 %token TRUE "true" VERSION "version" WARN "warn" WHEN "when" WHERE "where" YEAR "year" YEARS "years"
 
@@ -314,6 +314,8 @@ literal
 state_decl
     : STATE IDENT PER expr_list '{' field_decls '}'
                                             { $$ = yb_decl_new(A, D_STATE, @2); $$->name = $2.s; $$->keys = $4; $$->fields = $6; }
+    | REPORT IDENT PER expr_list '{' field_decls '}'
+                                            { $$ = yb_decl_new(A, D_STATE, @2); $$->name = $2.s; $$->keys = $4; $$->fields = $6; $$->report = true; }
     ;
 
 define_decl

@@ -442,11 +442,25 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         const yb_band_set *bs = &p->bandsets[vm->frame[p->param_base[pi]]];
         int64_t x = RC;
         int b = 0;
-        while (b < bs->n && !(x >= bs->bands[b].from && x < bs->bands[b].to)) b++;
-        if (b == bs->n) {
-            yb_format_value(p, pp->range_key, 0, x, v, sizeof v);
-            fail(vm, pc - 1, NULL, "no range of `%s` holds %s", pp->name, v);
-            goto error;
+        if (pp->range_key == YB_T_TEXT) {
+            const char *tx, *tk;
+            uint32_t nx, nk;
+            yb_vm_text(vm, x, &tx, &nx);
+            for (; b < bs->n; b++) {
+                yb_vm_text(vm, bs->bands[b].from, &tk, &nk);
+                if (nk == nx && memcmp(tk, tx, nx) == 0) break;
+            }
+            if (b == bs->n) {
+                fail(vm, pc - 1, NULL, "`%s` has no value for \"%.*s\"", pp->name, (int)(nx > 80 ? 80 : nx), tx);
+                goto error;
+            }
+        } else {
+            while (b < bs->n && !(x >= bs->bands[b].from && x < bs->bands[b].to)) b++;
+            if (b == bs->n) {
+                yb_format_value(p, pp->range_key, 0, x, v, sizeof v);
+                fail(vm, pc - 1, NULL, "no range of `%s` holds %s", pp->name, v);
+                goto error;
+            }
         }
         RA = bs->bands[b].rate;
         NEXT;

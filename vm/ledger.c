@@ -155,3 +155,15 @@ yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen)
 }
 
 size_t yb_ledger_count(const yb_ledger *l) { return l->count; }
+
+yb_ledger_entry **yb_ledger_entries(const yb_ledger *l)
+{
+    yb_ledger_entry **out = malloc((l->count ? l->count : 1) * sizeof *out);
+    if (!out) return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < l->cap; i++)
+        if (at(l, i)->hash) out[n++] = at(l, i);
+    return out;
+}
+
+const unsigned char *yb_ledger_key(const yb_ledger *l, const yb_ledger_entry *e) { return key_of(l, e); }

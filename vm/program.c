@@ -38,6 +38,7 @@ void yb_program_free(yb_program *p)
     for (int i = 0; i < p->nstates; i++) {
         free(p->states[i].name);
         free(p->states[i].key_kinds);
+        free(p->states[i].key_enums);
         for (int f = 0; f < p->states[i].nfields; f++) free(p->states[i].field_names[f]);
         free(p->states[i].field_names);
     }

@@ -81,6 +81,8 @@ typedef struct yb_state_desc {
     int32_t nfields;
     int32_t first_reg; /* field i lives in register first_reg + i */
     char **field_names;
+    uint8_t report;     /* printed at the end of a batch (`report`, not `state`) */
+    uint16_t *key_enums; /* per key: its enum when the key is an enum */
 } yb_state_desc;
 
 typedef struct yb_alert_desc {

@@ -86,8 +86,21 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
         const yb_param *pp = &p->params[i];
         if (!pp->name || pp->nversions < 1) FAIL("parameter %d is malformed", i);
         if (pp->kind != YB_T_BANDS && !is_value_kind(pp->kind)) FAIL("parameter %d has kind %d", i, pp->kind);
-        if (pp->range_key && (!is_ord(pp->range_key) || pp->size != 1 || pp->kind == YB_T_BANDS || pp->kind == YB_T_TEXT))
+        if (pp->range_key && ((!is_ord(pp->range_key) && pp->range_key != YB_T_TEXT) || pp->size != 1 || pp->kind == YB_T_BANDS ||
+                              (pp->kind == YB_T_TEXT && pp->range_key != YB_T_TEXT)))
             FAIL("parameter %d is malformed", i);
+        /* the band sets of text-keyed parameters hold pool texts (keys, and values if text) */
+        for (int v = 0; pp->range_key == YB_T_TEXT && v < pp->nversions; v++) {
+            int64_t bsi = pp->versions[v].cells[0];
+            if (bsi < 0 || bsi >= p->nbandsets) FAIL("parameter %d names band set %lld", i, (long long)bsi);
+            const yb_band_set *bs = &p->bandsets[bsi];
+            for (int b = 0; b < bs->n; b++) {
+                int64_t k = bs->bands[b].from, x = bs->bands[b].rate;
+                if (!yb_text_in_pool(k) || (uint64_t)yb_text_offset(k) + yb_text_length(k) > p->pool_len) FAIL("parameter %d has a key outside the pool", i);
+                if (pp->kind == YB_T_TEXT && (!yb_text_in_pool(x) || (uint64_t)yb_text_offset(x) + yb_text_length(x) > p->pool_len))
+                    FAIL("parameter %d has a text outside the pool", i);
+            }
+        }
         for (int v = 0; v < pp->nversions; v++) {
             if (v && pp->versions[v].from <= pp->versions[v - 1].from) FAIL("parameter %d versions out of order", i);
             for (int c = 0; c < pp->size; c++) {
@@ -105,11 +118,15 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
         const yb_state_desc *sd = &p->states[i];
         if (sd->nkeys < 1 || sd->nkeys > 64 || sd->nfields < 0 || sd->first_reg < 0 || sd->first_reg + sd->nfields > p->nregs)
             FAIL("state %d is malformed", i);
-        for (int k = 0; k < sd->nkeys; k++)
+        for (int k = 0; k < sd->nkeys; k++) {
             if (!is_value_kind(sd->key_kinds[k]) || sd->key_kinds[k] == YB_T_DURATION) FAIL("state %d key %d has kind %d", i, k, sd->key_kinds[k]);
+            if (sd->key_kinds[k] == YB_T_ENUM && sd->key_enums[k] >= p->schema.nenums) FAIL("state %d key %d names enum %d", i, k, sd->key_enums[k]);
+        }
+        if (sd->report > 1) FAIL("state %d is malformed", i);
         for (int f = 0; f < sd->nfields; f++) {
             uint8_t k = p->reg_kinds[sd->first_reg + f];
             if (!(is_num(k) || k == YB_T_BOOL || k == YB_T_DATE)) FAIL("state %d field %d has kind %d", i, f, k);
+            if (!sd->field_names[f]) FAIL("state %d field %d has no name", i, f);
         }
     }
     for (int i = 0; i < p->nrejects; i++)

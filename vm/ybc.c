@@ -154,8 +154,8 @@ static void write_body(const yb_program *p, wbuf *w)
     u32(w, (uint32_t)p->nstates);
     for (int i = 0; i < p->nstates; i++) {
         const yb_state_desc *sd = &p->states[i];
-        str(w, sd->name); u32(w, (uint32_t)sd->nkeys);
-        for (int k = 0; k < sd->nkeys; k++) u8(w, sd->key_kinds[k]);
+        str(w, sd->name); u8(w, sd->report); u32(w, (uint32_t)sd->nkeys);
+        for (int k = 0; k < sd->nkeys; k++) { u8(w, sd->key_kinds[k]); u16(w, sd->key_enums[k]); }
         u32(w, (uint32_t)sd->nfields); u32(w, (uint32_t)sd->first_reg);
         for (int f = 0; f < sd->nfields; f++) str(w, sd->field_names[f]);
     }
@@ -385,14 +385,16 @@ static void read_params(rbuf *r, yb_program *p)
 
 static void read_states(rbuf *r, yb_program *p)
 {
-    p->nstates = rcount(r, 16);
+    p->nstates = rcount(r, 17);
     p->states = CALLOC(p->nstates, yb_state_desc);
     for (int i = 0; i < p->nstates && !r->bad; i++) {
         yb_state_desc *sd = &p->states[i];
         sd->name = rstr_req(r);
-        sd->nkeys = rcount(r, 1);
+        sd->report = r8(r);
+        sd->nkeys = rcount(r, 3);
         sd->key_kinds = CALLOC(sd->nkeys, uint8_t);
-        for (int k = 0; k < sd->nkeys; k++) sd->key_kinds[k] = r8(r);
+        sd->key_enums = CALLOC(sd->nkeys, uint16_t);
+        for (int k = 0; k < sd->nkeys; k++) { sd->key_kinds[k] = r8(r); sd->key_enums[k] = r16(r); }
         int32_t nf = rcount(r, 4);
         sd->first_reg = (int32_t)r32(r);
         sd->field_names = CALLOC(nf, char *);
