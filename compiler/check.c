@@ -1222,6 +1222,27 @@ static bool fill_version(yb_compiler *c, yb_decl *d, yb_version *v, int nkeys, c
     return ok;
 }
 
+/* A parameter whose one cell per version is a band set looked up by a key
+ * (a range holding it, or an exact text). */
+static int new_lookup_param(yb_compiler *c, yb_decl *d, yb_type val, uint8_t key_kind)
+{
+    yb_program *p = c->prog;
+    int pi = p->nparams++;
+    p->params = realloc(p->params, (size_t)p->nparams * sizeof *p->params);
+    c->param_used = realloc(c->param_used, (size_t)p->nparams);
+    c->param_used[pi] = 0;
+    yb_param *pp = &p->params[pi];
+    memset(pp, 0, sizeof *pp);
+    pp->name = strdup(d->name);
+    pp->kind = val.kind;
+    pp->range_key = key_kind;
+    pp->enum_id = (uint16_t)(val.kind == YB_T_ENUM ? val.enum_id : 0);
+    pp->size = 1;
+    pp->nversions = d->versions.n;
+    pp->versions = calloc((size_t)d->versions.n, sizeof *pp->versions);
+    return pi;
+}
+
 /* `param NAME: TYPE by range of KEY`: one band set per version; a value
  * looks up the range that holds it. */
 static bool declare_range_param(yb_compiler *c, yb_decl *d)
@@ -1237,20 +1258,8 @@ static bool declare_range_param(yb_compiler *c, yb_decl *d)
         else ERR(d->loc, "a parameter keyed by ranges holds a number, a date, a duration, a bool or an enum, not %s", d->type ? TN(val, 0) : "this");
         return false;
     }
-    yb_program *p = c->prog;
-    int pi = p->nparams++;
-    p->params = realloc(p->params, (size_t)p->nparams * sizeof *p->params);
-    c->param_used = realloc(c->param_used, (size_t)p->nparams);
-    c->param_used[pi] = 0;
-    yb_param *pp = &p->params[pi];
-    memset(pp, 0, sizeof *pp);
-    pp->name = strdup(d->name);
-    pp->kind = val.kind;
-    pp->range_key = key.kind;
-    pp->enum_id = (uint16_t)(val.kind == YB_T_ENUM ? val.enum_id : 0);
-    pp->size = 1;
-    pp->nversions = d->versions.n;
-    pp->versions = calloc((size_t)d->versions.n, sizeof *pp->versions);
+    int pi = new_lookup_param(c, d, val, key.kind);
+    yb_param *pp;
     bool ok = true;
     for (int vi = 0; vi < d->versions.n; vi++) {
         yb_version *v = d->versions.items[vi];
@@ -1279,20 +1288,7 @@ static bool declare_text_param(yb_compiler *c, yb_decl *d)
         else ERR(d->loc, "a parameter keyed by text holds a single value, not %s", d->type ? TN(val, 0) : "this");
         return false;
     }
-    yb_program *p = c->prog;
-    int pi = p->nparams++;
-    p->params = realloc(p->params, (size_t)p->nparams * sizeof *p->params);
-    c->param_used = realloc(c->param_used, (size_t)p->nparams);
-    c->param_used[pi] = 0;
-    yb_param *pp = &p->params[pi];
-    memset(pp, 0, sizeof *pp);
-    pp->name = strdup(d->name);
-    pp->kind = val.kind;
-    pp->range_key = YB_T_TEXT;
-    pp->enum_id = (uint16_t)(val.kind == YB_T_ENUM ? val.enum_id : 0);
-    pp->size = 1;
-    pp->nversions = d->versions.n;
-    pp->versions = calloc((size_t)d->versions.n, sizeof *pp->versions);
+    int pi = new_lookup_param(c, d, val, YB_T_TEXT);
     bool ok = true;
     for (int vi = 0; vi < d->versions.n; vi++) {
         yb_version *v = d->versions.items[vi];

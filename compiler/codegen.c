@@ -737,26 +737,6 @@ static const char *target_name(yb_expr *t, char *buf, size_t n)
     return buf;
 }
 
-static void field_path(gen *g, int field, char *buf, size_t n)
-{
-    /* the JSON path of a schema field: walk up through parent records */
-    const yb_schema *s = &g->p->schema;
-    const char *parts[16];
-    int np = 0, cur = field;
-    while (cur >= 0 && np < 16) {
-        parts[np++] = s->fields[cur].name;
-        int parent = -1;
-        for (int i = 0; i < s->nfields; i++)
-            if ((s->fields[i].kind == YB_T_RECORD || s->fields[i].kind == YB_T_LIST) && cur >= s->fields[i].first &&
-                cur < s->fields[i].first + s->fields[i].count)
-                parent = i;
-        cur = parent;
-    }
-    size_t len = 0;
-    buf[0] = 0;
-    for (int i = np - 1; i >= 0 && len < n; i--) len += (size_t)snprintf(buf + len, n - len, "%s%s", i == np - 1 ? "" : ".", parts[i]);
-}
-
 static void gen_stmts(gen *g, yb_decl *rule, yb_vec *body);
 
 static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
@@ -801,7 +781,7 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
     }
     case S_REJECT: {
         char path[256];
-        field_path(g, s->target->sym_index, path, sizeof path);
+        yb_field_path(&g->p->schema, s->target->sym_index, path, sizeof path);
         p->rejects = realloc(p->rejects, (size_t)(p->nrejects + 1) * sizeof *p->rejects);
         p->rejects[p->nrejects] = (yb_reject_desc){s->target->sym_index, strdup(path), strndup(s->message, s->message_len)};
         op3(g, YB_OP_REJECT, p->nrejects++, 0, 0);

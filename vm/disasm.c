@@ -5,15 +5,6 @@
 #include "program.h"
 #include "vm.h"
 
-typedef struct shape {
-    char a, b, c, d;
-} shape;
-
-static const shape shapes[YB_OP__COUNT] = {
-#define OP(name, A, B, C, D, doc) {#A[0], #B[0], #C[0], #D[0]},
-#include "opcodes.def"
-#undef OP
-};
 
 static const char *kind_name(uint8_t k)
 {
@@ -69,9 +60,9 @@ void yb_disasm(const yb_program *p, FILE *out)
         }
         fprintf(out, "%5d  %-8s", pc, op < YB_OP__COUNT ? yb_op_names[op] : "???");
         if (op >= YB_OP__COUNT) { fputc('\n', out); continue; }
-        shape s = shapes[op];
-        operand(p, out, s.a, YB_I_A(i));
-        if (s.b == 'k') {
+        const char *s = yb_op_shapes[op];
+        operand(p, out, s[0], YB_I_A(i));
+        if (s[1] == 'k') {
             uint32_t k = YB_I_K(i);
             char buf[128] = "?";
             if ((int)k < p->nconsts) {
@@ -83,18 +74,18 @@ void yb_disasm(const yb_program *p, FILE *out)
                 }
             }
             fprintf(out, " k%u ; %s", k, buf);
-        } else if (s.b == 'i') {
+        } else if (s[1] == 'i') {
             fprintf(out, " %d", YB_I_IMM(i));
-        } else if (s.b == 'f') {
+        } else if (s[1] == 'f') {
             unsigned f = YB_I_C(i);
             fprintf(out, " slot%u ; %s", YB_I_B(i), (int)f < p->schema.nfields ? p->schema.fields[f].name : "?");
         } else {
-            operand(p, out, s.b, YB_I_B(i));
-            if (s.c == 'j') fprintf(out, " -> %d", pc + 1 + YB_I_J(i));
-            else if (s.c == 'e') fprintf(out, " ; %s", (int)YB_I_C(i) < p->schema.nfields ? p->schema.fields[YB_I_C(i)].name : "?");
+            operand(p, out, s[1], YB_I_B(i));
+            if (s[2] == 'j') fprintf(out, " -> %d", pc + 1 + YB_I_J(i));
+            else if (s[2] == 'e') fprintf(out, " ; %s", (int)YB_I_C(i) < p->schema.nfields ? p->schema.fields[YB_I_C(i)].name : "?");
             else {
-                operand(p, out, s.c, YB_I_C(i));
-                operand(p, out, s.d, YB_I_D(i));
+                operand(p, out, s[2], YB_I_C(i));
+                operand(p, out, s[3], YB_I_D(i));
             }
         }
         if (op == YB_OP_LOADI && YB_I_A(i) < (unsigned)p->nregs) fprintf(out, " ; %s", kind_name(p->reg_kinds[YB_I_A(i)]));

@@ -96,26 +96,6 @@ static void fail(yb_vm *vm, int pc, const char *field, const char *fmt, ...)
     if ((size_t)n < sizeof vm->err.message) where(vm, pc, vm->err.message + n, sizeof vm->err.message - (size_t)n);
 }
 
-/* The JSON path of a schema field ("member.birth_date"). */
-static void field_path(const yb_program *p, int field, char *buf, size_t n)
-{
-    const yb_schema *s = &p->schema;
-    int chain[16], nc = 0, cur = field;
-    while (cur >= 0 && nc < 16) {
-        chain[nc++] = cur;
-        int parent = -1;
-        for (int i = 0; i < s->nfields && parent < 0; i++)
-            if ((s->fields[i].kind == YB_T_RECORD || s->fields[i].kind == YB_T_LIST) && cur >= s->fields[i].first &&
-                cur < s->fields[i].first + s->fields[i].count)
-                parent = i;
-        cur = parent;
-    }
-    size_t len = 0;
-    buf[0] = 0;
-    for (int i = nc - 1; i >= 0 && len < n; i--)
-        len += (size_t)snprintf(buf + len, n - len, "%s%s", i == nc - 1 ? "" : ".", s->fields[chain[i]].name);
-}
-
 int yb_format_value(const yb_program *p, uint8_t kind, uint16_t enum_id, int64_t v, char *buf, size_t n)
 {
     switch (kind) {
@@ -243,7 +223,7 @@ static void reject_record(yb_vm *vm, int pc, int x)
 static void absent_field(yb_vm *vm, int pc, int field)
 {
     char path[160];
-    field_path(vm->p, field, path, sizeof path);
+    yb_field_path(&vm->p->schema, field, path, sizeof path);
     fail(vm, pc, path, "required here, but not given");
 }
 
@@ -390,7 +370,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         if (YB_I_OP(i) == YB_OP_PRESE) RA = l->present[at];
         else if (YB_I_OP(i) == YB_OP_LDEC && !l->present[at]) {
             char path[160];
-            field_path(p, f, path, sizeof path);
+            yb_field_path(&p->schema, f, path, sizeof path);
             char *dot = strchr(path, '.');
             char full[200];
             if (dot) snprintf(full, sizeof full, "%.*s[%lld]%s", (int)(dot - path), path, (long long)idx, dot);

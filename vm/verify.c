@@ -9,15 +9,6 @@
 
 #include "program.h"
 
-typedef struct shape {
-    char a, b, c, d;
-} shape;
-
-static const shape shapes[YB_OP__COUNT] = {
-#define OP(name, A, B, C, D, doc) {#A[0], #B[0], #C[0], #D[0]},
-#include "opcodes.def"
-#undef OP
-};
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return false; } while (0)
 
@@ -194,7 +185,7 @@ static bool writes(yb_instr i, int r, const yb_program *p)
         return r >= sd->first_reg && r < sd->first_reg + sd->nfields;
     }
     if (op == YB_OP_JMPF || op == YB_OP_JMPT || op == YB_OP_EPOCH) return false;
-    return is_reg_shape(shapes[op].a) && (int)YB_I_A(i) == r;
+    return is_reg_shape(yb_op_shapes[op][0]) && (int)YB_I_A(i) == r;
 }
 
 bool yb_verify(const yb_program *p, char *err, size_t errlen)
@@ -214,16 +205,16 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
         yb_instr i = p->code[pc];
         unsigned op = YB_I_OP(i);
         if (op >= YB_OP__COUNT) FAIL("instruction %d: unknown opcode %u", pc, op);
-        shape sh = shapes[op];
+        const char *sh = yb_op_shapes[op];
         unsigned a = YB_I_A(i), b = YB_I_B(i), c = YB_I_C(i), d = YB_I_D(i);
         int group = -1;
-        if (is_reg_shape(sh.a) && sh.a != 'X' && !check_reg(p, sh.a, a, &group, err, errlen, pc)) return false;
-        if (is_reg_shape(sh.b) && sh.b != 'X' && !check_reg(p, sh.b, b, &group, err, errlen, pc)) return false;
-        if (is_reg_shape(sh.c) && sh.c != 'X' && !check_reg(p, sh.c, c, &group, err, errlen, pc)) return false;
-        if (sh.a == 'X' && (int)a >= p->nregs) FAIL("instruction %d: register %u out of range", pc, a);
+        if (is_reg_shape(sh[0]) && sh[0] != 'X' && !check_reg(p, sh[0], a, &group, err, errlen, pc)) return false;
+        if (is_reg_shape(sh[1]) && sh[1] != 'X' && !check_reg(p, sh[1], b, &group, err, errlen, pc)) return false;
+        if (is_reg_shape(sh[2]) && sh[2] != 'X' && !check_reg(p, sh[2], c, &group, err, errlen, pc)) return false;
+        if (sh[0] == 'X' && (int)a >= p->nregs) FAIL("instruction %d: register %u out of range", pc, a);
         uint8_t ka = (int)a < p->nregs ? p->reg_kinds[a] : 0;
-        if (sh.d == 'n' && d > 2 && op != YB_OP_KEYIDX) FAIL("instruction %d: operand d = %u", pc, d);
-        if (sh.c == 'j' || sh.b == 'j') {
+        if (sh[3] == 'n' && d > 2 && op != YB_OP_KEYIDX) FAIL("instruction %d: operand d = %u", pc, d);
+        if (sh[2] == 'j' || sh[1] == 'j') {
             int64_t t = (int64_t)pc + 1 + YB_I_J(i);
             if (t < p->entry || t >= p->ncode || pc < p->entry) FAIL("instruction %d: jump to %lld is outside the code", pc, (long long)t);
             if (op == YB_OP_LOOPN ? t > pc : t <= pc) FAIL("instruction %d: only LOOPN jumps backward", pc);
@@ -334,7 +325,7 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
             ok = false;
         }
         /* a forward jump must not skip an STOPEN whose state is used after the target */
-        if ((shapes[op].c == 'j') && YB_I_J(i) > 0) {
+        if ((yb_op_shapes[op][2] == 'j') && YB_I_J(i) > 0) {
             int t = pc + 1 + YB_I_J(i);
             for (int k = pc + 1; k < t && ok; k++)
                 if (YB_I_OP(p->code[k]) == YB_OP_STOPEN) {
@@ -362,7 +353,7 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
         }
         for (int k = 0; k < p->ncode; k++) {
             unsigned op = YB_I_OP(p->code[k]);
-            if (shapes[op].c != 'j' || k == pc || k == body - 1) continue;
+            if (yb_op_shapes[op][2] != 'j' || k == pc || k == body - 1) continue;
             int t = k + 1 + YB_I_J(p->code[k]);
             bool inside = k >= body && k < pc;
             if (!inside && t >= body && t <= pc) FAIL("instruction %d: jumps into a loop", k);
