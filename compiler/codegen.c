@@ -31,6 +31,7 @@ typedef struct gen {
     int npro, cappro;
     int *field_reg; /* per schema field: its register, or -1 */
     int *elem_reg;  /* per element field: its register in the loop being generated, or -1 */
+    int *state_keys; /* per state: the first register of keys worked out early, or -1 */
 } gen;
 
 typedef struct jlist {
@@ -813,19 +814,70 @@ static void gen_stmts(gen *g, yb_decl *rule, yb_vec *body)
     for (int i = 0; i < body->n; i++) gen_stmt(g, rule, body->items[i]);
 }
 
+typedef struct purity {
+    gen *g;
+    bool pure;
+} purity;
+
+/* A key is "early" when it depends only on claim fields that always hold a
+ * value (and constants): it can be worked out at the start of the claim. */
+static void check_early(void *ctx, yb_expr *e)
+{
+    purity *pu = ctx;
+    if (e->constant || e->kind == E_TEXT) return;
+    switch (e->kind) {
+    case E_NAME:
+    case E_FIELD:
+        if (!(e->sym_kind == SYM_INPUT_FIELD && field_always_present(pu->g, e->sym_index))) pu->pure = false;
+        return;
+    case E_CALL:
+        if (strcmp(e->name, "given") == 0) return;
+        break;
+    case E_UNARY: case E_BINARY: case E_IF: case E_PART: case E_DURATION: case E_IN:
+        break;
+    default:
+        pu->pure = false;
+        return;
+    }
+    each_child(e, check_early, ctx);
+}
+
+/* Keys of states that can be known early are worked out right after the
+ * claim starts, with a prefetch of their running totals, so the memory
+ * fetch overlaps the work before the state opens. */
+static void gen_early_keys(gen *g, yb_compiler *c)
+{
+    for (int i = 0; i < c->steps.n; i++) {
+        yb_decl *d = c->steps.items[i];
+        if (d->kind != D_STATE || d->keys.n > 64) continue;
+        purity pu = {g, true};
+        for (int k = 0; k < d->keys.n; k++) check_early(&pu, d->keys.items[k]);
+        if (!pu.pure) continue;
+        g->loc = d->loc;
+        int first = -1;
+        for (int k = 0; k < d->keys.n; k++) {
+            int r = yb_reg_new(c, kind_of(d->keys.items[k]));
+            if (k == 0) first = r;
+        }
+        for (int k = 0; k < d->keys.n; k++) gen_into(g, d->keys.items[k], first + k);
+        op3(g, YB_OP_STPREF, d->index, first, d->keys.n);
+        g->state_keys[d->index] = first;
+    }
+}
+
 static void gen_state_open(gen *g, yb_decl *d)
 {
     yb_state_desc *sd = &g->p->states[d->index];
     g->loc = d->loc;
-    /* keys go into fresh consecutive registers */
-    int first = -1;
-    int regs[64];
-    for (int i = 0; i < d->keys.n && i < 64; i++) {
-        yb_expr *k = d->keys.items[i];
-        regs[i] = yb_reg_new(g->c, kind_of(k));
-        if (i == 0) first = regs[i];
+    /* keys go into fresh consecutive registers (or were worked out early) */
+    int first = g->state_keys[d->index];
+    if (first < 0) {
+        for (int i = 0; i < d->keys.n; i++) {
+            int r = yb_reg_new(g->c, kind_of(d->keys.items[i]));
+            if (i == 0) first = r;
+        }
+        for (int i = 0; i < d->keys.n; i++) gen_into(g, d->keys.items[i], first + i);
     }
-    for (int i = 0; i < d->keys.n && i < 64; i++) gen_into(g, d->keys.items[i], regs[i]);
     g->loc = d->loc;
     op3(g, YB_OP_STOPEN, d->index, first, d->keys.n);
     int t = tmp(g, YB_T_BOOL);
@@ -848,6 +900,8 @@ bool yb_codegen(yb_compiler *c)
     g->field_reg = malloc((size_t)(p->schema.nfields ? p->schema.nfields : 1) * sizeof *g->field_reg);
     g->elem_reg = malloc((size_t)(p->schema.nfields ? p->schema.nfields : 1) * sizeof *g->elem_reg);
     for (int i = 0; i < p->schema.nfields; i++) g->field_reg[i] = g->elem_reg[i] = -1;
+    g->state_keys = malloc((size_t)(p->nstates ? p->nstates : 1) * sizeof *g->state_keys);
+    for (int i = 0; i < p->nstates; i++) g->state_keys[i] = -1;
     /* block 0: the policy's definitions, always run */
     g->cur_block = new_block(g, NULL, "definitions", ((yb_loc){.file = 0}));
     op3(g, YB_OP_FIRE, 0, 0, 0);
@@ -858,6 +912,7 @@ bool yb_codegen(yb_compiler *c)
         op3(g, YB_OP_EPOCH, r, 0, 0);
         release(g, r);
     }
+    gen_early_keys(g, c);
     /* outputs start at zero (an empty text for text), then take their `= value` */
     if (p->nouts) op3(g, YB_OP_ZERO, 0, p->nouts, 0);
     for (int i = 0; i < p->nouts; i++) {
@@ -953,5 +1008,6 @@ bool yb_codegen(yb_compiler *c)
     free(g->cregs);
     free(g->field_reg);
     free(g->elem_reg);
+    free(g->state_keys);
     return g->ok;
 }

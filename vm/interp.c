@@ -23,6 +23,7 @@ yb_vm *yb_vm_new(const yb_program *p)
     vm->fresh = calloc((size_t)ns, 1);
     vm->opened = calloc((size_t)ns, 1);
     vm->opened_list = calloc((size_t)ns, sizeof *vm->opened_list);
+
     vm->fired = calloc((size_t)(p->nblocks ? p->nblocks : 1), sizeof *vm->fired);
     bool ok = vm->regs && vm->ledgers && vm->entry && vm->fresh && vm->opened && vm->opened_list && vm->fired;
     for (int i = 0; ok && i < p->nstates; i++) ok = (vm->ledgers[i] = yb_ledger_new(p->states[i].nfields)) != NULL;
@@ -48,6 +49,7 @@ void yb_vm_free(yb_vm *vm)
     free(vm->fresh);
     free(vm->opened);
     free(vm->opened_list);
+
     free(vm->fired);
     free(vm->regs);
     free(vm->xbuf);
@@ -119,7 +121,8 @@ int yb_format_value(const yb_program *p, uint8_t kind, uint16_t enum_id, int64_t
 
 /* ---------------------------------------------------------------- running totals */
 
-static bool state_open(yb_vm *vm, int s, int first, int nkeys, int pc)
+/* The key bytes of state s from registers first..: into vm->keybuf; returns the length, or -1. */
+static long state_key(yb_vm *vm, int s, int first, int nkeys, int pc)
 {
     const yb_state_desc *sd = &vm->p->states[s];
     size_t len = 0;
@@ -131,7 +134,7 @@ static bool state_open(yb_vm *vm, int s, int first, int nkeys, int pc)
             yb_vm_text(vm, v, &tp, &tn);
             if (len + 4 + tn > sizeof vm->keybuf) {
                 fail(vm, pc, NULL, "the key of state `%s` is longer than %zu bytes", sd->name, sizeof vm->keybuf);
-                return false;
+                return -1;
             }
             memcpy(vm->keybuf + len, &tn, 4);
             memcpy(vm->keybuf + len + 4, tp, tn);
@@ -139,12 +142,29 @@ static bool state_open(yb_vm *vm, int s, int first, int nkeys, int pc)
         } else {
             if (len + 8 > sizeof vm->keybuf) {
                 fail(vm, pc, NULL, "the key of state `%s` is too long", sd->name);
-                return false;
+                return -1;
             }
             memcpy(vm->keybuf + len, &v, 8);
             len += 8;
         }
     }
+    return (long)len;
+}
+
+static void state_prefetch(yb_vm *vm, int s, int first, int nkeys, int pc)
+{
+    long len = state_key(vm, s, first, nkeys, pc);
+    if (len < 0) return; /* STOPEN will report it */
+    yb_ledger_prefetch(vm->ledgers[s], vm->keybuf, (uint32_t)len);
+}
+
+static bool state_open(yb_vm *vm, int s, int first, int nkeys, int pc)
+{
+    const yb_state_desc *sd = &vm->p->states[s];
+    long len = state_key(vm, s, first, nkeys, pc);
+    if (len < 0) return false;
+    /* the hash is worked out again rather than trusted from STPREF: the prefetch
+       is only a hint, and the keys may have changed since */
     yb_ledger_entry *e = yb_ledger_get(vm->ledgers[s], vm->keybuf, (uint32_t)len);
     if (!e) {
         fail(vm, pc, NULL, "out of memory for the running totals of `%s`", sd->name);
@@ -468,6 +488,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         RA = sum;
         NEXT;
     }
+    CASE(STPREF) state_prefetch(vm, (int)YB_I_A(i), (int)YB_I_B(i), (int)YB_I_C(i), pc - 1); NEXT;
     CASE(STOPEN) if (!state_open(vm, (int)YB_I_A(i), (int)YB_I_B(i), (int)YB_I_C(i), pc - 1)) goto error; NEXT;
     CASE(STNEW) RA = vm->fresh[YB_I_B(i)]; NEXT;
     CASE(STINIT) {

@@ -126,6 +126,14 @@ static unsigned char *keep_long_key(yb_ledger *l, const void *key, uint32_t n)
     return p;
 }
 
+void yb_ledger_prefetch(const yb_ledger *l, const void *key, uint32_t keylen)
+{
+    uint64_t h = hash_bytes(key, keylen);
+    const unsigned char *slot = l->slots + (h & (l->cap - 1)) * l->stride;
+    __builtin_prefetch(slot);
+    __builtin_prefetch(slot + 64);
+}
+
 yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen)
 {
     uint64_t h = hash_bytes(key, keylen);

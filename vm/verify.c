@@ -286,6 +286,7 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
         case YB_OP_TIERED:
             if ((int)d >= p->nparams || p->params[d].kind != YB_T_BANDS || p->params[d].range_key) FAIL("instruction %d: parameter %u is not bands", pc, d);
             break;
+        case YB_OP_STPREF:
         case YB_OP_STOPEN: {
             if ((int)a >= p->nstates) FAIL("instruction %d: state %u out of range", pc, a);
             const yb_state_desc *sd = &p->states[a];
