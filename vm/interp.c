@@ -376,28 +376,38 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         NEXT;
     CASE(PRESF) RA = claim->present[YB_I_B(i)]; NEXT;
     CASE(LISTLEN) RA = claim->lists[YB_I_B(i)].count; NEXT;
-    CASE(LDE)
-    CASE(LDEC)
+    /* element fields: the index comes from a register, so it is checked */
+#define ELEM_AT(f, idx, l)                                                                        \
+    const yb_list_data *l = &claim->lists[p->elem_list[f]];                                      \
+    int64_t idx = RB;                                                                             \
+    if ((uint64_t)idx >= (uint64_t)l->count) {                                                   \
+        fail(vm, pc - 1, NULL, "list element %lld read outside its loop", (long long)idx);         \
+        goto error;                                                                               \
+    }                                                                                             \
+    size_t at = (size_t)idx * (size_t)p->elem_stride[f] + (size_t)p->elem_slot[f];
+    CASE(LDE) {
+        ELEM_AT(YB_I_C(i), idx, l)
+        RA = l->slots[at];
+        NEXT;
+    }
     CASE(PRESE) {
+        ELEM_AT(YB_I_C(i), idx, l)
+        RA = l->present[at];
+        NEXT;
+    }
+    CASE(LDEC) {
         int f = (int)YB_I_C(i);
-        const yb_list_data *l = &claim->lists[p->elem_list[f]];
-        int64_t idx = RB;
-        if (idx < 0 || idx >= l->count) {
-            fail(vm, pc - 1, NULL, "list element %lld read outside its loop", (long long)idx);
-            goto error;
-        }
-        size_t at = (size_t)idx * (size_t)p->schema.lists[p->elem_list[f]].elem_nslots + (size_t)p->elem_slot[f];
-        if (YB_I_OP(i) == YB_OP_PRESE) RA = l->present[at];
-        else if (YB_I_OP(i) == YB_OP_LDEC && !l->present[at]) {
-            char path[160];
+        ELEM_AT(f, idx, l)
+        if (!l->present[at]) {
+            char path[160], full[200];
             yb_field_path(&p->schema, f, path, sizeof path);
             char *dot = strchr(path, '.');
-            char full[200];
             if (dot) snprintf(full, sizeof full, "%.*s[%lld]%s", (int)(dot - path), path, (long long)idx, dot);
             else snprintf(full, sizeof full, "%s", path);
             fail(vm, pc - 1, full, "required here, but not given");
             goto error;
-        } else RA = l->slots[at];
+        }
+        RA = l->slots[at];
         NEXT;
     }
     CASE(LOOPB)

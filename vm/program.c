@@ -103,6 +103,7 @@ void yb_program_free(yb_program *p)
     free(p->param_base);
     free(p->elem_list);
     free(p->elem_slot);
+    free(p->elem_stride);
     free(p);
 }
 
@@ -162,7 +163,8 @@ bool yb_program_prepare(yb_program *p, char *err, size_t errlen)
     const yb_schema *s = &p->schema;
     p->elem_list = malloc((size_t)(s->nfields ? s->nfields : 1) * sizeof *p->elem_list);
     p->elem_slot = malloc((size_t)(s->nfields ? s->nfields : 1) * sizeof *p->elem_slot);
-    for (int i = 0; i < s->nfields; i++) p->elem_list[i] = p->elem_slot[i] = -1;
+    p->elem_stride = malloc((size_t)(s->nfields ? s->nfields : 1) * sizeof *p->elem_stride);
+    for (int i = 0; i < s->nfields; i++) p->elem_list[i] = p->elem_slot[i] = p->elem_stride[i] = -1;
     for (int li = 0; li < s->nlists; li++) {
         int lf = s->lists[li].field;
         if (lf < 0 || lf >= s->nfields) {
@@ -182,6 +184,7 @@ bool yb_program_prepare(yb_program *p, char *err, size_t errlen)
             for (int k = fd->first; k < fd->first + fd->count; k++) {
                 p->elem_list[k] = li;
                 p->elem_slot[k] = s->fields[k].slot;
+                p->elem_stride[k] = s->lists[li].elem_nslots;
                 if (s->fields[k].kind == YB_T_RECORD) {
                     if (sp == 64) {
                         snprintf(err, errlen, "records nested too deep");

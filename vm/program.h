@@ -175,6 +175,7 @@ typedef struct yb_program {
     int32_t *param_base;       /* parameter -> first cell in a frame */
     int32_t frame_size;
     int32_t *elem_list, *elem_slot; /* schema field -> its list and slot */
+    int32_t *elem_stride;           /* schema field -> slots per element of its list */
 } yb_program;
 
 void yb_program_free(yb_program *p);
