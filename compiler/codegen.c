@@ -585,16 +585,21 @@ static void gen_call(gen *g, yb_expr *e, int dst)
         DONE(hi, o3);
         return;
     }
+    /* min/max fold left: the first value is read where it lives, no copy */
     unsigned op = strcmp(f, "min") == 0 ? YB_OP_MIN : YB_OP_MAX;
-    int acc = tmp(g, kind_of(e));
-    gen_into(g, args[0], acc);
+    bool o0;
+    int first = value(g, args[0], &o0), acc = first;
+    int t = e->args.n > 2 ? tmp(g, kind_of(e)) : -1;
     for (int i = 1; i < e->args.n; i++) {
         bool o;
         int v = value(g, args[i], &o);
-        op3(g, op, i == e->args.n - 1 ? dst : acc, acc, v);
+        int out = i == e->args.n - 1 ? dst : t;
+        op3(g, op, out, acc, v);
         DONE(v, o);
+        acc = out;
     }
-    release(g, acc);
+    if (t >= 0) release(g, t);
+    DONE(first, o0);
 }
 
 static void gen_into(gen *g, yb_expr *e, int dst)
@@ -622,10 +627,14 @@ static void gen_into(gen *g, yb_expr *e, int dst)
     }
     case E_BINARY:
         if (e->op == '&' || e->op == '|') {
-            gen_into(g, e->a, dst);
-            int j = jump(g, e->op == '&' ? YB_OP_JMPF : YB_OP_JMPT, dst, 0);
-            gen_into(g, e->b, dst);
-            patch(g, j, here(g));
+            /* as jumps: each part costs one compare-and-jump, and dst is set once */
+            jlist yes = {.n = 0};
+            gen_jump_if(g, e, true, &yes);
+            load_const(g, 0, dst);
+            int j_end = jump(g, YB_OP_JMP, 0, 0);
+            jl_patch(g, &yes, here(g));
+            load_const(g, 1, dst);
+            patch(g, j_end, here(g));
         } else if (e->op == '=' || e->op == NE || e->op == '<' || e->op == LE || e->op == '>' || e->op == GE) {
             gen_compare(g, e, dst);
         } else {
