@@ -91,6 +91,15 @@ build/tst/bin/yibao: $(patsubst %.c,build/tst/%.o,$(CLI_SRC)) build/tst/libyibao
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
+# the portable switch dispatch, built and tested beside the computed-goto one
+build/tst/vm/interp_switch.o: vm/interp.c build/gen/parser.tab.h build/gen/lexer.yy.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -DYB_SWITCH_DISPATCH -c $< -o $@
+
+build/tst/bin/yibao-switch: $(patsubst %.c,build/tst/%.o,$(CLI_SRC)) build/tst/vm/interp_switch.o $(filter-out build/tst/vm/interp.o,$(TST_OBJ))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
 build/tst/tests/%: tests/unit/%.c build/tst/libyibao.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/libyibao.a -lcmocka $(LIBS)
@@ -99,8 +108,8 @@ build/tst/tests/%: tests/unit/%.c build/tst/libyibao.a
 demo: deps bin/yibao
 	./bin/yibao run examples/hunan-basic.yb examples/claims.jsonl
 
-test: deps build/tst/bin/yibao $(UNIT_BIN)
-	@bash tests/run_all.sh build/tst/bin/yibao $(UNIT_BIN)
+test: deps build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN)
+	@YIBAO_SWITCH=build/tst/bin/yibao-switch bash tests/run_all.sh build/tst/bin/yibao $(UNIT_BIN)
 
 bench: deps bin/yibao
 	@bash bench/run.sh

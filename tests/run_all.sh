@@ -23,6 +23,11 @@ done
 
 strip() { grep -v '^#' "$1" 2>/dev/null || true; }
 
+# every golden case runs with the computed-goto build, and again with the
+# portable switch dispatch when YIBAO_SWITCH names that build
+binaries=("$yibao")
+[ -n "${YIBAO_SWITCH:-}" ] && binaries+=("$YIBAO_SWITCH")
+for yibao in "${binaries[@]}"; do
 for case in "$root"/tests/golden/*/; do
     case=${case%/}
     name=${case#"$root"/}
@@ -41,9 +46,10 @@ for case in "$root"/tests/golden/*/; do
     if [ "$rc" != "$want_rc" ]; then ok=0; echo "exit status $rc, expected $want_rc" >>"$tmpo.diff"; fi
     if grep -q 'Sanitizer\|runtime error' "$tmpe"; then ok=0; cat "$tmpe" >>"$tmpo.diff"; fi
     if [ $ok = 1 ]; then passed=$((passed + 1)); else
-        failed=$((failed + 1)); echo "FAILED: $name"; head -40 "$tmpo.diff"
+        failed=$((failed + 1)); echo "FAILED: $name ($(basename "$yibao"))"; head -40 "$tmpo.diff"
     fi
     rm -f "$tmpo" "$tmpe" "$tmpo.diff"
+done
 done
 
 echo "$passed passed, $failed failed"
