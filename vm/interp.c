@@ -52,6 +52,7 @@ void yb_vm_free(yb_vm *vm)
 
     free(vm->fired);
     free(vm->regs);
+    free(vm->dcode);
     free(vm->xbuf);
     free(vm);
 }
@@ -247,70 +248,101 @@ static void absent_field(yb_vm *vm, int pc, int field)
     fail(vm, pc, path, "required here, but not given");
 }
 
+/* The code, decoded once per VM: operands unpacked, jump targets made
+ * absolute, and (with computed goto) each instruction's handler address in
+ * place, so dispatch is one indirect jump through the instruction itself. */
+static bool decode(yb_vm *vm, const void *const *table)
+{
+    const yb_program *p = vm->p;
+    yb_dinstr *d = calloc((size_t)p->ncode, sizeof *d);
+    if (!d) {
+        snprintf(vm->err.message, sizeof vm->err.message, "out of memory");
+        vm->err.field[0] = 0;
+        return false;
+    }
+    for (int pc = 0; pc < p->ncode; pc++) {
+        yb_instr i = p->code[pc];
+        d[pc].op = (uint8_t)YB_I_OP(i);
+        d[pc].h = table ? table[YB_I_OP(i)] : NULL;
+        d[pc].a = (uint16_t)YB_I_A(i);
+        d[pc].b = (uint16_t)YB_I_B(i);
+        d[pc].c = (uint16_t)YB_I_C(i);
+        d[pc].d = (uint8_t)YB_I_D(i);
+        d[pc].k = YB_I_IMM(i);
+        d[pc].t = pc + 1 + YB_I_J(i);
+    }
+    vm->dcode = d;
+    return true;
+}
+
 yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
 {
     const yb_program *p = vm->p;
-    const yb_instr *code = p->code;
     int64_t *R = vm->regs;
+#if defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH)
+#include "jumptab.h"
+    if (!vm->dcode && !decode(vm, dispatch_table)) return YB_RUN_RECORD_ERROR;
+#else
+    if (!vm->dcode && !decode(vm, NULL)) return YB_RUN_RECORD_ERROR;
+#endif
     vm->claim = claim;
     vm->held = false;
     vm->nreasons = vm->nalerts = 0;
     vm->claim_no++;
     vm->frame = p->epoch_cells[0];
     vm->defined = p->epoch_defined[0];
-    int pc = p->entry;
-    yb_instr i;
     for (int k = 0; k < p->nloads; k++) R[p->loads[k].reg] = claim->slots[p->loads[k].slot];
+    const yb_dinstr *const base = vm->dcode;
+    const yb_dinstr *ip = base + p->entry;
 
 #if defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH)
-#include "jumptab.h"
 #define CASE(name) L_##name:
-#define NEXT                                     \
-    do {                                         \
-        i = code[pc++];                          \
-        goto *dispatch_table[YB_I_OP(i)];        \
-    } while (0)
-    NEXT;
+#define DISPATCH() goto *ip->h
+#define NEXT do { ip++; DISPATCH(); } while (0)
+#define JUMP() do { ip = base + ip->t; DISPATCH(); } while (0)
+    DISPATCH();
 #else
 #define CASE(name) case YB_OP_##name:
-#define NEXT break
+/* no do-while here: `continue` must reach the dispatch loop */
+#define NEXT { ip++; continue; }
+#define JUMP() { ip = base + ip->t; continue; }
     for (;;) {
-        i = code[pc++];
-        switch (YB_I_OP(i)) {
+        switch (ip->op) {
 #endif
     /* short names for operands */
-#define RA R[YB_I_A(i)]
-#define RB R[YB_I_B(i)]
-#define RC R[YB_I_C(i)]
-#define OVERFLOW() do { fail(vm, pc - 1, NULL, "arithmetic overflow (amounts too large)"); goto error; } while (0)
+#define RA R[ip->a]
+#define RB R[ip->b]
+#define RC R[ip->c]
+#define PC ((int)(ip - base))
+#define OVERFLOW() do { fail(vm, PC, NULL, "arithmetic overflow (amounts too large)"); goto error; } while (0)
 
     CASE(NOP) NEXT;
     CASE(HALT) goto done;
-    CASE(LOADK) RA = p->consts[YB_I_K(i)]; NEXT;
-    CASE(LOADI) RA = YB_I_IMM(i); NEXT;
+    CASE(LOADK) RA = p->consts[(uint32_t)ip->k]; NEXT;
+    CASE(LOADI) RA = ip->k; NEXT;
     CASE(MOV) RA = RB; NEXT;
-    CASE(ZERO) memset(&RA, 0, (size_t)YB_I_B(i) * sizeof(int64_t)); NEXT;
+    CASE(ZERO) memset(&RA, 0, (size_t)ip->b * sizeof(int64_t)); NEXT;
     CASE(ADD) if (__builtin_add_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;
     CASE(SUB) if (__builtin_sub_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;
     CASE(MULI) if (__builtin_mul_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;
     CASE(NEG) if (RB == INT64_MIN) OVERFLOW(); RA = -RB; NEXT;
-    CASE(MULR) if (!yb_money_mul_rate(RB, RC, (yb_rounding)YB_I_D(i), &RA)) OVERFLOW(); NEXT;
+    CASE(MULR) if (!yb_money_mul_rate(RB, RC, (yb_rounding)ip->d, &RA)) OVERFLOW(); NEXT;
     CASE(DIVR)
-        if (!yb_money_div_rate(RB, RC, (yb_rounding)YB_I_D(i), &RA)) {
-            fail(vm, pc - 1, NULL, RC == 0 ? "division by a rate of 0%%" : "arithmetic overflow");
+        if (!yb_money_div_rate(RB, RC, (yb_rounding)ip->d, &RA)) {
+            fail(vm, PC, NULL, RC == 0 ? "division by a rate of 0%%" : "arithmetic overflow");
             goto error;
         }
         NEXT;
     CASE(RATIO)
-        if (!yb_money_ratio(RB, RC, (yb_rounding)YB_I_D(i), &RA)) {
-            fail(vm, pc - 1, NULL, RC == 0 ? "division by zero money" : "arithmetic overflow");
+        if (!yb_money_ratio(RB, RC, (yb_rounding)ip->d, &RA)) {
+            fail(vm, PC, NULL, RC == 0 ? "division by zero money" : "arithmetic overflow");
             goto error;
         }
         NEXT;
-    CASE(MULRR) if (!yb_rate_mul(RB, RC, (yb_rounding)YB_I_D(i), &RA)) OVERFLOW(); NEXT;
+    CASE(MULRR) if (!yb_rate_mul(RB, RC, (yb_rounding)ip->d, &RA)) OVERFLOW(); NEXT;
     CASE(DIVI)
-        if (!yb_div_int(RB, RC, (yb_rounding)YB_I_D(i), &RA)) {
-            fail(vm, pc - 1, NULL, RC == 0 ? "division by zero" : "arithmetic overflow");
+        if (!yb_div_int(RB, RC, (yb_rounding)ip->d, &RA)) {
+            fail(vm, PC, NULL, RC == 0 ? "division by zero" : "arithmetic overflow");
             goto error;
         }
         NEXT;
@@ -327,23 +359,23 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         yb_vm_text(vm, RB, &pb, &nb);
         yb_vm_text(vm, RC, &pc2, &nc);
         bool eq = nb == nc && memcmp(pb, pc2, nb) == 0;
-        RA = YB_I_OP(i) == YB_OP_TEQ ? eq : !eq;
+        RA = ip->op == YB_OP_TEQ ? eq : !eq;
         NEXT;
     }
     CASE(NOT) RA = !RB; NEXT;
-    CASE(JMP) pc += YB_I_J(i); NEXT;
-    CASE(JMPF) if (!RA) pc += YB_I_J(i); NEXT;
-    CASE(JMPT) if (RA) pc += YB_I_J(i); NEXT;
-    CASE(JEQ) if (RA == RB) pc += YB_I_J(i); NEXT;
-    CASE(JNE) if (RA != RB) pc += YB_I_J(i); NEXT;
-    CASE(JLT) if (RA < RB) pc += YB_I_J(i); NEXT;
-    CASE(JLE) if (RA <= RB) pc += YB_I_J(i); NEXT;
+    CASE(JMP) JUMP(); NEXT;
+    CASE(JMPF) if (!RA) JUMP(); NEXT;
+    CASE(JMPT) if (RA) JUMP(); NEXT;
+    CASE(JEQ) if (RA == RB) JUMP(); NEXT;
+    CASE(JNE) if (RA != RB) JUMP(); NEXT;
+    CASE(JLT) if (RA < RB) JUMP(); NEXT;
+    CASE(JLE) if (RA <= RB) JUMP(); NEXT;
     CASE(DADD)
     CASE(DSUB) {
         yb_duration d = RC;
-        if (YB_I_OP(i) == YB_OP_DSUB) d = yb_duration_make(-yb_duration_months(d), -yb_duration_days(d));
+        if (ip->op == YB_OP_DSUB) d = yb_duration_make(-yb_duration_months(d), -yb_duration_days(d));
         if (!yb_date_add(RB, d, &RA)) {
-            fail(vm, pc - 1, NULL, "date arithmetic leaves the calendar (years 1 to 9999)");
+            fail(vm, PC, NULL, "date arithmetic leaves the calendar (years 1 to 9999)");
             goto error;
         }
         NEXT;
@@ -352,14 +384,14 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(DPART) {
         int y, m, d;
         yb_date_to_ymd(RB, &y, &m, &d);
-        RA = YB_I_D(i) == 0 ? y : YB_I_D(i) == 1 ? m : d;
+        RA = ip->d == 0 ? y : ip->d == 1 ? m : d;
         NEXT;
     }
     CASE(MKDUR) {
         int64_t n = RB;
-        unsigned unit = YB_I_D(i);
+        unsigned unit = ip->d;
         if (n < -120000 || n > 120000) {
-            fail(vm, pc - 1, NULL, "duration of %lld %s is out of range", (long long)n, unit == 1 ? "days" : unit == 2 ? "years" : "months");
+            fail(vm, PC, NULL, "duration of %lld %s is out of range", (long long)n, unit == 1 ? "days" : unit == 2 ? "years" : "months");
             goto error;
         }
         RA = unit == 1 ? yb_duration_make(0, (int32_t)n) : yb_duration_make((int32_t)(unit == 2 ? n * 12 : n), 0);
@@ -369,34 +401,34 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         RA = yb_duration_make(yb_duration_months(RB) + yb_duration_months(RC), yb_duration_days(RB) + yb_duration_days(RC));
         NEXT;
     CASE(EPOCH) select_epoch(vm, RA); NEXT;
-    CASE(LDF) RA = claim->slots[YB_I_B(i)]; NEXT;
+    CASE(LDF) RA = claim->slots[ip->b]; NEXT;
     CASE(LDFC)
-        if (!claim->present[YB_I_B(i)]) { absent_field(vm, pc - 1, (int)YB_I_C(i)); goto error; }
-        RA = claim->slots[YB_I_B(i)];
+        if (!claim->present[ip->b]) { absent_field(vm, PC, (int)ip->c); goto error; }
+        RA = claim->slots[ip->b];
         NEXT;
-    CASE(PRESF) RA = claim->present[YB_I_B(i)]; NEXT;
-    CASE(LISTLEN) RA = claim->lists[YB_I_B(i)].count; NEXT;
+    CASE(PRESF) RA = claim->present[ip->b]; NEXT;
+    CASE(LISTLEN) RA = claim->lists[ip->b].count; NEXT;
     /* element fields: the index comes from a register, so it is checked */
 #define ELEM_AT(f, idx, l)                                                                        \
     const yb_list_data *l = &claim->lists[p->elem_list[f]];                                      \
     int64_t idx = RB;                                                                             \
     if ((uint64_t)idx >= (uint64_t)l->count) {                                                   \
-        fail(vm, pc - 1, NULL, "list element %lld read outside its loop", (long long)idx);         \
+        fail(vm, PC, NULL, "list element %lld read outside its loop", (long long)idx);         \
         goto error;                                                                               \
     }                                                                                             \
     size_t at = (size_t)idx * (size_t)p->elem_stride[f] + (size_t)p->elem_slot[f];
     CASE(LDE) {
-        ELEM_AT(YB_I_C(i), idx, l)
+        ELEM_AT(ip->c, idx, l)
         RA = l->slots[at];
         NEXT;
     }
     CASE(PRESE) {
-        ELEM_AT(YB_I_C(i), idx, l)
+        ELEM_AT(ip->c, idx, l)
         RA = l->present[at];
         NEXT;
     }
     CASE(LDEC) {
-        int f = (int)YB_I_C(i);
+        int f = (int)ip->c;
         ELEM_AT(f, idx, l)
         if (!l->present[at]) {
             char path[160], full[200];
@@ -404,7 +436,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
             char *dot = strchr(path, '.');
             if (dot) snprintf(full, sizeof full, "%.*s[%lld]%s", (int)(dot - path), path, (long long)idx, dot);
             else snprintf(full, sizeof full, "%s", path);
-            fail(vm, pc - 1, full, "required here, but not given");
+            fail(vm, PC, full, "required here, but not given");
             goto error;
         }
         RA = l->slots[at];
@@ -412,41 +444,41 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     }
     CASE(LOOPB)
         RA = 0;
-        if (claim->lists[YB_I_B(i)].count <= 0) pc += YB_I_J(i);
+        if (claim->lists[ip->b].count <= 0) JUMP();
         NEXT;
     CASE(LOOPN)
-        if (++RA < claim->lists[YB_I_B(i)].count) pc += YB_I_J(i);
+        if (++RA < claim->lists[ip->b].count) JUMP();
         NEXT;
     CASE(PARAM)
     CASE(PARAMX) {
-        unsigned pi = YB_I_B(i);
+        unsigned pi = ip->b;
         const yb_param *pp = &p->params[pi];
         if (!vm->defined[pi]) {
             char d[16], first[16];
             yb_date_format(vm->frame_date, d);
             yb_date_format(pp->versions[0].from, first);
-            fail(vm, pc - 1, NULL, "no value of `%s` is in force on %s; the first takes effect %s", pp->name, d, first);
+            fail(vm, PC, NULL, "no value of `%s` is in force on %s; the first takes effect %s", pp->name, d, first);
             goto error;
         }
         int64_t idx = 0;
-        if (YB_I_OP(i) == YB_OP_PARAMX) {
+        if (ip->op == YB_OP_PARAMX) {
             idx = RC;
             if (idx < 0 || idx >= pp->size) {
-                fail(vm, pc - 1, NULL, "key %lld is outside parameter `%s`", (long long)idx, pp->name);
+                fail(vm, PC, NULL, "key %lld is outside parameter `%s`", (long long)idx, pp->name);
                 goto error;
             }
         }
         RA = vm->frame[p->param_base[pi] + idx];
         NEXT;
     }
-    CASE(KEYIDX) RA = RB * (int64_t)YB_I_D(i) + RC; NEXT;
+    CASE(KEYIDX) RA = RB * (int64_t)ip->d + RC; NEXT;
     CASE(RANGE) {
-        unsigned pi = YB_I_B(i);
+        unsigned pi = ip->b;
         const yb_param *pp = &p->params[pi];
         char d[16], v[64];
         if (!vm->defined[pi]) {
             yb_date_format(vm->frame_date, d);
-            fail(vm, pc - 1, NULL, "no value of `%s` is in force on %s", pp->name, d);
+            fail(vm, PC, NULL, "no value of `%s` is in force on %s", pp->name, d);
             goto error;
         }
         const yb_band_set *bs = &p->bandsets[vm->frame[p->param_base[pi]]];
@@ -461,14 +493,14 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
                 if (nk == nx && memcmp(tk, tx, nx) == 0) break;
             }
             if (b == bs->n) {
-                fail(vm, pc - 1, NULL, "`%s` has no value for \"%.*s\"", pp->name, (int)(nx > 80 ? 80 : nx), tx);
+                fail(vm, PC, NULL, "`%s` has no value for \"%.*s\"", pp->name, (int)(nx > 80 ? 80 : nx), tx);
                 goto error;
             }
         } else {
             while (b < bs->n && !(x >= bs->bands[b].from && x < bs->bands[b].to)) b++;
             if (b == bs->n) {
                 yb_format_value(p, pp->range_key, 0, x, v, sizeof v);
-                fail(vm, pc - 1, NULL, "no range of `%s` holds %s", pp->name, v);
+                fail(vm, PC, NULL, "no range of `%s` holds %s", pp->name, v);
                 goto error;
             }
         }
@@ -476,11 +508,11 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         NEXT;
     }
     CASE(TIERED) {
-        unsigned pi = YB_I_D(i);
+        unsigned pi = ip->d;
         if (!vm->defined[pi]) {
             char d[16];
             yb_date_format(vm->frame_date, d);
-            fail(vm, pc - 1, NULL, "no bands of `%s` are in force on %s", p->params[pi].name, d);
+            fail(vm, PC, NULL, "no bands of `%s` are in force on %s", p->params[pi].name, d);
             goto error;
         }
         const yb_band_set *bs = &p->bandsets[vm->frame[p->param_base[pi]]];
@@ -498,44 +530,44 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         RA = sum;
         NEXT;
     }
-    CASE(STPREF) state_prefetch(vm, (int)YB_I_A(i), (int)YB_I_B(i), (int)YB_I_C(i), pc - 1); NEXT;
-    CASE(STOPEN) if (!state_open(vm, (int)YB_I_A(i), (int)YB_I_B(i), (int)YB_I_C(i), pc - 1)) goto error; NEXT;
-    CASE(STNEW) RA = vm->fresh[YB_I_B(i)]; NEXT;
+    CASE(STPREF) state_prefetch(vm, (int)ip->a, (int)ip->b, (int)ip->c, PC); NEXT;
+    CASE(STOPEN) if (!state_open(vm, (int)ip->a, (int)ip->b, (int)ip->c, PC)) goto error; NEXT;
+    CASE(STNEW) RA = vm->fresh[ip->b]; NEXT;
     CASE(STINIT) {
-        int s = (int)YB_I_A(i);
+        int s = (int)ip->a;
         /* the opening values stand even if this claim is later held */
         memcpy(vm->entry[s]->values, R + p->states[s].first_reg, (size_t)p->states[s].nfields * sizeof(int64_t));
         NEXT;
     }
-    CASE(FIRE) vm->fired[YB_I_A(i)] = vm->claim_no; NEXT;
+    CASE(FIRE) vm->fired[ip->a] = vm->claim_no; NEXT;
     CASE(REASON) {
-        uint16_t r = (uint16_t)YB_I_A(i);
+        uint16_t r = (uint16_t)ip->a;
         bool dup = false;
         for (int k = 0; k < vm->nreasons; k++) dup |= vm->reasons[k] == r;
         if (!dup && vm->nreasons == YB_MAX_REASONS) {
-            fail(vm, pc - 1, NULL, "more than %d different reasons on one claim", YB_MAX_REASONS);
+            fail(vm, PC, NULL, "more than %d different reasons on one claim", YB_MAX_REASONS);
             goto error;
         }
         if (!dup) vm->reasons[vm->nreasons++] = r;
         NEXT;
     }
     CASE(ALERT) {
-        uint16_t a = (uint16_t)YB_I_A(i);
+        uint16_t a = (uint16_t)ip->a;
         if (p->alerts[a].severity) vm->held = true;
         bool dup = false;
         for (int k = 0; k < vm->nalerts && !dup; k++) dup = strcmp(p->alerts[vm->alerts[k]].id, p->alerts[a].id) == 0;
         if (!dup && vm->nalerts == YB_MAX_ALERTS) {
-            fail(vm, pc - 1, NULL, "more than %d different alerts on one claim", YB_MAX_ALERTS);
+            fail(vm, PC, NULL, "more than %d different alerts on one claim", YB_MAX_ALERTS);
             goto error;
         }
         if (!dup) vm->alerts[vm->nalerts++] = a;
         NEXT;
     }
     CASE(HELD) RA = vm->held; NEXT;
-    CASE(REJECT) reject_record(vm, pc - 1, (int)YB_I_A(i)); goto error;
+    CASE(REJECT) reject_record(vm, PC, (int)ip->a); goto error;
 
 #if !(defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH))
-        default: fail(vm, pc - 1, NULL, "bad opcode"); goto error;
+        default: fail(vm, PC, NULL, "bad opcode"); goto error;
         }
     }
 #endif

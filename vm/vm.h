@@ -23,9 +23,19 @@ typedef struct yb_run_error {
     char message[480]; /* what was expected, what was found, and the policy line */
 } yb_run_error;
 
+/* One instruction as the interpreter runs it (decoded from yb_instr once). */
+typedef struct yb_dinstr {
+    const void *h;        /* the handler (computed-goto dispatch) */
+    uint16_t a, b, c;
+    uint8_t d, op;
+    int32_t k;            /* b and c as one 32-bit operand: constant index or immediate */
+    int32_t t;            /* a jump's absolute target */
+} yb_dinstr;
+
 typedef struct yb_vm {
     const yb_program *p;
     int64_t *regs;
+    yb_dinstr *dcode;
     const int64_t *frame;   /* parameter cells in force for this claim */
     const uint8_t *defined; /* which parameters are in force */
     yb_date frame_date;
