@@ -87,7 +87,9 @@ int yb_date_format(yb_date dt, char *buf)
 
 int yb_date_year(yb_date dt)
 {
-    int y, m, d;
-    yb_date_to_ymd(dt, &y, &m, &d);
-    return y;
+    /* an estimate from the mean Gregorian year, corrected by at most one */
+    int64_t y = 1970 + (dt * 400) / 146097 - (dt < 0);
+    if (yb_date_from_ymd((int)y + 1, 1, 1) <= dt) y++;
+    else if (yb_date_from_ymd((int)y, 1, 1) > dt) y--;
+    return (int)y;
 }

@@ -382,9 +382,13 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     }
     CASE(DDIFF) RA = RB - RC; NEXT;
     CASE(DPART) {
-        int y, m, d;
-        yb_date_to_ymd(RB, &y, &m, &d);
-        RA = ip->d == 0 ? y : ip->d == 1 ? m : d;
+        if (ip->d == 0) {
+            RA = yb_date_year(RB);
+        } else {
+            int y, m, d;
+            yb_date_to_ymd(RB, &y, &m, &d);
+            RA = ip->d == 1 ? m : d;
+        }
         NEXT;
     }
     CASE(MKDUR) {
