@@ -16,4 +16,12 @@ typedef struct yb_parse_ctx {
 /* The keyword's token, or 0 for an ordinary name (keywords.def). */
 int yb_keyword_token(const char *s, size_t n);
 
+typedef struct yb_keyword {
+    const char *word;
+    int token;
+} yb_keyword;
+/* Every keyword, sorted (the lexer searches it by halves). */
+extern const yb_keyword yb_keywords[];
+extern const size_t yb_nkeywords;
+
 #endif

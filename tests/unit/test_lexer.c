@@ -12,15 +12,8 @@
 #include "parse_ctx.h"
 #include "parser.tab.h"
 
-static const struct {
-    const char *word;
-    int token;
-} keywords[] = {
-#define KW(word, tok) {#word, tok},
-#include "keywords.def"
-#undef KW
-};
-#define NKW (sizeof keywords / sizeof keywords[0])
+#define keywords yb_keywords
+#define NKW yb_nkeywords
 
 static void every_keyword_is_its_token(void **state)
 {

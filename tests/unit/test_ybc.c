@@ -31,6 +31,16 @@ static yb_program *compile_example(void)
     return p;
 }
 
+/* The example policy as .ybc bytes (the caller frees them). */
+static unsigned char *example_bytes(size_t *len)
+{
+    yb_program *p = compile_example();
+    unsigned char *data;
+    yb_ybc_write_mem(p, &data, len);
+    yb_program_free(p);
+    return data;
+}
+
 /* Settle the claims; returns the sum of every output register of every claim (a fingerprint). */
 static int64_t settle_all(const yb_program *p, int *errors)
 {
@@ -98,10 +108,8 @@ static void round_trip_keeps_every_settlement(void **state)
 static void truncated_files_are_refused(void **state)
 {
     (void)state;
-    yb_program *p = compile_example();
-    unsigned char *data;
     size_t len;
-    yb_ybc_write_mem(p, &data, &len);
+    unsigned char *data = example_bytes(&len);
     char err[256];
     for (size_t cut = 0; cut < len; cut++) {
         yb_program *q = yb_ybc_read(data, cut, err, sizeof err);
@@ -113,16 +121,13 @@ static void truncated_files_are_refused(void **state)
     yb_ybc_read(data, 5, err, sizeof err);
     assert_non_null(strstr(err, "not a compiled yibao policy"));
     free(data);
-    yb_program_free(p);
 }
 
 static void flipped_bits_fail_the_checksum(void **state)
 {
     (void)state;
-    yb_program *p = compile_example();
-    unsigned char *data;
     size_t len;
-    yb_ybc_write_mem(p, &data, &len);
+    unsigned char *data = example_bytes(&len);
     char err[256];
     for (size_t at = 32; at < len; at += 7) {
         data[at] ^= 0x10;
@@ -132,7 +137,6 @@ static void flipped_bits_fail_the_checksum(void **state)
         data[at] ^= 0x10;
     }
     free(data);
-    yb_program_free(p);
 }
 
 /* A hostile file: damaged, then given a valid checksum.  The loader and the
@@ -140,10 +144,8 @@ static void flipped_bits_fail_the_checksum(void **state)
 static void resealed_damage_never_crashes(void **state)
 {
     (void)state;
-    yb_program *p = compile_example();
-    unsigned char *data;
     size_t len;
-    yb_ybc_write_mem(p, &data, &len);
+    unsigned char *data = example_bytes(&len);
     char err[256];
     uint64_t seed = 0x9e3779b97f4a7c15ULL;
     int accepted = 0, refused = 0;
@@ -171,7 +173,6 @@ static void resealed_damage_never_crashes(void **state)
     }
     print_message("resealed damage: %d refused, %d accepted and ran safely\n", refused, accepted);
     free(data);
-    yb_program_free(p);
 }
 
 int main(void)
