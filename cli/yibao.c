@@ -208,7 +208,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("yibao %s (bytecode format 1)\n", YIBAO_VERSION);
+        printf("yibao %s (bytecode format %d)\n", YIBAO_VERSION, YBC_VERSION);
         return 0;
     }
     if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);

@@ -683,8 +683,11 @@ static bool check_call(yb_compiler *c, yb_expr *e, const yb_type *want)
         yb_type t = T_VOID;
         for (int i = 0; i < n; i++)
             if (!check_value(c, args[i], want)) return false;
-        for (int i = 0; i < n; i++)
-            if (!(args[i]->kind == E_INT && args[i]->constant)) t = args[i]->type;
+        for (int i = 0; i < n; i++) {
+            bool whole = args[i]->type.kind == YB_T_INT && (args[i]->kind == E_INT ||
+                         (args[i]->kind == E_UNARY && args[i]->op == '-' && args[i]->a->kind == E_INT));
+            if (!whole) t = args[i]->type; /* a bare whole number takes the others' kind */
+        }
         if (t.kind == YB_T_VOID) t = args[0]->type;
         for (int i = 0; i < n; i++) {
             coerce_literal(args[i], t);
@@ -856,7 +859,8 @@ static bool check_expr(yb_compiler *c, yb_expr *e, const yb_type *want)
             if (!check_value(c, k, &key)) return false;
             coerce_literal(k, key);
             if (!same_type(k->type, key)) {
-                ERR(k->loc, "`%s` is keyed by ranges of %s, found %s", p->name, TN(key, 0), TN(k->type, 1));
+                if (key.kind == YB_T_TEXT) ERR(k->loc, "`%s` is keyed by text, found %s", p->name, TN(k->type, 1));
+                else ERR(k->loc, "`%s` is keyed by ranges of %s, found %s", p->name, TN(key, 0), TN(k->type, 1));
                 return false;
             }
             e->sym_kind = SYM_RANGE_CELL;
@@ -1490,6 +1494,7 @@ static bool declare_state(yb_compiler *c, yb_decl *d, int order)
         p = c->prog;
         yb_reg_new(c, t.kind);
     }
+    if (d->keys.n > 64) { ERR(d->loc, "`%s` has %d keys; at most 64", d->name, d->keys.n); ok = false; }
     if (!d->keys.n) { ERR(d->loc, "say what the %s is kept per: `%s %s per member_id, year of visit.date { … }`", d->report ? "report" : "state", d->report ? "report" : "state", d->name); ok = false; }
     yb_global *g = global_add(c, d->name, SYM_STATE, si, T_VOID, d, d->loc);
     if (g) g->order = order;

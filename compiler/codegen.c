@@ -995,7 +995,7 @@ bool yb_codegen(yb_compiler *c)
     yb_instr *code = malloc((size_t)n * sizeof *code);
     uint32_t *lines = calloc((size_t)n, sizeof *lines);
     uint16_t *files = calloc((size_t)n, sizeof *files);
-    memcpy(code, g->init, (size_t)g->ninit * sizeof *code);
+    if (g->ninit) memcpy(code, g->init, (size_t)g->ninit * sizeof *code);
     code[g->ninit] = yb_mk(YB_OP_HALT, 0, 0, 0, 0);
     if (g->npro) memcpy(code + g->ninit + 1, g->pro, (size_t)g->npro * sizeof *code);
     memcpy(code + head, p->code, (size_t)p->ncode * sizeof *code);

@@ -285,6 +285,18 @@ entry
         b->loc = @$; b->from = $1; b->to = $3; b->rate = $5;
         yb_expr *e = yb_expr_new(A, E_TIERED, @$); e->a = (yb_expr *)b; $$ = e;
     }
+    | literal TO literal AT IDENT {
+        yb_band_decl *b = yb_arena_alloc(A, sizeof *b);
+        yb_expr *v = yb_expr_new(A, E_NAME, @5); v->name = $5.s;
+        b->loc = @$; b->from = $1; b->to = $3; b->rate = v;
+        yb_expr *e = yb_expr_new(A, E_TIERED, @$); e->a = (yb_expr *)b; $$ = e;
+    }
+    | ABOVE literal AT IDENT {
+        yb_band_decl *b = yb_arena_alloc(A, sizeof *b);
+        yb_expr *v = yb_expr_new(A, E_NAME, @4); v->name = $4.s;
+        b->loc = @$; b->from = $2; b->to = NULL; b->rate = v;
+        yb_expr *e = yb_expr_new(A, E_TIERED, @$); e->a = (yb_expr *)b; $$ = e;
+    }
     | ABOVE literal AT literal {
         yb_band_decl *b = yb_arena_alloc(A, sizeof *b);
         b->loc = @$; b->from = $2; b->to = NULL; b->rate = $4;

@@ -479,10 +479,11 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(RANGE) {
         unsigned pi = ip->b;
         const yb_param *pp = &p->params[pi];
-        char d[16], v[64];
+        char d[16], v[64], first[16];
         if (!vm->defined[pi]) {
             yb_date_format(vm->frame_date, d);
-            fail(vm, PC, NULL, "no value of `%s` is in force on %s", pp->name, d);
+            yb_date_format(pp->versions[0].from, first);
+            fail(vm, PC, NULL, "no value of `%s` is in force on %s; the first takes effect %s", pp->name, d, first);
             goto error;
         }
         const yb_band_set *bs = &p->bandsets[vm->frame[p->param_base[pi]]];
@@ -558,8 +559,13 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(ALERT) {
         uint16_t a = (uint16_t)ip->a;
         if (p->alerts[a].severity) vm->held = true;
+        /* one alert per id; a block raised after a warn of the same id replaces it */
         bool dup = false;
-        for (int k = 0; k < vm->nalerts && !dup; k++) dup = strcmp(p->alerts[vm->alerts[k]].id, p->alerts[a].id) == 0;
+        for (int k = 0; k < vm->nalerts && !dup; k++)
+            if (strcmp(p->alerts[vm->alerts[k]].id, p->alerts[a].id) == 0) {
+                dup = true;
+                if (p->alerts[a].severity > p->alerts[vm->alerts[k]].severity) vm->alerts[k] = a;
+            }
         if (!dup && vm->nalerts == YB_MAX_ALERTS) {
             fail(vm, PC, NULL, "more than %d different alerts on one claim", YB_MAX_ALERTS);
             goto error;

@@ -40,7 +40,9 @@ static bool verify_schema(const yb_program *p, char *err, size_t errlen)
         if (f->kind == YB_T_LIST && !f->elem_name) FAIL("list field %d has no element name", i);
         if (f->kind == YB_T_ENUM && (f->flags & YB_F_DEFAULT) && (f->dflt < 0 || f->dflt >= s->enums[f->enum_id].n))
             FAIL("field %d has a default outside its enum", i);
-        if (f->kind == YB_T_TEXT && (f->flags & YB_F_DEFAULT)) FAIL("text fields have no defaults");
+        if (f->kind == YB_T_TEXT && (f->flags & YB_F_DEFAULT) &&
+            (!yb_text_in_pool(f->dflt) || (uint64_t)yb_text_offset(f->dflt) + yb_text_length(f->dflt) > p->pool_len))
+            FAIL("field %d has a default text outside the pool", i);
         if (f->kind != YB_T_LIST) {
             int limit = p->elem_list[i] >= 0 ? s->lists[p->elem_list[i]].elem_nslots : s->nslots;
             if (f->slot < 0 || f->slot >= limit) FAIL("field %d has slot %d outside %d", i, f->slot, limit);
@@ -97,7 +99,8 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
             for (int c = 0; c < pp->size; c++) {
                 int64_t x = pp->versions[v].cells[c];
                 if ((pp->kind == YB_T_BANDS || pp->range_key) && (x < 0 || x >= p->nbandsets)) FAIL("parameter %d names band set %lld", i, (long long)x);
-                if (pp->kind == YB_T_TEXT && (!yb_text_in_pool(x) || (uint64_t)yb_text_offset(x) + yb_text_length(x) > p->pool_len))
+                if (pp->kind == YB_T_TEXT && !pp->range_key &&
+                    (!yb_text_in_pool(x) || (uint64_t)yb_text_offset(x) + yb_text_length(x) > p->pool_len))
                     FAIL("parameter %d holds text outside the pool", i);
             }
         }

@@ -17,7 +17,6 @@
 
 #include "program.h"
 
-#define YBC_VERSION 2
 static const unsigned char MAGIC[8] = {0x89, 'Y', 'B', 'C', '\r', '\n', 0x1a, '\n'};
 
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)

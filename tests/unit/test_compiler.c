@@ -282,6 +282,46 @@ static void duplicates_and_shadowing_are_refused(void **state)
     expect_error(HEADER "define x = level.primery\n", "did you mean `primary`?");
 }
 
+static void review_fixes(void **state)
+{
+    (void)state;
+    /* max with a negative whole number on the right; clamp likewise: 66.66 + 1.00 = 67.66 */
+    assert_int_equal(settle_one(HEADER "rule r\n  set fund = max(sum of amount in items, -5)\n", CLAIM1, 2), 6766);
+    assert_int_equal(settle_one(HEADER "rule r\n  set fund = clamp(sum of amount in items, -5, 10)\n", CLAIM1, 2), 1000);
+    /* a text-valued parameter keyed by text, and an enum-valued parameter keyed by ranges */
+    const char *src = HEADER "enum tier { low, high }\n"
+                             "param name_of: text by text\n  from 2024-01-01: \"1\" \"first claim\"\n"
+                             "param tier_by: tier by range of money\n  from 2024-01-01:\n    0 to 50 at low\n    above 50 at high\n"
+                             "rule r when tier_by[sum of amount in items] = high and name_of[claim_id] = \"first claim\"\n"
+                             "  set fund = 1.00\n";
+    assert_int_equal(settle_one(src, CLAIM1, 2), 100);
+    /* a text input field with a default */
+    const char *dflt = "policy \"t\"\nenum class { A, B, C }\n"
+                       "record item { code: text  class: class  amount: money }\n"
+                       "input claim { claim_id: text  note: text = \"none\"  date: date  level: int  items: list of item }\n"
+                       "output s { status  fund: money  reasons alerts }\n"
+                       "rule r when note = \"none\"\n  set fund = 2.00\n";
+    assert_int_equal(settle_one(dflt, CLAIM1, 1), 200);
+}
+
+static void a_block_is_never_hidden_by_a_warn_of_the_same_id(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    yb_program *p = compile(HEADER "rule w\n  warn X \"watch\"\nrule b\n  block X \"stop\"\n", &text);
+    if (!p) fail_msg("%s", text);
+    free(text);
+    yb_vm *vm = yb_vm_new(p);
+    int64_t o[16];
+    assert_int_equal(settle(vm, CLAIM1, o), YB_RUN_SETTLED);
+    assert_true(vm->held);
+    assert_int_equal(vm->nalerts, 1);
+    assert_int_equal(p->alerts[vm->alerts[0]].severity, 1);
+    assert_string_equal(p->alerts[vm->alerts[0]].message, "stop");
+    yb_vm_free(vm);
+    yb_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +337,8 @@ int main(void)
         cmocka_unit_test(long_membership_lists_and_fused_sums),
         cmocka_unit_test(parameters_of_enums_text_and_ranges),
         cmocka_unit_test(duplicates_and_shadowing_are_refused),
+        cmocka_unit_test(review_fixes),
+        cmocka_unit_test(a_block_is_never_hidden_by_a_warn_of_the_same_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
