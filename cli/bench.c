@@ -1,6 +1,8 @@
 /* `yibao bench POLICY CLAIMS`: times the VM alone.  Every claim is read
  * first (untimed) into one packed copy per claim; then the VM settles them
  * all, best of a few passes with fresh running totals each time. */
+#define _GNU_SOURCE /* mallinfo2 */
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +108,33 @@ static double settle_file(const yb_program *p, const char *path, long *n_out, lo
     return total;
 }
 
+/* Settling allocates nothing once every member has been seen: settle the
+ * same batch twice on one VM and measure the heap between the passes. */
+static long steady_state_growth(const yb_program *p, const char *path)
+{
+    FILE *in = fopen(path, "rb");
+    if (!in) return -1;
+    size_t plen = strlen(path);
+    bool csv = plen > 4 && strcmp(path + plen - 4, ".csv") == 0;
+    yb_reader *r = yb_reader_open(&p->schema, in, path, csv ? YB_FMT_CSV : YB_FMT_JSONL);
+    yb_claim *c = yb_claim_new(&p->schema), *batch[BATCH];
+    yb_record_error err;
+    int k = 0, rc;
+    while (k < BATCH && (rc = yb_reader_next(r, c, &err)) != 0)
+        if (rc > 0) batch[k++] = pack(c);
+    yb_vm *vm = yb_vm_new(p);
+    for (int i = 0; i < k; i++) yb_vm_run(vm, batch[i]);
+    struct mallinfo2 before = mallinfo2();
+    for (int i = 0; i < k; i++) yb_vm_run(vm, batch[i]);
+    struct mallinfo2 after = mallinfo2();
+    yb_vm_free(vm);
+    for (int i = 0; i < k; i++) free(batch[i]);
+    yb_reader_close(r);
+    yb_claim_free(c);
+    fclose(in);
+    return (long)(after.uordblks + after.hblkhd) - (long)(before.uordblks + before.hblkhd);
+}
+
 int yb_bench_vm(const yb_program *p, const char *path, int passes)
 {
     double best = 1e30;
@@ -121,5 +150,7 @@ int yb_bench_vm(const yb_program *p, const char *path, int passes)
     }
     printf("vm: %ld claims in %.3f s = %.0f claims/s (best of %d; %ld record errors, %ld unreadable records; checksum %lld)\n",
            n, best, (double)n / best, passes, errors, unreadable, (long long)check);
+    if (strcmp(path, "-") != 0)
+        printf("vm: heap growth while settling %d claims of members already seen: %ld bytes\n", BATCH, steady_state_growth(p, path));
     return 0;
 }
