@@ -105,8 +105,10 @@ build/tst/tests/%: tests/unit/%.c build/tst/libyibao.a
 	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/libyibao.a -lcmocka $(LIBS)
 
 # ---- the jobs ----
+# the standard Hunan policy over a small realistic corpus (326 claims, 40 members, 2025),
+# then the batch reports (per-community capitation spending, the bureau's targets)
 demo: deps bin/yibao
-	./bin/yibao run examples/hunan-basic.yb examples/claims.jsonl
+	./bin/yibao run stdlib-policies/hunan.yb examples/corpus.jsonl --report -
 
 test: deps build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN)
 	@YIBAO_SWITCH=build/tst/bin/yibao-switch bash tests/run_all.sh build/tst/bin/yibao $(UNIT_BIN)
