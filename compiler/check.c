@@ -654,8 +654,10 @@ static bool check_call(yb_compiler *c, yb_expr *e, const yb_type *want)
         if (n != 1) { ERR(e->loc, "given(field) takes one input field"); return false; }
         if (!check_expr(c, args[0], NULL)) return false;
         int k = args[0]->sym_kind;
-        if (k != SYM_INPUT_FIELD && k != SYM_INPUT_RECORD && k != SYM_ELEM_FIELD && k != SYM_ELEM_RECORD && k != SYM_INPUT_LIST) {
-            ERR(args[0]->loc, "given(…) asks whether a claim field was given; this is not a claim field");
+        if (k != SYM_INPUT_FIELD && k != SYM_INPUT_RECORD && k != SYM_ELEM_FIELD && k != SYM_ELEM_RECORD && k != SYM_INPUT_LIST &&
+            k != SYM_RANGE_CELL) {
+            ERR(args[0]->loc, "given(…) asks whether a claim field was given, or whether a parameter keyed by text or "
+                              "ranges has a value for a key; this is neither");
             return false;
         }
         e->type = T_BOOL;
@@ -1507,6 +1509,15 @@ static bool check_state_step(yb_compiler *c, yb_decl *d)
     char tnbuf[1][64];
     yb_state_desc *sd = &c->prog->states[d->index];
     bool ok = true;
+    if (d->value) { /* `when`: kept only for the claims where it holds */
+        if (!check_value(c, d->value, NULL)) ok = false;
+        else if (d->value->type.kind != YB_T_BOOL) {
+            ERR(d->value->loc, "`when` needs a condition, found %s", TN(d->value->type, 0));
+            ok = false;
+        } else {
+            yb_fold(c, d->value);
+        }
+    }
     for (int i = 0; i < d->keys.n; i++) {
         yb_expr *k = d->keys.items[i];
         if (!check_value(c, k, NULL)) { ok = false; continue; }
@@ -1544,6 +1555,49 @@ static void warn_unused(yb_compiler *c)
             if (!g->decl->used) yb_warning(c->diag, g->decl->loc, "`%s` is defined but never used", g->name);
         }
     }
+}
+
+/* `amend param X from DATE: …` (a local variant of a standard policy) adds
+ * versions to a parameter or table declared elsewhere, replacing a version
+ * of the same date; the merged versions are then checked as one declaration. */
+static bool apply_amendments(yb_compiler *c)
+{
+    bool ok = true;
+    for (int i = 0; i < c->steps.n; i++) {
+        yb_decl *a = c->steps.items[i];
+        if (a->kind != D_AMEND) continue;
+        bool table = strcmp(a->text, "table") == 0;
+        yb_decl *target = NULL;
+        const char *cands[512];
+        int n = 0;
+        for (int k = 0; k < c->steps.n; k++) {
+            yb_decl *d = c->steps.items[k];
+            if (d->kind != (table ? D_TABLE : D_PARAM)) continue;
+            if (strcmp(d->name, a->name) == 0) target = d;
+            if (n < 512) cands[n++] = d->name;
+        }
+        if (!target) {
+            ERR(a->loc, "no %s `%s` to amend", a->text, a->name);
+            const char *sg = yb_suggest(a->name, cands, (size_t)n);
+            if (sg) yb_note(c->diag, YB_NOLOC, "did you mean `%s`?", sg);
+            ok = false;
+            continue;
+        }
+        for (int v = 0; v < a->versions.n; v++) {
+            yb_version *nv = a->versions.items[v];
+            int at = 0;
+            while (at < target->versions.n && ((yb_version *)target->versions.items[at])->date->ival < nv->date->ival) at++;
+            if (at < target->versions.n && ((yb_version *)target->versions.items[at])->date->ival == nv->date->ival) {
+                target->versions.items[at] = nv; /* the amendment wins */
+                continue;
+            }
+            yb_vec_push(A, &target->versions, NULL);
+            memmove(&target->versions.items[at + 1], &target->versions.items[at],
+                    (size_t)(target->versions.n - 1 - at) * sizeof(void *));
+            target->versions.items[at] = nv;
+        }
+    }
+    return ok;
 }
 
 bool yb_check(yb_compiler *c)
@@ -1620,6 +1674,7 @@ bool yb_check(yb_compiler *c)
         }
     }
     if (!ok) return false;
+    ok &= apply_amendments(c);
     ok &= build_schema(c);
     ok &= declare_outputs(c);
     if (!ok) return false;

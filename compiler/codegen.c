@@ -540,6 +540,13 @@ static void gen_call(gen *g, yb_expr *e, int dst)
     const char *f = e->name;
     if (strcmp(f, "given") == 0) {
         yb_expr *x = args[0];
+        if (x->sym_kind == SYM_RANGE_CELL) {
+            bool o;
+            int k = value(g, x->args.items[0], &o);
+            op3(g, YB_OP_RANGEHAS, dst, x->sym_index, k);
+            DONE(k, o);
+            return;
+        }
         const yb_field *fl = &g->p->schema.fields[x->sym_index];
         if (x->sym_kind == SYM_INPUT_RECORD || x->sym_kind == SYM_ELEM_RECORD) {
             if (x->sym_kind == SYM_ELEM_RECORD && x->kind == E_NAME) { load_const(g, 1, dst); return; }
@@ -888,6 +895,10 @@ static void gen_state_open(gen *g, yb_decl *d)
         for (int i = 0; i < d->keys.n; i++) gen_into(g, d->keys.items[i], first + i);
     }
     g->loc = d->loc;
+    /* `when`: where it does not hold, the entry is not opened; its fields read 0
+       and what the claim adds to them is dropped */
+    jlist closed = {.n = 0};
+    if (d->value) gen_jump_if(g, d->value, false, &closed);
     op3(g, YB_OP_STOPEN, d->index, first, d->keys.n);
     int t = tmp(g, YB_T_BOOL);
     op3(g, YB_OP_STNEW, t, d->index, 0);
@@ -899,6 +910,12 @@ static void gen_state_open(gen *g, yb_decl *d)
     }
     op3(g, YB_OP_STINIT, d->index, 0, 0);
     patch(g, skip, here(g));
+    if (d->value) {
+        int over = jump(g, YB_OP_JMP, 0, 0);
+        jl_patch(g, &closed, here(g));
+        if (d->fields.n) op3(g, YB_OP_ZERO, sd->first_reg, d->fields.n, 0);
+        patch(g, over, here(g));
+    }
 }
 
 bool yb_codegen(yb_compiler *c)

@@ -110,7 +110,7 @@ typedef struct yb_stmt {
 /* ---------- declarations ---------- */
 typedef enum {
     D_POLICY, D_IMPORT, D_ENUM, D_RECORD, D_INPUT, D_OUTPUT, D_PARAM, D_TABLE,
-    D_STATE, D_DEFINE, D_RULE, D_REASONS, D_DATED
+    D_STATE, D_DEFINE, D_RULE, D_REASONS, D_DATED, D_AMEND
 } yb_decl_kind;
 
 typedef struct yb_enum_member {

@@ -107,7 +107,7 @@ static yb_typex *typex(yb_parse_ctx *ctx, yb_typex_kind k, const char *name, yb_
 %token <ival> INT_LIT "whole number" MONEY_LIT "money amount" PERCENT_LIT "rate" DATE_LIT "date"
 %token <str> STRING "text" IDENT "name"
 %token NE "!=" LE "<=" GE ">="
-%token ABOVE "above" ADD "add" ALL "all" AND "and" ANY "any" AT "at" BLOCK "block" BY "by"
+%token ABOVE "above" ADD "add" ALL "all" AMEND "amend" AND "and" ANY "any" AT "at" BLOCK "block" BY "by"
 %token COUNT "count" DATED "dated" DAY "day" DAYS "days" DEFINE "define" EFFECTIVE "effective"
 %token ELSE "else" END "end" ENUM "enum" FALSE "false" FROM "from" HELD "held" IF "if"
 %token IMPORT "import" IN "in" INPUT "input" IS "is" LEAST "least" LET "let" LIST "list"
@@ -118,7 +118,7 @@ static yb_typex *typex(yb_parse_ctx *ctx, yb_typex_kind k, const char *name, yb_
 %token TRUE "true" VERSION "version" WARN "warn" WHEN "when" WHERE "where" YEAR "year" YEARS "years"
 
 %type <decl> decl policy_decl import_decl enum_decl reasons_decl record_decl input_decl output_decl
-%type <decl> param_decl table_decl state_decl define_decl rule_decl dated_decl
+%type <decl> param_decl table_decl state_decl define_decl rule_decl dated_decl amend_decl
 %type <vec> enum_members reason_list field_decls key_names versions entries expr_list stmts else_opt
 %type <member> enum_member
 %type <field> field_decl
@@ -142,7 +142,13 @@ file
 
 decl
     : policy_decl | import_decl | enum_decl | reasons_decl | record_decl | input_decl | output_decl
-    | param_decl | table_decl | state_decl | define_decl | rule_decl | dated_decl
+    | param_decl | table_decl | state_decl | define_decl | rule_decl | dated_decl | amend_decl
+    ;
+
+/* a local variant changes a standard parameter or table from a date */
+amend_decl
+    : AMEND PARAM IDENT versions            { $$ = yb_decl_new(A, D_AMEND, @3); $$->name = $3.s; $$->text = "param"; $$->versions = $4; }
+    | AMEND TABLE IDENT versions            { $$ = yb_decl_new(A, D_AMEND, @3); $$->name = $3.s; $$->text = "table"; $$->versions = $4; }
     ;
 
 policy_decl
@@ -324,10 +330,10 @@ literal
     ;
 
 state_decl
-    : STATE IDENT PER expr_list '{' field_decls '}'
-                                            { $$ = yb_decl_new(A, D_STATE, @2); $$->name = $2.s; $$->keys = $4; $$->fields = $6; }
-    | REPORT IDENT PER expr_list '{' field_decls '}'
-                                            { $$ = yb_decl_new(A, D_STATE, @2); $$->name = $2.s; $$->keys = $4; $$->fields = $6; $$->report = true; }
+    : STATE IDENT PER expr_list when_opt '{' field_decls '}'
+                                            { $$ = yb_decl_new(A, D_STATE, @2); $$->name = $2.s; $$->keys = $4; $$->value = $5; $$->fields = $7; }
+    | REPORT IDENT PER expr_list when_opt '{' field_decls '}'
+                                            { $$ = yb_decl_new(A, D_STATE, @2); $$->name = $2.s; $$->keys = $4; $$->value = $5; $$->fields = $7; $$->report = true; }
     ;
 
 define_decl

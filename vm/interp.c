@@ -475,6 +475,27 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         RA = vm->frame[p->param_base[pi] + idx];
         NEXT;
     }
+    CASE(RANGEHAS) {
+        const yb_param *pp = &p->params[ip->b];
+        bool has = false;
+        if (vm->defined[ip->b]) {
+            const yb_band_set *bs = &p->bandsets[vm->frame[p->param_base[ip->b]]];
+            int64_t x = RC;
+            if (pp->range_key == YB_T_TEXT) {
+                const char *tx, *tk;
+                uint32_t nx, nk;
+                yb_vm_text(vm, x, &tx, &nx);
+                for (int b = 0; b < bs->n && !has; b++) {
+                    yb_vm_text(vm, bs->bands[b].from, &tk, &nk);
+                    has = nk == nx && memcmp(tk, tx, nx) == 0;
+                }
+            } else {
+                for (int b = 0; b < bs->n && !has; b++) has = x >= bs->bands[b].from && x < bs->bands[b].to;
+            }
+        }
+        RA = has;
+        NEXT;
+    }
     CASE(KEYIDX) RA = RB * (int64_t)ip->d + RC; NEXT;
     CASE(RANGE) {
         unsigned pi = ip->b;

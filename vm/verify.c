@@ -278,6 +278,10 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
             if (op == YB_OP_PARAMX && p->reg_kinds[c] != YB_T_INT && p->reg_kinds[c] != YB_T_ENUM)
                 FAIL("instruction %d: a parameter index is an int or an enum", pc);
             break;
+        case YB_OP_RANGEHAS:
+            if ((int)b >= p->nparams || !p->params[b].range_key) FAIL("instruction %d: parameter %u is not keyed by ranges or text", pc, b);
+            if ((int)c >= p->nregs || p->reg_kinds[c] != p->params[b].range_key) FAIL("instruction %d: kinds differ from the parameter's", pc);
+            break;
         case YB_OP_RANGE:
             if ((int)b >= p->nparams || !p->params[b].range_key) FAIL("instruction %d: parameter %u is not keyed by ranges", pc, b);
             if (p->params[b].kind != ka || (int)c >= p->nregs || p->reg_kinds[c] != p->params[b].range_key)
@@ -328,14 +332,21 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
             snprintf(err, errlen, "instruction %d: state used before it is opened", pc);
             ok = false;
         }
-        /* a forward jump must not skip an STOPEN whose state is used after the target */
+        /* a forward jump may skip the opening of a state only if nothing after
+           its target asks whether the state is new or sets its opening values */
         if ((yb_op_shapes[op][2] == 'j') && YB_I_J(i) > 0) {
             int t = pc + 1 + YB_I_J(i);
-            for (int k = pc + 1; k < t && ok; k++)
-                if (YB_I_OP(p->code[k]) == YB_OP_STOPEN) {
-                    snprintf(err, errlen, "instruction %d: a jump skips the opening of a state", pc);
-                    ok = false;
+            for (int k = pc + 1; k < t && ok; k++) {
+                if (YB_I_OP(p->code[k]) != YB_OP_STOPEN) continue;
+                unsigned st = YB_I_A(p->code[k]);
+                for (int u = t; u < p->ncode && ok; u++) {
+                    unsigned uo = YB_I_OP(p->code[u]);
+                    if ((uo == YB_OP_STNEW && YB_I_B(p->code[u]) == st) || (uo == YB_OP_STINIT && YB_I_A(p->code[u]) == st)) {
+                        snprintf(err, errlen, "instruction %d: a jump skips the opening of a state used later", pc);
+                        ok = false;
+                    }
                 }
+            }
         }
     }
     free(opened_at);

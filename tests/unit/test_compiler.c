@@ -280,6 +280,9 @@ static void duplicates_and_shadowing_are_refused(void **state)
     expect_error(HEADER "reasons X, X\n", "declared twice");
     expect_error(HEADER "rule r\n  let amount = 1.00\n  set fund = amount\n", "already a name");
     expect_error(HEADER "define x = level.primery\n", "did you mean `primary`?");
+    expect_error(HEADER "param ratio: rate\n  from 2024-01-01: 80%\namend param ratoi\n  from 2025-01-01: 85%\n",
+                 "did you mean `ratio`?");
+    expect_error(HEADER "state s per claim_id when 1.00 { n: int }\n", "`when` needs a condition");
 }
 
 static void review_fixes(void **state)
