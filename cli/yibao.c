@@ -10,6 +10,7 @@
 
 #include "batch.h"
 #include "bench.h"
+#include "compare.h"
 #include "compiler.h"
 #include "program.h"
 #include "report.h"
@@ -23,6 +24,7 @@ static const char usage[] =
     "       yibao run POLICY.yb|POLICY.ybc [CLAIMS...|-] [-o OUT] [--format jsonl|csv]\n"
     "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
+    "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc CLAIMS... [-o OUT]\n"
     "       yibao bench POLICY.yb|POLICY.ybc CLAIMS.jsonl [PASSES]   (times the VM alone)\n"
     "       yibao --help | --version\n"
     "\n"
@@ -187,6 +189,38 @@ static int cmd_disasm(int argc, char **argv)
     return 0;
 }
 
+static int cmd_compare(int argc, char **argv)
+{
+    const char *pol[2] = {NULL, NULL}, *out = NULL;
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    int ninputs = 0, npol = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0) {
+            if (++i == argc) { free(inputs); return usage_error("-o needs a file name%s", ""); }
+            out = argv[i];
+        } else if (argv[i][0] == '-') {
+            free(inputs);
+            return usage_error(strcmp(argv[i], "-") == 0 ? "compare reads claim files, not standard input%s"
+                                                         : "unknown option %s", strcmp(argv[i], "-") == 0 ? "" : argv[i]);
+        } else if (npol < 2) {
+            pol[npol++] = argv[i];
+        } else {
+            inputs[ninputs++] = argv[i];
+        }
+    }
+    if (npol < 2 || ninputs == 0) { free(inputs); return usage_error("compare needs two policies and a claims file%s", ""); }
+    yb_program *a = load_policy(pol[0], false), *b = a ? load_policy(pol[1], false) : NULL;
+    FILE *of = out ? fopen(out, "wb") : stdout;
+    int rc = 1;
+    if (a && b && of) rc = yb_compare(a, b, inputs, ninputs, of, stderr);
+    else if (!of) fprintf(stderr, "yibao: cannot write %s\n", out);
+    if (of && of != stdout && fclose(of) != 0) rc = 1;
+    yb_program_free(a);
+    yb_program_free(b);
+    free(inputs);
+    return rc;
+}
+
 static int cmd_bench(int argc, char **argv)
 {
     if (argc < 2 || argc > 3) return usage_error("bench takes a policy and a claims file%s", "");
@@ -216,5 +250,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "disasm") == 0) return cmd_disasm(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
+    if (strcmp(cmd, "compare") == 0) return cmd_compare(argc - 2, argv + 2);
     return usage_error("unknown command %s", cmd);
 }

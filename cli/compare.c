@@ -1,0 +1,273 @@
+/* `yibao compare OLD NEW CLAIMS…`: regression testing of a policy change.
+ * Every claim is settled by both policies; each claim whose settlement
+ * differs is written as one JSON line naming the outputs that changed (old,
+ * new, and the difference for money), and a last line sums every money
+ * output under both policies: what the reform costs the fund, to the fen. */
+#include "compare.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "claim_reader.h"
+#include "vm.h"
+
+typedef struct side {
+    const yb_program *p;
+    yb_vm *vm;
+    yb_claim *claim;
+    yb_reader *reader;
+    FILE *in;
+    yb_record_error err;
+    int rc;
+} side;
+
+/* The outputs the two policies share: same name and kind. */
+typedef struct pair {
+    int old_out, new_out;
+    uint8_t kind;
+    int64_t old_total, new_total;
+} pair;
+
+static void put_text(FILE *out, const char *p, size_t n)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
+        else if (c < 0x20) fprintf(out, "\\u%04x", c);
+        else fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void put_money(FILE *out, int64_t v)
+{
+    char buf[32];
+    yb_money_format(v, buf);
+    put_text(out, buf, strlen(buf));
+}
+
+/* One output of one side, as it would print in a settlement. */
+static void put_output(FILE *out, const side *s, int o)
+{
+    const yb_out_field *f = &s->p->outs[o];
+    int64_t v = s->vm->regs[o];
+    char buf[64];
+    switch (f->kind) {
+    case YB_T_STATUS: fputs(s->vm->held ? "\"held\"" : "\"settled\"", out); return;
+    case YB_T_REASONS:
+        fputc('[', out);
+        for (int k = 0; k < s->vm->nreasons; k++) {
+            if (k) fputc(',', out);
+            const char *r = s->p->reasons[s->vm->reasons[k]];
+            put_text(out, r, strlen(r));
+        }
+        fputc(']', out);
+        return;
+    case YB_T_ALERTS:
+        fputc('[', out);
+        for (int k = 0; k < s->vm->nalerts; k++) {
+            if (k) fputc(',', out);
+            const char *id = s->p->alerts[s->vm->alerts[k]].id;
+            put_text(out, id, strlen(id));
+        }
+        fputc(']', out);
+        return;
+    case YB_T_TEXT: {
+        const char *p;
+        uint32_t n;
+        yb_vm_text(s->vm, v, &p, &n);
+        put_text(out, p, n);
+        return;
+    }
+    case YB_T_INT:
+    case YB_T_BOOL:
+        yb_format_value(s->p, f->kind, f->enum_id, v, buf, sizeof buf);
+        fputs(buf, out);
+        return;
+    default:
+        yb_format_value(s->p, f->kind, f->enum_id, v, buf, sizeof buf);
+        put_text(out, buf, strlen(buf));
+    }
+}
+
+/* Do the two sides' outputs differ?  Lists compare by their names in order. */
+static bool differs(const side *a, int oa, const side *b, int ob)
+{
+    uint8_t k = a->p->outs[oa].kind;
+    if (k == YB_T_STATUS) return a->vm->held != b->vm->held;
+    if (k == YB_T_REASONS) {
+        if (a->vm->nreasons != b->vm->nreasons) return true;
+        for (int i = 0; i < a->vm->nreasons; i++)
+            if (strcmp(a->p->reasons[a->vm->reasons[i]], b->p->reasons[b->vm->reasons[i]]) != 0) return true;
+        return false;
+    }
+    if (k == YB_T_ALERTS) {
+        if (a->vm->nalerts != b->vm->nalerts) return true;
+        for (int i = 0; i < a->vm->nalerts; i++)
+            if (strcmp(a->p->alerts[a->vm->alerts[i]].id, b->p->alerts[b->vm->alerts[i]].id) != 0) return true;
+        return false;
+    }
+    int64_t va = a->vm->regs[oa], vb = b->vm->regs[ob];
+    if (k == YB_T_TEXT) {
+        const char *pa, *pb;
+        uint32_t na, nb;
+        yb_vm_text(a->vm, va, &pa, &na);
+        yb_vm_text(b->vm, vb, &pb, &nb);
+        return na != nb || memcmp(pa, pb, na) != 0;
+    }
+    if (k == YB_T_ENUM) {
+        const yb_enum_desc *ea = &a->p->schema.enums[a->p->outs[oa].enum_id], *eb = &b->p->schema.enums[b->p->outs[ob].enum_id];
+        return va < 0 || vb < 0 || va >= ea->n || vb >= eb->n || strcmp(ea->names[va], eb->names[vb]) != 0;
+    }
+    return va != vb;
+}
+
+static int find_output(const yb_program *p, const char *name)
+{
+    for (int i = 0; i < p->nouts; i++)
+        if (strcmp(p->outs[i].name, name) == 0) return i;
+    return -1;
+}
+
+static void claim_label(FILE *out, side *s, long line)
+{
+    int id = find_output(s->p, "claim_id");
+    fprintf(out, "{\"line\":%ld", line);
+    if (id >= 0 && s->p->outs[id].kind == YB_T_TEXT) {
+        fputs(",\"claim_id\":", out);
+        put_output(out, s, id);
+    }
+}
+
+static bool open_side(side *s, const char *path, const char *name)
+{
+    bool csv = strlen(path) > 4 && strcmp(path + strlen(path) - 4, ".csv") == 0;
+    s->in = fopen(path, "rb");
+    if (!s->in) return false;
+    s->reader = yb_reader_open(&s->p->schema, s->in, name, csv ? YB_FMT_CSV : YB_FMT_JSONL);
+    return s->reader != NULL;
+}
+
+static void close_side(side *s)
+{
+    if (s->reader) yb_reader_close(s->reader);
+    if (s->in) fclose(s->in);
+    s->reader = NULL;
+    s->in = NULL;
+}
+
+int yb_compare(const yb_program *old_p, const yb_program *new_p, const char *const *inputs, int ninputs, FILE *out,
+               FILE *errs)
+{
+    side sides[2] = {{.p = old_p}, {.p = new_p}};
+    const char *label[2] = {"old policy", "new policy"};
+    for (int k = 0; k < 2; k++) {
+        sides[k].vm = yb_vm_new(sides[k].p);
+        sides[k].claim = yb_claim_new(&sides[k].p->schema);
+    }
+    /* the outputs both policies have, by name and kind */
+    pair *pairs = calloc((size_t)old_p->nouts + 1, sizeof *pairs);
+    int npairs = 0;
+    for (int i = 0; i < old_p->nouts; i++) {
+        int j = find_output(new_p, old_p->outs[i].name);
+        if (j >= 0 && new_p->outs[j].kind == old_p->outs[i].kind) pairs[npairs++] = (pair){i, j, old_p->outs[i].kind, 0, 0};
+        else fprintf(errs, "yibao: output `%s` is not in both policies (or not of one kind): not compared\n", old_p->outs[i].name);
+    }
+    long claims = 0, changed = 0, errors = 0;
+    for (int f = 0; f < ninputs; f++) {
+        if (!open_side(&sides[0], inputs[f], inputs[f]) || !open_side(&sides[1], inputs[f], inputs[f])) {
+            fprintf(errs, "%s: error: cannot read\n", inputs[f]);
+            close_side(&sides[0]);
+            close_side(&sides[1]);
+            errors++;
+            continue;
+        }
+        for (;;) {
+            int rc0 = yb_reader_next(sides[0].reader, sides[0].claim, &sides[0].err);
+            int rc1 = yb_reader_next(sides[1].reader, sides[1].claim, &sides[1].err);
+            if (rc0 == 0 && rc1 == 0) break;
+            claims++;
+            bool bad = false;
+            long line = rc0 > 0 ? sides[0].claim->line : sides[0].err.line;
+            for (int k = 0; k < 2; k++) {
+                int rc = k ? rc1 : rc0;
+                if (rc == 0) {
+                    fprintf(errs, "%s: error: the %s reads fewer records\n", inputs[f], label[k]);
+                    bad = true;
+                } else if (rc < 0) {
+                    fprintf(errs, "%s:%ld: error: %s: %s%s%s\n", inputs[f], sides[k].err.line, label[k], sides[k].err.field,
+                            sides[k].err.field[0] ? ": " : "", sides[k].err.message);
+                    bad = true;
+                } else if (yb_vm_run(sides[k].vm, sides[k].claim) != YB_RUN_SETTLED) {
+                    fprintf(errs, "%s:%ld: error: %s: %s%s%s\n", inputs[f], sides[k].claim->line, label[k], sides[k].vm->err.field,
+                            sides[k].vm->err.field[0] ? ": " : "", sides[k].vm->err.message);
+                    bad = true;
+                }
+            }
+            if (bad) {
+                errors++;
+                if (rc0 == 0 || rc1 == 0) break;
+                continue;
+            }
+            bool any = false;
+            for (int i = 0; i < npairs; i++) {
+                pair *pr = &pairs[i];
+                if (pr->kind == YB_T_MONEY) {
+                    pr->old_total += sides[0].vm->regs[pr->old_out];
+                    pr->new_total += sides[1].vm->regs[pr->new_out];
+                }
+                if (!differs(&sides[0], pr->old_out, &sides[1], pr->new_out)) continue;
+                if (!any) {
+                    claim_label(out, &sides[0], line);
+                    fputs(",\"changes\":{", out);
+                } else {
+                    fputc(',', out);
+                }
+                any = true;
+                const char *name = old_p->outs[pr->old_out].name;
+                put_text(out, name, strlen(name));
+                fputs(":{\"old\":", out);
+                put_output(out, &sides[0], pr->old_out);
+                fputs(",\"new\":", out);
+                put_output(out, &sides[1], pr->new_out);
+                if (pr->kind == YB_T_MONEY) {
+                    fputs(",\"diff\":", out);
+                    put_money(out, sides[1].vm->regs[pr->new_out] - sides[0].vm->regs[pr->old_out]);
+                }
+                fputc('}', out);
+            }
+            if (any) {
+                fputs("}}\n", out);
+                changed++;
+            }
+        }
+        close_side(&sides[0]);
+        close_side(&sides[1]);
+    }
+    /* the totals: what each policy pays out over the whole corpus */
+    fprintf(out, "{\"summary\":{\"claims\":%ld,\"changed\":%ld,\"errors\":%ld,\"totals\":{", claims - errors, changed, errors);
+    bool first = true;
+    for (int i = 0; i < npairs; i++) {
+        if (pairs[i].kind != YB_T_MONEY) continue;
+        if (!first) fputc(',', out);
+        first = false;
+        const char *name = old_p->outs[pairs[i].old_out].name;
+        put_text(out, name, strlen(name));
+        fputs(":{\"old\":", out);
+        put_money(out, pairs[i].old_total);
+        fputs(",\"new\":", out);
+        put_money(out, pairs[i].new_total);
+        fputs(",\"diff\":", out);
+        put_money(out, pairs[i].new_total - pairs[i].old_total);
+        fputc('}', out);
+    }
+    fputs("}}}\n", out);
+    fprintf(errs, "%ld claims compared, %ld changed, %ld errors\n", claims - errors, changed, errors);
+    for (int k = 0; k < 2; k++) {
+        yb_vm_free(sides[k].vm);
+        yb_claim_free(sides[k].claim);
+    }
+    free(pairs);
+    return errors ? 1 : 0;
+}
