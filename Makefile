@@ -59,10 +59,10 @@ GEN_WARN := -Wno-unused-function -Wno-sign-compare -Wno-unused-but-set-variable
 
 build/rel/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(GEN_WARN) $(INC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CSTD) $(WARN) $(GEN_WARN) $(INC) $(CFLAGS) -MMD -MP -c $< -o $@
 build/tst/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(GEN_WARN) $(INC) -O1 -g $(SAN) -c $< -o $@
+	$(CC) $(CSTD) $(WARN) $(GEN_WARN) $(INC) -O1 -g $(SAN) -MMD -MP -c $< -o $@
 
 build/rel/%.o: %.c build/gen/parser.tab.h build/gen/lexer.yy.h
 	@mkdir -p $(dir $@)
@@ -94,7 +94,7 @@ build/tst/bin/yibao: $(patsubst %.c,build/tst/%.o,$(CLI_SRC)) build/tst/libyibao
 # the portable switch dispatch, built and tested beside the computed-goto one
 build/tst/vm/interp_switch.o: vm/interp.c build/gen/parser.tab.h build/gen/lexer.yy.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -DYB_SWITCH_DISPATCH -c $< -o $@
+	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -DYB_SWITCH_DISPATCH -MMD -MP -c $< -o $@
 
 build/tst/bin/yibao-switch: $(patsubst %.c,build/tst/%.o,$(CLI_SRC)) build/tst/vm/interp_switch.o $(filter-out build/tst/vm/interp.o,$(TST_OBJ))
 	@mkdir -p $(dir $@)
@@ -119,4 +119,4 @@ bench: deps bin/yibao
 clean:
 	rm -rf build bin
 
--include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d)
+-include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) build/tst/vm/interp_switch.d

@@ -1150,6 +1150,14 @@ static bool fill_version(yb_compiler *c, yb_decl *d, yb_version *v, int nkeys, c
     int size = p->params[first_param].size;
     uint8_t *seen = calloc((size_t)size, 1);
     bool ok = true;
+    /* an amendment gives only the rows it changes: the others keep the values
+       of the version in force before it */
+    if (v->amended && vi > 0) {
+        for (int col = 0; col < ncols; col++)
+            memcpy(p->params[first_param + col].versions[vi].cells, p->params[first_param + col].versions[vi - 1].cells,
+                   (size_t)size * sizeof(int64_t));
+        memset(seen, 2, (size_t)size);
+    }
     /* The parser grouped entries as names-then-literals; a column of enum values
        makes names values too, so regroup the entries by the shape the
        declaration gives: nkeys names, then ncols values, row after row. */
@@ -1198,7 +1206,7 @@ static bool fill_version(yb_compiler *c, yb_decl *d, yb_version *v, int nkeys, c
             idx = idx * ed->members.n + m;
         }
         if (!row_ok) { ok = false; continue; }
-        if (seen[idx]) {
+        if (seen[idx] == 1) {
             ERR(row->loc, "this row's keys are given twice in the version from this date");
             ok = false;
             continue;
@@ -1585,10 +1593,12 @@ static bool apply_amendments(yb_compiler *c)
         }
         for (int v = 0; v < a->versions.n; v++) {
             yb_version *nv = a->versions.items[v];
+            nv->amended = true;
             int at = 0;
             while (at < target->versions.n && ((yb_version *)target->versions.items[at])->date->ival < nv->date->ival) at++;
             if (at < target->versions.n && ((yb_version *)target->versions.items[at])->date->ival == nv->date->ival) {
-                target->versions.items[at] = nv; /* the amendment wins */
+                nv->amended = false; /* replacing a version: it gives every row itself */
+                target->versions.items[at] = nv;
                 continue;
             }
             yb_vec_push(A, &target->versions, NULL);

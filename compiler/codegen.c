@@ -541,10 +541,20 @@ static void gen_call(gen *g, yb_expr *e, int dst)
     if (strcmp(f, "given") == 0) {
         yb_expr *x = args[0];
         if (x->sym_kind == SYM_RANGE_CELL) {
+            /* a key read from a claim field that was not given has no value: false */
+            yb_expr *key = x->args.items[0];
+            int absent = -1;
+            if ((key->kind == E_NAME || key->kind == E_FIELD) && key->sym_kind == SYM_INPUT_FIELD &&
+                !field_always_present(g, key->sym_index)) {
+                const yb_field *kf = &g->p->schema.fields[key->sym_index];
+                op3(g, YB_OP_PRESF, dst, kf->slot, key->sym_index);
+                absent = jump(g, YB_OP_JMPF, dst, 0);
+            }
             bool o;
-            int k = value(g, x->args.items[0], &o);
+            int k = value(g, key, &o);
             op3(g, YB_OP_RANGEHAS, dst, x->sym_index, k);
             DONE(k, o);
+            if (absent >= 0) patch(g, absent, here(g));
             return;
         }
         const yb_field *fl = &g->p->schema.fields[x->sym_index];
@@ -885,6 +895,12 @@ static void gen_state_open(gen *g, yb_decl *d)
 {
     yb_state_desc *sd = &g->p->states[d->index];
     g->loc = d->loc;
+    /* `when`: where it does not hold, the entry is not opened; its fields read 0
+       and what the claim adds to them is dropped.  It is tested before the keys
+       are worked out, so a key may read a field that only the condition
+       promises (`per visit.community_id when given(visit.community_id)`). */
+    jlist closed = {.n = 0};
+    if (d->value) gen_jump_if(g, d->value, false, &closed);
     /* keys go into fresh consecutive registers (or were worked out early) */
     int first = g->state_keys[d->index];
     if (first < 0) {
@@ -895,10 +911,6 @@ static void gen_state_open(gen *g, yb_decl *d)
         for (int i = 0; i < d->keys.n; i++) gen_into(g, d->keys.items[i], first + i);
     }
     g->loc = d->loc;
-    /* `when`: where it does not hold, the entry is not opened; its fields read 0
-       and what the claim adds to them is dropped */
-    jlist closed = {.n = 0};
-    if (d->value) gen_jump_if(g, d->value, false, &closed);
     op3(g, YB_OP_STOPEN, d->index, first, d->keys.n);
     int t = tmp(g, YB_T_BOOL);
     op3(g, YB_OP_STNEW, t, d->index, 0);

@@ -138,6 +138,7 @@ typedef struct yb_version {
     yb_expr *date;
     yb_vec rows;  /* yb_row* (tables and keyed params); a scalar param has one row without keys */
     yb_vec bands; /* yb_band_decl* for bands params */
+    bool amended; /* from `amend`: rows it does not give keep the values in force before it */
 } yb_version;
 
 typedef struct yb_decl {
