@@ -26,7 +26,7 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 LIBS     := -lm
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BIN := $(patsubst tests/unit/%.c,build/tst/tests/%,$(UNIT_SRC))
+UNIT_BIN := $(patsubst tests/unit/%.c,build/tst/tests/%,$(UNIT_SRC)) build/tst/tests/test_claim_reader_nosimd
 
 .PHONY: all deps demo test bench clean
 all: deps bin/yibao
@@ -100,6 +100,15 @@ build/tst/bin/yibao-switch: $(patsubst %.c,build/tst/%.o,$(CLI_SRC)) build/tst/v
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
+# the claim reader's portable path (no SSE2), tested beside the vectorised one
+build/tst/vm/claim_reader_nosimd.o: vm/claim_reader.c build/gen/parser.tab.h build/gen/lexer.yy.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -DYB_NO_SIMD -MMD -MP -c $< -o $@
+
+build/tst/tests/test_claim_reader_nosimd: tests/unit/test_claim_reader.c build/tst/vm/claim_reader_nosimd.o build/tst/libyibao.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/vm/claim_reader_nosimd.o build/tst/libyibao.a -lcmocka $(LIBS)
+
 build/tst/tests/%: tests/unit/%.c build/tst/libyibao.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/libyibao.a -lcmocka $(LIBS)
@@ -119,4 +128,4 @@ bench: deps bin/yibao
 clean:
 	rm -rf build bin
 
--include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) build/tst/vm/interp_switch.d
+-include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) build/tst/vm/interp_switch.d build/tst/vm/claim_reader_nosimd.d

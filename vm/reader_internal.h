@@ -28,7 +28,54 @@ typedef struct ybr_tok {
     uint32_t len;
 } ybr_tok;
 
-#define YBR_PAD 32 /* readable zero bytes kept after the buffered data */
+/* The fast path's tables (claim_reader.c, fast_object). */
+struct ybr_cinfo;
+
+/* A field: its key as it appears in compact JSON, `"name":`, zero-padded,
+ * for two 16-byte compares, beside the facts its value's reader needs. */
+typedef struct ybr_fkey {
+    _Alignas(16) unsigned char w[32];
+    struct ybr_fkey *next;  /* the key that followed it last time (the dummy: none known) */
+    struct ybr_cinfo *sub;  /* RECORD, LIST: its own children */
+    uint64_t bit;           /* its bit in its object's masks (1 << index among its siblings) */
+    uint32_t bits;          /* bit k: byte k of w is compared; 0: never matched this way */
+    uint32_t len;           /* bytes of w */
+    uint8_t kind;           /* yb_kind; 0 (void) for the dummy key, which only stops the fast path */
+    int32_t slot;           /* slot (scalar, record presence) or list index */
+    int32_t aux;            /* ENUM: enum id; LIST: fewest elements */
+} ybr_fkey;
+
+/* Per object container (index cont + 1). */
+typedef struct ybr_cinfo {
+    int32_t first, count; /* its children */
+    uint64_t req;         /* bit k: child first+k is required (count <= 64) */
+    uint64_t lists;       /* bit k: child first+k is a list */
+    ybr_fkey *hint;       /* the key that came first last time (the dummy: none known) */
+} ybr_cinfo;
+
+/* An enum member as it appears in a JSON string, `name"` (len 0: longer,
+ * or not plain text: matched the slow way). */
+typedef struct ybr_etok {
+    _Alignas(16) unsigned char w[16];
+    uint32_t bits, len;
+} ybr_etok;
+
+/* Per enum: its members, a perfect hash of their names (from the length and
+ * the first and last bytes), and a table of the small codes. */
+typedef struct ybr_fenum {
+    ybr_etok *tok;
+    uint32_t mult;     /* 0: no perfect hash found (names are found the slow way) */
+    uint8_t at[64];    /* member + 1 at its hash; 0: none */
+    uint8_t code[64];  /* member + 1 with the code 0-63 (the first such); 0: none */
+} ybr_fenum;
+
+/* Days from 1970-01-01 to January 1st of the years 1900-2155, and their leapness. */
+typedef struct ybr_year {
+    int32_t jan1;
+    int32_t leap;
+} ybr_year;
+
+#define YBR_PAD 64 /* readable zero bytes kept after the buffered data */
 
 typedef struct ybr_csv ybr_csv; /* csv_reader.c */
 
@@ -68,6 +115,17 @@ struct yb_reader {
     uint32_t *hoff, *hmask;
 
     uint32_t **enum_len; /* per enum, strlen of each member name */
+
+    /* the fast path (compact JSON, every value as expected), see
+       fast_object; fkey NULL: not used with this schema */
+    ybr_fkey *fkey;        /* per field, then the dummy key */
+    ybr_cinfo *cinfo;      /* per container, index cont + 1 */
+    ybr_fenum *fenum;      /* per enum */
+    ybr_year *years;       /* 256 years from 1900 */
+    /* what a claim holds before anything is read: every absent field
+       settled (defaults, absent records), for the root and per list element */
+    int64_t *img_slots, **elem_img_slots;
+    uint8_t *img_present, **elem_img_present;
 
     char *scratch; /* unescaped strings, unquoted cells */
     size_t scratch_cap;

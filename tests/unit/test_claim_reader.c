@@ -17,6 +17,7 @@
 
 #include "claim_reader.h"
 #include "date.h"
+#include "money.h"
 #include "value.h"
 
 /* ------------------------------------------------------------------------ */
@@ -1176,6 +1177,326 @@ static void test_claim_api(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The fast path (compact JSON) against the general parser                  */
+
+/* The same claims: every present slot, every list element, the text arena. */
+static void same_claims(const yb_claim *a, const yb_claim *b, long line)
+{
+    const yb_schema *s = a->schema;
+    if (a->line != b->line) fail_msg("line %ld: claim lines %ld and %ld", line, a->line, b->line);
+    for (int32_t i = 0; i < s->nslots; i++) {
+        if (a->present[i] != b->present[i] || (a->present[i] && a->slots[i] != b->slots[i]))
+            fail_msg("line %ld: slot %d differs (%d:%lld, %d:%lld)", line, (int)i, a->present[i], (long long)a->slots[i],
+                     b->present[i], (long long)b->slots[i]);
+    }
+    for (int32_t l = 0; l < s->nlists; l++) {
+        const yb_list_data *la = &a->lists[l], *lb = &b->lists[l];
+        if (la->count != lb->count) fail_msg("line %ld: list %d has %d and %d elements", line, (int)l, la->count, lb->count);
+        size_t n = (size_t)la->count * (size_t)s->lists[l].elem_nslots;
+        for (size_t k = 0; k < n; k++)
+            if (la->present[k] != lb->present[k] || (la->present[k] && la->slots[k] != lb->slots[k]))
+                fail_msg("line %ld: list %d, value %zu differs", line, (int)l, k);
+    }
+    if (a->text_len != b->text_len || (a->text_len && memcmp(a->text, b->text, a->text_len) != 0))
+        fail_msg("line %ld: the text arenas differ", line);
+}
+
+/* A message with its column numbers left out (they move with the tab). */
+static void no_columns(const char *m, char *out, size_t n)
+{
+    size_t o = 0;
+    for (const char *p = m; *p && o + 1 < n; p++) {
+        out[o++] = *p;
+        if (strncmp(p, "column ", 7) == 0 && o + 8 < n) {
+            memcpy(out + o, "olumn N", 7);
+            o += 7;
+            p += 7;
+            while (*p >= '0' && *p <= '9') p++;
+            p--;
+        }
+    }
+    out[o] = 0;
+}
+
+/* Each line as it is (compact: the fast path, as far as it goes) and with a
+ * tab after its first '{' (which only the general parser reads): the same
+ * results, errors and all. */
+static void agree(const char *const *lines, size_t nlines)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < nlines; i++) total += strlen(lines[i]) + 2;
+    char *a = malloc(total + 1), *b = malloc(total + 1);
+    size_t na = 0, nb = 0;
+    for (size_t i = 0; i < nlines; i++) {
+        size_t n = strlen(lines[i]);
+        const char *brace = memchr(lines[i], '{', n);
+        size_t at = brace ? (size_t)(brace - lines[i]) + 1 : 0;
+        memcpy(a + na, lines[i], n);
+        na += n;
+        a[na++] = '\n';
+        memcpy(b + nb, lines[i], at);
+        nb += at;
+        if (brace) b[nb++] = '\t';
+        memcpy(b + nb, lines[i] + at, n - at);
+        nb += n - at;
+        b[nb++] = '\n';
+    }
+    rd ta, tb;
+    rd_open(&ta, a, na, YB_FMT_JSONL);
+    rd_open(&tb, b, nb, YB_FMT_JSONL);
+    for (long rec = 1;; rec++) {
+        int ka = next(&ta), kb = next(&tb);
+        if (ka != kb) fail_msg("record %ld: %d (%s: %s) and %d (%s: %s)", rec, ka, ta.err.field, ta.err.message, kb, tb.err.field, tb.err.message);
+        if (ka == 0) break;
+        if (ka == 1) {
+            same_claims(ta.c, tb.c, ta.c->line);
+            continue;
+        }
+        char ma[sizeof ta.err.message], mb[sizeof tb.err.message];
+        no_columns(ta.err.message, ma, sizeof ma);
+        no_columns(tb.err.message, mb, sizeof mb);
+        assert_int_equal(ta.err.line, tb.err.line);
+        assert_string_equal(ta.err.field, tb.err.field);
+        assert_string_equal(ma, mb);
+    }
+    assert_int_equal(yb_reader_records(ta.r), yb_reader_records(tb.r));
+    rd_close(&ta);
+    rd_close(&tb);
+    free(a);
+    free(b);
+}
+
+static void test_fast_path_agrees(void **state)
+{
+    (void)state;
+    /* values and layouts the fast path reads itself, or leaves to the general parser */
+    static const char *const edits[][2] = {
+        {"\"amount\":\"1500.00\"", "\"amount\":\"0\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":\"7.5\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":\"007.05\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":\"1234567.89\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":\"12345678.90\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":\"10000000000000.00\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":\"10000000000000.01\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":\"1.234\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":\"1.\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":\".5\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":\"\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":\"1e3\""},
+        {"\"amount\":\"1500.00\"", "\"amount\":12.25"},
+        {"\"amount\":\"1500.00\"", "\"amount\":0"},
+        {"\"amount\":\"1500.00\"", "\"amount\":0.5"},
+        {"\"amount\":\"1500.00\"", "\"amount\":012"},
+        {"\"amount\":\"1500.00\"", "\"amount\":1.5e2"},
+        {"\"amount\":\"1500.00\"", "\"amount\":1.255"},
+        {"\"amount\":\"1500.00\"", "\"amount\":12345678"},
+        {"\"amount\":\"1500.00\"", "\"amount\":-1"},
+        {"\"amount\":\"1500.00\"", "\"amount\":null"},
+        {"\"amount\":\"1500.00\"", "\"amount\":\"\\u0031\""},
+        {"\"continuous_years\":1", "\"continuous_years\":0"},
+        {"\"continuous_years\":1", "\"continuous_years\":01"},
+        {"\"continuous_years\":1", "\"continuous_years\":123456789012345678"},
+        {"\"continuous_years\":1", "\"continuous_years\":1234567890123456789"},
+        {"\"continuous_years\":1", "\"continuous_years\":9223372036854775807"},
+        {"\"continuous_years\":1", "\"continuous_years\":9223372036854775808"},
+        {"\"continuous_years\":1", "\"continuous_years\":1.0"},
+        {"\"continuous_years\":1", "\"continuous_years\":1e1"},
+        {"\"continuous_years\":1", "\"continuous_years\":-1"},
+        {"\"continuous_years\":1", "\"continuous_years\":\"1\""},
+        {"\"continuous_years\":1", "\"continuous_years\":null"},
+        {"\"level\":2", "\"level\":0"},
+        {"\"level\":2", "\"level\":4"},
+        {"\"level\":2", "\"level\":5"},
+        {"\"level\":2", "\"level\":-1"},
+        {"\"level\":2", "\"level\":-0"},
+        {"\"level\":2", "\"level\":02"},
+        {"\"level\":2", "\"level\":2.0"},
+        {"\"level\":2", "\"level\":\"second\""},
+        {"\"level\":2", "\"level\":\"secon\""},
+        {"\"level\":2", "\"level\":\"seconds\""},
+        {"\"scheme\":\"resident\"", "\"scheme\":\"employee\""},
+        {"\"scheme\":\"resident\"", "\"scheme\":\"resident \""},
+        {"\"scheme\":\"resident\"", "\"scheme\":\"\\u0072esident\""},
+        {"\"scheme\":\"resident\"", "\"scheme\":1"},
+        {"\"scheme\":\"resident\"", "\"scheme\":\"\""},
+        {"\"sex\":\"F\"", "\"sex\":\"M\""},
+        {"\"sex\":\"F\"", "\"sex\":\"FM\""},
+        {"\"sex\":\"F\"", "\"sex\":null"},
+        {"\"assistance\":\"none\"", "\"assistance\":\"extreme_poverty\""},
+        {"\"class\":\"A\"", "\"class\":\"C\""},
+        {"\"class\":\"A\"", "\"class\":\"D\""},
+        {"\"in_window\":false", "\"in_window\":true"},
+        {"\"in_window\":false", "\"in_window\":tru"},
+        {"\"in_window\":false", "\"in_window\":falsey"},
+        {"\"in_window\":false", "\"in_window\":null"},
+        {"\"birth_date\":\"1990-01-01\"", "\"birth_date\":\"2024-02-29\""},
+        {"\"birth_date\":\"1990-01-01\"", "\"birth_date\":\"2025-02-29\""},
+        {"\"birth_date\":\"1990-01-01\"", "\"birth_date\":\"1899-12-31\""},
+        {"\"birth_date\":\"1990-01-01\"", "\"birth_date\":\"2156-02-29\""},
+        {"\"birth_date\":\"1990-01-01\"", "\"birth_date\":\"1990-1-01\""},
+        {"\"birth_date\":\"1990-01-01\"", "\"birth_date\":\"1990-01-01 \""},
+        {"\"birth_date\":\"1990-01-01\"", "\"birth_date\":19900101"},
+        {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"\""},
+        {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"a much longer claim identifier, of more than 32 bytes\""},
+        {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"\xe4\xb8\xad\xe6\x96\x87\xe5\x90\x8d\""},
+        {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"bad \xc3\x28 utf-8\""},
+        {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"tab\there\""},
+        {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"esc\\\"aped\\n\""},
+        {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":17"},
+        {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":null"},
+        {"\"member\":{", "\"member\":null,\"x\":{"},
+        {"\"member\":{", "\"member\":[],\"x\":{"},
+        {"\"visit\":{", "\"ytd\":null,\"account_payer\":null,\"visit\":{"},
+        {"\"visit\":{", "\"ytd\":{},\"account_payer\":{\"member_id\":\"P\",\"relation\":\"child\"},\"visit\":{"},
+        {"\"visit\":{", "\"ytd\":{\"basic_paid\":\"5\",\"basic_paid\":\"6\"},\"visit\":{"},
+        {"\"items\":[", "\"items\":null,\"x\":["},
+        {"\"items\":[", "\"items\":[],\"x\":["},
+        {"\"items\":[{", "\"items\":[{},{"},
+        {"\"items\":[{", "\"items\":[ {"},
+        {"\"items\":[{", "\"items\":[1,{"},
+        {"},{\"code\":\"XB07\"", "}, {\"code\":\"XB07\""},
+        {"\"scheme\":\"resident\",", "\"scheme\":\"resident\",\"unknown\":{\"a\":[1,{\"b\":null},\"x\\\"y\"]},"},
+        {"\"scheme\":\"resident\",", "\"scheme\":\"resident\",\"unknown\": [ 1 ,2 ] ,"},
+        {"\"scheme\":\"resident\",", "\"scheme\":\"resident\", "},
+        {"\"scheme\":\"resident\",", "\"scheme\": \"resident\","},
+        {"\"scheme\":\"resident\",", "\"scheme\":  \"resident\","},
+        {"\"scheme\":\"resident\",", "\"scheme\" :\"resident\","},
+        {"\"scheme\":\"resident\",", "\"scheme\":\"resident\"\t,"},
+        {"\"scheme\":\"resident\",", "\"scheme\":\"resident\",\"scheme\":\"resident\","},
+        {"\"scheme\":\"resident\",", "\"scheme\":\"resident\",\"claim_id\":\"again\","},
+        {"\"scheme\":\"resident\",", "\"sch\\u0065me\":\"resident\","},
+        {"\"designated\":true}", "\"designated\":true }"},
+        {"\"designated\":true}", "\"designated\":true,}"},
+        {"]}", "]} "},
+        {"]}", "]}\r"},
+        {"]}", "]}x"},
+        {"]}", "]"},
+        {"\"gap_years\":0,", "\"gap_years\":0,\n"},
+    };
+    enum { NEDIT = sizeof edits / sizeof edits[0], NFUZZ = 3000 };
+    const char *lines[NEDIT + NFUZZ + 8];
+    char *owned[NEDIT + NFUZZ + 8];
+    size_t n = 0, no = 0;
+    lines[n++] = BASE;
+    for (size_t i = 0; i < NEDIT; i++) lines[n++] = owned[no++] = with(edits[i][0], edits[i][1]);
+    /* in the style of Python's json.dumps: ", " and ": " */
+    {
+        size_t bl = strlen(BASE);
+        char *py = malloc(2 * bl + 1);
+        size_t o = 0;
+        int in_str = 0;
+        for (size_t i = 0; i < bl; i++) {
+            py[o++] = BASE[i];
+            if (BASE[i] == '"' && (i == 0 || BASE[i - 1] != '\\')) in_str = !in_str;
+            if (!in_str && (BASE[i] == ',' || BASE[i] == ':')) py[o++] = ' ';
+        }
+        py[o] = 0;
+        lines[n++] = owned[no++] = py;
+    }
+    /* random changes to a few of the lines above */
+    uint64_t rng = 0x2545F4914F6CDD1DULL;
+    size_t base_n = n;
+    for (int v = 0; v < NFUZZ; v++) {
+        const char *from = lines[rnd(&rng) % base_n];
+        size_t len = strlen(from);
+        char *m = malloc(len + 16);
+        memcpy(m, from, len + 1);
+        int changes = 1 + (int)(rnd(&rng) % 3);
+        for (int k = 0; k < changes; k++) {
+            static const char pick[] = " \t\"\\,:{}[]0123456789.-enulltrufas\x01\x80\xc3\xff";
+            size_t at = rnd(&rng) % len;
+            char ch = (rnd(&rng) & 1) ? pick[rnd(&rng) % (sizeof pick - 1)] : (char)(rnd(&rng) & 0xFF);
+            if (ch == '\n' || ch == 0) ch = ' ';
+            m[at] = ch;
+        }
+        lines[n++] = owned[no++] = m;
+    }
+    agree(lines, n);
+    for (size_t i = 0; i < no; i++) free(owned[i]);
+}
+
+/* Dates on the fast path against yb_date_parse: every month and day (0 to 32)
+ * of years around the ends of its year table and of the calendar. */
+static void test_fast_dates(void **state)
+{
+    (void)state;
+    static const int years[] = {0, 1, 4, 100, 400, 1582, 1899, 1900, 1901, 1904, 1969, 1970, 1999, 2000,
+                                2023, 2024, 2100, 2154, 2155, 2156, 2400, 9999};
+    size_t n = strlen(BASE), cap = sizeof years / sizeof years[0] * 14 * 33 * (n + 2) + 1;
+    char *in = malloc(cap);
+    size_t o = 0;
+    const char *at = strstr(BASE, "\"enrolled_on\":\"2025-03-10\"") + 15;
+    for (size_t yi = 0; yi < sizeof years / sizeof years[0]; yi++)
+        for (int m = 0; m <= 13; m++)
+            for (int d = 0; d <= 32; d++) {
+                char text[48];
+                snprintf(text, sizeof text, "%04d-%02d-%02d", years[yi], m, d);
+                memcpy(in + o, BASE, n);
+                memcpy(in + o + (at - BASE), text, 10);
+                o += n;
+                in[o++] = '\n';
+            }
+    rd t;
+    rd_open(&t, in, o, YB_FMT_JSONL);
+    for (size_t yi = 0; yi < sizeof years / sizeof years[0]; yi++)
+        for (int m = 0; m <= 13; m++)
+            for (int d = 0; d <= 32; d++) {
+                char text[48];
+                snprintf(text, sizeof text, "%04d-%02d-%02d", years[yi], m, d);
+                yb_date want;
+                int k = next(&t);
+                if (yb_date_parse(text, 10, &want)) {
+                    if (k != 1) fail_msg("%s: %s", text, t.err.message);
+                    assert_int_equal(get(t.c, "member.enrolled_on"), want);
+                } else {
+                    if (k != -1) fail_msg("%s was read", text);
+                    assert_string_equal(t.err.field, "member.enrolled_on");
+                }
+            }
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
+    free(in);
+}
+
+/* Money on the fast path against yb_money_parse (quoted: any digits). */
+static void test_fast_money(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "0", "1", "9", "10", "0.0", "0.00", "0.1", "0.01", "0.10", "00", "000.00", "1.5", "12.34", "123.4", "1234567",
+        "1234567.8", "1234567.89", "9999999.99", "12345678", "12345678.9", "99999999.99", "123456789012.34",
+        "9999999999999.99", "10000000000000", "10000000000000.00", "10000000000000.01", "99999999999999",
+        "1.234", "1.", ".1", "", "-1", "+1", "1e2", "1,5", " 1", "1 ", "1.5.", "1..5", "0x10", "١",
+    };
+    size_t n = strlen(BASE), nt = sizeof texts / sizeof texts[0];
+    char *in = malloc(nt * (n + 40));
+    size_t o = 0;
+    for (size_t i = 0; i < nt; i++) {
+        char to[64];
+        snprintf(to, sizeof to, "\"amount\":\"%s\"", texts[i]);
+        char *line = with("\"amount\":\"1500.00\"", to);
+        o += (size_t)sprintf(in + o, "%s\n", line);
+        free(line);
+    }
+    rd t;
+    rd_open(&t, in, o, YB_FMT_JSONL);
+    for (size_t i = 0; i < nt; i++) {
+        yb_money want;
+        int k = next(&t);
+        if (yb_money_parse(texts[i], strlen(texts[i]), &want)) {
+            if (k != 1) fail_msg("\"%s\": %s", texts[i], t.err.message);
+            assert_int_equal(iget(t.c, 0, "amount"), want);
+        } else {
+            if (k != -1) fail_msg("\"%s\" was read", texts[i]);
+            assert_string_equal(t.err.field, "items[0].amount");
+        }
+    }
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
+    free(in);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Micro-benchmark (YB_READER_BENCH=<records>)                               */
 
 static void bench(long records)
@@ -1243,6 +1564,9 @@ int main(void)
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_file),
         cmocka_unit_test(test_fuzz_jsonl),
+        cmocka_unit_test(test_fast_path_agrees),
+        cmocka_unit_test(test_fast_dates),
+        cmocka_unit_test(test_fast_money),
         cmocka_unit_test(test_fuzz_csv),
         cmocka_unit_test(test_bad_schemas),
         cmocka_unit_test(test_claim_api),
