@@ -1,4 +1,4 @@
-/* Money and rate parsing and formatting: exact, from text, never via double. */
+/* Money and rate parsing and formatting: exact, from text, never through binary floating point. */
 #include "money.h"
 
 #include <stdio.h>
