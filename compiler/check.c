@@ -69,16 +69,41 @@ int yb_const_add(yb_compiler *c, int64_t v, uint8_t kind)
     return p->nconsts++;
 }
 
+static uint64_t text_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* A text constant in the pool; an identical one is stored once (a hash of
+ * the texts already there keeps this fast for policies with many keys). */
 int64_t yb_text_const(yb_compiler *c, const char *s, size_t n)
 {
     yb_program *p = c->prog;
-    /* reuse an identical string already in the pool */
-    for (uint32_t i = 0; n && i + n <= p->pool_len; i++)
-        if (memcmp(p->pool + i, s, n) == 0) return yb_text_make(i, (uint32_t)n, true);
+    if ((c->pool_count + 1) * 2 > c->pool_cap) {
+        size_t cap = c->pool_cap ? c->pool_cap * 2 : 256;
+        int64_t *idx = calloc(cap, sizeof *idx);
+        for (size_t i = 0; i < c->pool_cap; i++) {
+            int64_t v = c->pool_index[i];
+            if (!v) continue;
+            size_t j = text_hash(p->pool + yb_text_offset(v), yb_text_length(v)) & (cap - 1);
+            while (idx[j]) j = (j + 1) & (cap - 1);
+            idx[j] = v;
+        }
+        free(c->pool_index);
+        c->pool_index = idx;
+        c->pool_cap = cap;
+    }
+    size_t j = text_hash(s, n) & (c->pool_cap - 1);
+    for (int64_t v; (v = c->pool_index[j]) != 0; j = (j + 1) & (c->pool_cap - 1))
+        if (yb_text_length(v) == n && memcmp(p->pool + yb_text_offset(v), s, n) == 0) return v;
     p->pool = realloc(p->pool, p->pool_len + n + 1);
     memcpy(p->pool + p->pool_len, s, n);
-    int64_t v = yb_text_make(p->pool_len, (uint32_t)n, true);
+    int64_t v = yb_text_make(p->pool_len, (uint32_t)n, true); /* the pool bit makes it non-zero */
     p->pool_len += (uint32_t)n;
+    c->pool_index[j] = v;
+    c->pool_count++;
     return v;
 }
 

@@ -30,7 +30,7 @@ static yb_program *compile(const char *name, const char *text, yb_diag *diag)
         if (!p->pool) p->pool = calloc(1, 1);
         char err[256];
         /* the compiler's own output must pass the loader's checks too */
-        if (!yb_program_prepare(p, err, sizeof err) || (!getenv("YB_NOVERIFY") && !yb_verify(p, err, sizeof err))) {
+        if (!yb_program_prepare(p, err, sizeof err) || !yb_verify(p, err, sizeof err)) {
             yb_error(diag, YB_NOLOC, "internal: the generated code does not verify: %s", err);
             ok = false;
         }
@@ -38,6 +38,7 @@ static yb_program *compile(const char *name, const char *text, yb_diag *diag)
     free(c.globals);
     free(c.tables);
     free(c.param_used);
+    free(c.pool_index);
     yb_arena_free(c.arena);
     if (!ok) {
         yb_program_free(p);

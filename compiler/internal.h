@@ -77,6 +77,8 @@ typedef struct yb_compiler {
     int cap_fields;
     int cap_regs;
     uint8_t *param_used;
+    int64_t *pool_index; /* open addressing: text constants by content, 0 = empty */
+    size_t pool_cap, pool_count;
 } yb_compiler;
 
 /* registers */
