@@ -1316,6 +1316,27 @@ static bool declare_range_param(yb_compiler *c, yb_decl *d)
     return ok;
 }
 
+/* Text keys in (length, bytes) order, so a lookup halves its way to the key. */
+static int compare_text_keys(const yb_program *p, int64_t a, int64_t b)
+{
+    uint32_t la = yb_text_length(a), lb = yb_text_length(b);
+    if (la != lb) return la < lb ? -1 : 1;
+    return memcmp(p->pool + yb_text_offset(a), p->pool + yb_text_offset(b), la);
+}
+
+static void sort_text_keys(const yb_program *p, yb_band_set *bs)
+{
+    for (int i = 1; i < bs->n; i++) { /* insertion sort: a version lists tens to thousands of keys, once */
+        yb_band x = bs->bands[i];
+        int j = i - 1;
+        while (j >= 0 && compare_text_keys(p, bs->bands[j].from, x.from) > 0) {
+            bs->bands[j + 1] = bs->bands[j];
+            j--;
+        }
+        bs->bands[j + 1] = x;
+    }
+}
+
 /* `param budget: money by text` with rows `"YGT-01" 1200000.00`: a value per
  * text key (a medical community, an institution), looked up exactly. */
 static bool declare_text_param(yb_compiler *c, yb_decl *d)
@@ -1366,6 +1387,7 @@ static bool declare_text_param(yb_compiler *c, yb_decl *d)
             bs->bands[r] = (yb_band){kv, INT64_MAX, vv};
         }
         if (!vok) { free(bs->bands); ok = false; continue; }
+        sort_text_keys(c->prog, bs);
         c->prog->params[pi].versions[vi].cells[0] = c->prog->nbandsets++;
     }
     global_add(c, d->name, SYM_PARAM_RANGE, pi, val, d, d->loc);

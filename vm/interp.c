@@ -203,6 +203,26 @@ static void commit(yb_vm *vm, bool keep)
 
 /* ---------------------------------------------------------------- the loop */
 
+/* The band holding text key x (keys sorted by length, then bytes), or -1. */
+static int find_text_key(const yb_vm *vm, const yb_band_set *bs, int64_t x)
+{
+    const char *tx;
+    uint32_t nx;
+    yb_vm_text(vm, x, &tx, &nx);
+    int lo = 0, hi = bs->n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        const char *tk;
+        uint32_t nk;
+        yb_vm_text(vm, bs->bands[mid].from, &tk, &nk);
+        int c = nk != nx ? (nk < nx ? -1 : 1) : memcmp(tk, tx, nx);
+        if (c == 0) return mid;
+        if (c < 0) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return -1;
+}
+
 static bool select_epoch(yb_vm *vm, yb_date d)
 {
     const yb_program *p = vm->p;
@@ -482,13 +502,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
             const yb_band_set *bs = &p->bandsets[vm->frame[p->param_base[ip->b]]];
             int64_t x = RC;
             if (pp->range_key == YB_T_TEXT) {
-                const char *tx, *tk;
-                uint32_t nx, nk;
-                yb_vm_text(vm, x, &tx, &nx);
-                for (int b = 0; b < bs->n && !has; b++) {
-                    yb_vm_text(vm, bs->bands[b].from, &tk, &nk);
-                    has = nk == nx && memcmp(tk, tx, nx) == 0;
-                }
+                has = find_text_key(vm, bs, x) >= 0;
             } else {
                 for (int b = 0; b < bs->n && !has; b++) has = x >= bs->bands[b].from && x < bs->bands[b].to;
             }
@@ -511,14 +525,11 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         int64_t x = RC;
         int b = 0;
         if (pp->range_key == YB_T_TEXT) {
-            const char *tx, *tk;
-            uint32_t nx, nk;
-            yb_vm_text(vm, x, &tx, &nx);
-            for (; b < bs->n; b++) {
-                yb_vm_text(vm, bs->bands[b].from, &tk, &nk);
-                if (nk == nx && memcmp(tk, tx, nx) == 0) break;
-            }
-            if (b == bs->n) {
+            b = find_text_key(vm, bs, x);
+            if (b < 0) {
+                const char *tx;
+                uint32_t nx;
+                yb_vm_text(vm, x, &tx, &nx);
                 fail(vm, PC, NULL, "`%s` has no value for \"%.*s\"", pp->name, (int)(nx > 80 ? 80 : nx), tx);
                 goto error;
             }

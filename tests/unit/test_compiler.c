@@ -307,6 +307,27 @@ static void review_fixes(void **state)
     assert_int_equal(settle_one(dflt, CLAIM1, 1), 200);
 }
 
+static void text_keys_are_found_among_many(void **state)
+{
+    (void)state;
+    /* 300 keys written in no particular order; every one is found, and one that is not listed is not */
+    char src[32768];
+    int n = snprintf(src, sizeof src, "%s", HEADER "param pay: money by text\n  from 2024-01-01:");
+    for (int i = 0; i < 300; i++) {
+        int k = (i * 7919) % 300;
+        n += snprintf(src + n, sizeof src - (size_t)n, " \"K%d\" %d.00", k, k);
+    }
+    snprintf(src + n, sizeof src - (size_t)n, "\nrule r when given(pay[claim_id])\n  set fund = pay[claim_id]\n");
+    for (int k = 0; k < 300; k += 37) {
+        char claim[256];
+        snprintf(claim, sizeof claim,
+                 "{\"claim_id\":\"K%d\",\"member_id\":\"m\",\"date\":\"2024-06-01\",\"level\":1,"
+                 "\"items\":[{\"code\":\"a\",\"class\":\"A\",\"amount\":\"1\"}]}", k);
+        assert_int_equal(settle_one(src, claim, 2), (int64_t)k * 100);
+    }
+    assert_int_equal(settle_one(src, CLAIM1, 2), 0); /* claim_id "1" is not a key */
+}
+
 static void a_block_is_never_hidden_by_a_warn_of_the_same_id(void **state)
 {
     (void)state;
@@ -342,6 +363,7 @@ int main(void)
         cmocka_unit_test(duplicates_and_shadowing_are_refused),
         cmocka_unit_test(review_fixes),
         cmocka_unit_test(a_block_is_never_hidden_by_a_warn_of_the_same_id),
+        cmocka_unit_test(text_keys_are_found_among_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
