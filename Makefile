@@ -12,7 +12,8 @@ CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 INC     := -Ilang -Icompiler -Ivm -Icli -Ibuild/gen
 CFLAGS  ?= -O2 -g
-DEPS_PKGS := flex bison libcmocka-dev libffi-dev lua5.4 liblua5.4-dev pkg-config
+DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config
+BENCH_PKGS := lua5.4 liblua5.4-dev
 
 LANG_SRC := $(wildcard lang/*.c)
 COMP_SRC := $(wildcard compiler/*.c)
@@ -28,12 +29,14 @@ LIBS     := -lm
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,build/tst/tests/%,$(UNIT_SRC)) build/tst/tests/test_claim_reader_nosimd
 
-.PHONY: all deps demo test bench clean
+.PHONY: all deps bench-deps demo test bench clean
 all: deps bin/yibao
 
 # ---- Debian packages: installed when root, otherwise the exact command ----
-deps:
-	@missing=""; for p in $(DEPS_PKGS); do \
+deps: PKGS = $(DEPS_PKGS)
+bench-deps: PKGS = $(DEPS_PKGS) $(BENCH_PKGS)
+deps bench-deps:
+	@missing=""; for p in $(PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -122,7 +125,7 @@ demo: deps bin/yibao
 test: deps build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN)
 	@YIBAO_SWITCH=build/tst/bin/yibao-switch bash tests/run_all.sh build/tst/bin/yibao $(UNIT_BIN)
 
-bench: deps bin/yibao
+bench: bench-deps bin/yibao
 	@bash bench/run.sh
 
 clean:
