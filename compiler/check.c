@@ -481,6 +481,32 @@ static bool is_elem_field(yb_compiler *c, int fi, int *list)
     return false;
 }
 
+/* A derived element value of list li named `name`, or -1. */
+static int derived_find(yb_compiler *c, int li, const char *name)
+{
+    for (int k = 0; k < c->derived.n; k++) {
+        yb_decl *d = c->derived.items[k];
+        if (c->prog->derived[k].list == li && strcmp(d->name, name) == 0) return k;
+    }
+    return -1;
+}
+
+static bool use_derived(yb_compiler *c, yb_expr *e, int k, bool quiet)
+{
+    yb_decl *d = c->derived.items[k];
+    if (d->index >= c->cur_order && c->cur_order >= 0) {
+        if (!quiet) {
+            ERR(e->loc, "`%s` is used before it is worked out: its definition comes later", d->name);
+            yb_note(c->diag, d->loc, "`%s` is defined here; move it above this use", d->name);
+        }
+        return false;
+    }
+    d->used = true;
+    const yb_derived *dv = &c->prog->derived[k];
+    set_sym(e, SYM_ELEM_DERIVED, k, (yb_type){dv->kind, (int16_t)(dv->kind == YB_T_ENUM ? dv->enum_id : -1)});
+    return true;
+}
+
 static bool resolve_name(yb_compiler *c, yb_expr *e, const yb_type *want, bool quiet)
 {
     yb_local *l = local_find(c, e->name);
@@ -502,6 +528,8 @@ static bool resolve_name(yb_compiler *c, yb_expr *e, const yb_type *want, bool q
             set_sym(e, kind, fi, field_type(c, fi));
             return true;
         }
+        int dk = derived_find(c, c->elem_list_stack[k], e->name);
+        if (dk >= 0) return use_derived(c, e, dk, quiet);
     }
     if (want && want->kind == YB_T_ENUM) {
         int m = enum_member(c, want->enum_id, e->name);
@@ -765,6 +793,11 @@ static bool check_field_access(yb_compiler *c, yb_expr *e)
     case SYM_INPUT_RECORD:
     case SYM_ELEM_RECORD: {
         int fi = schema_child(c, a->sym_index, e->name);
+        const yb_field *af = &c->prog->schema.fields[a->sym_index];
+        if (fi < 0 && a->sym_kind == SYM_ELEM_RECORD && af->kind == YB_T_LIST) {
+            int dk = derived_find(c, af->slot, e->name);
+            if (dk >= 0) return use_derived(c, e, dk, false);
+        }
         if (fi < 0) {
             ERR(e->loc, "no field `%s` in `%s`", e->name, c->prog->schema.fields[a->sym_index].name);
             suggest_child(c, a->sym_index, e->name);
@@ -1600,6 +1633,10 @@ static bool check_state_step(yb_compiler *c, yb_decl *d)
 
 static void warn_unused(yb_compiler *c)
 {
+    for (int k = 0; k < c->derived.n; k++) {
+        yb_decl *d = c->derived.items[k];
+        if (!d->used) yb_warning(c->diag, d->loc, "`%s` is defined but never used", d->name);
+    }
     for (int i = 0; i < c->nglobals; i++) {
         yb_global *g = &c->globals[i];
         if (g->kind == SYM_PARAM || g->kind == SYM_PARAM_KEYED || g->kind == SYM_PARAM_RANGE) {
@@ -1655,6 +1692,45 @@ static bool apply_amendments(yb_compiler *c)
         }
     }
     return ok;
+}
+
+/* `define within_limit of item = …`: a value of every element of the list
+ * whose elements are `item`, worked out at this step, read like a field of
+ * the element in aggregates (`sum of within_limit in items`). */
+static bool declare_derived(yb_compiler *c, yb_decl *d, int order)
+{
+    const yb_schema *s = &c->prog->schema;
+    int li = -1;
+    const char *cands[64];
+    int n = 0;
+    for (int l = 0; l < s->nlists; l++) {
+        const yb_field *lf = &s->fields[s->lists[l].field];
+        if (strcmp(lf->elem_name, d->of_record) == 0) {
+            if (li >= 0) {
+                ERR(d->loc, "two lists hold `%s` records: a value `of %s` would be ambiguous", d->of_record, d->of_record);
+                return false;
+            }
+            li = l;
+        }
+        if (n < 64) cands[n++] = lf->elem_name;
+    }
+    if (li < 0) {
+        ERR(d->loc, "no list of the claim holds `%s` records", d->of_record);
+        const char *sg = yb_suggest(d->of_record, cands, (size_t)n);
+        if (sg) yb_note(c->diag, YB_NOLOC, "did you mean `%s`?", sg);
+        return false;
+    }
+    if (schema_child(c, s->lists[li].field, d->name) >= 0 || derived_find(c, li, d->name) >= 0) {
+        ERR(d->loc, "`%s` is already a field of `%s`", d->name, d->of_record);
+        return false;
+    }
+    yb_program *p = c->prog;
+    p->derived = realloc(p->derived, (size_t)(p->nderived + 1) * sizeof *p->derived);
+    p->derived[p->nderived] = (yb_derived){strdup(d->name), li, YB_T_INT, 0};
+    p->nderived++;
+    yb_vec_push(A, &c->derived, d);
+    d->index = order; /* its step, for "used before it is worked out" */
+    return true;
 }
 
 bool yb_check(yb_compiler *c)
@@ -1740,7 +1816,9 @@ bool yb_check(yb_compiler *c)
         yb_decl *d = c->steps.items[i];
         if (d->kind == D_PARAM || d->kind == D_TABLE) ok &= declare_params(c, d);
         else if (d->kind == D_STATE) ok &= declare_state(c, d, i);
-        else if (d->kind == D_DEFINE) {
+        else if (d->kind == D_DEFINE && d->of_record) {
+            ok &= declare_derived(c, d, i);
+        } else if (d->kind == D_DEFINE) {
             yb_global *g = global_add(c, d->name, SYM_DEFINE, -1, T_VOID, d, d->loc);
             if (g) g->order = i;
             else ok = false;
@@ -1779,6 +1857,19 @@ bool yb_check(yb_compiler *c)
         c->nlocals = 0;
         switch (d->kind) {
         case D_DEFINE: {
+            if (d->of_record) {
+                int k = 0;
+                while (k < c->derived.n && c->derived.items[k] != d) k++;
+                yb_derived *dv = &c->prog->derived[k];
+                c->elem_list_stack[c->nelem++] = dv->list;
+                bool vok = check_value(c, d->value, NULL);
+                c->nelem--;
+                if (!vok) { ok = false; break; }
+                yb_fold(c, d->value);
+                dv->kind = d->value->type.kind;
+                dv->enum_id = (uint16_t)(dv->kind == YB_T_ENUM ? d->value->type.enum_id : 0);
+                break;
+            }
             yb_global *g = yb_global_find(c, d->name);
             if (!check_value(c, d->value, NULL)) { ok = false; break; }
             yb_fold(c, d->value);

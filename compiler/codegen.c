@@ -271,6 +271,13 @@ static void gen_symbol(gen *g, yb_expr *e, int dst)
         op3(g, field_always_present(g, e->sym_index) ? YB_OP_LDF : YB_OP_LDFC, dst, f->slot, e->sym_index);
         return;
     }
+    case SYM_ELEM_DERIVED: {
+        int li = g->p->derived[e->sym_index].list, ir = -1;
+        for (int k = g->nloops - 1; k >= 0 && ir < 0; k--)
+            if (g->loop_list[k] == li) ir = g->loop_index[k];
+        op3(g, YB_OP_DGET, dst, ir, e->sym_index);
+        return;
+    }
     case SYM_ELEM_FIELD: {
         int ir = loop_index_for(g, e->sym_index);
         op3(g, field_always_present(g, e->sym_index) ? YB_OP_LDE : YB_OP_LDEC, dst, ir, e->sym_index);
@@ -506,6 +513,29 @@ static void gen_loop(gen *g, yb_expr **aggs, const int *dsts, int n)
 }
 
 static void gen_agg(gen *g, yb_expr *e, int dst) { gen_loop(g, &e, &dst, 1); }
+
+/* `define NAME of item = …`: one loop over the list, storing each element's value. */
+static void gen_derived(gen *g, yb_decl *d)
+{
+    int k = 0;
+    while (k < g->c->derived.n && g->c->derived.items[k] != d) k++;
+    int li = g->p->derived[k].list;
+    int i = tmp(g, YB_T_INT);
+    int loopb = jump(g, YB_OP_LOOPB, i, li);
+    int body = here(g);
+    if (g->nloops == 16) { yb_error(g->c->diag, d->loc, "aggregates nested too deep"); g->ok = false; return; }
+    g->loop_list[g->nloops] = li;
+    g->loop_index[g->nloops++] = i;
+    bool o;
+    int v = value(g, d->value, &o);
+    op3(g, YB_OP_DSET, v, i, k);
+    DONE(v, o);
+    g->nloops--;
+    int loopn = jump(g, YB_OP_LOOPN, i, li);
+    patch(g, loopn, body);
+    patch(g, loopb, here(g));
+    release(g, i);
+}
 
 typedef struct reg_use {
     int reg;
@@ -977,6 +1007,10 @@ bool yb_codegen(yb_compiler *c)
         case D_DEFINE: {
             g->cur_block = 0;
             g->loc = d->loc;
+            if (d->of_record) {
+                gen_derived(g, d);
+                break;
+            }
             /* consecutive sums over the same list share one loop */
             yb_expr *aggs[16];
             int regs[16], n = 0, last = i;

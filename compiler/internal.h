@@ -23,6 +23,7 @@ typedef enum {
     SYM_INPUT_LIST,   /* index: schema field (list) */
     SYM_ELEM_FIELD,   /* index: schema field (scalar, element slots) */
     SYM_ELEM_RECORD,  /* index: schema field (record inside an element) */
+    SYM_ELEM_DERIVED, /* index: derived element value (`define NAME of item`) */
     SYM_ENUM_MEMBER,  /* constant */
     SYM_ENUM_TYPE,    /* index: enum id */
 } yb_sym_kind;
@@ -77,6 +78,7 @@ typedef struct yb_compiler {
     int cap_fields;
     int cap_regs;
     uint8_t *param_used;
+    yb_vec derived; /* yb_decl* of `define NAME of item`, by derived index */
     int64_t *pool_index; /* open addressing: text constants by content, 0 = empty */
     size_t pool_cap, pool_count;
 } yb_compiler;

@@ -154,6 +154,7 @@ typedef struct yb_decl {
     yb_vec keys;          /* param/table: key enum names (yb_expr E_NAME); state: key exprs */
     yb_typex *type;       /* param value type */
     const char *range_of; /* param keyed by ranges: the key type ("int", "money", "date"…) */
+    const char *of_record; /* `define NAME of item = …`: a value of every element of that record's list */
     yb_loc range_loc;
     yb_vec versions;      /* param/table: yb_version* */
     yb_expr *value;       /* define: value; rule: when; dated: the date expression */

@@ -338,6 +338,7 @@ state_decl
 
 define_decl
     : DEFINE IDENT '=' expr                 { $$ = yb_decl_new(A, D_DEFINE, @2); $$->name = $2.s; $$->value = $4; }
+    | DEFINE IDENT OF IDENT '=' expr        { $$ = yb_decl_new(A, D_DEFINE, @2); $$->name = $2.s; $$->of_record = $4.s; $$->value = $6; }
     ;
 
 dated_decl

@@ -25,7 +25,9 @@ yb_vm *yb_vm_new(const yb_program *p)
     vm->opened_list = calloc((size_t)ns, sizeof *vm->opened_list);
 
     vm->fired = calloc((size_t)(p->nblocks ? p->nblocks : 1), sizeof *vm->fired);
-    bool ok = vm->regs && vm->ledgers && vm->entry && vm->fresh && vm->opened && vm->opened_list && vm->fired;
+    vm->dvals = calloc((size_t)(p->nderived ? p->nderived : 1), sizeof *vm->dvals);
+    vm->dcap = calloc((size_t)(p->nderived ? p->nderived : 1), sizeof *vm->dcap);
+    bool ok = vm->dvals && vm->dcap && vm->regs && vm->ledgers && vm->entry && vm->fresh && vm->opened && vm->opened_list && vm->fired;
     for (int i = 0; ok && i < p->nstates; i++) ok = (vm->ledgers[i] = yb_ledger_new(p->states[i].nfields)) != NULL;
     if (!ok) {
         yb_vm_free(vm);
@@ -51,6 +53,9 @@ void yb_vm_free(yb_vm *vm)
     free(vm->opened_list);
 
     free(vm->fired);
+    for (int i = 0; vm->dvals && i < vm->p->nderived; i++) free(vm->dvals[i]);
+    free(vm->dvals);
+    free(vm->dcap);
     free(vm->regs);
     free(vm->dcode);
     free(vm->xbuf);
@@ -464,6 +469,37 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
             goto error;
         }
         RA = l->slots[at];
+        NEXT;
+    }
+    /* derived element values: the element index comes from a register */
+    CASE(DSET) {
+        int64_t idx = RB;
+        const yb_derived *dv = &p->derived[ip->c];
+        if (idx < 0 || idx >= claim->lists[dv->list].count) {
+            fail(vm, PC, NULL, "list element %lld written outside its loop", (long long)idx);
+            goto error;
+        }
+        if (idx >= vm->dcap[ip->c]) { /* only when a claim has more elements than any before */
+            int32_t cap = vm->dcap[ip->c] ? vm->dcap[ip->c] : 16;
+            while (cap <= idx) cap *= 2;
+            int64_t *nv = realloc(vm->dvals[ip->c], (size_t)cap * sizeof *nv);
+            if (!nv) {
+                fail(vm, PC, NULL, "out of memory");
+                goto error;
+            }
+            vm->dvals[ip->c] = nv;
+            vm->dcap[ip->c] = cap;
+        }
+        vm->dvals[ip->c][idx] = RA;
+        NEXT;
+    }
+    CASE(DGET) {
+        int64_t idx = RB;
+        if (idx < 0 || idx >= vm->dcap[ip->c] || idx >= claim->lists[p->derived[ip->c].list].count) {
+            fail(vm, PC, NULL, "list element %lld read outside its loop", (long long)idx);
+            goto error;
+        }
+        RA = vm->dvals[ip->c][idx];
         NEXT;
     }
     CASE(LOOPB)

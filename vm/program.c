@@ -86,6 +86,8 @@ void yb_program_free(yb_program *p)
     free(p->blocks);
     for (int i = 0; i < p->nexplain; i++) free(p->explain[i].label);
     free(p->explain);
+    for (int i = 0; i < p->nderived; i++) free(p->derived[i].name);
+    free(p->derived);
     free(p->reg_kinds);
     free(p->code);
     free(p->loads);

@@ -16,7 +16,7 @@
 typedef uint64_t yb_instr;
 
 /* The .ybc format's version: a file of another version is refused with "recompile". */
-#define YBC_VERSION 3
+#define YBC_VERSION 4
 
 enum {
 #define OP(name, a, b, c, d, doc) YB_OP_##name,
@@ -118,6 +118,13 @@ typedef struct yb_explain_value {
     int32_t line;
 } yb_explain_value;
 
+typedef struct yb_derived { /* `define NAME of item = …`: a value per element of a list */
+    char *name;
+    int32_t list;
+    uint8_t kind;
+    uint16_t enum_id;
+} yb_derived;
+
 typedef struct yb_field_load { /* claim field -> register, once per claim before the code runs */
     int32_t reg;
     int32_t field;
@@ -156,6 +163,8 @@ typedef struct yb_program {
     yb_block_desc *blocks;
     int32_t nexplain;
     yb_explain_value *explain;
+    int32_t nderived;
+    yb_derived *derived;
     /* code */
     int32_t nregs;
     uint8_t *reg_kinds;

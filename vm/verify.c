@@ -139,6 +139,12 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
     }
     for (int i = 0; i < p->nreasons; i++)
         if (!p->reasons[i]) FAIL("reason %d has no name", i);
+    for (int i = 0; i < p->nderived; i++) {
+        const yb_derived *d = &p->derived[i];
+        if (!d->name || d->list < 0 || d->list >= p->schema.nlists || !is_value_kind(d->kind) ||
+            (d->kind == YB_T_ENUM && d->enum_id >= p->schema.nenums))
+            FAIL("derived value %d is malformed", i);
+    }
     for (int i = 0; i < p->nloads; i++) {
         const yb_field_load *l = &p->loads[i];
         if (l->field < 0 || l->field >= p->schema.nfields || l->reg < 0 || l->reg >= p->nregs) FAIL("field load %d is malformed", i);
@@ -264,6 +270,11 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
             if (ka != want) FAIL("instruction %d: field %u's kind differs from the register's", pc, c);
             break;
         }
+        case YB_OP_DSET:
+        case YB_OP_DGET:
+            if ((int)c >= p->nderived) FAIL("instruction %d: derived value %u out of range", pc, c);
+            if (ka != p->derived[c].kind) FAIL("instruction %d: derived value %u's kind differs from the register's", pc, c);
+            break;
         case YB_OP_LISTLEN:
         case YB_OP_LOOPB:
         case YB_OP_LOOPN:

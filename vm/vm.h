@@ -36,6 +36,8 @@ typedef struct yb_vm {
     const yb_program *p;
     int64_t *regs;
     yb_dinstr *dcode;
+    int64_t **dvals;         /* per derived value: one per element of the current claim's list */
+    int32_t *dcap;
     const int64_t *frame;   /* parameter cells in force for this claim */
     const uint8_t *defined; /* which parameters are in force */
     yb_date frame_date;

@@ -176,6 +176,10 @@ static void write_body(const yb_program *p, wbuf *w)
         const yb_explain_value *e = &p->explain[i];
         i64(w, e->block); str(w, e->label); i64(w, e->reg); u8(w, e->kind); u16(w, e->enum_id); i64(w, e->line);
     }
+    u32(w, (uint32_t)p->nderived);
+    for (int i = 0; i < p->nderived; i++) {
+        str(w, p->derived[i].name); i64(w, p->derived[i].list); u8(w, p->derived[i].kind); u16(w, p->derived[i].enum_id);
+    }
     section_end(w, s);
 
     s = section_begin(w, T_CODE);
@@ -425,6 +429,11 @@ static void read_rules(rbuf *r, yb_program *p)
     for (int i = 0; i < p->nexplain && !r->bad; i++) {
         yb_explain_value *e = &p->explain[i];
         e->block = ri32(r); e->label = rstr_req(r); e->reg = ri32(r); e->kind = r8(r); e->enum_id = r16(r); e->line = ri32(r);
+    }
+    p->nderived = rcount(r, 15);
+    p->derived = CALLOC(p->nderived, yb_derived);
+    for (int i = 0; i < p->nderived && !r->bad; i++) {
+        p->derived[i].name = rstr_req(r); p->derived[i].list = ri32(r); p->derived[i].kind = r8(r); p->derived[i].enum_id = r16(r);
     }
 }
 

@@ -83,7 +83,7 @@ static void typos_get_suggestions(void **state)
                  "did you mean `deductible`?");
     expect_error(HEADER "rule r\n  set fund = sum of amonut in items\n", "did you mean `amount`?");
     expect_error(HEADER "reasons WAITING_PERIOD\nrule r\n  reason WAITING_PERIDO\n", "did you mean `WAITING_PERIOD`?");
-    expect_error(HEADER "define x: mony = 1\n", "expected `=` here, found `:`");
+    expect_error(HEADER "define x: mony = 1\n", "expected `of` or `=` here, found `:`");
     expect_error(HEADER "param p: mony\n  from 2024-01-01: 1.00\n", "did you mean `money`?");
 }
 
@@ -283,6 +283,9 @@ static void duplicates_and_shadowing_are_refused(void **state)
     expect_error(HEADER "param ratio: rate\n  from 2024-01-01: 80%\namend param ratoi\n  from 2025-01-01: 85%\n",
                  "did you mean `ratio`?");
     expect_error(HEADER "state s per claim_id when 1.00 { n: int }\n", "`when` needs a condition");
+    expect_error(HEADER "define w of itme = amount\n", "did you mean `item`?");
+    expect_error(HEADER "define amount of item = 1.00\n", "already a field of `item`");
+    expect_error(HEADER "define s = sum of w in items\ndefine w of item = amount\n", "used before it is worked out");
 }
 
 static void review_fixes(void **state)
