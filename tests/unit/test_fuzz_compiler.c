@@ -61,19 +61,49 @@ static int compile_text(const char *text, int *ok)
     return errors;
 }
 
-static void mutated_policies_never_crash(void **state)
+/* The standard policy as one text: hunan.yb with every import replaced by the
+ * module it names (modules import nothing themselves). */
+static char *standard_policy_text(size_t *len)
 {
-    (void)state;
-    size_t len;
-    char *src = read_file("examples/hunan-basic.yb", &len);
+    size_t n;
+    char *entry = read_file("stdlib-policies/hunan.yb", &n);
+    size_t cap = 1 << 20, used = 0;
+    char *out = malloc(cap);
+    for (char *line = strtok(entry, "\n"); line; line = strtok(NULL, "\n")) {
+        char path[256];
+        if (sscanf(line, "import \"%200[^\"]\"", path) == 1) {
+            char full[300];
+            snprintf(full, sizeof full, "stdlib-policies/%s", path);
+            size_t m;
+            char *mod = read_file(full, &m);
+            assert_true(used + m + 2 < cap);
+            memcpy(out + used, mod, m);
+            used += m;
+            out[used++] = '\n';
+            free(mod);
+        } else {
+            size_t m = strlen(line);
+            assert_true(used + m + 2 < cap);
+            memcpy(out + used, line, m);
+            used += m;
+            out[used++] = '\n';
+        }
+    }
+    out[used] = 0;
+    free(entry);
+    *len = used;
+    return out;
+}
+
+static void mutate_and_compile(char *src, size_t len, uint64_t seed, int rounds, const char *what)
+{
     char *buf = malloc(len * 2 + 64);
-    uint64_t seed = 2025;
     int compiled = 0;
     const char *tokens[] = {"(", ")", "{", "}", "[", "]", ",", ":", "=", "+", "*", "/", "-", "%", "\"", "#", "\n",
                             "rule ", "when ", "sum of ", " in ", "define ", "if ", "then ", "else ", "end ", "tiered ",
                             "state ", "param ", "from 2024-01-01:", " 3 months", " 85%", " 1.5 ", " items", " year of ",
                             "起付线", "\xff", "\xe4\xb8", "0", "99999999999999999999"};
-    for (int round = 0; round < 2500; round++) {
+    for (int round = 0; round < rounds; round++) {
         memcpy(buf, src, len + 1);
         size_t n = len;
         int edits = 1 + (int)(next(&seed) % 4);
@@ -118,8 +148,28 @@ static void mutated_policies_never_crash(void **state)
         /* an embedded NUL ends the text early: the compiler sees a shorter file, as it should */
         compile_text(buf, &compiled);
     }
-    print_message("mutated policies: %d of 2500 still compiled\n", compiled);
+    print_message("%s: %d of %d mutated sources still compiled\n", what, compiled, rounds);
     free(buf);
+}
+
+static void mutated_policies_never_crash(void **state)
+{
+    (void)state;
+    size_t len;
+    char *src = read_file("examples/hunan-basic.yb", &len);
+    mutate_and_compile(src, len, 2025, 2500, "example policy");
+    free(src);
+}
+
+static void the_standard_policy_compiles_whole_and_mutated(void **state)
+{
+    (void)state;
+    size_t len;
+    char *src = standard_policy_text(&len);
+    int ok = 0;
+    assert_int_equal(compile_text(src, &ok), 0); /* whole, it compiles without errors */
+    assert_int_equal(ok, 1);
+    mutate_and_compile(src, len, 7, 1500, "standard policy");
     free(src);
 }
 
@@ -127,6 +177,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mutated_policies_never_crash),
+        cmocka_unit_test(the_standard_policy_compiles_whole_and_mutated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
