@@ -32,6 +32,8 @@ typedef struct gen {
     int *field_reg; /* per schema field: its register, or -1 */
     int *elem_reg;  /* per element field: its register in the loop being generated, or -1 */
     int *state_keys; /* per state: the first register of keys worked out early, or -1 */
+    int *writes;     /* per register (outputs, state fields): how many statements write it */
+    int nwrites;
 } gen;
 
 typedef struct jlist {
@@ -98,6 +100,12 @@ static uint8_t kind_of(const yb_expr *e) { return e->type.kind; }
 /* ---------------------------------------------------------------- expressions */
 
 static void gen_into(gen *g, yb_expr *e, int dst);
+
+typedef struct reg_use {
+    int reg;
+    bool found;
+} reg_use;
+static void find_reg_use(void *ctx, yb_expr *e);
 
 static int const_reg(gen *g, int64_t v, uint8_t kind);
 
@@ -537,10 +545,15 @@ static void gen_derived(gen *g, yb_decl *d)
     release(g, i);
 }
 
-typedef struct reg_use {
-    int reg;
-    bool found;
-} reg_use;
+/* Does e read register u->reg (an output, state field, define or let)? */
+static void find_reg_use(void *ctx, yb_expr *e)
+{
+    reg_use *u = ctx;
+    if ((e->kind == E_NAME || e->kind == E_FIELD) && e->sym_index == u->reg &&
+        (e->sym_kind == SYM_OUTPUT || e->sym_kind == SYM_STATE_FIELD || e->sym_kind == SYM_DEFINE || e->sym_kind == SYM_LOCAL))
+        u->found = true;
+    each_child(e, find_reg_use, ctx);
+}
 
 static void find_define_use(void *ctx, yb_expr *e)
 {
@@ -676,12 +689,21 @@ static void gen_into(gen *g, yb_expr *e, int dst)
         if (e->op == '&' || e->op == '|') {
             /* as jumps: each part costs one compare-and-jump, and dst is set once */
             jlist yes = {.n = 0};
-            gen_jump_if(g, e, true, &yes);
-            load_const(g, 0, dst);
-            int j_end = jump(g, YB_OP_JMP, 0, 0);
-            jl_patch(g, &yes, here(g));
-            load_const(g, 1, dst);
-            patch(g, j_end, here(g));
+            reg_use self = {dst, false};
+            find_reg_use(&self, e);
+            if (!self.found) { /* assume true; the jumps that prove it skip the correction */
+                load_const(g, 1, dst);
+                gen_jump_if(g, e, true, &yes);
+                load_const(g, 0, dst);
+                jl_patch(g, &yes, here(g));
+            } else {
+                gen_jump_if(g, e, true, &yes);
+                load_const(g, 0, dst);
+                int j_end = jump(g, YB_OP_JMP, 0, 0);
+                jl_patch(g, &yes, here(g));
+                load_const(g, 1, dst);
+                patch(g, j_end, here(g));
+            }
         } else if (e->op == '=' || e->op == NE || e->op == '<' || e->op == LE || e->op == '>' || e->op == GE) {
             gen_compare(g, e, dst);
         } else {
@@ -796,6 +818,19 @@ static const char *target_name(yb_expr *t, char *buf, size_t n)
 
 static void gen_stmts(gen *g, yb_decl *rule, yb_vec *body);
 
+static void count_writes(gen *g, yb_vec *body)
+{
+    for (int i = 0; i < body->n; i++) {
+        yb_stmt *s = body->items[i];
+        if ((s->kind == S_SET || s->kind == S_ADD || s->kind == S_SUBTRACT) && s->target->sym_index < g->nwrites)
+            g->writes[s->target->sym_index]++;
+        if (s->kind == S_IF) {
+            count_writes(g, &s->then_body);
+            count_writes(g, &s->else_body);
+        }
+    }
+}
+
 static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
 {
     yb_program *p = g->p;
@@ -809,6 +844,19 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
     case S_SET:
     case S_ADD:
     case S_SUBTRACT: {
+        int t = s->target->sym_index;
+        char label[300];
+        snprintf(label, sizeof label, "%s %s", s->kind == S_SET ? "set" : s->kind == S_ADD ? "add to" : "subtract from",
+                 target_name(s->target, name, sizeof name));
+        /* a target that only this statement sets keeps its value to the end of the
+           claim: the value goes straight into it, and --explain reads it there */
+        reg_use self = {t, false};
+        find_reg_use(&self, s->value);
+        if (s->kind == S_SET && t < g->nwrites && g->writes[t] == 1 && !self.found && resident(g, s->value) < 0) {
+            gen_into(g, s->value, t);
+            explain_value(g, label, t, s->value->type, s->loc);
+            break;
+        }
         /* the value keeps a register of its own for --explain; a constant, a claim
            field, a let or a define already has one that nothing overwrites */
         int v = resident(g, s->value);
@@ -818,13 +866,9 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
             v = yb_reg_new(g->c, kind_of(s->value));
             gen_into(g, s->value, v);
         }
-        int t = s->target->sym_index;
         g->loc = s->loc;
         if (s->kind == S_SET) op3(g, YB_OP_MOV, t, v, 0);
         else op3(g, s->kind == S_ADD ? YB_OP_ADD : YB_OP_SUB, t, t, v);
-        char label[300];
-        snprintf(label, sizeof label, "%s %s", s->kind == S_SET ? "set" : s->kind == S_ADD ? "add to" : "subtract from",
-                 target_name(s->target, name, sizeof name));
         explain_value(g, label, v, s->value->type, s->loc);
         break;
     }
@@ -970,6 +1014,12 @@ bool yb_codegen(yb_compiler *c)
     for (int i = 0; i < p->schema.nfields; i++) g->field_reg[i] = g->elem_reg[i] = -1;
     g->state_keys = malloc((size_t)(p->nstates ? p->nstates : 1) * sizeof *g->state_keys);
     for (int i = 0; i < p->nstates; i++) g->state_keys[i] = -1;
+    g->nwrites = p->nregs;
+    g->writes = calloc((size_t)(p->nregs ? p->nregs : 1), sizeof *g->writes);
+    for (int i = 0; i < c->steps.n; i++) {
+        yb_decl *d = c->steps.items[i];
+        if (d->kind == D_RULE) count_writes(g, &d->body);
+    }
     /* block 0: the policy's definitions, always run */
     g->cur_block = new_block(g, NULL, "definitions", ((yb_loc){.file = 0}));
     op3(g, YB_OP_FIRE, 0, 0, 0);
@@ -1081,5 +1131,6 @@ bool yb_codegen(yb_compiler *c)
     free(g->field_reg);
     free(g->elem_reg);
     free(g->state_keys);
+    free(g->writes);
     return g->ok;
 }
