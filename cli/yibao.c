@@ -11,6 +11,7 @@
 #include "batch.h"
 #include "bench.h"
 #include "compare.h"
+#include "explain.h"
 #include "compiler.h"
 #include "program.h"
 #include "report.h"
@@ -25,6 +26,7 @@ static const char usage[] =
     "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
     "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc CLAIMS... [-o OUT]\n"
+    "       yibao explain POLICY.yb|POLICY.ybc CLAIMS...|-   (each settlement and the rules behind it, as text)\n"
     "       yibao bench POLICY.yb|POLICY.ybc CLAIMS.jsonl [PASSES]   (times the VM alone)\n"
     "       yibao --help | --version\n"
     "\n"
@@ -221,6 +223,20 @@ static int cmd_compare(int argc, char **argv)
     return rc;
 }
 
+static int cmd_explain(int argc, char **argv)
+{
+    if (argc < 1) return usage_error("explain needs a policy and claims%s", "");
+    for (int i = 0; i < argc; i++)
+        if (argv[i][0] == '-' && argv[i][1] != 0) return usage_error("unknown option %s", argv[i]);
+    yb_program *p = load_policy(argv[0], false);
+    if (!p) return 1;
+    static const char *const stdin_only[] = {"-"};
+    int rc = argc > 1 ? yb_explain_text(p, (const char *const *)argv + 1, argc - 1, stdout, stderr)
+                      : yb_explain_text(p, stdin_only, 1, stdout, stderr);
+    yb_program_free(p);
+    return rc;
+}
+
 static int cmd_bench(int argc, char **argv)
 {
     if (argc < 2 || argc > 3) return usage_error("bench takes a policy and a claims file%s", "");
@@ -251,5 +267,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "disasm") == 0) return cmd_disasm(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0) return cmd_compare(argc - 2, argv + 2);
+    if (strcmp(cmd, "explain") == 0) return cmd_explain(argc - 2, argv + 2);
     return usage_error("unknown command %s", cmd);
 }
