@@ -549,6 +549,8 @@ static bool resolve_name(yb_compiler *c, yb_expr *e, const yb_type *want, bool q
             }
             return false;
         }
+        if (g->kind == SYM_DEFINE && g->index == -2)
+            return false; /* its definition failed and was reported: say nothing more */
         if (g->kind == SYM_PARAM || g->kind == SYM_PARAM_KEYED || g->kind == SYM_PARAM_RANGE) c->param_used[g->index] = 1;
         if (g->kind == SYM_TABLE) c->tables[g->index].decl->used = true;
         if (g->decl && (g->kind == SYM_DEFINE)) g->decl->used = true;
@@ -880,7 +882,27 @@ static bool check_keys(yb_compiler *c, yb_vec *args, int nkeys, const int *key_e
     return true;
 }
 
+static bool check_expr_inner(yb_compiler *c, yb_expr *e, const yb_type *want);
+
+/* Every pass over an expression recurses, so nesting is bounded here, once,
+ * for all of them: a deeper expression is an error, never a stack overflow. */
+#define YB_MAX_NESTING 1000
 static bool check_expr(yb_compiler *c, yb_expr *e, const yb_type *want)
+{
+    if (c->depth >= YB_MAX_NESTING) {
+        if (c->depth == YB_MAX_NESTING) {
+            ERR(e->loc, "this expression is nested more than %d deep; split it with `define`", YB_MAX_NESTING);
+            c->depth++; /* report it once */
+        }
+        return false;
+    }
+    c->depth++;
+    bool ok = check_expr_inner(c, e, want);
+    c->depth--;
+    return ok;
+}
+
+static bool check_expr_inner(yb_compiler *c, yb_expr *e, const yb_type *want)
 {
     char tnbuf[2][64];
     switch (e->kind) {
@@ -1127,13 +1149,19 @@ static bool check_stmt_inner(yb_compiler *c, yb_stmt *s)
         }
         return true;
     case S_IF: {
+        if (c->depth >= YB_MAX_NESTING) { /* every pass recurses into nested ifs too */
+            ERR(s->loc, "`if` statements nested more than %d deep; split the rule", YB_MAX_NESTING);
+            return false;
+        }
         if (!check_value(c, s->value, NULL)) return false;
         if (s->value->type.kind != YB_T_BOOL) { ERR(s->value->loc, "`if` needs a condition, found %s", TN(s->value->type, 0)); return false; }
         int mark = c->nlocals;
+        c->depth++;
         bool ok = check_stmts(c, &s->then_body);
         c->nlocals = mark;
         ok &= check_stmts(c, &s->else_body);
         c->nlocals = mark;
+        c->depth--;
         return ok;
     }
     }
@@ -1871,7 +1899,11 @@ bool yb_check(yb_compiler *c)
                 break;
             }
             yb_global *g = yb_global_find(c, d->name);
-            if (!check_value(c, d->value, NULL)) { ok = false; break; }
+            if (!check_value(c, d->value, NULL)) {
+                g->index = -2; /* failed: later uses stay quiet */
+                ok = false;
+                break;
+            }
             yb_fold(c, d->value);
             g->type = d->value->type;
             g->index = yb_reg_new(c, d->value->type.kind);

@@ -72,6 +72,7 @@ typedef struct yb_compiler {
     int nlocals;
     int cur_order;
     int elem_list_stack[16]; /* lists whose element fields are in scope */
+    int depth;               /* expression nesting while checking (bounded: the passes recurse) */
     int nelem;
     /* what we build */
     yb_program *prog;

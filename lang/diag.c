@@ -92,15 +92,22 @@ static void show_line(yb_diag *d, yb_loc loc)
     if (!eol) eol = end;
     size_t len = (size_t)(eol - p);
     if (len && p[len - 1] == '\r') len--;
-    fprintf(d->out, " %4d | %.*s\n", loc.line, (int)len, p);
     size_t col = loc.col > 0 ? (size_t)loc.col - 1 : 0;
     if (col > len) col = len;
-    int pad = yb_display_width(p, col);
+    /* a very long line is shown as a window around the spot */
+    const size_t before = 60, window = 120;
+    size_t from = col > before ? col - before : 0;
+    while (from > 0 && ((unsigned char)p[from] & 0xc0) == 0x80) from--;
+    size_t to = from + window < len ? from + window : len;
+    while (to < len && ((unsigned char)p[to] & 0xc0) == 0x80) to++;
+    const char *lead = from > 0 ? "…" : "", *tail = to < len ? "…" : "";
+    fprintf(d->out, " %4d | %s%.*s%s\n", loc.line, lead, (int)(to - from), p + from, tail);
+    int pad = yb_display_width(p + from, col - from) + (from > 0 ? 1 : 0);
     int width = 1;
     if (loc.end_line == loc.line && loc.end_col > loc.col) {
         size_t ec = (size_t)loc.end_col - 1;
-        if (ec > len) ec = len;
-        width = yb_display_width(p + col, ec - col);
+        if (ec > to) ec = to;
+        if (ec > col) width = yb_display_width(p + col, ec - col);
         if (width < 1) width = 1;
     }
     fprintf(d->out, "      | %*s^", pad, "");

@@ -43,7 +43,10 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
 static void yyerror(YYLTYPE *loc, void *scanner, yb_parse_ctx *ctx, const char *msg)
 {
     (void)scanner;
-    yb_error(ctx->diag, *loc, "%s", msg);
+    if (strcmp(msg, "memory exhausted") == 0)
+        yb_error(ctx->diag, *loc, "this is nested too deeply to read (thousands of levels of parentheses or blocks)");
+    else
+        yb_error(ctx->diag, *loc, "%s", msg);
 }
 
 static yb_expr *lit(yb_parse_ctx *ctx, yb_expr_kind k, int64_t v, yb_loc loc)

@@ -310,6 +310,33 @@ static void review_fixes(void **state)
     assert_int_equal(settle_one(dflt, CLAIM1, 1), 200);
 }
 
+static void deep_nesting_is_an_error_not_a_crash(void **state)
+{
+    (void)state;
+    /* 100,000 terms in a row, and 20,000 parentheses: both refused with a message */
+    size_t cap = 1 << 20;
+    char *src = malloc(cap);
+    int n = snprintf(src, cap, "%s", HEADER "define y = 1");
+    for (int i = 0; i < 100000; i++) n += snprintf(src + n, cap - (size_t)n, " + 1");
+    snprintf(src + n, cap - (size_t)n, "\nrule r when y > 0\n  set fund = 1.00\n");
+    char *text = NULL;
+    assert_null(compile(src, &text));
+    assert_non_null(strstr(text, "nested more than 1000 deep"));
+    assert_null(strstr(text, "cannot order")); /* no cascade from the failed define */
+    assert_non_null(strstr(text, "…"));         /* the long line is shown as a window */
+    free(text);
+    n = snprintf(src, cap, "%s", HEADER "define x = ");
+    for (int i = 0; i < 20000; i++) src[n++] = '(';
+    src[n++] = '1';
+    for (int i = 0; i < 20000; i++) src[n++] = ')';
+    src[n] = 0;
+    text = NULL;
+    assert_null(compile(src, &text));
+    assert_non_null(strstr(text, "nested too deeply"));
+    free(text);
+    free(src);
+}
+
 static void text_keys_are_found_among_many(void **state)
 {
     (void)state;
@@ -367,6 +394,7 @@ int main(void)
         cmocka_unit_test(review_fixes),
         cmocka_unit_test(a_block_is_never_hidden_by_a_warn_of_the_same_id),
         cmocka_unit_test(text_keys_are_found_among_many),
+        cmocka_unit_test(deep_nesting_is_an_error_not_a_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
