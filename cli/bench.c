@@ -72,9 +72,7 @@ static double settle_file(const yb_program *p, const char *path, long *n_out, lo
 {
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!in) return -1;
-    size_t plen = strlen(path);
-    bool csv = plen > 4 && strcmp(path + plen - 4, ".csv") == 0;
-    yb_reader *r = yb_reader_open(&p->schema, in, path, csv ? YB_FMT_CSV : YB_FMT_JSONL);
+    yb_reader *r = yb_reader_open(&p->schema, in, path, yb_format_of(path));
     yb_claim *c = yb_claim_new(&p->schema);
     yb_claim *batch[BATCH];
     yb_record_error err;
@@ -114,9 +112,7 @@ static long steady_state_growth(const yb_program *p, const char *path)
 {
     FILE *in = fopen(path, "rb");
     if (!in) return -1;
-    size_t plen = strlen(path);
-    bool csv = plen > 4 && strcmp(path + plen - 4, ".csv") == 0;
-    yb_reader *r = yb_reader_open(&p->schema, in, path, csv ? YB_FMT_CSV : YB_FMT_JSONL);
+    yb_reader *r = yb_reader_open(&p->schema, in, path, yb_format_of(path));
     yb_claim *c = yb_claim_new(&p->schema), *batch[BATCH];
     yb_record_error err;
     int k = 0, rc;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "claim_reader.h"
+#include "report.h"
 #include "vm.h"
 
 typedef struct side {
@@ -28,23 +29,11 @@ typedef struct pair {
     int64_t old_total, new_total;
 } pair;
 
-static void put_text(FILE *out, const char *p, size_t n)
-{
-    fputc('"', out);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
-        else if (c < 0x20) fprintf(out, "\\u%04x", c);
-        else fputc(c, out);
-    }
-    fputc('"', out);
-}
-
 static void put_money(FILE *out, int64_t v)
 {
     char buf[32];
     yb_money_format(v, buf);
-    put_text(out, buf, strlen(buf));
+    yb_put_json_text(out, buf, strlen(buf));
 }
 
 /* One output of one side, as it would print in a settlement. */
@@ -60,7 +49,7 @@ static void put_output(FILE *out, const side *s, int o)
         for (int k = 0; k < s->vm->nreasons; k++) {
             if (k) fputc(',', out);
             const char *r = s->p->reasons[s->vm->reasons[k]];
-            put_text(out, r, strlen(r));
+            yb_put_json_text(out, r, strlen(r));
         }
         fputc(']', out);
         return;
@@ -69,7 +58,7 @@ static void put_output(FILE *out, const side *s, int o)
         for (int k = 0; k < s->vm->nalerts; k++) {
             if (k) fputc(',', out);
             const char *id = s->p->alerts[s->vm->alerts[k]].id;
-            put_text(out, id, strlen(id));
+            yb_put_json_text(out, id, strlen(id));
         }
         fputc(']', out);
         return;
@@ -77,7 +66,7 @@ static void put_output(FILE *out, const side *s, int o)
         const char *p;
         uint32_t n;
         yb_vm_text(s->vm, v, &p, &n);
-        put_text(out, p, n);
+        yb_put_json_text(out, p, n);
         return;
     }
     case YB_T_INT:
@@ -87,7 +76,7 @@ static void put_output(FILE *out, const side *s, int o)
         return;
     default:
         yb_format_value(s->p, f->kind, f->enum_id, v, buf, sizeof buf);
-        put_text(out, buf, strlen(buf));
+        yb_put_json_text(out, buf, strlen(buf));
     }
 }
 
@@ -142,10 +131,9 @@ static void claim_label(FILE *out, side *s, long line)
 
 static bool open_side(side *s, const char *path, const char *name)
 {
-    bool csv = strlen(path) > 4 && strcmp(path + strlen(path) - 4, ".csv") == 0;
     s->in = fopen(path, "rb");
     if (!s->in) return false;
-    s->reader = yb_reader_open(&s->p->schema, s->in, name, csv ? YB_FMT_CSV : YB_FMT_JSONL);
+    s->reader = yb_reader_open(&s->p->schema, s->in, name, yb_format_of(path));
     return s->reader != NULL;
 }
 
@@ -226,7 +214,7 @@ int yb_compare(const yb_program *old_p, const yb_program *new_p, const char *con
                 }
                 any = true;
                 const char *name = old_p->outs[pr->old_out].name;
-                put_text(out, name, strlen(name));
+                yb_put_json_text(out, name, strlen(name));
                 fputs(":{\"old\":", out);
                 put_output(out, &sides[0], pr->old_out);
                 fputs(",\"new\":", out);
@@ -253,7 +241,7 @@ int yb_compare(const yb_program *old_p, const yb_program *new_p, const char *con
         if (!first) fputc(',', out);
         first = false;
         const char *name = old_p->outs[pairs[i].old_out].name;
-        put_text(out, name, strlen(name));
+        yb_put_json_text(out, name, strlen(name));
         fputs(":{\"old\":", out);
         put_money(out, pairs[i].old_total);
         fputs(",\"new\":", out);

@@ -82,9 +82,7 @@ int yb_explain_text(const yb_program *p, const char *const *inputs, int ninputs,
             errors++;
             continue;
         }
-        size_t len = strlen(inputs[f]);
-        bool csv = len > 4 && strcmp(inputs[f] + len - 4, ".csv") == 0;
-        yb_reader *r = yb_reader_open(&p->schema, in, inputs[f], csv ? YB_FMT_CSV : YB_FMT_JSONL);
+        yb_reader *r = yb_reader_open(&p->schema, in, inputs[f], yb_format_of(inputs[f]));
         yb_record_error err;
         int rc;
         while (r && (rc = yb_reader_next(r, claim, &err)) != 0) {

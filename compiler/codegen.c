@@ -555,15 +555,6 @@ static void find_reg_use(void *ctx, yb_expr *e)
     each_child(e, find_reg_use, ctx);
 }
 
-static void find_define_use(void *ctx, yb_expr *e)
-{
-    reg_use *u = ctx;
-    if ((e->kind == E_NAME || e->kind == E_FIELD) && (e->sym_kind == SYM_DEFINE || e->sym_kind == SYM_OUTPUT) &&
-        e->sym_index == u->reg)
-        u->found = true;
-    each_child(e, find_define_use, ctx);
-}
-
 /* Can aggregate e join a fused loop whose members so far write regs[0..n)? */
 static bool fusable(yb_expr *first, yb_expr *e, const int *regs, int n)
 {
@@ -571,7 +562,7 @@ static bool fusable(yb_expr *first, yb_expr *e, const int *regs, int n)
     if (first && e->b->sym_index != first->b->sym_index) return false;
     for (int k = 0; k < n; k++) {
         reg_use u = {regs[k], false};
-        find_define_use(&u, e);
+        find_reg_use(&u, e);
         if (u.found) return false;
     }
     return true;

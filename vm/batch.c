@@ -13,12 +13,6 @@ static void report(FILE *errs, const char *file, long line, const char *field, c
     else fprintf(errs, "%s:%ld: error: %s\n", file, line, msg);
 }
 
-static bool is_csv(const char *name)
-{
-    size_t n = strlen(name);
-    return n >= 4 && strcmp(name + n - 4, ".csv") == 0;
-}
-
 static bool settle_stream(yb_vm *vm, FILE *in, const char *name, yb_format fmt, yb_claim *claim, yb_writer *w,
                           const yb_batch_opts *o, yb_batch_stats *st)
 {
@@ -93,7 +87,7 @@ bool yb_batch_run(yb_vm *vm, const char *const *inputs, int ninputs, const yb_ba
             st->errors++;
             continue;
         }
-        yb_format fmt = o->in_format >= 0 ? (yb_format)o->in_format : is_csv(name) ? YB_FMT_CSV : YB_FMT_JSONL;
+        yb_format fmt = o->in_format >= 0 ? (yb_format)o->in_format : yb_format_of(name);
         ok = settle_stream(vm, in, std ? "<stdin>" : name, fmt, claim, w, o, st);
         if (!std) fclose(in);
     }

@@ -11,6 +11,15 @@
 
 typedef enum { YB_FMT_JSONL = 0, YB_FMT_CSV = 1 } yb_format;
 
+/* The format a claims file is read in: CSV for a name ending in .csv, else JSON Lines. */
+static inline yb_format yb_format_of(const char *path)
+{
+    size_t n = 0;
+    while (path[n]) n++;
+    return n >= 4 && path[n - 4] == '.' && path[n - 3] == 'c' && path[n - 2] == 's' && path[n - 1] == 'v' ? YB_FMT_CSV
+                                                                                                      : YB_FMT_JSONL;
+}
+
 typedef struct yb_record_error {
     long line;         /* 1-based line of the record in its file */
     char field[160];   /* the JSON path of the offending field ("member.enrolled_on"), or "" */

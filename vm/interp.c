@@ -228,6 +228,15 @@ static int find_text_key(const yb_vm *vm, const yb_band_set *bs, int64_t x)
     return -1;
 }
 
+/* The band of a parameter keyed by ranges or text that holds x, or -1. */
+static int find_band(const yb_vm *vm, const yb_param *pp, const yb_band_set *bs, int64_t x)
+{
+    if (pp->range_key == YB_T_TEXT) return find_text_key(vm, bs, x);
+    for (int b = 0; b < bs->n; b++)
+        if (x >= bs->bands[b].from && x < bs->bands[b].to) return b;
+    return -1;
+}
+
 static bool select_epoch(yb_vm *vm, yb_date d)
 {
     const yb_program *p = vm->p;
@@ -532,18 +541,8 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         NEXT;
     }
     CASE(RANGEHAS) {
-        const yb_param *pp = &p->params[ip->b];
-        bool has = false;
-        if (vm->defined[ip->b]) {
-            const yb_band_set *bs = &p->bandsets[vm->frame[p->param_base[ip->b]]];
-            int64_t x = RC;
-            if (pp->range_key == YB_T_TEXT) {
-                has = find_text_key(vm, bs, x) >= 0;
-            } else {
-                for (int b = 0; b < bs->n && !has; b++) has = x >= bs->bands[b].from && x < bs->bands[b].to;
-            }
-        }
-        RA = has;
+        RA = vm->defined[ip->b] &&
+             find_band(vm, &p->params[ip->b], &p->bandsets[vm->frame[p->param_base[ip->b]]], RC) >= 0;
         NEXT;
     }
     CASE(KEYIDX) RA = RB * (int64_t)ip->d + RC; NEXT;
@@ -559,23 +558,18 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         }
         const yb_band_set *bs = &p->bandsets[vm->frame[p->param_base[pi]]];
         int64_t x = RC;
-        int b = 0;
-        if (pp->range_key == YB_T_TEXT) {
-            b = find_text_key(vm, bs, x);
-            if (b < 0) {
-                const char *tx;
-                uint32_t nx;
-                yb_vm_text(vm, x, &tx, &nx);
-                fail(vm, PC, NULL, "`%s` has no value for \"%.*s\"", pp->name, (int)(nx > 80 ? 80 : nx), tx);
-                goto error;
-            }
-        } else {
-            while (b < bs->n && !(x >= bs->bands[b].from && x < bs->bands[b].to)) b++;
-            if (b == bs->n) {
-                yb_format_value(p, pp->range_key, 0, x, v, sizeof v);
-                fail(vm, PC, NULL, "no range of `%s` holds %s", pp->name, v);
-                goto error;
-            }
+        int b = find_band(vm, pp, bs, x);
+        if (b < 0 && pp->range_key == YB_T_TEXT) {
+            const char *tx;
+            uint32_t nx;
+            yb_vm_text(vm, x, &tx, &nx);
+            fail(vm, PC, NULL, "`%s` has no value for \"%.*s\"", pp->name, (int)(nx > 80 ? 80 : nx), tx);
+            goto error;
+        }
+        if (b < 0) {
+            yb_format_value(p, pp->range_key, 0, x, v, sizeof v);
+            fail(vm, PC, NULL, "no range of `%s` holds %s", pp->name, v);
+            goto error;
         }
         RA = bs->bands[b].rate;
         NEXT;

@@ -55,11 +55,11 @@ static void sort_entries(const yb_ledger *l, const yb_state_desc *sd, yb_ledger_
     memcpy(v, tmp, n * sizeof *v);
 }
 
-static void put_json_text(FILE *out, const unsigned char *p, uint32_t n)
+void yb_put_json_text(FILE *out, const char *p, size_t n)
 {
     fputc('"', out);
-    for (uint32_t i = 0; i < n; i++) {
-        unsigned char c = p[i];
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
         if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
         else if (c < 0x20) fprintf(out, "\\u%04x", c);
         else fputc(c, out);
@@ -72,7 +72,7 @@ static void put_value(const yb_program *p, FILE *out, uint8_t kind, uint16_t enu
     char buf[64];
     yb_format_value(p, kind, enum_id, v, buf, sizeof buf);
     if (kind == YB_T_INT || kind == YB_T_BOOL) fputs(buf, out);
-    else put_json_text(out, (const unsigned char *)buf, (uint32_t)strlen(buf));
+    else yb_put_json_text(out, (const char *)buf, (uint32_t)strlen(buf));
 }
 
 bool yb_write_reports(const yb_vm *vm, FILE *out)
@@ -94,7 +94,7 @@ bool yb_write_reports(const yb_vm *vm, FILE *out)
         for (size_t i = 0; i < n; i++) {
             if (!(v[i]->flags & YB_ENTRY_OPENED)) continue; /* opened only by records in error */
             fputs("{\"report\":", out);
-            put_json_text(out, (const unsigned char *)sd->name, (uint32_t)strlen(sd->name));
+            yb_put_json_text(out, (const char *)sd->name, (uint32_t)strlen(sd->name));
             fputs(",\"key\":[", out);
             const unsigned char *kp = yb_ledger_key(l, v[i]);
             for (int k = 0; k < sd->nkeys; k++) {
@@ -103,13 +103,13 @@ bool yb_write_reports(const yb_vm *vm, FILE *out)
                 int64_t num = 0;
                 kp = next_key(kp, sd->key_kinds[k], &t, &len, &num);
                 if (k) fputc(',', out);
-                if (sd->key_kinds[k] == YB_T_TEXT) put_json_text(out, t, len);
+                if (sd->key_kinds[k] == YB_T_TEXT) yb_put_json_text(out, (const char *)t, len);
                 else put_value(p, out, sd->key_kinds[k], sd->key_enums[k], num);
             }
             fputc(']', out);
             for (int f = 0; f < sd->nfields; f++) {
                 fputs(",", out);
-                put_json_text(out, (const unsigned char *)sd->field_names[f], (uint32_t)strlen(sd->field_names[f]));
+                yb_put_json_text(out, (const char *)sd->field_names[f], (uint32_t)strlen(sd->field_names[f]));
                 fputc(':', out);
                 put_value(p, out, p->reg_kinds[sd->first_reg + f], 0, v[i]->values[f]);
             }
