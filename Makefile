@@ -10,16 +10,14 @@
 CC      ?= cc
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
-INC     := -Ilang -Icompiler -Ivm -Icli -Ibuild/gen
+LAYERS  := base lang compiler vm io
+INC     := $(patsubst %,-I%,$(LAYERS)) -Icli -Ibuild/gen
 CFLAGS  ?= -O2 -g
 DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config
 BENCH_PKGS := lua5.4 liblua5.4-dev
 
-LANG_SRC := $(wildcard lang/*.c)
-COMP_SRC := $(wildcard compiler/*.c)
-VM_SRC   := $(wildcard vm/*.c)
-GEN_SRC  := build/gen/parser.tab.c build/gen/lexer.yy.c
-LIB_SRC  := $(LANG_SRC) $(COMP_SRC) $(VM_SRC)
+# the floors, bottom up: base <- lang <- compiler -> vm <- io <- cli
+LIB_SRC  := $(foreach d,$(LAYERS),$(wildcard $(d)/*.c))
 
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC)) build/rel/gen/parser.tab.o build/rel/gen/lexer.yy.o
 TST_OBJ  := $(patsubst %.c,build/tst/%.o,$(LIB_SRC)) build/tst/gen/parser.tab.o build/tst/gen/lexer.yy.o
@@ -49,11 +47,12 @@ deps bench-deps:
 	fi
 
 # ---- generated front end ----
-build/gen/parser.tab.c build/gen/parser.tab.h: lang/parser.y
+# grouped targets (&:): one bison/flex run makes both files, even under make -j
+build/gen/parser.tab.c build/gen/parser.tab.h &: lang/parser.y | deps
 	@mkdir -p build/gen
 	bison -Wall -Werror --defines=build/gen/parser.tab.h -o build/gen/parser.tab.c $<
 
-build/gen/lexer.yy.c build/gen/lexer.yy.h: lang/lexer.l build/gen/parser.tab.h
+build/gen/lexer.yy.c build/gen/lexer.yy.h &: lang/lexer.l build/gen/parser.tab.h | deps
 	@mkdir -p build/gen
 	flex --header-file=build/gen/lexer.yy.h -o build/gen/lexer.yy.c $<
 
@@ -104,15 +103,15 @@ build/tst/bin/yibao-switch: $(patsubst %.c,build/tst/%.o,$(CLI_SRC)) build/tst/v
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 # the claim reader's portable path (no SSE2), tested beside the vectorised one
-build/tst/vm/claim_reader_nosimd.o: vm/claim_reader.c build/gen/parser.tab.h build/gen/lexer.yy.h
+build/tst/io/claim_reader_nosimd.o: io/claim_reader.c build/gen/parser.tab.h build/gen/lexer.yy.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -DYB_NO_SIMD -MMD -MP -c $< -o $@
 
-build/tst/tests/test_claim_reader_nosimd: tests/unit/test_claim_reader.c build/tst/vm/claim_reader_nosimd.o build/tst/libyibao.a
+build/tst/tests/test_claim_reader_nosimd: tests/unit/test_claim_reader.c build/tst/io/claim_reader_nosimd.o build/tst/libyibao.a | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/vm/claim_reader_nosimd.o build/tst/libyibao.a -lcmocka $(LIBS)
+	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/io/claim_reader_nosimd.o build/tst/libyibao.a -lcmocka $(LIBS)
 
-build/tst/tests/%: tests/unit/%.c build/tst/libyibao.a
+build/tst/tests/%: tests/unit/%.c build/tst/libyibao.a | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/libyibao.a -lcmocka $(LIBS)
 
@@ -131,4 +130,4 @@ bench: bench-deps bin/yibao
 clean:
 	rm -rf build bin
 
--include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) build/tst/vm/interp_switch.d build/tst/vm/claim_reader_nosimd.d
+-include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) build/tst/vm/interp_switch.d build/tst/io/claim_reader_nosimd.d

@@ -70,7 +70,7 @@ typedef enum { PART_YEAR, PART_MONTH, PART_DAY } yb_part;
 
 /* A type as the checker knows it. */
 typedef struct yb_type {
-    uint8_t kind;   /* yb_kind (vm/value.h) */
+    uint8_t kind;   /* yb_kind (base/value.h) */
     int16_t enum_id;/* YB_T_ENUM: which enum; YB_T_LIST/RECORD: record index */
 } yb_type;
 

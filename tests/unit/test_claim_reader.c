@@ -1,4 +1,4 @@
-/* Claim readers (vm/claim_reader.c, vm/csv_reader.c) against a schema built
+/* Claim readers (io/claim_reader.c, io/csv_reader.c) against a schema built
  * by hand to mirror claim-schema.md.  Expected values are written out by hand.
  *
  * Micro-benchmark (not a test; run on an optimised build, see the report in

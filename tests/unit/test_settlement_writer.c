@@ -1,4 +1,4 @@
-/* Settlement writers (vm/settlement_writer.c): the exact bytes they write.
+/* Settlement writers (io/settlement_writer.c): the exact bytes they write.
  * Expected outputs are written out by hand. */
 #include <stdarg.h>
 #include <stddef.h>
