@@ -1,6 +1,6 @@
 /* Calendar dates as days since 1970-01-01 (proleptic Gregorian), and
  * durations as (months, days) so that "+ 1 month" can clamp to a month's end
- * (2025-01-31 + 1 month = 2025-02-28, domain.md section 3).
+ * (2025-01-31 + 1 month = 2025-02-28, docs/domain.md section 3).
  */
 #ifndef YB_DATE_H
 #define YB_DATE_H

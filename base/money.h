@@ -4,7 +4,7 @@
  * (85% = 850000, 2.5% = 25000), so every percentage with up to four decimals
  * is exact.  Every operation that can overflow reports it instead of wrapping;
  * products go through a 128-bit intermediate and are rounded once, at the
- * step where they are made (domain.md section 3).
+ * step where they are made (docs/domain.md section 3).
  */
 #ifndef YB_MONEY_H
 #define YB_MONEY_H

@@ -11,8 +11,8 @@
  *   native: N claims in X s = Y claims/s
  *
  * --out FILE writes the settlements of the last pass as JSON Lines in the
- * shape of claim-schema.md; --stats prints what the corpus exercised.
- * --selftest checks domain.md section 11 examples 1 and 3 and the edge cases
+ * shape of docs/claim-schema.md; --stats prints what the corpus exercised.
+ * --selftest checks docs/domain.md section 11 examples 1 and 3 and the edge cases
  * of the example policy, and exits non-zero on any mismatch.
  */
 #include <errno.h>

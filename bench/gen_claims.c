@@ -3,7 +3,7 @@
  *   gen_claims N [--seed S] [--members M] [--format jsonl|tsv]
  *
  * Writes N claims to stdout, either as JSON Lines in the shape of
- * claim-schema.md, or as the flat TSV the native C and Lua baselines load
+ * docs/claim-schema.md, or as the flat TSV the native C and Lua baselines load
  * (layout below).  Both formats are printed from the same generated claim, so
  * for the same N, seed and members they hold identical claims.
  *

@@ -8,7 +8,7 @@ const char *const np_reason_names[NP_NREASONS] = {
     "NOT_COVERED", "WAITING_PERIOD", "NOT_DESIGNATED", "NO_PRESCRIPTION", "PRENATAL_TOO_EARLY",
 };
 
-/* ---- parameters (domain.md sections 2 and 5; all money in fen, rates in ppm) ---- */
+/* ---- parameters (docs/domain.md sections 2 and 5; all money in fen, rates in ppm) ---- */
 #define RATE_ONE 1000000
 #define B_FIRST_RATE 100000            /* 10 % */
 #define LARGE_RATE 900000              /* 90 % */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make_corpus.sh: writes examples/corpus.jsonl, a small realistic corpus of claims in
-# the format of /work/shared/claim-schema.md, for the standard policy:
+# the format of docs/claim-schema.md, for the standard policy:
 #
 #   bash examples/make_corpus.sh > examples/corpus.jsonl
 #   ./bin/yibao run stdlib-policies/hunan.yb examples/corpus.jsonl

@@ -1,4 +1,4 @@
-/* Streaming claim readers: JSON Lines and CSV (claim-schema.md), driven by the
+/* Streaming claim readers: JSON Lines and CSV (docs/claim-schema.md), driven by the
  * policy's declared input shape.  Memory does not grow with the number of
  * records; a bad record is reported and reading goes on with the next.
  */

@@ -1,4 +1,4 @@
-/* The CSV claim reader (claim-schema.md, "Claims: CSV").
+/* The CSV claim reader (docs/claim-schema.md, "Claims: CSV").
  *
  * One row per list element with the claim's own columns repeated; the rows
  * of one claim are consecutive and share the value of the first root field's
@@ -22,7 +22,7 @@ typedef struct ybr_col {
 } ybr_col;
 
 struct ybr_csv {
-    /* the schema's column names (claim-schema.md), built at open */
+    /* the schema's column names (docs/claim-schema.md), built at open */
     int32_t nnames;
     char **names;
     ybr_col *name_col;

@@ -1,4 +1,4 @@
-# invariants.awk: checks the settlement invariants of /work/shared/claim-schema.md.
+# invariants.awk: checks the settlement invariants of docs/claim-schema.md.
 #
 #   yibao run POLICY CLAIMS | awk -f tests/invariants.awk
 #

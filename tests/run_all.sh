@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test and ends with the line "N passed, N failed".
 #   unit tests:   cmocka binaries given on the command line
+#   checks:       tests/check_*.sh — shell checks of the tree, one test each (exit 0 = pass)
 #   golden tests: tests/golden/*/ — each case is a folder with
 #       cmd               the arguments to yibao, one line ($CASE is the case folder)
 #       stdin             optional: fed to yibao on standard input
@@ -19,6 +20,14 @@ for t in "$@"; do
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     passed=$((passed + p)); failed=$((failed + f))
     if [ "$f" -ne 0 ]; then printf '%s\n' "$out" | grep -E 'FAIL|ERROR|error|Sanitizer|runtime error' | head -20; echo "FAILED: $t"; fi
+done
+
+# script checks: tests/check_*.sh, one test each, exit 0 = pass
+for c in "$root"/tests/check_*.sh; do
+    [ -f "$c" ] || continue
+    if out=$(bash "$c" 2>&1); then passed=$((passed + 1)); else
+        failed=$((failed + 1)); printf '%s\n' "$out" | head -20; echo "FAILED: ${c#"$root"/}"
+    fi
 done
 
 strip() { grep -v '^#' "$1" 2>/dev/null || true; }

@@ -1,5 +1,5 @@
 /* Claim readers (io/claim_reader.c, io/csv_reader.c) against a schema built
- * by hand to mirror claim-schema.md.  Expected values are written out by hand.
+ * by hand to mirror docs/claim-schema.md.  Expected values are written out by hand.
  *
  * Micro-benchmark (not a test; run on an optimised build, see the report in
  * the commit): YB_READER_BENCH=<records> ./test_claim_reader
@@ -21,7 +21,7 @@
 #include "value.h"
 
 /* ------------------------------------------------------------------------ */
-/* The schema of claim-schema.md                                             */
+/* The schema of docs/claim-schema.md                                             */
 
 enum { E_SCHEME, E_STATUS, E_SEX, E_ASSIST, E_KIND, E_LEVEL, E_CLASS, E_RELATION, E_COUNT };
 

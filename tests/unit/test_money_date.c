@@ -31,7 +31,7 @@ static void rounding_half_away_from_zero(void **state)
 {
     (void)state;
     yb_money m;
-    /* 27,900.00 x 87% = 24,273.00 exactly (domain.md §11 example 1) */
+    /* 27,900.00 x 87% = 24,273.00 exactly (docs/domain.md §11 example 1) */
     assert_true(yb_money_mul_rate(2790000, 870000, YB_ROUND_HALF_AWAY, &m)); assert_int_equal(m, 2427300);
     /* 0.05 x 50% = 0.025 -> 0.03 (half away from zero), -0.025 -> -0.03 */
     assert_true(yb_money_mul_rate(5, 500000, YB_ROUND_HALF_AWAY, &m)); assert_int_equal(m, 3);
@@ -73,7 +73,7 @@ static void dates_and_month_end_clamping(void **state)
     char buf[16];
     assert_true(yb_date_parse("2025-01-31", 10, &d));
     assert_true(yb_date_add(d, yb_duration_make(1, 0), &r));
-    yb_date_format(r, buf); assert_string_equal(buf, "2025-02-28"); /* domain.md §3 */
+    yb_date_format(r, buf); assert_string_equal(buf, "2025-02-28"); /* docs/domain.md §3 */
     assert_true(yb_date_parse("2024-01-31", 10, &d));
     assert_true(yb_date_add(d, yb_duration_make(1, 0), &r));
     yb_date_format(r, buf); assert_string_equal(buf, "2024-02-29"); /* leap year */
