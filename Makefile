@@ -103,13 +103,13 @@ build/tst/bin/yibao-switch: $(patsubst %.c,build/tst/%.o,$(CLI_SRC)) build/tst/v
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 # the claim reader's portable path (no SSE2), tested beside the vectorised one
-build/tst/io/claim_reader_nosimd.o: io/claim_reader.c build/gen/parser.tab.h build/gen/lexer.yy.h
+build/tst/io/json_fastpath_nosimd.o: io/json_fastpath.c build/gen/parser.tab.h build/gen/lexer.yy.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -DYB_NO_SIMD -MMD -MP -c $< -o $@
 
-build/tst/tests/test_claim_reader_nosimd: tests/unit/test_claim_reader.c build/tst/io/claim_reader_nosimd.o build/tst/libyibao.a | deps
+build/tst/tests/test_claim_reader_nosimd: tests/unit/test_claim_reader.c build/tst/io/json_fastpath_nosimd.o build/tst/libyibao.a | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/io/claim_reader_nosimd.o build/tst/libyibao.a -lcmocka $(LIBS)
+	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/io/json_fastpath_nosimd.o build/tst/libyibao.a -lcmocka $(LIBS)
 
 build/tst/tests/%: tests/unit/%.c build/tst/libyibao.a | deps
 	@mkdir -p $(dir $@)
@@ -130,4 +130,4 @@ bench: bench-deps bin/yibao
 clean:
 	rm -rf build bin
 
--include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) build/tst/vm/interp_switch.d build/tst/io/claim_reader_nosimd.d
+-include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) build/tst/vm/interp_switch.d build/tst/io/json_fastpath_nosimd.d

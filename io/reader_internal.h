@@ -1,6 +1,7 @@
-/* Private to the claim readers (claim_reader.c, csv_reader.c): the reader
- * state, the tables built from the schema at open, and the helpers both
- * formats share (value conversion, defaults, error paths, buffered input).
+/* Private to the claim readers: the reader state, and the core both formats
+ * (json_*.c, csv_reader.c) sit on -- the input buffer (read_buffer.c), the
+ * tables built from the schema at open, value conversion, defaults and the
+ * wording of errors (reader_core.c).
  */
 #ifndef YB_READER_INTERNAL_H
 #define YB_READER_INTERNAL_H
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "claim_reader.h"
 
@@ -28,7 +30,7 @@ typedef struct ybr_tok {
     uint32_t len;
 } ybr_tok;
 
-/* The fast path's tables (claim_reader.c, fast_object). */
+/* The fast path's tables (json_fastpath.c). */
 struct ybr_cinfo;
 
 /* A field: its key as it appears in compact JSON, `"name":`, zero-padded,
@@ -146,6 +148,8 @@ static inline uint32_t ybr_hash(const char *p, size_t n)
     return h;
 }
 
+/* ---- read_buffer.c ---- */
+
 /* Move unread bytes to the front, grow if full, read one more block.
  * Returns the number of bytes read (0: end of input or read error). */
 size_t ybr_fill(yb_reader *r);
@@ -153,6 +157,28 @@ size_t ybr_fill(yb_reader *r);
 int ybr_read_error(yb_reader *r, yb_record_error *err);
 /* Make r->scratch hold at least n bytes; -1 when out of memory. */
 int ybr_scratch(yb_reader *r, size_t n);
+/* The next physical line: [*ls, *le) with *le == NUL (the newline replaced).
+ * 0 at the end of input. */
+int ybr_next_line(yb_reader *r, char **ls, char **le);
+
+/* ---- reader_core.c ---- */
+
+/* Check the schema and build the tables from it; -1 when it cannot be read. */
+int ybr_core_open(yb_reader *r);
+/* Free what ybr_core_open and the buffer hold (not r itself). */
+void ybr_core_close(yb_reader *r);
+/* Offset of the first byte of [p, p+n) that is not valid UTF-8, or n. */
+size_t ybr_utf8_check(const char *p, size_t n);
+/* Member index of the enum member named [p, p+n), or -1. */
+int32_t ybr_enum_name(const yb_reader *r, int32_t id, const char *p, size_t n);
+/* A value of the wrong type or form for field fi: [p, p+n) as it was found
+ * (quote: it was a string).  Returns -1. */
+int ybr_value_error(const yb_reader *r, yb_record_error *err, int32_t fi, int32_t elem, const char *p,
+                    size_t n, int quote);
+/* Child i of an object was not given (absent or null) -- or, for a list, was
+ * given: apply the rules.  0, or -1 with err filled. */
+int ybr_settle_child(yb_reader *r, yb_claim *c, yb_record_error *err, int32_t i, int given, int64_t *slots,
+                     uint8_t *present, int32_t elem);
 
 /* Start a record's error: line, empty field and message. */
 void ybr_err_init(yb_record_error *err, long line);
@@ -186,9 +212,65 @@ int32_t ybr_enum_code(const yb_enum_desc *e, int64_t code);
 int ybr_finalize(yb_reader *r, yb_claim *c, yb_record_error *err, int32_t first, int32_t count,
                  int64_t *slots, uint8_t *present, uint64_t stamp, int32_t elem, int recurse);
 
-/* csv_reader.c */
-int ybr_csv_open(yb_reader *r);
-int ybr_csv_next(yb_reader *r, yb_claim *c, yb_record_error *err);
-void ybr_csv_close(yb_reader *r);
+
+/* a == b over n bytes (both readable for n bytes).  Keys are short: whole
+ * words with overlapping loads, no call to memcmp, few branches. */
+static inline uint64_t ybr_load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+static inline uint32_t ybr_load4(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static inline int ybr_same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            if (ybr_load8(a + i) != ybr_load8(b + i)) return 0;
+        return ybr_load8(a + n - 8) == ybr_load8(b + n - 8);
+    }
+    if (n >= 4) return ((ybr_load4(a) ^ ybr_load4(b)) | (ybr_load4(a + n - 4) ^ ybr_load4(b + n - 4))) == 0;
+    if (n == 0) return 1;
+    return ((a[0] ^ b[0]) | (a[n / 2] ^ b[n / 2]) | (a[n - 1] ^ b[n - 1])) == 0;
+}
+
+static inline int32_t ybr_lookup(const yb_reader *r, int32_t cont, const char *k, size_t n, uint32_t h)
+{
+    const ybr_slot *t = r->htab + r->hoff[cont + 1];
+    uint32_t m = r->hmask[cont + 1];
+    for (uint32_t i = h & m;; i = (i + 1) & m) {
+        int32_t fi = t[i].field;
+        if (fi < 0) return -1;
+        if (t[i].hash == h && r->nlen[fi] == n && ybr_same_bytes(r->s->fields[fi].name, k, n)) return fi;
+    }
+}
+
+/* Length of the valid UTF-8 sequence at s (s[0] >= 0x80), or 0.  Reads stop at
+ * the first byte that is not a continuation byte, so a NUL sentinel is safe. */
+static inline int ybr_utf8_seq(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c < 0xF0) {
+        if ((s[1] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && s[1] < 0xA0) return 0; /* overlong */
+        if (c == 0xED && s[1] >= 0xA0) return 0; /* surrogates */
+        return (s[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c < 0xF5) {
+        if ((s[1] & 0xC0) != 0x80) return 0;
+        if (c == 0xF0 && s[1] < 0x90) return 0;
+        if (c == 0xF4 && s[1] >= 0x90) return 0;
+        if ((s[2] & 0xC0) != 0x80) return 0;
+        return (s[3] & 0xC0) == 0x80 ? 4 : 0;
+    }
+    return 0;
+}
 
 #endif
