@@ -9,13 +9,8 @@
 #include <stdio.h>
 
 #include "claim_reader.h"
+#include "out_field.h"
 #include "schema.h"
-
-typedef struct yb_out_field {
-    char *name;
-    uint8_t kind;     /* a scalar yb_kind, or YB_T_STATUS / YB_T_REASONS / YB_T_ALERTS */
-    uint16_t enum_id; /* enums print their member name */
-} yb_out_field;
 
 typedef struct yb_alert {
     const char *rule;

@@ -6,11 +6,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "date.h"
 #include "money.h"
+#include "out_field.h"
 #include "schema.h"
-#include "settlement_writer.h"
 #include "value.h"
 
 typedef uint64_t yb_instr;
