@@ -11,7 +11,7 @@
 #include "batch.h"
 #include "bench.h"
 #include "compare.h"
-#include "explain.h"
+#include "explain_text.h"
 #include "compiler.h"
 #include "program.h"
 #include "report.h"
@@ -121,7 +121,7 @@ static int cmd_run(int argc, char **argv)
     const char *policy = NULL, *out = NULL, *report = NULL;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     int ninputs = 0;
-    yb_batch_opts o = {.out_format = YB_FMT_JSONL, .in_format = -1, .explain = false, .out = stdout, .errors = stderr};
+    yb_run_opts o = {.batch = {.in_format = -1, .errors = stderr}, .out_format = YB_FMT_JSONL, .explain = false, .out = stdout};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--input-format") == 0 || strcmp(a, "--report") == 0) {
@@ -133,7 +133,7 @@ static int cmd_run(int argc, char **argv)
                 int f = strcmp(v, "jsonl") == 0 ? YB_FMT_JSONL : strcmp(v, "csv") == 0 ? YB_FMT_CSV : -1;
                 if (f < 0) { free(inputs); return usage_error("formats are jsonl and csv, not %s", v); }
                 if (strcmp(a, "--format") == 0) o.out_format = (yb_format)f;
-                else o.in_format = f;
+                else o.batch.in_format = f;
             }
         } else if (strcmp(a, "--explain") == 0) {
             o.explain = true;
@@ -159,7 +159,7 @@ static int cmd_run(int argc, char **argv)
     }
     o.out = of;
     yb_vm *vm = yb_vm_new(p);
-    yb_batch_stats st;
+    yb_run_stats st = {{0, 0, 0}, 0};
     bool ok = vm && yb_batch_run(vm, inputs, ninputs, &o, &st);
     if (of != stdout && fclose(of) != 0) ok = false;
     else if (of == stdout && fflush(stdout) != 0) ok = false;
@@ -174,11 +174,11 @@ static int cmd_run(int argc, char **argv)
             if (rf == stdout ? fflush(rf) != 0 : rf != stderr && fclose(rf) != 0) ok = false;
         }
     }
-    if (vm) fprintf(stderr, "%ld settled, %ld errors\n", st.settled, st.errors);
+    if (vm) fprintf(stderr, "%ld settled, %ld errors\n", st.batch.done, st.batch.errors);
     yb_vm_free(vm);
     yb_program_free(p);
     free(inputs);
-    return ok && st.errors == 0 ? 0 : 1;
+    return ok && st.batch.errors == 0 ? 0 : 1;
 }
 
 static int cmd_disasm(int argc, char **argv)
@@ -214,7 +214,8 @@ static int cmd_compare(int argc, char **argv)
     yb_program *a = load_policy(pol[0], false), *b = a ? load_policy(pol[1], false) : NULL;
     FILE *of = out ? fopen(out, "wb") : stdout;
     int rc = 1;
-    if (a && b && of) rc = yb_compare(a, b, inputs, ninputs, of, stderr);
+    yb_batch_opts o = {.in_format = -1, .errors = stderr};
+    if (a && b && of) rc = yb_compare(a, b, inputs, ninputs, &o, of);
     else if (!of) fprintf(stderr, "yibao: cannot write %s\n", out);
     if (of && of != stdout && fclose(of) != 0) rc = 1;
     yb_program_free(a);
@@ -230,9 +231,8 @@ static int cmd_explain(int argc, char **argv)
         if (argv[i][0] == '-' && argv[i][1] != 0) return usage_error("unknown option %s", argv[i]);
     yb_program *p = load_policy(argv[0], false);
     if (!p) return 1;
-    static const char *const stdin_only[] = {"-"};
-    int rc = argc > 1 ? yb_explain_text(p, (const char *const *)argv + 1, argc - 1, stdout, stderr)
-                      : yb_explain_text(p, stdin_only, 1, stdout, stderr);
+    yb_batch_opts o = {.in_format = -1, .errors = stderr};
+    int rc = yb_explain_text(p, (const char *const *)argv + 1, argc - 1, &o, stdout);
     yb_program_free(p);
     return rc;
 }
@@ -244,7 +244,8 @@ static int cmd_bench(int argc, char **argv)
     if (passes < 1 || passes > 100) return usage_error("passes are 1 to 100, not %s", argv[2]);
     yb_program *p = load_policy(argv[0], false);
     if (!p) return 1;
-    int rc = yb_bench_vm(p, argv[1], passes);
+    yb_batch_opts o = {.in_format = -1, .errors = stderr};
+    int rc = yb_bench_vm(p, argv[1], passes, &o);
     yb_program_free(p);
     return rc;
 }

@@ -1,98 +1,184 @@
+/* The batch loop (batch.h). */
 #include "batch.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "settlement_writer.h"
 
-static void text_of(void *ctx, int64_t v, const char **p, uint32_t *n) { yb_vm_text(ctx, v, p, n); }
-
-static void report(FILE *errs, const char *file, long line, const char *field, const char *msg)
+void yb_batch_error(FILE *errs, const char *file, long line, const char *label, const char *field, const char *msg)
 {
-    if (field && field[0]) fprintf(errs, "%s:%ld: error: %s: %s\n", file, line, field, msg);
-    else fprintf(errs, "%s:%ld: error: %s\n", file, line, msg);
+    if (!errs) return;
+    fprintf(errs, "%s:%ld: error: %s%s%s%s%s\n", file, line, label ? label : "", label ? ": " : "",
+            field ? field : "", field && field[0] ? ": " : "", msg);
 }
 
-static bool settle_stream(yb_vm *vm, FILE *in, const char *name, yb_format fmt, yb_claim *claim, yb_writer *w,
-                          const yb_batch_opts *o, yb_batch_stats *st)
+bool yb_batch_settle(yb_vm *vm, const yb_claim *c, const char *file, long line, const char *label, FILE *errs)
 {
-    const yb_program *p = vm->p;
-    yb_reader *r = yb_reader_open(&p->schema, in, name, fmt);
-    if (!r) {
-        fprintf(o->errors, "%s: error: cannot read claims with this policy's input shape\n", name);
-        return false;
+    if (yb_vm_run(vm, c) == YB_RUN_SETTLED) return true;
+    yb_batch_error(errs, file, line, label, vm->err.field, vm->err.message);
+    return false;
+}
+
+/* The readers of one input, one per side. */
+typedef struct batch_input {
+    FILE *f[2];
+    yb_reader *r[2];
+} batch_input;
+
+static void close_input(batch_input *in, int nsides)
+{
+    for (int k = 0; k < nsides; k++) {
+        yb_reader_close(in->r[k]);
+        if (in->f[k] && in->f[k] != stdin) fclose(in->f[k]);
+        in->r[k] = NULL;
+        in->f[k] = NULL;
     }
-    yb_record_error rerr;
-    const char *reasons[YB_MAX_REASONS];
-    yb_alert alerts[YB_MAX_ALERTS];
-    bool ok = true;
-    int rc;
-    while ((rc = yb_reader_next(r, claim, &rerr)) != 0) {
+}
+
+/* 1: open; 0: the file could not be opened (reported, counted); -1: no reader for a policy (reported). */
+static int open_input(batch_input *in, const yb_batch_side *sides, int nsides, const char *path, const char *name,
+                      const yb_batch_opts *o, yb_batch_stats *st)
+{
+    yb_format fmt = o->in_format >= 0 ? (yb_format)o->in_format : yb_format_of(path);
+    bool std = strcmp(path, "-") == 0;
+    for (int k = 0; k < nsides; k++) {
+        in->f[k] = std ? stdin : fopen(path, "rb");
+        if (!in->f[k]) {
+            if (o->errors) fprintf(o->errors, "%s: error: cannot open: %s\n", name, strerror(errno));
+            st->errors++;
+            close_input(in, nsides);
+            return 0;
+        }
+        in->r[k] = yb_reader_open(sides[k].schema, in->f[k], name, fmt);
+        if (!in->r[k]) {
+            if (o->errors)
+                fprintf(o->errors, "%s: error: %s%scannot read claims with this policy's input shape\n", name,
+                        sides[k].label ? sides[k].label : "", sides[k].label ? ": " : "");
+            close_input(in, nsides);
+            return -1;
+        }
+    }
+    return 1;
+}
+
+/* Every record of one input; false when fn gave up. */
+static bool each_record(batch_input *in, const yb_batch_side *sides, int nsides, const char *name,
+                        yb_claim *const *claims, const yb_batch_opts *o, yb_batch_fn fn, void *ctx, yb_batch_stats *st)
+{
+    yb_record_error err[2];
+    for (;;) {
+        int rc[2] = {0, 0}, ended = 0, bad = 0;
+        for (int k = 0; k < nsides; k++) {
+            rc[k] = yb_reader_next(in->r[k], claims[k], &err[k]);
+            ended += rc[k] == 0;
+            bad += rc[k] < 0;
+        }
+        if (ended == nsides) return true;
         st->records++;
-        if (rc < 0) {
+        if (ended || bad) {
+            for (int k = 0; k < nsides; k++)
+                if (rc[k] < 0) yb_batch_error(o->errors, name, err[k].line, sides[k].label, err[k].field, err[k].message);
+                else if (rc[k] == 0 && o->errors)
+                    fprintf(o->errors, "%s: error: the %s reads fewer records\n", name, sides[k].label);
             st->errors++;
-            report(o->errors, name, rerr.line, rerr.field, rerr.message);
+            if (ended) return true;
             continue;
         }
-        if (yb_vm_run(vm, claim) != YB_RUN_SETTLED) {
-            st->errors++;
-            report(o->errors, name, claim->line, vm->err.field, vm->err.message);
-            continue;
-        }
-        st->settled++;
-        st->held += vm->held;
-        for (int k = 0; k < vm->nreasons; k++) reasons[k] = p->reasons[vm->reasons[k]];
-        for (int k = 0; k < vm->nalerts; k++) {
-            const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
-            alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
-        }
-        yb_settlement s = {vm->regs, vm->held, reasons, vm->nreasons, alerts, vm->nalerts, NULL, 0, text_of, vm};
-        if (o->explain) {
-            yb_vm_explain(vm);
-            s.explain = vm->xbuf;
-            s.explain_len = vm->xlen;
-        }
-        if (!yb_writer_put(w, &s)) {
-            ok = false;
-            break;
+        switch (fn(ctx, claims, name, claims[0]->line)) {
+        case YB_BATCH_DONE: st->done++; break;
+        case YB_BATCH_BAD: st->errors++; break;
+        case YB_BATCH_END: return true;
+        case YB_BATCH_STOP: return false;
         }
     }
-    yb_reader_close(r);
-    return ok;
 }
 
-bool yb_batch_run(yb_vm *vm, const char *const *inputs, int ninputs, const yb_batch_opts *o, yb_batch_stats *st)
+bool yb_batch_each(const yb_batch_side *sides, int nsides, const char *const *inputs, int ninputs,
+                   const yb_batch_opts *o, yb_batch_fn fn, void *ctx, yb_batch_stats *st)
 {
-    const yb_program *p = vm->p;
     memset(st, 0, sizeof *st);
-    yb_claim *claim = yb_claim_new(&p->schema);
-    yb_writer *w = yb_writer_open(o->out, o->out_format, p->outs, p->nouts, p->schema.enums);
-    if (!claim || !w) {
-        fprintf(o->errors, "error: out of memory\n");
-        yb_claim_free(claim);
-        return false;
-    }
-    bool ok = true;
+    if (nsides < 1 || nsides > 2) return false;
     static const char *const stdin_only[] = {"-"};
     if (ninputs == 0) {
         inputs = stdin_only;
         ninputs = 1;
     }
-    for (int k = 0; k < ninputs && ok; k++) {
-        const char *name = inputs[k];
-        bool std = strcmp(name, "-") == 0;
-        FILE *in = std ? stdin : fopen(name, "rb");
-        if (!in) {
-            fprintf(o->errors, "%s: error: cannot open: %s\n", name, strerror(errno));
-            st->errors++;
-            continue;
-        }
-        yb_format fmt = o->in_format >= 0 ? (yb_format)o->in_format : yb_format_of(name);
-        ok = settle_stream(vm, in, std ? "<stdin>" : name, fmt, claim, w, o, st);
-        if (!std) fclose(in);
+    yb_claim *claims[2] = {NULL, NULL};
+    bool ok = true;
+    for (int k = 0; k < nsides; k++)
+        if (!(claims[k] = yb_claim_new(sides[k].schema))) ok = false;
+    if (!ok && o->errors) fprintf(o->errors, "error: out of memory\n");
+    for (int i = 0; ok && i < ninputs; i++) {
+        const char *path = inputs[i];
+        const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+        batch_input in = {{NULL, NULL}, {NULL, NULL}};
+        int opened = open_input(&in, sides, nsides, path, name, o, st);
+        if (opened < 0) ok = false;
+        if (opened <= 0) continue;
+        ok = each_record(&in, sides, nsides, name, claims, o, fn, ctx, st);
+        close_input(&in, nsides);
     }
-    if (!yb_writer_close(w)) ok = false;
-    if (!ok) fprintf(o->errors, "error: cannot write the settlements: %s\n", strerror(errno));
-    yb_claim_free(claim);
+    for (int k = 0; k < nsides; k++) yb_claim_free(claims[k]);
     return ok;
+}
+
+/* ------------------------------------------------------------------------ */
+/* yibao run                                                                 */
+
+typedef struct run_ctx {
+    yb_vm *vm;
+    yb_writer *w;
+    const yb_run_opts *o;
+    yb_run_stats *st;
+    const char *reasons[YB_MAX_REASONS];
+    yb_alert alerts[YB_MAX_ALERTS];
+} run_ctx;
+
+static void text_of(void *ctx, int64_t v, const char **p, uint32_t *n) { yb_vm_text(ctx, v, p, n); }
+
+static yb_batch_step run_one(void *ctx, yb_claim *const *claims, const char *file, long line)
+{
+    run_ctx *x = ctx;
+    yb_vm *vm = x->vm;
+    const yb_program *p = vm->p;
+    if (!yb_batch_settle(vm, claims[0], file, line, NULL, x->o->batch.errors)) return YB_BATCH_BAD;
+    x->st->held += vm->held;
+    for (int k = 0; k < vm->nreasons; k++) x->reasons[k] = p->reasons[vm->reasons[k]];
+    for (int k = 0; k < vm->nalerts; k++) {
+        const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
+        x->alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
+    }
+    yb_settlement s = {vm->regs, vm->held, x->reasons, vm->nreasons, x->alerts, vm->nalerts, NULL, 0, text_of, vm};
+    if (x->o->explain) {
+        yb_vm_explain(vm);
+        s.explain = vm->xbuf;
+        s.explain_len = vm->xlen;
+    }
+    return yb_writer_put(x->w, &s) ? YB_BATCH_DONE : YB_BATCH_STOP;
+}
+
+bool yb_batch_run(yb_vm *vm, const char *const *inputs, int ninputs, const yb_run_opts *o, yb_run_stats *st)
+{
+    const yb_program *p = vm->p;
+    FILE *errs = o->batch.errors;
+    memset(st, 0, sizeof *st);
+    run_ctx *x = calloc(1, sizeof *x);
+    yb_writer *w = yb_writer_open(o->out, o->out_format, p->outs, p->nouts, p->schema.enums);
+    if (!x || !w) {
+        if (errs) fprintf(errs, "error: out of memory\n");
+        free(x);
+        yb_writer_close(w);
+        return false;
+    }
+    *x = (run_ctx){.vm = vm, .w = w, .o = o, .st = st};
+    yb_batch_side side = {&p->schema, NULL};
+    bool read_ok = yb_batch_each(&side, 1, inputs, ninputs, &o->batch, run_one, x, &st->batch);
+    errno = 0;
+    bool write_ok = yb_writer_close(w);
+    if (!write_ok && errs)
+        fprintf(errs, "error: cannot write the settlements%s%s\n", errno ? ": " : "", errno ? strerror(errno) : "");
+    free(x);
+    return read_ok && write_ok;
 }

@@ -1,5 +1,9 @@
-/* Batch settlement: claim files in, settlements out, bad records reported
- * with their file and line while the rest of the batch goes on. */
+/* The batch loop every command that reads claims uses (run, explain, bench,
+ * compare): claim files in, each claim read well handed to a callback, bad
+ * records reported with their file and line while the rest of the batch goes
+ * on.  A claims file can be read by several policies at once (compare): one
+ * reader per policy, in step, record by record.
+ */
 #ifndef YB_BATCH_H
 #define YB_BATCH_H
 
@@ -10,19 +14,64 @@
 #include "vm.h"
 
 typedef struct yb_batch_opts {
-    yb_format out_format;
     int in_format; /* -1: by file name (.csv is CSV, anything else JSON Lines) */
-    bool explain;
-    FILE *out;
-    FILE *errors;
+    FILE *errors;  /* where bad records are reported; NULL: counted only */
 } yb_batch_opts;
 
 typedef struct yb_batch_stats {
-    long records, settled, held, errors;
+    long records; /* read, good and bad */
+    long done;    /* handed to the callback and done with (settled, compared, ...) */
+    long errors;  /* bad records, and inputs that could not be opened */
 } yb_batch_stats;
 
-/* Settle every claim of every input ("-" is standard input).  Returns false
- * if an input could not be opened or the output could not be written. */
-bool yb_batch_run(yb_vm *vm, const char *const *inputs, int ninputs, const yb_batch_opts *opts, yb_batch_stats *stats);
+/* One policy reading the claims: its input shape, and its name in messages
+ * (NULL when there is only one). */
+typedef struct yb_batch_side {
+    const yb_schema *schema;
+    const char *label;
+} yb_batch_side;
+
+/* What the callback says of a claim. */
+typedef enum {
+    YB_BATCH_DONE = 0, /* done with it: counted in `done` */
+    YB_BATCH_BAD,      /* a bad record, reported by the callback: counted in `errors` */
+    YB_BATCH_END,      /* read no more (not a failure) */
+    YB_BATCH_STOP,     /* give up: the output failed (the callback said why) */
+} yb_batch_step;
+
+/* claims[k]: the claim as side k read it; file and line name it in messages. */
+typedef yb_batch_step (*yb_batch_fn)(void *ctx, yb_claim *const *claims, const char *file, long line);
+
+/* Read every claim of every input ("-" or no input at all: standard input)
+ * with each side's reader, in step, and hand each claim to fn.  Returns false
+ * when a reader could not be made for a policy or fn gave up: the batch
+ * stopped there (and the reason was reported). */
+bool yb_batch_each(const yb_batch_side *sides, int nsides, const char *const *inputs, int ninputs,
+                   const yb_batch_opts *o, yb_batch_fn fn, void *ctx, yb_batch_stats *st);
+
+/* The one wording of a bad record: FILE:LINE: error: [LABEL: ][FIELD: ]MESSAGE
+ * (nothing when errs is NULL). */
+void yb_batch_error(FILE *errs, const char *file, long line, const char *label, const char *field, const char *msg);
+
+/* Settle one claim; a claim the policy refuses is reported as a bad record.
+ * true: settled. */
+bool yb_batch_settle(yb_vm *vm, const yb_claim *c, const char *file, long line, const char *label, FILE *errs);
+
+/* `yibao run`: settle every claim and write the settlements to out. */
+typedef struct yb_run_opts {
+    yb_batch_opts batch;
+    yb_format out_format;
+    bool explain; /* each settlement with its explanation (JSON Lines only) */
+    FILE *out;
+} yb_run_opts;
+
+typedef struct yb_run_stats {
+    yb_batch_stats batch;
+    long held;
+} yb_run_stats;
+
+/* Returns false if a policy's reader could not be made or the output could
+ * not be written (the reason is reported on o->batch.errors). */
+bool yb_batch_run(yb_vm *vm, const char *const *inputs, int ninputs, const yb_run_opts *o, yb_run_stats *st);
 
 #endif

@@ -1,11 +1,11 @@
 /* `yibao explain POLICY CLAIMS…`: each claim's settlement as text an analyst
  * reads top to bottom — the outputs, then every rule that fired, in order,
  * with the values it worked out and the source line it stands on. */
-#include "explain.h"
+#include "explain_text.h"
 
 #include <string.h>
 
-#include "claim_reader.h"
+#include "batch.h"
 #include "vm.h"
 
 static void put_value(FILE *out, const yb_vm *vm, uint8_t kind, uint16_t enum_id, int64_t v)
@@ -70,44 +70,37 @@ static void put_rules(FILE *out, const yb_vm *vm)
     }
 }
 
-int yb_explain_text(const yb_program *p, const char *const *inputs, int ninputs, FILE *out, FILE *errs)
+typedef struct explain_ctx {
+    yb_vm *vm;
+    FILE *out, *errs;
+} explain_ctx;
+
+static yb_batch_step explain_one(void *ctx, yb_claim *const *claims, const char *file, long line)
 {
-    yb_vm *vm = yb_vm_new(p);
-    yb_claim *claim = yb_claim_new(&p->schema);
-    long settled = 0, errors = 0;
-    for (int f = 0; f < ninputs; f++) {
-        FILE *in = strcmp(inputs[f], "-") == 0 ? stdin : fopen(inputs[f], "rb");
-        if (!in) {
-            fprintf(errs, "%s: error: cannot read\n", inputs[f]);
-            errors++;
-            continue;
-        }
-        yb_reader *r = yb_reader_open(&p->schema, in, inputs[f], yb_format_of(inputs[f]));
-        yb_record_error err;
-        int rc;
-        while (r && (rc = yb_reader_next(r, claim, &err)) != 0) {
-            if (rc < 0) {
-                fprintf(errs, "%s:%ld: error: %s%s%s\n", inputs[f], err.line, err.field, err.field[0] ? ": " : "", err.message);
-                errors++;
-                continue;
-            }
-            if (yb_vm_run(vm, claim) != YB_RUN_SETTLED) {
-                fprintf(errs, "%s:%ld: error: %s%s%s\n", inputs[f], claim->line, vm->err.field, vm->err.field[0] ? ": " : "",
-                        vm->err.message);
-                errors++;
-                continue;
-            }
-            settled++;
-            fprintf(out, "%s:%ld\n", inputs[f], claim->line);
-            put_settlement(out, vm);
-            put_rules(out, vm);
-            fputc('\n', out);
-        }
-        if (r) yb_reader_close(r);
-        if (in != stdin) fclose(in);
+    explain_ctx *x = ctx;
+    if (!yb_batch_settle(x->vm, claims[0], file, line, NULL, x->errs)) return YB_BATCH_BAD;
+    fprintf(x->out, "%s:%ld\n", file, line);
+    put_settlement(x->out, x->vm);
+    put_rules(x->out, x->vm);
+    fputc('\n', x->out);
+    return ferror(x->out) ? YB_BATCH_STOP : YB_BATCH_DONE;
+}
+
+int yb_explain_text(const yb_program *p, const char *const *inputs, int ninputs, const yb_batch_opts *o, FILE *out)
+{
+    explain_ctx x = {yb_vm_new(p), out, o->errors};
+    if (!x.vm) {
+        fprintf(o->errors, "error: out of memory\n");
+        return 1;
     }
-    fprintf(errs, "%ld settled, %ld errors\n", settled, errors);
-    yb_claim_free(claim);
-    yb_vm_free(vm);
-    return errors ? 1 : 0;
+    yb_batch_side side = {&p->schema, NULL};
+    yb_batch_stats st;
+    bool ok = yb_batch_each(&side, 1, inputs, ninputs, o, explain_one, &x, &st);
+    if (fflush(out) != 0 || ferror(out)) {
+        fprintf(o->errors, "error: cannot write the explanations\n");
+        ok = false;
+    }
+    fprintf(o->errors, "%ld settled, %ld errors\n", st.done, st.errors);
+    yb_vm_free(x.vm);
+    return ok && st.errors == 0 ? 0 : 1;
 }
