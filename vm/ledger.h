@@ -24,6 +24,9 @@ void yb_ledger_free(yb_ledger *l);
  * memory.  The pointer is good until the next yb_ledger_get on this ledger. */
 yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen);
 size_t yb_ledger_count(const yb_ledger *l);
+/* The most slots any lookup of a present key walks past before its entry (0
+ * when every entry sits in its home slot): small unless keys collide. */
+size_t yb_ledger_max_probe(const yb_ledger *l);
 /* A hint to the CPU to start loading the key's slot: work done between this
  * and yb_ledger_get() hides the cache miss. */
 void yb_ledger_prefetch(const yb_ledger *l, const void *key, uint32_t keylen);
