@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "parser.tab.h"
 
 typedef struct gen {
     yb_compiler *c;
@@ -299,51 +298,23 @@ static void gen_symbol(gen *g, yb_expr *e, int dst)
 
 static void gen_compare(gen *g, yb_expr *e, int dst)
 {
+    const yb_compare_rule *cr = yb_compare_find(e->op);
     bool oa, ob;
     int ra = value(g, e->a, &oa), rb = value(g, e->b, &ob);
-    bool text = e->a->type.kind == YB_T_TEXT;
-    switch (e->op) {
-    case '=': op3(g, text ? YB_OP_TEQ : YB_OP_EQ, dst, ra, rb); break;
-    case NE: op3(g, text ? YB_OP_TNE : YB_OP_NE, dst, ra, rb); break;
-    case '<': op3(g, YB_OP_LT, dst, ra, rb); break;
-    case LE: op3(g, YB_OP_LE, dst, ra, rb); break;
-    case '>': op3(g, YB_OP_LT, dst, rb, ra); break;
-    case GE: op3(g, YB_OP_LE, dst, rb, ra); break;
-    }
+    unsigned op = e->a->type.kind == YB_T_TEXT ? cr->text : cr->opcode;
+    if (cr->swap) op3(g, op, dst, rb, ra);
+    else op3(g, op, dst, ra, rb);
     DONE(ra, oa);
     DONE(rb, ob);
 }
 
 static void gen_arith(gen *g, yb_expr *e, int dst)
 {
+    const yb_arith_rule *ar = yb_arith_find(e->op, e->a->type.kind, e->b->type.kind);
     bool oa, ob;
     int ra = value(g, e->a, &oa), rb = value(g, e->b, &ob);
-    uint8_t ka = e->a->type.kind, kb = e->b->type.kind;
-    int mode = (int)e->ival;
-    switch (e->op) {
-    case '+':
-        if (ka == YB_T_DATE) op3(g, YB_OP_DADD, dst, ra, rb);
-        else if (ka == YB_T_DURATION) op3(g, YB_OP_DURADD, dst, ra, rb);
-        else op3(g, YB_OP_ADD, dst, ra, rb);
-        break;
-    case '-':
-        if (ka == YB_T_DATE && kb == YB_T_DATE) op3(g, YB_OP_DDIFF, dst, ra, rb);
-        else if (ka == YB_T_DATE) op3(g, YB_OP_DSUB, dst, ra, rb);
-        else op3(g, YB_OP_SUB, dst, ra, rb);
-        break;
-    case '*':
-        if (ka == YB_T_MONEY && kb == YB_T_RATE) op4(g, YB_OP_MULR, dst, ra, rb, mode);
-        else if (ka == YB_T_RATE && kb == YB_T_MONEY) op4(g, YB_OP_MULR, dst, rb, ra, mode);
-        else if (ka == YB_T_RATE && kb == YB_T_RATE) op4(g, YB_OP_MULRR, dst, ra, rb, mode);
-        else if (kb == YB_T_INT) op3(g, YB_OP_MULI, dst, ra, rb);
-        else op3(g, YB_OP_MULI, dst, rb, ra); /* int * money|rate */
-        break;
-    case '/':
-        if (ka == YB_T_MONEY && kb == YB_T_RATE) op4(g, YB_OP_DIVR, dst, ra, rb, mode);
-        else if (ka == YB_T_MONEY && kb == YB_T_MONEY) op4(g, YB_OP_RATIO, dst, ra, rb, mode);
-        else op4(g, YB_OP_DIVI, dst, ra, rb, mode);
-        break;
-    }
+    int x = ar->swap ? rb : ra, y = ar->swap ? ra : rb;
+    op4(g, ar->opcode, dst, x, y, ar->rounds ? (int)e->ival : 0);
     DONE(ra, oa);
     DONE(rb, ob);
 }
@@ -366,8 +337,6 @@ static void jl_patch(gen *g, jlist *l, int target)
     l->n = 0;
 }
 
-static bool is_compare(int op) { return op == '=' || op == NE || op == '<' || op == LE || op == '>' || op == GE; }
-
 /* Jump (adding the jump to `out`) when e is `when`; fall through otherwise.
  * Comparisons become one fused compare-and-jump; and/or/not cost nothing. */
 static void gen_jump_if(gen *g, yb_expr *e, bool when, jlist *out)
@@ -376,10 +345,10 @@ static void gen_jump_if(gen *g, yb_expr *e, bool when, jlist *out)
     if (e->loc.line > 0) g->loc = e->loc;
     if (e->constant) {
         if ((e->ival != 0) == when) jl_add(g, out, jump(g, YB_OP_JMP, 0, 0));
-    } else if (e->kind == E_UNARY && e->op == '!') {
+    } else if (e->kind == E_UNARY && e->op == OP_NOT) {
         gen_jump_if(g, e->a, !when, out);
-    } else if (e->kind == E_BINARY && (e->op == '&' || e->op == '|')) {
-        bool and = e->op == '&';
+    } else if (e->kind == E_BINARY && (e->op == OP_AND || e->op == OP_OR)) {
+        bool and = e->op == OP_AND;
         if (and != when) { /* and/false, or/true: either side decides */
             gen_jump_if(g, e->a, when, out);
             gen_jump_if(g, e->b, when, out);
@@ -389,19 +358,13 @@ static void gen_jump_if(gen *g, yb_expr *e, bool when, jlist *out)
             gen_jump_if(g, e->b, when, out);
             jl_patch(g, &skip, here(g));
         }
-    } else if (e->kind == E_BINARY && is_compare(e->op) && e->a->type.kind != YB_T_TEXT) {
+    } else if (e->kind == E_BINARY && yb_compare_find(e->op) && e->a->type.kind != YB_T_TEXT) {
         bool oa, ob;
         int ra = value(g, e->a, &oa), rb = value(g, e->b, &ob);
-        unsigned op;
-        int x = ra, y = rb;
-        switch (e->op) {
-        case '=': op = when ? YB_OP_JEQ : YB_OP_JNE; break;
-        case NE: op = when ? YB_OP_JNE : YB_OP_JEQ; break;
-        case '<': if (when) op = YB_OP_JLT; else { op = YB_OP_JLE; x = rb; y = ra; } break;
-        case LE: if (when) op = YB_OP_JLE; else { op = YB_OP_JLT; x = rb; y = ra; } break;
-        case '>': if (when) { op = YB_OP_JLT; x = rb; y = ra; } else op = YB_OP_JLE; break;
-        default: /* GE */ if (when) { op = YB_OP_JLE; x = rb; y = ra; } else op = YB_OP_JLT; break;
-        }
+        /* jumping when the comparison is false is jumping on its negation */
+        const yb_compare_rule *cr = yb_compare_find(when ? (yb_op)e->op : yb_compare_find(e->op)->negation);
+        unsigned op = cr->jump;
+        int x = cr->swap ? rb : ra, y = cr->swap ? ra : rb;
         jl_add(g, out, jump(g, op, x, y));
         DONE(ra, oa);
         DONE(rb, ob);
@@ -672,12 +635,12 @@ static void gen_into(gen *g, yb_expr *e, int dst)
     case E_UNARY: {
         bool o;
         int v = value(g, e->a, &o);
-        op3(g, e->op == '!' ? YB_OP_NOT : YB_OP_NEG, dst, v, 0);
+        op3(g, e->op == OP_NOT ? YB_OP_NOT : YB_OP_NEG, dst, v, 0);
         DONE(v, o);
         break;
     }
     case E_BINARY:
-        if (e->op == '&' || e->op == '|') {
+        if (e->op == OP_AND || e->op == OP_OR) {
             /* as jumps: each part costs one compare-and-jump, and dst is set once */
             jlist yes = {.n = 0};
             reg_use self = {dst, false};
@@ -695,7 +658,7 @@ static void gen_into(gen *g, yb_expr *e, int dst)
                 load_const(g, 1, dst);
                 patch(g, j_end, here(g));
             }
-        } else if (e->op == '=' || e->op == NE || e->op == '<' || e->op == LE || e->op == '>' || e->op == GE) {
+        } else if (yb_compare_find(e->op)) {
             gen_compare(g, e, dst);
         } else {
             gen_arith(g, e, dst);

@@ -1,8 +1,14 @@
 /* The compiler: policy source files -> a checked, verified yb_program.
  *   modules.c   reads a file and the files it imports, in step order
- *   check.c     names, types, the input schema, parameter tables, warnings
- *   fold.c      constant folding
- *   codegen.c   registers and bytecode
+ *   check.c     the checker's driver, pass by pass:
+ *     names.c     scopes, global names, "did you mean"
+ *     layout.c    the input schema and the output fields
+ *     params.c    parameters, tables, amendments
+ *     states.c    states kept across claims
+ *     types.c     the type of every expression and statement (rules: arith.def)
+ *     warnings.c  what is never used
+ *   fold.c      constant folding (arith.def)
+ *   codegen.c   bytecode (arith.def); regalloc.c registers and the constant pool
  */
 #ifndef YB_COMPILER_H
 #define YB_COMPILER_H

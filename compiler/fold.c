@@ -1,46 +1,43 @@
 /* Constant folding: an expression whose operands are all constants becomes a
  * constant, computed with the same exact arithmetic the VM uses. */
 #include "internal.h"
-#include "parser.tab.h"
 
-static bool fold_binary(yb_compiler *c, yb_expr *e, int64_t a, int64_t b, int64_t *out)
+/* What instruction `opcode` computes from a and b: the same exact arithmetic
+ * as the VM, false on overflow, division by zero or a date out of range. */
+static bool fold_instr(unsigned opcode, int64_t a, int64_t b, yb_rounding mode, int64_t *out)
 {
-    uint8_t ka = e->a->type.kind, kb = e->b->type.kind, k = e->type.kind;
-    yb_rounding mode = (yb_rounding)e->ival;
-    switch (e->op) {
-    case '+':
-        if (ka == YB_T_DATE) return yb_date_add(a, b, out);
-        if (ka == YB_T_DURATION)
-            return (*out = yb_duration_make(yb_duration_months(a) + yb_duration_months(b),
-                                            yb_duration_days(a) + yb_duration_days(b)), true);
-        return !__builtin_add_overflow(a, b, out);
-    case '-':
-        if (ka == YB_T_DATE && kb == YB_T_DATE) return (*out = a - b, true);
-        if (ka == YB_T_DATE)
-            return yb_date_add(a, yb_duration_make(-yb_duration_months(b), -yb_duration_days(b)), out);
-        if (ka == YB_T_DURATION)
-            return (*out = yb_duration_make(yb_duration_months(a) - yb_duration_months(b),
-                                            yb_duration_days(a) - yb_duration_days(b)), true);
-        return !__builtin_sub_overflow(a, b, out);
-    case '*':
-        if (k == YB_T_MONEY && (ka == YB_T_RATE || kb == YB_T_RATE))
-            return ka == YB_T_RATE ? yb_money_mul_rate(b, a, mode, out) : yb_money_mul_rate(a, b, mode, out);
-        if (ka == YB_T_RATE && kb == YB_T_RATE) return yb_rate_mul(a, b, mode, out);
-        return !__builtin_mul_overflow(a, b, out);
-    case '/':
-        if (ka == YB_T_MONEY && kb == YB_T_RATE) return yb_money_div_rate(a, b, mode, out);
-        if (ka == YB_T_MONEY && kb == YB_T_MONEY) return yb_money_ratio(a, b, mode, out);
-        return yb_div_int(a, b, mode, out);
-    case '=': *out = a == b; return true;
-    case NE: *out = a != b; return true;
-    case '<': *out = a < b; return true;
-    case LE: *out = a <= b; return true;
-    case '>': *out = a > b; return true;
-    case GE: *out = a >= b; return true;
-    case '&': *out = a && b; return true;
-    case '|': *out = a || b; return true;
+    switch (opcode) {
+    case YB_OP_ADD: return !__builtin_add_overflow(a, b, out);
+    case YB_OP_SUB: return !__builtin_sub_overflow(a, b, out);
+    case YB_OP_MULI: return !__builtin_mul_overflow(a, b, out);
+    case YB_OP_MULR: return yb_money_mul_rate(a, b, mode, out);
+    case YB_OP_MULRR: return yb_rate_mul(a, b, mode, out);
+    case YB_OP_DIVR: return yb_money_div_rate(a, b, mode, out);
+    case YB_OP_RATIO: return yb_money_ratio(a, b, mode, out);
+    case YB_OP_DIVI: return yb_div_int(a, b, mode, out);
+    case YB_OP_DADD: return yb_date_add(a, b, out);
+    case YB_OP_DSUB: return yb_date_add(a, yb_duration_make(-yb_duration_months(b), -yb_duration_days(b)), out);
+    case YB_OP_DDIFF: *out = a - b; return true;
+    case YB_OP_DURADD:
+        *out = yb_duration_make(yb_duration_months(a) + yb_duration_months(b), yb_duration_days(a) + yb_duration_days(b));
+        return true;
+    case YB_OP_EQ: *out = a == b; return true;
+    case YB_OP_NE: *out = a != b; return true;
+    case YB_OP_LT: *out = a < b; return true;
+    case YB_OP_LE: *out = a <= b; return true;
     }
-    (void)c;
+    return false;
+}
+
+static bool fold_binary(yb_expr *e, int64_t a, int64_t b, int64_t *out)
+{
+    const yb_arith_rule *ar = yb_arith_find(e->op, e->a->type.kind, e->b->type.kind);
+    if (ar) return ar->swap ? fold_instr(ar->opcode, b, a, (yb_rounding)e->ival, out)
+                            : fold_instr(ar->opcode, a, b, (yb_rounding)e->ival, out);
+    const yb_compare_rule *cr = yb_compare_find(e->op);
+    if (cr) return cr->swap ? fold_instr(cr->opcode, b, a, 0, out) : fold_instr(cr->opcode, a, b, 0, out);
+    if (e->op == OP_AND) return (*out = a && b, true);
+    if (e->op == OP_OR) return (*out = a || b, true);
     return false;
 }
 
@@ -51,7 +48,7 @@ void yb_fold(yb_compiler *c, yb_expr *e)
     case E_UNARY:
         yb_fold(c, e->a);
         if (e->a->constant) {
-            if (e->op == '!') e->ival = !e->a->ival;
+            if (e->op == OP_NOT) e->ival = !e->a->ival;
             else if (e->a->type.kind == YB_T_DURATION)
                 e->ival = yb_duration_make(-yb_duration_months(e->a->ival), -yb_duration_days(e->a->ival));
             else if (e->a->ival == INT64_MIN) return;
@@ -64,11 +61,11 @@ void yb_fold(yb_compiler *c, yb_expr *e)
         yb_fold(c, e->b);
         if (e->a->type.kind == YB_T_TEXT) return;
         /* `false and x`, `true or x` need only their left side */
-        if (e->op == '&' && e->a->constant && !e->a->ival) { e->constant = true; e->ival = 0; return; }
-        if (e->op == '|' && e->a->constant && e->a->ival) { e->constant = true; e->ival = 1; return; }
+        if (e->op == OP_AND && e->a->constant && !e->a->ival) { e->constant = true; e->ival = 0; return; }
+        if (e->op == OP_OR && e->a->constant && e->a->ival) { e->constant = true; e->ival = 1; return; }
         if (e->a->constant && e->b->constant) {
             int64_t v;
-            if (fold_binary(c, e, e->a->ival, e->b->ival, &v)) {
+            if (fold_binary(e, e->a->ival, e->b->ival, &v)) {
                 e->constant = true;
                 e->ival = v;
             } else {

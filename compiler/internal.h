@@ -2,6 +2,7 @@
 #ifndef YB_COMPILER_INTERNAL_H
 #define YB_COMPILER_INTERNAL_H
 
+#include "arith.h"
 #include "compiler.h"
 
 typedef enum {
@@ -84,19 +85,94 @@ typedef struct yb_compiler {
     size_t pool_cap, pool_count;
 } yb_compiler;
 
-/* registers */
-int yb_reg_new(yb_compiler *c, uint8_t kind);
+/* Inside the passes: the arena, and an error at a location. */
+#define A (c->arena)
+#define ERR(loc, ...) yb_error(c->diag, (loc), __VA_ARGS__)
 
-/* passes */
-bool yb_load_modules(yb_compiler *c, const char *path, const char *text);
-bool yb_check(yb_compiler *c);
-void yb_fold(yb_compiler *c, yb_expr *e);
-bool yb_codegen(yb_compiler *c);
+/* Every pass over an expression recurses, so nesting is bounded once, in the
+ * checker (types.c), for all of them: deeper is an error, never a stack overflow. */
+#define YB_MAX_NESTING 1000
 
-/* helpers */
+/* ---- types (types.c) */
+#define T_VOID ((yb_type){YB_T_VOID, -1})
+#define T_BOOL ((yb_type){YB_T_BOOL, -1})
+#define T_INT ((yb_type){YB_T_INT, -1})
+#define T_MONEY ((yb_type){YB_T_MONEY, -1})
+#define T_RATE ((yb_type){YB_T_RATE, -1})
+#define T_DATE ((yb_type){YB_T_DATE, -1})
+#define T_DUR ((yb_type){YB_T_DURATION, -1})
+#define T_TEXT ((yb_type){YB_T_TEXT, -1})
+
+static inline bool yb_same_type(yb_type a, yb_type b)
+{
+    return a.kind == b.kind && (a.kind != YB_T_ENUM || a.enum_id == b.enum_id);
+}
+static inline bool yb_is_num(yb_type t) { return t.kind == YB_T_INT || t.kind == YB_T_MONEY || t.kind == YB_T_RATE; }
+static inline bool yb_is_ordered(yb_type t) { return yb_is_num(t) || t.kind == YB_T_DATE || t.kind == YB_T_ENUM; }
+
+/* A type as an analyst reads it (`money`, or the enum's name); TN(t, i)
+ * writes it into tnbuf[i], a char[2][64] of the caller. */
 const char *yb_type_name(yb_compiler *c, yb_type t, char *buf, size_t n);
+#define TN(t, i) yb_type_name(c, (t), tnbuf[i], sizeof tnbuf[i])
+
+bool yb_check_expr(yb_compiler *c, yb_expr *e, const yb_type *want);
+bool yb_check_value(yb_compiler *c, yb_expr *e, const yb_type *want); /* and it is a value, not a table, list… */
+bool yb_check_stmts(yb_compiler *c, yb_vec *body);
+/* An int literal stands for yuan where money is expected: `max(x, 0)`. */
+void yb_coerce_literal(yb_expr *e, yb_type to);
+/* A literal (or folded constant) of the wanted type: defaults, table cells. */
+bool yb_const_value(yb_compiler *c, yb_expr *e, yb_type want, int64_t *out);
+
+/* ---- names (names.c) */
 yb_global *yb_global_find(yb_compiler *c, const char *name);
+yb_global *yb_global_add(yb_compiler *c, const char *name, yb_sym_kind kind, int index, yb_type t, yb_decl *d,
+                         yb_loc loc); /* NULL (and reported) if the name is taken */
+yb_local *yb_local_find(yb_compiler *c, const char *name);
+int yb_enum_find(yb_compiler *c, const char *name);
+int yb_member_index(yb_compiler *c, int id, const char *name);
+yb_decl *yb_record_find(yb_compiler *c, const char *name);
+bool yb_scalar_type(yb_compiler *c, const char *name, yb_type *out);
+void yb_unknown_type(yb_compiler *c, yb_typex *t);
+void yb_suggest_name(yb_compiler *c, const char *name, yb_loc loc, int want_enum);
+int yb_schema_child(yb_compiler *c, int field, const char *name);
+void yb_suggest_child(yb_compiler *c, int field, const char *name);
+yb_type yb_field_type(yb_compiler *c, int fi);
+bool yb_is_elem_field(yb_compiler *c, int fi, int *list);
+int yb_derived_find(yb_compiler *c, int li, const char *name);
+bool yb_use_derived(yb_compiler *c, yb_expr *e, int k, bool quiet);
+bool yb_resolve_name(yb_compiler *c, yb_expr *e, const yb_type *want, bool quiet);
+
+static inline void yb_set_sym(yb_expr *e, yb_sym_kind k, int index, yb_type t)
+{
+    e->sym_kind = k;
+    e->sym_index = index;
+    e->type = t;
+}
+
+/* ---- layout of the input and the output (layout.c) */
+bool yb_layout_input(yb_compiler *c);
+bool yb_layout_outputs(yb_compiler *c);
+
+/* ---- parameters, tables, amendments (params.c) */
+bool yb_apply_amendments(yb_compiler *c);
+bool yb_declare_params(yb_compiler *c, yb_decl *d);
+
+/* ---- states (states.c) */
+bool yb_declare_state(yb_compiler *c, yb_decl *d, int order);
+bool yb_check_state(yb_compiler *c, yb_decl *d);
+
+/* ---- warnings (warnings.c) */
+void yb_warn_unused(yb_compiler *c);
+
+/* ---- registers and constants (regalloc.c) */
+int yb_reg_new(yb_compiler *c, uint8_t kind);
 int yb_const_add(yb_compiler *c, int64_t v, uint8_t kind);
 int64_t yb_text_const(yb_compiler *c, const char *s, size_t n);
+
+/* ---- the passes, in order (compile.c runs them) */
+bool yb_load_modules(yb_compiler *c, const char *path, const char *text); /* modules.c */
+bool yb_check(yb_compiler *c);                                             /* check.c */
+void yb_fold(yb_compiler *c, yb_expr *e);                                  /* fold.c */
+bool yb_codegen(yb_compiler *c);                                           /* codegen.c */
 
 #endif

@@ -1,5 +1,5 @@
 /* The syntax tree of a policy file.  The parser only calls the builders
- * here; the checker (compiler/check.c) annotates expressions with types and
+ * here (ast.c); the checker (compiler/types.c, names.c) annotates expressions with types and
  * resolved symbols in place.  All nodes live in one arena per compilation. */
 #ifndef YB_AST_H
 #define YB_AST_H
@@ -51,8 +51,8 @@ typedef enum {
     E_NAME,      /* name */
     E_FIELD,     /* a.b */
     E_INDEX,     /* t[k, …] */
-    E_UNARY,     /* op: '-' or '!' */
-    E_BINARY,    /* op: + - * / = != < <= > >= & (and) | (or) */
+    E_UNARY,     /* op: OP_NEG or OP_NOT */
+    E_BINARY,    /* op: OP_ADD … OP_OR */
     E_IN,        /* x in [..]; negate for "not in" */
     E_CALL,      /* min max clamp given round_up round_down abs */
     E_IF,        /* if c then a else b */
@@ -63,6 +63,15 @@ typedef enum {
     E_HELD,      /* held */
     E_ISNEW,     /* state is new */
 } yb_expr_kind;
+
+/* The operators of E_UNARY and E_BINARY (their rules: compiler/arith.def). */
+typedef enum {
+    OP_NONE = 0,
+    OP_ADD, OP_SUB, OP_MUL, OP_DIV,           /* arithmetic */
+    OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, /* comparisons */
+    OP_AND, OP_OR,                            /* conditions, left to right */
+    OP_NOT, OP_NEG,                           /* unary */
+} yb_op;
 
 typedef enum { AGG_SUM, AGG_COUNT, AGG_ANY, AGG_ALL } yb_agg_kind;
 typedef enum { UNIT_MONTHS, UNIT_DAYS, UNIT_YEARS } yb_unit;
@@ -77,7 +86,8 @@ typedef struct yb_type {
 typedef struct yb_expr {
     yb_expr_kind kind;
     yb_loc loc;
-    int op;
+    int op;              /* E_UNARY, E_BINARY: yb_op; E_AGG: yb_agg_kind; E_DURATION: yb_unit;
+                            E_PART: yb_part; E_IN: 1 for `not in` */
     int64_t ival;        /* literals: value (money fen, rate ppm, date days, duration packed) */
     const char *name;    /* E_NAME, E_FIELD (the member), E_CALL, E_TEXT (bytes) */
     size_t text_len;
@@ -85,7 +95,7 @@ typedef struct yb_expr {
     yb_vec args;         /* E_CALL args, E_INDEX keys, E_IN list */
     /* filled in by the checker */
     yb_type type;
-    int sym_kind;        /* what a name resolved to (compiler/check.h) */
+    int sym_kind;        /* what a name resolved to (yb_sym_kind, compiler/internal.h) */
     int sym_index;
     int reg;             /* codegen scratch */
     bool constant;       /* folded to ival */
@@ -146,6 +156,7 @@ typedef struct yb_decl {
     yb_loc loc;
     const char *name;
     const char *text;     /* policy: name; import: path; rule: description */
+    yb_decl_kind amends;  /* amend: D_PARAM or D_TABLE */
     size_t text_len;
     const char *version_text;   /* policy version */
     yb_expr *date;        /* policy effective date */
@@ -174,9 +185,73 @@ typedef struct yb_file_ast {
  * after reporting errors.  Reentrant: the lexer and parser keep no globals. */
 yb_file_ast *yb_parse(yb_arena *arena, yb_diag *diag, int file);
 
-/* builders used by the parser */
+/* ---------- builders: the parser's actions call only these ---------- */
 yb_expr *yb_expr_new(yb_arena *a, yb_expr_kind k, yb_loc loc);
 yb_stmt *yb_stmt_new(yb_arena *a, yb_stmt_kind k, yb_loc loc);
 yb_decl *yb_decl_new(yb_arena *a, yb_decl_kind k, yb_loc loc);
+yb_vec yb_vec1(yb_arena *a, void *item); /* a list of one */
+
+/* expressions */
+yb_expr *yb_lit(yb_arena *a, yb_expr_kind k, int64_t v, yb_loc loc); /* E_INT, E_MONEY, E_RATE, E_DATE, E_BOOL */
+yb_expr *yb_text_lit(yb_arena *a, const char *s, size_t n, yb_loc loc);
+yb_expr *yb_duration_lit(yb_arena *a, int64_t n, yb_unit unit, yb_loc loc); /* too long: checked later */
+yb_expr *yb_name(yb_arena *a, const char *name, yb_loc loc);
+yb_expr *yb_unary(yb_arena *a, yb_op op, yb_expr *x, yb_loc loc);
+yb_expr *yb_binary(yb_arena *a, yb_op op, yb_expr *x, yb_expr *y, yb_loc loc);
+yb_expr *yb_if_expr(yb_arena *a, yb_expr *cond, yb_expr *then, yb_expr *otherwise, yb_loc loc);
+yb_expr *yb_in(yb_arena *a, yb_expr *x, yb_vec values, bool negate, yb_loc loc);
+yb_expr *yb_is_new(yb_arena *a, yb_expr *state, bool negate, yb_loc loc);
+yb_expr *yb_agg(yb_arena *a, yb_agg_kind k, yb_expr *value, yb_expr *list, yb_expr *where, yb_loc loc);
+yb_expr *yb_date_part(yb_arena *a, yb_part part, yb_expr *date, yb_loc loc);
+yb_expr *yb_duration_expr(yb_arena *a, yb_expr *count, yb_unit unit, yb_loc loc);
+yb_expr *yb_tiered(yb_arena *a, yb_expr *amount, yb_expr *base, yb_expr *bands, yb_loc loc);
+yb_expr *yb_member(yb_arena *a, yb_expr *x, const char *name, yb_loc loc); /* x.name */
+yb_expr *yb_index(yb_arena *a, yb_expr *x, yb_vec keys, yb_loc loc);     /* x[keys] */
+yb_expr *yb_call(yb_arena *a, const char *fn, yb_vec args, yb_loc loc);
+yb_expr *yb_held(yb_arena *a, yb_loc loc);
+
+/* types and fields */
+yb_typex *yb_type_named(yb_arena *a, const char *name, yb_loc loc);
+yb_typex *yb_type_list(yb_arena *a, const char *record, int64_t min_items, yb_loc loc);
+yb_typex *yb_type_record(yb_arena *a, yb_vec fields, yb_loc loc);
+yb_fielddecl *yb_field_new(yb_arena *a, const char *name, yb_loc loc, yb_typex *type, bool optional, yb_expr *dflt);
+yb_enum_member *yb_enum_value(yb_arena *a, const char *name, yb_loc loc, bool has_code, int64_t code);
+
+/* dated versions: a flat list of entries, values and bands, grouped into rows */
+typedef struct yb_entry {
+    yb_expr *value;     /* a key name or a literal */
+    yb_band_decl *band; /* or a band: `FROM to TO at VALUE`, `above FROM at VALUE` */
+} yb_entry;
+yb_entry *yb_entry_value(yb_arena *a, yb_expr *value);
+yb_entry *yb_entry_band(yb_arena *a, yb_expr *from, yb_expr *to, yb_expr *value, yb_loc loc); /* to NULL: above */
+yb_version *yb_version_new(yb_arena *a, yb_expr *date, yb_vec entries, yb_loc loc);
+
+/* declarations */
+yb_decl *yb_policy_decl(yb_arena *a, const char *name, size_t n, yb_loc loc);
+yb_decl *yb_policy_version(yb_arena *a, yb_decl *policy, const char *version);
+yb_decl *yb_policy_effective(yb_arena *a, yb_decl *policy, yb_expr *date);
+yb_decl *yb_import_decl(yb_arena *a, const char *path, size_t n, yb_loc loc);
+yb_decl *yb_enum_decl(yb_arena *a, const char *name, yb_vec members, yb_loc loc);
+yb_decl *yb_reasons_decl(yb_arena *a, yb_vec codes, yb_loc loc);
+yb_decl *yb_fields_decl(yb_arena *a, yb_decl_kind k, const char *name, yb_vec fields, yb_loc loc); /* record, input, output */
+yb_decl *yb_param_decl(yb_arena *a, const char *name, yb_typex *type, yb_vec keys, yb_vec versions, yb_loc loc);
+/* `param NAME: TYPE by range of KEY`: `range` is a word, not a keyword, so it is checked here */
+yb_decl *yb_range_param_decl(yb_arena *a, yb_diag *diag, const char *name, yb_typex *type, const char *range_word,
+                        yb_loc range_loc, const char *key_type, yb_vec versions, yb_loc loc);
+yb_decl *yb_table_decl(yb_arena *a, const char *name, yb_vec keys, yb_vec columns, yb_vec versions, yb_loc loc);
+yb_decl *yb_amend_decl(yb_arena *a, yb_decl_kind what, const char *name, yb_vec versions, yb_loc loc); /* D_PARAM, D_TABLE */
+yb_decl *yb_state_decl(yb_arena *a, const char *name, yb_vec keys, yb_expr *when, yb_vec fields, bool report, yb_loc loc);
+yb_decl *yb_define_decl(yb_arena *a, const char *name, const char *of_record, yb_expr *value, yb_loc loc);
+yb_decl *yb_dated_decl(yb_arena *a, yb_expr *date, yb_loc loc);
+yb_decl *yb_rule_decl(yb_arena *a, const char *name, const char *desc, size_t desc_len, yb_expr *when, yb_vec body,
+                 yb_loc loc);
+
+/* statements */
+yb_stmt *yb_let(yb_arena *a, const char *name, yb_expr *value, yb_loc loc);
+yb_stmt *yb_assign(yb_arena *a, yb_stmt_kind k, yb_expr *target, yb_expr *value, yb_loc loc); /* set, add, subtract */
+yb_stmt *yb_reason(yb_arena *a, const char *code, yb_loc loc);
+yb_stmt *yb_alert_stmt(yb_arena *a, yb_stmt_kind k, const char *id, const char *msg, size_t n, yb_loc loc); /* warn, block */
+yb_stmt *yb_reject(yb_arena *a, yb_expr *field, const char *msg, size_t n, yb_loc loc);
+yb_stmt *yb_if_stmt(yb_arena *a, yb_expr *cond, yb_vec then_body, yb_vec else_body, yb_loc loc);
 
 #endif

@@ -21,7 +21,6 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
 
 %code {
 #include <string.h>
-#include "value.h"
 
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                              \
     do {                                                         \
@@ -47,49 +46,6 @@ static void yyerror(YYLTYPE *loc, void *scanner, yb_parse_ctx *ctx, const char *
         yb_error(ctx->diag, *loc, "this is nested too deeply to read (thousands of levels of parentheses or blocks)");
     else
         yb_error(ctx->diag, *loc, "%s", msg);
-}
-
-static yb_expr *lit(yb_parse_ctx *ctx, yb_expr_kind k, int64_t v, yb_loc loc)
-{
-    yb_expr *e = yb_expr_new(A, k, loc);
-    e->ival = v;
-    return e;
-}
-
-static yb_expr *binary(yb_parse_ctx *ctx, int op, yb_expr *a, yb_expr *b, yb_loc loc)
-{
-    yb_expr *e = yb_expr_new(A, E_BINARY, loc);
-    e->op = op;
-    e->a = a;
-    e->b = b;
-    return e;
-}
-
-static yb_expr *agg(yb_parse_ctx *ctx, yb_agg_kind k, yb_expr *value, yb_expr *list, yb_expr *where, yb_loc loc)
-{
-    yb_expr *e = yb_expr_new(A, E_AGG, loc);
-    e->op = k;
-    e->a = value;
-    e->b = list;
-    e->c = where;
-    return e;
-}
-
-static yb_fielddecl *field(yb_parse_ctx *ctx, const char *name, yb_loc loc)
-{
-    yb_fielddecl *f = yb_arena_alloc(A, sizeof *f);
-    f->name = name;
-    f->loc = loc;
-    return f;
-}
-
-static yb_typex *typex(yb_parse_ctx *ctx, yb_typex_kind k, const char *name, yb_loc loc)
-{
-    yb_typex *t = yb_arena_alloc(A, sizeof *t);
-    t->kind = k;
-    t->name = name;
-    t->loc = loc;
-    return t;
 }
 }
 
@@ -150,55 +106,55 @@ decl
 
 /* a local variant changes a standard parameter or table from a date */
 amend_decl
-    : AMEND PARAM IDENT versions            { $$ = yb_decl_new(A, D_AMEND, @3); $$->name = $3.s; $$->text = "param"; $$->versions = $4; }
-    | AMEND TABLE IDENT versions            { $$ = yb_decl_new(A, D_AMEND, @3); $$->name = $3.s; $$->text = "table"; $$->versions = $4; }
+    : AMEND PARAM IDENT versions            { $$ = yb_amend_decl(A, D_PARAM, $3.s, $4, @3); }
+    | AMEND TABLE IDENT versions            { $$ = yb_amend_decl(A, D_TABLE, $3.s, $4, @3); }
     ;
 
 policy_decl
-    : POLICY STRING                         { $$ = yb_decl_new(A, D_POLICY, @$); $$->text = $2.s; $$->text_len = $2.n; }
-    | policy_decl VERSION STRING            { $$ = $1; $$->version_text = $3.s; }
-    | policy_decl EFFECTIVE DATE_LIT        { $$ = $1; $$->date = lit(ctx, E_DATE, $3, @3); }
+    : POLICY STRING                         { $$ = yb_policy_decl(A, $2.s, $2.n, @$); }
+    | policy_decl VERSION STRING            { $$ = yb_policy_version(A, $1, $3.s); }
+    | policy_decl EFFECTIVE DATE_LIT        { $$ = yb_policy_effective(A, $1, yb_lit(A, E_DATE, $3, @3)); }
     ;
 
 import_decl
-    : IMPORT STRING                         { $$ = yb_decl_new(A, D_IMPORT, @$); $$->text = $2.s; $$->text_len = $2.n; }
+    : IMPORT STRING                         { $$ = yb_import_decl(A, $2.s, $2.n, @$); }
     ;
 
 enum_decl
-    : ENUM IDENT '{' enum_members opt_comma '}' { $$ = yb_decl_new(A, D_ENUM, @2); $$->name = $2.s; $$->members = $4; }
+    : ENUM IDENT '{' enum_members opt_comma '}' { $$ = yb_enum_decl(A, $2.s, $4, @2); }
     ;
 
 enum_members
-    : enum_member                           { $$ = (yb_vec){0}; yb_vec_push(A, &$$, $1); }
+    : enum_member                           { $$ = yb_vec1(A, $1); }
     | enum_members ',' enum_member          { $$ = $1; yb_vec_push(A, &$$, $3); }
     ;
 
 opt_comma : %empty | ',' ;
 
 enum_member
-    : IDENT                                 { $$ = yb_arena_alloc(A, sizeof *$$); $$->name = $1.s; $$->loc = @1; }
-    | IDENT '=' INT_LIT                     { $$ = yb_arena_alloc(A, sizeof *$$); $$->name = $1.s; $$->loc = @1; $$->has_code = true; $$->code = $3; }
+    : IDENT                                 { $$ = yb_enum_value(A, $1.s, @1, false, 0); }
+    | IDENT '=' INT_LIT                     { $$ = yb_enum_value(A, $1.s, @1, true, $3); }
     ;
 
 reasons_decl
-    : REASONS reason_list                   { $$ = yb_decl_new(A, D_REASONS, @1); $$->members = $2; }
+    : REASONS reason_list                   { $$ = yb_reasons_decl(A, $2, @1); }
     ;
 
 reason_list
-    : enum_member                           { $$ = (yb_vec){0}; yb_vec_push(A, &$$, $1); }
+    : enum_member                           { $$ = yb_vec1(A, $1); }
     | reason_list ',' enum_member           { $$ = $1; yb_vec_push(A, &$$, $3); }
     ;
 
 record_decl
-    : RECORD IDENT '{' field_decls '}'      { $$ = yb_decl_new(A, D_RECORD, @2); $$->name = $2.s; $$->fields = $4; }
+    : RECORD IDENT '{' field_decls '}'      { $$ = yb_fields_decl(A, D_RECORD, $2.s, $4, @2); }
     ;
 
 input_decl
-    : INPUT IDENT '{' field_decls '}'       { $$ = yb_decl_new(A, D_INPUT, @2); $$->name = $2.s; $$->fields = $4; }
+    : INPUT IDENT '{' field_decls '}'       { $$ = yb_fields_decl(A, D_INPUT, $2.s, $4, @2); }
     ;
 
 output_decl
-    : OUTPUT IDENT '{' field_decls '}'      { $$ = yb_decl_new(A, D_OUTPUT, @2); $$->name = $2.s; $$->fields = $4; }
+    : OUTPUT IDENT '{' field_decls '}'      { $$ = yb_fields_decl(A, D_OUTPUT, $2.s, $4, @2); }
     ;
 
 field_decls
@@ -207,10 +163,10 @@ field_decls
     ;
 
 field_decl
-    : IDENT                                 { $$ = field(ctx, $1.s, @1); }
-    | REASONS                               { $$ = field(ctx, "reasons", @1); }
+    : IDENT                                 { $$ = yb_field_new(A, $1.s, @1, NULL, false, NULL); }
+    | REASONS                               { $$ = yb_field_new(A, "reasons", @1, NULL, false, NULL); }
     | IDENT ':' opt_optional typex opt_optional default_opt
-                                            { $$ = field(ctx, $1.s, @1); $$->type = $4; $$->optional = $3 || $5; $$->dflt = $6; }
+                                            { $$ = yb_field_new(A, $1.s, @1, $4, $3 || $5, $6); }
     ;
 
 opt_optional
@@ -224,61 +180,37 @@ default_opt
     ;
 
 typex
-    : IDENT                                 { $$ = typex(ctx, TY_NAMED, $1.s, @1); }
-    | LIST OF IDENT                         { $$ = typex(ctx, TY_LIST, $3.s, @$); }
-    | LIST OF IDENT ',' AT LEAST INT_LIT    { $$ = typex(ctx, TY_LIST, $3.s, @$); $$->min_items = (int)($7 > 1000000 ? 1000000 : $7); }
-    | '{' field_decls '}'                   { $$ = typex(ctx, TY_RECORD, NULL, @$); $$->fields = $2; }
+    : IDENT                                 { $$ = yb_type_named(A, $1.s, @1); }
+    | LIST OF IDENT                         { $$ = yb_type_list(A, $3.s, 0, @$); }
+    | LIST OF IDENT ',' AT LEAST INT_LIT    { $$ = yb_type_list(A, $3.s, $7, @$); }
+    | '{' field_decls '}'                   { $$ = yb_type_record(A, $2, @$); }
     ;
 
 param_decl
-    : PARAM IDENT ':' typex versions        { $$ = yb_decl_new(A, D_PARAM, @2); $$->name = $2.s; $$->type = $4; $$->versions = $5; }
+    : PARAM IDENT ':' typex versions        { $$ = yb_param_decl(A, $2.s, $4, (yb_vec){0}, $5, @2); }
     | PARAM IDENT ':' typex BY key_names versions
-                                            { $$ = yb_decl_new(A, D_PARAM, @2); $$->name = $2.s; $$->type = $4; $$->keys = $6; $$->versions = $7; }
+                                            { $$ = yb_param_decl(A, $2.s, $4, $6, $7, @2); }
     | PARAM IDENT ':' typex BY IDENT OF IDENT versions
-                                            { $$ = yb_decl_new(A, D_PARAM, @2); $$->name = $2.s; $$->type = $4; $$->versions = $9;
-                                              $$->range_of = $8.s; $$->range_loc = @6;
-                                              if (strcmp($6.s, "range") != 0)
-                                                  yb_error(ctx->diag, @6, "expected `range` here (`by range of int`), found `%s`", $6.s); }
+                                            { $$ = yb_range_param_decl(A, ctx->diag, $2.s, $4, $6.s, @6, $8.s, $9, @2); }
     ;
 
 table_decl
     : TABLE IDENT BY key_names '{' field_decls '}' versions
-                                            { $$ = yb_decl_new(A, D_TABLE, @2); $$->name = $2.s; $$->keys = $4; $$->fields = $6; $$->versions = $8; }
+                                            { $$ = yb_table_decl(A, $2.s, $4, $6, $8, @2); }
     ;
 
 key_names
-    : IDENT                                 { $$ = (yb_vec){0}; yb_expr *e = yb_expr_new(A, E_NAME, @1); e->name = $1.s; yb_vec_push(A, &$$, e); }
-    | key_names ',' IDENT                   { $$ = $1; yb_expr *e = yb_expr_new(A, E_NAME, @3); e->name = $3.s; yb_vec_push(A, &$$, e); }
+    : IDENT                                 { $$ = yb_vec1(A, yb_name(A, $1.s, @1)); }
+    | key_names ',' IDENT                   { $$ = $1; yb_vec_push(A, &$$, yb_name(A, $3.s, @3)); }
     ;
 
 versions
-    : version                               { $$ = (yb_vec){0}; yb_vec_push(A, &$$, $1); }
+    : version                               { $$ = yb_vec1(A, $1); }
     | versions version                      { $$ = $1; yb_vec_push(A, &$$, $2); }
     ;
 
 version
-    : FROM DATE_LIT ':' entries {
-        yb_version *v = yb_arena_alloc(A, sizeof *v);
-        v->loc = @1;
-        v->date = lit(ctx, E_DATE, $2, @2);
-        /* group the flat entries: keys then values make a row; bands stand alone */
-        yb_row *row = NULL;
-        bool in_values = false;
-        for (int i = 0; i < $4.n; i++) {
-            yb_expr *e = $4.items[i];
-            if (e->kind == E_TIERED) { yb_vec_push(A, &v->bands, e->a); continue; }
-            bool is_key = e->kind == E_NAME;
-            if (!row || (is_key && in_values)) {
-                row = yb_arena_alloc(A, sizeof *row);
-                row->loc = e->loc;
-                yb_vec_push(A, &v->rows, row);
-                in_values = false;
-            }
-            if (is_key) yb_vec_push(A, &row->keys, e);
-            else { yb_vec_push(A, &row->values, e); in_values = true; }
-        }
-        $$ = v;
-    }
+    : FROM DATE_LIT ':' entries            { $$ = yb_version_new(A, yb_lit(A, E_DATE, $2, @2), $4, @1); }
     ;
 
 entries
@@ -287,70 +219,52 @@ entries
     ;
 
 entry
-    : IDENT                                 { yb_expr *e = yb_expr_new(A, E_NAME, @1); e->name = $1.s; $$ = e; }
-    | literal                               { $$ = $1; }
-    | literal TO literal AT literal {
-        yb_band_decl *b = yb_arena_alloc(A, sizeof *b);
-        b->loc = @$; b->from = $1; b->to = $3; b->rate = $5;
-        yb_expr *e = yb_expr_new(A, E_TIERED, @$); e->a = (yb_expr *)b; $$ = e;
-    }
-    | literal TO literal AT IDENT {
-        yb_band_decl *b = yb_arena_alloc(A, sizeof *b);
-        yb_expr *v = yb_expr_new(A, E_NAME, @5); v->name = $5.s;
-        b->loc = @$; b->from = $1; b->to = $3; b->rate = v;
-        yb_expr *e = yb_expr_new(A, E_TIERED, @$); e->a = (yb_expr *)b; $$ = e;
-    }
-    | ABOVE literal AT IDENT {
-        yb_band_decl *b = yb_arena_alloc(A, sizeof *b);
-        yb_expr *v = yb_expr_new(A, E_NAME, @4); v->name = $4.s;
-        b->loc = @$; b->from = $2; b->to = NULL; b->rate = v;
-        yb_expr *e = yb_expr_new(A, E_TIERED, @$); e->a = (yb_expr *)b; $$ = e;
-    }
-    | ABOVE literal AT literal {
-        yb_band_decl *b = yb_arena_alloc(A, sizeof *b);
-        b->loc = @$; b->from = $2; b->to = NULL; b->rate = $4;
-        yb_expr *e = yb_expr_new(A, E_TIERED, @$); e->a = (yb_expr *)b; $$ = e;
-    }
+    : IDENT                                 { $$ = yb_entry_value(A, yb_name(A, $1.s, @1)); }
+    | literal                               { $$ = yb_entry_value(A, $1); }
+    | literal TO literal AT literal         { $$ = yb_entry_band(A, $1, $3, $5, @$); }
+    | literal TO literal AT IDENT           { $$ = yb_entry_band(A, $1, $3, yb_name(A, $5.s, @5), @$); }
+    | ABOVE literal AT IDENT                { $$ = yb_entry_band(A, $2, NULL, yb_name(A, $4.s, @4), @$); }
+    | ABOVE literal AT literal              { $$ = yb_entry_band(A, $2, NULL, $4, @$); }
     ;
 
 literal
-    : INT_LIT                               { $$ = lit(ctx, E_INT, $1, @1); }
-    | MONEY_LIT                             { $$ = lit(ctx, E_MONEY, $1, @1); }
-    | PERCENT_LIT                           { $$ = lit(ctx, E_RATE, $1, @1); }
-    | DATE_LIT                              { $$ = lit(ctx, E_DATE, $1, @1); }
-    | TRUE                                  { $$ = lit(ctx, E_BOOL, 1, @1); }
-    | FALSE                                 { $$ = lit(ctx, E_BOOL, 0, @1); }
-    | STRING                                { $$ = yb_expr_new(A, E_TEXT, @1); $$->name = $1.s; $$->text_len = $1.n; }
-    | '-' INT_LIT                           { $$ = lit(ctx, E_INT, -$2, @$); }
-    | '-' MONEY_LIT                         { $$ = lit(ctx, E_MONEY, -$2, @$); }
-    | '-' PERCENT_LIT                       { $$ = lit(ctx, E_RATE, -$2, @$); }
-    | INT_LIT MONTHS                        { $$ = lit(ctx, E_DURATION_LIT, $1 > 120000 ? -1 : ((int64_t)$1 << 32), @$); }
-    | INT_LIT MONTH                         { $$ = lit(ctx, E_DURATION_LIT, $1 > 120000 ? -1 : ((int64_t)$1 << 32), @$); }
-    | INT_LIT YEARS                         { $$ = lit(ctx, E_DURATION_LIT, $1 > 10000 ? -1 : ((int64_t)($1 * 12) << 32), @$); }
-    | INT_LIT YEAR                          { $$ = lit(ctx, E_DURATION_LIT, $1 > 10000 ? -1 : ((int64_t)($1 * 12) << 32), @$); }
-    | INT_LIT DAYS                          { $$ = lit(ctx, E_DURATION_LIT, $1 > 3660000 ? -1 : $1, @$); }
-    | INT_LIT DAY                           { $$ = lit(ctx, E_DURATION_LIT, $1 > 3660000 ? -1 : $1, @$); }
+    : INT_LIT                               { $$ = yb_lit(A, E_INT, $1, @1); }
+    | MONEY_LIT                             { $$ = yb_lit(A, E_MONEY, $1, @1); }
+    | PERCENT_LIT                           { $$ = yb_lit(A, E_RATE, $1, @1); }
+    | DATE_LIT                              { $$ = yb_lit(A, E_DATE, $1, @1); }
+    | TRUE                                  { $$ = yb_lit(A, E_BOOL, 1, @1); }
+    | FALSE                                 { $$ = yb_lit(A, E_BOOL, 0, @1); }
+    | STRING                                { $$ = yb_text_lit(A, $1.s, $1.n, @1); }
+    | '-' INT_LIT                           { $$ = yb_lit(A, E_INT, -$2, @$); }
+    | '-' MONEY_LIT                         { $$ = yb_lit(A, E_MONEY, -$2, @$); }
+    | '-' PERCENT_LIT                       { $$ = yb_lit(A, E_RATE, -$2, @$); }
+    | INT_LIT MONTHS                        { $$ = yb_duration_lit(A, $1, UNIT_MONTHS, @$); }
+    | INT_LIT MONTH                         { $$ = yb_duration_lit(A, $1, UNIT_MONTHS, @$); }
+    | INT_LIT YEARS                         { $$ = yb_duration_lit(A, $1, UNIT_YEARS, @$); }
+    | INT_LIT YEAR                          { $$ = yb_duration_lit(A, $1, UNIT_YEARS, @$); }
+    | INT_LIT DAYS                          { $$ = yb_duration_lit(A, $1, UNIT_DAYS, @$); }
+    | INT_LIT DAY                           { $$ = yb_duration_lit(A, $1, UNIT_DAYS, @$); }
     ;
 
 state_decl
     : STATE IDENT PER expr_list when_opt '{' field_decls '}'
-                                            { $$ = yb_decl_new(A, D_STATE, @2); $$->name = $2.s; $$->keys = $4; $$->value = $5; $$->fields = $7; }
+                                            { $$ = yb_state_decl(A, $2.s, $4, $5, $7, false, @2); }
     | REPORT IDENT PER expr_list when_opt '{' field_decls '}'
-                                            { $$ = yb_decl_new(A, D_STATE, @2); $$->name = $2.s; $$->keys = $4; $$->value = $5; $$->fields = $7; $$->report = true; }
+                                            { $$ = yb_state_decl(A, $2.s, $4, $5, $7, true, @2); }
     ;
 
 define_decl
-    : DEFINE IDENT '=' expr                 { $$ = yb_decl_new(A, D_DEFINE, @2); $$->name = $2.s; $$->value = $4; }
-    | DEFINE IDENT OF IDENT '=' expr        { $$ = yb_decl_new(A, D_DEFINE, @2); $$->name = $2.s; $$->of_record = $4.s; $$->value = $6; }
+    : DEFINE IDENT '=' expr                 { $$ = yb_define_decl(A, $2.s, NULL, $4, @2); }
+    | DEFINE IDENT OF IDENT '=' expr        { $$ = yb_define_decl(A, $2.s, $4.s, $6, @2); }
     ;
 
 dated_decl
-    : DATED BY expr                         { $$ = yb_decl_new(A, D_DATED, @1); $$->value = $3; }
+    : DATED BY expr                         { $$ = yb_dated_decl(A, $3, @1); }
     ;
 
 rule_decl
     : RULE IDENT desc_opt when_opt then_opt stmts
-                                            { $$ = yb_decl_new(A, D_RULE, @2); $$->name = $2.s; $$->text = $3.s; $$->text_len = $3.n; $$->value = $4; $$->body = $6; }
+                                            { $$ = yb_rule_decl(A, $2.s, $3.s, $3.n, $4, $6, @2); }
     ;
 
 desc_opt
@@ -371,15 +285,15 @@ stmts
     ;
 
 stmt
-    : LET IDENT '=' expr                    { $$ = yb_stmt_new(A, S_LET, @$); $$->name = $2.s; $$->value = $4; }
-    | SET postfix '=' expr                  { $$ = yb_stmt_new(A, S_SET, @$); $$->target = $2; $$->value = $4; }
-    | ADD expr TO postfix                   { $$ = yb_stmt_new(A, S_ADD, @$); $$->value = $2; $$->target = $4; }
-    | SUBTRACT expr FROM postfix            { $$ = yb_stmt_new(A, S_SUBTRACT, @$); $$->value = $2; $$->target = $4; }
-    | REASON IDENT                          { $$ = yb_stmt_new(A, S_REASON, @$); $$->name = $2.s; }
-    | WARN IDENT STRING                     { $$ = yb_stmt_new(A, S_WARN, @$); $$->name = $2.s; $$->message = $3.s; $$->message_len = $3.n; }
-    | BLOCK IDENT STRING                    { $$ = yb_stmt_new(A, S_BLOCK, @$); $$->name = $2.s; $$->message = $3.s; $$->message_len = $3.n; }
-    | REJECT postfix STRING                 { $$ = yb_stmt_new(A, S_REJECT, @$); $$->target = $2; $$->message = $3.s; $$->message_len = $3.n; }
-    | IF expr THEN stmts else_opt END       { $$ = yb_stmt_new(A, S_IF, @1); $$->value = $2; $$->then_body = $4; $$->else_body = $5; }
+    : LET IDENT '=' expr                    { $$ = yb_let(A, $2.s, $4, @$); }
+    | SET postfix '=' expr                  { $$ = yb_assign(A, S_SET, $2, $4, @$); }
+    | ADD expr TO postfix                   { $$ = yb_assign(A, S_ADD, $4, $2, @$); }
+    | SUBTRACT expr FROM postfix            { $$ = yb_assign(A, S_SUBTRACT, $4, $2, @$); }
+    | REASON IDENT                          { $$ = yb_reason(A, $2.s, @$); }
+    | WARN IDENT STRING                     { $$ = yb_alert_stmt(A, S_WARN, $2.s, $3.s, $3.n, @$); }
+    | BLOCK IDENT STRING                    { $$ = yb_alert_stmt(A, S_BLOCK, $2.s, $3.s, $3.n, @$); }
+    | REJECT postfix STRING                 { $$ = yb_reject(A, $2, $3.s, $3.n, @$); }
+    | IF expr THEN stmts else_opt END       { $$ = yb_if_stmt(A, $2, $4, $5, @1); }
     ;
 
 else_opt
@@ -388,99 +302,98 @@ else_opt
     ;
 
 expr_list
-    : expr                                  { $$ = (yb_vec){0}; yb_vec_push(A, &$$, $1); }
+    : expr                                  { $$ = yb_vec1(A, $1); }
     | expr_list ',' expr                    { $$ = $1; yb_vec_push(A, &$$, $3); }
     ;
 
 expr
     : or_expr
-    | IF expr THEN expr ELSE expr           { $$ = yb_expr_new(A, E_IF, @$); $$->c = $2; $$->a = $4; $$->b = $6; }
+    | IF expr THEN expr ELSE expr           { $$ = yb_if_expr(A, $2, $4, $6, @$); }
     /* a `where` condition runs to the end of the expression, so these stand
        alone (or in parentheses) */
-    | SUM OF add_expr IN postfix WHERE or_expr { $$ = agg(ctx, AGG_SUM, $3, $5, $7, @$); }
-    | COUNT OF postfix WHERE or_expr        { $$ = agg(ctx, AGG_COUNT, NULL, $3, $5, @$); }
-    | ANY OF postfix WHERE or_expr          { $$ = agg(ctx, AGG_ANY, NULL, $3, $5, @$); }
-    | ALL OF postfix WHERE or_expr          { $$ = agg(ctx, AGG_ALL, NULL, $3, $5, @$); }
+    | SUM OF add_expr IN postfix WHERE or_expr { $$ = yb_agg(A, AGG_SUM, $3, $5, $7, @$); }
+    | COUNT OF postfix WHERE or_expr        { $$ = yb_agg(A, AGG_COUNT, NULL, $3, $5, @$); }
+    | ANY OF postfix WHERE or_expr          { $$ = yb_agg(A, AGG_ANY, NULL, $3, $5, @$); }
+    | ALL OF postfix WHERE or_expr          { $$ = yb_agg(A, AGG_ALL, NULL, $3, $5, @$); }
     ;
 
 or_expr
     : and_expr
-    | or_expr OR and_expr                   { $$ = binary(ctx, '|', $1, $3, @$); }
+    | or_expr OR and_expr                   { $$ = yb_binary(A, OP_OR, $1, $3, @$); }
     ;
 
 and_expr
     : not_expr
-    | and_expr AND not_expr                 { $$ = binary(ctx, '&', $1, $3, @$); }
+    | and_expr AND not_expr                 { $$ = yb_binary(A, OP_AND, $1, $3, @$); }
     ;
 
 not_expr
     : cmp_expr
-    | NOT not_expr                          { $$ = yb_expr_new(A, E_UNARY, @$); $$->op = '!'; $$->a = $2; }
+    | NOT not_expr                          { $$ = yb_unary(A, OP_NOT, $2, @$); }
     ;
 
 cmp_expr
     : add_expr
-    | add_expr '=' add_expr                 { $$ = binary(ctx, '=', $1, $3, @$); }
-    | add_expr NE add_expr                  { $$ = binary(ctx, NE, $1, $3, @$); }
-    | add_expr '<' add_expr                 { $$ = binary(ctx, '<', $1, $3, @$); }
-    | add_expr LE add_expr                  { $$ = binary(ctx, LE, $1, $3, @$); }
-    | add_expr '>' add_expr                 { $$ = binary(ctx, '>', $1, $3, @$); }
-    | add_expr GE add_expr                  { $$ = binary(ctx, GE, $1, $3, @$); }
-    | add_expr IN '[' expr_list ']'         { $$ = yb_expr_new(A, E_IN, @$); $$->a = $1; $$->args = $4; }
-    | add_expr NOT IN '[' expr_list ']'     { $$ = yb_expr_new(A, E_IN, @$); $$->a = $1; $$->args = $5; $$->op = 1; }
-    | add_expr IS NEW                       { $$ = yb_expr_new(A, E_ISNEW, @$); $$->a = $1; }
-    | add_expr IS NOT NEW                   { yb_expr *n = yb_expr_new(A, E_ISNEW, @$); n->a = $1;
-                                              $$ = yb_expr_new(A, E_UNARY, @$); $$->op = '!'; $$->a = n; }
+    | add_expr '=' add_expr                 { $$ = yb_binary(A, OP_EQ, $1, $3, @$); }
+    | add_expr NE add_expr                  { $$ = yb_binary(A, OP_NE, $1, $3, @$); }
+    | add_expr '<' add_expr                 { $$ = yb_binary(A, OP_LT, $1, $3, @$); }
+    | add_expr LE add_expr                  { $$ = yb_binary(A, OP_LE, $1, $3, @$); }
+    | add_expr '>' add_expr                 { $$ = yb_binary(A, OP_GT, $1, $3, @$); }
+    | add_expr GE add_expr                  { $$ = yb_binary(A, OP_GE, $1, $3, @$); }
+    | add_expr IN '[' expr_list ']'         { $$ = yb_in(A, $1, $4, false, @$); }
+    | add_expr NOT IN '[' expr_list ']'     { $$ = yb_in(A, $1, $5, true, @$); }
+    | add_expr IS NEW                       { $$ = yb_is_new(A, $1, false, @$); }
+    | add_expr IS NOT NEW                   { $$ = yb_is_new(A, $1, true, @$); }
     ;
 
 add_expr
     : mul_expr
-    | add_expr '+' mul_expr                 { $$ = binary(ctx, '+', $1, $3, @$); }
-    | add_expr '-' mul_expr                 { $$ = binary(ctx, '-', $1, $3, @$); }
+    | add_expr '+' mul_expr                 { $$ = yb_binary(A, OP_ADD, $1, $3, @$); }
+    | add_expr '-' mul_expr                 { $$ = yb_binary(A, OP_SUB, $1, $3, @$); }
     ;
 
 mul_expr
     : unary
-    | mul_expr '*' unary                    { $$ = binary(ctx, '*', $1, $3, @$); }
-    | mul_expr '/' unary                    { $$ = binary(ctx, '/', $1, $3, @$); }
+    | mul_expr '*' unary                    { $$ = yb_binary(A, OP_MUL, $1, $3, @$); }
+    | mul_expr '/' unary                    { $$ = yb_binary(A, OP_DIV, $1, $3, @$); }
     ;
 
 unary
     : postfix
     /* these end in a postfix operand: `year of visit.date` */
-    | YEAR OF postfix                       { $$ = yb_expr_new(A, E_PART, @$); $$->op = PART_YEAR; $$->a = $3; }
-    | MONTH OF postfix                      { $$ = yb_expr_new(A, E_PART, @$); $$->op = PART_MONTH; $$->a = $3; }
-    | DAY OF postfix                        { $$ = yb_expr_new(A, E_PART, @$); $$->op = PART_DAY; $$->a = $3; }
-    | SUM OF add_expr IN postfix            { $$ = agg(ctx, AGG_SUM, $3, $5, NULL, @$); }
-    | COUNT OF postfix                      { $$ = agg(ctx, AGG_COUNT, NULL, $3, NULL, @$); }
+    | YEAR OF postfix                       { $$ = yb_date_part(A, PART_YEAR, $3, @$); }
+    | MONTH OF postfix                      { $$ = yb_date_part(A, PART_MONTH, $3, @$); }
+    | DAY OF postfix                        { $$ = yb_date_part(A, PART_DAY, $3, @$); }
+    | SUM OF add_expr IN postfix            { $$ = yb_agg(A, AGG_SUM, $3, $5, NULL, @$); }
+    | COUNT OF postfix                      { $$ = yb_agg(A, AGG_COUNT, NULL, $3, NULL, @$); }
     | TIERED add_expr OVER add_expr BY postfix
-                                            { $$ = yb_expr_new(A, E_TIERED, @$); $$->a = $2; $$->b = $4; $$->c = $6; }
-    | '-' unary                             { $$ = yb_expr_new(A, E_UNARY, @$); $$->op = '-'; $$->a = $2; }
+                                            { $$ = yb_tiered(A, $2, $4, $6, @$); }
+    | '-' unary                             { $$ = yb_unary(A, OP_NEG, $2, @$); }
     ;
 
 postfix
     : primary
-    | postfix '.' IDENT                     { $$ = yb_expr_new(A, E_FIELD, @$); $$->a = $1; $$->name = $3.s; }
-    | postfix '[' expr_list ']'             { $$ = yb_expr_new(A, E_INDEX, @$); $$->a = $1; $$->args = $3; }
-    | postfix MONTHS                        { $$ = yb_expr_new(A, E_DURATION, @$); $$->a = $1; $$->op = UNIT_MONTHS; }
-    | postfix MONTH                         { $$ = yb_expr_new(A, E_DURATION, @$); $$->a = $1; $$->op = UNIT_MONTHS; }
-    | postfix DAYS                          { $$ = yb_expr_new(A, E_DURATION, @$); $$->a = $1; $$->op = UNIT_DAYS; }
-    | postfix DAY                           { $$ = yb_expr_new(A, E_DURATION, @$); $$->a = $1; $$->op = UNIT_DAYS; }
-    | postfix YEARS                         { $$ = yb_expr_new(A, E_DURATION, @$); $$->a = $1; $$->op = UNIT_YEARS; }
-    | postfix YEAR                          { $$ = yb_expr_new(A, E_DURATION, @$); $$->a = $1; $$->op = UNIT_YEARS; }
+    | postfix '.' IDENT                     { $$ = yb_member(A, $1, $3.s, @$); }
+    | postfix '[' expr_list ']'             { $$ = yb_index(A, $1, $3, @$); }
+    | postfix MONTHS                        { $$ = yb_duration_expr(A, $1, UNIT_MONTHS, @$); }
+    | postfix MONTH                         { $$ = yb_duration_expr(A, $1, UNIT_MONTHS, @$); }
+    | postfix DAYS                          { $$ = yb_duration_expr(A, $1, UNIT_DAYS, @$); }
+    | postfix DAY                           { $$ = yb_duration_expr(A, $1, UNIT_DAYS, @$); }
+    | postfix YEARS                         { $$ = yb_duration_expr(A, $1, UNIT_YEARS, @$); }
+    | postfix YEAR                          { $$ = yb_duration_expr(A, $1, UNIT_YEARS, @$); }
     ;
 
 primary
-    : INT_LIT                               { $$ = lit(ctx, E_INT, $1, @1); }
-    | MONEY_LIT                             { $$ = lit(ctx, E_MONEY, $1, @1); }
-    | PERCENT_LIT                           { $$ = lit(ctx, E_RATE, $1, @1); }
-    | DATE_LIT                              { $$ = lit(ctx, E_DATE, $1, @1); }
-    | TRUE                                  { $$ = lit(ctx, E_BOOL, 1, @1); }
-    | FALSE                                 { $$ = lit(ctx, E_BOOL, 0, @1); }
-    | STRING                                { $$ = yb_expr_new(A, E_TEXT, @1); $$->name = $1.s; $$->text_len = $1.n; }
-    | HELD                                  { $$ = yb_expr_new(A, E_HELD, @1); }
-    | IDENT                                 { $$ = yb_expr_new(A, E_NAME, @1); $$->name = $1.s; }
-    | IDENT '(' expr_list ')'               { $$ = yb_expr_new(A, E_CALL, @$); $$->name = $1.s; $$->args = $3; }
+    : INT_LIT                               { $$ = yb_lit(A, E_INT, $1, @1); }
+    | MONEY_LIT                             { $$ = yb_lit(A, E_MONEY, $1, @1); }
+    | PERCENT_LIT                           { $$ = yb_lit(A, E_RATE, $1, @1); }
+    | DATE_LIT                              { $$ = yb_lit(A, E_DATE, $1, @1); }
+    | TRUE                                  { $$ = yb_lit(A, E_BOOL, 1, @1); }
+    | FALSE                                 { $$ = yb_lit(A, E_BOOL, 0, @1); }
+    | STRING                                { $$ = yb_text_lit(A, $1.s, $1.n, @1); }
+    | HELD                                  { $$ = yb_held(A, @1); }
+    | IDENT                                 { $$ = yb_name(A, $1.s, @1); }
+    | IDENT '(' expr_list ')'               { $$ = yb_call(A, $1.s, $3, @$); }
     | '(' expr ')'                          { $$ = $2; }
     ;
 
