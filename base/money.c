@@ -1,6 +1,8 @@
 /* Money and rate parsing and formatting: exact, from text, never through binary floating point. */
 #include "money.h"
 
+#include "decimal.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -68,8 +70,14 @@ bool yb_rate_parse_percent(const char *s, size_t n, yb_rate *out)
 int yb_money_format(yb_money m, char *buf)
 {
     uint64_t a = m < 0 ? (uint64_t)0 - (uint64_t)m : (uint64_t)m;
-    return sprintf(buf, "%s%llu.%02llu", m < 0 ? "-" : "", (unsigned long long)(a / 100),
-                   (unsigned long long)(a % 100));
+    size_t o = 0;
+    if (m < 0) buf[o++] = '-';
+    o += yb_decimal_u64(buf + o, a / 100);
+    buf[o++] = '.';
+    yb_decimal_2(buf + o, (unsigned)(a % 100));
+    o += 2;
+    buf[o] = 0;
+    return (int)o;
 }
 
 int yb_rate_format(yb_rate r, char *buf)

@@ -382,11 +382,12 @@ static int header_error(yb_reader *r, ybr_csv *cs, yb_record_error *err, long li
     return -1;
 }
 
-static int read_header(yb_reader *r, ybr_csv *cs, yb_record_error *err)
+/* Past blank rows to the next row, looked at (not consumed): 1.  Else the
+ * input has ended (0, or -1 once for a read error) and yields nothing more. */
+static int next_row(yb_reader *r, ybr_csv *cs, yb_record_error *err)
 {
-    int k;
     for (;;) {
-        k = scan_row(r, cs);
+        int k = scan_row(r, cs);
         if (k <= 0) {
             cs->header = 2;
             if (k < 0) {
@@ -395,9 +396,15 @@ static int read_header(yb_reader *r, ybr_csv *cs, yb_record_error *err)
             }
             return ybr_read_error(r, err);
         }
-        if (!is_blank(r, cs)) break;
+        if (!is_blank(r, cs)) return 1;
         consume_row(r, cs);
     }
+}
+
+static int read_header(yb_reader *r, ybr_csv *cs, yb_record_error *err)
+{
+    int k = next_row(r, cs, err);
+    if (k <= 0) return k;
     long line = r->line + 1;
     ybr_err_init(err, line);
     if (cs->row_state != ROW_OK) {
@@ -574,19 +581,8 @@ int ybr_csv_next(yb_reader *r, yb_claim *c, yb_record_error *err)
         int k = read_header(r, cs, err);
         if (k <= 0) return k;
     }
-    int k;
-    for (;;) {
-        k = scan_row(r, cs);
-        if (k == 0) return ybr_read_error(r, err);
-        if (k < 0) {
-            r->read_error = 1;
-            r->eof = 1;
-            cs->header = 2;
-            return ybr_read_error(r, err);
-        }
-        if (!is_blank(r, cs)) break;
-        consume_row(r, cs);
-    }
+    int k = next_row(r, cs, err);
+    if (k <= 0) return k;
     long first_line = r->line + 1;
     r->records++;
     yb_claim_reset(c);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_text.h"
+
 typedef struct sort_ctx {
     const yb_ledger *ledger;
     const yb_state_desc *sd;
@@ -55,15 +57,12 @@ static void sort_entries(const yb_ledger *l, const yb_state_desc *sd, yb_ledger_
     memcpy(v, tmp, n * sizeof *v);
 }
 
+static void file_sink(void *out, const char *p, size_t n) { fwrite(p, 1, n, out); }
+
 void yb_put_json_text(FILE *out, const char *p, size_t n)
 {
     fputc('"', out);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
-        else if (c < 0x20) fprintf(out, "\\u%04x", c);
-        else fputc(c, out);
-    }
+    yb_json_text(p, n, file_sink, out);
     fputc('"', out);
 }
 

@@ -13,7 +13,7 @@
  * Returns false on a write error. */
 bool yb_write_reports(const yb_vm *vm, FILE *out);
 
-/* Bytes as a JSON string: quotes and backslashes escaped, control bytes as \u00XX, UTF-8 as is. */
+/* Bytes as a JSON string, quoted and escaped as everywhere (json_text.h). */
 void yb_put_json_text(FILE *out, const char *p, size_t n);
 
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "date.h"
+#include "decimal.h"
+#include "json_text.h"
 #include "money.h"
 
 #define OUT_BLOCK (256u * 1024)
@@ -91,51 +93,6 @@ static inline void put_key(yb_writer *w, const char *k, size_t n)
 /* ------------------------------------------------------------------------ */
 /* Values                                                                    */
 
-static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                     "8081828384858687888990919293949596979899";
-
-/* Decimal digits of v into d; returns their count (1..20). */
-static size_t fmt_uint(char *d, uint64_t v)
-{
-    size_t n = 1;
-    for (uint64_t t = v; t >= 10; t /= 10) n++;
-    char *o = d + n;
-    while (v >= 100) {
-        unsigned k = (unsigned)(v % 100) * 2;
-        v /= 100;
-        *--o = digit_pairs[k + 1];
-        *--o = digit_pairs[k];
-    }
-    if (v >= 10) {
-        *--o = digit_pairs[v * 2 + 1];
-        *--o = digit_pairs[v * 2];
-    } else {
-        *--o = (char)('0' + v);
-    }
-    return n;
-}
-
-static size_t fmt_int(char *d, int64_t v)
-{
-    if (v >= 0) return fmt_uint(d, (uint64_t)v);
-    d[0] = '-';
-    return 1 + fmt_uint(d + 1, (uint64_t)0 - (uint64_t)v);
-}
-
-/* Same text as yb_money_format: "-123.45". */
-static size_t fmt_money(char *d, int64_t m)
-{
-    uint64_t a = m < 0 ? (uint64_t)0 - (uint64_t)m : (uint64_t)m;
-    size_t o = 0;
-    if (m < 0) d[o++] = '-';
-    o += fmt_uint(d + o, a / 100);
-    d[o++] = '.';
-    d[o++] = digit_pairs[a % 100 * 2];
-    d[o++] = digit_pairs[a % 100 * 2 + 1];
-    return o;
-}
-
 static size_t fmt_date(char *d, int64_t v)
 {
     int y, m, day;
@@ -161,60 +118,37 @@ static size_t fmt_duration(char *d, int64_t v)
     size_t o = 0;
     d[o++] = 'P';
     if (mo) {
-        o += fmt_int(d + o, mo);
+        o += yb_decimal_i64(d + o, mo);
         d[o++] = 'M';
     }
     if (dy || !mo) {
-        o += fmt_int(d + o, dy);
+        o += yb_decimal_i64(d + o, dy);
         d[o++] = 'D';
     }
     return o;
 }
 
-static const char hexd[] = "0123456789abcdef";
+static void put_sink(void *w, const char *p, size_t n) { put(w, p, n); }
 
-/* The JSON escape of a byte that needs one (", \, control) into e; its length. */
-static size_t json_escape(unsigned char ch, char *e)
+/* A key's text, built once at open into a buffer of room enough. */
+typedef struct key_text {
+    char *d;
+    size_t len;
+} key_text;
+
+static void key_sink(void *kt, const char *p, size_t n)
 {
-    e[0] = '\\';
-    switch (ch) {
-    case '"': e[1] = '"'; return 2;
-    case '\\': e[1] = '\\'; return 2;
-    case '\n': e[1] = 'n'; return 2;
-    case '\r': e[1] = 'r'; return 2;
-    case '\t': e[1] = 't'; return 2;
-    case '\b': e[1] = 'b'; return 2;
-    case '\f': e[1] = 'f'; return 2;
-    default:
-        e[1] = 'u';
-        e[2] = '0';
-        e[3] = '0';
-        e[4] = hexd[ch >> 4];
-        e[5] = hexd[ch & 15];
-        return 6;
-    }
+    key_text *k = kt;
+    memcpy(k->d + k->len, p, n);
+    k->len += n;
 }
 
-/* A JSON string body: escape ", \ and control bytes; pass UTF-8 through. */
+/* A JSON string: quoted, escaped as everywhere (json_text.h). */
 static void json_str(yb_writer *w, const char *p, size_t n)
 {
     if (!room(w, n + 2)) return;
     w->buf[w->len++] = '"';
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n) {
-            unsigned char ch = (unsigned char)p[j];
-            if (ch < 0x20 || ch == '"' || ch == '\\') break;
-            j++;
-        }
-        put(w, p + i, j - i);
-        if (j == n) break;
-        char e[6];
-        size_t en = json_escape((unsigned char)p[j], e);
-        put(w, e, en);
-        i = j + 1;
-    }
+    yb_json_text(p, n, put_sink, w);
     putc1(w, '"');
 }
 
@@ -261,8 +195,8 @@ static const char *enum_member(const yb_writer *w, int i, int64_t v)
 static long scalar(const yb_writer *w, int i, int64_t v, char *d)
 {
     switch (w->kind[i]) {
-    case YB_T_MONEY: return (long)fmt_money(d, v);
-    case YB_T_INT: return (long)fmt_int(d, v);
+    case YB_T_MONEY: return yb_money_format(v, d);
+    case YB_T_INT: return (long)yb_decimal_i64(d, v);
     case YB_T_DATE: return (long)fmt_date(d, v);
     case YB_T_RATE: return (long)yb_rate_format(v, d);
     case YB_T_DURATION: return (long)fmt_duration(d, v);
@@ -295,7 +229,7 @@ static void put_json(yb_writer *w, const yb_settlement *s)
         case YB_T_ENUM: {
             const char *m = enum_member(w, i, v);
             if (m) json_str(w, m, strlen(m));
-            else put(w, d, fmt_int(d, v));
+            else put(w, d, yb_decimal_i64(d, v));
             break;
         }
         case YB_T_STATUS: puts0(w, s->held ? "\"held\"" : "\"settled\""); break;
@@ -367,7 +301,7 @@ static void put_csv(yb_writer *w, const yb_settlement *s)
         case YB_T_ENUM: {
             const char *m = enum_member(w, i, v);
             if (m) csv_cell(w, m, strlen(m));
-            else put(w, d, fmt_int(d, v));
+            else put(w, d, yb_decimal_i64(d, v));
             break;
         }
         case YB_T_STATUS: puts0(w, s->held ? "held" : "settled"); break;
@@ -450,12 +384,10 @@ yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, in
         if (nl > (SIZE_MAX - 3) / 6) goto fail;
         char *k = w->key[i] = calloc(6 * nl + 3 + 8, 1);
         if (!k) goto fail;
-        k[o++] = '"';
-        for (size_t j = 0; j < nl; j++) {
-            unsigned char ch = (unsigned char)name[j];
-            if (ch < 0x20 || ch == '"' || ch == '\\') o += json_escape(ch, k + o);
-            else k[o++] = (char)ch;
-        }
+        key_text kt = {k, 1};
+        k[0] = '"';
+        yb_json_text(name, nl, key_sink, &kt);
+        o = kt.len;
         k[o++] = '"';
         k[o++] = ':';
         w->keylen[i] = o;

@@ -11,6 +11,8 @@
 
 #include "vm.h"
 
+#include "json_text.h"
+
 yb_vm *yb_vm_new(const yb_program *p)
 {
     yb_vm *vm = calloc(1, sizeof *vm);
@@ -670,16 +672,12 @@ static void xput(yb_vm *vm, const char *s, size_t n)
 }
 static void xs(yb_vm *vm, const char *s) { xput(vm, s, strlen(s)); }
 
+static void xsink(void *vm, const char *s, size_t n) { xput(vm, s, n); }
+
 static void xjson(yb_vm *vm, const char *s, size_t n)
 {
     xs(vm, "\"");
-    for (size_t k = 0; k < n; k++) {
-        unsigned char ch = (unsigned char)s[k];
-        char esc[8];
-        if (ch == '"' || ch == '\\') { esc[0] = '\\'; esc[1] = (char)ch; xput(vm, esc, 2); }
-        else if (ch < 0x20) { snprintf(esc, sizeof esc, "\\u%04x", ch); xs(vm, esc); }
-        else xput(vm, (const char *)&ch, 1);
-    }
+    yb_json_text(s, n, xsink, vm);
     xs(vm, "\"");
 }
 

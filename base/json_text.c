@@ -1,0 +1,44 @@
+/* JSON string text (json_text.h). */
+#include "json_text.h"
+
+static const char hexd[] = "0123456789abcdef";
+
+/* The JSON escape of a byte that needs one (", \, control) into e; its length. */
+static size_t escape(unsigned char ch, char *e)
+{
+    e[0] = '\\';
+    switch (ch) {
+    case '"': e[1] = '"'; return 2;
+    case '\\': e[1] = '\\'; return 2;
+    case '\n': e[1] = 'n'; return 2;
+    case '\r': e[1] = 'r'; return 2;
+    case '\t': e[1] = 't'; return 2;
+    case '\b': e[1] = 'b'; return 2;
+    case '\f': e[1] = 'f'; return 2;
+    default:
+        e[1] = 'u';
+        e[2] = '0';
+        e[3] = '0';
+        e[4] = hexd[ch >> 4];
+        e[5] = hexd[ch & 15];
+        return 6;
+    }
+}
+
+void yb_json_text(const char *p, size_t n, yb_json_sink put, void *ctx)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n) {
+            unsigned char ch = (unsigned char)p[j];
+            if (ch < 0x20 || ch == '"' || ch == '\\') break;
+            j++;
+        }
+        if (j > i) put(ctx, p + i, j - i);
+        if (j == n) break;
+        char e[6];
+        put(ctx, e, escape((unsigned char)p[j], e));
+        i = j + 1;
+    }
+}
