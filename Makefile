@@ -4,6 +4,7 @@
 #   make demo     settle the shipped example claims and print the settlements
 #   make test     unit tests (cmocka) + golden tests, under ASan+UBSan
 #   make bench    the benchmark (generated corpus; VM vs native C vs Lua 5.4)
+#   make fuzz     each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS seconds (default 60), in turn
 #
 # Generated sources (flex/bison) go to build/, never into the source tree.
 
@@ -13,7 +14,7 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 LAYERS  := base lang compiler vm io
 INC     := $(patsubst %,-I%,$(LAYERS)) -Icli -Ibuild/gen
 CFLAGS  ?= -O2 -g
-DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config
+DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang
 BENCH_PKGS := lua5.4 liblua5.4-dev
 
 # the floors, bottom up: base <- lang <- compiler -> vm <- io <- cli
@@ -27,7 +28,7 @@ LIBS     := -lm
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,build/tst/tests/%,$(UNIT_SRC)) build/tst/tests/test_claim_reader_nosimd
 
-.PHONY: all deps bench-deps demo test bench clean
+.PHONY: all deps bench-deps demo test bench fuzz clean
 all: deps bin/yibao
 
 # ---- Debian packages: installed when root, otherwise the exact command ----
@@ -115,19 +116,54 @@ build/tst/tests/%: tests/unit/%.c build/tst/libyibao.a | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/libyibao.a -lcmocka $(LIBS)
 
+# ---- fuzz targets (libFuzzer: clang, ASan+UBSan) ----
+# tests/fuzz/fuzz_*.c, one target each, linked against the library built from
+# LIB_SRC with clang (a new library file is picked up by itself).  Other
+# people's code is not held to -Werror under a second compiler; ours is.
+FUZZ_CC      := clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(patsubst %,build/fuzz/%,$(FUZZ_TARGETS))
+FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC)) build/fuzz/gen/parser.tab.o build/fuzz/gen/lexer.yy.o
+FUZZ_SECONDS ?= 60
+
+build/fuzz/gen/%.o: build/gen/%.c | deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CSTD) $(filter-out -Werror,$(WARN)) $(GEN_WARN) $(INC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+build/fuzz/%.o: %.c build/gen/parser.tab.h build/gen/lexer.yy.h | deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CSTD) $(filter-out -Werror,$(WARN)) $(INC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+build/fuzz/libyibao.a: $(FUZZ_OBJ)
+	ar rcs $@ $^
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libyibao.a | deps
+	$(FUZZ_CC) $(CSTD) $(WARN) $(INC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -DYB_FUZZ_ROOT='"$(CURDIR)"' \
+	  -o $@ $< build/fuzz/libyibao.a $(LIBS)
+
 # ---- the jobs ----
 # the standard Hunan policy over a small realistic corpus (326 claims, 40 members, 2025),
 # then the batch reports (per-community capitation spending, the bureau's targets)
 demo: deps bin/yibao
 	./bin/yibao run stdlib-policies/hunan.yb examples/corpus.jsonl --report -
 
-test: deps build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN)
-	@YIBAO_SWITCH=build/tst/bin/yibao-switch bash tests/run_all.sh build/tst/bin/yibao $(UNIT_BIN)
+test: deps build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN) $(FUZZ_BIN)
+	@YIBAO_SWITCH=build/tst/bin/yibao-switch YIBAO_FUZZ="$(FUZZ_BIN)" bash tests/run_all.sh build/tst/bin/yibao $(UNIT_BIN)
 
 bench: bench-deps bin/yibao
 	@bash bench/run.sh
 
+# One target at a time, one process each (the machine has 2 cores).  New inputs
+# go to build/fuzz/corpus/TARGET, never into the seeds; a crash is written to
+# build/fuzz/crashes/ and stops the run.
+fuzz: deps $(FUZZ_BIN)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes; \
+	  dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	  echo "== $$t: $(FUZZ_SECONDS) s"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 $$dict \
+	    -artifact_prefix=build/fuzz/crashes/$$t- build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
 clean:
 	rm -rf build bin
 
--include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) build/tst/vm/interp_switch.d build/tst/io/json_fastpath_nosimd.d
+-include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) build/tst/vm/interp_switch.d build/tst/io/json_fastpath_nosimd.d

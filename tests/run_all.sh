@@ -2,6 +2,7 @@
 # Runs every test and ends with the line "N passed, N failed".
 #   unit tests:   cmocka binaries given on the command line
 #   checks:       tests/check_*.sh — shell checks of the tree, one test each (exit 0 = pass)
+#   fuzz seeds:   the fuzz targets named in YIBAO_FUZZ, each over its seed corpus (tests/fuzz/)
 #   golden tests: tests/golden/*/ — each case is a folder with
 #       cmd               the arguments to yibao, one line ($CASE is the case folder)
 #       stdin             optional: fed to yibao on standard input
@@ -27,6 +28,15 @@ for c in "$root"/tests/check_*.sh; do
     [ -f "$c" ] || continue
     if out=$(bash "$c" 2>&1); then passed=$((passed + 1)); else
         failed=$((failed + 1)); printf '%s\n' "$out" | head -20; echo "FAILED: ${c#"$root"/}"
+    fi
+done
+
+# fuzz targets (YIBAO_FUZZ: their binaries) over their seed corpora tests/fuzz/corpus/TARGET/,
+# each file run once (libFuzzer's regression mode): one test per target
+for fz in ${YIBAO_FUZZ:-}; do
+    t=$(basename "$fz")
+    if out=$("$fz" "$root"/tests/fuzz/corpus/"$t"/* 2>&1); then passed=$((passed + 1)); else
+        failed=$((failed + 1)); printf '%s\n' "$out" | grep -v '^Running:\|^Executed' | tail -30; echo "FAILED: $t (fuzz seeds)"
     fi
 done
 
