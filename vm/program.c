@@ -27,7 +27,7 @@ void yb_field_path(const yb_schema *s, int field, char *buf, size_t n)
         int parent = -1;
         for (int i = 0; i < s->nfields && parent < 0; i++)
             if ((s->fields[i].kind == YB_T_RECORD || s->fields[i].kind == YB_T_LIST) && cur >= s->fields[i].first &&
-                cur < s->fields[i].first + s->fields[i].count)
+                (int64_t)cur < (int64_t)s->fields[i].first + s->fields[i].count)
                 parent = i;
         cur = parent;
     }
@@ -136,6 +136,10 @@ bool yb_program_prepare(yb_program *p, char *err, size_t errlen)
     }
     p->frame_size = (int32_t)total;
     yb_date *dates = malloc((ndates + 1) * sizeof *dates);
+    if (!dates) {
+        snprintf(err, errlen, "out of memory for the parameters");
+        return false;
+    }
     size_t nd = 0;
     dates[nd++] = INT64_MIN; /* before every effective date: nothing in force */
     for (int i = 0; i < p->nparams; i++)
@@ -144,13 +148,28 @@ bool yb_program_prepare(yb_program *p, char *err, size_t errlen)
     size_t u = 0;
     for (size_t i = 0; i < nd; i++)
         if (u == 0 || dates[i] != dates[u - 1]) dates[u++] = dates[i];
-    p->nepochs = (int32_t)u;
+    p->nepochs = 0;
     p->epoch_from = dates;
+    /* one frame per epoch: a hostile .ybc could ask for thousands of 16M-cell
+       frames; real policies need a few thousand cells in all */
+    if ((int64_t)u * (total ? total : 1) > (1 << 26)) {
+        snprintf(err, errlen, "parameters too large (%zu effective dates x %lld cells)", u, (long long)total);
+        return false;
+    }
     p->epoch_cells = calloc(u, sizeof *p->epoch_cells);
     p->epoch_defined = calloc(u, sizeof *p->epoch_defined);
+    if (!p->epoch_cells || !p->epoch_defined) {
+        snprintf(err, errlen, "out of memory for the parameters");
+        return false;
+    }
     for (size_t e = 0; e < u; e++) {
         p->epoch_cells[e] = calloc((size_t)(total ? total : 1), sizeof(int64_t));
         p->epoch_defined[e] = calloc((size_t)(p->nparams ? p->nparams : 1), 1);
+        p->nepochs = (int32_t)(e + 1);
+        if (!p->epoch_cells[e] || !p->epoch_defined[e]) {
+            snprintf(err, errlen, "out of memory for the parameters");
+            return false;
+        }
         for (int i = 0; i < p->nparams; i++) {
             const yb_param *pp = &p->params[i];
             int pick = -1;
@@ -179,7 +198,7 @@ bool yb_program_prepare(yb_program *p, char *err, size_t errlen)
         while (sp) {
             int f = stack[--sp];
             const yb_field *fd = &s->fields[f];
-            if (fd->first < 0 || fd->count < 0 || fd->first + fd->count > s->nfields || fd->first <= f) {
+            if (!yb_span_fits(fd->first, fd->count, s->nfields) || fd->first <= f) {
                 snprintf(err, errlen, "field %d has bad children", f);
                 return false;
             }

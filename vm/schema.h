@@ -6,6 +6,7 @@
 #ifndef YB_SCHEMA_H
 #define YB_SCHEMA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "value.h"
@@ -51,6 +52,13 @@ typedef struct yb_schema {
     yb_enum_desc *enums;
     int32_t nenums;
 } yb_schema;
+
+/* Does [first, first + count) lie inside [0, limit)?  Worked out in 64 bits:
+ * the values come from .ybc files, and first + count may pass INT32_MAX. */
+static inline bool yb_span_fits(int32_t first, int32_t count, int32_t limit)
+{
+    return first >= 0 && count >= 0 && (int64_t)first + count <= limit;
+}
 
 void yb_schema_free(yb_schema *s); /* frees every array and string it owns */
 

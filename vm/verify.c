@@ -20,7 +20,7 @@ static bool verify_schema(const yb_program *p, char *err, size_t errlen)
 {
     const yb_schema *s = &p->schema;
     if (s->nfields < 0 || s->nslots < 0 || s->nlists < 0 || s->nenums < 0) FAIL("bad schema counts");
-    if (s->root_first < 0 || s->root_count < 0 || s->root_first + s->root_count > s->nfields) FAIL("bad schema root");
+    if (!yb_span_fits(s->root_first, s->root_count, s->nfields)) FAIL("bad schema root");
     for (int i = 0; i < s->nenums; i++) {
         if (!s->enums[i].name || s->enums[i].n < 1 || s->enums[i].n > 255) FAIL("enum %d is malformed", i);
         for (int m = 0; m < s->enums[i].n; m++)
@@ -30,7 +30,7 @@ static bool verify_schema(const yb_program *p, char *err, size_t errlen)
         const yb_field *f = &s->fields[i];
         if (!f->name) FAIL("field %d has no name", i);
         if (f->kind == YB_T_RECORD || f->kind == YB_T_LIST) {
-            if (f->first <= i || f->count < 0 || f->first + f->count > s->nfields) FAIL("field %d has bad children", i);
+            if (f->first <= i || !yb_span_fits(f->first, f->count, s->nfields)) FAIL("field %d has bad children", i);
         } else if (!is_value_kind(f->kind) || f->kind == YB_T_DURATION || f->kind == YB_T_RATE) {
             FAIL("field %d has kind %d", i, f->kind);
         }
@@ -110,7 +110,7 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
             if (p->bandsets[i].bands[b].from >= p->bandsets[i].bands[b].to) FAIL("band set %d is malformed", i);
     for (int i = 0; i < p->nstates; i++) {
         const yb_state_desc *sd = &p->states[i];
-        if (sd->nkeys < 1 || sd->nkeys > 64 || sd->nfields < 0 || sd->first_reg < 0 || sd->first_reg + sd->nfields > p->nregs)
+        if (sd->nkeys < 1 || sd->nkeys > 64 || !yb_span_fits(sd->first_reg, sd->nfields, p->nregs))
             FAIL("state %d is malformed", i);
         for (int k = 0; k < sd->nkeys; k++) {
             if (!is_value_kind(sd->key_kinds[k]) || sd->key_kinds[k] == YB_T_DURATION) FAIL("state %d key %d has kind %d", i, k, sd->key_kinds[k]);

@@ -79,6 +79,100 @@ static void reseal(unsigned char *data, size_t len)
     for (int i = 0; i < 8; i++) data[24 + i] = (unsigned char)(h >> (8 * i));
 }
 
+
+/* ---- a small walk over the .ybc layout (vm/ybc.c), to patch one number ---- */
+
+static uint32_t get32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static void put32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i)); }
+static void put64(unsigned char *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i)); }
+static size_t skip_str(const unsigned char *d, size_t at) { uint32_t n = get32(d + at); return at + 4 + (n == 0xffffffffu ? 0 : n); }
+
+/* Offset of the payload of the section with this four-letter tag. */
+static size_t section(const unsigned char *d, size_t len, const char *tag)
+{
+    size_t at = 32;
+    while (at + 8 <= len) {
+        if (memcmp(d + at, tag, 4) == 0) return at + 8;
+        at += 8 + get32(d + at + 4);
+    }
+    fail_msg("no section %s", tag);
+    return 0;
+}
+
+/* Offset of field `name`'s record in the schema section (its first match),
+ * and in *root the offset of root_first (root_count follows). */
+static size_t schema_field(const unsigned char *d, size_t len, const char *name, size_t *root)
+{
+    size_t at = section(d, len, "SCHM"), found = 0;
+    uint32_t nenums = get32(d + at);
+    at += 4;
+    for (uint32_t e = 0; e < nenums; e++) {
+        at = skip_str(d, at);
+        uint32_t n = get32(d + at);
+        int codes = d[at + 4];
+        at += 5;
+        for (uint32_t m = 0; m < n; m++) at = skip_str(d, at) + (codes ? 8 : 0);
+    }
+    uint32_t nfields = get32(d + at);
+    at += 4;
+    for (uint32_t f = 0; f < nfields; f++) {
+        uint32_t n = get32(d + at);
+        if (!found && n == strlen(name) && memcmp(d + at + 4, name, n) == 0) found = at;
+        at = skip_str(d, skip_str(d, at) + 4 + 5 * 8);
+    }
+    if (root) *root = at;
+    return found;
+}
+
+/* The .ybc of the example policy with one count set to 2^31 - 1, resealed:
+ * the loader must refuse it (first + count would overflow an int). */
+static void expect_refused_bytes(unsigned char *data, size_t len, const char *needle)
+{
+    char err[256];
+    reseal(data, len);
+    yb_program *q = yb_ybc_read(data, len, err, sizeof err);
+    if (q) {
+        yb_program_free(q);
+        fail_msg("accepted; expected an error naming \"%s\"", needle);
+    }
+    if (!strstr(err, needle)) fail_msg("error \"%s\" does not name \"%s\"", err, needle);
+}
+
+static void counts_past_int_max_are_refused(void **state)
+{
+    (void)state;
+    size_t len, root;
+    unsigned char *data = example_bytes(&len), *copy = malloc(len);
+    /* a record (member) and a list (items) claiming 2^31 - 1 children:
+       name, kind, flags, enum_id, then slot, first, count as i64 */
+    const char *names[] = {"member", "items"};
+    for (int k = 0; k < 2; k++) {
+        memcpy(copy, data, len);
+        size_t f = schema_field(copy, len, names[k], NULL);
+        assert_true(f > 0);
+        size_t after_name = skip_str(copy, f);
+        assert_true(copy[after_name] == YB_T_RECORD || copy[after_name] == YB_T_LIST);
+        put64(copy + after_name + 4 + 16, 0x7fffffff);
+        expect_refused_bytes(copy, len, "bad children");
+    }
+    /* the top-level fields: first 1, count 2^31 - 1 */
+    memcpy(copy, data, len);
+    schema_field(copy, len, "", &root);
+    put32(copy + root, 1);
+    put32(copy + root + 4, 0x7fffffff);
+    expect_refused_bytes(copy, len, "bad schema root");
+    /* a state whose fields start at register 2^31 - 1 */
+    memcpy(copy, data, len);
+    size_t at = section(copy, len, "STAT");
+    assert_true(get32(copy + at) >= 1);
+    at = skip_str(copy, at + 4) + 1;
+    at += 4 + 3 * get32(copy + at);
+    put32(copy + at + 4, 0x7fffffff);
+    expect_refused_bytes(copy, len, "state 0 is malformed");
+    free(copy);
+    free(data);
+}
+
 static void round_trip_keeps_every_settlement(void **state)
 {
     (void)state;
@@ -182,6 +276,7 @@ int main(void)
         cmocka_unit_test(truncated_files_are_refused),
         cmocka_unit_test(flipped_bits_fail_the_checksum),
         cmocka_unit_test(resealed_damage_never_crashes),
+        cmocka_unit_test(counts_past_int_max_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
