@@ -51,11 +51,12 @@ static int open_input(batch_input *in, const yb_batch_side *sides, int nsides, c
             close_input(in, nsides);
             return 0;
         }
-        in->r[k] = yb_reader_open(sides[k].schema, in->f[k], name, fmt);
+        char why[256];
+        in->r[k] = yb_reader_open_opts(sides[k].schema, in->f[k], name, fmt, &o->reader, why, sizeof why);
         if (!in->r[k]) {
             if (o->errors)
-                fprintf(o->errors, "%s: error: %s%scannot read claims with this policy's input shape\n", name,
-                        sides[k].label ? sides[k].label : "", sides[k].label ? ": " : "");
+                fprintf(o->errors, "%s: error: %s%sno claim can be read with this policy's input shape: %s\n", name,
+                        sides[k].label ? sides[k].label : "", sides[k].label ? ": " : "", why);
             close_input(in, nsides);
             return -1;
         }

@@ -14,8 +14,9 @@
 #include "vm.h"
 
 typedef struct yb_batch_opts {
-    int in_format; /* -1: by file name (.csv is CSV, anything else JSON Lines) */
-    FILE *errors;  /* where bad records are reported; NULL: counted only */
+    int in_format;         /* -1: by file name (.csv is CSV, anything else JSON Lines) */
+    yb_reader_opts reader; /* --max-record, --strict */
+    FILE *errors;          /* where bad records are reported; NULL: counted only */
 } yb_batch_opts;
 
 typedef struct yb_batch_stats {

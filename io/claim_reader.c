@@ -10,22 +10,40 @@
 #include "reader_formats.h"
 #include "reader_internal.h"
 
-yb_reader *yb_reader_open(const yb_schema *s, FILE *f, const char *filename, yb_format fmt)
+yb_reader *yb_reader_open_opts(const yb_schema *s, FILE *f, const char *filename, yb_format fmt,
+                               const yb_reader_opts *o, char *why, size_t n)
 {
-    if (!s || !f || (fmt != YB_FMT_JSONL && fmt != YB_FMT_CSV)) return NULL;
+    char ignored[8];
+    if (!why || n == 0) {
+        why = ignored;
+        n = sizeof ignored;
+    }
+    snprintf(why, n, "out of memory");
+    if (!s || !f || (fmt != YB_FMT_JSONL && fmt != YB_FMT_CSV)) {
+        snprintf(why, n, "no input shape, input or format");
+        return NULL;
+    }
     yb_reader *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->s = s;
     r->f = f;
     r->filename = filename ? filename : "";
     r->fmt = fmt;
+    r->max_record = o && o->max_record ? o->max_record : YB_DEFAULT_MAX_RECORD;
+    r->strict = o && o->strict;
     r->cap = YBR_BLOCK;
     r->buf = calloc(r->cap + YBR_PAD, 1);
     if (!r->buf || ybr_core_open(r) < 0 || (fmt == YB_FMT_CSV ? ybr_csv_open(r) : ybr_json_open(r)) < 0) {
+        if (r->why[0]) snprintf(why, n, "%s", r->why);
         yb_reader_close(r);
         return NULL;
     }
     return r;
+}
+
+yb_reader *yb_reader_open(const yb_schema *s, FILE *f, const char *filename, yb_format fmt)
+{
+    return yb_reader_open_opts(s, f, filename, fmt, NULL, NULL, 0);
 }
 
 void yb_reader_close(yb_reader *r)

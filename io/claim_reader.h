@@ -5,6 +5,8 @@
 #ifndef YB_CLAIM_READER_H
 #define YB_CLAIM_READER_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "claim.h"
@@ -28,7 +30,19 @@ typedef struct yb_record_error {
 
 typedef struct yb_reader yb_reader;
 
-/* `filename` is used in messages only; the reader does not close `f`. */
+#define YB_DEFAULT_MAX_RECORD ((size_t)64 << 20) /* bytes in one record (a JSON line, a CSV claim's row) */
+
+/* How a reader reads (spec.md, "Command line"). */
+typedef struct yb_reader_opts {
+    size_t max_record; /* bytes in one record, at most; 0: YB_DEFAULT_MAX_RECORD */
+    bool strict;       /* unknown JSON keys and CSV columns are errors, not ignored */
+} yb_reader_opts;
+
+/* `filename` is used in messages only; the reader does not close `f`.
+ * NULL when this input shape cannot be read; then `why` (n bytes) says why. */
+yb_reader *yb_reader_open_opts(const yb_schema *s, FILE *f, const char *filename, yb_format fmt,
+                               const yb_reader_opts *o, char *why, size_t n);
+/* The same with the default options, and no reason given. */
 yb_reader *yb_reader_open(const yb_schema *s, FILE *f, const char *filename, yb_format fmt);
 /* 1: a claim was read into c; 0: end of input; -1: a bad record (err says why;
  * call again for the next record).  Blank lines are skipped and not counted. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "limits.h"
 #include "money.h"
 
 /* ------------------------------------------------------------------------ */
@@ -40,7 +41,14 @@ static int visit(yb_reader *r, int32_t cont, int32_t first, int32_t count, int32
             if (f->kind == YB_T_LIST) r->list_mask[cont + 1] |= bit;
         }
         size_t n = strlen(f->name);
-        if (n > 4096) return -1;
+        if (n > YB_MAX_FIELD_NAME) {
+            /* the compiler refuses such a name; a .ybc made elsewhere may hold one */
+            char shown[80];
+            ybr_show_text(shown, sizeof shown, f->name, n, 1);
+            snprintf(r->why, sizeof r->why, "the input field %s has a name of %zu bytes; at most %d are read", shown, n,
+                     YB_MAX_FIELD_NAME);
+            return -1;
+        }
         r->nlen[i] = (uint32_t)n;
         r->hintable[i] = ybr_utf8_check(f->name, n) == n && !memchr(f->name, '"', n) && !memchr(f->name, '\\', n);
         for (size_t k = 0; k < n; k++)
@@ -99,8 +107,12 @@ static int fill_table(yb_reader *r, int32_t cont, int32_t first, int32_t count)
         uint32_t k = h & m;
         while (t[k].field >= 0) {
             int32_t o = t[k].field;
-            if (r->nlen[o] == r->nlen[i] && memcmp(r->s->fields[o].name, name, r->nlen[i]) == 0)
-                return -1; /* two children with one name */
+            if (r->nlen[o] == r->nlen[i] && memcmp(r->s->fields[o].name, name, r->nlen[i]) == 0) {
+                char shown[80];
+                ybr_show_text(shown, sizeof shown, name, r->nlen[i], 1);
+                snprintf(r->why, sizeof r->why, "two input fields of one record are named %s", shown);
+                return -1;
+            }
             k = (k + 1) & m;
         }
         t[k].hash = h;

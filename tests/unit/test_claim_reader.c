@@ -17,6 +17,7 @@
 
 #include "claim_reader.h"
 #include "date.h"
+#include "limits.h"
 #include "money.h"
 #include "value.h"
 
@@ -1133,8 +1134,33 @@ static void test_bad_schemas(void **state)
     s->fields[s->root_first + 2].enum_id = 99;
     assert_null(yb_reader_open(s, f, "x", YB_FMT_JSONL));
     s->fields[s->root_first + 2].enum_id = E_SCHEME;
+    /* a field name over YB_MAX_FIELD_NAME bytes: refused, and said why; at the limit: read */
+    char *keep_name = s->fields[s->root_first].name;
+    char *long_name = malloc(YB_MAX_FIELD_NAME + 2);
+    assert_non_null(long_name);
+    memset(long_name, 'k', YB_MAX_FIELD_NAME + 1);
+    long_name[YB_MAX_FIELD_NAME + 1] = 0;
+    s->fields[s->root_first].name = long_name;
+    char why[256];
+    for (int fmt = YB_FMT_JSONL; fmt <= YB_FMT_CSV; fmt++) {
+        assert_null(yb_reader_open_opts(s, f, "x", (yb_format)fmt, NULL, why, sizeof why));
+        assert_string_equal(why, "the input field \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...\" "
+                                 "has a name of 4097 bytes; at most 4096 are read");
+    }
+    long_name[YB_MAX_FIELD_NAME] = 0;
+    yb_reader *r = yb_reader_open_opts(s, f, "x", YB_FMT_CSV, NULL, why, sizeof why);
+    assert_non_null(r);
+    yb_reader_close(r);
+    s->fields[s->root_first].name = keep_name;
+    free(long_name);
+    /* two fields of one record with one name */
+    char *keep2 = s->fields[s->root_first + 1].name;
+    s->fields[s->root_first + 1].name = keep_name;
+    assert_null(yb_reader_open_opts(s, f, "x", YB_FMT_JSONL, NULL, why, sizeof why));
+    assert_string_equal(why, "two input fields of one record are named \"claim_id\"");
+    s->fields[s->root_first + 1].name = keep2;
     /* and back to good */
-    yb_reader *r = yb_reader_open(s, f, "x", YB_FMT_JSONL);
+    r = yb_reader_open(s, f, "x", YB_FMT_JSONL);
     assert_non_null(r);
     yb_reader_close(r);
     fclose(f);
