@@ -110,11 +110,11 @@ build/tst/io/json_fastpath_nosimd.o: io/json_fastpath.c build/gen/parser.tab.h b
 
 build/tst/tests/test_claim_reader_nosimd: tests/unit/test_claim_reader.c build/tst/io/json_fastpath_nosimd.o build/tst/libyibao.a | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/io/json_fastpath_nosimd.o build/tst/libyibao.a -lcmocka $(LIBS)
+	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -MMD -MP -o $@ $< build/tst/io/json_fastpath_nosimd.o build/tst/libyibao.a -lcmocka $(LIBS)
 
 build/tst/tests/%: tests/unit/%.c build/tst/libyibao.a | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -o $@ $< build/tst/libyibao.a -lcmocka $(LIBS)
+	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -MMD -MP -o $@ $< build/tst/libyibao.a -lcmocka $(LIBS)
 
 # ---- fuzz targets (libFuzzer: clang, ASan+UBSan) ----
 # tests/fuzz/fuzz_*.c, one target each, linked against the library built from
@@ -166,4 +166,6 @@ fuzz: deps $(FUZZ_BIN)
 clean:
 	rm -rf build bin
 
+# header dependencies of every object, the command line's and the unit tests' included
 -include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) build/tst/vm/interp_switch.d build/tst/io/json_fastpath_nosimd.d
+-include $(patsubst %.c,build/rel/%.d,$(CLI_SRC)) $(patsubst %.c,build/tst/%.d,$(CLI_SRC)) $(UNIT_BIN:=.d)
