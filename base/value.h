@@ -19,22 +19,9 @@
 #include <stdint.h>
 
 typedef enum {
-    YB_T_VOID = 0,
-    YB_T_BOOL,
-    YB_T_INT,
-    YB_T_MONEY,
-    YB_T_RATE,
-    YB_T_DATE,
-    YB_T_DURATION,
-    YB_T_TEXT,
-    YB_T_ENUM,
-    YB_T_RECORD, /* schema only: a nested object */
-    YB_T_LIST,   /* schema only: a list of records */
-    YB_T_BANDS,  /* parameter only: tiered bands */
-    /* output-only pseudo kinds, filled by the runtime */
-    YB_T_STATUS,
-    YB_T_REASONS,
-    YB_T_ALERTS,
+#define KIND(name, printed, written, value, numeric, ordered) YB_T_##name,
+#include "kinds.def"
+#undef KIND
     YB_T__COUNT
 } yb_kind;
 
@@ -50,6 +37,11 @@ static inline uint32_t yb_text_offset(int64_t v) { return (uint32_t)((uint64_t)v
 static inline uint32_t yb_text_length(int64_t v) { return (uint32_t)(((uint64_t)v >> 32) & 0x7fffffffu); }
 static inline bool yb_text_in_pool(int64_t v) { return ((uint64_t)v & YB_TEXT_POOL_BIT) != 0; }
 
+/* The kind's properties (kinds.def); false (and "?") for a number that is no kind. */
 const char *yb_kind_name(yb_kind k);
+bool yb_kind_written(unsigned k);
+bool yb_kind_value(unsigned k);
+bool yb_kind_numeric(unsigned k);
+bool yb_kind_ordered(unsigned k);
 
 #endif

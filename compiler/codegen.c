@@ -836,7 +836,7 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
     }
     case S_REJECT: {
         char path[256];
-        yb_field_path(&g->p->schema, s->target->sym_index, path, sizeof path);
+        yb_field_path(&g->p->schema, NULL, s->target->sym_index, -1, path, sizeof path);
         p->rejects = realloc(p->rejects, (size_t)(p->nrejects + 1) * sizeof *p->rejects);
         p->rejects[p->nrejects] = (yb_reject_desc){s->target->sym_index, strdup(path), strndup(s->message, s->message_len)};
         op3(g, YB_OP_REJECT, p->nrejects++, 0, 0);

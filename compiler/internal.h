@@ -107,8 +107,8 @@ static inline bool yb_same_type(yb_type a, yb_type b)
 {
     return a.kind == b.kind && (a.kind != YB_T_ENUM || a.enum_id == b.enum_id);
 }
-static inline bool yb_is_num(yb_type t) { return t.kind == YB_T_INT || t.kind == YB_T_MONEY || t.kind == YB_T_RATE; }
-static inline bool yb_is_ordered(yb_type t) { return yb_is_num(t) || t.kind == YB_T_DATE || t.kind == YB_T_ENUM; }
+static inline bool yb_is_num(yb_type t) { return yb_kind_numeric(t.kind); }     /* base/kinds.def */
+static inline bool yb_is_ordered(yb_type t) { return yb_kind_ordered(t.kind); }
 
 /* A type as an analyst reads it (`money`, or the enum's name); TN(t, i)
  * writes it into tnbuf[i], a char[2][64] of the caller. */

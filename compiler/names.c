@@ -104,12 +104,9 @@ void yb_suggest_child(yb_compiler *c, int field, const char *name)
 
 bool yb_scalar_type(yb_compiler *c, const char *name, yb_type *out)
 {
-    static const struct { const char *n; uint8_t k; } base[] = {
-        {"bool", YB_T_BOOL}, {"int", YB_T_INT}, {"money", YB_T_MONEY}, {"rate", YB_T_RATE},
-        {"date", YB_T_DATE}, {"duration", YB_T_DURATION}, {"text", YB_T_TEXT}, {"bands", YB_T_BANDS}};
-    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
-        if (strcmp(base[i].n, name) == 0) {
-            *out = (yb_type){base[i].k, -1};
+    for (unsigned k = 0; k < YB_T__COUNT; k++)
+        if (yb_kind_written(k) && strcmp(yb_kind_name((yb_kind)k), name) == 0) {
+            *out = (yb_type){(uint8_t)k, -1};
             return true;
         }
     int e = yb_enum_find(c, name);
@@ -123,8 +120,10 @@ bool yb_scalar_type(yb_compiler *c, const char *name, yb_type *out)
 void yb_unknown_type(yb_compiler *c, yb_typex *t)
 {
     ERR(t->loc, "unknown type `%s`", t->name);
-    const char *cands[128] = {"bool", "int", "money", "rate", "date", "duration", "text", "bands"};
-    int n = 8;
+    const char *cands[128];
+    int n = 0;
+    for (unsigned k = 0; k < YB_T__COUNT; k++)
+        if (yb_kind_written(k)) cands[n++] = yb_kind_name((yb_kind)k);
     for (int i = 0; i < c->enums.n && n < 120; i++) cands[n++] = ((yb_decl *)c->enums.items[i])->name;
     for (int i = 0; i < c->records.n && n < 127; i++) cands[n++] = ((yb_decl *)c->records.items[i])->name;
     const char *s = yb_suggest(t->name, cands, (size_t)n);

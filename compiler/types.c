@@ -7,15 +7,11 @@
 
 const char *yb_type_name(yb_compiler *c, yb_type t, char *buf, size_t n)
 {
-    static const char *const names[] = {"nothing", "bool", "int", "money", "rate", "date", "duration", "text",
-                                        "enum", "record", "list", "bands"};
     if (t.kind == YB_T_ENUM && t.enum_id >= 0 && t.enum_id < c->enums.n) {
         yb_decl *d = c->enums.items[t.enum_id];
         snprintf(buf, n, "%s", d->name);
-    } else if (t.kind < sizeof names / sizeof names[0]) {
-        snprintf(buf, n, "%s", names[t.kind]);
     } else {
-        snprintf(buf, n, "?");
+        snprintf(buf, n, "%s", yb_kind_name((yb_kind)t.kind));
     }
     return buf;
 }

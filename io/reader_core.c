@@ -247,16 +247,7 @@ static void append(char *buf, size_t n, size_t *len, const char *fmt, ...)
 
 void ybr_path(const yb_reader *r, int32_t fi, int32_t elem, char *buf, size_t n)
 {
-    int32_t chain[YBR_SCHEMA_DEPTH + 4];
-    int k = 0;
-    for (int32_t f = fi; f >= 0 && k < (int)(sizeof chain / sizeof chain[0]); f = r->parent[f]) chain[k++] = f;
-    size_t len = 0;
-    buf[0] = 0;
-    for (int j = k - 1; j >= 0; j--) {
-        const yb_field *f = &r->s->fields[chain[j]];
-        append(buf, n, &len, "%s%s", j == k - 1 ? "" : ".", f->name);
-        if (j > 0 && f->kind == YB_T_LIST) append(buf, n, &len, "[%ld]", (long)elem);
-    }
+    yb_field_path(r->s, r->parent, fi, elem, buf, n);
 }
 
 void ybr_show_text(char *buf, size_t n, const char *p, size_t len, int quote)

@@ -5,14 +5,6 @@
 #include "program.h"
 #include "vm.h"
 
-
-static const char *kind_name(uint8_t k)
-{
-    static const char *const n[] = {"void", "bool", "int", "money", "rate", "date", "duration", "text", "enum",
-                                    "record", "list", "bands", "status", "reasons", "alerts"};
-    return k < sizeof n / sizeof n[0] ? n[k] : "?";
-}
-
 static void operand(const yb_program *p, FILE *out, char shape, unsigned v)
 {
     switch (shape) {
@@ -39,7 +31,7 @@ void yb_disasm(const yb_program *p, FILE *out)
             p->ncode, p->nregs, p->nconsts, p->nparams, p->nstates, p->schema.nfields);
     for (int i = 0; i < p->nparams; i++) {
         const yb_param *pp = &p->params[i];
-        fprintf(out, "; param %-28s %-8s %d cell%s,", pp->name, kind_name(pp->kind), pp->size, pp->size == 1 ? "" : "s");
+        fprintf(out, "; param %-28s %-8s %d cell%s,", pp->name, yb_kind_name((yb_kind)pp->kind), pp->size, pp->size == 1 ? "" : "s");
         for (int v = 0; v < pp->nversions; v++) {
             yb_date_format(pp->versions[v].from, d);
             fprintf(out, " from %s", d);
@@ -89,7 +81,7 @@ void yb_disasm(const yb_program *p, FILE *out)
                 operand(p, out, s[3], YB_I_D(i));
             }
         }
-        if (op == YB_OP_LOADI && YB_I_A(i) < (unsigned)p->nregs) fprintf(out, " ; %s", kind_name(p->reg_kinds[YB_I_A(i)]));
+        if (op == YB_OP_LOADI && YB_I_A(i) < (unsigned)p->nregs) fprintf(out, " ; %s", yb_kind_name((yb_kind)p->reg_kinds[YB_I_A(i)]));
         fputc('\n', out);
     }
 }

@@ -280,7 +280,7 @@ static void reject_record(yb_vm *vm, int pc, int x)
 static void absent_field(yb_vm *vm, int pc, int field)
 {
     char path[160];
-    yb_field_path(&vm->p->schema, field, path, sizeof path);
+    yb_field_path(&vm->p->schema, NULL, field, -1, path, sizeof path);
     fail(vm, pc, path, "required here, but not given");
 }
 
@@ -471,12 +471,9 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         int f = (int)ip->c;
         ELEM_AT(f, idx, l)
         if (!l->present[at]) {
-            char path[160], full[200];
-            yb_field_path(&p->schema, f, path, sizeof path);
-            char *dot = strchr(path, '.');
-            if (dot) snprintf(full, sizeof full, "%.*s[%lld]%s", (int)(dot - path), path, (long long)idx, dot);
-            else snprintf(full, sizeof full, "%s", path);
-            fail(vm, PC, full, "required here, but not given");
+            char path[200];
+            yb_field_path(&p->schema, NULL, f, (long)idx, path, sizeof path);
+            fail(vm, PC, path, "required here, but not given");
             goto error;
         }
         RA = l->slots[at];

@@ -19,33 +19,13 @@ const char yb_op_shapes[YB_OP__COUNT][4] = {
 #undef OP
 };
 
-void yb_field_path(const yb_schema *s, int field, char *buf, size_t n)
-{
-    int chain[16], nc = 0, cur = field;
-    while (cur >= 0 && nc < 16) {
-        chain[nc++] = cur;
-        int parent = -1;
-        for (int i = 0; i < s->nfields && parent < 0; i++)
-            if ((s->fields[i].kind == YB_T_RECORD || s->fields[i].kind == YB_T_LIST) && cur >= s->fields[i].first &&
-                (int64_t)cur < (int64_t)s->fields[i].first + s->fields[i].count)
-                parent = i;
-        cur = parent;
-    }
-    size_t len = 0;
-    buf[0] = 0;
-    for (int i = nc - 1; i >= 0 && len < n; i--)
-        len += (size_t)snprintf(buf + len, n - len, "%s%s", i == nc - 1 ? "" : ".", s->fields[chain[i]].name);
-}
-
-void yb_schema_free_contents(yb_schema *s);
-
 void yb_program_free(yb_program *p)
 {
     if (!p) return;
     free(p->name);
     free(p->version);
     free(p->source);
-    yb_schema_free_contents(&p->schema);
+    yb_schema_free(&p->schema);
     for (int i = 0; i < p->nouts; i++) free(p->outs[i].name);
     free(p->outs);
     free(p->consts);

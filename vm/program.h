@@ -209,7 +209,4 @@ extern const char *const yb_op_names[YB_OP__COUNT];
 /* Each opcode's operand shapes (a, b, c, d) as opcodes.def spells them. */
 extern const char yb_op_shapes[YB_OP__COUNT][4];
 
-/* The JSON path of a schema field ("member.birth_date"). */
-void yb_field_path(const yb_schema *s, int field, char *buf, size_t n);
-
 #endif

@@ -1,6 +1,7 @@
-/* Freeing a flattened input shape (schema.h) and naming value kinds (value.h). */
+/* Freeing a flattened input shape, and naming its fields (schema.h). */
 #include "schema.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,25 +26,30 @@ void yb_schema_free(yb_schema *s)
     memset(s, 0, sizeof *s);
 }
 
-const char *yb_kind_name(yb_kind k)
+/* The record or list that holds field f, or -1. */
+static int32_t parent_of(const yb_schema *s, int32_t f)
 {
-    switch (k) {
-    case YB_T_VOID: return "void";
-    case YB_T_BOOL: return "bool";
-    case YB_T_INT: return "int";
-    case YB_T_MONEY: return "money";
-    case YB_T_RATE: return "rate";
-    case YB_T_DATE: return "date";
-    case YB_T_DURATION: return "duration";
-    case YB_T_TEXT: return "text";
-    case YB_T_ENUM: return "enum";
-    case YB_T_RECORD: return "record";
-    case YB_T_LIST: return "list";
-    case YB_T_BANDS: return "bands";
-    case YB_T_STATUS: return "status";
-    case YB_T_REASONS: return "reasons";
-    case YB_T_ALERTS: return "alerts";
-    case YB_T__COUNT: break;
+    for (int32_t i = 0; i < s->nfields; i++)
+        if ((s->fields[i].kind == YB_T_RECORD || s->fields[i].kind == YB_T_LIST) && f >= s->fields[i].first &&
+            (int64_t)f < (int64_t)s->fields[i].first + s->fields[i].count) /* counts come from .ybc files */
+            return i;
+    return -1;
+}
+
+void yb_field_path(const yb_schema *s, const int32_t *parent, int32_t field, long elem, char *buf, size_t n)
+{
+    int32_t chain[64]; /* records nest at most 8 deep in a policy, 32 for a reader */
+    int k = 0;
+    for (int32_t f = field; f >= 0 && k < (int)(sizeof chain / sizeof chain[0]); f = parent ? parent[f] : parent_of(s, f))
+        chain[k++] = f;
+    size_t len = 0;
+    if (n) buf[0] = 0;
+    for (int j = k - 1; j >= 0 && len + 1 < n; j--) { /* snprintf truncates; len past n ends the loop */
+        const yb_field *f = &s->fields[chain[j]];
+        bool index = j > 0 && f->kind == YB_T_LIST && elem >= 0;
+        int w = index ? snprintf(buf + len, n - len, "%s%s[%ld]", j == k - 1 ? "" : ".", f->name, elem)
+                      : snprintf(buf + len, n - len, "%s%s", j == k - 1 ? "" : ".", f->name);
+        if (w < 0) break;
+        len += (size_t)w;
     }
-    return "?";
 }

@@ -7,6 +7,7 @@
 #define YB_SCHEMA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "value.h"
@@ -60,6 +61,12 @@ static inline bool yb_span_fits(int32_t first, int32_t count, int32_t limit)
     return first >= 0 && count >= 0 && (int64_t)first + count <= limit;
 }
 
-void yb_schema_free(yb_schema *s); /* frees every array and string it owns */
+void yb_schema_free(yb_schema *s); /* frees every array and string it owns; the struct itself is the caller's */
+
+/* The JSON path of a field ("member.birth_date", "items[2].amount").
+ * parent: each field's record or list (-1 at the root), or NULL to find it
+ * by a scan of the schema (for messages only: it is slow).  elem >= 0 is the
+ * element of the list on the path; -1 names the list without an index. */
+void yb_field_path(const yb_schema *s, const int32_t *parent, int32_t field, long elem, char *buf, size_t n);
 
 #endif

@@ -12,9 +12,6 @@
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return false; } while (0)
 
-static bool is_num(uint8_t k) { return k == YB_T_INT || k == YB_T_MONEY || k == YB_T_RATE; }
-static bool is_ord(uint8_t k) { return is_num(k) || k == YB_T_DATE || k == YB_T_ENUM || k == YB_T_BOOL; }
-static bool is_value_kind(uint8_t k) { return k >= YB_T_BOOL && k <= YB_T_ENUM; }
 
 static bool verify_schema(const yb_program *p, char *err, size_t errlen)
 {
@@ -31,7 +28,7 @@ static bool verify_schema(const yb_program *p, char *err, size_t errlen)
         if (!f->name) FAIL("field %d has no name", i);
         if (f->kind == YB_T_RECORD || f->kind == YB_T_LIST) {
             if (f->first <= i || !yb_span_fits(f->first, f->count, s->nfields)) FAIL("field %d has bad children", i);
-        } else if (!is_value_kind(f->kind) || f->kind == YB_T_DURATION || f->kind == YB_T_RATE) {
+        } else if (!yb_kind_value(f->kind) || f->kind == YB_T_DURATION || f->kind == YB_T_RATE) {
             FAIL("field %d has kind %d", i, f->kind);
         }
         if (f->kind == YB_T_ENUM && f->enum_id >= s->nenums) FAIL("field %d names enum %d", i, f->enum_id);
@@ -58,7 +55,7 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
 {
     if (p->nregs < 0 || p->nregs > YB_MAX_REGS) FAIL("bad register count");
     for (int r = 0; r < p->nregs; r++)
-        if (!is_value_kind(p->reg_kinds[r])) FAIL("register %d has kind %d", r, p->reg_kinds[r]);
+        if (!yb_kind_value(p->reg_kinds[r])) FAIL("register %d has kind %d", r, p->reg_kinds[r]);
     if (p->nouts > p->nregs) FAIL("outputs exceed registers");
     for (int i = 0; i < p->nouts; i++) {
         uint8_t k = p->outs[i].kind;
@@ -68,7 +65,7 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
         if (k == YB_T_ENUM && p->outs[i].enum_id >= p->schema.nenums) FAIL("output %d names enum %d", i, p->outs[i].enum_id);
     }
     for (int i = 0; i < p->nconsts; i++) {
-        if (!is_value_kind(p->const_kinds[i])) FAIL("constant %d has kind %d", i, p->const_kinds[i]);
+        if (!yb_kind_value(p->const_kinds[i])) FAIL("constant %d has kind %d", i, p->const_kinds[i]);
         if (p->const_kinds[i] == YB_T_TEXT) {
             int64_t v = p->consts[i];
             if (!yb_text_in_pool(v) || (uint64_t)yb_text_offset(v) + yb_text_length(v) > p->pool_len)
@@ -78,8 +75,8 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
     for (int i = 0; i < p->nparams; i++) {
         const yb_param *pp = &p->params[i];
         if (!pp->name || pp->nversions < 1) FAIL("parameter %d is malformed", i);
-        if (pp->kind != YB_T_BANDS && !is_value_kind(pp->kind)) FAIL("parameter %d has kind %d", i, pp->kind);
-        if (pp->range_key && ((!is_ord(pp->range_key) && pp->range_key != YB_T_TEXT) || pp->size != 1 || pp->kind == YB_T_BANDS ||
+        if (pp->kind != YB_T_BANDS && !yb_kind_value(pp->kind)) FAIL("parameter %d has kind %d", i, pp->kind);
+        if (pp->range_key && ((!yb_kind_ordered(pp->range_key) && pp->range_key != YB_T_TEXT) || pp->size != 1 || pp->kind == YB_T_BANDS ||
                               (pp->kind == YB_T_TEXT && pp->range_key != YB_T_TEXT)))
             FAIL("parameter %d is malformed", i);
         /* the band sets of text-keyed parameters hold pool texts (keys, and values if text) */
@@ -113,13 +110,13 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
         if (sd->nkeys < 1 || sd->nkeys > 64 || !yb_span_fits(sd->first_reg, sd->nfields, p->nregs))
             FAIL("state %d is malformed", i);
         for (int k = 0; k < sd->nkeys; k++) {
-            if (!is_value_kind(sd->key_kinds[k]) || sd->key_kinds[k] == YB_T_DURATION) FAIL("state %d key %d has kind %d", i, k, sd->key_kinds[k]);
+            if (!yb_kind_value(sd->key_kinds[k]) || sd->key_kinds[k] == YB_T_DURATION) FAIL("state %d key %d has kind %d", i, k, sd->key_kinds[k]);
             if (sd->key_kinds[k] == YB_T_ENUM && sd->key_enums[k] >= p->schema.nenums) FAIL("state %d key %d names enum %d", i, k, sd->key_enums[k]);
         }
         if (sd->report > 1) FAIL("state %d is malformed", i);
         for (int f = 0; f < sd->nfields; f++) {
             uint8_t k = p->reg_kinds[sd->first_reg + f];
-            if (!(is_num(k) || k == YB_T_BOOL || k == YB_T_DATE)) FAIL("state %d field %d has kind %d", i, f, k);
+            if (!(yb_kind_numeric(k) || k == YB_T_BOOL || k == YB_T_DATE)) FAIL("state %d field %d has kind %d", i, f, k);
             if (!sd->field_names[f]) FAIL("state %d field %d has no name", i, f);
         }
     }
@@ -141,7 +138,7 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
         if (!p->reasons[i]) FAIL("reason %d has no name", i);
     for (int i = 0; i < p->nderived; i++) {
         const yb_derived *d = &p->derived[i];
-        if (!d->name || d->list < 0 || d->list >= p->schema.nlists || !is_value_kind(d->kind) ||
+        if (!d->name || d->list < 0 || d->list >= p->schema.nlists || !yb_kind_value(d->kind) ||
             (d->kind == YB_T_ENUM && d->enum_id >= p->schema.nenums))
             FAIL("derived value %d is malformed", i);
     }
@@ -173,8 +170,8 @@ static bool check_reg(const yb_program *p, char shape, unsigned r, int *group, c
     case 'U': if (k != YB_T_DURATION) FAIL("instruction %d: register %u is not a duration", pc, r); return true;
     case 'T': if (k != YB_T_TEXT) FAIL("instruction %d: register %u is not text", pc, r); return true;
     case 'E': if (k != YB_T_ENUM) FAIL("instruction %d: register %u is not an enum", pc, r); return true;
-    case 'N': if (!is_num(k)) FAIL("instruction %d: register %u is not a number", pc, r); break;
-    case 'O': if (!is_ord(k)) FAIL("instruction %d: register %u is not ordered", pc, r); break;
+    case 'N': if (!yb_kind_numeric(k)) FAIL("instruction %d: register %u is not a number", pc, r); break;
+    case 'O': if (!yb_kind_ordered(k)) FAIL("instruction %d: register %u is not ordered", pc, r); break;
     case 'Q': break;
     default: return true;
     }
