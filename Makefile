@@ -11,19 +11,19 @@
 CC      ?= cc
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
-LAYERS  := base lang compiler vm io
-INC     := $(patsubst %,-I%,$(LAYERS)) -Icli -Ibuild/gen
+LAYERS  := base lang compiler vm io store
+INC     := $(patsubst %,-I%,$(LAYERS)) -Icli -Ibuild/gen -I/usr/include/postgresql
 CFLAGS  ?= -O2 -g
-DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang
+DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang libsqlite3-dev libpq-dev postgresql
 BENCH_PKGS := lua5.4 liblua5.4-dev
 
-# the floors, bottom up: base <- lang <- compiler -> vm <- io <- cli
+# the floors, bottom up: base <- lang <- compiler -> vm <- io <- store <- cli
 LIB_SRC  := $(foreach d,$(LAYERS),$(wildcard $(d)/*.c))
 
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC)) build/rel/gen/parser.tab.o build/rel/gen/lexer.yy.o
 TST_OBJ  := $(patsubst %.c,build/tst/%.o,$(LIB_SRC)) build/tst/gen/parser.tab.o build/tst/gen/lexer.yy.o
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LIBS     := -lm
+LIBS     := -lsqlite3 -lpq -lm
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,build/tst/tests/%,$(UNIT_SRC)) build/tst/tests/test_claim_reader_nosimd

@@ -12,6 +12,8 @@
 #include "bench.h"
 #include "compare.h"
 #include "explain_text.h"
+#include "ledger_store.h"
+#include "ledger_tools.h"
 #include "compiler.h"
 #include "program.h"
 #include "report.h"
@@ -24,10 +26,15 @@ static const char usage[] =
     "       yibao compile POLICY.yb -o POLICY.ybc\n"
     "       yibao run POLICY.yb|POLICY.ybc [CLAIMS...|-] [-o OUT] [--format jsonl|csv]\n"
     "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
+    "                 [--ledger FILE.db|postgresql://...] [--migrate]\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
     "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc CLAIMS... [-o OUT]\n"
     "       yibao explain POLICY.yb|POLICY.ybc CLAIMS...|-   (each settlement and the rules behind it, as text)\n"
     "       yibao bench POLICY.yb|POLICY.ybc CLAIMS.jsonl [PASSES]   (times the VM alone)\n"
+    "       yibao ledger show LEDGER MEMBER_ID [--json]   (a member's running totals)\n"
+    "       yibao ledger export LEDGER [-o FILE.jsonl]     (the whole ledger as JSON Lines)\n"
+    "       yibao ledger import LEDGER FILE.jsonl|-        (into a new ledger)\n"
+    "       yibao ledger check LEDGER                      (integrity check)\n"
     "       yibao --help | --version\n"
     "\n"
     "Claims are JSON Lines (one claim per line) or CSV (files ending in .csv);\n"
@@ -116,18 +123,59 @@ static int cmd_compile(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
+/* The batch loop's gate (io/batch.h), over the durable ledger. */
+static int gate_admit(void *ctx, const yb_claim *c, char *msg, size_t n) { return yb_store_admit(ctx, c, msg, n); }
+static bool gate_settled(void *ctx, const yb_claim *c, char *msg, size_t n) { return yb_store_settled(ctx, c, msg, n); }
+
+/* --ledger: open it and start the batch (NULL, message printed, on failure). */
+static yb_store *start_ledger(const char *where, yb_vm *vm, bool migrate, yb_run_opts *o)
+{
+    char err[2048];
+    yb_store *st = yb_store_open(where, true, err, sizeof err);
+    if (st && !yb_store_begin(st, vm, migrate, err, sizeof err)) {
+        yb_store_close(st);
+        st = NULL;
+    }
+    if (!st) {
+        fprintf(stderr, "yibao: %s\n", err);
+        return NULL;
+    }
+    o->admit = gate_admit;
+    o->settled = gate_settled;
+    o->gate = st;
+    return st;
+}
+
+/* The batch is kept only if every settlement was written. */
+static bool end_ledger(yb_store *st, bool ok)
+{
+    char err[1024];
+    if (!ok) {
+        yb_store_rollback(st);
+        fprintf(stderr, "yibao: the ledger is left as it was before this batch\n");
+    } else if (!yb_store_commit(st, err, sizeof err)) {
+        fprintf(stderr, "yibao: %s\n", err);
+        ok = false;
+    }
+    yb_store_close(st);
+    return ok;
+}
+
 static int cmd_run(int argc, char **argv)
 {
-    const char *policy = NULL, *out = NULL, *report = NULL;
+    const char *policy = NULL, *out = NULL, *report = NULL, *ledger = NULL;
+    bool migrate = false;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     int ninputs = 0;
     yb_run_opts o = {.batch = {.in_format = -1, .errors = stderr}, .out_format = YB_FMT_JSONL, .explain = false, .out = stdout};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--input-format") == 0 || strcmp(a, "--report") == 0) {
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--input-format") == 0 || strcmp(a, "--report") == 0 ||
+            strcmp(a, "--ledger") == 0) {
             if (i + 1 == argc) { free(inputs); return usage_error("%s needs a value", a); }
             const char *v = argv[++i];
             if (strcmp(a, "-o") == 0) out = v;
+            else if (strcmp(a, "--ledger") == 0) ledger = v;
             else if (strcmp(a, "--report") == 0) report = v;
             else {
                 int f = strcmp(v, "jsonl") == 0 ? YB_FMT_JSONL : strcmp(v, "csv") == 0 ? YB_FMT_CSV : -1;
@@ -137,6 +185,8 @@ static int cmd_run(int argc, char **argv)
             }
         } else if (strcmp(a, "--explain") == 0) {
             o.explain = true;
+        } else if (strcmp(a, "--migrate") == 0) {
+            migrate = true;
         } else if (a[0] == '-' && a[1] != 0) {
             free(inputs);
             return usage_error("unknown option %s", a);
@@ -150,19 +200,25 @@ static int cmd_run(int argc, char **argv)
     if (o.explain && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("--explain needs JSON Lines output (not --format csv)%s", ""); }
     yb_program *p = load_policy(policy, false);
     if (!p) { free(inputs); return 1; }
+    if (migrate && !ledger) { yb_program_free(p); free(inputs); return usage_error("--migrate needs --ledger%s", ""); }
+    yb_vm *vm = yb_vm_new(p);
+    yb_run_stats st = {{0, 0, 0}, 0, 0, false};
+    /* the ledger first: a ledger refused leaves no output file behind */
+    yb_store *store = vm && ledger ? start_ledger(ledger, vm, migrate, &o) : NULL;
     FILE *of = stdout;
-    if (out && !(of = fopen(out, "wb"))) {
-        fprintf(stderr, "yibao: cannot write %s\n", out);
+    if ((ledger && !store) || (out && !(of = fopen(out, "wb")))) {
+        if (!ledger || store) fprintf(stderr, "yibao: cannot write %s\n", out);
+        if (store) end_ledger(store, false);
+        yb_vm_free(vm);
         yb_program_free(p);
         free(inputs);
         return 1;
     }
     o.out = of;
-    yb_vm *vm = yb_vm_new(p);
-    yb_run_stats st = {{0, 0, 0}, 0};
     bool ok = vm && yb_batch_run(vm, inputs, ninputs, &o, &st);
     if (of != stdout && fclose(of) != 0) ok = false;
     else if (of == stdout && fflush(stdout) != 0) ok = false;
+    if (store) ok = end_ledger(store, ok);
     /* the batch reports, once every claim is settled: to --report FILE, or to stderr */
     if (vm) {
         FILE *rf = !report ? stderr : strcmp(report, "-") == 0 ? stdout : fopen(report, "wb");
@@ -174,7 +230,8 @@ static int cmd_run(int argc, char **argv)
             if (rf == stdout ? fflush(rf) != 0 : rf != stderr && fclose(rf) != 0) ok = false;
         }
     }
-    if (vm) fprintf(stderr, "%ld settled, %ld errors\n", st.batch.done, st.batch.errors);
+    if (vm && ledger) fprintf(stderr, "%ld settled, %ld already settled, %ld errors\n", st.batch.done, st.skipped, st.batch.errors);
+    else if (vm) fprintf(stderr, "%ld settled, %ld errors\n", st.batch.done, st.batch.errors);
     yb_vm_free(vm);
     yb_program_free(p);
     free(inputs);
@@ -250,6 +307,37 @@ static int cmd_bench(int argc, char **argv)
     return rc;
 }
 
+static int cmd_ledger(int argc, char **argv)
+{
+    if (argc < 2) return usage_error("ledger needs show, export, import or check, and a ledger%s", "");
+    const char *what = argv[0], *where = argv[1];
+    if (strcmp(what, "show") == 0) {
+        bool json = argc == 4 && strcmp(argv[3], "--json") == 0;
+        if (argc != 3 + json) return usage_error("ledger show takes a ledger, a member id and --json if wanted%s", "");
+        return yb_ledger_show(where, argv[2], json, stdout, stderr);
+    }
+    if (strcmp(what, "export") == 0) {
+        if (argc != 2 && !(argc == 4 && strcmp(argv[2], "-o") == 0)) return usage_error("ledger export takes a ledger and -o FILE if wanted%s", "");
+        FILE *out = argc == 4 ? fopen(argv[3], "wb") : stdout;
+        if (!out) {
+            fprintf(stderr, "yibao: cannot write %s\n", argv[3]);
+            return 1;
+        }
+        int rc = yb_ledger_export(where, out, stderr);
+        if (out != stdout && fclose(out) != 0) rc = 1;
+        return rc;
+    }
+    if (strcmp(what, "import") == 0) {
+        if (argc != 3) return usage_error("ledger import takes a ledger and a file%s", "");
+        return yb_ledger_import(where, argv[2], stderr);
+    }
+    if (strcmp(what, "check") == 0) {
+        if (argc != 2) return usage_error("ledger check takes a ledger%s", "");
+        return yb_ledger_check(where, stdout, stderr);
+    }
+    return usage_error("ledger commands are show, export, import and check, not %s", what);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return usage_error("no command given%s", "");
@@ -269,5 +357,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0) return cmd_compare(argc - 2, argv + 2);
     if (strcmp(cmd, "explain") == 0) return cmd_explain(argc - 2, argv + 2);
+    if (strcmp(cmd, "ledger") == 0) return cmd_ledger(argc - 2, argv + 2);
     return usage_error("unknown command %s", cmd);
 }

@@ -92,6 +92,7 @@ static bool each_record(batch_input *in, const yb_batch_side *sides, int nsides,
         case YB_BATCH_BAD: st->errors++; break;
         case YB_BATCH_END: return true;
         case YB_BATCH_STOP: return false;
+        case YB_BATCH_SKIP: break;
         }
     }
 }
@@ -144,8 +145,22 @@ static yb_batch_step run_one(void *ctx, yb_claim *const *claims, const char *fil
     run_ctx *x = ctx;
     yb_vm *vm = x->vm;
     const yb_program *p = vm->p;
-    if (!yb_batch_settle(vm, claims[0], file, line, NULL, x->o->batch.errors)) return YB_BATCH_BAD;
+    FILE *errs = x->o->batch.errors;
+    char msg[600];
+    int a = x->o->admit ? x->o->admit(x->o->gate, claims[0], msg, sizeof msg) : 0;
+    if (a) {
+        if (errs) fprintf(errs, "%s:%ld: %s: %s\n", file, line, a > 0 ? "note" : "error", msg);
+        x->st->skipped += a > 0;
+        x->st->stopped = a < 0;
+        return a > 0 ? YB_BATCH_SKIP : YB_BATCH_STOP;
+    }
+    if (!yb_batch_settle(vm, claims[0], file, line, NULL, errs)) return YB_BATCH_BAD;
     x->st->held += vm->held;
+    if (x->o->settled && !x->o->settled(x->o->gate, claims[0], msg, sizeof msg)) {
+        if (errs) fprintf(errs, "%s:%ld: error: %s\n", file, line, msg);
+        x->st->stopped = true;
+        return YB_BATCH_STOP;
+    }
     for (int k = 0; k < vm->nreasons; k++) x->reasons[k] = p->reasons[vm->reasons[k]];
     for (int k = 0; k < vm->nalerts; k++) {
         const yb_alert_desc *a = &p->alerts[vm->alerts[k]];

@@ -38,6 +38,7 @@ typedef enum {
     YB_BATCH_BAD,      /* a bad record, reported by the callback: counted in `errors` */
     YB_BATCH_END,      /* read no more (not a failure) */
     YB_BATCH_STOP,     /* give up: the output failed (the callback said why) */
+    YB_BATCH_SKIP,     /* passed over (settled by an earlier batch): counted in neither */
 } yb_batch_step;
 
 /* claims[k]: the claim as side k read it; file and line name it in messages. */
@@ -64,11 +65,20 @@ typedef struct yb_run_opts {
     yb_format out_format;
     bool explain; /* each settlement with its explanation (JSON Lines only) */
     FILE *out;
+    /* A durable ledger's gate around each claim (the cli wires
+       store/ledger_store.h here), or NULL.  admit: 0 settle the claim, 1 pass
+       it over (msg says why: it was settled before), -1 stop the batch (msg).
+       settled: the claim was settled (not a record error); false stops. */
+    int (*admit)(void *gate, const yb_claim *c, char *msg, size_t msglen);
+    bool (*settled)(void *gate, const yb_claim *c, char *msg, size_t msglen);
+    void *gate;
 } yb_run_opts;
 
 typedef struct yb_run_stats {
     yb_batch_stats batch;
     long held;
+    long skipped; /* passed over by the gate */
+    bool stopped; /* the gate stopped the batch */
 } yb_run_stats;
 
 /* Returns false if a policy's reader could not be made or the output could

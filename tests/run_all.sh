@@ -9,6 +9,8 @@
 #       expected.out      expected standard output ('#' lines are comments: the hand arithmetic)
 #       expected.err      optional: expected standard error (same comment rule)
 #       expected.status   optional: expected exit status (default 0)
+#   script tests: tests/scripts/*.sh — run from the root as `bash SCRIPT YIBAO`; each prints
+#       "ok: …" or "FAIL: …" per check and exits non-zero when any failed
 set -u
 yibao=$1; shift
 passed=0; failed=0
@@ -69,6 +71,17 @@ for case in "$root"/tests/golden/*/; do
     fi
     rm -f "$tmpo" "$tmpe" "$tmpo.diff"
 done
+done
+
+for s in "$root"/tests/scripts/*.sh; do
+    head -c 2 "$s" | grep -q '#!' || continue # sourced by others, not run on its own
+    out=$(cd "$root" && bash "$s" "${binaries[0]}" 2>&1); rc=$?
+    p=$(printf '%s\n' "$out" | grep -c '^ok: ')
+    f=$(printf '%s\n' "$out" | grep -c '^FAIL: ')
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    if grep -q 'Sanitizer\|runtime error' <<< "$out"; then f=$((f + 1)); fi
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$f" -ne 0 ]; then printf '%s\n' "$out" | grep -v '^ok: ' | head -30; echo "FAILED: ${s#"$root"/}"; fi
 done
 
 echo "$passed passed, $failed failed"

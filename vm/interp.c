@@ -166,6 +166,19 @@ static void state_prefetch(yb_vm *vm, int s, int first, int nkeys, int pc)
     yb_ledger_prefetch(vm->ledgers[s], vm->keybuf, (uint32_t)len);
 }
 
+/* A key this run has not met: the durable ledger may have its totals. */
+static bool load_entry(yb_vm *vm, int s, yb_ledger_entry *e, uint32_t keylen, int pc)
+{
+    char msg[400];
+    int rc = vm->load(vm->load_ctx, s, vm->keybuf, keylen, e->values, msg, sizeof msg);
+    if (rc < 0) {
+        fail(vm, pc, NULL, "ledger: %s", msg);
+        return false;
+    }
+    e->flags |= YB_ENTRY_LOADED | (rc > 0 ? YB_ENTRY_OPENED : 0);
+    return true;
+}
+
 static bool state_open(yb_vm *vm, int s, int first, int nkeys, int pc)
 {
     const yb_state_desc *sd = &vm->p->states[s];
@@ -182,6 +195,8 @@ static bool state_open(yb_vm *vm, int s, int first, int nkeys, int pc)
         vm->opened[s] = 1;
         vm->opened_list[vm->nopened++] = s;
     }
+    if (!(e->flags & (YB_ENTRY_OPENED | YB_ENTRY_LOADED)) && vm->load && !load_entry(vm, s, e, (uint32_t)len, pc))
+        return false;
     vm->entry[s] = e;
     vm->fresh[s] = !(e->flags & YB_ENTRY_OPENED);
     int64_t *regs = vm->regs + sd->first_reg;
@@ -199,7 +214,8 @@ static void commit(yb_vm *vm, bool keep)
         const yb_state_desc *sd = &vm->p->states[s];
         if (keep) {
             /* a held claim opens its totals (from ytd) but adds nothing */
-            if (vm->fresh[s]) e->flags |= YB_ENTRY_OPENED;
+            if (vm->fresh[s]) e->flags |= YB_ENTRY_OPENED | YB_ENTRY_DIRTY;
+            if (!vm->held) e->flags |= YB_ENTRY_DIRTY;
             if (!vm->held) memcpy(e->values, vm->regs + sd->first_reg, (size_t)sd->nfields * sizeof(int64_t));
         }
         vm->opened[s] = 0;

@@ -190,4 +190,11 @@ yb_ledger_entry **yb_ledger_entries(const yb_ledger *l)
     return out;
 }
 
+yb_ledger_entry *yb_ledger_next(const yb_ledger *l, size_t *pos)
+{
+    for (; *pos < l->cap; ++*pos)
+        if (at(l, *pos)->hash) return at(l, (*pos)++);
+    return NULL;
+}
+
 const unsigned char *yb_ledger_key(const yb_ledger *l, const yb_ledger_entry *e) { return key_of(l, e); }

@@ -7,7 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { YB_ENTRY_OPENED = 1 };
+enum {
+    YB_ENTRY_OPENED = 1, /* a claim (or a durable ledger) has given the key its totals */
+    YB_ENTRY_LOADED = 2, /* the durable ledger was asked for this key (found or not) */
+    YB_ENTRY_DIRTY = 4,  /* changed since it was loaded: written back at commit */
+};
 
 typedef struct yb_ledger_entry {
     uint32_t flags;
@@ -32,6 +36,8 @@ size_t yb_ledger_max_probe(const yb_ledger *l);
 void yb_ledger_prefetch(const yb_ledger *l, const void *key, uint32_t keylen);
 /* Every entry (for reports): a new array of yb_ledger_count() pointers, or NULL. */
 yb_ledger_entry **yb_ledger_entries(const yb_ledger *l);
+/* Walks every entry: start with *pos = 0; NULL when done. */
+yb_ledger_entry *yb_ledger_next(const yb_ledger *l, size_t *pos);
 /* The key bytes of an entry. */
 const unsigned char *yb_ledger_key(const yb_ledger *l, const yb_ledger_entry *e);
 

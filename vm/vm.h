@@ -32,6 +32,13 @@ typedef struct yb_dinstr {
     int32_t t;            /* a jump's absolute target */
 } yb_dinstr;
 
+/* A durable ledger behind the running totals (store/ledger_store.h): asked
+ * for a key's totals the first time a claim meets it in this run.  Returns 1
+ * with values[0..nfields) filled (the key is opened), 0 when it has no such
+ * key, -1 on an error (message in err, the claim becomes a record error). */
+typedef int (*yb_vm_load_fn)(void *ctx, int state, const unsigned char *key, uint32_t keylen, int64_t *values,
+                             char *err, size_t errlen);
+
 typedef struct yb_vm {
     const yb_program *p;
     int64_t *regs;
@@ -50,6 +57,8 @@ typedef struct yb_vm {
     int32_t *opened_list;
     int nopened;
     unsigned char keybuf[4096];
+    yb_vm_load_fn load; /* NULL: totals start empty and last this run only */
+    void *load_ctx;
     /* this claim's outcome */
     bool held;
     int nreasons, nalerts;

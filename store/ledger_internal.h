@@ -1,0 +1,55 @@
+/* Inside the durable ledger: the store's state, shared by its files. */
+#ifndef YB_LEDGER_INTERNAL_H
+#define YB_LEDGER_INTERNAL_H
+
+#include "fpset.h"
+#include "ledger_store.h"
+#include "store_backend.h"
+
+#define YB_LEDGER_FORMAT "yibao-ledger 1"
+
+struct yb_store {
+    yb_backend *b;
+    char where[256];
+    uint64_t fpkey[2]; /* this ledger's fingerprint key (yb_meta) */
+    bool format_ok, fpkey_ok;
+    /* the batch */
+    bool in_batch, broken;
+    yb_vm *vm;
+    const yb_program *p;
+    int64_t policy_id, batch_id;
+    int64_t *state_ids;   /* per state of the policy: its id in the ledger, 0 for a report */
+    uint8_t *state_empty; /* the ledger has no entry of that state: nothing to ask */
+    int32_t claim_slot;
+    yb_fpset *claims;     /* claim id fingerprint -> the batch that settled it */
+    uint64_t *batch_fps;  /* this batch's, for yb_claims */
+    size_t nbatch_fps, cap_fps;
+    long nsettled;
+    int64_t msg_batch;    /* the batch msg_text describes */
+    char msg_text[300];
+};
+
+int64_t yb_cell_int(const yb_cell *c);
+yb_cell yb_cell_i(int64_t v);
+yb_cell yb_cell_t(const char *s);
+yb_cell yb_cell_b(const void *p, size_t n);
+bool yb_store_query_int(yb_store *st, const char *sql, const yb_cell *params, int n, int64_t *out, char *err,
+                        size_t errlen);
+
+/* ledger_policy.c: the policy's row (found by hash, or added). */
+bool yb_store_policy(yb_store *st, const yb_program *p, int64_t *id, char *err, size_t errlen);
+/* The policy's states against the ledger's: fills st->state_ids and st->state_empty;
+   refuses a difference unless migrate (then the ledger takes the policy's declarations). */
+bool yb_store_check_states(yb_store *st, const yb_program *p, bool migrate, char *err, size_t errlen);
+/* A state's declaration as the ledger keeps it: "keys text int; fields a:int b:money". */
+char *yb_ledger_decl_of(const yb_program *p, int s);
+void yb_random_key(uint64_t key[2]);
+
+/* ledger_migrate.c: state s of the policy takes ledger state id (0: a new
+   state, added) with declaration old; *out its id. */
+bool yb_store_migrate_state(yb_store *st, const yb_program *p, int s, int64_t id, const char *old, const char *decl,
+                            int64_t *out, char *err, size_t errlen);
+bool yb_store_retire_state(yb_store *st, int64_t id, const char *decl, char *err, size_t errlen);
+bool yb_state_retired(const char *decl);
+
+#endif

@@ -1,0 +1,431 @@
+/* The durable ledger over either database (store_backend.h): what a batch
+ * checks at its start, what it asks while it runs, what it writes at its end.
+ *
+ * Tables (ledger_schema.c): yb_meta (format, fingerprint key), yb_policy (each
+ * policy that ran a batch: name, version, hash), yb_state (each state's
+ * declaration), yb_batch (each batch: when, which policy, how many claims),
+ * yb_entry (one row per key: its values, the policy that opened it and the
+ * one that last changed it, and that batch), yb_claims (per batch, the sorted
+ * fingerprints of the claim ids it settled). */
+#include "ledger_store.h"
+#include "ledger_internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- small queries */
+
+static bool one_int_row(void *ctx, const yb_cell *cols, int ncols)
+{
+    int64_t *out = ctx;
+    if (ncols > 0 && cols[0].kind == YB_CELL_TEXT) *out = yb_cell_int(&cols[0]);
+    return true;
+}
+
+bool yb_store_query_int(yb_store *st, const char *sql, const yb_cell *params, int n, int64_t *out, char *err,
+                        size_t errlen)
+{
+    *out = 0;
+    return st->b->ops->exec(st->b, sql, params, n, one_int_row, out, err, errlen);
+}
+
+int64_t yb_cell_int(const yb_cell *c)
+{
+    if (c->kind == YB_CELL_INT) return c->i;
+    if (c->kind != YB_CELL_TEXT) return 0;
+    char buf[32];
+    size_t n = c->n < sizeof buf - 1 ? c->n : sizeof buf - 1;
+    memcpy(buf, c->p, n);
+    buf[n] = 0;
+    return strtoll(buf, NULL, 10);
+}
+
+yb_cell yb_cell_i(int64_t v) { return (yb_cell){YB_CELL_INT, v, NULL, 0}; }
+yb_cell yb_cell_t(const char *s) { return (yb_cell){YB_CELL_TEXT, 0, s, strlen(s)}; }
+yb_cell yb_cell_b(const void *p, size_t n) { return (yb_cell){YB_CELL_BLOB, 0, p, n}; }
+
+void yb_store_pack(const int64_t *vals, int n, unsigned char *out)
+{
+    for (int i = 0; i < n; i++)
+        for (int b = 0; b < 8; b++) out[i * 8 + b] = (unsigned char)((uint64_t)vals[i] >> (8 * b));
+}
+
+void yb_store_unpack(const unsigned char *in, int n, int64_t *vals)
+{
+    for (int i = 0; i < n; i++) {
+        uint64_t v = 0;
+        for (int b = 0; b < 8; b++) v |= (uint64_t)in[i * 8 + b] << (8 * b);
+        vals[i] = (int64_t)v;
+    }
+}
+
+static void hex64(uint64_t v, char out[17]) { snprintf(out, 17, "%016" PRIx64, v); }
+
+/* ---------------------------------------------------------------- open */
+
+static bool is_pg(const char *where)
+{
+    return strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0 ||
+           strstr(where, "dbname=") != NULL || strncmp(where, "host=", 5) == 0;
+}
+
+static bool read_meta_row(void *ctx, const yb_cell *cols, int ncols)
+{
+    yb_store *st = ctx;
+    if (ncols < 2 || cols[0].kind != YB_CELL_TEXT || cols[1].kind != YB_CELL_TEXT) return true;
+    char v[80];
+    size_t n = cols[1].n < sizeof v - 1 ? cols[1].n : sizeof v - 1;
+    memcpy(v, cols[1].p, n);
+    v[n] = 0;
+    if (cols[0].n == 6 && memcmp(cols[0].p, "format", 6) == 0) st->format_ok = strcmp(v, YB_LEDGER_FORMAT) == 0;
+    if (cols[0].n == 6 && memcmp(cols[0].p, "fp_key", 6) == 0 && strlen(v) == 32) {
+        char a[17], b[17];
+        memcpy(a, v, 16);
+        memcpy(b, v + 16, 16);
+        a[16] = b[16] = 0;
+        st->fpkey[0] = strtoull(a, NULL, 16);
+        st->fpkey[1] = strtoull(b, NULL, 16);
+        st->fpkey_ok = true;
+    }
+    return true;
+}
+
+/* A new ledger: the tables, the format, and a fingerprint key of its own. */
+static bool create_ledger(yb_store *st, char *err, size_t errlen)
+{
+    yb_backend *b = st->b;
+    uint64_t key[2];
+    yb_random_key(key);
+    char hex[33], h0[17], h1[17];
+    hex64(key[0], h0);
+    hex64(key[1], h1);
+    snprintf(hex, sizeof hex, "%s%s", h0, h1);
+    yb_cell kv[2] = {yb_cell_t("fp_key"), yb_cell_t(hex)};
+    yb_cell fv[2] = {yb_cell_t("format"), yb_cell_t(YB_LEDGER_FORMAT)};
+    static const char ins[] = "INSERT INTO yb_meta(k, v) VALUES ($1, $2)";
+    if (!b->ops->exec(b, b->ops->begin_sql, NULL, 0, NULL, NULL, err, errlen)) return false;
+    if (b->ops->exec(b, b->ops->create_sql, NULL, 0, NULL, NULL, err, errlen) &&
+        b->ops->exec(b, ins, fv, 2, NULL, NULL, err, errlen) && b->ops->exec(b, ins, kv, 2, NULL, NULL, err, errlen) &&
+        b->ops->exec(b, "COMMIT", NULL, 0, NULL, NULL, err, errlen))
+        return true;
+    b->ops->exec(b, "ROLLBACK", NULL, 0, NULL, NULL, NULL, 0);
+    return false;
+}
+
+yb_store *yb_store_open(const char *where, bool create, char *err, size_t errlen)
+{
+    char msg[400] = "";
+    if (!create && !is_pg(where) && access(where, F_OK) != 0) {
+        snprintf(err, errlen, "%s: no such ledger", where);
+        return NULL;
+    }
+    yb_backend *b = is_pg(where) ? yb_pg_open(where, msg, sizeof msg) : yb_sqlite_open(where, msg, sizeof msg);
+    yb_store *st = b ? calloc(1, sizeof *st) : NULL;
+    if (!st) {
+        snprintf(err, errlen, "%s: %s", where, b ? "out of memory" : msg);
+        if (b) b->ops->close(b);
+        return NULL;
+    }
+    st->b = b;
+    snprintf(st->where, sizeof st->where, "%s", where);
+    bool ours = false, empty = false;
+    bool ok = b->ops->has_ledger(b, &ours, &empty, msg, sizeof msg);
+    if (ok && !ours && !empty) {
+        snprintf(msg, sizeof msg, "not a yibao ledger (it holds tables of something else); left as it is");
+        ok = false;
+    }
+    if (ok && empty && !create) {
+        snprintf(msg, sizeof msg, "an empty database, not a ledger yet");
+        ok = false;
+    }
+    if (ok && empty) ok = create_ledger(st, msg, sizeof msg);
+    if (ok) ok = b->ops->exec(b, "SELECT k, v FROM yb_meta", NULL, 0, read_meta_row, st, msg, sizeof msg);
+    if (ok && (!st->format_ok || !st->fpkey_ok)) {
+        snprintf(msg, sizeof msg, "not a yibao ledger of format \"%s\" (its yb_meta table says otherwise); left as it is",
+                 YB_LEDGER_FORMAT);
+        ok = false;
+    }
+    if (ok && b->ops->ready) ok = b->ops->ready(b, msg, sizeof msg);
+    if (!ok) {
+        snprintf(err, errlen, "%s: %s", where, msg);
+        yb_store_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+void yb_store_close(yb_store *st)
+{
+    if (!st) return;
+    if (st->in_batch) yb_store_rollback(st);
+    yb_fpset_free(st->claims);
+    free(st->batch_fps);
+    free(st->state_ids);
+    free(st->state_empty);
+    st->b->ops->close(st->b);
+    free(st);
+}
+
+/* ---------------------------------------------------------------- a batch */
+
+/* The claim's id: the top-level text field `claim_id`, if the input has one. */
+static int32_t claim_id_slot(const yb_schema *s)
+{
+    for (int i = s->root_first; i < s->root_first + s->root_count; i++)
+        if (s->fields[i].kind == YB_T_TEXT && strcmp(s->fields[i].name, "claim_id") == 0) return s->fields[i].slot;
+    return -1;
+}
+
+static bool claim_fp_row(void *ctx, const yb_cell *cols, int ncols)
+{
+    yb_store *st = ctx;
+    if (ncols < 2 || cols[1].kind != YB_CELL_BLOB || cols[1].n % 8) return true;
+    uint32_t batch = (uint32_t)yb_cell_int(&cols[0]);
+    const unsigned char *p = cols[1].p;
+    for (size_t i = 0; i + 8 <= cols[1].n; i += 8) {
+        int64_t fp;
+        yb_store_unpack(p + i, 1, &fp);
+        if (!yb_fpset_put(st->claims, (uint64_t)fp, batch)) return false;
+    }
+    return true;
+}
+
+static int load_hook(void *ctx, int s, const unsigned char *key, uint32_t keylen, int64_t *values, char *err,
+                     size_t errlen)
+{
+    yb_store *st = ctx;
+    if (st->broken) {
+        snprintf(err, errlen, "%s: the ledger failed earlier in this batch", st->where);
+        return -1;
+    }
+    if (!st->state_ids[s] || st->state_empty[s]) return 0;
+    char msg[300];
+    int rc = st->b->ops->entry_get(st->b, st->state_ids[s], key, keylen, values, st->p->states[s].nfields, msg,
+                                   sizeof msg);
+    if (rc < 0) {
+        st->broken = true;
+        snprintf(err, errlen, "%s: %s", st->where, msg);
+    }
+    return rc;
+}
+
+static void now_text(char *buf, size_t n)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm)) snprintf(buf, n, "?");
+}
+
+bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t errlen)
+{
+    yb_backend *b = st->b;
+    const yb_program *p = vm->p;
+    char msg[1200] = "";
+    st->vm = vm;
+    st->p = p;
+    st->claim_slot = claim_id_slot(&p->schema);
+    if (st->claim_slot < 0) {
+        snprintf(err, errlen, "%s: the policy's input has no text field `claim_id`: a ledger needs claim ids to "
+                 "settle each claim once", st->where);
+        return false;
+    }
+    int ns = p->nstates ? p->nstates : 1;
+    free(st->state_ids);
+    free(st->state_empty);
+    st->state_ids = calloc((size_t)ns, sizeof *st->state_ids);
+    st->state_empty = calloc((size_t)ns, sizeof *st->state_empty);
+    yb_fpset_free(st->claims);
+    st->claims = yb_fpset_new();
+    st->nbatch_fps = 0;
+    st->nsettled = 0;
+    st->broken = false;
+    if (!st->state_ids || !st->state_empty || !st->claims) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    if (!b->ops->exec(b, b->ops->begin_sql, NULL, 0, NULL, NULL, msg, sizeof msg)) goto fail;
+    st->in_batch = true;
+    if (!yb_store_policy(st, p, &st->policy_id, msg, sizeof msg)) goto fail;
+    if (!yb_store_check_states(st, p, migrate, msg, sizeof msg)) goto fail;
+    if (!yb_store_query_int(st, "SELECT COALESCE(MAX(id), 0) + 1 FROM yb_batch", NULL, 0, &st->batch_id, msg,
+                            sizeof msg))
+        goto fail;
+    char at[40];
+    now_text(at, sizeof at);
+    yb_cell bv[4] = {yb_cell_i(st->batch_id), yb_cell_t(at), yb_cell_i(st->policy_id), yb_cell_t("run")};
+    if (!b->ops->exec(b, "INSERT INTO yb_batch(id, at, policy, kind, claims) VALUES ($1, $2, $3, $4, 0)", bv, 4,
+                      NULL, NULL, msg, sizeof msg))
+        goto fail;
+    if (!b->ops->exec(b, "SELECT batch, fps FROM yb_claims", NULL, 0, claim_fp_row, st, msg, sizeof msg)) goto fail;
+    vm->load = load_hook;
+    vm->load_ctx = st;
+    return true;
+fail:
+    snprintf(err, errlen, "%s: %s", st->where, msg[0] ? msg : "out of memory");
+    yb_store_rollback(st);
+    return false;
+}
+
+static bool claim_id(yb_store *st, const yb_claim *c, const char **p, uint32_t *n)
+{
+    if (!c->present[st->claim_slot]) return false;
+    int64_t v = c->slots[st->claim_slot];
+    uint32_t off = yb_text_offset(v), len = yb_text_length(v);
+    if ((uint64_t)off + len > c->text_len) return false;
+    *p = c->text + off;
+    *n = len;
+    return true;
+}
+
+static bool claim_fp(yb_store *st, const yb_claim *c, uint64_t *fp)
+{
+    const char *p;
+    uint32_t n;
+    if (!claim_id(st, c, &p, &n)) return false;
+    *fp = yb_fingerprint(st->fpkey, p, n);
+    return true;
+}
+
+static bool batch_row(void *ctx, const yb_cell *cols, int ncols)
+{
+    char *out = ctx;
+    if (ncols < 3) return true;
+    snprintf(out, 300, "%.*s, by policy %.*s %.*s", (int)cols[0].n, (const char *)cols[0].p, (int)cols[1].n,
+             (const char *)cols[1].p, (int)cols[2].n, (const char *)cols[2].p);
+    return true;
+}
+
+int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
+{
+    if (st->broken) {
+        snprintf(msg, msglen, "%s: the ledger failed; the batch stops here and nothing of it is kept", st->where);
+        return -1;
+    }
+    uint64_t fp;
+    if (!claim_fp(st, c, &fp)) return 0; /* no id: the reader reports the record */
+    uint32_t batch = yb_fpset_get(st->claims, fp);
+    if (!batch) return 0;
+    const char *id = "";
+    uint32_t idlen = 0;
+    claim_id(st, c, &id, &idlen);
+    int shown = idlen > 200 ? 200 : (int)idlen;
+    if ((int64_t)batch == st->batch_id) {
+        snprintf(msg, msglen, "claim %.*s: already settled earlier in this batch; not counted twice", shown, id);
+        return 1;
+    }
+    if ((int64_t)batch != st->msg_batch) {
+        char err[300];
+        yb_cell id = yb_cell_i(batch);
+        strcpy(st->msg_text, "in an earlier batch");
+        if (!st->b->ops->exec(st->b,
+                              "SELECT b.at, p.name, p.version FROM yb_batch b JOIN yb_policy p ON p.id = b.policy "
+                              "WHERE b.id = $1",
+                              &id, 1, batch_row, st->msg_text, err, sizeof err)) {
+            snprintf(msg, msglen, "%s: %s", st->where, err);
+            st->broken = true;
+            return -1;
+        }
+        st->msg_batch = batch;
+    }
+    snprintf(msg, msglen, "claim %.*s: already settled on %s (batch %" PRIu32 "); not counted twice", shown, id,
+             st->msg_text, batch);
+    return 1;
+}
+
+bool yb_store_settled(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
+{
+    uint64_t fp;
+    st->nsettled++;
+    if (!claim_fp(st, c, &fp)) return true;
+    if (st->nbatch_fps == st->cap_fps) {
+        size_t cap = st->cap_fps ? st->cap_fps * 2 : 4096;
+        uint64_t *v = realloc(st->batch_fps, cap * sizeof *v);
+        if (!v) goto oom;
+        st->batch_fps = v;
+        st->cap_fps = cap;
+    }
+    if (!yb_fpset_put(st->claims, fp, (uint32_t)st->batch_id)) goto oom;
+    st->batch_fps[st->nbatch_fps++] = fp;
+    return true;
+oom:
+    st->broken = true;
+    snprintf(msg, msglen, "out of memory for the claim ids of the batch");
+    return false;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The batch's claim fingerprints, sorted, in parts of at most a million. */
+static bool write_claim_fps(yb_store *st, char *err, size_t errlen)
+{
+    enum { PART = 1 << 20 };
+    if (!st->nbatch_fps) return true;
+    qsort(st->batch_fps, st->nbatch_fps, sizeof *st->batch_fps, cmp_u64);
+    unsigned char *buf = malloc((st->nbatch_fps < PART ? st->nbatch_fps : PART) * 8 + 8);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    bool ok = true;
+    for (size_t at = 0, part = 0; ok && at < st->nbatch_fps; at += PART, part++) {
+        size_t n = st->nbatch_fps - at < PART ? st->nbatch_fps - at : PART;
+        yb_store_pack((const int64_t *)(st->batch_fps + at), (int)n, buf);
+        yb_cell v[3] = {yb_cell_i(st->batch_id), yb_cell_i((int64_t)part), yb_cell_b(buf, n * 8)};
+        ok = st->b->ops->exec(st->b, "INSERT INTO yb_claims(batch, part, fps) VALUES ($1, $2, $3)", v, 3, NULL, NULL,
+                              err, errlen);
+    }
+    free(buf);
+    return ok;
+}
+
+static bool write_entries(yb_store *st, char *err, size_t errlen)
+{
+    yb_backend *b = st->b;
+    for (int s = 0; s < st->p->nstates; s++) {
+        if (!st->state_ids[s]) continue;
+        const yb_ledger *l = st->vm->ledgers[s];
+        int nf = st->p->states[s].nfields;
+        size_t pos = 0;
+        for (yb_ledger_entry *e; (e = yb_ledger_next(l, &pos));) {
+            if (!(e->flags & YB_ENTRY_DIRTY)) continue;
+            if (!b->ops->entry_put(b, st->state_ids[s], yb_ledger_key(l, e), e->keylen, e->values, nf, st->policy_id,
+                                   st->batch_id, err, errlen))
+                return false;
+        }
+    }
+    return b->ops->entry_flush(b, err, errlen);
+}
+
+bool yb_store_commit(yb_store *st, char *err, size_t errlen)
+{
+    char msg[600] = "";
+    yb_backend *b = st->b;
+    bool ok = st->in_batch && !st->broken;
+    if (!ok) snprintf(msg, sizeof msg, "the batch failed; nothing of it is kept");
+    yb_cell v[2] = {yb_cell_i(st->nsettled), yb_cell_i(st->batch_id)};
+    ok = ok && write_entries(st, msg, sizeof msg) && write_claim_fps(st, msg, sizeof msg) &&
+         b->ops->exec(b, "UPDATE yb_batch SET claims = $1 WHERE id = $2", v, 2, NULL, NULL, msg, sizeof msg) &&
+         b->ops->exec(b, "COMMIT", NULL, 0, NULL, NULL, msg, sizeof msg);
+    if (!ok) {
+        snprintf(err, errlen, "%s: %s", st->where, msg);
+        yb_store_rollback(st);
+        return false;
+    }
+    st->in_batch = false;
+    st->vm->load = NULL;
+    return true;
+}
+
+void yb_store_rollback(yb_store *st)
+{
+    if (st->in_batch) st->b->ops->exec(st->b, "ROLLBACK", NULL, 0, NULL, NULL, NULL, 0);
+    st->in_batch = false;
+    if (st->vm) st->vm->load = NULL;
+}

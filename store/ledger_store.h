@@ -1,0 +1,43 @@
+/* The durable ledger: the running totals of a policy's states, kept in SQLite
+ * (a file) or PostgreSQL (a server) across runs.
+ *
+ * A run (a batch) reads as it goes and writes once: a key's totals are loaded
+ * the first time a claim of the batch meets it (the VM's load hook), the VM
+ * settles from memory, and at the end every changed entry, the ids of the
+ * claims settled and the batch's own row are written in one transaction.  A
+ * run that stops before that (kill -9, a server gone, a write error) leaves
+ * the ledger as it was before the batch. */
+#ifndef YB_LEDGER_STORE_H
+#define YB_LEDGER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "vm.h"
+
+typedef struct yb_store yb_store;
+
+/* "postgresql://…" or "postgres://…" (or "host=… dbname=…") connects to a
+ * server; anything else is an SQLite file, created when absent.  A file or
+ * database that holds something else than a ledger is refused (err says why),
+ * and left as it was.  Without create, a ledger that does not exist yet is refused. */
+yb_store *yb_store_open(const char *where, bool create, char *err, size_t errlen);
+/* Closes; a batch not committed is rolled back. */
+void yb_store_close(yb_store *st);
+
+/* Starts a batch for this VM's policy: checks the policy's state declarations
+ * against the ledger's (refused, err says how they differ, unless migrate),
+ * records the policy, and hooks the VM so it loads totals on first touch. */
+bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t errlen);
+/* Before a claim is settled: 0 settle it; 1 it was settled already (msg says
+ * when and by which policy; skip it); -1 the ledger failed (msg; stop). */
+int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen);
+/* After a claim is settled (not a record error): its id is remembered. */
+bool yb_store_settled(yb_store *st, const yb_claim *c, char *msg, size_t msglen);
+/* Writes everything the batch changed, in one transaction. */
+bool yb_store_commit(yb_store *st, char *err, size_t errlen);
+/* Drops the batch: the ledger stays as it was before it. */
+void yb_store_rollback(yb_store *st);
+
+#endif

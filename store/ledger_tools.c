@@ -1,0 +1,561 @@
+/* `yibao ledger show | export | check`: the ledger read without a policy
+ * (each state's declaration is in the ledger). */
+#include "ledger_tools.h"
+#include "ledger_decl.h"
+#include "ledger_internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+/* ---------------------------------------------------------------- the states and policies, by id */
+
+typedef struct tool_state {
+    int64_t id;
+    char *name;
+    yb_decl decl;
+    bool decl_ok;
+} tool_state;
+
+typedef struct tool_policy {
+    int64_t id;
+    char *name, *version, *hash;
+} tool_policy;
+
+typedef struct tool_ctx {
+    yb_store *st;
+    FILE *out, *errs;
+    tool_state *states;
+    int nstates, cap;
+    tool_policy *policies;
+    int npolicies, pcap;
+    bool json, first, oom;
+    long problems, rows;
+    int64_t last_id;
+    const char *member;
+} tool_ctx;
+
+static char *cell_dup(const yb_cell *c)
+{
+    char *s = malloc(c->n + 1);
+    if (s) {
+        memcpy(s, c->p, c->n);
+        s[c->n] = 0;
+    }
+    return s;
+}
+
+static bool state_row(void *vctx, const yb_cell *cols, int ncols)
+{
+    tool_ctx *t = vctx;
+    if (t->nstates == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 16;
+        tool_state *v = realloc(t->states, (size_t)cap * sizeof *v);
+        if (!v) goto oom;
+        t->states = v;
+        t->cap = cap;
+    }
+    tool_state *s = &t->states[t->nstates];
+    s->id = yb_cell_int(&cols[0]);
+    s->name = cell_dup(&cols[1]);
+    char *decl = cell_dup(&cols[2]);
+    if (!s->name || !decl) {
+        free(s->name);
+        free(decl);
+        goto oom;
+    }
+    s->decl_ok = yb_decl_parse(decl, &s->decl);
+    free(decl);
+    t->nstates++;
+    return true;
+oom:
+    t->oom = true;
+    return false;
+}
+
+static bool load_states(tool_ctx *t, char *err, size_t errlen)
+{
+    bool ok = t->st->b->ops->exec(t->st->b, "SELECT id, name, decl FROM yb_state ORDER BY id", NULL, 0, state_row, t,
+                                  err, errlen);
+    if (t->oom) snprintf(err, errlen, "out of memory");
+    return ok && !t->oom;
+}
+
+static bool policy_row(void *vctx, const yb_cell *cols, int ncols)
+{
+    tool_ctx *t = vctx;
+    if (t->npolicies == t->pcap) {
+        int cap = t->pcap ? t->pcap * 2 : 16;
+        tool_policy *v = realloc(t->policies, (size_t)cap * sizeof *v);
+        if (!v) goto oom;
+        t->policies = v;
+        t->pcap = cap;
+    }
+    tool_policy *p = &t->policies[t->npolicies];
+    p->id = yb_cell_int(&cols[0]);
+    p->name = cell_dup(&cols[1]);
+    p->version = cell_dup(&cols[2]);
+    p->hash = cell_dup(&cols[3]);
+    t->npolicies++;
+    if (!p->name || !p->version || !p->hash) goto oom;
+    return true;
+oom:
+    t->oom = true;
+    return false;
+}
+
+static bool load_policies(tool_ctx *t, char *err, size_t errlen)
+{
+    bool ok = t->st->b->ops->exec(t->st->b, "SELECT id, name, version, hash FROM yb_policy ORDER BY id", NULL, 0,
+                                  policy_row, t, err, errlen);
+    if (t->oom) snprintf(err, errlen, "out of memory");
+    return ok && !t->oom;
+}
+
+static const tool_policy *policy_by_id(const tool_ctx *t, int64_t id)
+{
+    for (int i = 0; i < t->npolicies; i++)
+        if (t->policies[i].id == id) return &t->policies[i];
+    return NULL;
+}
+
+static tool_state *state_by_id(tool_ctx *t, int64_t id)
+{
+    for (int i = 0; i < t->nstates; i++)
+        if (t->states[i].id == id) return &t->states[i];
+    return NULL;
+}
+
+static void free_tool(tool_ctx *t)
+{
+    for (int i = 0; i < t->nstates; i++) {
+        free(t->states[i].name);
+        yb_decl_free(&t->states[i].decl);
+    }
+    free(t->states);
+    for (int i = 0; i < t->npolicies; i++) {
+        free(t->policies[i].name);
+        free(t->policies[i].version);
+        free(t->policies[i].hash);
+    }
+    free(t->policies);
+}
+
+static yb_store *open_existing(const char *where, FILE *errs)
+{
+    char err[1024];
+    yb_store *st = yb_store_open(where, false, err, sizeof err);
+    if (!st) fprintf(errs, "yibao: %s\n", err);
+    return st;
+}
+
+/* Opens the ledger and reads its states and policies; false (message printed) on failure. */
+static bool tool_start(tool_ctx *t, const char *where)
+{
+    char err[1024];
+    if (!(t->st = open_existing(where, t->errs))) return false;
+    if (load_states(t, err, sizeof err) && load_policies(t, err, sizeof err)) return true;
+    fprintf(t->errs, "yibao: %s: %s\n", where, err);
+    return false;
+}
+
+static int tool_end(tool_ctx *t, int rc)
+{
+    free_tool(t);
+    yb_store_close(t->st);
+    if (rc == 0 && (ferror(t->out) || fflush(t->out) != 0)) {
+        fprintf(t->errs, "yibao: cannot write the output\n");
+        rc = 1;
+    }
+    return rc;
+}
+
+
+/* ---------------------------------------------------------------- show */
+
+static void put_policy_json(const tool_ctx *t, int64_t id)
+{
+    const tool_policy *p = policy_by_id(t, id);
+    if (!p) {
+        fprintf(t->out, "null");
+        return;
+    }
+    fputs("{\"name\":", t->out);
+    yb_put_json_text(t->out, p->name, strlen(p->name));
+    fputs(",\"version\":", t->out);
+    yb_put_json_text(t->out, p->version, strlen(p->version));
+    fprintf(t->out, ",\"hash\":\"%s\"}", p->hash);
+}
+
+static void put_policy_text(const tool_ctx *t, int64_t id)
+{
+    const tool_policy *p = policy_by_id(t, id);
+    if (p) fprintf(t->out, "%s %s", p->name, p->version);
+    else fprintf(t->out, "policy #%lld", (long long)id);
+}
+
+/* Key parts after the member (the first key), for people: "[2025]". */
+static void put_rest_of_key(const tool_state *s, const unsigned char *key, size_t n, FILE *out)
+{
+    size_t at = 0;
+    bool any = false;
+    for (int k = 0; k < s->decl.nkeys; k++) {
+        char buf[64];
+        uint32_t len = 0;
+        int64_t v = 0;
+        if (s->decl.key_kinds[k] == YB_T_TEXT) memcpy(&len, key + at, 4);
+        else memcpy(&v, key + at, 8);
+        if (k > 0) {
+            fputs(any ? ", " : " [", out);
+            any = true;
+            if (s->decl.key_kinds[k] == YB_T_TEXT) fprintf(out, "%.*s", (int)len, (const char *)key + at + 4);
+            else if (s->decl.key_kinds[k] == YB_T_ENUM && v >= 0 && v < s->decl.key_enums[k].n)
+                fputs(s->decl.key_enums[k].names[v], out);
+            else {
+                yb_decl_value_text(s->decl.key_kinds[k], v, buf, sizeof buf);
+                fputs(buf, out);
+            }
+        }
+        at += s->decl.key_kinds[k] == YB_T_TEXT ? 4 + len : 8;
+    }
+    if (any) fputc(']', out);
+    (void)n;
+}
+
+static bool show_row(void *vctx, const yb_cell *cols, int ncols)
+{
+    tool_ctx *t = vctx;
+    tool_state *s = state_by_id(t, yb_cell_int(&cols[0]));
+    if (!s || !s->decl_ok || !yb_decl_key_ok(&s->decl, cols[1].p, cols[1].n) ||
+        cols[2].n != (size_t)s->decl.nfields * 8) {
+        t->problems++;
+        return true;
+    }
+    /* the range query finds keys that start with the member's bytes: the first key must be exactly it */
+    uint32_t len;
+    memcpy(&len, cols[1].p, 4);
+    if (len != strlen(t->member)) return true;
+    int64_t vals[1024];
+    yb_store_unpack(cols[2].p, s->decl.nfields, vals);
+    int64_t opened = yb_cell_int(&cols[3]), changed = yb_cell_int(&cols[4]), batch = yb_cell_int(&cols[5]);
+    t->rows++;
+    if (t->json) {
+        fputs(t->first ? "" : ",", t->out);
+        t->first = false;
+        fputs("{\"state\":", t->out);
+        yb_put_json_text(t->out, s->name, strlen(s->name));
+        fputs(",\"key\":", t->out);
+        yb_decl_key_json(&s->decl, cols[1].p, cols[1].n, t->out);
+        fputs(",\"values\":{", t->out);
+        for (int f = 0; f < s->decl.nfields; f++) {
+            fprintf(t->out, "%s\"%s\":", f ? "," : "", s->decl.field_names[f]);
+            yb_decl_value_json(s->decl.field_kinds[f], vals[f], t->out);
+        }
+        fputs("},\"opened_by\":", t->out);
+        put_policy_json(t, opened);
+        fputs(",\"changed_by\":", t->out);
+        put_policy_json(t, changed);
+        fprintf(t->out, ",\"batch\":%lld}", (long long)batch);
+        return true;
+    }
+    fprintf(t->out, "  %s", s->name);
+    put_rest_of_key(s, cols[1].p, cols[1].n, t->out);
+    fputs(":", t->out);
+    for (int f = 0; f < s->decl.nfields; f++) {
+        char buf[64];
+        yb_decl_value_text(s->decl.field_kinds[f], vals[f], buf, sizeof buf);
+        fprintf(t->out, "%s %s %s", f ? "," : "", s->decl.field_names[f], buf);
+    }
+    fputs("\n    opened by ", t->out);
+    put_policy_text(t, opened);
+    fputs(", last changed by ", t->out);
+    put_policy_text(t, changed);
+    fprintf(t->out, " in batch %lld\n", (long long)batch);
+    return true;
+}
+
+int yb_ledger_show(const char *where, const char *member, bool json, FILE *out, FILE *errs)
+{
+    tool_ctx t = {.out = out, .errs = errs, .json = json, .first = true, .member = member};
+    if (!tool_start(&t, where)) return tool_end(&t, 1);
+    /* every key whose first part is the member: the byte range [len member, len member 0xff...) */
+    size_t n = strlen(member);
+    uint32_t len = (uint32_t)n;
+    unsigned char *lo = malloc(n + 4), *hi = malloc(n + 4);
+    if (!lo || !hi) {
+        free(lo);
+        free(hi);
+        fprintf(errs, "yibao: out of memory\n");
+        return tool_end(&t, 1);
+    }
+    memcpy(lo, &len, 4);
+    memcpy(lo + 4, member, n);
+    /* the smallest bytes above every key that starts with lo: lo with its last byte below 0xff raised */
+    memcpy(hi, lo, n + 4);
+    size_t hn = n + 4;
+    while (hn > 0 && hi[hn - 1] == 0xff) hn--;
+    hi[hn - 1]++; /* the length's bytes are never all 0xff */
+    if (json) {
+        fputs("{\"member\":", out);
+        yb_put_json_text(out, member, n);
+        fputs(",\"entries\":[", out);
+    } else {
+        fprintf(out, "member %s\n", member);
+    }
+    char err[600];
+    yb_cell v[2] = {yb_cell_b(lo, n + 4), yb_cell_b(hi, hn)};
+    bool ok = t.st->b->ops->exec(t.st->b,
+                                 "SELECT state, key, vals, opened_by, changed_by, batch FROM yb_entry "
+                                 "WHERE key >= $1 AND key < $2 ORDER BY state, key",
+                                 v, 2, show_row, &t, err, sizeof err);
+    free(lo);
+    free(hi);
+    if (json) fputs("]}\n", out);
+    else if (!t.rows) fputs("  no running totals in this ledger\n", out);
+    if (!ok) fprintf(errs, "yibao: %s: %s\n", where, err);
+    if (t.problems) fprintf(errs, "yibao: %s: %ld entries do not fit their state: run `yibao ledger check`\n", where, t.problems);
+    return tool_end(&t, ok && !t.problems ? 0 : 1);
+}
+
+/* ---------------------------------------------------------------- export */
+
+static bool export_policy(void *vctx, const yb_cell *cols, int ncols)
+{
+    tool_ctx *t = vctx;
+    fprintf(t->out, "{\"policy\":%lld,\"name\":", (long long)yb_cell_int(&cols[0]));
+    yb_put_json_text(t->out, cols[1].p, cols[1].n);
+    fputs(",\"version\":", t->out);
+    yb_put_json_text(t->out, cols[2].p, cols[2].n);
+    fputs(",\"hash\":", t->out);
+    yb_put_json_text(t->out, cols[3].p, cols[3].n);
+    fputs("}\n", t->out);
+    return true;
+}
+
+static bool export_state(void *vctx, const yb_cell *cols, int ncols)
+{
+    tool_ctx *t = vctx;
+    fprintf(t->out, "{\"state\":%lld,\"name\":", (long long)yb_cell_int(&cols[0]));
+    yb_put_json_text(t->out, cols[1].p, cols[1].n);
+    fputs(",\"decl\":", t->out);
+    yb_put_json_text(t->out, cols[2].p, cols[2].n);
+    fprintf(t->out, ",\"nfields\":%lld,\"policy\":%lld}\n", (long long)yb_cell_int(&cols[3]),
+            (long long)yb_cell_int(&cols[4]));
+    return true;
+}
+
+static bool export_batch(void *vctx, const yb_cell *cols, int ncols)
+{
+    tool_ctx *t = vctx;
+    fprintf(t->out, "{\"batch\":%lld,\"at\":", (long long)yb_cell_int(&cols[0]));
+    yb_put_json_text(t->out, cols[1].p, cols[1].n);
+    fprintf(t->out, ",\"policy\":%lld,\"kind\":", (long long)yb_cell_int(&cols[2]));
+    yb_put_json_text(t->out, cols[3].p, cols[3].n);
+    fprintf(t->out, ",\"claims\":%lld}\n", (long long)yb_cell_int(&cols[4]));
+    return true;
+}
+
+static bool export_entry(void *vctx, const yb_cell *cols, int ncols)
+{
+    tool_ctx *t = vctx;
+    tool_state *s = state_by_id(t, yb_cell_int(&cols[0]));
+    if (!s || !s->decl_ok || cols[2].n != (size_t)s->decl.nfields * 8 || !yb_decl_key_ok(&s->decl, cols[1].p, cols[1].n)) {
+        t->problems++;
+        return true;
+    }
+    int64_t vals[1024];
+    yb_store_unpack(cols[2].p, s->decl.nfields, vals);
+    fprintf(t->out, "{\"entry\":%lld,\"key\":", (long long)s->id);
+    yb_decl_key_json(&s->decl, cols[1].p, cols[1].n, t->out);
+    fputs(",\"values\":{", t->out);
+    for (int f = 0; f < s->decl.nfields; f++) {
+        fprintf(t->out, "%s\"%s\":", f ? "," : "", s->decl.field_names[f]);
+        yb_decl_value_json(s->decl.field_kinds[f], vals[f], t->out);
+    }
+    fprintf(t->out, "},\"opened_by\":%lld,\"changed_by\":%lld,\"batch\":%lld}\n", (long long)yb_cell_int(&cols[3]),
+            (long long)yb_cell_int(&cols[4]), (long long)yb_cell_int(&cols[5]));
+    return true;
+}
+
+static bool export_fps(void *vctx, const yb_cell *cols, int ncols)
+{
+    tool_ctx *t = vctx;
+    fprintf(t->out, "{\"%s\":%lld,\"part\":%lld,\"fps\":\"", ncols == 3 ? "claims" : "records",
+            (long long)yb_cell_int(&cols[0]), (long long)yb_cell_int(&cols[1]));
+    const yb_cell *b = &cols[ncols - 1];
+    for (size_t i = 0; i + 8 <= b->n; i += 8) {
+        int64_t fp;
+        yb_store_unpack((const unsigned char *)b->p + i, 1, &fp);
+        fprintf(t->out, "%016" PRIx64, (uint64_t)fp);
+    }
+    fputs("\"}\n", t->out);
+    return true;
+}
+
+int yb_ledger_export(const char *where, FILE *out, FILE *errs)
+{
+    tool_ctx t = {.out = out, .errs = errs};
+    if (!tool_start(&t, where)) return tool_end(&t, 1);
+    yb_backend *b = t.st->b;
+    char err[600];
+    fprintf(out, "{\"yibao_ledger\":\"%s\",\"fp_key\":\"%016" PRIx64 "%016" PRIx64 "\"}\n", YB_LEDGER_FORMAT,
+            t.st->fpkey[0], t.st->fpkey[1]);
+    bool ok =
+        b->ops->exec(b, "SELECT id, name, version, hash FROM yb_policy ORDER BY id", NULL, 0, export_policy, &t, err,
+                     sizeof err) &&
+        b->ops->exec(b, "SELECT id, name, decl, nfields, policy FROM yb_state ORDER BY id", NULL, 0, export_state, &t,
+                     err, sizeof err) &&
+        b->ops->exec(b, "SELECT id, at, policy, kind, claims FROM yb_batch ORDER BY id", NULL, 0, export_batch, &t, err,
+                     sizeof err) &&
+        b->ops->exec(b, "SELECT state, key, vals, opened_by, changed_by, batch FROM yb_entry ORDER BY state, key", NULL,
+                     0, export_entry, &t, err, sizeof err) &&
+        b->ops->exec(b, "SELECT batch, part, fps FROM yb_claims ORDER BY batch, part", NULL, 0, export_fps, &t, err,
+                     sizeof err);
+    if (!ok) fprintf(errs, "yibao: %s: %s\n", where, err);
+    if (t.problems) fprintf(errs, "yibao: %s: %ld entries do not fit their state and were left out: run `yibao ledger check`\n", where, t.problems);
+    return tool_end(&t, ok && !t.problems ? 0 : 1);
+}
+
+/* ---------------------------------------------------------------- check */
+
+typedef struct check_ctx {
+    tool_ctx *t;
+    int64_t *batch_ids, *batch_claims, *batch_seen;
+    int nbatches, cap;
+    yb_fpset *fps;
+    bool oom;
+} check_ctx;
+
+static void problem(tool_ctx *t, const char *fmt, long long a, long long b)
+{
+    if (t->problems++ < 50) {
+        fputs("problem: ", t->out);
+        fprintf(t->out, fmt, a, b);
+        fputc('\n', t->out);
+    }
+}
+
+static int batch_index(const check_ctx *c, int64_t id)
+{
+    for (int i = 0; i < c->nbatches; i++)
+        if (c->batch_ids[i] == id) return i;
+    return -1;
+}
+
+static bool check_batch(void *vctx, const yb_cell *cols, int ncols)
+{
+    check_ctx *c = vctx;
+    if (c->nbatches == c->cap) {
+        int cap = c->cap ? c->cap * 2 : 64;
+        int64_t *a = realloc(c->batch_ids, (size_t)cap * 8), *b = a ? realloc(c->batch_claims, (size_t)cap * 8) : NULL,
+                *s = b ? realloc(c->batch_seen, (size_t)cap * 8) : NULL;
+        if (a) c->batch_ids = a;
+        if (b) c->batch_claims = b;
+        if (!s) {
+            c->oom = true;
+            return false;
+        }
+        c->batch_seen = s;
+        c->cap = cap;
+    }
+    int64_t id = yb_cell_int(&cols[0]), policy = yb_cell_int(&cols[1]);
+    c->batch_ids[c->nbatches] = id;
+    c->batch_claims[c->nbatches] = yb_cell_int(&cols[2]);
+    c->batch_seen[c->nbatches++] = 0;
+    if (!policy_by_id(c->t, policy)) problem(c->t, "batch %lld names policy %lld, which the ledger does not have", id, policy);
+    return true;
+}
+
+static bool check_entry(void *vctx, const yb_cell *cols, int ncols)
+{
+    check_ctx *c = vctx;
+    tool_ctx *t = c->t;
+    int64_t sid = yb_cell_int(&cols[0]);
+    tool_state *s = state_by_id(t, sid);
+    t->rows++;
+    if (!s) {
+        problem(t, "an entry of state %lld, which the ledger does not declare%.0lld", sid, 0);
+        return true;
+    }
+    if (s->decl_ok && !yb_decl_key_ok(&s->decl, cols[1].p, cols[1].n))
+        problem(t, "an entry of state %lld has a key of %lld bytes that does not fit the state's keys", sid, (long long)cols[1].n);
+    if (s->decl_ok && cols[2].n != (size_t)s->decl.nfields * 8)
+        problem(t, "an entry of state %lld has %lld bytes of values, not 8 per field", sid, (long long)cols[2].n);
+    for (int k = 3; k <= 4; k++)
+        if (!policy_by_id(t, yb_cell_int(&cols[k])))
+            problem(t, "an entry of state %lld names policy %lld, which the ledger does not have", sid, yb_cell_int(&cols[k]));
+    if (batch_index(c, yb_cell_int(&cols[5])) < 0)
+        problem(t, "an entry of state %lld names batch %lld, which the ledger does not have", sid, yb_cell_int(&cols[5]));
+    return true;
+}
+
+static bool check_claims(void *vctx, const yb_cell *cols, int ncols)
+{
+    check_ctx *c = vctx;
+    tool_ctx *t = c->t;
+    int64_t batch = yb_cell_int(&cols[0]);
+    int bi = batch_index(c, batch);
+    const yb_cell *b = &cols[2];
+    if (bi < 0) problem(t, "claim ids of batch %lld, which the ledger does not have%.0lld", batch, 0);
+    if (b->kind != YB_CELL_BLOB || b->n % 8) {
+        problem(t, "the claim ids of batch %lld are %lld bytes, not 8 per claim", batch, (long long)b->n);
+        return true;
+    }
+    uint64_t last = 0;
+    for (size_t i = 0; i < b->n; i += 8) {
+        int64_t fp;
+        yb_store_unpack((const unsigned char *)b->p + i, 1, &fp);
+        if ((uint64_t)fp <= last) problem(t, "the claim ids of batch %lld are not in order (at %lld)", batch, (long long)(i / 8));
+        last = (uint64_t)fp;
+        uint32_t other = yb_fpset_get(c->fps, (uint64_t)fp);
+        if (other) problem(t, "a claim of batch %lld was settled by batch %lld too", batch, (long long)other);
+        else if (!yb_fpset_put(c->fps, (uint64_t)fp, (uint32_t)batch)) {
+            c->oom = true;
+            return false;
+        }
+    }
+    if (bi >= 0) c->batch_seen[bi] += (int64_t)(b->n / 8);
+    return true;
+}
+
+int yb_ledger_check(const char *where, FILE *out, FILE *errs)
+{
+    tool_ctx t = {.out = out, .errs = errs};
+    if (!tool_start(&t, where)) return tool_end(&t, 1);
+    check_ctx c = {.t = &t, .fps = yb_fpset_new()};
+    yb_backend *b = t.st->b;
+    char err[600] = "";
+    bool ok = c.fps != NULL;
+    if (ok && b->ops->integrity) ok = b->ops->integrity(b, err, sizeof err);
+    if (!ok && err[0]) {
+        fprintf(out, "problem: %s\n", err);
+        t.problems++;
+        ok = true; /* the rows may still be read */
+    }
+    for (int i = 0; i < t.nstates; i++)
+        if (!t.states[i].decl_ok) problem(&t, "state %lld has a declaration the ledger cannot read%.0lld", t.states[i].id, 0);
+    ok = ok &&
+         b->ops->exec(b, "SELECT id, policy, claims FROM yb_batch ORDER BY id", NULL, 0, check_batch, &c, err, sizeof err) &&
+         b->ops->exec(b, "SELECT state, key, vals, opened_by, changed_by, batch FROM yb_entry", NULL, 0, check_entry, &c,
+                      err, sizeof err) &&
+         b->ops->exec(b, "SELECT batch, part, fps FROM yb_claims ORDER BY batch, part", NULL, 0, check_claims, &c, err,
+                      sizeof err);
+    for (int i = 0; ok && i < c.nbatches; i++)
+        if (c.batch_seen[i] != c.batch_claims[i])
+            problem(&t, "batch %lld says it settled %lld claims; the ledger holds a different number of their ids",
+                    c.batch_ids[i], c.batch_claims[i]);
+    if (c.oom) fprintf(errs, "yibao: out of memory\n");
+    else if (!ok) fprintf(out, "problem: %s\n", err);
+    if (ok && !c.oom && !t.problems)
+        fprintf(out, "ok: %s: %d policies, %d states, %d batches, %ld entries, %zu claim ids\n", where, t.npolicies,
+                t.nstates, c.nbatches, t.rows, yb_fpset_count(c.fps));
+    else if (t.problems)
+        fprintf(out, "%s: %ld problem%s\n", where, t.problems, t.problems == 1 ? "" : "s");
+    free(c.batch_ids);
+    free(c.batch_claims);
+    free(c.batch_seen);
+    yb_fpset_free(c.fps);
+    return tool_end(&t, ok && !c.oom && !t.problems ? 0 : 1);
+}

@@ -1,0 +1,269 @@
+/* The ledger in an SQLite file (Debian libsqlite3-dev): write-ahead log, a
+ * full sync at each commit, so a batch is either all in the file or not at
+ * all, whenever the process dies. */
+#include "store_backend.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { NCACHE = 16 };
+
+typedef struct sq_backend {
+    yb_backend base;
+    sqlite3 *db;
+    const char *sql[NCACHE]; /* statements prepared once, found by their text's address */
+    sqlite3_stmt *stmt[NCACHE];
+} sq_backend;
+
+static void set_err(sq_backend *s, char *err, size_t errlen)
+{
+    if (!err) return;
+    int code = sqlite3_extended_errcode(s->db);
+    if ((code & 0xff) == SQLITE_NOTADB) snprintf(err, errlen, "not a yibao ledger (not an SQLite database); left as it is");
+    else if ((code & 0xff) == SQLITE_CORRUPT) snprintf(err, errlen, "the ledger file is corrupt (%s); left as it is", sqlite3_errmsg(s->db));
+    else if ((code & 0xff) == SQLITE_BUSY) snprintf(err, errlen, "the ledger is busy: another batch is running on it");
+    else snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *prepared(sq_backend *s, const char *sql)
+{
+    for (int i = 0; i < NCACHE; i++)
+        if (s->sql[i] == sql) return s->stmt[i];
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return NULL;
+    for (int i = 0; i < NCACHE; i++) {
+        if (s->sql[i]) continue;
+        s->sql[i] = sql;
+        s->stmt[i] = st;
+        return st;
+    }
+    return st; /* cache full: the caller finalizes it */
+}
+
+static bool cached(const sq_backend *s, const sqlite3_stmt *st)
+{
+    for (int i = 0; i < NCACHE; i++)
+        if (s->stmt[i] == st) return true;
+    return false;
+}
+
+static bool bind(sqlite3_stmt *st, const yb_cell *params, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const yb_cell *c = &params[i];
+        int rc = c->kind == YB_CELL_INT    ? sqlite3_bind_int64(st, i + 1, c->i)
+                 : c->kind == YB_CELL_TEXT ? sqlite3_bind_text(st, i + 1, c->p, (int)c->n, SQLITE_STATIC)
+                 : c->kind == YB_CELL_BLOB ? sqlite3_bind_blob(st, i + 1, c->n ? c->p : "", (int)c->n, SQLITE_STATIC)
+                                           : sqlite3_bind_null(st, i + 1);
+        if (rc != SQLITE_OK) return false;
+    }
+    return true;
+}
+
+static bool sq_exec(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
+                    char *err, size_t errlen)
+{
+    sq_backend *s = (sq_backend *)b;
+    if (!nparams && !fn) {
+        if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK) return true;
+        set_err(s, err, errlen);
+        return false;
+    }
+    sqlite3_stmt *st = prepared(s, sql);
+    if (!st || !bind(st, params, nparams)) {
+        set_err(s, err, errlen);
+        if (st && !cached(s, st)) sqlite3_finalize(st);
+        return false;
+    }
+    int rc;
+    bool ok = true;
+    yb_cell cols[16];
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int n = sqlite3_column_count(st);
+        if (n > 16) n = 16;
+        for (int i = 0; i < n; i++) {
+            int t = sqlite3_column_type(st, i);
+            cols[i].i = 0;
+            if (t == SQLITE_NULL) {
+                cols[i] = (yb_cell){YB_CELL_NULL, 0, "", 0};
+            } else if (t == SQLITE_BLOB) {
+                const void *p = sqlite3_column_blob(st, i);
+                cols[i] = (yb_cell){YB_CELL_BLOB, 0, p ? p : "", (size_t)sqlite3_column_bytes(st, i)};
+            } else {
+                const unsigned char *p = sqlite3_column_text(st, i);
+                cols[i] = (yb_cell){YB_CELL_TEXT, 0, p ? (const char *)p : "", (size_t)sqlite3_column_bytes(st, i)};
+            }
+        }
+        if (fn) ok = fn(ctx, cols, n);
+    }
+    if (ok && rc != SQLITE_DONE) {
+        set_err(s, err, errlen);
+        ok = false;
+    } else if (!ok && err && !err[0]) {
+        snprintf(err, errlen, "out of memory");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (!cached(s, st)) sqlite3_finalize(st);
+    return ok;
+}
+
+static bool sq_has_ledger(yb_backend *b, bool *ours, bool *empty, char *err, size_t errlen)
+{
+    sq_backend *s = (sq_backend *)b;
+    sqlite3_stmt *st = NULL;
+    *ours = false;
+    *empty = true;
+    if (sqlite3_prepare_v2(s->db, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &st, NULL) != SQLITE_OK) {
+        set_err(s, err, errlen);
+        return false;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        *empty = false;
+        if (name && strcmp(name, "yb_meta") == 0) *ours = true;
+    }
+    if (rc != SQLITE_DONE) set_err(s, err, errlen);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE;
+}
+
+/* Only once the file is known to be a ledger: a foreign file is never touched. */
+static bool sq_ready(yb_backend *b, char *err, size_t errlen)
+{
+    sq_backend *s = (sq_backend *)b;
+    if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536",
+                     NULL, NULL, NULL) == SQLITE_OK)
+        return true;
+    set_err(s, err, errlen);
+    return false;
+}
+
+static bool integrity_row(void *ctx, const yb_cell *cols, int ncols)
+{
+    char *out = ctx;
+    if (ncols >= 1 && !(cols[0].n == 2 && memcmp(cols[0].p, "ok", 2) == 0) && !out[0])
+        snprintf(out, 300, "SQLite integrity check: %.*s", (int)(cols[0].n > 200 ? 200 : cols[0].n), (const char *)cols[0].p);
+    return true;
+}
+
+static bool sq_integrity(yb_backend *b, char *err, size_t errlen)
+{
+    char found[300] = "";
+    if (!sq_exec(b, "PRAGMA integrity_check", NULL, 0, integrity_row, found, err, errlen)) return false;
+    if (!found[0]) return true;
+    snprintf(err, errlen, "%s", found);
+    return false;
+}
+
+static const char get_sql[] = "SELECT vals FROM yb_entry WHERE state = $1 AND key = $2";
+
+static int sq_entry_get(yb_backend *b, int64_t state, const void *key, size_t keylen, int64_t *vals, int nvals,
+                        char *err, size_t errlen)
+{
+    sq_backend *s = (sq_backend *)b;
+    sqlite3_stmt *st = prepared(s, get_sql);
+    if (!st) {
+        set_err(s, err, errlen);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, state);
+    sqlite3_bind_blob(st, 2, keylen ? key : "", (int)keylen, SQLITE_STATIC);
+    int rc = sqlite3_step(st), out = 0;
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) != nvals * 8) {
+            snprintf(err, errlen, "an entry of state %lld has %d bytes of values, not %d: run `yibao ledger check`",
+                     (long long)state, sqlite3_column_bytes(st, 0), nvals * 8);
+            out = -1;
+        } else {
+            if (nvals) yb_store_unpack(sqlite3_column_blob(st, 0), nvals, vals);
+            out = 1;
+        }
+    } else if (rc != SQLITE_DONE) {
+        set_err(s, err, errlen);
+        out = -1;
+    }
+    sqlite3_reset(st);
+    return out;
+}
+
+static const char put_sql[] =
+    "INSERT INTO yb_entry(state, key, vals, opened_by, changed_by, batch) VALUES ($1, $2, $3, $4, $4, $5) "
+    "ON CONFLICT (state, key) DO UPDATE SET vals = excluded.vals, changed_by = excluded.changed_by, "
+    "batch = excluded.batch";
+
+static bool sq_entry_put(yb_backend *b, int64_t state, const void *key, size_t keylen, const int64_t *vals, int nvals,
+                         int64_t policy, int64_t batch, char *err, size_t errlen)
+{
+    unsigned char buf[8 * 64], *p = nvals <= 64 ? buf : malloc((size_t)nvals * 8);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    yb_store_pack(vals, nvals, p);
+    yb_cell v[5] = {{YB_CELL_INT, state, NULL, 0}, {YB_CELL_BLOB, 0, key, keylen}, {YB_CELL_BLOB, 0, p, (size_t)nvals * 8},
+                    {YB_CELL_INT, policy, NULL, 0}, {YB_CELL_INT, batch, NULL, 0}};
+    bool ok = sq_exec(b, put_sql, v, 5, NULL, NULL, err, errlen);
+    if (p != buf) free(p);
+    return ok;
+}
+
+static bool sq_entry_flush(yb_backend *b, char *err, size_t errlen) { return true; }
+
+static void sq_close(yb_backend *b)
+{
+    sq_backend *s = (sq_backend *)b;
+    for (int i = 0; i < NCACHE; i++) sqlite3_finalize(s->stmt[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static const yb_backend_ops sq_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .exec = sq_exec,
+    .create_sql =
+        "CREATE TABLE yb_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+        "CREATE TABLE yb_policy (id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
+        " hash TEXT NOT NULL UNIQUE);"
+        "CREATE TABLE yb_state (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, decl TEXT NOT NULL,"
+        " nfields INTEGER NOT NULL, policy INTEGER NOT NULL);"
+        "CREATE TABLE yb_batch (id INTEGER PRIMARY KEY, at TEXT NOT NULL, policy INTEGER NOT NULL,"
+        " kind TEXT NOT NULL, claims INTEGER NOT NULL);"
+        "CREATE TABLE yb_entry (state INTEGER NOT NULL, key BLOB NOT NULL, vals BLOB NOT NULL,"
+        " opened_by INTEGER NOT NULL, changed_by INTEGER NOT NULL, batch INTEGER NOT NULL,"
+        " PRIMARY KEY (state, key)) WITHOUT ROWID;"
+        "CREATE TABLE yb_claims (batch INTEGER NOT NULL, part INTEGER NOT NULL, fps BLOB NOT NULL,"
+        " PRIMARY KEY (batch, part));"
+        "CREATE TABLE yb_records (state INTEGER NOT NULL, batch INTEGER NOT NULL, part INTEGER NOT NULL,"
+        " fps BLOB NOT NULL, PRIMARY KEY (state, batch, part));",
+    .begin_sql = "BEGIN IMMEDIATE",
+    .ready = sq_ready,
+    .integrity = sq_integrity,
+    .has_ledger = sq_has_ledger,
+    .entry_get = sq_entry_get,
+    .entry_put = sq_entry_put,
+    .entry_flush = sq_entry_flush,
+};
+
+yb_backend *yb_sqlite_open(const char *path, char *err, size_t errlen)
+{
+    sq_backend *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->base.ops = &sq_ops;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open: %s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sqlite3_close(s->db);
+        free(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_extended_result_codes(s->db, 1);
+    return &s->base;
+}

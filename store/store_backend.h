@@ -1,0 +1,66 @@
+/* What a database must do for the durable ledger (store/ledger_store.c):
+ * SQLite (sqlite_store.c) and PostgreSQL (pg_store.c) each fill one of these.
+ * Statements use $1, $2, … for their parameters (both databases read that). */
+#ifndef YB_STORE_BACKEND_H
+#define YB_STORE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { YB_CELL_NULL, YB_CELL_INT, YB_CELL_TEXT, YB_CELL_BLOB } yb_cell_kind;
+
+/* A parameter, or a column of a result row.  Result columns come as TEXT
+ * (numbers in decimal) or BLOB, or NULL. */
+typedef struct yb_cell {
+    yb_cell_kind kind;
+    int64_t i;
+    const void *p;
+    size_t n;
+} yb_cell;
+
+/* Called per result row; false stops the statement (an error already in err). */
+typedef bool (*yb_row_fn)(void *ctx, const yb_cell *cols, int ncols);
+
+typedef struct yb_backend yb_backend;
+
+typedef struct yb_backend_ops {
+    const char *name; /* "sqlite", "postgresql" */
+    void (*close)(yb_backend *b);
+    /* One statement (no parameters: several may be given, separated by ';').
+       err may be NULL (a rollback, whose failure changes nothing). */
+    bool (*exec)(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
+                 char *err, size_t errlen);
+    /* The schema's statements for this database (types differ). */
+    const char *create_sql;
+    /* Starts a batch's transaction, taking the lock that keeps two batches apart. */
+    const char *begin_sql;
+    /* Once the database is known to be a ledger: settings for running batches (or NULL). */
+    bool (*ready)(yb_backend *b, char *err, size_t errlen);
+    /* The database's own consistency check (NULL: none); false with the problem in err. */
+    bool (*integrity)(yb_backend *b, char *err, size_t errlen);
+    /* Whether the database holds tables none of them ours (a database that is not a ledger). */
+    bool (*has_ledger)(yb_backend *b, bool *ours, bool *empty, char *err, size_t errlen);
+    /* The entry of (state, key): 1 with its values (copied into vals, nvals
+       at most), 0 absent, -1 error.  Called once per key a run meets: fast. */
+    int (*entry_get)(yb_backend *b, int64_t state, const void *key, size_t keylen, int64_t *vals, int nvals,
+                     char *err, size_t errlen);
+    /* Upsert one entry; entries of one commit come in a row, then flush. */
+    bool (*entry_put)(yb_backend *b, int64_t state, const void *key, size_t keylen, const int64_t *vals, int nvals,
+                      int64_t policy, int64_t batch, char *err, size_t errlen);
+    bool (*entry_flush)(yb_backend *b, char *err, size_t errlen);
+} yb_backend_ops;
+
+struct yb_backend {
+    const yb_backend_ops *ops;
+};
+
+/* Opens an SQLite file (created when absent) or connects to PostgreSQL; NULL with err. */
+yb_backend *yb_sqlite_open(const char *path, char *err, size_t errlen);
+yb_backend *yb_pg_open(const char *conninfo, char *err, size_t errlen);
+
+/* Values are stored as little-endian int64s, whatever the machine. */
+void yb_store_pack(const int64_t *vals, int n, unsigned char *out);
+void yb_store_unpack(const unsigned char *in, int n, int64_t *vals);
+
+#endif
