@@ -53,6 +53,12 @@ struct ybr_csv {
     char *key;
     size_t keylen, keycap;
     int has_key;
+
+    /* the claim's own cells on its first row (root_cols order), which every
+       later row of the claim must repeat */
+    char *first;
+    size_t first_cap, *first_off, *first_len;
+    long first_line;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -135,6 +141,9 @@ void ybr_csv_close(yb_reader *r)
     free(cs->clen);
     free(cs->cflag);
     free(cs->key);
+    free(cs->first);
+    free(cs->first_off);
+    free(cs->first_len);
     free(cs);
     r->csv = NULL;
 }
@@ -416,7 +425,9 @@ static int read_header(yb_reader *r, ybr_csv *cs, yb_record_error *err)
     cs->cols = calloc((size_t)cs->ncols, sizeof *cs->cols);
     cs->root_cols = calloc((size_t)cs->ncols, sizeof *cs->root_cols);
     cs->list_cols = calloc((size_t)cs->ncols, sizeof *cs->list_cols);
-    if (!cs->cols || !cs->root_cols || !cs->list_cols) {
+    cs->first_off = calloc((size_t)cs->ncols, sizeof *cs->first_off);
+    cs->first_len = calloc((size_t)cs->ncols, sizeof *cs->first_len);
+    if (!cs->cols || !cs->root_cols || !cs->list_cols || !cs->first_off || !cs->first_len) {
         consume_row(r, cs);
         snprintf(err->message, sizeof err->message, "out of memory reading the header");
         return header_error(r, cs, err, line);
@@ -498,6 +509,58 @@ static int oom(yb_record_error *err)
     return -1;
 }
 
+/* Keep the claim's own cells of its first row (the row looked at). */
+static int keep_first_row(yb_reader *r, ybr_csv *cs)
+{
+    size_t at = 0;
+    cs->first_line = r->line + 1;
+    for (int32_t k = 0; k < cs->nroot; k++) {
+        size_t n;
+        const char *p = cell(r, cs, cs->root_cols[k], &n);
+        if (!p) return -1;
+        if (at + n > cs->first_cap) {
+            size_t cap = cs->first_cap ? cs->first_cap : 256;
+            while (cap < at + n) cap *= 2;
+            char *b = realloc(cs->first, cap);
+            if (!b) return -1;
+            cs->first = b;
+            cs->first_cap = cap;
+        }
+        if (n) memcpy(cs->first + at, p, n);
+        cs->first_off[k] = at;
+        cs->first_len[k] = n;
+        at += n;
+    }
+    return 0;
+}
+
+/* A later row of the claim (looked at): its own cells as on the first row?
+ * They are the same columns, so the same text is asked (a different value,
+ * an invalid one, or an empty cell would otherwise be silently dropped). */
+static int same_as_first_row(yb_reader *r, ybr_csv *cs, yb_record_error *err)
+{
+    for (int32_t k = 0; k < cs->nroot; k++) {
+        int32_t j = cs->root_cols[k];
+        size_t n;
+        const char *p = cell(r, cs, j, &n);
+        if (!p) return oom(err);
+        const char *want = cs->first + cs->first_off[k];
+        size_t wn = cs->first_len[k];
+        if (n == wn && (n == 0 || memcmp(p, want, n) == 0)) continue;
+        char was[96], found[96], exp[300];
+        ybr_show_text(found, sizeof found, p, n, 1); /* before `want` may be overwritten: p may be r->scratch */
+        ybr_show_text(was, sizeof was, want, wn, 1);
+        const char *column = "";
+        for (int32_t m = 0; m < cs->nnames; m++)
+            if (cs->name_col[m].field == cs->cols[j].field) column = cs->names[m];
+        snprintf(exp, sizeof exp, "the first row's %s, %s (line %ld), on every row of the claim", column, was,
+                 cs->first_line);
+        snprintf(found + strlen(found), sizeof found - strlen(found), " on line %ld", r->line + 1);
+        return ybr_field_error(r, err, cs->cols[j].field, -1, exp, found);
+    }
+    return 0;
+}
+
 /* Put one row into the claim: the claim's own columns from its first row, an
  * element of each list whose columns are not all empty. */
 static int put_row(yb_reader *r, ybr_csv *cs, yb_claim *c, yb_record_error *err, uint64_t root_stamp, int first)
@@ -510,6 +573,7 @@ static int put_row(yb_reader *r, ybr_csv *cs, yb_claim *c, yb_record_error *err,
         return -1;
     }
     if (first) {
+        if (keep_first_row(r, cs) < 0) return oom(err);
         for (int32_t k = 0; k < cs->nroot; k++) {
             int32_t j = cs->root_cols[k];
             if (cs->clen[j] == 0) continue;
@@ -518,6 +582,8 @@ static int put_row(yb_reader *r, ybr_csv *cs, yb_claim *c, yb_record_error *err,
             if (!p) return oom(err);
             if (store(r, c, err, cs->cols[j].field, -1, p, n, c->slots, c->present, root_stamp) < 0) return -1;
         }
+    } else if (same_as_first_row(r, cs, err) < 0) {
+        return -1;
     }
     for (int32_t li = 0; li < r->s->nlists; li++) {
         const int32_t *lc = cs->list_cols + cs->list_first[li];
@@ -561,6 +627,7 @@ static int keep_key(yb_reader *r, ybr_csv *cs)
     size_t n;
     const char *p = cell(r, cs, cs->key_col, &n);
     if (!p) return -1;
+    if (n == 0) return 0; /* an empty key names no claim: the row is a claim of its own */
     if (n > cs->keycap) {
         char *k = realloc(cs->key, n);
         if (!k) return -1;

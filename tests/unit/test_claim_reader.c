@@ -938,6 +938,64 @@ static void test_csv_errors(void **state)
     rd_close(&t);
 }
 
+/* Robustness #6: the claim's own columns of its second and later rows were
+ * never read; now they must agree with its first row (same text). */
+static void test_csv_claim_columns_agree(void **state)
+{
+    (void)state;
+    static const char in[] =
+        CSV_HEADER "\n"
+        /* claim A (lines 2-3): another member_id on its second row */
+        "A,M-1,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,,,\n"
+        "A,M-2,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X2,A,2.00,,,,,\n"
+        /* claim B (lines 4-5): an invalid visit_date on its second row */
+        "B,M-1,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,,,\n"
+        "B,M-1,employee,in_service,M,2024-01-01,,outpatient,2025-13-45,0,,X2,A,2.00,,,,,\n"
+        /* claim C (lines 6-8): a cell left empty on its third row */
+        "C,M-1,employee,in_service,M,2024-01-01,true,outpatient,2025-01-05,0,,X1,A,1.00,,,,,\n"
+        "C,M-1,employee,in_service,M,2024-01-01,true,outpatient,2025-01-05,0,,X2,A,2.00,,,,,\n"
+        "C,M-1,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X3,A,3.00,,,,,\n"
+        /* claim D (lines 9-10): rows that agree, quoted or not; a column not in
+           the schema (note) may differ */
+        "D,M-1,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,\"H,1\",X1,A,1.00,,,,,a\n"
+        "D,\"M-1\",employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,\"H,1\",X2,A,2.00,,,,,b\n";
+    rd t;
+    rd_open(&t, in, sizeof in - 1, YB_FMT_CSV);
+    expect_error(&t, 2, "member_id",
+                 "the first row's member_id, \"M-1\" (line 2), on every row of the claim was expected, found \"M-2\" on line 3");
+    expect_error(&t, 4, "visit.date",
+                 "the first row's visit_date, \"2025-01-05\" (line 4), on every row of the claim was expected, found \"2025-13-45\" on line 5");
+    expect_error(&t, 6, "member.in_window",
+                 "the first row's member_in_window, \"true\" (line 6), on every row of the claim was expected, found \"\" on line 8");
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(t.c->line, 9);
+    assert_int_equal(t.c->lists[0].count, 2);
+    TEXT_IS(t.c, get(t.c, "visit.institution_id"), "H,1");
+    assert_int_equal(next(&t), 0);
+    assert_int_equal(yb_reader_records(t.r), 4);
+    rd_close(&t);
+}
+
+/* Robustness #11: consecutive rows with an empty claim_id compared their keys
+ * with memcmp(p, NULL, 0).  An empty key names no claim: each such row is a
+ * claim of its own (claim_id is then missing). */
+static void test_csv_empty_key(void **state)
+{
+    (void)state;
+    static const char in[] =
+        CSV_HEADER "\n"
+        ",M-1,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,,,\n"
+        ",M-1,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X2,A,2.00,,,,,\n"
+        "\"\",M-1,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X2,A,2.00,,,,,\n";
+    rd t;
+    rd_open(&t, in, sizeof in - 1, YB_FMT_CSV);
+    expect_error(&t, 2, "claim_id", "required field missing");
+    expect_error(&t, 3, "claim_id", "required field missing");
+    expect_error(&t, 4, "claim_id", "required field missing");
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
+}
+
 static void test_csv_file(void **state)
 {
     (void)state;
@@ -1588,6 +1646,8 @@ int main(void)
         cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_csv_claim_columns_agree),
+        cmocka_unit_test(test_csv_empty_key),
         cmocka_unit_test(test_csv_file),
         cmocka_unit_test(test_fuzz_jsonl),
         cmocka_unit_test(test_fast_path_agrees),
