@@ -96,6 +96,9 @@ static int cmd_check(int argc, char **argv)
     for (int i = 1; i < p->nblocks; i++) rules += p->blocks[i].branch == 0;
     fprintf(stderr, "%s: ok: policy \"%s\" version \"%s\", %d input fields, %d outputs, %d parameters, %d rules\n", path,
             p->name, p->version, p->schema.nfields, p->nouts, p->nparams, rules);
+    if (p->nproved || p->ninvariants)
+        fprintf(stderr, "%s: invariants: %d proved by the compiler, %d checked on every settlement\n", path, p->nproved,
+                p->ninvariants);
     yb_program_free(p);
     return 0;
 }

@@ -48,8 +48,9 @@ static bool declare_derived(yb_compiler *c, yb_decl *d, int order)
 
 bool yb_check(yb_compiler *c)
 {
-    bool ok = true;
     yb_program *p = c->prog;
+    /* rules and defines written `in STAGE` go to their stage first */
+    bool ok = yb_place_steps(c);
     /* pass 1: types and shapes, wherever they stand */
     for (int i = 0; i < c->steps.n; i++) {
         yb_decl *d = c->steps.items[i];
@@ -214,6 +215,10 @@ bool yb_check(yb_compiler *c)
             break;
         }
     }
+    if (!ok) return false;
+    /* the steps in order: stale reads, blocks after payment; then the invariants */
+    ok &= yb_check_order(c);
+    ok &= yb_check_invariants(c);
     if (!ok) return false;
     bool any_param = false;
     for (int i = 0; i < p->nparams; i++) any_param |= c->param_used[i];

@@ -958,6 +958,29 @@ static void gen_state_open(gen *g, yb_decl *d)
     }
 }
 
+/* After every step: each invariant the compiler could not prove is tested,
+ * and a settlement that breaks one becomes a record error (INVARIANT). */
+static void gen_invariants(gen *g, yb_compiler *c)
+{
+    yb_program *p = g->p;
+    for (int i = 0; i < c->invariants.n; i++) {
+        yb_invariant *inv = c->invariants.items[i];
+        if (inv->proved) {
+            p->nproved++;
+            continue;
+        }
+        g->loc = inv->e->loc;
+        jlist holds = {.n = 0};
+        if (inv->cond) gen_jump_if(g, inv->cond, false, &holds);
+        gen_jump_if(g, inv->e, true, &holds);
+        p->invariants = realloc(p->invariants, (size_t)(p->ninvariants + 1) * sizeof *p->invariants);
+        yb_invariant_describe(c, inv, &p->invariants[p->ninvariants]);
+        g->loc = inv->e->loc;
+        op3(g, YB_OP_INVARIANT, p->ninvariants++, 0, 0);
+        jl_patch(g, &holds, here(g));
+    }
+}
+
 bool yb_codegen(yb_compiler *c)
 {
     gen G = {.c = c, .p = c->prog, .ok = true, .cur_rule = -1};
@@ -1054,6 +1077,7 @@ bool yb_codegen(yb_compiler *c)
         default: break;
         }
     }
+    gen_invariants(g, c);
     g->loc = ((yb_loc){.file = 0});
     op3(g, YB_OP_HALT, 0, 0, 0);
     /* lay out: constants (once per VM), HALT, then per claim the field reads and the

@@ -54,6 +54,14 @@ typedef struct yb_local {
     yb_type type;
 } yb_local;
 
+/* A declared invariant (invariants.c): `all T outputs >= V` becomes one per output. */
+typedef struct yb_invariant {
+    yb_decl *decl;
+    yb_expr *e, *cond; /* the condition; `when COND`, or NULL */
+    const char *text;  /* as written (NULL for `all T outputs`) */
+    bool proved;       /* by the compiler: the VM does not check it */
+} yb_invariant;
+
 typedef struct yb_compiler {
     yb_arena *arena;
     yb_diag *diag;
@@ -81,6 +89,7 @@ typedef struct yb_compiler {
     int cap_regs;
     uint8_t *param_used;
     yb_vec derived; /* yb_decl* of `define NAME of item`, by derived index */
+    yb_vec invariants; /* yb_invariant* */
     int64_t *pool_index; /* open addressing: text constants by content, 0 = empty */
     size_t pool_cap, pool_count;
 } yb_compiler;
@@ -160,6 +169,16 @@ bool yb_declare_params(yb_compiler *c, yb_decl *d);
 /* ---- states (states.c) */
 bool yb_declare_state(yb_compiler *c, yb_decl *d, int order);
 bool yb_check_state(yb_compiler *c, yb_decl *d);
+
+/* ---- stages and order hazards (stages.c, order.c) */
+bool yb_place_steps(yb_compiler *c);     /* moves `in STAGE` rules and defines to their stage */
+int yb_stage_of(yb_compiler *c, int step); /* the marker of the stage holding a step, or -1 */
+bool yb_check_order(yb_compiler *c);     /* stale reads, blocks and rejects after payment */
+
+/* ---- invariants (invariants.c) */
+bool yb_check_invariants(yb_compiler *c);
+bool yb_same_expr(const yb_expr *a, const yb_expr *b); /* the same expression, as checked */
+void yb_invariant_describe(yb_compiler *c, yb_invariant *inv, yb_invariant_desc *out);
 
 /* ---- warnings (warnings.c) */
 void yb_warn_unused(yb_compiler *c);

@@ -469,6 +469,51 @@ yb_decl *yb_dated_decl(yb_arena *a, yb_expr *date, yb_loc loc)
     return d;
 }
 
+yb_decl *yb_stage_decl(yb_arena *a, const char *name, const char *desc, size_t n, yb_loc loc)
+{
+    yb_decl *d = named_decl(a, D_STAGE, name, loc);
+    d->text = desc;
+    d->text_len = n;
+    return d;
+}
+
+yb_decl *yb_invariant_decl(yb_arena *a, const char *desc, size_t n, yb_expr *e, yb_expr *when, yb_loc loc)
+{
+    yb_decl *d = yb_decl_new(a, D_INVARIANT, loc);
+    d->text = desc;
+    d->text_len = n;
+    d->value = e;
+    d->cond = when;
+    return d;
+}
+
+yb_decl *yb_invariant_all(yb_arena *a, yb_diag *diag, const char *desc, size_t n, const char *type, const char *word,
+                          yb_loc word_loc, yb_expr *value, yb_loc loc)
+{
+    if (strcmp(word, "outputs") != 0)
+        yb_error(diag, word_loc, "expected `outputs` here, found `%s` (`invariant all money outputs >= 0`)", word);
+    yb_decl *d = yb_invariant_decl(a, desc, n, value, NULL, loc);
+    d->all_of_type = type;
+    return d;
+}
+
+yb_decl *yb_place(yb_arena *a, yb_diag *diag, yb_decl *d, const char *stage, yb_loc stage_loc, const char *rel,
+                  yb_loc rel_loc, const char *anchor, yb_loc anchor_loc)
+{
+    (void)a;
+    if (!d || !stage) return d;
+    d->stage = stage;
+    d->stage_loc = stage_loc;
+    if (rel) {
+        if (strcmp(rel, "before") == 0) d->stage_rel = -1;
+        else if (strcmp(rel, "after") == 0) d->stage_rel = 1;
+        else yb_error(diag, rel_loc, "expected `before` or `after` here, found `%s` (`in pay after 分娩`)", rel);
+        d->anchor = anchor;
+        d->anchor_loc = anchor_loc;
+    }
+    return d;
+}
+
 yb_decl *yb_rule_decl(yb_arena *a, const char *name, const char *desc, size_t desc_len, yb_expr *when, yb_vec body,
                       yb_loc loc)
 {

@@ -120,7 +120,9 @@ typedef struct yb_stmt {
 /* ---------- declarations ---------- */
 typedef enum {
     D_POLICY, D_IMPORT, D_ENUM, D_RECORD, D_INPUT, D_OUTPUT, D_PARAM, D_TABLE,
-    D_STATE, D_DEFINE, D_RULE, D_REASONS, D_DATED, D_AMEND
+    D_STATE, D_DEFINE, D_RULE, D_REASONS, D_DATED, D_AMEND,
+    D_STAGE,     /* `stage NAME`: a named point of the evaluation order */
+    D_INVARIANT  /* `invariant EXPR [when COND]`: an identity every settlement keeps */
 } yb_decl_kind;
 
 typedef struct yb_enum_member {
@@ -171,6 +173,14 @@ typedef struct yb_decl {
     yb_expr *value;       /* define: value; rule: when; dated: the date expression */
     yb_vec body;          /* rule: yb_stmt* */
     bool report;          /* a state printed at the end of a batch */
+    /* rule/define placed at a stage: `in STAGE [before|after RULE]` (stage NULL: where written) */
+    const char *stage;
+    int stage_rel;        /* 0: at the end of the stage; -1 before `anchor`; 1 after `anchor` */
+    const char *anchor;
+    yb_loc stage_loc, anchor_loc;
+    /* invariant: `all money outputs >= 0` (every output of that type, compared with value) */
+    const char *all_of_type;
+    yb_expr *cond;        /* invariant: `when COND` */
     int index;            /* checker: index among its kind */
     bool used;            /* checker: for "never used" warnings */
 } yb_decl;
@@ -243,6 +253,14 @@ yb_decl *yb_amend_decl(yb_arena *a, yb_decl_kind what, const char *name, yb_vec 
 yb_decl *yb_state_decl(yb_arena *a, const char *name, yb_vec keys, yb_expr *when, yb_vec fields, bool report, yb_loc loc);
 yb_decl *yb_define_decl(yb_arena *a, const char *name, const char *of_record, yb_expr *value, yb_loc loc);
 yb_decl *yb_dated_decl(yb_arena *a, yb_expr *date, yb_loc loc);
+yb_decl *yb_stage_decl(yb_arena *a, const char *name, const char *desc, size_t n, yb_loc loc);
+yb_decl *yb_invariant_decl(yb_arena *a, const char *desc, size_t n, yb_expr *e, yb_expr *when, yb_loc loc);
+/* `invariant all money outputs >= 0`: `outputs` is a word, checked here */
+yb_decl *yb_invariant_all(yb_arena *a, yb_diag *diag, const char *desc, size_t n, const char *type, const char *word,
+                          yb_loc word_loc, yb_expr *value, yb_loc loc);
+/* `in STAGE [before|after RULE]` on a rule or a define; `before`/`after` are words, checked here */
+yb_decl *yb_place(yb_arena *a, yb_diag *diag, yb_decl *d, const char *stage, yb_loc stage_loc, const char *rel,
+                  yb_loc rel_loc, const char *anchor, yb_loc anchor_loc);
 yb_decl *yb_rule_decl(yb_arena *a, const char *name, const char *desc, size_t desc_len, yb_expr *when, yb_vec body,
                  yb_loc loc);
 

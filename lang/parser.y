@@ -69,7 +69,7 @@ static void yyerror(YYLTYPE *loc, void *scanner, yb_parse_ctx *ctx, const char *
 %token ABOVE "above" ADD "add" ALL "all" AMEND "amend" AND "and" ANY "any" AT "at" BLOCK "block" BY "by"
 %token COUNT "count" DATED "dated" DAY "day" DAYS "days" DEFINE "define" EFFECTIVE "effective"
 %token ELSE "else" END "end" ENUM "enum" FALSE "false" FROM "from" HELD "held" IF "if"
-%token IMPORT "import" IN "in" INPUT "input" IS "is" LEAST "least" LET "let" LIST "list"
+%token IMPORT "import" IN "in" INPUT "input" INVARIANT "invariant" STAGE "stage" IS "is" LEAST "least" LET "let" LIST "list"
 %token MONTH "month" MONTHS "months" NEW "new" NOT "not" OF "of" OPTIONAL "optional" OR "or"
 %token OUTPUT "output" OVER "over" PARAM "param" PER "per" POLICY "policy" REASON "reason"
 %token REASONS "reasons" RECORD "record" REJECT "reject" REPORT "report" RULE "rule" SET "set" STATE "state"
@@ -77,7 +77,7 @@ static void yyerror(YYLTYPE *loc, void *scanner, yb_parse_ctx *ctx, const char *
 %token TRUE "true" VERSION "version" WARN "warn" WHEN "when" WHERE "where" YEAR "year" YEARS "years"
 
 %type <decl> decl policy_decl import_decl enum_decl reasons_decl record_decl input_decl output_decl
-%type <decl> param_decl table_decl state_decl define_decl rule_decl dated_decl amend_decl
+%type <decl> param_decl table_decl state_decl define_decl rule_decl dated_decl amend_decl stage_decl invariant_decl
 %type <vec> enum_members reason_list field_decls key_names versions entries expr_list stmts else_opt
 %type <member> enum_member
 %type <field> field_decl
@@ -102,6 +102,18 @@ file
 decl
     : policy_decl | import_decl | enum_decl | reasons_decl | record_decl | input_decl | output_decl
     | param_decl | table_decl | state_decl | define_decl | rule_decl | dated_decl | amend_decl
+    | stage_decl | invariant_decl
+    ;
+
+/* a named point of the evaluation order, where a variant's rule can be placed */
+stage_decl
+    : STAGE IDENT desc_opt                  { $$ = yb_stage_decl(A, $2.s, $3.s, $3.n, @2); }
+    ;
+
+/* an identity every settlement keeps: proved by the compiler or checked by the VM */
+invariant_decl
+    : INVARIANT expr when_opt               { $$ = yb_invariant_decl(A, NULL, 0, $2, $3, @2); }
+    | INVARIANT ALL IDENT IDENT GE expr     { $$ = yb_invariant_all(A, ctx->diag, NULL, 0, $3.s, $4.s, @4, $6, @2); }
     ;
 
 /* a local variant changes a standard parameter or table from a date */
@@ -256,6 +268,9 @@ state_decl
 define_decl
     : DEFINE IDENT '=' expr                 { $$ = yb_define_decl(A, $2.s, NULL, $4, @2); }
     | DEFINE IDENT OF IDENT '=' expr        { $$ = yb_define_decl(A, $2.s, $4.s, $6, @2); }
+    | DEFINE IDENT IN IDENT '=' expr        { $$ = yb_place(A, ctx->diag, yb_define_decl(A, $2.s, NULL, $6, @2), $4.s, @4, NULL, @4, NULL, @4); }
+    | DEFINE IDENT IN IDENT IDENT IDENT '=' expr
+                                            { $$ = yb_place(A, ctx->diag, yb_define_decl(A, $2.s, NULL, $8, @2), $4.s, @4, $5.s, @5, $6.s, @6); }
     ;
 
 dated_decl
@@ -265,6 +280,10 @@ dated_decl
 rule_decl
     : RULE IDENT desc_opt when_opt then_opt stmts
                                             { $$ = yb_rule_decl(A, $2.s, $3.s, $3.n, $4, $6, @2); }
+    | RULE IDENT desc_opt IN IDENT when_opt then_opt stmts
+                                            { $$ = yb_place(A, ctx->diag, yb_rule_decl(A, $2.s, $3.s, $3.n, $6, $8, @2), $5.s, @5, NULL, @5, NULL, @5); }
+    | RULE IDENT desc_opt IN IDENT IDENT IDENT when_opt then_opt stmts
+                                            { $$ = yb_place(A, ctx->diag, yb_rule_decl(A, $2.s, $3.s, $3.n, $8, $10, @2), $5.s, @5, $6.s, @6, $7.s, @7); }
     ;
 
 desc_opt

@@ -16,6 +16,7 @@ static void operand(const yb_program *p, FILE *out, char shape, unsigned v)
     case 'c': fprintf(out, " %s", (int)v < p->nreasons ? p->reasons[v] : "?"); return;
     case 'w': fprintf(out, " %s", (int)v < p->nalerts ? p->alerts[v].id : "?"); return;
     case 'x': fprintf(out, " reject:%s", (int)v < p->nrejects ? p->rejects[v].path : "?"); return;
+    case 'y': fprintf(out, " invariant:%s", (int)v < p->ninvariants ? p->invariants[v].text : "?"); return;
     case 'v': fprintf(out, " %s", (int)v < p->nderived ? p->derived[v].name : "?"); return;
     case 'n': fprintf(out, " %u", v); return;
     default: fprintf(out, " r%u", v); return;

@@ -293,6 +293,68 @@ static void reject_record(yb_vm *vm, int pc, int x)
     fail(vm, pc, r->path, "%s%s", r->message, found);
 }
 
+/* The last rule of this claim that changed output `o` (explanation labels
+ * name every change: "set basic", "add to basic"); -1 if none did.  The
+ * entries are in code order, which is the order they ran in. */
+static int last_setter(const yb_vm *vm, int o)
+{
+    const yb_program *p = vm->p;
+    const char *name = p->outs[o].name;
+    for (int k = p->nexplain - 1; k >= 0; k--) {
+        const yb_explain_value *ev = &p->explain[k];
+        if (vm->fired[ev->block] != vm->claim_no) continue;
+        const char *l = ev->label;
+        const char *rest = strncmp(l, "set ", 4) == 0 ? l + 4 : strncmp(l, "add to ", 7) == 0 ? l + 7
+                           : strncmp(l, "subtract from ", 14) == 0 ? l + 14 : NULL;
+        if (rest && strcmp(rest, name) == 0) return p->blocks[ev->block].rule >= 0 ? p->blocks[ev->block].rule : ev->block;
+    }
+    return -1;
+}
+
+/* `invariant … broken: fund 7800.00 ≠ basic 8000.00 + …; fund set by 结算 (split.yb:6), …` */
+static void invariant_broken(yb_vm *vm, int pc, int x)
+{
+    const yb_program *p = vm->p;
+    const yb_invariant_desc *v = &p->invariants[x];
+    char msg[sizeof vm->err.message - 200], val[64]; /* room left for " (policy FILE:LINE)" */
+    size_t n = 0;
+#define PUTF(...) do { int w_ = snprintf(msg + n, sizeof msg - n, __VA_ARGS__); if (w_ > 0) n += (size_t)w_; if (n >= sizeof msg) n = sizeof msg - 1; } while (0)
+    PUTF("invariant `%s` broken: ", v->text);
+    for (int k = 0; k < v->npieces; k++) {
+        PUTF("%s", v->pieces[k].text);
+        int r = v->pieces[k].reg;
+        if (r < 0) continue;
+        if (p->reg_kinds[r] == YB_T_TEXT) {
+            const char *tp;
+            uint32_t tn;
+            yb_vm_text(vm, vm->regs[r], &tp, &tn);
+            PUTF("\"%.*s\"", (int)(tn > 60 ? 60 : tn), tp);
+        } else {
+            yb_format_value(p, p->reg_kinds[r], v->pieces[k].enum_id, vm->regs[r], val, sizeof val);
+            PUTF("%s", val);
+        }
+    }
+    const char *sep = "; ";
+    for (int k = 0; k < v->npieces; k++) {
+        int r = v->pieces[k].reg;
+        if (r < 0 || r >= p->nouts) continue;
+        bool seen = false;
+        for (int j = 0; j < k; j++) seen |= v->pieces[j].reg == r;
+        if (seen) continue;
+        int b = last_setter(vm, r);
+        if (b < 0) {
+            PUTF("%s%s keeps its initial value", sep, p->outs[r].name);
+        } else {
+            const yb_block_desc *bd = &p->blocks[b];
+            const char *file = bd->file < p->nfiles ? p->files[bd->file] : p->source;
+            PUTF("%s%s set by %s (%s:%d)", sep, p->outs[r].name, bd->name, file, bd->line);
+        }
+        sep = ", ";
+    }
+#undef PUTF
+    fail(vm, pc, NULL, "%s", msg);
+}
+
 static void absent_field(yb_vm *vm, int pc, int field)
 {
     char path[160];
@@ -652,6 +714,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     }
     CASE(HELD) RA = vm->held; NEXT;
     CASE(REJECT) reject_record(vm, PC, (int)ip->a); goto error;
+    CASE(INVARIANT) invariant_broken(vm, PC, (int)ip->a); goto error;
 
 #if !(defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH))
         default: fail(vm, PC, NULL, "bad opcode"); goto error;

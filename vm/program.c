@@ -59,6 +59,12 @@ void yb_program_free(yb_program *p)
         free(p->rejects[i].message);
     }
     free(p->rejects);
+    for (int i = 0; i < p->ninvariants; i++) {
+        free(p->invariants[i].text);
+        for (int k = 0; k < p->invariants[i].npieces; k++) free(p->invariants[i].pieces[k].text);
+        free(p->invariants[i].pieces);
+    }
+    free(p->invariants);
     for (int i = 0; i < p->nblocks; i++) {
         free(p->blocks[i].name);
         free(p->blocks[i].text);

@@ -17,7 +17,7 @@
 typedef uint64_t yb_instr;
 
 /* The .ybc format's version: a file of another version is refused with "recompile". */
-#define YBC_VERSION 4
+#define YBC_VERSION 5
 
 enum {
 #define OP(name, a, b, c, d, doc) YB_OP_##name,
@@ -119,6 +119,21 @@ typedef struct yb_explain_value {
     int32_t line;
 } yb_explain_value;
 
+/* A declared invariant the VM checks after every claim (INVARIANT): its text
+ * as written, and the broken comparison as pieces of text, each followed by
+ * the value of a register ("fund ", r0, " ≠ basic ", r8, …). */
+typedef struct yb_inv_piece {
+    char *text;
+    int32_t reg;      /* -1: text only */
+    uint16_t enum_id; /* an enum register prints its member name */
+} yb_inv_piece;
+
+typedef struct yb_invariant_desc {
+    char *text;       /* "fund = basic + large + critical + assistance" */
+    int32_t npieces;
+    yb_inv_piece *pieces;
+} yb_invariant_desc;
+
 typedef struct yb_derived { /* `define NAME of item = …`: a value per element of a list */
     char *name;
     int32_t list;
@@ -166,6 +181,9 @@ typedef struct yb_program {
     yb_explain_value *explain;
     int32_t nderived;
     yb_derived *derived;
+    int32_t ninvariants;
+    yb_invariant_desc *invariants;
+    int32_t nproved; /* invariants the compiler proved (not in the file: 0 once loaded) */
     /* code */
     int32_t nregs;
     uint8_t *reg_kinds;

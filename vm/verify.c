@@ -123,6 +123,16 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
     for (int i = 0; i < p->nrejects; i++)
         if (p->rejects[i].field < -1 || p->rejects[i].field >= p->schema.nfields || !p->rejects[i].path || !p->rejects[i].message)
             FAIL("reject %d is malformed", i);
+    for (int i = 0; i < p->ninvariants; i++) {
+        const yb_invariant_desc *v = &p->invariants[i];
+        if (!v->text || v->npieces < 0) FAIL("invariant %d is malformed", i);
+        for (int k = 0; k < v->npieces; k++) {
+            const yb_inv_piece *pc = &v->pieces[k];
+            if (!pc->text || pc->reg < -1 || pc->reg >= p->nregs) FAIL("invariant %d is malformed", i);
+            if (pc->reg >= 0 && p->reg_kinds[pc->reg] == YB_T_ENUM && pc->enum_id >= p->schema.nenums)
+                FAIL("invariant %d names enum %d", i, pc->enum_id);
+        }
+    }
     for (int i = 0; i < p->nalerts; i++)
         if (!p->alerts[i].id || !p->alerts[i].message || p->alerts[i].severity > 1) FAIL("alert %d is malformed", i);
     for (int i = 0; i < p->nblocks; i++)
@@ -320,6 +330,7 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
         case YB_OP_REASON: if ((int)a >= p->nreasons) FAIL("instruction %d: reason %u out of range", pc, a); break;
         case YB_OP_ALERT: if ((int)a >= p->nalerts) FAIL("instruction %d: alert %u out of range", pc, a); break;
         case YB_OP_REJECT: if ((int)a >= p->nrejects) FAIL("instruction %d: reject %u out of range", pc, a); break;
+        case YB_OP_INVARIANT: if ((int)a >= p->ninvariants) FAIL("instruction %d: invariant %u out of range", pc, a); break;
         default: break;
         }
     }

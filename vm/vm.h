@@ -20,7 +20,7 @@ typedef enum { YB_RUN_SETTLED = 0, YB_RUN_RECORD_ERROR = 1 } yb_run_status;
 
 typedef struct yb_run_error {
     char field[160];   /* the claim field at fault, or "" */
-    char message[480]; /* what was expected, what was found, and the policy line */
+    char message[1024]; /* what was expected, what was found, and the policy line */
 } yb_run_error;
 
 /* One instruction as the interpreter runs it (decoded from yb_instr once). */

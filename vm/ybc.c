@@ -180,6 +180,12 @@ static void write_body(const yb_program *p, wbuf *w)
     for (int i = 0; i < p->nderived; i++) {
         str(w, p->derived[i].name); i64(w, p->derived[i].list); u8(w, p->derived[i].kind); u16(w, p->derived[i].enum_id);
     }
+    u32(w, (uint32_t)p->ninvariants);
+    for (int i = 0; i < p->ninvariants; i++) {
+        const yb_invariant_desc *v = &p->invariants[i];
+        str(w, v->text); u32(w, (uint32_t)v->npieces);
+        for (int k = 0; k < v->npieces; k++) { str(w, v->pieces[k].text); i64(w, v->pieces[k].reg); u16(w, v->pieces[k].enum_id); }
+    }
     section_end(w, s);
 
     s = section_begin(w, T_CODE);
@@ -434,6 +440,17 @@ static void read_rules(rbuf *r, yb_program *p)
     p->derived = CALLOC(p->nderived, yb_derived);
     for (int i = 0; i < p->nderived && !r->bad; i++) {
         p->derived[i].name = rstr_req(r); p->derived[i].list = ri32(r); p->derived[i].kind = r8(r); p->derived[i].enum_id = r16(r);
+    }
+    p->ninvariants = rcount(r, 8);
+    p->invariants = CALLOC(p->ninvariants, yb_invariant_desc);
+    for (int i = 0; i < p->ninvariants && !r->bad; i++) {
+        yb_invariant_desc *v = &p->invariants[i];
+        v->text = rstr_req(r);
+        v->npieces = rcount(r, 14);
+        v->pieces = CALLOC(v->npieces, yb_inv_piece);
+        for (int k = 0; k < v->npieces && !r->bad; k++) {
+            v->pieces[k].text = rstr_req(r); v->pieces[k].reg = ri32(r); v->pieces[k].enum_id = r16(r);
+        }
     }
 }
 

@@ -83,7 +83,7 @@ static void typos_get_suggestions(void **state)
                  "did you mean `deductible`?");
     expect_error(HEADER "rule r\n  set fund = sum of amonut in items\n", "did you mean `amount`?");
     expect_error(HEADER "reasons WAITING_PERIOD\nrule r\n  reason WAITING_PERIDO\n", "did you mean `WAITING_PERIOD`?");
-    expect_error(HEADER "define x: mony = 1\n", "expected `of` or `=` here, found `:`");
+    expect_error(HEADER "define x: mony = 1\n", "expected `in`, `of` or `=` here, found `:`");
     expect_error(HEADER "param p: mony\n  from 2024-01-01: 1.00\n", "did you mean `money`?");
 }
 
