@@ -4,19 +4,22 @@
 
 #include <stdio.h>
 
+/* Any int arguments: worked out in 64 bits, where no int can overflow it. */
 yb_date yb_date_from_ymd(int y, int m, int d)
 {
-    int64_t yy = y - (m <= 2);
+    int64_t yy = (int64_t)y - (m <= 2);
     int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
     int64_t yoe = yy - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doy = (153 * ((int64_t)m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
 }
 
+static yb_date clamp(yb_date z) { return z < YB_DATE_MIN ? YB_DATE_MIN : z > YB_DATE_MAX ? YB_DATE_MAX : z; }
+
 void yb_date_to_ymd(yb_date z, int *y, int *m, int *d)
 {
-    z += 719468;
+    z = clamp(z) + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     int64_t doe = z - era * 146097;
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
@@ -35,6 +38,7 @@ static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 int yb_days_in_month(int y, int m)
 {
     static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12) return 0;
     return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
@@ -45,6 +49,7 @@ bool yb_date_valid(int y, int m, int d)
 
 bool yb_date_add(yb_date date, yb_duration dur, yb_date *out)
 {
+    if (!yb_date_in_range(date)) return false;
     int y, m, d;
     yb_date_to_ymd(date, &y, &m, &d);
     int64_t months = (int64_t)y * 12 + (m - 1) + yb_duration_months(dur);
@@ -54,7 +59,7 @@ bool yb_date_add(yb_date date, yb_duration dur, yb_date *out)
     int dim = yb_days_in_month(y, m);
     if (d > dim) d = dim;
     yb_date r = yb_date_from_ymd(y, m, d) + yb_duration_days(dur);
-    if (r < yb_date_from_ymd(1, 1, 1) || r > yb_date_from_ymd(9999, 12, 31)) return false;
+    if (!yb_date_in_range(r)) return false;
     *out = r;
     return true;
 }
@@ -81,13 +86,15 @@ bool yb_date_parse(const char *s, size_t n, yb_date *out)
 int yb_date_format(yb_date dt, char *buf)
 {
     int y, m, d;
-    yb_date_to_ymd(dt, &y, &m, &d);
-    return snprintf(buf, 11, "%04d-%02d-%02d", y % 10000, m, d);
+    yb_date_to_ymd(dt, &y, &m, &d); /* 1 <= y <= 9999: always ten characters */
+    snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
+    return 10;
 }
 
 int yb_date_year(yb_date dt)
 {
     /* an estimate from the mean Gregorian year, corrected by at most one */
+    dt = clamp(dt);
     int64_t y = 1970 + (dt * 400) / 146097 - (dt < 0);
     if (yb_date_from_ymd((int)y + 1, 1, 1) <= dt) y++;
     else if (yb_date_from_ymd((int)y, 1, 1) > dt) y--;

@@ -96,7 +96,7 @@ static inline void put_key(yb_writer *w, const char *k, size_t n)
 static size_t fmt_date(char *d, int64_t v)
 {
     int y, m, day;
-    if (v < yb_date_from_ymd(1, 1, 1) || v > yb_date_from_ymd(9999, 12, 31)) return (size_t)yb_date_format(v, d);
+    if (!yb_date_in_range(v)) return (size_t)yb_date_format(v, d); /* the nearest end: never reached */
     yb_date_to_ymd(v, &y, &m, &day);
     d[0] = (char)('0' + y / 1000);
     d[1] = (char)('0' + y / 100 % 10);

@@ -37,6 +37,8 @@ static bool verify_schema(const yb_program *p, char *err, size_t errlen)
         if (f->kind == YB_T_LIST && !f->elem_name) FAIL("list field %d has no element name", i);
         if (f->kind == YB_T_ENUM && (f->flags & YB_F_DEFAULT) && (f->dflt < 0 || f->dflt >= s->enums[f->enum_id].n))
             FAIL("field %d has a default outside its enum", i);
+        if (f->kind == YB_T_DATE && (f->flags & YB_F_DEFAULT) && !yb_date_in_range(f->dflt))
+            FAIL("field %d has a default date outside 0001-01-01..9999-12-31", i);
         if (f->kind == YB_T_TEXT && (f->flags & YB_F_DEFAULT) &&
             (!yb_text_in_pool(f->dflt) || (uint64_t)yb_text_offset(f->dflt) + yb_text_length(f->dflt) > p->pool_len))
             FAIL("field %d has a default text outside the pool", i);
@@ -66,6 +68,8 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
     }
     for (int i = 0; i < p->nconsts; i++) {
         if (!yb_kind_value(p->const_kinds[i])) FAIL("constant %d has kind %d", i, p->const_kinds[i]);
+        if (p->const_kinds[i] == YB_T_DATE && !yb_date_in_range(p->consts[i]))
+            FAIL("date constant %d is outside 0001-01-01..9999-12-31", i);
         if (p->const_kinds[i] == YB_T_TEXT) {
             int64_t v = p->consts[i];
             if (!yb_text_in_pool(v) || (uint64_t)yb_text_offset(v) + yb_text_length(v) > p->pool_len)
@@ -93,12 +97,19 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
         }
         for (int v = 0; v < pp->nversions; v++) {
             if (v && pp->versions[v].from <= pp->versions[v - 1].from) FAIL("parameter %d versions out of order", i);
+            if (!yb_date_in_range(pp->versions[v].from)) FAIL("parameter %d has an effective date outside 0001-01-01..9999-12-31", i);
             for (int c = 0; c < pp->size; c++) {
                 int64_t x = pp->versions[v].cells[c];
                 if ((pp->kind == YB_T_BANDS || pp->range_key) && (x < 0 || x >= p->nbandsets)) FAIL("parameter %d names band set %lld", i, (long long)x);
                 if (pp->kind == YB_T_TEXT && !pp->range_key &&
                     (!yb_text_in_pool(x) || (uint64_t)yb_text_offset(x) + yb_text_length(x) > p->pool_len))
                     FAIL("parameter %d holds text outside the pool", i);
+                if (pp->kind == YB_T_DATE && !pp->range_key && !yb_date_in_range(x))
+                    FAIL("parameter %d holds a date outside 0001-01-01..9999-12-31", i);
+                /* keyed by ranges or text: the values are the rates of the band set */
+                for (int b = 0; pp->kind == YB_T_DATE && pp->range_key && b < p->bandsets[x].n; b++)
+                    if (!yb_date_in_range(p->bandsets[x].bands[b].rate))
+                        FAIL("parameter %d holds a date outside 0001-01-01..9999-12-31", i);
             }
         }
     }
@@ -207,6 +218,7 @@ static bool writes(yb_instr i, int r, const yb_program *p)
 bool yb_verify(const yb_program *p, char *err, size_t errlen)
 {
     if (p->ncode < 1) FAIL("no code");
+    if (!yb_date_in_range(p->effective)) FAIL("the policy's effective date is outside 0001-01-01..9999-12-31");
     if (YB_I_OP(p->code[p->ncode - 1]) != YB_OP_HALT) FAIL("the code does not end with HALT");
     if (!verify_schema(p, err, errlen) || !verify_tables(p, err, errlen)) return false;
     /* the constant section: only constant loads, closed by HALT */
@@ -242,6 +254,7 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
             break;
         case YB_OP_LOADI:
             if (ka == YB_T_TEXT) FAIL("instruction %d: text cannot be made from a number", pc);
+            if (ka == YB_T_DATE && !yb_date_in_range(YB_I_IMM(i))) FAIL("instruction %d: a date outside 0001-01-01..9999-12-31", pc);
             break;
         case YB_OP_ZERO:
             if ((int)(a + b) > p->nregs) FAIL("instruction %d: registers out of range", pc);

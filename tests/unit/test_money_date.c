@@ -101,6 +101,66 @@ static void dates_and_month_end_clamping(void **state)
     assert_false(yb_date_add(yb_date_from_ymd(9999, 12, 1), yb_duration_make(1, 0), &r));
 }
 
+
+/* The range, worked by hand: 1969 years of 365 days and 477 leap days
+ * (492 fourth years - 19 centuries + 4 fourth centuries) back to 0001-01-01;
+ * 8030 years of 365 days and 1947 leap days (2424 up to 9999 - 477) to
+ * 10000-01-01, less one day. */
+static void the_date_range(void **state)
+{
+    (void)state;
+    assert_int_equal(YB_DATE_MIN, -719162);
+    assert_int_equal(YB_DATE_MAX, 2932896);
+    assert_int_equal(yb_date_from_ymd(1, 1, 1), YB_DATE_MIN);
+    assert_int_equal(yb_date_from_ymd(9999, 12, 31), YB_DATE_MAX);
+    assert_true(yb_date_in_range(YB_DATE_MIN) && yb_date_in_range(YB_DATE_MAX) && yb_date_in_range(0));
+    assert_false(yb_date_in_range(YB_DATE_MIN - 1) || yb_date_in_range(YB_DATE_MAX + 1));
+}
+
+/* Any int64 is safe (no overflow under UBSan); outside the range a date reads
+ * as the nearest end, and always formats as ten characters. */
+static void dates_outside_the_range_are_safe(void **state)
+{
+    (void)state;
+    const int64_t low[] = {INT64_MIN, INT64_MIN + 1, -4000000, YB_DATE_MIN - 1};
+    const int64_t high[] = {INT64_MAX, INT64_MAX - 719468, 100000000, YB_DATE_MAX + 1};
+    char buf[16];
+    for (int k = 0; k < 4; k++) {
+        int y, m, d;
+        yb_date_to_ymd(low[k], &y, &m, &d);
+        assert_true(y == 1 && m == 1 && d == 1);
+        assert_int_equal(yb_date_year(low[k]), 1);
+        memset(buf, 'x', sizeof buf);
+        assert_int_equal(yb_date_format(low[k], buf), 10);
+        assert_string_equal(buf, "0001-01-01");
+        yb_date_to_ymd(high[k], &y, &m, &d);
+        assert_true(y == 9999 && m == 12 && d == 31);
+        assert_int_equal(yb_date_year(high[k]), 9999);
+        assert_int_equal(yb_date_format(high[k], buf), 10);
+        assert_string_equal(buf, "9999-12-31");
+        yb_date r = 12345;
+        assert_false(yb_date_add(low[k], yb_duration_make(1, 0), &r));
+        assert_false(yb_date_add(high[k], yb_duration_make(-1, 0), &r));
+        assert_int_equal(r, 12345);
+    }
+    /* the ends themselves, and the step past them */
+    assert_int_equal(yb_date_format(YB_DATE_MIN, buf), 10); assert_string_equal(buf, "0001-01-01");
+    assert_int_equal(yb_date_format(YB_DATE_MAX, buf), 10); assert_string_equal(buf, "9999-12-31");
+    yb_date r;
+    assert_false(yb_date_add(YB_DATE_MAX, yb_duration_make(0, 1), &r));
+    assert_false(yb_date_add(YB_DATE_MIN, yb_duration_make(0, -1), &r));
+    assert_true(yb_date_add(YB_DATE_MAX, yb_duration_make(0, -1), &r)); assert_int_equal(r, YB_DATE_MAX - 1);
+    /* extreme ymd arguments: no overflow, and no month outside 1..12 read */
+    (void)yb_date_from_ymd(INT32_MAX, INT32_MAX, INT32_MAX);
+    (void)yb_date_from_ymd(INT32_MIN, INT32_MIN, INT32_MIN);
+    assert_int_equal(yb_days_in_month(2025, 0), 0);
+    assert_int_equal(yb_days_in_month(2025, 13), 0);
+    assert_int_equal(yb_days_in_month(2024, 2), 29);
+    assert_false(yb_date_valid(2025, 13, 1));
+    assert_false(yb_date_valid(0, 1, 1));
+    assert_false(yb_date_valid(10000, 1, 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -108,6 +168,8 @@ int main(void)
         cmocka_unit_test(rounding_half_away_from_zero),
         cmocka_unit_test(rate_literals),
         cmocka_unit_test(dates_and_month_end_clamping),
+        cmocka_unit_test(the_date_range),
+        cmocka_unit_test(dates_outside_the_range_are_safe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,9 +130,104 @@ static void jumps_outside_the_code_are_refused(void **state)
     yb_program_free(p);
 }
 
+
+/* ---- dates: 0001-01-01 .. 9999-12-31 everywhere a program holds one ---- */
+
+static const char *date_src =
+    "policy \"d\"\n"
+    "input claim { claim_id: text  seen: date = 2024-01-01  visit_date: date }\n"
+    "output settlement { claim_id: text = claim_id  status  due: date  reasons alerts }\n"
+    "dated by visit_date\n"
+    "param deadline: date\n  from 2024-01-01: 2025-06-30\n"
+    "param until: date by range of int\n  from 2024-01-01: 0 to 10 at 2025-01-31  above 10 at 2026-01-31\n"
+    "rule r\n"
+    "  set due = if visit_date >= 2025-01-01 then deadline else seen\n"
+    "  set due = if visit_date >= 2025-03-01 then until[3] else due\n";
+
+static int find_param(const yb_program *p, const char *name)
+{
+    for (int i = 0; i < p->nparams; i++)
+        if (strcmp(p->params[i].name, name) == 0) return i;
+    fail_msg("no parameter %s", name);
+    return -1;
+}
+
+static void dates_outside_the_calendar_are_refused(void **state)
+{
+    (void)state;
+    yb_diag d;
+    yb_diag_init(&d, stderr);
+    yb_program *p = yb_compile_string("d.yb", date_src, &d);
+    yb_diag_free(&d);
+    assert_non_null(p);
+    char err[256];
+    assert_true(yb_verify(p, err, sizeof err));
+    /* INT64_MAX overflowed the year (a wrong year, silently); day -4,000,000 is
+       the year -8982, eleven characters where the writer has room for ten */
+    const int64_t bad[] = {INT64_MAX, INT64_MIN, YB_DATE_MAX + 1, YB_DATE_MIN - 1, -4000000};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        int64_t x = bad[k];
+        /* a parameter's value */
+        yb_param *dl = &p->params[find_param(p, "deadline")];
+        int64_t saved = dl->versions[0].cells[0];
+        dl->versions[0].cells[0] = x;
+        expect_refused(p, "holds a date outside 0001-01-01..9999-12-31");
+        dl->versions[0].cells[0] = saved;
+        /* a value of a parameter keyed by ranges (held in its band set) */
+        yb_band *band = &p->bandsets[p->params[find_param(p, "until")].versions[0].cells[0]].bands[1];
+        saved = band->rate;
+        band->rate = x;
+        expect_refused(p, "holds a date outside");
+        band->rate = saved;
+        /* an effective date */
+        saved = dl->versions[0].from;
+        dl->versions[0].from = x;
+        expect_refused(p, "effective date outside");
+        dl->versions[0].from = saved;
+        /* the policy's own effective date */
+        saved = p->effective;
+        p->effective = x;
+        expect_refused(p, "effective date is outside");
+        p->effective = saved;
+        /* an input field's default */
+        for (int f = 0; f < p->schema.nfields; f++)
+            if (strcmp(p->schema.fields[f].name, "seen") == 0) {
+                saved = p->schema.fields[f].dflt;
+                p->schema.fields[f].dflt = x;
+                expect_refused(p, "default date outside");
+                p->schema.fields[f].dflt = saved;
+            }
+        /* a date loaded as a constant (LOADK) */
+        int at = find_op(p, YB_OP_LOADI);
+        yb_instr li = p->code[at];
+        assert_int_equal(p->reg_kinds[YB_I_A(li)], YB_T_DATE);
+        int k2 = p->nconsts;
+        p->consts = realloc(p->consts, (size_t)(k2 + 1) * sizeof *p->consts);
+        p->const_kinds = realloc(p->const_kinds, (size_t)(k2 + 1));
+        p->consts[k2] = x;
+        p->const_kinds[k2] = YB_T_DATE;
+        p->nconsts = k2 + 1;
+        p->code[at] = yb_mk_k(YB_OP_LOADK, YB_I_A(li), (uint32_t)k2);
+        expect_refused(p, "date constant");
+        p->consts[k2] = YB_DATE_MAX; /* 9999-12-31 itself is a date */
+        assert_true(yb_verify(p, err, sizeof err));
+        p->code[at] = li;
+        p->nconsts = k2;
+        /* a date loaded as an immediate (LOADI holds 32 bits) */
+        if (x >= INT32_MIN && x <= INT32_MAX) {
+            p->code[at] = yb_mk_k(YB_OP_LOADI, YB_I_A(li), (uint32_t)(int32_t)x);
+            expect_refused(p, "a date outside");
+            p->code[at] = li;
+        }
+    }
+    assert_true(yb_verify(p, err, sizeof err));
+    yb_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(dates_outside_the_calendar_are_refused),
         cmocka_unit_test(the_compiled_code_verifies),
         cmocka_unit_test(backward_jumps_other_than_loop_ends_are_refused),
         cmocka_unit_test(writing_the_loop_index_is_refused),
