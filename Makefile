@@ -11,25 +11,29 @@
 CC      ?= cc
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
-LAYERS  := base lang compiler vm io store
-INC     := $(patsubst %,-I%,$(LAYERS)) -Icli -Ibuild/gen -I/usr/include/postgresql
+LAYERS  := base lang compiler vm io store api
+INC     := $(patsubst %,-I%,$(LAYERS)) -Iinclude -Icli -Ibuild/gen -I/usr/include/postgresql
 CFLAGS  ?= -O2 -g
-DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang libsqlite3-dev libpq-dev postgresql
+DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang libsqlite3-dev libpq-dev postgresql libsodium-dev
 BENCH_PKGS := lua5.4 liblua5.4-dev
 
-# the floors, bottom up: base <- lang <- compiler -> vm <- io <- store <- cli
+SO_MAJOR := 0
+SO_REAL  := libyibao.so.$(SO_MAJOR).2.0
+SO_NAME  := libyibao.so.$(SO_MAJOR)
+
+# the floors, bottom up: base <- lang <- compiler -> vm <- io <- store <- api <- cli
 LIB_SRC  := $(foreach d,$(LAYERS),$(wildcard $(d)/*.c))
 
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC)) build/rel/gen/parser.tab.o build/rel/gen/lexer.yy.o
 TST_OBJ  := $(patsubst %.c,build/tst/%.o,$(LIB_SRC)) build/tst/gen/parser.tab.o build/tst/gen/lexer.yy.o
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LIBS     := -lsqlite3 -lpq -lm
+LIBS     := -lsqlite3 -lpq -lsodium -pthread -lm
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,build/tst/tests/%,$(UNIT_SRC)) build/tst/tests/test_claim_reader_nosimd
 
-.PHONY: all deps bench-deps demo test bench fuzz clean
-all: deps bin/yibao
+.PHONY: all deps bench-deps demo test bench fuzz clean install
+all: deps bin/yibao build/rel/$(SO_REAL)
 
 # ---- Debian packages: installed when root, otherwise the exact command ----
 deps: PKGS = $(DEPS_PKGS)
@@ -83,6 +87,44 @@ build/rel/libyibao.a: $(REL_OBJ)
 	ar rcs $@ $^
 build/tst/libyibao.a: $(TST_OBJ)
 	ar rcs $@ $^
+
+# ---- libyibao.so: the same objects built position-independent; only yibao_* exported ----
+PIC_OBJ  := $(patsubst build/rel/%,build/pic/%,$(REL_OBJ))
+build/pic/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(GEN_WARN) $(INC) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
+build/pic/%.o: %.c build/gen/parser.tab.h build/gen/lexer.yy.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(INC) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
+build/pic/vm/interp.o: CFLAGS += $(DISPATCH_FLAGS)
+build/rel/$(SO_REAL): $(PIC_OBJ) api/libyibao.map
+	$(CC) -shared -Wl,-soname,$(SO_NAME) -Wl,--version-script=api/libyibao.map -o $@ $(PIC_OBJ) $(LIBS)
+	ln -sf $(SO_REAL) build/rel/$(SO_NAME)
+	ln -sf $(SO_REAL) build/rel/libyibao.so
+
+# ---- the example host: under the sanitizers against the static library (make test),
+# and against the shared one, found through pkg-config as a bureau would build it ----
+build/tst/examples/host: examples/host/host.c build/tst/libyibao.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -Iinclude -O1 -g $(SAN) -o $@ $< build/tst/libyibao.a $(LIBS)
+build/rel/examples/host: examples/host/host.c build/rel/$(SO_REAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -Iinclude $(CFLAGS) -o $@ $< build/rel/$(SO_REAL)
+
+# ---- make install PREFIX=... (DESTDIR for packaging) ----
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 755 bin/yibao $(DESTDIR)$(PREFIX)/bin/yibao
+	install -m 644 build/rel/libyibao.a $(DESTDIR)$(PREFIX)/lib/libyibao.a
+	install -m 755 build/rel/$(SO_REAL) $(DESTDIR)$(PREFIX)/lib/$(SO_REAL)
+	ln -sf $(SO_REAL) $(DESTDIR)$(PREFIX)/lib/$(SO_NAME)
+	ln -sf $(SO_REAL) $(DESTDIR)$(PREFIX)/lib/libyibao.so
+	install -m 644 include/yibao.h $(DESTDIR)$(PREFIX)/include/yibao.h
+	sed -e 's#@PREFIX@#$(PREFIX)#g' -e 's#@VERSION@#$(SO_MAJOR).2.0#g' api/yibao.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/yibao.pc
+	install -m 644 docs/man/yibao.1 $(DESTDIR)$(PREFIX)/share/man/man1/yibao.1
+	install -m 644 docs/man/yibao.3 $(DESTDIR)$(PREFIX)/share/man/man3/yibao.3
 
 CLI_SRC  := $(wildcard cli/*.c)
 
@@ -145,7 +187,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libyi
 demo: deps bin/yibao
 	./bin/yibao run stdlib-policies/hunan.yb examples/corpus.jsonl --report -
 
-test: deps build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN) $(FUZZ_BIN)
+test: all build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN) $(FUZZ_BIN) build/tst/examples/host build/rel/examples/host
 	@YIBAO_SWITCH=build/tst/bin/yibao-switch YIBAO_FUZZ="$(FUZZ_BIN)" bash tests/run_all.sh build/tst/bin/yibao $(UNIT_BIN)
 
 bench: bench-deps bin/yibao
@@ -167,5 +209,5 @@ clean:
 	rm -rf build bin
 
 # header dependencies of every object, the command line's and the unit tests' included
--include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) build/tst/vm/interp_switch.d build/tst/io/json_fastpath_nosimd.d
+-include $(REL_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) $(PIC_OBJ:.o=.d) build/tst/vm/interp_switch.d build/tst/io/json_fastpath_nosimd.d
 -include $(patsubst %.c,build/rel/%.d,$(CLI_SRC)) $(patsubst %.c,build/tst/%.d,$(CLI_SRC)) $(UNIT_BIN:=.d)

@@ -51,4 +51,10 @@ int yb_reader_next(yb_reader *r, yb_claim *c, yb_record_error *err);
 long yb_reader_records(const yb_reader *r);
 void yb_reader_close(yb_reader *r);
 
+/* A JSON Lines reader over memory (io/reader_mem.c): open once, then feed a
+ * buffer (one claim or many lines) and call yb_reader_next until it returns 0;
+ * lines are numbered from 1 in each buffer.  feed returns -1 when out of memory. */
+yb_reader *yb_reader_open_mem(const yb_schema *s, const char *name);
+int yb_reader_feed(yb_reader *r, const char *data, size_t n);
+
 #endif

@@ -421,6 +421,13 @@ bool yb_writer_put(yb_writer *w, const yb_settlement *s)
     return !w->failed;
 }
 
+bool yb_writer_flush(yb_writer *w)
+{
+    flush(w);
+    if (!w->failed && fflush(w->f) != 0) w->failed = true;
+    return !w->failed;
+}
+
 bool yb_writer_close(yb_writer *w)
 {
     if (!w) return false;

@@ -43,5 +43,7 @@ yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, in
 /* Returns false on a write error. */
 bool yb_writer_put(yb_writer *w, const yb_settlement *s);
 bool yb_writer_close(yb_writer *w); /* flushes; false on a write error */
+/* Hands what is buffered to the FILE and flushes it (one settlement at a time, for a host). */
+bool yb_writer_flush(yb_writer *w);
 
 #endif

@@ -1,0 +1,87 @@
+/* Private to api/: the env's handle table and the objects behind handles. */
+#ifndef YB_API_INTERNAL_H
+#define YB_API_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "claim_reader.h"
+#include "settlement_writer.h"
+#include "vm.h"
+#include "yibao.h"
+
+enum { API_POLICY = 1, API_BATCH = 2 };
+
+/* A loaded policy: immutable once made, freed when its handle and every batch using it are gone. */
+typedef struct api_policy {
+    yb_program *prog;
+    char hash[65];
+    char signer[128];
+    int64_t loaded_at;
+    int refs; /* the live handle + open batches (under the env's lock) */
+} api_policy;
+
+typedef struct api_batch {
+    api_policy *pol;
+    unsigned flags;
+    yb_vm *vm;
+    yb_claim *claim;
+    yb_reader *reader;
+    /* the settlement JSON: the writer writes to a memory stream */
+    FILE *mem;
+    char *membuf;
+    size_t memsize;
+    yb_writer *w;
+    char *json; /* the last settlement line (stamped when asked) */
+    size_t json_len, json_cap;
+    bool have; /* a settlement is ready to read */
+    bool explained;
+    const char *reasons[YB_MAX_REASONS];
+} api_batch;
+
+typedef struct api_slot {
+    uint32_t gen;
+    uint8_t kind; /* 0 free */
+    uint8_t busy; /* a batch: a thread is inside a call on it */
+    void *obj;
+} api_slot;
+
+typedef struct api_key {
+    unsigned char pk[32];
+    char name[128];
+} api_key;
+
+struct yibao_env {
+    pthread_mutex_t mu;
+    api_slot *slots;
+    uint32_t nslots, cap;
+    api_key *keys;
+    int nkeys;
+};
+
+/* Set err (may be NULL) and return code. */
+yibao_status api_fail(yibao_error *err, yibao_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+yibao_status api_ok(yibao_error *err);
+
+/* The handle table (api/handles.c). */
+uint64_t api_put(yibao_env *env, int kind, void *obj); /* 0 when out of memory; call under the lock */
+/* The object behind a live handle of this kind, or NULL (call under the lock). */
+api_slot *api_get(yibao_env *env, uint64_t id, int kind);
+void api_drop(api_slot *s);
+/* A batch for one call: marked busy until api_batch_leave. */
+yibao_status api_batch_enter(yibao_env *env, yibao_batch b, api_batch **out, yibao_error *err);
+void api_batch_leave(yibao_env *env, yibao_batch b);
+void api_policy_unref(api_policy *p); /* under the lock */
+
+/* Signatures (api/signature.c). */
+#define API_SIG_MAGIC "YBSIG1\0\0"
+#define API_SIG_TRAILER (8 + 32 + 64)
+/* The length of the .ybc image at the start of data, or 0 when it is not one. */
+size_t api_ybc_image_len(const unsigned char *data, size_t len);
+/* Check the bytes after the image against the env's trusted keys; signer filled. */
+yibao_status api_check_signature(yibao_env *env, const unsigned char *data, size_t len, size_t image_len,
+                                 char *signer, size_t signer_len, yibao_error *err);
+void api_sha256_hex(const unsigned char *data, size_t len, char hex[65]);
+
+#endif

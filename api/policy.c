@@ -1,0 +1,158 @@
+/* Loading policies: bytes are checked (signature, then the .ybc reader and
+ * the verifier) before a handle exists; a source policy is compiled and then
+ * goes through the very same .ybc path, so its hash is that of the file
+ * `yibao compile` would write. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_internal.h"
+#include "compiler.h"
+
+static yibao_status publish(yibao_env *env, api_policy *p, yibao_policy *out, yibao_error *err)
+{
+    pthread_mutex_lock(&env->mu);
+    uint64_t id = api_put(env, API_POLICY, p);
+    pthread_mutex_unlock(&env->mu);
+    if (!id) {
+        yb_program_free(p->prog);
+        free(p);
+        return api_fail(err, YIBAO_E_NOMEM, "out of memory");
+    }
+    out->id = id;
+    return api_ok(err);
+}
+
+static yibao_status load_bytes(yibao_env *env, const unsigned char *data, size_t len, const char *name,
+                               yibao_policy *out, yibao_error *err)
+{
+    size_t image = api_ybc_image_len(data, len);
+    if (!image)
+        return api_fail(err, YIBAO_E_POLICY, "%s: not a compiled yibao policy (.ybc): the file does not start with the .ybc signature", name);
+    api_policy *p = calloc(1, sizeof *p);
+    if (!p) return api_fail(err, YIBAO_E_NOMEM, "out of memory");
+    pthread_mutex_lock(&env->mu); /* the trusted keys may be added by another thread */
+    yibao_status st = image < len || env->nkeys ? api_check_signature(env, data, len, image, p->signer, sizeof p->signer, err)
+                                                : YIBAO_OK;
+    pthread_mutex_unlock(&env->mu);
+    if (st) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", err ? err->message : "");
+        free(p);
+        return api_fail(err, st, "%s: %s", name, why);
+    }
+    char why[512];
+    p->prog = yb_ybc_read(data, image, why, sizeof why);
+    if (!p->prog) {
+        free(p);
+        return api_fail(err, YIBAO_E_POLICY, "%s: %s", name, why);
+    }
+    api_sha256_hex(data, image, p->hash);
+    p->loaded_at = (int64_t)time(NULL);
+    p->refs = 1;
+    return publish(env, p, out, err);
+}
+
+yibao_status yibao_policy_load_mem(yibao_env *env, const void *data, size_t len, yibao_policy *out, yibao_error *err)
+{
+    if (!env || !data || !out) return api_fail(err, YIBAO_E_ARGUMENT, "yibao_policy_load_mem: env, data and out are required");
+    out->id = 0;
+    return load_bytes(env, data, len, "<memory>", out, err);
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0, got;
+    unsigned char *buf = malloc(cap);
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            unsigned char *b = cap > ((size_t)1 << 30) ? NULL : realloc(buf, cap * 2);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = b;
+            cap *= 2;
+        }
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* Compile a source policy; the diagnostics become the error message. */
+static yibao_status compile_source(const char *path, unsigned char **image, size_t *len, yibao_error *err)
+{
+    char *msgs = NULL;
+    size_t msglen = 0;
+    FILE *m = open_memstream(&msgs, &msglen);
+    if (!m) return api_fail(err, YIBAO_E_NOMEM, "out of memory");
+    yb_diag d;
+    yb_diag_init(&d, m);
+    yb_program *p = yb_compile_file(path, &d);
+    yb_diag_free(&d);
+    fclose(m);
+    yibao_status st = YIBAO_OK;
+    if (!p) st = api_fail(err, YIBAO_E_POLICY, "%s", msgs && msglen ? msgs : "the policy does not compile");
+    else if (!yb_ybc_write_mem(p, image, len)) st = api_fail(err, YIBAO_E_NOMEM, "out of memory");
+    free(msgs);
+    yb_program_free(p);
+    return st;
+}
+
+yibao_status yibao_policy_load_file(yibao_env *env, const char *path, yibao_policy *out, yibao_error *err)
+{
+    if (!env || !path || !out) return api_fail(err, YIBAO_E_ARGUMENT, "yibao_policy_load_file: env, path and out are required");
+    out->id = 0;
+    size_t n = strlen(path), len = 0;
+    unsigned char *data;
+    if (n >= 3 && strcmp(path + n - 3, ".yb") == 0) {
+        pthread_mutex_lock(&env->mu);
+        int trusted = env->nkeys;
+        pthread_mutex_unlock(&env->mu);
+        if (trusted)
+            return api_fail(err, YIBAO_E_SIGNATURE,
+                            "%s: a source policy cannot be signed; only signed .ybc files are accepted here", path);
+        yibao_status st = compile_source(path, &data, &len, err);
+        if (st) return st;
+    } else if (!(data = slurp(path, &len))) {
+        return api_fail(err, YIBAO_E_IO, "cannot read %s: %s", path, errno ? strerror(errno) : "out of memory");
+    }
+    yibao_status st = load_bytes(env, data, len, path, out, err);
+    free(data);
+    return st;
+}
+
+yibao_status yibao_policy_free(yibao_env *env, yibao_policy h)
+{
+    if (!env) return YIBAO_E_ARGUMENT;
+    pthread_mutex_lock(&env->mu);
+    api_slot *s = api_get(env, h.id, API_POLICY);
+    if (s) {
+        api_policy_unref(s->obj);
+        api_drop(s);
+    }
+    pthread_mutex_unlock(&env->mu);
+    return s ? YIBAO_OK : YIBAO_E_HANDLE;
+}
+
+yibao_status yibao_policy_get_info(yibao_env *env, yibao_policy h, yibao_policy_info *out, yibao_error *err)
+{
+    if (!env || !out) return api_fail(err, YIBAO_E_ARGUMENT, "yibao_policy_get_info: env and out are required");
+    pthread_mutex_lock(&env->mu);
+    api_slot *s = api_get(env, h.id, API_POLICY);
+    if (s) {
+        const api_policy *p = s->obj;
+        *out = (yibao_policy_info){p->prog->name, p->prog->version, p->hash, p->signer, p->loaded_at, p->prog->nouts};
+    }
+    pthread_mutex_unlock(&env->mu);
+    return s ? api_ok(err) : api_fail(err, YIBAO_E_HANDLE, "not a live policy handle (never loaded, or freed)");
+}

@@ -1,0 +1,254 @@
+/* libyibao (include/yibao.h): settlements through the API are those of the
+ * batch command, running totals survive export and import, and every misuse
+ * gets an error code and a message instead of a crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yibao.h"
+
+#define T1 "{\"claim_id\":\"T1\",\"member_id\":\"OT\",\"scheme\":\"employee\",\"member\":{\"status\":\"in_service\",\"enrolled_on\":\"2015-01-01\",\"continuous_years\":5},\"visit\":{\"kind\":\"outpatient\",\"date\":\"2025-03-01\",\"level\":0},\"items\":[{\"code\":\"A1\",\"class\":\"A\",\"amount\":\"100.00\"}],\"ytd\":{\"outpatient_paid\":\"1450.00\"}}\n"
+#define T2 "{\"claim_id\":\"T2\",\"member_id\":\"OT\",\"scheme\":\"employee\",\"member\":{\"status\":\"in_service\",\"enrolled_on\":\"2015-01-01\",\"continuous_years\":5},\"visit\":{\"kind\":\"outpatient\",\"date\":\"2025-03-08\",\"level\":0},\"items\":[{\"code\":\"A1\",\"class\":\"A\",\"amount\":\"100.00\"}],\"ytd\":{\"outpatient_paid\":\"0.00\"}}\n"
+
+typedef struct fixture {
+    yibao_env *env;
+    yibao_policy pol;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->env = yibao_env_new();
+    yibao_error e;
+    if (!f->env || yibao_policy_load_file(f->env, "stdlib-policies/hunan.yb", &f->pol, &e) != YIBAO_OK) {
+        fprintf(stderr, "%s\n", e.message);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    yibao_env_free(f->env);
+    free(f);
+    return 0;
+}
+
+static int64_t fund_of(yibao_env *env, yibao_batch b)
+{
+    yibao_field fl;
+    assert_int_equal(yibao_settlement_field_by_name(env, b, "fund", &fl, NULL), YIBAO_OK);
+    assert_int_equal(fl.kind, YIBAO_MONEY);
+    return fl.value;
+}
+
+/* tests/golden/stdlib_running_totals: T1 (ytd outpatient_paid 1,450, cap 1,500):
+ * min(100.00 x 70%, 1,500 - 1,450) = 50.00; T2 after it: the cap is reached, 0.00;
+ * T2 alone opens the totals from its own ytd 0.00: 100.00 x 70% = 70.00. */
+static void settles_and_carries_totals(void **state)
+{
+    fixture *f = *state;
+    yibao_env *env = f->env;
+    yibao_batch a, b, c;
+    yibao_error e;
+    assert_int_equal(yibao_batch_open(env, f->pol, 0, &a, &e), YIBAO_OK);
+    assert_int_equal(yibao_settle_json(env, a, T1, strlen(T1), &e), YIBAO_OK);
+    assert_int_equal(fund_of(env, a), 5000);
+    yibao_field fl;
+    assert_int_equal(yibao_settlement_field_by_name(env, a, "fund", &fl, NULL), YIBAO_OK);
+    assert_string_equal(fl.display, "50.00");
+    assert_int_equal(yibao_settlement_field_by_name(env, a, "status", &fl, NULL), YIBAO_OK);
+    assert_string_equal(fl.text, "settled");
+    assert_int_equal(yibao_settlement_field_by_name(env, a, "claim_id", &fl, NULL), YIBAO_OK);
+    assert_int_equal(fl.text_len, 2);
+    assert_memory_equal(fl.text, "T1", 2);
+    const char *json;
+    size_t len;
+    assert_int_equal(yibao_settlement_json(env, a, &json, &len, NULL), YIBAO_OK);
+    const char *want = "{\"claim_id\":\"T1\",\"member_id\":\"OT\",\"status\":\"settled\",\"total\":\"100.00\",\"fund\":\"50.00\","
+                       "\"copay\":\"50.00\",\"selfpay\":\"0.00\",\"basic\":\"50.00\",\"large\":\"0.00\",\"critical\":\"0.00\","
+                       "\"assistance\":\"0.00\",\"account\":\"0.00\",\"cash\":\"50.00\",\"reasons\":[],\"alerts\":[]}\n";
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(json, want, len);
+    assert_int_equal(yibao_settlement_explain(env, a, &json, &len, NULL), YIBAO_OK);
+    assert_true(len > 2 && json[0] == '[' && strstr(json, "\"rule\":") != NULL);
+
+    void *tot;
+    size_t tlen;
+    assert_int_equal(yibao_totals_export(env, a, &tot, &tlen, &e), YIBAO_OK);
+    assert_int_equal(yibao_batch_open(env, f->pol, 0, &b, &e), YIBAO_OK);
+    assert_int_equal(yibao_totals_import(env, b, tot, tlen, &e), YIBAO_OK);
+    assert_int_equal(yibao_settle_json(env, b, T2, strlen(T2), &e), YIBAO_OK);
+    assert_int_equal(fund_of(env, b), 0);
+    assert_int_equal(yibao_batch_open(env, f->pol, 0, &c, &e), YIBAO_OK);
+    assert_int_equal(yibao_settle_json(env, c, T2, strlen(T2), &e), YIBAO_OK);
+    assert_int_equal(fund_of(env, c), 7000);
+
+    /* damaged totals are refused and change nothing: c still holds its own */
+    unsigned char *bad = malloc(tlen);
+    memcpy(bad, tot, tlen);
+    assert_int_equal(yibao_totals_import(env, c, bad, tlen - 3, &e), YIBAO_E_SCHEMA);
+    bad[0] = 'X';
+    assert_int_equal(yibao_totals_import(env, c, bad, tlen, &e), YIBAO_E_SCHEMA);
+    assert_non_null(strstr(e.message, "YBTOTAL1"));
+    free(bad);
+    yibao_free(tot);
+    assert_int_equal(yibao_batch_close(env, a), YIBAO_OK);
+    assert_int_equal(yibao_batch_close(env, b), YIBAO_OK);
+    assert_int_equal(yibao_batch_close(env, c), YIBAO_OK);
+}
+
+static void misuse_is_an_error(void **state)
+{
+    fixture *f = *state;
+    yibao_env *env = f->env;
+    yibao_error e;
+    yibao_batch b;
+    yibao_policy p;
+    int n;
+    /* NULLs */
+    assert_int_equal(yibao_batch_open(NULL, f->pol, 0, &b, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_batch_open(env, f->pol, 0, NULL, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_policy_load_file(env, NULL, &p, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_policy_load_mem(env, NULL, 5, &p, NULL), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_settle_json(NULL, (yibao_batch){1}, "{}", 2, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_batch_open(env, f->pol, 0x80, &b, &e), YIBAO_E_ARGUMENT);
+    /* handles never made, or of the other kind */
+    assert_int_equal(yibao_settle_json(env, (yibao_batch){0}, T1, strlen(T1), &e), YIBAO_E_HANDLE);
+    assert_int_equal(yibao_settle_json(env, (yibao_batch){f->pol.id}, T1, strlen(T1), &e), YIBAO_E_HANDLE);
+    assert_int_equal(yibao_settle_json(env, (yibao_batch){0xdeadbeef12345678ull}, T1, strlen(T1), &e), YIBAO_E_HANDLE);
+    assert_non_null(strstr(e.message, "not a live batch handle"));
+    /* wrong order: nothing settled yet */
+    assert_int_equal(yibao_batch_open(env, f->pol, 0, &b, &e), YIBAO_OK);
+    assert_int_equal(yibao_settlement_field_count(env, b, &n, &e), YIBAO_E_ORDER);
+    /* a bad record: the message names the field, and there is no settlement to read */
+    const char *bad = "{\"claim_id\":\"X\",\"member_id\":\"M\",\"scheme\":\"employee\",\"member\":{\"status\":\"retired\",\"enrolled_on\":\"2010-13-01\"},"
+                      "\"visit\":{\"kind\":\"inpatient\",\"date\":\"2025-03-01\",\"level\":3},\"items\":[{\"code\":\"A1\",\"class\":\"A\",\"amount\":\"1.00\"}]}";
+    assert_int_equal(yibao_settle_json(env, b, bad, strlen(bad), &e), YIBAO_E_RECORD);
+    assert_string_equal(e.field, "member.enrolled_on");
+    assert_int_equal(e.line, 1);
+    assert_int_equal(yibao_settlement_held(env, b, &n, &e), YIBAO_E_ORDER);
+    assert_int_equal(yibao_settle_json(env, b, "", 0, &e), YIBAO_E_RECORD);
+    assert_int_equal(yibao_settle_json(env, b, "{\"claim_id\":", 12, &e), YIBAO_E_RECORD);
+    assert_int_equal(yibao_settle_json(env, b, T1 T2, strlen(T1 T2), &e), YIBAO_E_ARGUMENT);
+    /* a claim for another policy's input shape */
+    const char *other = "{\"claim_id\":\"C\",\"date\":\"2025-01-01\",\"kind\":\"inpatient\",\"items\":[{\"amount\":\"1.00\"}]}";
+    assert_int_equal(yibao_settle_json(env, b, other, strlen(other), &e), YIBAO_E_RECORD);
+    /* indexes out of range, once a settlement exists */
+    assert_int_equal(yibao_settle_json(env, b, T1, strlen(T1), &e), YIBAO_OK);
+    yibao_field fl;
+    assert_int_equal(yibao_settlement_field(env, b, -1, &fl, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_settlement_field(env, b, 1000, &fl, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_settlement_field_by_name(env, b, "nope", &fl, &e), YIBAO_E_ARGUMENT);
+    const char *s;
+    assert_int_equal(yibao_settlement_reason(env, b, 0, &s, &e), YIBAO_E_ARGUMENT);
+    /* freed handles */
+    assert_int_equal(yibao_batch_close(env, b), YIBAO_OK);
+    assert_int_equal(yibao_batch_close(env, b), YIBAO_E_HANDLE);
+    assert_int_equal(yibao_settle_json(env, b, T1, strlen(T1), &e), YIBAO_E_HANDLE);
+    assert_int_equal(yibao_settlement_field_count(env, b, &n, &e), YIBAO_E_HANDLE);
+    /* a policy freed while a batch uses it: the handle dies, the batch goes on */
+    yibao_policy q;
+    assert_int_equal(yibao_policy_load_file(env, "stdlib-policies/hunan.yb", &q, &e), YIBAO_OK);
+    assert_int_equal(yibao_batch_open(env, q, 0, &b, &e), YIBAO_OK);
+    assert_int_equal(yibao_policy_free(env, q), YIBAO_OK);
+    assert_int_equal(yibao_policy_free(env, q), YIBAO_E_HANDLE);
+    yibao_policy_info info;
+    assert_int_equal(yibao_policy_get_info(env, q, &info, &e), YIBAO_E_HANDLE);
+    yibao_batch none;
+    assert_int_equal(yibao_batch_open(env, q, 0, &none, &e), YIBAO_E_HANDLE);
+    assert_int_equal(none.id, 0);
+    assert_int_equal(yibao_settle_json(env, b, T1, strlen(T1), &e), YIBAO_OK);
+    assert_int_equal(yibao_batch_close(env, b), YIBAO_OK);
+    /* not a policy */
+    assert_int_equal(yibao_policy_load_mem(env, "hello", 5, &p, &e), YIBAO_E_POLICY);
+    assert_int_equal(yibao_policy_load_file(env, "no/such/file.ybc", &p, &e), YIBAO_E_IO);
+    assert_int_equal(yibao_policy_load_file(env, "tests/golden/diag_typo/policy.yb", &p, &e), YIBAO_E_POLICY);
+    assert_non_null(strstr(e.message, "error"));
+    assert_string_equal(yibao_status_text(YIBAO_E_HANDLE), "not a live handle");
+    assert_string_equal(yibao_status_text((yibao_status)99), "unknown status");
+}
+
+/* Totals of another policy (other states) are refused. */
+static void totals_of_another_policy(void **state)
+{
+    fixture *f = *state;
+    yibao_env *env = f->env;
+    yibao_error e;
+    yibao_policy w;
+    yibao_batch a, b;
+    assert_int_equal(yibao_policy_load_file(env, "tests/golden/report_when/policy.yb", &w, &e), YIBAO_OK);
+    assert_int_equal(yibao_batch_open(env, w, 0, &a, &e), YIBAO_OK);
+    assert_int_equal(yibao_batch_open(env, f->pol, 0, &b, &e), YIBAO_OK);
+    void *tot;
+    size_t tlen;
+    assert_int_equal(yibao_totals_export(env, a, &tot, &tlen, &e), YIBAO_OK);
+    assert_int_equal(yibao_totals_import(env, b, tot, tlen, &e), YIBAO_E_SCHEMA);
+    assert_non_null(strstr(e.message, "by_community"));
+    yibao_free(tot);
+    yibao_policy_free(env, w);
+}
+
+/* Batches of one policy in several threads settle what one thread would. */
+typedef struct job {
+    yibao_env *env;
+    yibao_policy pol;
+    int64_t funds[2];
+    int rc;
+} job;
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    yibao_batch b;
+    j->rc = yibao_batch_open(j->env, j->pol, YIBAO_BATCH_EXPLAIN, &b, NULL);
+    for (int round = 0; round < 200 && !j->rc; round++) {
+        yibao_batch_close(j->env, b);
+        j->rc = yibao_batch_open(j->env, j->pol, YIBAO_BATCH_EXPLAIN, &b, NULL);
+        const char *c[2] = {T1, T2};
+        for (int k = 0; k < 2 && !j->rc; k++) {
+            yibao_field fl;
+            j->rc = yibao_settle_json(j->env, b, c[k], strlen(c[k]), NULL);
+            if (!j->rc) j->rc = yibao_settlement_field_by_name(j->env, b, "fund", &fl, NULL);
+            j->funds[k] = fl.value;
+        }
+    }
+    yibao_batch_close(j->env, b);
+    return NULL;
+}
+
+static void threads(void **state)
+{
+    fixture *f = *state;
+    pthread_t t[3];
+    job j[3];
+    for (int i = 0; i < 3; i++) {
+        j[i] = (job){f->env, f->pol, {-1, -1}, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, worker, &j[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(j[i].rc, 0);
+        assert_int_equal(j[i].funds[0], 5000); /* 50.00, then the cap: 0.00 */
+        assert_int_equal(j[i].funds[1], 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(settles_and_carries_totals, setup, teardown),
+        cmocka_unit_test_setup_teardown(misuse_is_an_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(totals_of_another_policy, setup, teardown),
+        cmocka_unit_test_setup_teardown(threads, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
