@@ -29,6 +29,24 @@ static inline FILE *fz_sink(void)
     return sink;
 }
 
+/* A diagnostic whose message starts "internal:" ("FILE:L:C: error: internal: …").
+ * Source lines are echoed under a diagnostic (indented) and an unreadable
+ * import's name is quoted in backticks, so the words alone prove nothing: the
+ * message must start a line or follow its location, with no quote before it. */
+static inline int fz_internal_error(const char *log)
+{
+    for (const char *line = log; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        for (const char *at = line; *line != ' ' && (at = strstr(at, "error: internal: ")) && at < line + n; at++) {
+            if (memchr(line, '`', (size_t)(at - line))) break;
+            if (at == line || (at - line >= 2 && at[-2] == ':' && at[-1] == ' ')) return 1;
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
 /* Compile `text` as if it were the file `name`; NULL on any diagnostic.  A
  * diagnostic that starts "internal:" is the compiler contradicting itself
  * (e.g. code that does not verify): that aborts. */
@@ -43,7 +61,7 @@ static inline yb_program *fz_compile(const char *name, const char *text)
     yb_program *p = yb_compile_string(name, text, &d);
     yb_diag_free(&d);
     fclose(out);
-    if (log && strstr(log, "internal")) {
+    if (log && fz_internal_error(log)) {
         fprintf(stderr, "the compiler reported an internal error:\n%s\n", log);
         abort();
     }
