@@ -617,7 +617,7 @@ static int same_claim(yb_reader *r, ybr_csv *cs)
     if (!cs->has_key || cs->key_col >= cs->ncells) return 0;
     size_t n;
     const char *p = cell(r, cs, cs->key_col, &n);
-    return p && n == cs->keylen && (n == 0 || memcmp(p, cs->key, n) == 0); /* no key buffer yet when the key is empty */
+    return p && n == cs->keylen && memcmp(p, cs->key, n) == 0;
 }
 
 static int keep_key(yb_reader *r, ybr_csv *cs)
