@@ -146,3 +146,20 @@ check "at least 3 batches were killed before their end" [ "$killed" -ge 3 ]
 check "ledger check passes after the kills" "$Y" ledger check "$K" > /dev/null
 "$Y" run "$P" "$T/big.jsonl" --ledger "$K" > /dev/null 2>&1
 check "the batch run to its end after the kills leaves what it leaves without them" diff -q "$T/after" <(content "$K")
+
+# ---- an explicit migration: a field added to totals starts at 0 in every entry, the rest kept
+cp -r stdlib-policies "$T/pol"
+sed -i 's/^  prenatal_paid: money = ytd.prenatal_paid .*/&\n  dental_paid: money/' "$T/pol/totals.yb"
+Mg=$(new_ledger migrate)
+"$Y" run "$P" "$T/a.jsonl" --ledger "$Mg" > /dev/null 2>&1
+"$Y" ledger show "$Mg" "$M" > "$T/m1.show"
+"$Y" run "$T/pol/hunan.yb" "$T/b.jsonl" --ledger "$Mg" > /dev/null 2> "$T/m.err"
+check "a policy with a field more is refused without --migrate" grep -q 'state totals: the ledger has `keys text int; fields admissions:int .* prenatal_paid:money`, the policy `keys text int; fields admissions:int .* prenatal_paid:money dental_paid:money`' "$T/m.err"
+"$Y" run "$T/pol/hunan.yb" /dev/null --ledger "$Mg" --migrate > /dev/null 2> "$T/m.err"
+check "--migrate (with no claims) takes it" [ $? = 0 ]
+"$Y" ledger show "$Mg" "$M" > "$T/m2.show"
+check "  the new field is 0, the others kept" diff <(sed 's/prenatal_paid \([0-9.]*\)$/prenatal_paid \1, dental_paid 0.00/' "$T/m1.show" | grep -v '^    opened by') <(grep -v '^    opened by' "$T/m2.show")
+"$Y" run "$T/pol/hunan.yb" "$T/b.jsonl" --ledger "$Mg" > "$T/m.out" 2> /dev/null
+check "  and the next batch runs without --migrate, settling as before" cmp -s "$T/m.out" <(tail -n 163 "$T/one.out")
+"$Y" run "$P" "$T/b.jsonl" --ledger "$Mg" > /dev/null 2> "$T/m.err"
+check "  after which the old policy is refused" grep -q "the policy's states do not match" "$T/m.err"
