@@ -482,6 +482,11 @@ int yb_ledger_import(const char *where, const char *file, FILE *errs)
         fprintf(errs, "%s: error: cannot read\n", file);
         ok = false;
     }
+    if (ok && !(ok = im.st->b->ops->exec(im.st->b,
+                                         "UPDATE yb_state SET entries = (SELECT COUNT(*) FROM yb_entry WHERE "
+                                         "yb_entry.state = yb_state.id)",
+                                         NULL, 0, NULL, NULL, im.err, sizeof im.err)))
+        fprintf(errs, "yibao: %s: %s\n", where, im.err);
     if (ok && !(ok = im.st->b->ops->exec(im.st->b, "COMMIT", NULL, 0, NULL, NULL, im.err, sizeof im.err)))
         fprintf(errs, "yibao: %s: %s\n", where, im.err);
     if (!ok && begun) {

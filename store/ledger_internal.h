@@ -19,7 +19,10 @@ struct yb_store {
     const yb_program *p;
     int64_t policy_id, batch_id;
     int64_t *state_ids;   /* per state of the policy: its id in the ledger, 0 for a report */
-    uint8_t *state_empty; /* the ledger has no entry of that state: nothing to ask */
+    int64_t *on_disk;     /* per state: its entries in the ledger when the batch began */
+    int64_t *asked;       /* per state: keys asked for one by one */
+    uint8_t *complete;    /* per state: every entry of the ledger is in memory: nothing to ask */
+    bool preload_due;     /* a state was asked for an eighth of its entries: load them all */
     int32_t claim_slot;
     yb_fpset *claims;     /* claim id fingerprint -> the batch that settled it */
     uint64_t *batch_fps;  /* this batch's, for yb_claims */
@@ -38,12 +41,11 @@ bool yb_store_query_int(yb_store *st, const char *sql, const yb_cell *params, in
 
 /* ledger_policy.c: the policy's row (found by hash, or added). */
 bool yb_store_policy(yb_store *st, const yb_program *p, int64_t *id, char *err, size_t errlen);
-/* The policy's states against the ledger's: fills st->state_ids and st->state_empty;
+/* The policy's states against the ledger's: fills st->state_ids, st->on_disk and st->complete;
    refuses a difference unless migrate (then the ledger takes the policy's declarations). */
 bool yb_store_check_states(yb_store *st, const yb_program *p, bool migrate, char *err, size_t errlen);
 /* A state's declaration as the ledger keeps it: "keys text int; fields a:int b:money". */
 char *yb_ledger_decl_of(const yb_program *p, int s);
-void yb_random_key(uint64_t key[2]);
 
 /* ledger_migrate.c: state s of the policy takes ledger state id (0: a new
    state, added) with declaration old; *out its id. */

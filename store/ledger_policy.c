@@ -2,29 +2,12 @@
  * (name, version, hash of its bytecode), and the states it declares must be
  * the ledger's, field for field and key for key: totals written under one
  * layout and read under another would be silently wrong. */
-#define _DEFAULT_SOURCE /* getrandom */
 #include "ledger_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-
-void yb_random_key(uint64_t key[2])
-{
-    if (getrandom(key, 2 * sizeof *key, 0) == (ssize_t)(2 * sizeof *key)) return;
-    FILE *f = fopen("/dev/urandom", "rb");
-    size_t got = f ? fread(key, 1, 2 * sizeof *key, f) : 0;
-    if (f) fclose(f);
-    if (got == 2 * sizeof *key) return;
-    /* last resort: the fingerprints stay exact per ledger, only guessable */
-    struct timespec ts = {0, 0};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    key[0] = (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec;
-    key[1] = (uint64_t)(uintptr_t)key ^ (uint64_t)clock();
-}
 
 /* ---------------------------------------------------------------- declarations */
 
@@ -231,9 +214,8 @@ bool yb_store_check_states(yb_store *st, const yb_program *p, bool migrate, char
     for (int s = 0; ok && s < p->nstates; s++) {
         if (!st->state_ids[s]) continue;
         yb_cell id = yb_cell_i(st->state_ids[s]);
-        int64_t any = 0;
-        ok = yb_store_query_int(st, "SELECT 1 FROM yb_entry WHERE state = $1 LIMIT 1", &id, 1, &any, err, errlen);
-        st->state_empty[s] = !any;
+        ok = yb_store_query_int(st, "SELECT entries FROM yb_state WHERE id = $1", &id, 1, &st->on_disk[s], err, errlen);
+        st->complete[s] = st->on_disk[s] == 0;
     }
     free_states(&l);
     return ok;

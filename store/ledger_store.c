@@ -9,6 +9,7 @@
  * fingerprints of the claim ids it settled). */
 #include "ledger_store.h"
 #include "ledger_internal.h"
+#include "siphash.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -98,7 +99,7 @@ static bool create_ledger(yb_store *st, char *err, size_t errlen)
 {
     yb_backend *b = st->b;
     uint64_t key[2];
-    yb_random_key(key);
+    yb_siphash_random_key(key);
     char hex[33], h0[17], h1[17];
     hex64(key[0], h0);
     hex64(key[1], h1);
@@ -164,7 +165,9 @@ void yb_store_close(yb_store *st)
     yb_fpset_free(st->claims);
     free(st->batch_fps);
     free(st->state_ids);
-    free(st->state_empty);
+    free(st->on_disk);
+    free(st->asked);
+    free(st->complete);
     st->b->ops->close(st->b);
     free(st);
 }
@@ -184,11 +187,31 @@ static bool claim_fp_row(void *ctx, const yb_cell *cols, int ncols)
     yb_store *st = ctx;
     if (ncols < 2 || cols[1].kind != YB_CELL_BLOB || cols[1].n % 8) return true;
     uint32_t batch = (uint32_t)yb_cell_int(&cols[0]);
+    if (!yb_fpset_reserve(st->claims, yb_fpset_count(st->claims) + cols[1].n / 8)) return false;
     const unsigned char *p = cols[1].p;
     for (size_t i = 0; i + 8 <= cols[1].n; i += 8) {
         int64_t fp;
         yb_store_unpack(p + i, 1, &fp);
         if (!yb_fpset_put(st->claims, (uint64_t)fp, batch)) return false;
+    }
+    return true;
+}
+
+static bool record_fp_row(void *ctx, const yb_cell *cols, int ncols)
+{
+    yb_store *st = ctx;
+    int64_t state = yb_cell_int(&cols[0]);
+    uint32_t batch = (uint32_t)yb_cell_int(&cols[1]);
+    int s = 0;
+    while (s < st->p->nstates && !(st->state_ids[s] == state && st->vm->recsets[s])) s++;
+    if (s == st->p->nstates || cols[2].kind != YB_CELL_BLOB || cols[2].n % 8) return true; /* `ledger check` says */
+    yb_fpset *set = st->vm->recsets[s];
+    if (!yb_fpset_reserve(set, yb_fpset_count(set) + cols[2].n / 8)) return false;
+    const unsigned char *p = cols[2].p;
+    for (size_t i = 0; i < cols[2].n; i += 8) {
+        int64_t fp;
+        yb_store_unpack(p + i, 1, &fp);
+        yb_fpset_put(set, (uint64_t)fp, batch);
     }
     return true;
 }
@@ -201,7 +224,11 @@ static int load_hook(void *ctx, int s, const unsigned char *key, uint32_t keylen
         snprintf(err, errlen, "%s: the ledger failed earlier in this batch", st->where);
         return -1;
     }
-    if (!st->state_ids[s] || st->state_empty[s]) return 0;
+    if (!st->state_ids[s] || st->complete[s]) return 0;
+    /* one by one while the batch touches few of the state's keys; once it has
+       asked for an eighth of them, a scan of them all costs less (admit does it,
+       between claims: the VM holds an entry of this ledger now) */
+    if (++st->asked[s] * 8 >= st->on_disk[s] && st->on_disk[s] >= 1024) st->preload_due = true;
     char msg[300];
     int rc = st->b->ops->entry_get(st->b, st->state_ids[s], key, keylen, values, st->p->states[s].nfields, msg,
                                    sizeof msg);
@@ -234,15 +261,20 @@ bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t err
     }
     int ns = p->nstates ? p->nstates : 1;
     free(st->state_ids);
-    free(st->state_empty);
+    free(st->on_disk);
+    free(st->asked);
+    free(st->complete);
     st->state_ids = calloc((size_t)ns, sizeof *st->state_ids);
-    st->state_empty = calloc((size_t)ns, sizeof *st->state_empty);
+    st->on_disk = calloc((size_t)ns, sizeof *st->on_disk);
+    st->asked = calloc((size_t)ns, sizeof *st->asked);
+    st->complete = calloc((size_t)ns, sizeof *st->complete);
+    st->preload_due = false;
     yb_fpset_free(st->claims);
     st->claims = yb_fpset_new();
     st->nbatch_fps = 0;
     st->nsettled = 0;
     st->broken = false;
-    if (!st->state_ids || !st->state_empty || !st->claims) {
+    if (!st->state_ids || !st->on_disk || !st->asked || !st->complete || !st->claims) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
@@ -260,6 +292,12 @@ bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t err
                       NULL, NULL, msg, sizeof msg))
         goto fail;
     if (!b->ops->exec(b, "SELECT batch, fps FROM yb_claims", NULL, 0, claim_fp_row, st, msg, sizeof msg)) goto fail;
+    /* the records of states with no fields: fingerprints under the ledger's key, each with its batch */
+    vm->fpkey[0] = st->fpkey[0];
+    vm->fpkey[1] = st->fpkey[1];
+    vm->rec_tag = (uint32_t)st->batch_id;
+    if (!b->ops->exec(b, "SELECT state, batch, fps FROM yb_records", NULL, 0, record_fp_row, st, msg, sizeof msg))
+        goto fail;
     vm->load = load_hook;
     vm->load_ctx = st;
     return true;
@@ -298,8 +336,57 @@ static bool batch_row(void *ctx, const yb_cell *cols, int ncols)
     return true;
 }
 
+typedef struct preload_ctx {
+    yb_store *st;
+    int s;
+    bool oom, bad;
+} preload_ctx;
+
+static bool preload_row(void *ctx, const yb_cell *cols, int ncols)
+{
+    preload_ctx *x = ctx;
+    yb_ledger *l = x->st->vm->ledgers[x->s];
+    int nf = x->st->p->states[x->s].nfields;
+    if (cols[1].n != (size_t)nf * 8 || cols[0].n > UINT32_MAX) {
+        x->bad = true;
+        return false;
+    }
+    yb_ledger_entry *e = yb_ledger_get(l, cols[0].p, (uint32_t)cols[0].n);
+    if (!e) {
+        x->oom = true;
+        return false;
+    }
+    if (e->flags & (YB_ENTRY_LOADED | YB_ENTRY_OPENED)) return true; /* met in this batch: memory is newer */
+    yb_store_unpack(cols[1].p, nf, e->values);
+    e->flags |= YB_ENTRY_LOADED | YB_ENTRY_OPENED | YB_ENTRY_STORED;
+    return true;
+}
+
+/* Every entry of the states that were asked for an eighth of their keys. */
+static bool preload(yb_store *st, char *msg, size_t msglen)
+{
+    st->preload_due = false;
+    for (int s = 0; s < st->p->nstates; s++) {
+        if (st->complete[s] || st->asked[s] * 8 < st->on_disk[s]) continue;
+        preload_ctx x = {st, s, false, false};
+        char err[300] = "";
+        yb_cell id = yb_cell_i(st->state_ids[s]);
+        bool ok = st->b->ops->exec(st->b, "SELECT key, vals FROM yb_entry WHERE state = $1", &id, 1, preload_row, &x,
+                                   err, sizeof err);
+        if (!ok || x.oom || x.bad) {
+            snprintf(msg, msglen, "%s: %s", st->where,
+                     x.oom ? "out of memory for the running totals" : x.bad ? "an entry does not fit its state: run `yibao ledger check`" : err);
+            st->broken = true;
+            return false;
+        }
+        st->complete[s] = 1;
+    }
+    return true;
+}
+
 int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
 {
+    if (st->preload_due && !preload(st, msg, msglen)) return -1;
     if (st->broken) {
         snprintf(msg, msglen, "%s: the ledger failed; the batch stops here and nothing of it is kept", st->where);
         return -1;
@@ -356,51 +443,136 @@ oom:
     return false;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Sorts fingerprints by their bytes, least significant first: 8 counting
+   passes, linear in n (a comparison sort of a million took longer than the
+   writes it prepares). */
+static bool sort_u64(uint64_t *v, size_t n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    uint64_t *tmp = malloc(n * sizeof *tmp);
+    if (!tmp) return false;
+    uint64_t *from = v, *to = tmp;
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++) count[((from[i] >> shift) & 0xff) + 1]++;
+        for (int b = 0; b < 256; b++) count[b + 1] += count[b];
+        for (size_t i = 0; i < n; i++) to[count[(from[i] >> shift) & 0xff]++] = from[i];
+        uint64_t *t = from;
+        from = to;
+        to = t;
+    }
+    free(tmp); /* eight passes: the sorted values are back in v */
+    return true;
 }
 
-/* The batch's claim fingerprints, sorted, in parts of at most a million. */
-static bool write_claim_fps(yb_store *st, char *err, size_t errlen)
+/* Fingerprints, sorted, in parts of at most a million: claim ids (state 0)
+   into yb_claims, a state's records into yb_records. */
+static bool write_fps(yb_store *st, int64_t state, uint64_t *fps, size_t n, char *err, size_t errlen)
 {
     enum { PART = 1 << 20 };
-    if (!st->nbatch_fps) return true;
-    qsort(st->batch_fps, st->nbatch_fps, sizeof *st->batch_fps, cmp_u64);
-    unsigned char *buf = malloc((st->nbatch_fps < PART ? st->nbatch_fps : PART) * 8 + 8);
+    if (!n) return true;
+    unsigned char *buf = sort_u64(fps, n) ? malloc((n < PART ? n : PART) * 8) : NULL;
     if (!buf) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
     bool ok = true;
-    for (size_t at = 0, part = 0; ok && at < st->nbatch_fps; at += PART, part++) {
-        size_t n = st->nbatch_fps - at < PART ? st->nbatch_fps - at : PART;
-        yb_store_pack((const int64_t *)(st->batch_fps + at), (int)n, buf);
-        yb_cell v[3] = {yb_cell_i(st->batch_id), yb_cell_i((int64_t)part), yb_cell_b(buf, n * 8)};
-        ok = st->b->ops->exec(st->b, "INSERT INTO yb_claims(batch, part, fps) VALUES ($1, $2, $3)", v, 3, NULL, NULL,
-                              err, errlen);
+    for (size_t at = 0, part = 0; ok && at < n; at += PART, part++) {
+        size_t k = n - at < PART ? n - at : PART;
+        yb_store_pack((const int64_t *)(fps + at), (int)k, buf);
+        yb_cell v[4] = {yb_cell_i(st->batch_id), yb_cell_i((int64_t)part), yb_cell_b(buf, k * 8), yb_cell_i(state)};
+        ok = state ? st->b->ops->exec(st->b, "INSERT INTO yb_records(batch, part, fps, state) VALUES ($1, $2, $3, $4)",
+                                      v, 4, NULL, NULL, err, errlen)
+                   : st->b->ops->exec(st->b, "INSERT INTO yb_claims(batch, part, fps) VALUES ($1, $2, $3)", v, 3,
+                                      NULL, NULL, err, errlen);
     }
     free(buf);
     return ok;
 }
 
+/* The records this batch added to each state with no fields: the fingerprints tagged with its id. */
+static bool write_records(yb_store *st, char *err, size_t errlen)
+{
+    bool ok = true;
+    for (int s = 0; ok && s < st->p->nstates; s++) {
+        const yb_fpset *set = st->vm->recsets[s];
+        if (!set || !st->state_ids[s]) continue;
+        size_t n = 0, cap = 1024, pos = 0;
+        uint64_t *v = malloc(cap * sizeof *v), fp;
+        uint32_t tag;
+        while (v && yb_fpset_next(set, &pos, &fp, &tag)) {
+            if (tag != (uint32_t)st->batch_id) continue;
+            if (n == cap) {
+                uint64_t *w = realloc(v, (cap *= 2) * sizeof *v);
+                if (!w) {
+                    free(v);
+                    v = NULL;
+                    break;
+                }
+                v = w;
+            }
+            v[n++] = fp;
+        }
+        if (!v) snprintf(err, errlen, "out of memory");
+        ok = v && write_fps(st, st->state_ids[s], v, n, err, errlen);
+        free(v);
+    }
+    return ok;
+}
+
+/* Sort context: the ledger the keys live in (C11 qsort takes none, so one
+   ledger at a time through a small merge sort of our own). */
+static int key_cmp(const yb_ledger *l, const yb_ledger_entry *a, const yb_ledger_entry *b)
+{
+    uint32_t n = a->keylen < b->keylen ? a->keylen : b->keylen;
+    int c = memcmp(yb_ledger_key(l, a), yb_ledger_key(l, b), n);
+    return c ? c : (a->keylen > b->keylen) - (a->keylen < b->keylen);
+}
+
+static void sort_entries(const yb_ledger *l, yb_ledger_entry **v, yb_ledger_entry **tmp, size_t n)
+{
+    if (n < 2) return;
+    size_t h = n / 2, i = 0, j = h, k = 0;
+    sort_entries(l, v, tmp, h);
+    sort_entries(l, v + h, tmp, n - h);
+    while (i < h && j < n) tmp[k++] = key_cmp(l, v[i], v[j]) <= 0 ? v[i++] : v[j++];
+    while (i < h) tmp[k++] = v[i++];
+    while (j < n) tmp[k++] = v[j++];
+    memcpy(v, tmp, n * sizeof *v);
+}
+
+/* The changed entries of each state, in key order: the database's tree is
+   walked once from left to right instead of at random. */
 static bool write_entries(yb_store *st, char *err, size_t errlen)
 {
     yb_backend *b = st->b;
-    for (int s = 0; s < st->p->nstates; s++) {
-        if (!st->state_ids[s]) continue;
+    bool ok = true;
+    for (int s = 0; ok && s < st->p->nstates; s++) {
+        if (!st->state_ids[s] || st->vm->recsets[s]) continue;
         const yb_ledger *l = st->vm->ledgers[s];
         int nf = st->p->states[s].nfields;
-        size_t pos = 0;
-        for (yb_ledger_entry *e; (e = yb_ledger_next(l, &pos));) {
-            if (!(e->flags & YB_ENTRY_DIRTY)) continue;
-            if (!b->ops->entry_put(b, st->state_ids[s], yb_ledger_key(l, e), e->keylen, e->values, nf, st->policy_id,
-                                   st->batch_id, err, errlen))
-                return false;
+        size_t n = 0, pos = 0, count = yb_ledger_count(l);
+        yb_ledger_entry **v = malloc((count ? count : 1) * sizeof *v), **tmp = malloc((count ? count : 1) * sizeof *v);
+        if (!v || !tmp) {
+            snprintf(err, errlen, "out of memory");
+            ok = false;
         }
+        int64_t added = 0;
+        for (yb_ledger_entry *e; ok && (e = yb_ledger_next(l, &pos));) {
+            if (!(e->flags & YB_ENTRY_DIRTY)) continue;
+            v[n++] = e;
+            added += !(e->flags & YB_ENTRY_STORED);
+        }
+        yb_cell c[2] = {yb_cell_i(added), yb_cell_i(st->state_ids[s])};
+        if (ok && added)
+            ok = b->ops->exec(b, "UPDATE yb_state SET entries = entries + $1 WHERE id = $2", c, 2, NULL, NULL, err, errlen);
+        if (ok) sort_entries(l, v, tmp, n);
+        for (size_t i = 0; ok && i < n; i++)
+            ok = b->ops->entry_put(b, st->state_ids[s], yb_ledger_key(l, v[i]), v[i]->keylen, v[i]->values, nf,
+                                   st->policy_id, st->batch_id, err, errlen);
+        free(v);
+        free(tmp);
     }
-    return b->ops->entry_flush(b, err, errlen);
+    return ok && b->ops->entry_flush(b, err, errlen);
 }
 
 bool yb_store_commit(yb_store *st, char *err, size_t errlen)
@@ -410,7 +582,8 @@ bool yb_store_commit(yb_store *st, char *err, size_t errlen)
     bool ok = st->in_batch && !st->broken;
     if (!ok) snprintf(msg, sizeof msg, "the batch failed; nothing of it is kept");
     yb_cell v[2] = {yb_cell_i(st->nsettled), yb_cell_i(st->batch_id)};
-    ok = ok && write_entries(st, msg, sizeof msg) && write_claim_fps(st, msg, sizeof msg) &&
+    ok = ok && write_entries(st, msg, sizeof msg) && write_records(st, msg, sizeof msg) &&
+         write_fps(st, 0, st->batch_fps, st->nbatch_fps, msg, sizeof msg) &&
          b->ops->exec(b, "UPDATE yb_batch SET claims = $1 WHERE id = $2", v, 2, NULL, NULL, msg, sizeof msg) &&
          b->ops->exec(b, "COMMIT", NULL, 0, NULL, NULL, msg, sizeof msg);
     if (!ok) {

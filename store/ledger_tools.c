@@ -32,7 +32,7 @@ typedef struct tool_ctx {
     tool_policy *policies;
     int npolicies, pcap;
     bool json, first, oom;
-    long problems, rows;
+    long problems, rows, records;
     int64_t last_id;
     const char *member;
 } tool_ctx;
@@ -379,11 +379,14 @@ static bool export_entry(void *vctx, const yb_cell *cols, int ncols)
     return true;
 }
 
+/* {"claims":BATCH,"part":N,"fps":"…"} or {"records":BATCH,"part":N,"state":S,"fps":"…"} */
 static bool export_fps(void *vctx, const yb_cell *cols, int ncols)
 {
     tool_ctx *t = vctx;
-    fprintf(t->out, "{\"%s\":%lld,\"part\":%lld,\"fps\":\"", ncols == 3 ? "claims" : "records",
-            (long long)yb_cell_int(&cols[0]), (long long)yb_cell_int(&cols[1]));
+    fprintf(t->out, "{\"%s\":%lld,\"part\":%lld", ncols == 3 ? "claims" : "records", (long long)yb_cell_int(&cols[0]),
+            (long long)yb_cell_int(&cols[1]));
+    if (ncols == 4) fprintf(t->out, ",\"state\":%lld", (long long)yb_cell_int(&cols[2]));
+    fputs(",\"fps\":\"", t->out);
     const yb_cell *b = &cols[ncols - 1];
     for (size_t i = 0; i + 8 <= b->n; i += 8) {
         int64_t fp;
@@ -412,7 +415,9 @@ int yb_ledger_export(const char *where, FILE *out, FILE *errs)
         b->ops->exec(b, "SELECT state, key, vals, opened_by, changed_by, batch FROM yb_entry ORDER BY state, key", NULL,
                      0, export_entry, &t, err, sizeof err) &&
         b->ops->exec(b, "SELECT batch, part, fps FROM yb_claims ORDER BY batch, part", NULL, 0, export_fps, &t, err,
-                     sizeof err);
+                     sizeof err) &&
+        b->ops->exec(b, "SELECT batch, part, state, fps FROM yb_records ORDER BY batch, state, part", NULL, 0,
+                     export_fps, &t, err, sizeof err);
     if (!ok) fprintf(errs, "yibao: %s: %s\n", where, err);
     if (t.problems) fprintf(errs, "yibao: %s: %ld entries do not fit their state and were left out: run `yibao ledger check`\n", where, t.problems);
     return tool_end(&t, ok && !t.problems ? 0 : 1);
@@ -520,6 +525,31 @@ static bool check_claims(void *vctx, const yb_cell *cols, int ncols)
     return true;
 }
 
+static bool check_records(void *vctx, const yb_cell *cols, int ncols)
+{
+    check_ctx *c = vctx;
+    tool_ctx *t = c->t;
+    int64_t batch = yb_cell_int(&cols[0]), sid = yb_cell_int(&cols[1]);
+    const tool_state *s = state_by_id(t, sid);
+    const yb_cell *b = &cols[2];
+    t->records += b->n / 8;
+    if (batch_index(c, batch) < 0) problem(t, "records of batch %lld, which the ledger does not have%.0lld", batch, 0);
+    if (!s || (s->decl_ok && s->decl.nfields != 0))
+        problem(t, "records of batch %lld for state %lld, which is not a state without fields", batch, sid);
+    if (b->kind != YB_CELL_BLOB || b->n % 8) {
+        problem(t, "the records of batch %lld are %lld bytes, not 8 per record", batch, (long long)b->n);
+        return true;
+    }
+    uint64_t last = 0;
+    for (size_t i = 0; i < b->n; i += 8) {
+        int64_t fp;
+        yb_store_unpack((const unsigned char *)b->p + i, 1, &fp);
+        if ((uint64_t)fp <= last) problem(t, "the records of batch %lld are not in order (at %lld)", batch, (long long)(i / 8));
+        last = (uint64_t)fp;
+    }
+    return true;
+}
+
 int yb_ledger_check(const char *where, FILE *out, FILE *errs)
 {
     tool_ctx t = {.out = out, .errs = errs};
@@ -541,7 +571,9 @@ int yb_ledger_check(const char *where, FILE *out, FILE *errs)
          b->ops->exec(b, "SELECT state, key, vals, opened_by, changed_by, batch FROM yb_entry", NULL, 0, check_entry, &c,
                       err, sizeof err) &&
          b->ops->exec(b, "SELECT batch, part, fps FROM yb_claims ORDER BY batch, part", NULL, 0, check_claims, &c, err,
-                      sizeof err);
+                      sizeof err) &&
+         b->ops->exec(b, "SELECT batch, state, fps FROM yb_records ORDER BY batch, state, part", NULL, 0, check_records,
+                      &c, err, sizeof err);
     for (int i = 0; ok && i < c.nbatches; i++)
         if (c.batch_seen[i] != c.batch_claims[i])
             problem(&t, "batch %lld says it settled %lld claims; the ledger holds a different number of their ids",
@@ -549,8 +581,8 @@ int yb_ledger_check(const char *where, FILE *out, FILE *errs)
     if (c.oom) fprintf(errs, "yibao: out of memory\n");
     else if (!ok) fprintf(out, "problem: %s\n", err);
     if (ok && !c.oom && !t.problems)
-        fprintf(out, "ok: %s: %d policies, %d states, %d batches, %ld entries, %zu claim ids\n", where, t.npolicies,
-                t.nstates, c.nbatches, t.rows, yb_fpset_count(c.fps));
+        fprintf(out, "ok: %s: %d policies, %d states, %d batches, %ld entries, %ld records, %zu claim ids\n", where,
+                t.npolicies, t.nstates, c.nbatches, t.rows, t.records, yb_fpset_count(c.fps));
     else if (t.problems)
         fprintf(out, "%s: %ld problem%s\n", where, t.problems, t.problems == 1 ? "" : "s");
     free(c.batch_ids);

@@ -230,7 +230,7 @@ static const yb_backend_ops sq_ops = {
         "CREATE TABLE yb_policy (id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
         " hash TEXT NOT NULL UNIQUE);"
         "CREATE TABLE yb_state (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, decl TEXT NOT NULL,"
-        " nfields INTEGER NOT NULL, policy INTEGER NOT NULL);"
+        " nfields INTEGER NOT NULL, policy INTEGER NOT NULL, entries INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE yb_batch (id INTEGER PRIMARY KEY, at TEXT NOT NULL, policy INTEGER NOT NULL,"
         " kind TEXT NOT NULL, claims INTEGER NOT NULL);"
         "CREATE TABLE yb_entry (state INTEGER NOT NULL, key BLOB NOT NULL, vals BLOB NOT NULL,"

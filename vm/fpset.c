@@ -1,9 +1,15 @@
 /* Open addressing over two parallel arrays (fingerprints, tags), a power of
- * two of slots at most 3/4 full: 12 bytes a slot. */
+ * two of slots at most half full: 12 bytes a slot, 24 to 48 bytes a
+ * fingerprint.  Most lookups are of fingerprints not there (a new claim, a
+ * record not seen before), and linear probing at half load walks 2.5 slots
+ * on average to say so, against 8.5 at 3/4. */
 #include "fpset.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "siphash.h"
+#include "table_alloc.h"
 
 struct yb_fpset {
     size_t count, cap;
@@ -16,8 +22,8 @@ yb_fpset *yb_fpset_new(void)
     yb_fpset *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->cap = 1024;
-    s->fps = calloc(s->cap, sizeof *s->fps);
-    s->tags = calloc(s->cap, sizeof *s->tags);
+    s->fps = yb_table_alloc(s->cap, sizeof *s->fps);
+    s->tags = yb_table_alloc(s->cap, sizeof *s->tags);
     if (!s->fps || !s->tags) {
         yb_fpset_free(s);
         return NULL;
@@ -33,10 +39,14 @@ void yb_fpset_free(yb_fpset *s)
     free(s);
 }
 
-/* The fingerprints are already uniform hashes: their low bits pick the slot. */
+/* The fingerprints are already uniform hashes: their high bits pick the
+   slot, so fingerprints in order fill the table from left to right (a
+   durable ledger keeps them sorted: loading them streams through memory). */
+static size_t home(uint64_t fp, size_t cap) { return (size_t)(((unsigned __int128)fp * cap) >> 64); }
+
 static size_t find(const uint64_t *fps, size_t cap, uint64_t fp)
 {
-    size_t i = (size_t)fp & (cap - 1);
+    size_t i = home(fp, cap);
     while (fps[i] && fps[i] != fp) i = (i + 1) & (cap - 1);
     return i;
 }
@@ -47,11 +57,13 @@ uint32_t yb_fpset_get(const yb_fpset *s, uint64_t fp)
     return s->fps[i] ? s->tags[i] : 0;
 }
 
+void yb_fpset_prefetch(const yb_fpset *s, uint64_t fp) { __builtin_prefetch(&s->fps[home(fp, s->cap)]); }
+
 static bool grow(yb_fpset *s)
 {
     size_t cap = s->cap * 2;
-    uint64_t *fps = calloc(cap, sizeof *fps);
-    uint32_t *tags = calloc(cap, sizeof *tags);
+    uint64_t *fps = yb_table_alloc(cap, sizeof *fps);
+    uint32_t *tags = yb_table_alloc(cap, sizeof *tags);
     if (!fps || !tags) {
         free(fps);
         free(tags);
@@ -75,7 +87,7 @@ bool yb_fpset_put(yb_fpset *s, uint64_t fp, uint32_t tag)
 {
     size_t i = find(s->fps, s->cap, fp);
     if (!s->fps[i]) {
-        if ((s->count + 1) * 4 > s->cap * 3) {
+        if ((s->count + 1) * 2 > s->cap) {
             if (!grow(s)) return false;
             i = find(s->fps, s->cap, fp);
         }
@@ -87,6 +99,13 @@ bool yb_fpset_put(yb_fpset *s, uint64_t fp, uint32_t tag)
 }
 
 size_t yb_fpset_count(const yb_fpset *s) { return s->count; }
+
+bool yb_fpset_reserve(yb_fpset *s, size_t n)
+{
+    while (n * 2 > s->cap)
+        if (!grow(s)) return false;
+    return true;
+}
 
 bool yb_fpset_next(const yb_fpset *s, size_t *pos, uint64_t *fp, uint32_t *tag)
 {
@@ -100,29 +119,8 @@ bool yb_fpset_next(const yb_fpset *s, size_t *pos, uint64_t *fp, uint32_t *tag)
     return false;
 }
 
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 uint64_t yb_fingerprint(const uint64_t key[2], const void *data, size_t n)
 {
-    const unsigned char *p = data;
-    uint64_t h = key[0] ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = mix(h ^ w ^ key[1]);
-    }
-    uint64_t w = 0;
-    memcpy(&w, p + i, n - i);
-    h = mix(h ^ w ^ key[1] ^ 0xa5);
-    h = mix(h + key[0]);
+    uint64_t h = yb_siphash13(key, data, n);
     return h ? h : 1;
 }

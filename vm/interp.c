@@ -12,6 +12,7 @@
 #include "vm.h"
 
 #include "json_text.h"
+#include "siphash.h"
 
 yb_vm *yb_vm_new(const yb_program *p)
 {
@@ -25,12 +26,21 @@ yb_vm *yb_vm_new(const yb_program *p)
     vm->fresh = calloc((size_t)ns, 1);
     vm->opened = calloc((size_t)ns, 1);
     vm->opened_list = calloc((size_t)ns, sizeof *vm->opened_list);
+    vm->recsets = calloc((size_t)ns, sizeof *vm->recsets);
+    vm->recfp = calloc((size_t)ns, sizeof *vm->recfp);
+    vm->noentry = calloc(1, sizeof(yb_ledger_entry) + sizeof(int64_t));
+    vm->rec_tag = 1;
+    yb_siphash_random_key(vm->fpkey);
 
     vm->fired = calloc((size_t)(p->nblocks ? p->nblocks : 1), sizeof *vm->fired);
     vm->dvals = calloc((size_t)(p->nderived ? p->nderived : 1), sizeof *vm->dvals);
     vm->dcap = calloc((size_t)(p->nderived ? p->nderived : 1), sizeof *vm->dcap);
     bool ok = vm->dvals && vm->dcap && vm->regs && vm->ledgers && vm->entry && vm->fresh && vm->opened && vm->opened_list && vm->fired;
-    for (int i = 0; ok && i < p->nstates; i++) ok = (vm->ledgers[i] = yb_ledger_new(p->states[i].nfields)) != NULL;
+    ok = ok && vm->recsets && vm->recfp && vm->noentry;
+    for (int i = 0; ok && i < p->nstates; i++) {
+        ok = (vm->ledgers[i] = yb_ledger_new(p->states[i].nfields)) != NULL;
+        if (ok && p->states[i].nfields == 0 && !p->states[i].report) ok = (vm->recsets[i] = yb_fpset_new()) != NULL;
+    }
     if (!ok) {
         yb_vm_free(vm);
         return NULL;
@@ -47,7 +57,13 @@ yb_vm *yb_vm_new(const yb_program *p)
 void yb_vm_free(yb_vm *vm)
 {
     if (!vm) return;
-    for (int i = 0; i < vm->p->nstates; i++) yb_ledger_free(vm->ledgers[i]);
+    for (int i = 0; i < vm->p->nstates; i++) {
+        if (vm->ledgers) yb_ledger_free(vm->ledgers[i]);
+        if (vm->recsets) yb_fpset_free(vm->recsets[i]);
+    }
+    free(vm->recsets);
+    free(vm->recfp);
+    free(vm->noentry);
     free(vm->ledgers);
     free(vm->entry);
     free(vm->fresh);
@@ -163,6 +179,10 @@ static void state_prefetch(yb_vm *vm, int s, int first, int nkeys, int pc)
 {
     long len = state_key(vm, s, first, nkeys, pc);
     if (len < 0) return; /* STOPEN will report it */
+    if (vm->recsets[s]) {
+        yb_fpset_prefetch(vm->recsets[s], yb_fingerprint(vm->fpkey, vm->keybuf, (size_t)len));
+        return;
+    }
     yb_ledger_prefetch(vm->ledgers[s], vm->keybuf, (uint32_t)len);
 }
 
@@ -175,7 +195,26 @@ static bool load_entry(yb_vm *vm, int s, yb_ledger_entry *e, uint32_t keylen, in
         fail(vm, pc, NULL, "ledger: %s", msg);
         return false;
     }
-    e->flags |= YB_ENTRY_LOADED | (rc > 0 ? YB_ENTRY_OPENED : 0);
+    e->flags |= YB_ENTRY_LOADED | (rc > 0 ? YB_ENTRY_OPENED | YB_ENTRY_STORED : 0);
+    return true;
+}
+
+/* A state with no fields: was its key met before?  Room for one more
+   fingerprint is made now, so that keeping it at the end cannot fail. */
+static bool record_open(yb_vm *vm, int s, long len, int pc)
+{
+    yb_fpset *set = vm->recsets[s];
+    if (!yb_fpset_reserve(set, yb_fpset_count(set) + 1)) {
+        fail(vm, pc, NULL, "out of memory for the records of `%s`", vm->p->states[s].name);
+        return false;
+    }
+    if (!vm->opened[s]) {
+        vm->opened[s] = 1;
+        vm->opened_list[vm->nopened++] = s;
+    }
+    vm->recfp[s] = yb_fingerprint(vm->fpkey, vm->keybuf, (size_t)len);
+    vm->entry[s] = vm->noentry;
+    vm->fresh[s] = yb_fpset_get(set, vm->recfp[s]) == 0;
     return true;
 }
 
@@ -184,6 +223,7 @@ static bool state_open(yb_vm *vm, int s, int first, int nkeys, int pc)
     const yb_state_desc *sd = &vm->p->states[s];
     long len = state_key(vm, s, first, nkeys, pc);
     if (len < 0) return false;
+    if (vm->recsets[s]) return record_open(vm, s, len, pc);
     /* the hash is worked out again rather than trusted from STPREF: the prefetch
        is only a hint, and the keys may have changed since */
     yb_ledger_entry *e = yb_ledger_get(vm->ledgers[s], vm->keybuf, (uint32_t)len);
@@ -212,7 +252,10 @@ static void commit(yb_vm *vm, bool keep)
         int s = vm->opened_list[i];
         yb_ledger_entry *e = vm->entry[s];
         const yb_state_desc *sd = &vm->p->states[s];
-        if (keep) {
+        if (vm->recsets[s]) {
+            /* room was made when it was opened: this cannot fail */
+            if (keep && vm->fresh[s]) yb_fpset_put(vm->recsets[s], vm->recfp[s], vm->rec_tag);
+        } else if (keep) {
             /* a held claim opens its totals (from ytd) but adds nothing */
             if (vm->fresh[s]) e->flags |= YB_ENTRY_OPENED | YB_ENTRY_DIRTY;
             if (!vm->held) e->flags |= YB_ENTRY_DIRTY;

@@ -12,14 +12,13 @@
  * slots on average, tens at worst over millions of keys; yb_ledger_max_probe
  * shows it).  Nothing written depends on the key: lookups find the same
  * entries whatever it is, and reports sort the entries by key. */
-#define _DEFAULT_SOURCE /* madvise */
 #include "ledger.h"
 #include "siphash.h"
+#include "table_alloc.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define INLINE_KEY 40
 
@@ -39,22 +38,8 @@ struct yb_ledger {
     chunk *long_keys;
 };
 
-/* The slot table, zeroed.  A large table asks for huge pages: members are
- * met in no order, and with 4 KiB pages nearly every lookup would also miss
- * the TLB, which a prefetch does not cover. */
-static unsigned char *alloc_slots(size_t cap, size_t stride)
-{
-    size_t bytes = cap * stride;
-    if (bytes < ((size_t)4 << 20)) return calloc(cap, stride);
-    size_t huge = (size_t)2 << 20, rounded = (bytes + huge - 1) & ~(huge - 1);
-    unsigned char *p = aligned_alloc(huge, rounded);
-    if (!p) return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, rounded, MADV_HUGEPAGE); /* a hint: without it the table still works */
-#endif
-    memset(p, 0, bytes);
-    return p;
-}
+/* The slot table, zeroed (huge pages when large: table_alloc.h). */
+static unsigned char *alloc_slots(size_t cap, size_t stride) { return yb_table_alloc(cap, stride); }
 
 static uint64_t hash_bytes(const yb_ledger *l, const void *p, uint32_t n)
 {

@@ -11,6 +11,7 @@ enum {
     YB_ENTRY_OPENED = 1, /* a claim (or a durable ledger) has given the key its totals */
     YB_ENTRY_LOADED = 2, /* the durable ledger was asked for this key (found or not) */
     YB_ENTRY_DIRTY = 4,  /* changed since it was loaded: written back at commit */
+    YB_ENTRY_STORED = 8, /* the durable ledger had it when the batch began */
 };
 
 typedef struct yb_ledger_entry {

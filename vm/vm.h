@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "claim.h"
+#include "fpset.h"
 #include "ledger.h"
 #include "program.h"
 
@@ -59,6 +60,14 @@ typedef struct yb_vm {
     unsigned char keybuf[4096];
     yb_vm_load_fn load; /* NULL: totals start empty and last this run only */
     void *load_ctx;
+    /* A state with no fields (`state seen per … { }`) only says whether its key
+       was met before: it keeps a 64-bit fingerprint per key (fpset.h), not an
+       entry, so a duplicate check costs 12 bytes a record. */
+    yb_fpset **recsets;      /* per state: its fingerprints, or NULL (a state with fields, or a report) */
+    uint64_t *recfp;         /* per state: this claim's fingerprint */
+    uint64_t fpkey[2];       /* the fingerprints' key (random; a durable ledger's own) */
+    uint32_t rec_tag;        /* kept with each new fingerprint (a durable ledger's batch) */
+    yb_ledger_entry *noentry; /* what vm->entry names for such a state */
     /* this claim's outcome */
     bool held;
     int nreasons, nalerts;

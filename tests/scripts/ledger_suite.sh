@@ -12,9 +12,11 @@ bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 # the ledger without what differs between two ledgers holding the same totals:
-# when the batches ran, which batch changed an entry, which batch settled which claim
+# when the batches ran, which batch changed an entry, which batch settled which claim,
+# and the fingerprints (each ledger has its own key): of those, how many there are
 content() {
-    "$Y" ledger export "$1" | grep -v '^{"batch":\|^{"claims":\|^{"yibao_ledger":' | sed 's/,"batch":[0-9]*}$/}/'
+    "$Y" ledger export "$1" | grep -v '^{"batch":\|^{"claims":\|^{"records":\|^{"yibao_ledger":' | sed 's/,"batch":[0-9]*}$/}/'
+    "$Y" ledger check "$1" | sed 's/^ok: [^:]*: [0-9]* policies, [0-9]* states, [0-9]* batches, /ok: /'
 }
 claim_count() { "$Y" ledger check "$1" | sed -n 's/.* \([0-9]*\) claim ids$/\1/p'; }
 
@@ -52,6 +54,13 @@ D=$(new_ledger twice)
 "$Y" run "$P" "$T/twice.jsonl" --ledger "$D" > "$T/twice.out" 2> "$T/twice.err"
 check "a claim twice in a batch is settled once" [ "$(wc -l < "$T/twice.out")" = 1 ]
 check "the second is noted" grep -q 'twice.jsonl:2: note: claim HN[0-9]*: already settled earlier in this batch' "$T/twice.err"
+
+# ---- the duplicate index lasts too: a claim of batch 1 sent again under a new id is held
+head -n 1 "$T/a.jsonl" | sed 's/"claim_id":"[^"]*"/"claim_id":"DUP-1"/' > "$T/dup.jsonl"
+"$Y" run "$P" "$T/dup.jsonl" --ledger "$L" > "$T/dup.out" 2> /dev/null
+check "a duplicate of a claim of an earlier batch is held (DUPLICATE_CLAIM)" grep -q '"status":"held".*DUPLICATE_CLAIM' "$T/dup.out"
+"$Y" run "$P" "$T/dup.jsonl" --ledger "$(new_ledger nodup)" > "$T/dup2.out" 2> /dev/null
+check "  (in a ledger without that claim it is settled)" grep -q '"status":"settled"' "$T/dup2.out"
 
 # ---- export, import, export: the same lines; the import still knows the settled claims
 "$Y" ledger export "$L" > "$T/e1.jsonl"

@@ -1,0 +1,22 @@
+#define _DEFAULT_SOURCE /* madvise */
+#include "table_alloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+void *yb_table_alloc(size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size) return NULL;
+    size_t bytes = count * size;
+    if (bytes < ((size_t)4 << 20)) return calloc(count, size);
+    size_t huge = (size_t)2 << 20, rounded = (bytes + huge - 1) & ~(huge - 1);
+    unsigned char *p = aligned_alloc(huge, rounded);
+    if (!p) return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, rounded, MADV_HUGEPAGE); /* a hint: without it the table still works */
+#endif
+    memset(p, 0, bytes);
+    return p;
+}
