@@ -217,7 +217,12 @@ bool yb_program_prepare(yb_program *p, char *err, size_t errlen);
 bool yb_ybc_write(const yb_program *p, const char *path, char *err, size_t errlen);
 bool yb_ybc_write_mem(const yb_program *p, unsigned char **out, size_t *outlen);
 yb_program *yb_ybc_read(const unsigned char *data, size_t len, char *err, size_t errlen);
+/* Reads a .ybc file (vm/ybc_load.c): a regular file only, its signature checked
+ * before the rest is read, at most YB_MAX_YBC_BYTES (base/limits.h). */
 yb_program *yb_ybc_load(const char *path, char *err, size_t errlen);
+/* Does data start with the .ybc signature? */
+bool yb_ybc_signature_ok(const unsigned char *data, size_t len);
+#define YB_YBC_NOT_SIGNED "not a compiled yibao policy (.ybc): the file does not start with the .ybc signature"
 /* Every loaded program passes this before it runs. */
 bool yb_verify(const yb_program *p, char *err, size_t errlen);
 

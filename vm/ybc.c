@@ -239,6 +239,8 @@ bool yb_ybc_write(const yb_program *p, const char *path, char *err, size_t errle
 
 /* ---------------------------------------------------------------- reading */
 
+bool yb_ybc_signature_ok(const unsigned char *data, size_t len) { return len >= 8 && memcmp(data, MAGIC, 8) == 0; }
+
 typedef struct rbuf {
     const unsigned char *p;
     size_t n, at;
@@ -481,8 +483,8 @@ static void read_lines(rbuf *r, yb_program *p)
 
 yb_program *yb_ybc_read(const unsigned char *data, size_t len, char *err, size_t errlen)
 {
-    if (len < 32 || memcmp(data, MAGIC, 8) != 0) {
-        snprintf(err, errlen, "not a compiled yibao policy (.ybc): the file does not start with the .ybc signature");
+    if (len < 32 || !yb_ybc_signature_ok(data, len)) {
+        snprintf(err, errlen, "%s", YB_YBC_NOT_SIGNED);
         return NULL;
     }
     rbuf h = {data, len, 8, false};
@@ -530,29 +532,5 @@ yb_program *yb_ybc_read(const unsigned char *data, size_t len, char *err, size_t
         yb_program_free(p);
         return NULL;
     }
-    return p;
-}
-
-yb_program *yb_ybc_load(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    unsigned char *buf = malloc(cap);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            if (cap > ((size_t)1 << 30)) break;
-            cap *= 2;
-            buf = realloc(buf, cap);
-        }
-    }
-    fclose(f);
-    yb_program *p = yb_ybc_read(buf, n, err, errlen);
-    free(buf);
     return p;
 }

@@ -9,7 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "claim_reader.h"
+#include "limits.h"
 #include "compiler.h"
 #include "vm.h"
 
@@ -269,6 +274,75 @@ static void resealed_damage_never_crashes(void **state)
     free(data);
 }
 
+
+/* ---- yb_ybc_load: a path is checked before its file is read whole ---- */
+
+static void expect_load_refused(const char *path, const char *needle)
+{
+    char err[256] = "";
+    yb_program *q = yb_ybc_load(path, err, sizeof err);
+    if (q) {
+        yb_program_free(q);
+        fail_msg("%s was accepted", path);
+    }
+    if (!strstr(err, needle)) fail_msg("%s: error \"%s\" does not say \"%s\"", path, err, needle);
+}
+
+static void write_file(const char *path, const void *data, size_t n, long long size)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_true(write(fd, data, n) == (ssize_t)n);
+    if (size >= 0) assert_int_equal(ftruncate(fd, (off_t)size), 0); /* sparse: no disk used */
+    close(fd);
+}
+
+static void files_are_checked_before_they_are_read(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/yb_test_ybc_XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    /* a gigabyte without the signature: refused from its first bytes (it was
+       read whole first: 4.4 s and 1 GiB of memory) */
+    snprintf(path, sizeof path, "%s/huge.ybc", dir);
+    write_file(path, "junk", 4, 1LL << 30);
+    expect_load_refused(path, "does not start with the .ybc signature");
+    unlink(path);
+    /* the signature, then more than YB_MAX_YBC_BYTES */
+    size_t len;
+    unsigned char *data = example_bytes(&len);
+    snprintf(path, sizeof path, "%s/big.ybc", dir);
+    write_file(path, data, 8, YB_MAX_YBC_BYTES + 1);
+    expect_load_refused(path, "at most 268435456 bytes (256 MiB)");
+    unlink(path);
+    /* a directory, a pipe with no writer (must not hang), a device */
+    snprintf(path, sizeof path, "%s/dir.ybc", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    expect_load_refused(path, "not a regular file");
+    rmdir(path);
+    snprintf(path, sizeof path, "%s/fifo.ybc", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    expect_load_refused(path, "not a regular file");
+    unlink(path);
+    expect_load_refused("/dev/zero", "not a regular file");
+    /* a short file, an absent one */
+    snprintf(path, sizeof path, "%s/short.ybc", dir);
+    write_file(path, data, 5, -1);
+    expect_load_refused(path, "does not start with the .ybc signature");
+    unlink(path);
+    expect_load_refused(path, "cannot read");
+    /* and the real thing still loads */
+    snprintf(path, sizeof path, "%s/ok.ybc", dir);
+    write_file(path, data, len, -1);
+    char err[256];
+    yb_program *q = yb_ybc_load(path, err, sizeof err);
+    if (!q) fail_msg("%s", err);
+    yb_program_free(q);
+    unlink(path);
+    rmdir(dir);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +351,7 @@ int main(void)
         cmocka_unit_test(flipped_bits_fail_the_checksum),
         cmocka_unit_test(resealed_damage_never_crashes),
         cmocka_unit_test(counts_past_int_max_are_refused),
+        cmocka_unit_test(files_are_checked_before_they_are_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
