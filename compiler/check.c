@@ -38,7 +38,7 @@ static bool declare_derived(yb_compiler *c, yb_decl *d, int order)
         return false;
     }
     yb_program *p = c->prog;
-    p->derived = realloc(p->derived, (size_t)(p->nderived + 1) * sizeof *p->derived);
+    p->derived = yb_grow(p->derived, p->nderived, sizeof *p->derived);
     p->derived[p->nderived] = (yb_derived){strdup(d->name), li, YB_T_INT, 0};
     p->nderived++;
     yb_vec_push(A, &c->derived, d);

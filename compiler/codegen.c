@@ -154,7 +154,7 @@ static int field_reg(gen *g, int field)
     int r = yb_reg_new(g->c, f->kind == YB_T_RECORD ? YB_T_BOOL : f->kind);
     g->field_reg[field] = r;
     yb_program *p = g->p;
-    p->loads = realloc(p->loads, (size_t)(p->nloads + 1) * sizeof *p->loads);
+    p->loads = yb_grow(p->loads, p->nloads, sizeof *p->loads);
     p->loads[p->nloads++] = (yb_field_load){r, field, f->slot};
     return r;
 }
@@ -744,7 +744,7 @@ static void gen_into(gen *g, yb_expr *e, int dst)
 static int new_block(gen *g, yb_decl *rule, const char *label, yb_loc loc)
 {
     yb_program *p = g->p;
-    p->blocks = realloc(p->blocks, (size_t)(p->nblocks + 1) * sizeof *p->blocks);
+    p->blocks = yb_grow(p->blocks, p->nblocks, sizeof *p->blocks);
     yb_block_desc *b = &p->blocks[p->nblocks];
     b->name = strdup(rule ? rule->name : label);
     b->branch = rule && label ? (strcmp(label, "then") == 0 ? 1 : 2) : 0;
@@ -758,7 +758,7 @@ static int new_block(gen *g, yb_decl *rule, const char *label, yb_loc loc)
 static void explain_value(gen *g, const char *label, int reg, yb_type t, yb_loc loc)
 {
     yb_program *p = g->p;
-    p->explain = realloc(p->explain, (size_t)(p->nexplain + 1) * sizeof *p->explain);
+    p->explain = yb_grow(p->explain, p->nexplain, sizeof *p->explain);
     p->explain[p->nexplain++] = (yb_explain_value){g->cur_block, strdup(label), reg, t.kind,
                                                    (uint16_t)(t.kind == YB_T_ENUM ? t.enum_id : 0), loc.line};
 }
@@ -829,7 +829,7 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
     case S_REASON: op3(g, YB_OP_REASON, s->sym_index, 0, 0); break;
     case S_WARN:
     case S_BLOCK: {
-        p->alerts = realloc(p->alerts, (size_t)(p->nalerts + 1) * sizeof *p->alerts);
+        p->alerts = yb_grow(p->alerts, p->nalerts, sizeof *p->alerts);
         p->alerts[p->nalerts] = (yb_alert_desc){strdup(s->name), s->kind == S_BLOCK, strndup(s->message, s->message_len)};
         op3(g, YB_OP_ALERT, p->nalerts++, 0, 0);
         break;
@@ -837,7 +837,7 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
     case S_REJECT: {
         char path[256];
         yb_field_path(&g->p->schema, NULL, s->target->sym_index, -1, path, sizeof path);
-        p->rejects = realloc(p->rejects, (size_t)(p->nrejects + 1) * sizeof *p->rejects);
+        p->rejects = yb_grow(p->rejects, p->nrejects, sizeof *p->rejects);
         p->rejects[p->nrejects] = (yb_reject_desc){s->target->sym_index, strdup(path), strndup(s->message, s->message_len)};
         op3(g, YB_OP_REJECT, p->nrejects++, 0, 0);
         break;

@@ -36,6 +36,7 @@ static yb_program *compile(const char *name, const char *text, yb_diag *diag)
         }
     }
     free(c.globals);
+    free(c.global_index);
     free(c.tables);
     free(c.param_used);
     free(c.pool_index);

@@ -2,6 +2,8 @@
 #ifndef YB_COMPILER_INTERNAL_H
 #define YB_COMPILER_INTERNAL_H
 
+#include <stdlib.h>
+
 #include "arith.h"
 #include "compiler.h"
 
@@ -74,6 +76,8 @@ typedef struct yb_compiler {
     yb_vec reasons; /* yb_enum_member* */
     yb_global *globals;
     int nglobals, capglobals;
+    size_t *global_index; /* hash of globals by name (names.c) */
+    size_t global_cap;
     yb_table_info *tables;
     int ntables;
     /* scopes inside a rule or an aggregate */
@@ -87,6 +91,7 @@ typedef struct yb_compiler {
     yb_program *prog;
     int cap_fields;
     int cap_regs;
+    bool regs_full; /* the register limit was reached (and reported) */
     uint8_t *param_used;
     yb_vec derived; /* yb_decl* of `define NAME of item`, by derived index */
     yb_vec invariants; /* yb_invariant* */
@@ -131,6 +136,25 @@ bool yb_check_stmts(yb_compiler *c, yb_vec *body);
 void yb_coerce_literal(yb_expr *e, yb_type to);
 /* A literal (or folded constant) of the wanted type: defaults, table cells. */
 bool yb_const_value(yb_compiler *c, yb_expr *e, yb_type want, int64_t *out);
+
+/* Room for one more element in an array of n, grown by doubling (its
+ * capacity is the power of two above n): appending n elements one by one
+ * copies O(n), not O(n^2). */
+static inline void *yb_grow(void *items, int n, size_t size)
+{
+    if (n & (n - 1)) return items; /* n is not a power of two (nor 0): there is room */
+    void *p = realloc(items, (size_t)(n ? 2 * n : 1) * size);
+    if (!p) abort();
+    return p;
+}
+
+/* FNV-1a: names and texts hashed for lookups in constant time */
+static inline uint64_t yb_hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
 
 /* ---- names (names.c) */
 yb_global *yb_global_find(yb_compiler *c, const char *name);

@@ -6,15 +6,35 @@
 
 #include "internal.h"
 
-yb_global *yb_global_find(yb_compiler *c, const char *name)
+/* Global names are found through an open-addressing hash of their indexes
+ * (+1, 0 = empty): a policy of tens of thousands of `define`s looks each
+ * name up in constant time, not by a scan of all before it. */
+static size_t *global_slot(yb_compiler *c, const char *name)
 {
-    for (int i = 0; i < c->nglobals; i++)
-        if (strcmp(c->globals[i].name, name) == 0) return &c->globals[i];
-    return NULL;
+    size_t mask = c->global_cap - 1, j = yb_hash_bytes(name, strlen(name)) & mask;
+    while (c->global_index[j] && strcmp(c->globals[c->global_index[j] - 1].name, name) != 0) j = (j + 1) & mask;
+    return &c->global_index[j];
 }
 
-yb_global *yb_global_add(yb_compiler *c, const char *name, yb_sym_kind kind, int index, yb_type t,
-                             yb_decl *d, yb_loc loc)
+yb_global *yb_global_find(yb_compiler *c, const char *name)
+{
+    if (!c->global_cap) return NULL;
+    size_t at = *global_slot(c, name);
+    return at ? &c->globals[at - 1] : NULL;
+}
+
+/* Keeps the hash at most half full. */
+static void global_grow(yb_compiler *c)
+{
+    free(c->global_index);
+    c->global_cap = c->global_cap ? c->global_cap * 2 : 128;
+    c->global_index = calloc(c->global_cap, sizeof *c->global_index);
+    if (!c->global_index) abort();
+    for (int i = 0; i < c->nglobals; i++) *global_slot(c, c->globals[i].name) = (size_t)i + 1;
+}
+
+yb_global *yb_global_add(yb_compiler *c, const char *name, yb_sym_kind kind, int index, yb_type t, yb_decl *d,
+                         yb_loc loc)
 {
     yb_global *old = yb_global_find(c, name);
     if (old) {
@@ -25,9 +45,12 @@ yb_global *yb_global_add(yb_compiler *c, const char *name, yb_sym_kind kind, int
     if (c->nglobals == c->capglobals) {
         c->capglobals = c->capglobals ? c->capglobals * 2 : 64;
         c->globals = realloc(c->globals, (size_t)c->capglobals * sizeof *c->globals);
+        if (!c->globals) abort();
     }
+    if ((size_t)(c->nglobals + 1) * 2 > c->global_cap) global_grow(c);
     yb_global *g = &c->globals[c->nglobals++];
     *g = (yb_global){name, kind, index, t, d, 0, loc};
+    *global_slot(c, name) = (size_t)c->nglobals;
     return g;
 }
 

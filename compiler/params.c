@@ -30,7 +30,7 @@ static bool key_enums(yb_compiler *c, yb_decl *d, int *key_enum, int *size)
 static int band_set_add(yb_compiler *c, yb_version *v, yb_type bound, yb_type val, bool tiered)
 {
     yb_program *p = c->prog;
-    p->bandsets = realloc(p->bandsets, (size_t)(p->nbandsets + 1) * sizeof *p->bandsets);
+    p->bandsets = yb_grow(p->bandsets, p->nbandsets, sizeof *p->bandsets);
     yb_band_set *bs = &p->bandsets[p->nbandsets];
     bs->n = v->bands.n;
     bs->bands = calloc((size_t)(bs->n ? bs->n : 1), sizeof *bs->bands);
@@ -256,7 +256,7 @@ static bool declare_text_param(yb_compiler *c, yb_decl *d)
             continue;
         }
         yb_program *pr = c->prog;
-        pr->bandsets = realloc(pr->bandsets, (size_t)(pr->nbandsets + 1) * sizeof *pr->bandsets);
+        pr->bandsets = yb_grow(pr->bandsets, pr->nbandsets, sizeof *pr->bandsets);
         yb_band_set *bs = &pr->bandsets[pr->nbandsets];
         bs->n = tokens.n / 2;
         bs->bands = calloc((size_t)bs->n, sizeof *bs->bands);
@@ -346,7 +346,7 @@ bool yb_declare_params(yb_compiler *c, yb_decl *d)
         }
     }
     if (is_table) {
-        c->tables = realloc(c->tables, (size_t)(c->ntables + 1) * sizeof *c->tables);
+        c->tables = yb_grow(c->tables, c->ntables, sizeof *c->tables);
         yb_table_info *t = &c->tables[c->ntables];
         *t = (yb_table_info){d, d->keys.n, {key_enum[0], key_enum[1]}, first, ncols};
         yb_global_add(c, d->name, SYM_TABLE, c->ntables++, T_VOID, d, d->loc);

@@ -9,7 +9,8 @@ int yb_reg_new(yb_compiler *c, uint8_t kind)
 {
     yb_program *p = c->prog;
     if (p->nregs >= YB_MAX_REGS) {
-        ERR(YB_NOLOC, "the policy needs more than %d registers; split large rules", YB_MAX_REGS);
+        if (!c->regs_full) ERR(YB_NOLOC, "the policy needs more than %d registers (named values, lets and temporaries); split large rules or drop unused defines", YB_MAX_REGS);
+        c->regs_full = true; /* said once */
         return 0;
     }
     if (p->nregs == c->cap_regs) {
@@ -35,13 +36,6 @@ int yb_const_add(yb_compiler *c, int64_t v, uint8_t kind)
     return p->nconsts++;
 }
 
-static uint64_t text_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
 /* A text constant in the pool; an identical one is stored once (a hash of
  * the texts already there keeps this fast for policies with many keys). */
 int64_t yb_text_const(yb_compiler *c, const char *s, size_t n)
@@ -53,7 +47,7 @@ int64_t yb_text_const(yb_compiler *c, const char *s, size_t n)
         for (size_t i = 0; i < c->pool_cap; i++) {
             int64_t v = c->pool_index[i];
             if (!v) continue;
-            size_t j = text_hash(p->pool + yb_text_offset(v), yb_text_length(v)) & (cap - 1);
+            size_t j = yb_hash_bytes(p->pool + yb_text_offset(v), yb_text_length(v)) & (cap - 1);
             while (idx[j]) j = (j + 1) & (cap - 1);
             idx[j] = v;
         }
@@ -61,7 +55,7 @@ int64_t yb_text_const(yb_compiler *c, const char *s, size_t n)
         c->pool_index = idx;
         c->pool_cap = cap;
     }
-    size_t j = text_hash(s, n) & (c->pool_cap - 1);
+    size_t j = yb_hash_bytes(s, n) & (c->pool_cap - 1);
     for (int64_t v; (v = c->pool_index[j]) != 0; j = (j + 1) & (c->pool_cap - 1))
         if (yb_text_length(v) == n && memcmp(p->pool + yb_text_offset(v), s, n) == 0) return v;
     p->pool = realloc(p->pool, p->pool_len + n + 1);

@@ -287,8 +287,8 @@ static bool check_field_access(yb_compiler *c, yb_expr *e)
     }
     case SYM_STATE: {
         yb_decl *d = NULL;
-        for (int i = 0; i < c->nglobals; i++)
-            if (c->globals[i].kind == SYM_STATE && c->globals[i].index == a->sym_index) d = c->globals[i].decl;
+        yb_global *sg = a->kind == E_NAME ? yb_global_find(c, a->name) : NULL; /* a state is named */
+        if (sg && sg->kind == SYM_STATE) d = sg->decl;
         yb_state_desc *sd = &c->prog->states[a->sym_index];
         for (int i = 0; i < sd->nfields; i++)
             if (strcmp(sd->field_names[i], e->name) == 0) {
@@ -391,9 +391,7 @@ static bool check_expr_inner(yb_compiler *c, yb_expr *e, const yb_type *want)
         if (!yb_check_expr(c, e->a, NULL)) return false;
         if (e->a->sym_kind == SYM_PARAM_KEYED) {
             yb_param *p = &c->prog->params[e->a->sym_index];
-            yb_global *g = NULL;
-            for (int i = 0; i < c->nglobals; i++)
-                if (c->globals[i].kind == SYM_PARAM_KEYED && c->globals[i].index == e->a->sym_index) g = &c->globals[i];
+            yb_global *g = yb_global_find(c, e->a->name); /* a keyed parameter is named */
             int key_enum[2], nk = g->decl->keys.n;
             for (int i = 0; i < nk && i < 2; i++) key_enum[i] = yb_enum_find(c, ((yb_expr *)g->decl->keys.items[i])->name);
             if (!check_keys(c, &e->args, nk, key_enum, e->loc, p->name)) return false;
