@@ -19,6 +19,7 @@ typedef struct api_policy {
     char hash[65];
     char signer[128];
     int64_t loaded_at;
+    char *stamp; /* {"name":…,"version":…,"hash":…,"signer":…}: what --stamp writes */
     int refs; /* the live handle + open batches (under the env's lock) */
 } api_policy;
 
@@ -83,5 +84,15 @@ size_t api_ybc_image_len(const unsigned char *data, size_t len);
 yibao_status api_check_signature(yibao_env *env, const unsigned char *data, size_t len, size_t image_len,
                                  char *signer, size_t signer_len, yibao_error *err);
 void api_sha256_hex(const unsigned char *data, size_t len, char hex[65]);
+
+/* Policies (api/policy.c): the checked policy behind bytes (signature, .ybc
+ * reader, verifier), not yet given a handle; err's message names no file. */
+api_policy *api_policy_from_bytes(yibao_env *env, const unsigned char *data, size_t len, yibao_error *err);
+/* A source policy compiled to .ybc bytes (the diagnostics are the message). */
+yibao_status api_compile_source(const char *path, unsigned char **image, size_t *len, yibao_error *err);
+/* A file's bytes, or NULL (errno says why). */
+unsigned char *api_slurp(const char *path, size_t *len);
+/* The stamp JSON object of a policy (api/stamp.c); NULL when out of memory. */
+char *api_stamp_json(const char *name, const char *version, const char *hash, const char *signer);
 
 #endif

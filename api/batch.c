@@ -114,31 +114,6 @@ static bool put_bytes(api_batch *b, const char *p, size_t n)
     return true;
 }
 
-static bool put_json_string(api_batch *b, const char *s)
-{
-    bool ok = put_bytes(b, "\"", 1);
-    for (; ok && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        char esc[8];
-        if (c == '"' || c == '\\') ok = put_bytes(b, (char[]){'\\', (char)c}, 2);
-        else if (c < 0x20) ok = put_bytes(b, esc, (size_t)snprintf(esc, sizeof esc, "\\u%04x", c));
-        else ok = put_bytes(b, (const char *)&c, 1);
-    }
-    return ok && put_bytes(b, "\"", 1);
-}
-
-/* `"policy":{"name":…,"version":…,"hash":…,"signer":…}` before the line's closing brace. */
-static bool stamp(api_batch *b)
-{
-    const api_policy *p = b->pol;
-    if (b->json_len < 2 || b->json[b->json_len - 2] != '}') return false;
-    b->json_len -= 2;
-    return put_bytes(b, ",\"policy\":{\"name\":", 18) && put_json_string(b, p->prog->name) &&
-           put_bytes(b, ",\"version\":", 11) && put_json_string(b, p->prog->version) && put_bytes(b, ",\"hash\":", 8) &&
-           put_json_string(b, p->hash) && put_bytes(b, ",\"signer\":", 10) && put_json_string(b, p->signer) &&
-           put_bytes(b, "}}\n", 3);
-}
-
 static void text_of(void *ctx, int64_t v, const char **p, uint32_t *n) { yb_vm_text(ctx, v, p, n); }
 
 /* Write the VM's settlement as the batch command would; false when out of memory. */
@@ -152,8 +127,12 @@ static bool render(api_batch *b)
         const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
         alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
     }
-    yb_settlement s = {vm->regs, vm->held, b->reasons, vm->nreasons, alerts, vm->nalerts, NULL, 0, text_of, vm};
+    yb_settlement s = {vm->regs, vm->held, b->reasons, vm->nreasons, alerts, vm->nalerts, NULL, 0, text_of, vm, NULL, 0};
     b->explained = false;
+    if (b->flags & YIBAO_BATCH_STAMP) {
+        s.stamp = b->pol->stamp;
+        s.stamp_len = strlen(b->pol->stamp);
+    }
     if (b->flags & YIBAO_BATCH_EXPLAIN) {
         yb_vm_explain(vm);
         b->explained = true;
@@ -165,8 +144,7 @@ static bool render(api_batch *b)
     off_t n = ftello(b->mem);
     if (n < 0) return false;
     b->json_len = 0;
-    if (!put_bytes(b, b->membuf, (size_t)n)) return false;
-    return !(b->flags & YIBAO_BATCH_STAMP) || stamp(b);
+    return put_bytes(b, b->membuf, (size_t)n);
 }
 
 /* One claim per call: a second non-blank line is refused, not settled. */

@@ -99,6 +99,7 @@ void api_policy_unref(api_policy *p)
 {
     if (--p->refs > 0) return;
     yb_program_free(p->prog);
+    free(p->stamp);
     free(p);
 }
 

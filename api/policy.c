@@ -16,41 +16,59 @@ static yibao_status publish(yibao_env *env, api_policy *p, yibao_policy *out, yi
     uint64_t id = api_put(env, API_POLICY, p);
     pthread_mutex_unlock(&env->mu);
     if (!id) {
-        yb_program_free(p->prog);
-        free(p);
+        api_policy_unref(p);
         return api_fail(err, YIBAO_E_NOMEM, "out of memory");
     }
     out->id = id;
     return api_ok(err);
 }
 
-static yibao_status load_bytes(yibao_env *env, const unsigned char *data, size_t len, const char *name,
-                               yibao_policy *out, yibao_error *err)
+api_policy *api_policy_from_bytes(yibao_env *env, const unsigned char *data, size_t len, yibao_error *err)
 {
     size_t image = api_ybc_image_len(data, len);
-    if (!image)
-        return api_fail(err, YIBAO_E_POLICY, "%s: not a compiled yibao policy (.ybc): the file does not start with the .ybc signature", name);
+    if (!image) {
+        api_fail(err, YIBAO_E_POLICY, "not a compiled yibao policy (.ybc): the file does not start with the .ybc signature");
+        return NULL;
+    }
     api_policy *p = calloc(1, sizeof *p);
-    if (!p) return api_fail(err, YIBAO_E_NOMEM, "out of memory");
+    if (!p) {
+        api_fail(err, YIBAO_E_NOMEM, "out of memory");
+        return NULL;
+    }
     pthread_mutex_lock(&env->mu); /* the trusted keys may be added by another thread */
     yibao_status st = image < len || env->nkeys ? api_check_signature(env, data, len, image, p->signer, sizeof p->signer, err)
                                                 : YIBAO_OK;
     pthread_mutex_unlock(&env->mu);
-    if (st) {
-        char why[512];
-        snprintf(why, sizeof why, "%s", err ? err->message : "");
-        free(p);
-        return api_fail(err, st, "%s: %s", name, why);
-    }
     char why[512];
-    p->prog = yb_ybc_read(data, image, why, sizeof why);
-    if (!p->prog) {
-        free(p);
-        return api_fail(err, YIBAO_E_POLICY, "%s: %s", name, why);
+    if (!st && !(p->prog = yb_ybc_read(data, image, why, sizeof why))) st = api_fail(err, YIBAO_E_POLICY, "%s", why);
+    if (!st) {
+        api_sha256_hex(data, image, p->hash);
+        p->loaded_at = (int64_t)time(NULL);
+        p->refs = 1;
+        p->stamp = api_stamp_json(p->prog->name, p->prog->version, p->hash, p->signer);
+        if (!p->stamp) st = api_fail(err, YIBAO_E_NOMEM, "out of memory");
     }
-    api_sha256_hex(data, image, p->hash);
-    p->loaded_at = (int64_t)time(NULL);
-    p->refs = 1;
+    if (st) {
+        yb_program_free(p->prog);
+        free(p->stamp);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static yibao_status load_bytes(yibao_env *env, const unsigned char *data, size_t len, const char *name,
+                               yibao_policy *out, yibao_error *err)
+{
+    yibao_error local;
+    if (!err) err = &local;
+    api_policy *p = api_policy_from_bytes(env, data, len, err);
+    if (!p) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        snprintf(err->message, sizeof err->message, "%s: %.*s", name, (int)(sizeof why - 200), why);
+        return err->code;
+    }
     return publish(env, p, out, err);
 }
 
@@ -61,7 +79,7 @@ yibao_status yibao_policy_load_mem(yibao_env *env, const void *data, size_t len,
     return load_bytes(env, data, len, "<memory>", out, err);
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
+unsigned char *api_slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -89,7 +107,7 @@ static unsigned char *slurp(const char *path, size_t *len)
 }
 
 /* Compile a source policy; the diagnostics become the error message. */
-static yibao_status compile_source(const char *path, unsigned char **image, size_t *len, yibao_error *err)
+yibao_status api_compile_source(const char *path, unsigned char **image, size_t *len, yibao_error *err)
 {
     char *msgs = NULL;
     size_t msglen = 0;
@@ -121,9 +139,9 @@ yibao_status yibao_policy_load_file(yibao_env *env, const char *path, yibao_poli
         if (trusted)
             return api_fail(err, YIBAO_E_SIGNATURE,
                             "%s: a source policy cannot be signed; only signed .ybc files are accepted here", path);
-        yibao_status st = compile_source(path, &data, &len, err);
+        yibao_status st = api_compile_source(path, &data, &len, err);
         if (st) return st;
-    } else if (!(data = slurp(path, &len))) {
+    } else if (!(data = api_slurp(path, &len))) {
         return api_fail(err, YIBAO_E_IO, "cannot read %s: %s", path, errno ? strerror(errno) : "out of memory");
     }
     yibao_status st = load_bytes(env, data, len, path, out, err);

@@ -15,6 +15,8 @@
 #include "ledger_store.h"
 #include "ledger_tools.h"
 #include "compiler.h"
+#include "load_checked.h"
+#include "sign.h"
 #include "program.h"
 #include "report.h"
 #include "vm.h"
@@ -26,7 +28,7 @@ static const char usage[] =
     "       yibao compile POLICY.yb -o POLICY.ybc\n"
     "       yibao run POLICY.yb|POLICY.ybc [CLAIMS...|-] [-o OUT] [--format jsonl|csv]\n"
     "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
-    "                 [--ledger FILE.db|postgresql://...] [--migrate]\n"
+    "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
     "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc CLAIMS... [-o OUT]\n"
     "       yibao explain POLICY.yb|POLICY.ybc CLAIMS...|-   (each settlement and the rules behind it, as text)\n"
@@ -35,6 +37,8 @@ static const char usage[] =
     "       yibao ledger export LEDGER [-o FILE.jsonl]     (the whole ledger as JSON Lines)\n"
     "       yibao ledger import LEDGER FILE.jsonl|-        (into a new ledger)\n"
     "       yibao ledger check LEDGER                      (integrity check)\n"
+    "       yibao keygen NAME [-o DIR]                     (NAME.key and NAME.pub, Ed25519)\n"
+    "       yibao sign POLICY.ybc --key NAME.key [-o OUT]  (a signed policy)\n"
     "       yibao --help | --version\n"
     "\n"
     "Claims are JSON Lines (one claim per line) or CSV (files ending in .csv);\n"
@@ -62,7 +66,7 @@ static yb_program *load_policy(const char *path, bool werror)
 {
     if (ends_with(path, ".ybc")) {
         char err[512];
-        yb_program *p = yb_ybc_load(path, err, sizeof err);
+        yb_program *p = yb_load_checked(path, NULL, NULL, err, sizeof err); /* signed or not */
         if (!p) fprintf(stderr, "%s: error: %s\n", path, err);
         return p;
     }
@@ -76,6 +80,15 @@ static yb_program *load_policy(const char *path, bool werror)
     }
     if (!p && d.errors) fprintf(stderr, "%d error%s\n", d.errors, d.errors == 1 ? "" : "s");
     yb_diag_free(&d);
+    return p;
+}
+
+/* --trust / --stamp: the policy as hosts load it (cli/sign.c makes the keys). */
+static yb_program *load_signed(const char *path, const char *trust, char **stamp)
+{
+    char err[512];
+    yb_program *p = yb_load_checked(path, trust, stamp, err, sizeof err);
+    if (!p) fprintf(stderr, "%s: error: %s\n", path, err);
     return p;
 }
 
@@ -166,19 +179,20 @@ static bool end_ledger(yb_store *st, bool ok)
 
 static int cmd_run(int argc, char **argv)
 {
-    const char *policy = NULL, *out = NULL, *report = NULL, *ledger = NULL;
-    bool migrate = false;
+    const char *policy = NULL, *out = NULL, *report = NULL, *ledger = NULL, *trust = NULL;
+    bool migrate = false, stamp = false;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     int ninputs = 0;
     yb_run_opts o = {.batch = {.in_format = -1, .errors = stderr}, .out_format = YB_FMT_JSONL, .explain = false, .out = stdout};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--input-format") == 0 || strcmp(a, "--report") == 0 ||
-            strcmp(a, "--ledger") == 0) {
+            strcmp(a, "--ledger") == 0 || strcmp(a, "--trust") == 0) {
             if (i + 1 == argc) { free(inputs); return usage_error("%s needs a value", a); }
             const char *v = argv[++i];
             if (strcmp(a, "-o") == 0) out = v;
             else if (strcmp(a, "--ledger") == 0) ledger = v;
+            else if (strcmp(a, "--trust") == 0) trust = v;
             else if (strcmp(a, "--report") == 0) report = v;
             else {
                 int f = strcmp(v, "jsonl") == 0 ? YB_FMT_JSONL : strcmp(v, "csv") == 0 ? YB_FMT_CSV : -1;
@@ -190,6 +204,8 @@ static int cmd_run(int argc, char **argv)
             o.explain = true;
         } else if (strcmp(a, "--migrate") == 0) {
             migrate = true;
+        } else if (strcmp(a, "--stamp") == 0) {
+            stamp = true;
         } else if (a[0] == '-' && a[1] != 0) {
             free(inputs);
             return usage_error("unknown option %s", a);
@@ -201,8 +217,11 @@ static int cmd_run(int argc, char **argv)
     }
     if (!policy) { free(inputs); return usage_error("run needs a policy file%s", ""); }
     if (o.explain && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("--explain needs JSON Lines output (not --format csv)%s", ""); }
-    yb_program *p = load_policy(policy, false);
+    if (stamp && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("--stamp needs JSON Lines output (not --format csv)%s", ""); }
+    char *stamp_json = NULL;
+    yb_program *p = trust || stamp ? load_signed(policy, trust, stamp ? &stamp_json : NULL) : load_policy(policy, false);
     if (!p) { free(inputs); return 1; }
+    o.stamp = stamp_json;
     if (migrate && !ledger) { yb_program_free(p); free(inputs); return usage_error("--migrate needs --ledger%s", ""); }
     yb_vm *vm = yb_vm_new(p);
     yb_run_stats st = {{0, 0, 0}, 0, 0, false};
@@ -237,6 +256,7 @@ static int cmd_run(int argc, char **argv)
     else if (vm) fprintf(stderr, "%ld settled, %ld errors\n", st.batch.done, st.batch.errors);
     yb_vm_free(vm);
     yb_program_free(p);
+    free(stamp_json);
     free(inputs);
     return ok && st.batch.errors == 0 ? 0 : 1;
 }
@@ -353,6 +373,8 @@ int main(int argc, char **argv)
         printf("yibao %s (bytecode format %d)\n", YIBAO_VERSION, YBC_VERSION);
         return 0;
     }
+    if (strcmp(cmd, "keygen") == 0) return yb_cmd_keygen(argc - 2, argv + 2);
+    if (strcmp(cmd, "sign") == 0) return yb_cmd_sign(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "compile") == 0) return cmd_compile(argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);

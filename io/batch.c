@@ -166,11 +166,15 @@ static yb_batch_step run_one(void *ctx, yb_claim *const *claims, const char *fil
         const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
         x->alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
     }
-    yb_settlement s = {vm->regs, vm->held, x->reasons, vm->nreasons, x->alerts, vm->nalerts, NULL, 0, text_of, vm};
+    yb_settlement s = {vm->regs, vm->held, x->reasons, vm->nreasons, x->alerts, vm->nalerts, NULL, 0, text_of, vm, NULL, 0};
     if (x->o->explain) {
         yb_vm_explain(vm);
         s.explain = vm->xbuf;
         s.explain_len = vm->xlen;
+    }
+    if (x->o->stamp) {
+        s.stamp = x->o->stamp;
+        s.stamp_len = strlen(x->o->stamp);
     }
     return yb_writer_put(x->w, &s) ? YB_BATCH_DONE : YB_BATCH_STOP;
 }

@@ -64,6 +64,7 @@ typedef struct yb_run_opts {
     yb_batch_opts batch;
     yb_format out_format;
     bool explain; /* each settlement with its explanation (JSON Lines only) */
+    const char *stamp; /* NULL, or the policy's name, version, hash and signer as a JSON object (--stamp) */
     FILE *out;
     /* A durable ledger's gate around each claim (the cli wires
        store/ledger_store.h here), or NULL.  admit: 0 settle the claim, 1 pass

@@ -278,6 +278,10 @@ static void put_json(yb_writer *w, const yb_settlement *s)
         puts0(w, ",\"explain\":");
         put(w, s->explain, s->explain_len);
     }
+    if (s->stamp) {
+        puts0(w, ",\"policy\":");
+        put(w, s->stamp, s->stamp_len);
+    }
     put(w, "}\n", 2);
 }
 

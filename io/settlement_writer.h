@@ -34,6 +34,8 @@ typedef struct yb_settlement {
     size_t explain_len;
     yb_text_fn text;
     void *text_ctx;
+    const char *stamp; /* NULL, or a JSON object appended as "policy": ... (the policy that settled it) */
+    size_t stamp_len;
 } yb_settlement;
 
 typedef struct yb_writer yb_writer;

@@ -1,0 +1,16 @@
+/* For the command line: a policy loaded the way hosts load it through
+ * libyibao — a signature checked (against `trust`, a public key file or a
+ * directory of *.pub, when given), the .ybc read and verified — handed over
+ * as a program for the batch commands. */
+#ifndef YB_LOAD_CHECKED_H
+#define YB_LOAD_CHECKED_H
+
+#include <stddef.h>
+
+#include "program.h"
+
+/* NULL on failure (err says why, without the file name; *stamp NULL).
+ * stamp, when not NULL, gets the policy's stamp JSON (free it). */
+yb_program *yb_load_checked(const char *path, const char *trust, char **stamp, char *err, size_t errlen);
+
+#endif
