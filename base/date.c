@@ -100,3 +100,12 @@ int yb_date_year(yb_date dt)
     else if (yb_date_from_ymd((int)y, 1, 1) > dt) y--;
     return (int)y;
 }
+
+int64_t yb_date_age(yb_date birth, yb_date on)
+{
+    int by, bm, bd, oy, om, od;
+    yb_date_to_ymd(birth, &by, &bm, &bd);
+    yb_date_to_ymd(on, &oy, &om, &od);
+    /* the birthday of this year not reached yet: compare (month, day) */
+    return (int64_t)(oy - by) - (om < bm || (om == bm && od < bd) ? 1 : 0);
+}

@@ -46,5 +46,8 @@ bool yb_date_parse(const char *s, size_t n, yb_date *out);
 int yb_date_format(yb_date d, char *buf);
 
 int yb_date_year(yb_date d);
+/* Whole years from `birth` to `on`: one more on each birthday, so 29 February
+ * counts from 1 March in other years; floor, so negative before `birth`. */
+int64_t yb_date_age(yb_date birth, yb_date on);
 
 #endif

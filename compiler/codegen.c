@@ -587,6 +587,14 @@ static void gen_call(gen *g, yb_expr *e, int dst)
         DONE(v, o);
         return;
     }
+    if (strcmp(f, "age") == 0) {
+        bool o1, o2;
+        int b = value(g, args[0], &o1), on = value(g, args[1], &o2);
+        op3(g, YB_OP_AGE, dst, b, on);
+        DONE(b, o1);
+        DONE(on, o2);
+        return;
+    }
     if (strcmp(f, "clamp") == 0) {
         bool o1, o2, o3;
         int x = value(g, args[0], &o1), lo = value(g, args[1], &o2), hi = value(g, args[2], &o3);

@@ -233,7 +233,19 @@ static bool check_call(yb_compiler *c, yb_expr *e, const yb_type *want)
         e->type = args[0]->type;
         return true;
     }
-    static const char *const fns[] = {"given", "min", "max", "clamp", "abs", "round_up", "round_down"};
+    if (strcmp(f, "age") == 0) {
+        if (n != 2) { ERR(e->loc, "age(birth_date, on_date) takes two dates"); return false; }
+        for (int i = 0; i < 2; i++) {
+            if (!yb_check_value(c, args[i], NULL)) return false;
+            if (args[i]->type.kind != YB_T_DATE) {
+                ERR(args[i]->loc, "age(birth_date, on_date) takes two dates, found %s", TN(args[i]->type, 0));
+                return false;
+            }
+        }
+        e->type = T_INT;
+        return true;
+    }
+    static const char *const fns[] = {"given", "min", "max", "clamp", "abs", "round_up", "round_down", "age"};
     ERR(e->loc, "unknown function `%s`", f);
     const char *s = yb_suggest(f, fns, sizeof fns / sizeof fns[0]);
     if (s) yb_note(c->diag, YB_NOLOC, "did you mean `%s`?", s);

@@ -538,6 +538,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         NEXT;
     }
     CASE(DDIFF) RA = RB - RC; NEXT;
+    CASE(AGE) RA = yb_date_age(RB, RC); NEXT;
     CASE(DPART) {
         if (ip->d == 0) {
             RA = yb_date_year(RB);
