@@ -15,6 +15,7 @@ struct yb_store {
     bool format_ok, fpkey_ok;
     /* the batch */
     bool in_batch, broken;
+    bool migrated; /* the batch changed the ledger's state declarations */
     yb_vm *vm;
     const yb_program *p;
     int64_t policy_id, batch_id;
@@ -22,6 +23,7 @@ struct yb_store {
     int64_t *on_disk;     /* per state: its entries in the ledger when the batch began */
     int64_t *asked;       /* per state: keys asked for one by one */
     uint8_t *complete;    /* per state: every entry of the ledger is in memory: nothing to ask */
+    int64_t *added;       /* per state: entries this batch added (at commit) */
     bool preload_due;     /* a state was asked for an eighth of its entries: load them all */
     int32_t claim_slot;
     yb_fpset *claims;     /* claim id fingerprint -> the batch that settled it */

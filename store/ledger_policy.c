@@ -188,6 +188,7 @@ bool yb_store_check_states(yb_store *st, const yb_program *p, bool migrate, char
         if (ls && strcmp(ls->decl, decl) == 0) {
             st->state_ids[s] = ls->id;
         } else if (fresh || migrate) {
+            st->migrated = true;
             ok = yb_store_migrate_state(st, p, s, ls ? ls->id : 0, ls ? ls->decl : NULL, decl, &st->state_ids[s],
                                         err, errlen);
         } else {
@@ -201,6 +202,7 @@ bool yb_store_check_states(yb_store *st, const yb_program *p, bool migrate, char
     for (int i = 0; ok && i < l.n; i++) {
         if (l.v[i].matched || yb_state_retired(l.v[i].decl)) continue;
         if (migrate) {
+            st->migrated = true;
             ok = yb_store_retire_state(st, l.v[i].id, l.v[i].decl, err, errlen);
             continue;
         }

@@ -107,7 +107,7 @@ static bool create_ledger(yb_store *st, char *err, size_t errlen)
     yb_cell kv[2] = {yb_cell_t("fp_key"), yb_cell_t(hex)};
     yb_cell fv[2] = {yb_cell_t("format"), yb_cell_t(YB_LEDGER_FORMAT)};
     static const char ins[] = "INSERT INTO yb_meta(k, v) VALUES ($1, $2)";
-    if (!b->ops->exec(b, b->ops->begin_sql, NULL, 0, NULL, NULL, err, errlen)) return false;
+    if (!b->ops->exec(b, "BEGIN", NULL, 0, NULL, NULL, err, errlen)) return false;
     if (b->ops->exec(b, b->ops->create_sql, NULL, 0, NULL, NULL, err, errlen) &&
         b->ops->exec(b, ins, fv, 2, NULL, NULL, err, errlen) && b->ops->exec(b, ins, kv, 2, NULL, NULL, err, errlen) &&
         b->ops->exec(b, "COMMIT", NULL, 0, NULL, NULL, err, errlen))
@@ -168,6 +168,7 @@ void yb_store_close(yb_store *st)
     free(st->on_disk);
     free(st->asked);
     free(st->complete);
+    free(st->added);
     st->b->ops->close(st->b);
     free(st);
 }
@@ -264,6 +265,8 @@ bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t err
     free(st->on_disk);
     free(st->asked);
     free(st->complete);
+    free(st->added);
+    st->added = calloc((size_t)ns, sizeof *st->added);
     st->state_ids = calloc((size_t)ns, sizeof *st->state_ids);
     st->on_disk = calloc((size_t)ns, sizeof *st->on_disk);
     st->asked = calloc((size_t)ns, sizeof *st->asked);
@@ -274,7 +277,8 @@ bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t err
     st->nbatch_fps = 0;
     st->nsettled = 0;
     st->broken = false;
-    if (!st->state_ids || !st->on_disk || !st->asked || !st->complete || !st->claims) {
+    st->migrated = false;
+    if (!st->state_ids || !st->on_disk || !st->asked || !st->complete || !st->added || !st->claims) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
@@ -562,9 +566,7 @@ static bool write_entries(yb_store *st, char *err, size_t errlen)
             v[n++] = e;
             added += !(e->flags & YB_ENTRY_STORED);
         }
-        yb_cell c[2] = {yb_cell_i(added), yb_cell_i(st->state_ids[s])};
-        if (ok && added)
-            ok = b->ops->exec(b, "UPDATE yb_state SET entries = entries + $1 WHERE id = $2", c, 2, NULL, NULL, err, errlen);
+        st->added[s] = added;
         if (ok) sort_entries(l, v, tmp, n);
         for (size_t i = 0; ok && i < n; i++)
             ok = b->ops->entry_put(b, st->state_ids[s], yb_ledger_key(l, v[i]), v[i]->keylen, v[i]->values, nf,
@@ -572,7 +574,14 @@ static bool write_entries(yb_store *st, char *err, size_t errlen)
         free(v);
         free(tmp);
     }
-    return ok && b->ops->entry_flush(b, err, errlen);
+    ok = ok && b->ops->entry_flush(b, err, errlen);
+    /* after the flush: a server may be in the middle of taking the entries in */
+    for (int s = 0; ok && s < st->p->nstates; s++) {
+        yb_cell c[2] = {yb_cell_i(st->added[s]), yb_cell_i(st->state_ids[s])};
+        if (st->added[s])
+            ok = b->ops->exec(b, "UPDATE yb_state SET entries = entries + $1 WHERE id = $2", c, 2, NULL, NULL, err, errlen);
+    }
+    return ok;
 }
 
 bool yb_store_commit(yb_store *st, char *err, size_t errlen)
@@ -581,6 +590,10 @@ bool yb_store_commit(yb_store *st, char *err, size_t errlen)
     yb_backend *b = st->b;
     bool ok = st->in_batch && !st->broken;
     if (!ok) snprintf(msg, sizeof msg, "the batch failed; nothing of it is kept");
+    if (ok && !st->nsettled && !st->migrated) { /* nothing to keep: not even a batch of its own */
+        yb_store_rollback(st);
+        return true;
+    }
     yb_cell v[2] = {yb_cell_i(st->nsettled), yb_cell_i(st->batch_id)};
     ok = ok && write_entries(st, msg, sizeof msg) && write_records(st, msg, sizeof msg) &&
          write_fps(st, 0, st->batch_fps, st->nbatch_fps, msg, sizeof msg) &&

@@ -1,11 +1,297 @@
-/* The ledger on a PostgreSQL server (Debian libpq-dev). */
+/* The ledger on a PostgreSQL server (Debian libpq-dev), for a bureau whose
+ * batches run on several machines.  A batch is one transaction that first
+ * locks yb_batch (two batches never interleave); a key's totals are one
+ * prepared statement away; the changed entries go up at commit in one COPY
+ * into a temporary table and one INSERT … ON CONFLICT.  A server that goes
+ * away mid-batch takes the open transaction with it: the ledger stays as it
+ * was before the batch. */
 #include "store_backend.h"
 
+#include <libpq-fe.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pg_backend {
+    yb_backend base;
+    PGconn *conn;
+    bool prepared; /* yb_get */
+    bool copying;  /* a COPY into yb_put is open */
+    char *line;    /* one COPY row */
+    size_t cap;
+} pg_backend;
+
+/* The server's message, on one line; "the server went away" when it did. */
+static void set_err(pg_backend *g, const PGresult *r, char *err, size_t errlen)
+{
+    if (!err) return;
+    const char *m = r ? PQresultErrorMessage(r) : "";
+    if (!m || !m[0]) m = PQerrorMessage(g->conn);
+    if (PQstatus(g->conn) != CONNECTION_OK)
+        snprintf(err, errlen, "the ledger's server went away (%.*s); nothing of this batch is kept",
+                 (int)strcspn(m, "\n"), m);
+    else snprintf(err, errlen, "%.*s", (int)strcspn(m, "\n"), m);
+}
+
+static bool ok_result(pg_backend *g, PGresult *r, char *err, size_t errlen)
+{
+    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return true;
+    set_err(g, r, err, errlen);
+    return false;
+}
+
+/* Rows to the callback: text columns as they are, bytea decoded. */
+static bool rows(pg_backend *g, PGresult *r, yb_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    int nrows = PQntuples(r), ncols = PQnfields(r);
+    if (ncols > 16) ncols = 16;
+    bool ok = true;
+    for (int i = 0; ok && i < nrows; i++) {
+        yb_cell cols[16];
+        unsigned char *freed[16] = {0};
+        for (int c = 0; c < ncols; c++) {
+            if (PQgetisnull(r, i, c)) {
+                cols[c] = (yb_cell){YB_CELL_NULL, 0, "", 0};
+            } else if (PQftype(r, c) == 17 /* bytea */) {
+                size_t n = 0;
+                freed[c] = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, c), &n);
+                if (!freed[c]) ok = false;
+                cols[c] = (yb_cell){YB_CELL_BLOB, 0, freed[c] ? (const void *)freed[c] : "", n};
+            } else {
+                cols[c] = (yb_cell){YB_CELL_TEXT, 0, PQgetvalue(r, i, c), (size_t)PQgetlength(r, i, c)};
+            }
+        }
+        if (ok) ok = fn(ctx, cols, ncols);
+        else if (err) snprintf(err, errlen, "out of memory");
+        for (int c = 0; c < ncols; c++) PQfreemem(freed[c]);
+    }
+    if (!ok && err && !err[0]) snprintf(err, errlen, "out of memory");
+    return ok;
+}
+
+static bool pg_exec(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
+                    char *err, size_t errlen)
+{
+    pg_backend *g = (pg_backend *)b;
+    enum { MAXP = 8 };
+    const char *values[MAXP];
+    int lengths[MAXP], formats[MAXP];
+    char ints[MAXP][24];
+    if (nparams > MAXP) {
+        if (err) snprintf(err, errlen, "too many parameters");
+        return false;
+    }
+    for (int i = 0; i < nparams; i++) {
+        const yb_cell *c = &params[i];
+        formats[i] = c->kind == YB_CELL_BLOB;
+        if (c->kind == YB_CELL_INT) {
+            snprintf(ints[i], sizeof ints[i], "%lld", (long long)c->i);
+            values[i] = ints[i];
+            lengths[i] = (int)strlen(ints[i]);
+        } else if (c->kind == YB_CELL_NULL) {
+            values[i] = NULL;
+            lengths[i] = 0;
+        } else {
+            values[i] = c->p;
+            lengths[i] = (int)c->n;
+        }
+    }
+    PGresult *r = nparams ? PQexecParams(g->conn, sql, nparams, NULL, values, lengths, formats, 0) : PQexec(g->conn, sql);
+    bool ok = ok_result(g, r, err, errlen);
+    /* COMMIT of a transaction an error aborted answers ROLLBACK, and succeeds */
+    if (ok && strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+        if (err) snprintf(err, errlen, "the server rolled the batch back (an earlier statement failed)");
+        ok = false;
+    }
+    if (ok && fn) ok = rows(g, r, fn, ctx, err, errlen);
+    PQclear(r);
+    return ok;
+}
+
+static bool pg_has_ledger(yb_backend *b, bool *ours, bool *empty, char *err, size_t errlen)
+{
+    pg_backend *g = (pg_backend *)b;
+    PGresult *r = PQexec(g->conn, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()");
+    bool ok = ok_result(g, r, err, errlen);
+    *ours = false;
+    *empty = true;
+    for (int i = 0; ok && i < PQntuples(r); i++) {
+        *empty = false;
+        if (strcmp(PQgetvalue(r, i, 0), "yb_meta") == 0) *ours = true;
+    }
+    PQclear(r);
+    return ok;
+}
+
+static int pg_entry_get(yb_backend *b, int64_t state, const void *key, size_t keylen, int64_t *vals, int nvals,
+                        char *err, size_t errlen)
+{
+    pg_backend *g = (pg_backend *)b;
+    if (!g->prepared) {
+        PGresult *r = PQprepare(g->conn, "yb_get", "SELECT vals FROM yb_entry WHERE state = $1 AND key = $2", 2, NULL);
+        bool ok = ok_result(g, r, err, errlen);
+        PQclear(r);
+        if (!ok) return -1;
+        g->prepared = true;
+    }
+    char s[24];
+    snprintf(s, sizeof s, "%lld", (long long)state);
+    const char *values[2] = {s, keylen ? key : ""};
+    int lengths[2] = {(int)strlen(s), (int)keylen}, formats[2] = {0, 1};
+    PGresult *r = PQexecPrepared(g->conn, "yb_get", 2, values, lengths, formats, 1);
+    int out = -1;
+    if (ok_result(g, r, err, errlen)) {
+        out = PQntuples(r) > 0;
+        if (out && PQgetlength(r, 0, 0) != nvals * 8) {
+            snprintf(err, errlen, "an entry of state %lld has %d bytes of values, not %d: run `yibao ledger check`",
+                     (long long)state, PQgetlength(r, 0, 0), nvals * 8);
+            out = -1;
+        } else if (out && nvals) {
+            yb_store_unpack((const unsigned char *)PQgetvalue(r, 0, 0), nvals, vals);
+        }
+    }
+    PQclear(r);
+    return out;
+}
+
+/* COPY text format: bytea as \\x and hex digits. */
+static size_t put_hex(char *o, const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t k = 0;
+    o[k++] = '\\';
+    o[k++] = '\\';
+    o[k++] = 'x';
+    for (size_t i = 0; i < n; i++) {
+        o[k++] = digits[p[i] >> 4];
+        o[k++] = digits[p[i] & 15];
+    }
+    return k;
+}
+
+static bool pg_entry_put(yb_backend *b, int64_t state, const void *key, size_t keylen, const int64_t *vals, int nvals,
+                         int64_t policy, int64_t batch, char *err, size_t errlen)
+{
+    pg_backend *g = (pg_backend *)b;
+    if (!g->copying) {
+        PGresult *r = PQexec(g->conn, "CREATE TEMP TABLE IF NOT EXISTS yb_put (state BIGINT, key BYTEA, vals BYTEA,"
+                                      " policy BIGINT, batch BIGINT) ON COMMIT DROP;"
+                                      "TRUNCATE yb_put");
+        bool ok = ok_result(g, r, err, errlen);
+        PQclear(r);
+        if (!ok) return false;
+        r = PQexec(g->conn, "COPY yb_put FROM STDIN");
+        ok = r && PQresultStatus(r) == PGRES_COPY_IN;
+        if (!ok) set_err(g, r, err, errlen);
+        PQclear(r);
+        if (!ok) return false;
+        g->copying = true;
+    }
+    size_t need = 100 + 2 * (keylen + (size_t)nvals * 8);
+    if (need > g->cap) {
+        char *l = realloc(g->line, need);
+        if (!l) {
+            snprintf(err, errlen, "out of memory");
+            return false;
+        }
+        g->line = l;
+        g->cap = need;
+    }
+    unsigned char packed[8 * 64], *p = nvals <= 64 ? packed : malloc((size_t)nvals * 8);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    yb_store_pack(vals, nvals, p);
+    size_t k = (size_t)snprintf(g->line, g->cap, "%lld\t", (long long)state);
+    k += put_hex(g->line + k, key, keylen);
+    g->line[k++] = '\t';
+    k += put_hex(g->line + k, p, (size_t)nvals * 8);
+    k += (size_t)snprintf(g->line + k, g->cap - k, "\t%lld\t%lld\n", (long long)policy, (long long)batch);
+    if (p != packed) free(p);
+    if (PQputCopyData(g->conn, g->line, (int)k) == 1) return true;
+    set_err(g, NULL, err, errlen);
+    return false;
+}
+
+static bool pg_entry_flush(yb_backend *b, char *err, size_t errlen)
+{
+    pg_backend *g = (pg_backend *)b;
+    if (!g->copying) return true;
+    g->copying = false;
+    if (PQputCopyEnd(g->conn, NULL) != 1) {
+        set_err(g, NULL, err, errlen);
+        return false;
+    }
+    PGresult *r = PQgetResult(g->conn);
+    bool ok = ok_result(g, r, err, errlen);
+    PQclear(r);
+    while ((r = PQgetResult(g->conn))) PQclear(r);
+    if (!ok) return false;
+    r = PQexec(g->conn, "INSERT INTO yb_entry (state, key, vals, opened_by, changed_by, batch)"
+                        " SELECT state, key, vals, policy, policy, batch FROM yb_put"
+                        " ON CONFLICT (state, key) DO UPDATE SET vals = excluded.vals,"
+                        " changed_by = excluded.changed_by, batch = excluded.batch");
+    ok = ok_result(g, r, err, errlen);
+    PQclear(r);
+    return ok;
+}
+
+static void pg_close(yb_backend *b)
+{
+    pg_backend *g = (pg_backend *)b;
+    PQfinish(g->conn);
+    free(g->line);
+    free(g);
+}
+
+static const yb_backend_ops pg_ops = {
+    .name = "postgresql",
+    .close = pg_close,
+    .exec = pg_exec,
+    .create_sql =
+        "CREATE TABLE yb_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+        "CREATE TABLE yb_policy (id BIGINT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
+        " hash TEXT NOT NULL UNIQUE);"
+        "CREATE TABLE yb_state (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, decl TEXT NOT NULL,"
+        " nfields BIGINT NOT NULL, policy BIGINT NOT NULL, entries BIGINT NOT NULL DEFAULT 0);"
+        "CREATE TABLE yb_batch (id BIGINT PRIMARY KEY, at TEXT NOT NULL, policy BIGINT NOT NULL,"
+        " kind TEXT NOT NULL, claims BIGINT NOT NULL);"
+        "CREATE TABLE yb_entry (state BIGINT NOT NULL, key BYTEA NOT NULL, vals BYTEA NOT NULL,"
+        " opened_by BIGINT NOT NULL, changed_by BIGINT NOT NULL, batch BIGINT NOT NULL,"
+        " PRIMARY KEY (state, key));"
+        "CREATE TABLE yb_claims (batch BIGINT NOT NULL, part BIGINT NOT NULL, fps BYTEA NOT NULL,"
+        " PRIMARY KEY (batch, part));"
+        "CREATE TABLE yb_records (state BIGINT NOT NULL, batch BIGINT NOT NULL, part BIGINT NOT NULL,"
+        " fps BYTEA NOT NULL, PRIMARY KEY (state, batch, part));",
+    .begin_sql = "BEGIN; LOCK TABLE yb_batch IN EXCLUSIVE MODE",
+    .ready = NULL,
+    .integrity = NULL,
+    .has_ledger = pg_has_ledger,
+    .entry_get = pg_entry_get,
+    .entry_put = pg_entry_put,
+    .entry_flush = pg_entry_flush,
+};
 
 yb_backend *yb_pg_open(const char *conninfo, char *err, size_t errlen)
 {
-    (void)conninfo;
-    snprintf(err, errlen, "PostgreSQL ledgers are not built yet");
-    return NULL;
+    pg_backend *g = calloc(1, sizeof *g);
+    if (!g) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    g->base.ops = &pg_ops;
+    g->conn = PQconnectdb(conninfo);
+    if (!g->conn || PQstatus(g->conn) != CONNECTION_OK) {
+        const char *m = g->conn ? PQerrorMessage(g->conn) : "out of memory";
+        snprintf(err, errlen, "cannot connect to the ledger's server: %.*s", (int)strcspn(m, "\n"), m);
+        PQfinish(g->conn);
+        free(g);
+        return NULL;
+    }
+    /* quiet: notices (a temporary table already there, …) are not for the user */
+    PGresult *r = PQexec(g->conn, "SET client_min_messages = warning");
+    PQclear(r);
+    return &g->base;
 }

@@ -16,7 +16,7 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; 
 # and the fingerprints (each ledger has its own key): of those, how many there are
 content() {
     "$Y" ledger export "$1" | grep -v '^{"batch":\|^{"claims":\|^{"records":\|^{"yibao_ledger":' | sed 's/,"batch":[0-9]*}$/}/'
-    "$Y" ledger check "$1" | sed 's/^ok: [^:]*: [0-9]* policies, [0-9]* states, [0-9]* batches, /ok: /'
+    "$Y" ledger check "$1" | sed 's/^ok: .*: [0-9]* policies, [0-9]* states, [0-9]* batches, /ok: /'
 }
 claim_count() { "$Y" ledger check "$1" | sed -n 's/.* \([0-9]*\) claim ids$/\1/p'; }
 
@@ -48,6 +48,7 @@ check "a re-run says 0 settled, 163 already settled" grep -q '^0 settled, 163 al
 check "each claim says when and by which policy it was settled" \
     [ "$(grep -c 'note: claim HN[0-9R]*: already settled on 20[0-9-]* [0-9:]* UTC, by policy 湖南 基本医疗保险 (标准) 2025.1 (batch 2); not counted twice$' "$T/rerun.err")" = 163 ]
 check "a re-run leaves the ledger as it was" diff "$T/before" <(content "$L")
+check "  not even a batch of its own" "$Y" ledger check "$L" | grep -q ' 2 batches, '
 # a claim twice in one batch counts once
 head -n 1 "$T/b.jsonl" > "$T/twice.jsonl"; head -n 1 "$T/b.jsonl" >> "$T/twice.jsonl"
 D=$(new_ledger twice)
