@@ -23,7 +23,7 @@ typedef struct side {
 typedef struct pair {
     int old_out, new_out;
     uint8_t kind;
-    int64_t old_total, new_total;
+    __int128 old_total, new_total; /* 128 bits: no sum of int64 fen can wrap */
 } pair;
 
 static void put_money(FILE *out, int64_t v)
@@ -31,6 +31,18 @@ static void put_money(FILE *out, int64_t v)
     char buf[32];
     yb_money_format(v, buf);
     yb_put_json_text(out, buf, strlen(buf));
+}
+
+/* A sum or a difference: printed when it is a money value (int64 fen), else
+ * null, never a wrapped figure.  Returns whether it printed. */
+static bool put_money_wide(FILE *out, __int128 v)
+{
+    if (!yb_fits64(v)) {
+        fputs("null", out);
+        return false;
+    }
+    put_money(out, (int64_t)v);
+    return true;
 }
 
 /* One output of one side, as it would print in a settlement. */
@@ -142,9 +154,17 @@ typedef struct compare_ctx {
     side sides[2];
     pair *pairs;
     int npairs;
-    long changed;
+    long changed, too_large; /* too_large: figures printed as null */
     FILE *out, *errs;
 } compare_ctx;
+
+/* where: "FILE:LINE: " for one claim, "" for the summary */
+static void too_large(compare_ctx *x, const char *where, const char *what, const char *name)
+{
+    fprintf(x->errs, "%serror: %s of `%s` is outside the money range (-92233720368547758.08 to 92233720368547758.07): printed as null\n",
+            where, what, name);
+    x->too_large++;
+}
 
 static const char *const side_label[2] = {"old policy", "new policy"};
 
@@ -181,7 +201,11 @@ static yb_batch_step compare_one(void *ctx, yb_claim *const *claims, const char 
         put_output(out, &sides[1], pr->new_out);
         if (pr->kind == YB_T_MONEY) {
             fputs(",\"diff\":", out);
-            put_money(out, sides[1].vm->regs[pr->new_out] - sides[0].vm->regs[pr->old_out]);
+            if (!put_money_wide(out, (__int128)sides[1].vm->regs[pr->new_out] - sides[0].vm->regs[pr->old_out])) {
+                char where[4200];
+                snprintf(where, sizeof where, "%s:%ld: ", file, line);
+                too_large(x, where, "the difference", name);
+            }
         }
         fputc('}', out);
     }
@@ -193,7 +217,7 @@ static yb_batch_step compare_one(void *ctx, yb_claim *const *claims, const char 
 }
 
 /* The last line: what each policy pays out over the whole corpus. */
-static void put_summary(FILE *out, const compare_ctx *x, const yb_batch_stats *st)
+static void put_summary(FILE *out, compare_ctx *x, const yb_batch_stats *st)
 {
     fprintf(out, "{\"summary\":{\"claims\":%ld,\"changed\":%ld,\"errors\":%ld,\"totals\":{", st->done, x->changed, st->errors);
     bool first = true;
@@ -205,11 +229,11 @@ static void put_summary(FILE *out, const compare_ctx *x, const yb_batch_stats *s
         const char *name = x->sides[0].p->outs[pr->old_out].name;
         yb_put_json_text(out, name, strlen(name));
         fputs(":{\"old\":", out);
-        put_money(out, pr->old_total);
+        if (!put_money_wide(out, pr->old_total)) too_large(x, "", "the old policy's total", name);
         fputs(",\"new\":", out);
-        put_money(out, pr->new_total);
+        if (!put_money_wide(out, pr->new_total)) too_large(x, "", "the new policy's total", name);
         fputs(",\"diff\":", out);
-        put_money(out, pr->new_total - pr->old_total);
+        if (!put_money_wide(out, pr->new_total - pr->old_total)) too_large(x, "", "the difference of the totals", name);
         fputc('}', out);
     }
     fputs("}}}\n", out);
@@ -219,7 +243,7 @@ int yb_compare(const yb_program *old_p, const yb_program *new_p, const char *con
                const yb_batch_opts *o, FILE *out)
 {
     FILE *errs = o->errors;
-    compare_ctx x = {{{old_p, yb_vm_new(old_p)}, {new_p, yb_vm_new(new_p)}}, NULL, 0, 0, out, errs};
+    compare_ctx x = {{{old_p, yb_vm_new(old_p)}, {new_p, yb_vm_new(new_p)}}, NULL, 0, 0, 0, out, errs};
     x.pairs = calloc((size_t)old_p->nouts + 1, sizeof *x.pairs);
     int rc = 1;
     if (!x.sides[0].vm || !x.sides[1].vm || !x.pairs) {
@@ -236,7 +260,7 @@ int yb_compare(const yb_program *old_p, const yb_program *new_p, const char *con
         ok = false;
     }
     fprintf(errs, "%ld claims compared, %ld changed, %ld errors\n", st.done, x.changed, st.errors);
-    rc = ok && st.errors == 0 ? 0 : 1;
+    rc = ok && st.errors == 0 && x.too_large == 0 ? 0 : 1;
 done:
     for (int k = 0; k < 2; k++) yb_vm_free(x.sides[k].vm);
     free(x.pairs);
