@@ -177,6 +177,11 @@ build/fuzz/%.o: %.c build/gen/parser.tab.h build/gen/lexer.yy.h | deps
 	$(FUZZ_CC) $(CSTD) $(filter-out -Werror,$(WARN)) $(INC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 build/fuzz/libyibao.a: $(FUZZ_OBJ)
 	ar rcs $@ $^
+# fuzz_ybc's seeds: the policies compiled by the compiler under test (kept
+# .ybc files would go stale at the next change of the format)
+FUZZ_GEN_SEEDS := build/fuzz/seeds/fuzz_ybc/.made
+$(FUZZ_GEN_SEEDS): build/tst/bin/yibao tests/fuzz/make_seeds.sh $(wildcard examples/*.yb stdlib-policies/*.yb tests/golden/*/*.yb tests/golden/*/*/*.yb)
+	@YIBAO=build/tst/bin/yibao bash tests/fuzz/make_seeds.sh ybc $(dir $@) && touch $@
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libyibao.a | deps
 	$(FUZZ_CC) $(CSTD) $(WARN) $(INC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -DYB_FUZZ_ROOT='"$(CURDIR)"' \
 	  -o $@ $< build/fuzz/libyibao.a $(LIBS)
@@ -187,7 +192,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libyi
 demo: deps bin/yibao
 	./bin/yibao run stdlib-policies/hunan.yb examples/corpus.jsonl --report -
 
-test: all build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN) $(FUZZ_BIN) build/tst/examples/host build/rel/examples/host
+test: all build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN) $(FUZZ_BIN) $(FUZZ_GEN_SEEDS) build/tst/examples/host build/rel/examples/host
 	@YIBAO_SWITCH=build/tst/bin/yibao-switch YIBAO_FUZZ="$(FUZZ_BIN)" bash tests/run_all.sh build/tst/bin/yibao $(UNIT_BIN)
 
 bench: bench-deps bin/yibao
@@ -196,13 +201,14 @@ bench: bench-deps bin/yibao
 # One target at a time, one process each (the machine has 2 cores).  New inputs
 # go to build/fuzz/corpus/TARGET, never into the seeds; a crash is written to
 # build/fuzz/crashes/ and stops the run.
-fuzz: deps $(FUZZ_BIN)
+fuzz: deps $(FUZZ_BIN) $(FUZZ_GEN_SEEDS)
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes; \
 	  dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	  gen=; [ -d build/fuzz/seeds/$$t ] && gen=build/fuzz/seeds/$$t; \
 	  echo "== $$t: $(FUZZ_SECONDS) s"; \
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 $$dict \
-	    -artifact_prefix=build/fuzz/crashes/$$t- build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	    -artifact_prefix=build/fuzz/crashes/$$t- build/fuzz/corpus/$$t tests/fuzz/corpus/$$t $$gen || exit 1; \
 	done
 
 clean:

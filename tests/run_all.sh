@@ -33,11 +33,14 @@ for c in "$root"/tests/check_*.sh; do
     fi
 done
 
-# fuzz targets (YIBAO_FUZZ: their binaries) over their seed corpora tests/fuzz/corpus/TARGET/,
-# each file run once (libFuzzer's regression mode): one test per target
+# fuzz targets (YIBAO_FUZZ: their binaries) over their seed corpora tests/fuzz/corpus/TARGET/
+# and the seeds made at build time (build/fuzz/seeds/TARGET/), each file run once (libFuzzer's
+# regression mode): one test per target
 for fz in ${YIBAO_FUZZ:-}; do
     t=$(basename "$fz")
-    if out=$("$fz" "$root"/tests/fuzz/corpus/"$t"/* 2>&1); then passed=$((passed + 1)); else
+    seeds=("$root"/tests/fuzz/corpus/"$t"/*)
+    [ -d "$root/build/fuzz/seeds/$t" ] && seeds+=("$root"/build/fuzz/seeds/"$t"/*)
+    if out=$("$fz" "${seeds[@]}" 2>&1); then passed=$((passed + 1)); else
         failed=$((failed + 1)); printf '%s\n' "$out" | grep -v '^Running:\|^Executed' | tail -30; echo "FAILED: $t (fuzz seeds)"
     fi
 done
