@@ -28,11 +28,16 @@ static const char usage[] =
     "       yibao compile POLICY.yb -o POLICY.ybc\n"
     "       yibao run POLICY.yb|POLICY.ybc [CLAIMS...|-] [-o OUT] [--format jsonl|csv]\n"
     "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
-    "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]\n"
+    "                 [--max-record BYTES] [--strict]
+"
+    "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]
+"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
-    "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc CLAIMS... [-o OUT]\n"
-    "       yibao explain POLICY.yb|POLICY.ybc CLAIMS...|-   (each settlement and the rules behind it, as text)\n"
-    "       yibao bench POLICY.yb|POLICY.ybc CLAIMS.jsonl [PASSES]   (times the VM alone)\n"
+    "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc CLAIMS... [-o OUT] [--max-record BYTES] [--strict]\n"
+    "       yibao explain POLICY.yb|POLICY.ybc CLAIMS...|- [--max-record BYTES] [--strict]\n"
+    "                 (each settlement and the rules behind it, as text)\n"
+    "       yibao bench POLICY.yb|POLICY.ybc CLAIMS.jsonl [PASSES] [--max-record BYTES] [--strict]\n"
+    "                 (times the VM alone)\n"
     "       yibao ledger show LEDGER MEMBER_ID [--json]   (a member's running totals)\n"
     "       yibao ledger export LEDGER [-o FILE.jsonl]     (the whole ledger as JSON Lines)\n"
     "       yibao ledger import LEDGER FILE.jsonl|-        (into a new ledger)\n"
@@ -59,6 +64,33 @@ static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The options of every command that reads claims (run, explain, compare,
+ * bench): --max-record BYTES and --strict.  1: argv[*i] was one (its value
+ * taken too); 0: it was not; -1: a usage error, printed. */
+static int reader_option(int argc, char **argv, int *i, yb_batch_opts *o)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--strict") == 0) {
+        o->reader.strict = true;
+        return 1;
+    }
+    if (strcmp(a, "--max-record") != 0) return 0;
+    if (*i + 1 == argc) {
+        usage_error("%s needs a value", a);
+        return -1;
+    }
+    const char *v = argv[++*i];
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    /* a plain number of bytes, at least one block's worth of a line, at most 1 TiB */
+    if (v[0] < '0' || v[0] > '9' || *end || n < 64 || n > (1ULL << 40)) {
+        usage_error("--max-record takes a number of bytes from 64 to 1099511627776, not %s", v);
+        return -1;
+    }
+    o->reader.max_record = (size_t)n;
+    return 1;
 }
 
 /* A policy from source (compiled now) or from a .ybc file (loaded and verified). */
@@ -184,6 +216,7 @@ static int cmd_run(int argc, char **argv)
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     int ninputs = 0;
     yb_run_opts o = {.batch = {.in_format = -1, .errors = stderr}, .out_format = YB_FMT_JSONL, .explain = false, .out = stdout};
+    int k;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--input-format") == 0 || strcmp(a, "--report") == 0 ||
@@ -200,6 +233,8 @@ static int cmd_run(int argc, char **argv)
                 if (strcmp(a, "--format") == 0) o.out_format = (yb_format)f;
                 else o.batch.in_format = f;
             }
+        } else if ((k = reader_option(argc, argv, &i, &o.batch)) != 0) {
+            if (k < 0) { free(inputs); return 2; }
         } else if (strcmp(a, "--explain") == 0) {
             o.explain = true;
         } else if (strcmp(a, "--migrate") == 0) {
@@ -275,11 +310,14 @@ static int cmd_compare(int argc, char **argv)
 {
     const char *pol[2] = {NULL, NULL}, *out = NULL;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    int ninputs = 0, npol = 0;
+    int ninputs = 0, npol = 0, k;
+    yb_batch_opts o = {.in_format = -1, .errors = stderr};
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0) {
             if (++i == argc) { free(inputs); return usage_error("-o needs a file name%s", ""); }
             out = argv[i];
+        } else if ((k = reader_option(argc, argv, &i, &o)) != 0) {
+            if (k < 0) { free(inputs); return 2; }
         } else if (argv[i][0] == '-') {
             free(inputs);
             return usage_error(strcmp(argv[i], "-") == 0 ? "compare reads claim files, not standard input%s"
@@ -294,7 +332,6 @@ static int cmd_compare(int argc, char **argv)
     yb_program *a = load_policy(pol[0], false), *b = a ? load_policy(pol[1], false) : NULL;
     FILE *of = out ? fopen(out, "wb") : stdout;
     int rc = 1;
-    yb_batch_opts o = {.in_format = -1, .errors = stderr};
     if (a && b && of) rc = yb_compare(a, b, inputs, ninputs, &o, of);
     else if (!of) fprintf(stderr, "yibao: cannot write %s\n", out);
     if (of && of != stdout && fclose(of) != 0) rc = 1;
@@ -306,26 +343,52 @@ static int cmd_compare(int argc, char **argv)
 
 static int cmd_explain(int argc, char **argv)
 {
-    if (argc < 1) return usage_error("explain needs a policy and claims%s", "");
-    for (int i = 0; i < argc; i++)
-        if (argv[i][0] == '-' && argv[i][1] != 0) return usage_error("unknown option %s", argv[i]);
-    yb_program *p = load_policy(argv[0], false);
-    if (!p) return 1;
+    const char *policy = NULL;
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    int ninputs = 0, k;
     yb_batch_opts o = {.in_format = -1, .errors = stderr};
-    int rc = yb_explain_text(p, (const char *const *)argv + 1, argc - 1, &o, stdout);
+    for (int i = 0; i < argc; i++) {
+        if ((k = reader_option(argc, argv, &i, &o)) != 0) {
+            if (k < 0) { free(inputs); return 2; }
+        } else if (argv[i][0] == '-' && argv[i][1] != 0) {
+            free(inputs);
+            return usage_error("unknown option %s", argv[i]);
+        } else if (!policy) {
+            policy = argv[i];
+        } else {
+            inputs[ninputs++] = argv[i];
+        }
+    }
+    if (!policy) { free(inputs); return usage_error("explain needs a policy and claims%s", ""); }
+    yb_program *p = load_policy(policy, false);
+    int rc = p ? yb_explain_text(p, inputs, ninputs, &o, stdout) : 1;
     yb_program_free(p);
+    free(inputs);
     return rc;
 }
 
 static int cmd_bench(int argc, char **argv)
 {
-    if (argc < 2 || argc > 3) return usage_error("bench takes a policy and a claims file%s", "");
-    int passes = argc == 3 ? atoi(argv[2]) : 3;
-    if (passes < 1 || passes > 100) return usage_error("passes are 1 to 100, not %s", argv[2]);
-    yb_program *p = load_policy(argv[0], false);
-    if (!p) return 1;
+    const char *pos[3] = {NULL, NULL, NULL}; /* policy, claims, passes */
+    int npos = 0, k;
     yb_batch_opts o = {.in_format = -1, .errors = stderr};
-    int rc = yb_bench_vm(p, argv[1], passes, &o);
+    for (int i = 0; i < argc; i++) {
+        if ((k = reader_option(argc, argv, &i, &o)) != 0) {
+            if (k < 0) return 2;
+        } else if (argv[i][0] == '-' && argv[i][1] != 0) {
+            return usage_error("unknown option %s", argv[i]);
+        } else if (npos < 3) {
+            pos[npos++] = argv[i];
+        } else {
+            return usage_error("bench takes a policy, a claims file and a number of passes, found more: %s", argv[i]);
+        }
+    }
+    if (npos < 2) return usage_error("bench takes a policy and a claims file%s", "");
+    int passes = pos[2] ? atoi(pos[2]) : 3;
+    if (passes < 1 || passes > 100) return usage_error("passes are 1 to 100, not %s", pos[2]);
+    yb_program *p = load_policy(pos[0], false);
+    if (!p) return 1;
+    int rc = yb_bench_vm(p, pos[1], passes, &o);
     yb_program_free(p);
     return rc;
 }

@@ -14,7 +14,7 @@
 #include <string.h>
 
 enum { CELL_QUOTED = 1, CELL_DQ = 2 }; /* cell flags: quoted; holds "" pairs */
-enum { ROW_OK = 0, ROW_STRAY_QUOTE, ROW_JUNK_AFTER_QUOTE, ROW_UNTERMINATED };
+enum { ROW_OK = 0, ROW_STRAY_QUOTE, ROW_JUNK_AFTER_QUOTE, ROW_UNTERMINATED, ROW_QUOTE_TOO_LONG, ROW_TOO_LONG, ROW_NOT_TEXT };
 
 typedef struct ybr_col {
     int32_t field; /* -1: not a column of the schema */
@@ -193,14 +193,41 @@ static int scan_row(yb_reader *r, ybr_csv *cs)
 {
     if (cs->scanned) return 1;
     int k = scan_row_(r, cs);
+    if (k == 1 && cs->row_len > r->max_record) row_problem(cs, ROW_TOO_LONG, r->line + 1, 0);
     cs->scanned = k == 1;
     return k;
+}
+
+/* A quoted cell that never closes (at the end of the input, or within
+ * --max-record bytes) holds the rest of the input: the row ends instead on
+ * the line its quote opened (at offset qoff), and reading resumes after it. */
+static int resync_after_quote(yb_reader *r, ybr_csv *cs, int state, size_t qoff, size_t off, long qline)
+{
+    row_problem(cs, state, qline, 0);
+    const char *b = r->buf + r->beg;
+    const char *nl = memchr(b + qoff, '\n', off - qoff);
+    cs->row_len = nl ? (size_t)(nl - b) + 1 : off;
+    cs->row_lines = qline - r->line;
+    return 1;
+}
+
+/* A row that is not text, or too long without a quote to blame: it is
+ * dropped here (to its line's end, or the whole input when not text). */
+static int drop_row(yb_reader *r, ybr_csv *cs, int what)
+{
+    if (what == YBR_TOO_LONG) what = ybr_skip_line(r);
+    else ybr_abandon(r);
+    row_problem(cs, what == YBR_NOT_TEXT ? ROW_NOT_TEXT : ROW_TOO_LONG, r->line + 1, 0);
+    cs->ncells = 0;
+    cs->row_len = 0; /* consumed already */
+    cs->row_lines = 1;
+    return 1;
 }
 
 static int scan_row_(yb_reader *r, ybr_csv *cs)
 {
     enum { START, PLAIN, QUOTED, QUOTE_SEEN, CR_AFTER_QUOTE } st = START;
-    size_t off = 0, cstart = 0;
+    size_t off = 0, cstart = 0, qoff = 0, checked = 0;
     uint8_t cfl = 0;
     long lines = 0, qline = 0;
     cs->ncells = 0;
@@ -208,6 +235,11 @@ static int scan_row_(yb_reader *r, ybr_csv *cs)
     for (;;) {
         if (r->beg + off >= r->end) {
             if (!r->eof) {
+                /* the row goes on past the data read: not text, or too long? */
+                int k = ybr_check_partial(r, r->beg + checked, off);
+                checked = off;
+                if (k == YBR_TOO_LONG && st == QUOTED) return resync_after_quote(r, cs, ROW_QUOTE_TOO_LONG, qoff, off, qline);
+                if (k != YBR_LINE) return drop_row(r, cs, k);
                 ybr_fill(r); /* keeps offsets from r->beg valid */
                 continue;
             }
@@ -216,8 +248,7 @@ static int scan_row_(yb_reader *r, ybr_csv *cs)
             size_t len = off - cstart;
             switch (st) {
             case QUOTED:
-                row_problem(cs, ROW_UNTERMINATED, qline, 0);
-                break;
+                return resync_after_quote(r, cs, ROW_UNTERMINATED, qoff, off, qline);
             case QUOTE_SEEN: len = off - 1 - cstart; break;
             case CR_AFTER_QUOTE: len = off - 2 - cstart; break;
             case START:
@@ -237,6 +268,7 @@ static int scan_row_(yb_reader *r, ybr_csv *cs)
                 st = QUOTED;
                 cfl = CELL_QUOTED;
                 qline = r->line + 1 + lines;
+                qoff = off;
                 cstart = ++off;
                 continue;
             }
@@ -371,8 +403,23 @@ static int row_error(yb_reader *r, ybr_csv *cs, yb_record_error *err)
         break;
     case ROW_UNTERMINATED:
         snprintf(err->message, sizeof err->message,
-                 "a closing '\"' was expected, found the end of the input (the quote opened on line %ld)",
-                 cs->bad_line);
+                 "a closing '\"' was expected, found the end of the input (the quote opened on line %ld); "
+                 "reading resumes on line %ld", cs->bad_line, cs->bad_line + 1);
+        break;
+    case ROW_QUOTE_TOO_LONG:
+        snprintf(err->message, sizeof err->message,
+                 "a closing '\"' within %zu bytes (--max-record) was expected, found none (the quote opened on line %ld); "
+                 "reading resumes on line %ld", r->max_record, cs->bad_line, cs->bad_line + 1);
+        break;
+    case ROW_TOO_LONG:
+        snprintf(err->message, sizeof err->message,
+                 "a row of at most %zu bytes (--max-record) was expected, found a longer one; reading resumes on the next line",
+                 r->max_record);
+        break;
+    case ROW_NOT_TEXT:
+        snprintf(err->message, sizeof err->message,
+                 "text was expected, found a NUL byte in a row without an end of line: "
+                 "the input is not a claims file, and the rest of it is not read");
         break;
     default:
         break;

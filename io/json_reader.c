@@ -387,7 +387,7 @@ int ybr_json_next(yb_reader *r, yb_claim *c, yb_record_error *err)
         const char *q = ybj_fast_object(&P, ls, r->cinfo, c->slots, c->present, 1);
         if (q) {
             while (*q == ' ' || *q == '\t' || *q == '\r') q++;
-            if (*q == '\n') {
+            if (*q == '\n' && (size_t)(q - ls) <= r->max_record) {
                 r->beg = (size_t)(q - r->buf) + 1;
                 if (r->scan < r->beg) r->scan = r->beg;
                 r->records++;
@@ -400,7 +400,9 @@ int ybr_json_next(yb_reader *r, yb_claim *c, yb_record_error *err)
     char *ls, *le;
     const char *p;
     for (;;) {
-        if (!ybr_next_line(r, &ls, &le)) return ybr_read_error(r, err);
+        int k = ybr_next_line(r, &ls, &le);
+        if (k == YBR_END) return ybr_read_error(r, err);
+        if (k != YBR_LINE) return ybr_record_too_long(r, err, k);
         r->line++;
         if (r->line == 1 && le - ls >= 3 && memcmp(ls, "\xEF\xBB\xBF", 3) == 0) ls += 3; /* BOM */
         if (le > ls && le[-1] == '\r') *--le = 0;

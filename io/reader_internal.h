@@ -160,9 +160,29 @@ size_t ybr_fill(yb_reader *r);
 int ybr_read_error(yb_reader *r, yb_record_error *err);
 /* Make r->scratch hold at least n bytes; -1 when out of memory. */
 int ybr_scratch(yb_reader *r, size_t n);
-/* The next physical line: [*ls, *le) with *le == NUL (the newline replaced).
- * 0 at the end of input. */
+/* What the input holds next. */
+enum {
+    YBR_END = 0,      /* the end of the input */
+    YBR_LINE = 1,     /* a line (a record, or a row) */
+    YBR_TOO_LONG = 2, /* a record longer than r->max_record */
+    YBR_NOT_TEXT = 3, /* a NUL byte in a record that has no end of line yet: not a text file */
+};
+/* The next physical line: YBR_LINE with [*ls, *le), *le == NUL (the newline
+ * replaced); or YBR_END, YBR_TOO_LONG, YBR_NOT_TEXT (nothing consumed: see
+ * ybr_record_too_long). */
 int ybr_next_line(yb_reader *r, char **ls, char **le);
+/* A record from r->beg of `have` bytes so far, not ended, of which
+ * [from, r->end) was just scanned: YBR_NOT_TEXT, YBR_TOO_LONG, or YBR_LINE
+ * (read on). */
+int ybr_check_partial(const yb_reader *r, size_t from, size_t have);
+/* Discard from r->beg through the next newline, reading on as needed:
+ * YBR_LINE, YBR_END, or YBR_NOT_TEXT (a NUL byte on the way: abandoned). */
+int ybr_skip_line(yb_reader *r);
+/* Read nothing more of this input. */
+void ybr_abandon(yb_reader *r);
+/* The record at r->beg was YBR_TOO_LONG (skipped to its line's end) or
+ * YBR_NOT_TEXT (the input abandoned): count it, word the error; -1. */
+int ybr_record_too_long(yb_reader *r, yb_record_error *err, int what);
 
 /* ---- reader_core.c ---- */
 

@@ -5,6 +5,7 @@
  */
 #include "settlement_writer.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,14 +31,24 @@ struct yb_writer {
     char *tmp; /* a joined CSV cell */
     size_t tmpcap;
     bool failed;
+    int err; /* errno of the first failure (ENOMEM when out of memory, EIO when none was set) */
 };
 
 /* ------------------------------------------------------------------------ */
 /* The block                                                                 */
 
+static void fail(yb_writer *w, int err)
+{
+    if (!w->failed) w->err = err;
+    w->failed = true;
+}
+
 static void flush(yb_writer *w)
 {
-    if (w->len && !w->failed && fwrite(w->buf, 1, w->len, w->f) != w->len) w->failed = true;
+    if (w->len && !w->failed) {
+        errno = 0;
+        if (fwrite(w->buf, 1, w->len, w->f) != w->len) fail(w, errno ? errno : EIO);
+    }
     w->len = 0;
 }
 
@@ -48,7 +59,7 @@ static bool room_slow(yb_writer *w, size_t n)
     if (w->cap >= n) return true;
     char *b = realloc(w->buf, n + OUT_SLACK);
     if (!b) {
-        w->failed = true;
+        fail(w, ENOMEM);
         return false;
     }
     w->buf = b;
@@ -321,7 +332,7 @@ static void put_csv(yb_writer *w, const yb_settlement *s)
             if (need + 1 > w->tmpcap) {
                 char *t = realloc(w->tmp, need + 1);
                 if (!t) {
-                    w->failed = true;
+                    fail(w, ENOMEM);
                     return;
                 }
                 w->tmp = t;
@@ -428,7 +439,9 @@ bool yb_writer_put(yb_writer *w, const yb_settlement *s)
 bool yb_writer_flush(yb_writer *w)
 {
     flush(w);
-    if (!w->failed && fflush(w->f) != 0) w->failed = true;
+    errno = 0;
+    if (!w->failed && fflush(w->f) != 0) fail(w, errno ? errno : EIO);
+    if (w->failed) errno = w->err;
     return !w->failed;
 }
 
@@ -436,8 +449,10 @@ bool yb_writer_close(yb_writer *w)
 {
     if (!w) return false;
     flush(w);
-    if (!w->failed && fflush(w->f) != 0) w->failed = true;
+    errno = 0;
+    if (!w->failed && fflush(w->f) != 0) fail(w, errno ? errno : EIO);
     bool ok = !w->failed;
+    int err = w->err;
     for (int i = 0; i < w->n; i++) free(w->key[i]);
     free(w->key);
     free(w->keylen);
@@ -446,5 +461,6 @@ bool yb_writer_close(yb_writer *w)
     free(w->buf);
     free(w->tmp);
     free(w);
+    if (!ok) errno = err;
     return ok;
 }

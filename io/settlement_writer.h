@@ -44,7 +44,7 @@ yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, in
                           const yb_enum_desc *enums);
 /* Returns false on a write error. */
 bool yb_writer_put(yb_writer *w, const yb_settlement *s);
-bool yb_writer_close(yb_writer *w); /* flushes; false on a write error */
+bool yb_writer_close(yb_writer *w); /* flushes; false on a write error, with errno saying which */
 /* Hands what is buffered to the FILE and flushes it (one settlement at a time, for a host). */
 bool yb_writer_flush(yb_writer *w);
 

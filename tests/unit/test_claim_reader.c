@@ -910,7 +910,7 @@ static void test_csv_errors(void **state)
         /* claim G (line 11): a bad level code, the account payer without member_id */
         "G,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,9,,X1,A,1.00,,,,,\n"
         "H,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,spouse,,\n"
-        /* claim I (line 13): good, then an unterminated quote swallows the rest */
+        /* claim I (line 13): good, then an unterminated quote (line 14) */
         "I,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,3,,X1,A,1.00,,,,,\n"
         "J,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,\"H,X1,A,1.00,,,,,\n"
         "K,M,employee\n";
@@ -932,9 +932,11 @@ static void test_csv_errors(void **state)
     assert_int_equal(next(&t), 1);
     assert_int_equal(t.c->line, 13);
     assert_int_equal(get(t.c, "visit.level"), 3);
-    expect_error(&t, 14, "", "a closing '\"' was expected, found the end of the input (the quote opened on line 14)");
+    /* J's quote never closes: J is an error, and reading resumes on the next line (K) */
+    expect_error(&t, 14, "", "a closing '\"' was expected, found the end of the input (the quote opened on line 14); reading resumes on line 15");
+    expect_error(&t, 15, "", "19 cells (as in the header) were expected, found 3 on line 15");
     assert_int_equal(next(&t), 0);
-    assert_int_equal(yb_reader_records(t.r), 10); /* A..J: K is inside J's open quote */
+    assert_int_equal(yb_reader_records(t.r), 11);
     rd_close(&t);
 }
 
@@ -994,6 +996,80 @@ static void test_csv_empty_key(void **state)
     expect_error(&t, 4, "claim_id", "required field missing");
     assert_int_equal(next(&t), 0);
     rd_close(&t);
+}
+
+/* Robustness #8: a record may not buffer without bound (--max-record), and a
+ * quoted CSV cell may not run past it: each is an error of its own, and the
+ * rest of the input is still read. */
+static void test_max_record(void **state)
+{
+    (void)state;
+    static const char row[] = "A,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,,,\n";
+    enum { NROWS = 4000 }; /* more than the first block read (256 KiB) after the open quote */
+    size_t cap = (NROWS + 10) * sizeof row + 4096, n = 0;
+    char *in = malloc(cap);
+    assert_non_null(in);
+    n += (size_t)snprintf(in + n, cap - n, "%s\n%s", CSV_HEADER, row);
+    /* line 3: a quote opened and not closed within 1000 bytes */
+    n += (size_t)snprintf(in + n, cap - n, "B,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,\"H,X1,A,1.00,,,,,\n");
+    for (int k = 0; k < NROWS; k++) n += (size_t)snprintf(in + n, cap - n, "%s", row);
+    /* line 4004: a plain row of about 2000 bytes */
+    n += (size_t)snprintf(in + n, cap - n, "C,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,");
+    for (int k = 0; k < 2000; k++) in[n++] = 'h';
+    n += (size_t)snprintf(in + n, cap - n, ",X1,A,1.00,,,,,\nD%s", row + 1);
+    /* line 4006: a quote that the end of the input finds open */
+    n += (size_t)snprintf(in + n, cap - n, "E,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,\"H,X1,A,1.00,,,,,\n");
+    yb_schema *s = std_schema();
+    yb_claim *c = yb_claim_new(s);
+    FILE *f = stream(in, n);
+    yb_reader_opts o = {.max_record = 1000, .strict = false};
+    yb_reader *r = yb_reader_open_opts(s, f, "t", YB_FMT_CSV, &o, NULL, 0);
+    yb_record_error err;
+    assert_int_equal(yb_reader_next(r, c, &err), 1);
+    assert_int_equal(c->line, 2);
+    assert_int_equal(yb_reader_next(r, c, &err), -1);
+    assert_int_equal(err.line, 3);
+    assert_string_equal(err.message, "a closing '\"' within 1000 bytes (--max-record) was expected, found none "
+                                     "(the quote opened on line 3); reading resumes on line 4");
+    /* lines 4-4003, which the open quote had taken in: rows of claim A again, one claim */
+    assert_int_equal(yb_reader_next(r, c, &err), 1);
+    assert_int_equal(c->line, 4);
+    assert_int_equal(c->lists[0].count, NROWS);
+    assert_int_equal(yb_reader_next(r, c, &err), -1);
+    assert_int_equal(err.line, 4004);
+    assert_string_equal(err.message, "a row of at most 1000 bytes (--max-record) was expected, found a longer one; "
+                                     "reading resumes on the next line");
+    assert_int_equal(yb_reader_next(r, c, &err), 1);
+    assert_int_equal(c->line, 4005);
+    assert_int_equal(yb_reader_next(r, c, &err), -1);
+    assert_int_equal(err.line, 4006);
+    assert_string_equal(err.message, "a closing '\"' was expected, found the end of the input (the quote opened on line "
+                                     "4006); reading resumes on line 4007");
+    assert_int_equal(yb_reader_next(r, c, &err), 0);
+    assert_int_equal(yb_reader_records(r), 6);
+    yb_reader_close(r);
+    fclose(f);
+
+    /* JSON Lines: a line of 300 KiB (past the first block) between two claims */
+    n = (size_t)snprintf(in, cap, "%s\n{\"note\":\"", BASE);
+    while (n < 300 * 1024) in[n++] = 'x';
+    n += (size_t)snprintf(in + n, cap - n, "\"}\n%s\n", BASE);
+    f = stream(in, n);
+    r = yb_reader_open_opts(s, f, "t", YB_FMT_JSONL, &o, NULL, 0);
+    assert_int_equal(yb_reader_next(r, c, &err), 1);
+    assert_int_equal(yb_reader_next(r, c, &err), -1);
+    assert_int_equal(err.line, 2);
+    assert_string_equal(err.message, "a record of at most 1000 bytes (--max-record) was expected, found a longer one; "
+                                     "reading resumes on the next line");
+    assert_int_equal(yb_reader_next(r, c, &err), 1);
+    assert_int_equal(c->line, 3);
+    check_base(c);
+    assert_int_equal(yb_reader_next(r, c, &err), 0);
+    yb_reader_close(r);
+    fclose(f);
+    yb_claim_free(c);
+    free_schema(s);
+    free(in);
 }
 
 static void test_csv_file(void **state)
@@ -1648,6 +1724,7 @@ int main(void)
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_claim_columns_agree),
         cmocka_unit_test(test_csv_empty_key),
+        cmocka_unit_test(test_max_record),
         cmocka_unit_test(test_csv_file),
         cmocka_unit_test(test_fuzz_jsonl),
         cmocka_unit_test(test_fast_path_agrees),
