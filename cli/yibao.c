@@ -28,10 +28,8 @@ static const char usage[] =
     "       yibao compile POLICY.yb -o POLICY.ybc\n"
     "       yibao run POLICY.yb|POLICY.ybc [CLAIMS...|-] [-o OUT] [--format jsonl|csv]\n"
     "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
-    "                 [--max-record BYTES] [--strict]
-"
-    "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]
-"
+    "                 [--max-record BYTES] [--strict]\n"
+    "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
     "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc CLAIMS... [-o OUT] [--max-record BYTES] [--strict]\n"
     "       yibao explain POLICY.yb|POLICY.ybc CLAIMS...|- [--max-record BYTES] [--strict]\n"
