@@ -5,6 +5,16 @@
 
 #include "internal.h"
 
+/* `1.0` or `0.85` written where a rate is meant: a money literal (yuan); say how a rate is written. */
+static void rate_hint(yb_compiler *c, const yb_expr *e, uint8_t want)
+{
+    if (want != YB_T_RATE || !e || e->kind != E_MONEY) return;
+    char r[40];
+    yb_rate_format(e->ival * 10000, r); /* 0.85 (85 fen) reads 85% */
+    yb_note(c->diag, YB_NOLOC, "a number with a decimal point is money (yuan); a rate is written with %%: `%s`", r);
+}
+
+
 const char *yb_type_name(yb_compiler *c, yb_type t, char *buf, size_t n)
 {
     if (t.kind == YB_T_ENUM && t.enum_id >= 0 && t.enum_id < c->enums.n) {
@@ -50,6 +60,7 @@ bool yb_const_value(yb_compiler *c, yb_expr *e, yb_type want, int64_t *out)
     }
     if (!yb_same_type(e->type, want)) {
         ERR(e->loc, "%s expected here, found %s", TN(want, 0), TN(e->type, 1));
+        rate_hint(c, e, want.kind);
         return false;
     }
     if (want.kind == YB_T_TEXT) *out = yb_text_const(c, e->name, e->text_len);
@@ -138,6 +149,8 @@ static bool binary_type(yb_compiler *c, yb_expr *e)
             return true;
         }
         ERR(e->loc, cr->ordered ? "cannot order %s and %s" : "cannot compare %s with %s", TN(ta, 0), TN(tb, 1));
+        rate_hint(c, b, ka);
+        rate_hint(c, a, kb);
         return false;
     }
     switch (e->op) {
@@ -156,6 +169,7 @@ static bool binary_type(yb_compiler *c, yb_expr *e)
     case OP_MUL:
         if (ka == YB_T_MONEY && kb == YB_T_MONEY) ERR(e->loc, "cannot multiply money by money");
         else ERR(e->loc, "cannot multiply %s by %s", TN(ta, 0), TN(tb, 1));
+        if (ka == YB_T_MONEY) rate_hint(c, b, YB_T_RATE);
         return false;
     case OP_DIV:
         if (ka == YB_T_INT && kb == YB_T_INT) ERR(e->loc, "whole numbers do not divide exactly: divide money, or use a rate");
@@ -594,6 +608,7 @@ static bool check_stmt_inner(yb_compiler *c, yb_stmt *s)
         }
         if (!yb_same_type(s->value->type, s->target->type)) {
             ERR(s->value->loc, "%s expected (the type of the target), found %s", TN(s->target->type, 0), TN(s->value->type, 1));
+            rate_hint(c, s->value, s->target->type.kind);
             return false;
         }
         return true;

@@ -10,6 +10,10 @@ typedef struct yb_parse_ctx {
     int file;
     yb_file_ast *ast;
     int line, col; /* where the lexer stands */
+    /* for the hints of syntax errors (lexer.l sets them, parser.y reads them) */
+    bool after_else;   /* the last keyword was `else` */
+    int else_if_line;  /* the last line where `else if` was written, or 0 */
+    int where_line;    /* the line of the last `where`, or 0 */
     void *scanner;
 } yb_parse_ctx;
 

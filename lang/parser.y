@@ -496,5 +496,17 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, void *scanner, yb_par
         else snprintf(msg + len, sizeof msg - (size_t)len, "found %s (%s)", what, kind);
     }
     yb_error(ctx->diag, *loc, "%s", msg);
+    /* hints for slips that the grammar alone cannot name */
+    const char *fn = yysymbol_name(found);
+    bool comparison = found == YYSYMBOL_NE || found == YYSYMBOL_LE || found == YYSYMBOL_GE || strcmp(fn, "'<'") == 0 ||
+                      strcmp(fn, "'>'") == 0 || strcmp(fn, "'='") == 0;
+    if (comparison && ctx->where_line == loc->line)
+        yb_note(ctx->diag, YB_NOLOC, "a `where` condition runs to the end of the expression: put the aggregate in brackets "
+                                     "before comparing it: `(count of items where class = B) > 0`");
+    bool end_fits = false;
+    for (int i = 0; i < na; i++) end_fits |= all[i] == YYSYMBOL_END;
+    if (end_fits && ctx->else_if_line > 0)
+        yb_note(ctx->diag, YB_NOLOC, "there is no `else if` (line %d): the `if` after `else` is a new `if` with its own "
+                                     "`end`, so it needs one `end` more (or write `else` on its own line and nest)", ctx->else_if_line);
     return 0;
 }
