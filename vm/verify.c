@@ -147,7 +147,8 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
     for (int i = 0; i < p->nalerts; i++)
         if (!p->alerts[i].id || !p->alerts[i].message || p->alerts[i].severity > 1) FAIL("alert %d is malformed", i);
     for (int i = 0; i < p->nblocks; i++)
-        if (!p->blocks[i].name || p->blocks[i].branch > 2 || p->blocks[i].file < 0 || p->blocks[i].file >= (p->nfiles ? p->nfiles : 1))
+        if (!p->blocks[i].name || p->blocks[i].branch > 2 || p->blocks[i].file < 0 || p->blocks[i].file >= (p->nfiles ? p->nfiles : 1) ||
+            p->blocks[i].rule < -1 || p->blocks[i].rule >= p->nblocks) /* rule: -1, or the block an explanation names */
             FAIL("block %d is malformed", i);
     for (int i = 0; i < p->nexplain; i++) {
         const yb_explain_value *e = &p->explain[i];

@@ -152,6 +152,23 @@ static int find_param(const yb_program *p, const char *name)
     return -1;
 }
 
+/* Found by fuzz_ybc: a block naming a rule outside the block table was
+ * accepted, and a broken invariant's message then read past the table. */
+static void a_block_naming_a_rule_outside_the_table_is_refused(void **state)
+{
+    (void)state;
+    yb_program *p = compile();
+    assert_true(p->nblocks > 0);
+    p->blocks[0].rule = p->nblocks;
+    expect_refused(p, "block 0 is malformed");
+    p->blocks[0].rule = -2;
+    expect_refused(p, "block 0 is malformed");
+    p->blocks[0].rule = -1;
+    char err[256];
+    assert_true(yb_verify(p, err, sizeof err));
+    yb_program_free(p);
+}
+
 static void dates_outside_the_calendar_are_refused(void **state)
 {
     (void)state;
@@ -228,6 +245,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dates_outside_the_calendar_are_refused),
+        cmocka_unit_test(a_block_naming_a_rule_outside_the_table_is_refused),
         cmocka_unit_test(the_compiled_code_verifies),
         cmocka_unit_test(backward_jumps_other_than_loop_ends_are_refused),
         cmocka_unit_test(writing_the_loop_index_is_refused),
