@@ -1,10 +1,14 @@
 /* Limits shared by the compiler, the verifier and the claim readers, declared
  * once so that a policy the compiler accepts is one the readers can read.
- * Each is documented in spec.md ("Limits").
+ * Each is documented in spec.md (section 11, "Known limits").
  */
 #ifndef YB_LIMITS_H
 #define YB_LIMITS_H
 
+/* bytes in one policy source file: the whole standard policy is under 100 KiB;
+   the compiler holds each file in memory, and a device such as /dev/zero would
+   otherwise be read until memory runs out */
+#define YB_MAX_SOURCE_BYTES (16 << 20)
 #define YB_MAX_FIELD_NAME 4096 /* bytes in an input/output field name (a JSON key) */
 /* bytes in a .ybc file: the largest standard policy compiles to well under
    1 MiB, and the loader holds the whole file in memory */

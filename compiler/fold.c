@@ -68,6 +68,8 @@ void yb_fold(yb_compiler *c, yb_expr *e)
             if (fold_binary(e, e->a->ival, e->b->ival, &v)) {
                 e->constant = true;
                 e->ival = v;
+            } else if (e->type.kind == YB_T_DATE) { /* yb_date_add keeps dates within YB_DATE_MIN..YB_DATE_MAX */
+                yb_error(c->diag, e->loc, "this date falls outside 0001-01-01 to 9999-12-31");
             } else {
                 yb_error(c->diag, e->loc, "this constant expression overflows or divides by zero");
             }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "limits.h"
 
 static int schema_add(yb_compiler *c, int n)
 {
@@ -27,6 +28,12 @@ static bool layout_field(yb_compiler *c, yb_fielddecl *fd, int idx, int *slot, b
     yb_schema *s = &c->prog->schema;
     yb_field *f = &s->fields[idx];
     f->name = strdup(fd->name);
+    size_t name_len = strlen(fd->name);
+    if (name_len > YB_MAX_FIELD_NAME) { /* a claim reader would refuse every claim */
+        ERR(fd->loc, "the input field name `%.32s…` is %zu bytes; a claim's field names are at most %d bytes",
+            fd->name, name_len, YB_MAX_FIELD_NAME);
+        return false;
+    }
     if (!fd->type) {
         ERR(fd->loc, "`%s` needs a type (`%s: money`)", fd->name, fd->name);
         return false;

@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "claim_reader.h"
 #include "compiler.h"
+#include "limits.h"
 #include "vm.h"
 
 /* Compile; return the program (or NULL) and the diagnostics text. */
@@ -408,6 +411,86 @@ static void many_defines_compile_fast(void **state)
     free(src);
 }
 
+/* Robustness #7: a source must be a regular file of at most
+ * YB_MAX_SOURCE_BYTES; a pipe or an oversized file is refused, not read
+ * until memory runs out (directories and devices: golden import_directory,
+ * import_device). */
+static void sources_are_regular_files_of_bounded_size(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/yb_sourcesXXXXXX", fifo[64], big[64], src[160];
+    assert_non_null(mkdtemp(dir));
+    snprintf(fifo, sizeof fifo, "%s/fifo.yb", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    snprintf(src, sizeof src, "import \"%s\"\n", fifo);
+    expect_error(src, "is not a regular file (a device, pipe or socket), expected a policy file");
+    /* one byte over the limit (a sparse file: nothing is written) */
+    snprintf(big, sizeof big, "%s/big.yb", dir);
+    FILE *f = fopen(big, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(truncate(big, YB_MAX_SOURCE_BYTES + 1), 0);
+    snprintf(src, sizeof src, "import \"%s\"\n", big);
+    expect_error(src, "is larger than 16 MiB, the most a policy file may hold");
+    /* exactly at the limit it is read: its zero bytes are then not UTF-8 text */
+    assert_int_equal(truncate(big, YB_MAX_SOURCE_BYTES), 0);
+    expect_error(src, "this file is not valid UTF-8 text (byte 0x00)");
+    unlink(big);
+    unlink(fifo);
+    rmdir(dir);
+}
+
+/* Robustness #2: an input field name the claim readers would refuse
+ * (over YB_MAX_FIELD_NAME bytes) is refused by the compiler, with the limit;
+ * at the limit it compiles. */
+static void input_field_names_are_bounded(void **state)
+{
+    (void)state;
+    size_t cap = 2 * YB_MAX_FIELD_NAME + 512; /* the name is written twice */
+    char *src = malloc(cap), *name = malloc(YB_MAX_FIELD_NAME + 2);
+    for (int len = YB_MAX_FIELD_NAME; len <= YB_MAX_FIELD_NAME + 1; len++) {
+        memset(name, 'f', (size_t)len);
+        name[len] = 0;
+        snprintf(src, cap,
+                 "policy \"t\" version \"1\" effective 2024-01-01\n"
+                 "input claim { claim_id: text  date: date  %s: int optional }\n"
+                 "output settlement { claim_id: text = claim_id  status  fund: money  reasons alerts }\n"
+                 "dated by date\n"
+                 "rule r when given(%s)\n  set fund = 1.00\n", name, name);
+        char *text = NULL;
+        yb_program *p = compile(src, &text);
+        if (len == YB_MAX_FIELD_NAME) {
+            if (!p) fail_msg("%s", text);
+            yb_program_free(p);
+        } else {
+            assert_null(p);
+            assert_non_null(strstr(text, "` is 4097 bytes; a claim's field names are at most 4096 bytes"));
+        }
+        free(text);
+    }
+    free(name);
+    free(src);
+}
+
+/* Date constants stay within 0001-01-01 .. 9999-12-31 (YB_DATE_MIN ..
+ * YB_DATE_MAX): a literal outside is not a date, and folded date arithmetic
+ * that leaves the range says so. */
+static void date_constants_stay_in_range(void **state)
+{
+    (void)state;
+    expect_error(HEADER "define x = 9999-12-31 + 1 days\nrule r when x > date\n  set fund = 1.00\n",
+                 "this date falls outside 0001-01-01 to 9999-12-31");
+    expect_error(HEADER "define x = 0001-01-01 - 1 months\nrule r when x < date\n  set fund = 1.00\n",
+                 "this date falls outside 0001-01-01 to 9999-12-31");
+    expect_error(HEADER "define x = 0000-12-31\nrule r when x < date\n  set fund = 1.00\n", "not a calendar date");
+    char *text = NULL;
+    yb_program *p = compile(HEADER "define x = 9999-12-30 + 1 days\ndefine y = 0001-01-02 - 1 days\n"
+                                   "rule r when x > date and y < date\n  set fund = 1.00\n", &text);
+    if (!p) fail_msg("%s", text);
+    free(text);
+    yb_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +511,9 @@ int main(void)
         cmocka_unit_test(text_keys_are_found_among_many),
         cmocka_unit_test(deep_nesting_is_an_error_not_a_crash),
         cmocka_unit_test(many_defines_compile_fast),
+        cmocka_unit_test(sources_are_regular_files_of_bounded_size),
+        cmocka_unit_test(input_field_names_are_bounded),
+        cmocka_unit_test(date_constants_stay_in_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
