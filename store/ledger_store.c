@@ -227,9 +227,9 @@ static int load_hook(void *ctx, int s, const unsigned char *key, uint32_t keylen
     }
     if (!st->state_ids[s] || st->complete[s]) return 0;
     /* one by one while the batch touches few of the state's keys; once it has
-       asked for an eighth of them, a scan of them all costs less (admit does it,
-       between claims: the VM holds an entry of this ledger now) */
-    if (++st->asked[s] * 8 >= st->on_disk[s] && st->on_disk[s] >= 1024) st->preload_due = true;
+       asked for an eighth of them (SQLite), a scan of them all costs less
+       (admit does it, between claims: the VM holds an entry of this ledger now) */
+    if (++st->asked[s] * st->b->ops->preload_ratio >= st->on_disk[s] && st->on_disk[s] >= 1024) st->preload_due = true;
     char msg[300];
     int rc = st->b->ops->entry_get(st->b, st->state_ids[s], key, keylen, values, st->p->states[s].nfields, msg,
                                    sizeof msg);
@@ -366,12 +366,12 @@ static bool preload_row(void *ctx, const yb_cell *cols, int ncols)
     return true;
 }
 
-/* Every entry of the states that were asked for an eighth of their keys. */
+/* Every entry of the states that were asked for enough of their keys. */
 static bool preload(yb_store *st, char *msg, size_t msglen)
 {
     st->preload_due = false;
     for (int s = 0; s < st->p->nstates; s++) {
-        if (st->complete[s] || st->asked[s] * 8 < st->on_disk[s]) continue;
+        if (st->complete[s] || st->asked[s] * st->b->ops->preload_ratio < st->on_disk[s]) continue;
         preload_ctx x = {st, s, false, false};
         char err[300] = "";
         yb_cell id = yb_cell_i(st->state_ids[s]);

@@ -265,6 +265,7 @@ static const yb_backend_ops pg_ops = {
         " PRIMARY KEY (batch, part));"
         "CREATE TABLE yb_records (state BIGINT NOT NULL, batch BIGINT NOT NULL, part BIGINT NOT NULL,"
         " fps BYTEA NOT NULL, PRIMARY KEY (state, batch, part));",
+    .preload_ratio = 64, /* a question is a round trip (~50 us); a row of a scan, ~1 us */
     .begin_sql = "BEGIN; LOCK TABLE yb_batch IN EXCLUSIVE MODE",
     .ready = NULL,
     .integrity = NULL,

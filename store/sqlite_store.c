@@ -240,6 +240,7 @@ static const yb_backend_ops sq_ops = {
         " PRIMARY KEY (batch, part));"
         "CREATE TABLE yb_records (state INTEGER NOT NULL, batch INTEGER NOT NULL, part INTEGER NOT NULL,"
         " fps BLOB NOT NULL, PRIMARY KEY (state, batch, part));",
+    .preload_ratio = 8,
     .begin_sql = "BEGIN IMMEDIATE",
     .ready = sq_ready,
     .integrity = sq_integrity,

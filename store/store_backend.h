@@ -33,6 +33,9 @@ typedef struct yb_backend_ops {
                  char *err, size_t errlen);
     /* The schema's statements for this database (types differ). */
     const char *create_sql;
+    /* A state asked for 1/preload_ratio of its entries one by one is loaded
+       whole: where one question costs a round trip, sooner. */
+    int preload_ratio;
     /* Starts a batch's transaction, taking the lock that keeps two batches apart. */
     const char *begin_sql;
     /* Once the database is known to be a ledger: settings for running batches (or NULL). */
