@@ -220,6 +220,9 @@ vm_per_claim
 vm_end_to_end
 vm_peak_memory
 
+step "the durable ledger (bench/ledger.sh): a later batch with --ledger against the same batch in memory"
+bash bench/ledger.sh || echo "bench/ledger.sh failed"
+
 # ---------------------------------------------------------------- summary
 step "summary (claims/s; targets from the issue)"
 show() { if [ -n "$1" ]; then fmt_rate "$1"; else echo "not measured"; fi; }

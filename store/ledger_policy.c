@@ -210,7 +210,7 @@ bool yb_store_check_states(yb_store *st, const yb_program *p, bool migrate, char
         say(err, errlen, &used, "\n  state %s: in the ledger (`%s`), not in the policy%s", l.v[i].name, l.v[i].decl, "");
     }
     if (ok && differences) {
-        say(err, errlen, &used, "\n  run with --migrate to make the ledger follow the policy (spec.md section 7.6)%s%s%s", "", "", "");
+        say(err, errlen, &used, "\n  run with --migrate to make the ledger follow the policy (spec.md section 7.7)%s%s%s", "", "", "");
         ok = false;
     }
     for (int s = 0; ok && s < p->nstates; s++) {

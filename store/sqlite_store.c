@@ -135,7 +135,7 @@ static bool sq_has_ledger(yb_backend *b, bool *ours, bool *empty, char *err, siz
 static bool sq_ready(yb_backend *b, char *err, size_t errlen)
 {
     sq_backend *s = (sq_backend *)b;
-    if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536",
+    if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -16384",
                      NULL, NULL, NULL) == SQLITE_OK)
         return true;
     set_err(s, err, errlen);
