@@ -633,7 +633,7 @@ const char *ybj_fast_object(ybj_parse *P, const char *p, ybr_cinfo *ci, int64_t 
             }
             case YB_T_INT:
                 if ((unsigned)(unsigned char)*p - '0' > 9) goto other;
-                if (!(p = fast_int(p, 0, &v))) return NULL;
+                if (!(p = fast_int(p, 0, &v)) || v > YBR_MAX_COUNT) return NULL;
                 break;
             case YB_T_BOOL:
                 if (*p == 't' && p[1] == 'r' && p[2] == 'u' && p[3] == 'e') {

@@ -204,7 +204,7 @@ static inline const char *parse_value(ybj_parse *P, const char *p, int32_t fi, i
             if (!yb_money_parse(p, n, &v)) goto bad_number;
             break;
         case YB_T_INT:
-            if (!plain || ybr_parse_int(p, n, 0, &v) < 0) goto bad_number;
+            if (!plain || ybr_parse_int(p, n, 0, &v) < 0 || v > YBR_MAX_COUNT) goto bad_number;
             break;
         case YB_T_ENUM: {
             int64_t code;

@@ -292,7 +292,7 @@ void ybr_expected(const yb_reader *r, const yb_field *f, char *buf, size_t n)
     switch (f->kind) {
     case YB_T_TEXT: snprintf(buf, n, "a string"); return;
     case YB_T_MONEY: snprintf(buf, n, "money with at most two decimals"); return;
-    case YB_T_INT: snprintf(buf, n, "a non-negative integer"); return;
+    case YB_T_INT: snprintf(buf, n, "an integer from 0 to %ld", (long)YBR_MAX_COUNT); return;
     case YB_T_BOOL: snprintf(buf, n, "true or false"); return;
     case YB_T_DATE: snprintf(buf, n, "a date YYYY-MM-DD"); return;
     case YB_T_RECORD: snprintf(buf, n, "a JSON object"); return;
@@ -353,11 +353,6 @@ int ybr_value_error(const yb_reader *r, yb_record_error *err, int32_t fi, int32_
     ybr_expected(r, f, exp, sizeof exp);
     if (f->kind == YB_T_MONEY && money_shaped(p, n))
         snprintf(exp, sizeof exp, "money of at most 10000000000000.00");
-    if (f->kind == YB_T_INT && !quote && n > 0) {
-        size_t i = 0;
-        while (i < n && p[i] >= '0' && p[i] <= '9') i++;
-        if (i == n) snprintf(exp, sizeof exp, "a non-negative integer of at most 9223372036854775807");
-    }
     ybr_show_text(found, sizeof found, p, n, quote);
     return ybr_field_error(r, err, fi, elem, exp, found);
 }
@@ -452,7 +447,7 @@ int ybr_from_text(yb_reader *r, yb_claim *c, yb_record_error *err, int32_t fi, i
         break;
     }
     case YB_T_INT:
-        if (csv && ybr_parse_int(p, n, 0, out) == 0) return 0;
+        if (csv && ybr_parse_int(p, n, 0, out) == 0 && *out <= YBR_MAX_COUNT) return 0;
         break;
     case YB_T_BOOL:
         if (csv && n == 4 && memcmp(p, "true", 4) == 0) { *out = 1; return 0; }

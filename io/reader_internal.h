@@ -16,6 +16,9 @@
 #define YBR_MAX_DEPTH 64        /* JSON nesting cap (objects and arrays) */
 #define YBR_SCHEMA_DEPTH 32     /* records nested in records, at most */
 #define YBR_BLOCK (256u * 1024) /* first input buffer size; grows for longer lines */
+/* The largest int input a claim may hold: every int input is a count
+ * (docs/domain.md 12.18; the input language has no other kind of int) */
+#define YBR_MAX_COUNT INT64_C(2147483647)
 
 /* One entry of a per-object key table: a child field and its name's hash. */
 typedef struct ybr_slot {

@@ -435,14 +435,19 @@ static const ecase ecases[] = {
     {"\"amount\":\"6500.00\"", "\"amount\":\"10000000000000.01\"", "items[1].amount",
      "money of at most 10000000000000.00 was expected, found \"10000000000000.01\""},
     {"\"amount\":\"6500.00\"", "\"amount\":true", "items[1].amount", "money with at most two decimals was expected, found true"},
+    /* counts (every int input): JSON integers from 0 to 2147483647 (docs/domain.md 12.18) */
     {"\"continuous_years\":1", "\"continuous_years\":3.0", "member.continuous_years",
-     "a non-negative integer was expected, found 3.0"},
+     "an integer from 0 to 2147483647 was expected, found 3.0"},
     {"\"continuous_years\":1", "\"continuous_years\":\"3\"", "member.continuous_years",
-     "a non-negative integer was expected, found \"3\""},
+     "an integer from 0 to 2147483647 was expected, found \"3\""},
     {"\"continuous_years\":1", "\"continuous_years\":-1", "member.continuous_years",
-     "a non-negative integer was expected, found -1"},
+     "an integer from 0 to 2147483647 was expected, found -1"},
+    {"\"continuous_years\":1", "\"continuous_years\":2147483648", "member.continuous_years",
+     "an integer from 0 to 2147483647 was expected, found 2147483648"},
+    {"\"continuous_years\":1", "\"continuous_years\":9223372036854775807", "member.continuous_years",
+     "an integer from 0 to 2147483647 was expected, found 9223372036854775807"},
     {"\"continuous_years\":1", "\"continuous_years\":99999999999999999999", "member.continuous_years",
-     "a non-negative integer of at most 9223372036854775807 was expected, found 99999999999999999999"},
+     "an integer from 0 to 2147483647 was expected, found 99999999999999999999"},
     {"\"level\":2", "\"level\":7", "visit.level",
      "one of primary, first, second, municipal, provincial (or the code 0, 1, 2, 3, 4) was expected, found 7"},
     {"\"level\":2", "\"level\":\"2\"", "visit.level",
@@ -1070,6 +1075,37 @@ static void test_max_record(void **state)
     yb_claim_free(c);
     free_schema(s);
     free(in);
+}
+
+/* Robustness: counts (every int input, the input language having no other
+ * kind of count) are integers from 0 to 2,147,483,647 in JSON and in CSV. */
+static void test_counts(void **state)
+{
+    (void)state;
+    char *good = with("\"continuous_years\":1", "\"continuous_years\":2147483647");
+    char *bad = with("\"continuous_years\":1", "\"continuous_years\":2147483648");
+    char in[4096];
+    size_t n = (size_t)snprintf(in, sizeof in, "%s\n%s\n", good, bad);
+    rd t;
+    rd_open(&t, in, n, YB_FMT_JSONL);
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(get(t.c, "member.continuous_years"), 2147483647);
+    expect_error(&t, 2, "member.continuous_years", "an integer from 0 to 2147483647 was expected, found 2147483648");
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
+    free(good);
+    free(bad);
+
+    static const char csv[] =
+        CSV_HEADER "\n"
+        "A,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,,2147483647,\n"
+        "B,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,,2147483648,\n";
+    rd_open(&t, csv, sizeof csv - 1, YB_FMT_CSV);
+    assert_int_equal(next(&t), 1);
+    assert_int_equal(get(t.c, "ytd.admissions"), 2147483647);
+    expect_error(&t, 3, "ytd.admissions", "an integer from 0 to 2147483647 was expected, found \"2147483648\"");
+    assert_int_equal(next(&t), 0);
+    rd_close(&t);
 }
 
 static void test_csv_file(void **state)
@@ -1725,6 +1761,7 @@ int main(void)
         cmocka_unit_test(test_csv_claim_columns_agree),
         cmocka_unit_test(test_csv_empty_key),
         cmocka_unit_test(test_max_record),
+        cmocka_unit_test(test_counts),
         cmocka_unit_test(test_csv_file),
         cmocka_unit_test(test_fuzz_jsonl),
         cmocka_unit_test(test_fast_path_agrees),
