@@ -90,8 +90,6 @@ void api_sha256_hex(const unsigned char *data, size_t len, char hex[65]);
 api_policy *api_policy_from_bytes(yibao_env *env, const unsigned char *data, size_t len, yibao_error *err);
 /* A source policy compiled to .ybc bytes (the diagnostics are the message). */
 yibao_status api_compile_source(const char *path, unsigned char **image, size_t *len, yibao_error *err);
-/* A file's bytes, or NULL (errno says why). */
-unsigned char *api_slurp(const char *path, size_t *len);
 /* The stamp JSON object of a policy (api/stamp.c); NULL when out of memory. */
 char *api_stamp_json(const char *name, const char *version, const char *hash, const char *signer);
 

@@ -33,8 +33,7 @@ yb_program *yb_load_checked(const char *path, const char *trust_path, char **sta
             goto done;
         }
         if (api_compile_source(path, &data, &len, &e) != YIBAO_OK) goto done;
-    } else if (!(data = api_slurp(path, &len))) {
-        api_fail(&e, YIBAO_E_IO, "cannot read %s: %s", path, errno ? strerror(errno) : "out of memory");
+    } else if (!(data = yb_ybc_read_file(path, &len, e.message, sizeof e.message))) {
         goto done;
     }
     p = api_policy_from_bytes(env, data, len, &e);

@@ -79,33 +79,6 @@ yibao_status yibao_policy_load_mem(yibao_env *env, const void *data, size_t len,
     return load_bytes(env, data, len, "<memory>", out, err);
 }
 
-unsigned char *api_slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    unsigned char *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            unsigned char *b = cap > ((size_t)1 << 30) ? NULL : realloc(buf, cap * 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = b;
-            cap *= 2;
-        }
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 /* Compile a source policy; the diagnostics become the error message. */
 yibao_status api_compile_source(const char *path, unsigned char **image, size_t *len, yibao_error *err)
 {
@@ -141,8 +114,10 @@ yibao_status yibao_policy_load_file(yibao_env *env, const char *path, yibao_poli
                             "%s: a source policy cannot be signed; only signed .ybc files are accepted here", path);
         yibao_status st = api_compile_source(path, &data, &len, err);
         if (st) return st;
-    } else if (!(data = api_slurp(path, &len))) {
-        return api_fail(err, YIBAO_E_IO, "cannot read %s: %s", path, errno ? strerror(errno) : "out of memory");
+    } else {
+        char why[400];
+        if (!(data = yb_ybc_read_file(path, &len, why, sizeof why)))
+            return api_fail(err, strncmp(why, "cannot read", 11) == 0 ? YIBAO_E_IO : YIBAO_E_POLICY, "%s: %s", path, why);
     }
     yibao_status st = load_bytes(env, data, len, path, out, err);
     free(data);

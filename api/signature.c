@@ -195,30 +195,18 @@ yibao_status yibao_sign_file(const char *policy, const char *key_path, const cha
     unsigned char sk[64];
     yibao_status st = read_key(key_path, "secret", name, sk, sizeof sk, err);
     if (st) return st;
-    FILE *f = fopen(policy, "rb");
-    if (!f) {
-        sodium_memzero(sk, sizeof sk);
-        return api_fail(err, YIBAO_E_IO, "cannot read %s: %s", policy, strerror(errno));
-    }
-    size_t cap = 1 << 16, n = 0, got;
-    unsigned char *buf = malloc(cap + API_SIG_TRAILER);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            unsigned char *b = cap > ((size_t)1 << 30) ? NULL : realloc(buf, 2 * cap + API_SIG_TRAILER);
-            if (!b) { free(buf); buf = NULL; break; }
-            buf = b;
-            cap *= 2;
-        }
-    }
-    fclose(f);
+    size_t n = 0;
+    char why[512];
+    unsigned char *data = yb_ybc_read_file(policy, &n, why, sizeof why), *buf = data ? realloc(data, n + API_SIG_TRAILER) : NULL;
     if (!buf) {
+        free(data);
         sodium_memzero(sk, sizeof sk);
-        return api_fail(err, YIBAO_E_NOMEM, "%s: too large or out of memory", policy);
+        if (!data && strstr(why, "does not start with")) /* the reader's wording, with what to do */
+            return api_fail(err, YIBAO_E_POLICY, "%s: not a compiled policy (.ybc); compile it first: yibao compile POLICY.yb -o POLICY.ybc", policy);
+        return api_fail(err, data ? YIBAO_E_NOMEM : YIBAO_E_IO, "%s", data ? "out of memory" : why);
     }
     /* only a policy that loads is signed; an old signature is replaced */
     size_t image = api_ybc_image_len(buf, n);
-    char why[512];
     yb_program *p = image ? yb_ybc_read(buf, image, why, sizeof why) : NULL;
     if (!p) {
         free(buf);

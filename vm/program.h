@@ -220,6 +220,9 @@ yb_program *yb_ybc_read(const unsigned char *data, size_t len, char *err, size_t
 /* Reads a .ybc file (vm/ybc_load.c): a regular file only, its signature checked
  * before the rest is read, at most YB_MAX_YBC_BYTES (base/limits.h). */
 yb_program *yb_ybc_load(const char *path, char *err, size_t errlen);
+/* The bytes of a .ybc file (signed or not), with yb_ybc_load's checks (a
+ * regular file, the signature first, the size cap); NULL with err set. */
+unsigned char *yb_ybc_read_file(const char *path, size_t *len, char *err, size_t errlen);
 /* Does data start with the .ybc signature? */
 bool yb_ybc_signature_ok(const unsigned char *data, size_t len);
 #define YB_YBC_NOT_SIGNED "not a compiled yibao policy (.ybc): the file does not start with the .ybc signature"

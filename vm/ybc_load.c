@@ -72,7 +72,7 @@ static unsigned char *read_checked(int fd, size_t *len, char *err, size_t errlen
     return buf;
 }
 
-yb_program *yb_ybc_load(const char *path, char *err, size_t errlen)
+unsigned char *yb_ybc_read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
     /* O_NONBLOCK: opening a pipe with no writer must not hang before fstat */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -80,9 +80,15 @@ yb_program *yb_ybc_load(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return NULL;
     }
-    size_t len = 0;
-    unsigned char *buf = read_checked(fd, &len, err, errlen);
+    unsigned char *buf = read_checked(fd, len, err, errlen);
     close(fd);
+    return buf;
+}
+
+yb_program *yb_ybc_load(const char *path, char *err, size_t errlen)
+{
+    size_t len = 0;
+    unsigned char *buf = yb_ybc_read_file(path, &len, err, errlen);
     if (!buf) return NULL;
     yb_program *p = yb_ybc_read(buf, len, err, errlen);
     free(buf);
