@@ -16,6 +16,7 @@
 #include "ledger_tools.h"
 #include "compiler.h"
 #include "load_checked.h"
+#include "output.h"
 #include "sign.h"
 #include "program.h"
 #include "report.h"
@@ -271,8 +272,8 @@ static int cmd_run(int argc, char **argv)
     }
     o.out = of;
     bool ok = vm && yb_batch_run(vm, inputs, ninputs, &o, &st);
-    if (of != stdout && fclose(of) != 0) ok = false;
-    else if (of == stdout && fflush(stdout) != 0) ok = false;
+    /* standard output is finished once, in main */
+    if (of != stdout ? !yb_cli_finish(of, out) : fflush(stdout) != 0 || ferror(stdout)) ok = false;
     if (store) ok = end_ledger(store, ok);
     /* the batch reports, once every claim is settled: to --report FILE, or to stderr */
     if (vm) {
@@ -282,7 +283,7 @@ static int cmd_run(int argc, char **argv)
             ok = false;
         } else {
             if (!yb_write_reports(vm, rf)) ok = false;
-            if (rf == stdout ? fflush(rf) != 0 : rf != stderr && fclose(rf) != 0) ok = false;
+            if (rf == stdout ? fflush(rf) != 0 || ferror(rf) : rf != stderr && !yb_cli_finish(rf, report)) ok = false;
         }
     }
     if (vm && ledger) fprintf(stderr, "%ld settled, %ld already settled, %ld errors\n", st.batch.done, st.skipped, st.batch.errors);
@@ -332,7 +333,7 @@ static int cmd_compare(int argc, char **argv)
     int rc = 1;
     if (a && b && of) rc = yb_compare(a, b, inputs, ninputs, &o, of);
     else if (!of) fprintf(stderr, "yibao: cannot write %s\n", out);
-    if (of && of != stdout && fclose(of) != 0) rc = 1;
+    if (of && of != stdout && !yb_cli_finish(of, out)) rc = 1;
     yb_program_free(a);
     yb_program_free(b);
     free(inputs);
@@ -408,7 +409,7 @@ static int cmd_ledger(int argc, char **argv)
             return 1;
         }
         int rc = yb_ledger_export(where, out, stderr);
-        if (out != stdout && fclose(out) != 0) rc = 1;
+        if (out != stdout && !yb_cli_finish(out, argv[3])) rc = 1;
         return rc;
     }
     if (strcmp(what, "import") == 0) {
@@ -422,7 +423,7 @@ static int cmd_ledger(int argc, char **argv)
     return usage_error("ledger commands are show, export, import and check, not %s", what);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) return usage_error("no command given%s", "");
     const char *cmd = argv[1];
@@ -445,4 +446,12 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "explain") == 0) return cmd_explain(argc - 2, argv + 2);
     if (strcmp(cmd, "ledger") == 0) return cmd_ledger(argc - 2, argv + 2);
     return usage_error("unknown command %s", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    int rc = dispatch(argc, argv);
+    /* every command's standard output, checked in one place */
+    if (!yb_cli_finish(stdout, "standard output") && rc == 0) rc = 1;
+    return rc;
 }

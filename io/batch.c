@@ -195,8 +195,7 @@ bool yb_batch_run(yb_vm *vm, const char *const *inputs, int ninputs, const yb_ru
     *x = (run_ctx){.vm = vm, .w = w, .o = o, .st = st};
     yb_batch_side side = {&p->schema, NULL};
     bool read_ok = yb_batch_each(&side, 1, inputs, ninputs, &o->batch, run_one, x, &st->batch);
-    bool write_ok = yb_writer_close(w); /* errno: why not */
-    if (!write_ok && errs) fprintf(errs, "error: cannot write the settlements: %s\n", strerror(errno));
+    bool write_ok = yb_writer_close(w); /* a write error: the caller, who knows the output, says so */
     free(x);
     return read_ok && write_ok;
 }

@@ -165,10 +165,7 @@ static int tool_end(tool_ctx *t, int rc)
 {
     free_tool(t);
     yb_store_close(t->st);
-    if (rc == 0 && (ferror(t->out) || fflush(t->out) != 0)) {
-        fprintf(t->errs, "yibao: cannot write the output\n");
-        rc = 1;
-    }
+    if (rc == 0 && (ferror(t->out) || fflush(t->out) != 0)) rc = 1; /* the caller names the output */
     return rc;
 }
 
