@@ -51,12 +51,72 @@ static const char usage[] =
     "the run ends with 'N settled, N errors' on stderr and exits 1 if any record\n"
     "was in error.\n";
 
-static int usage_error(const char *fmt, const char *arg)
+/* One command's lines of the usage text ("yibao run …" and the lines that
+ * continue it); every line when cmd is NULL or not a command. */
+static void usage_of(FILE *f, const char *cmd)
+{
+    char head[64];
+    snprintf(head, sizeof head, "yibao %s ", cmd ? cmd : "");
+    bool any = false, in = false;
+    for (const char *l = usage; *l && *l != '\n';) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) : strlen(l);
+        const char *body = l + 7; /* after "usage: " or its indent */
+        bool starts = len > 7 && strncmp(body, "yibao ", 6) == 0;
+        if (starts) in = cmd && strncmp(body, head, strlen(head)) == 0;
+        if (in) {
+            fprintf(f, "%s%.*s\n", any || !starts ? "       " : "usage: ", (int)(len - 7), body);
+            any = true;
+        }
+        l = nl ? nl + 1 : l + len;
+    }
+    if (!any) fputs(usage, f);
+}
+
+/* A usage error: what is wrong, then the usage of that command only. */
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
     fprintf(stderr, "yibao: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", usage);
+    fprintf(stderr, "\n");
+    usage_of(stderr, cmd);
     return 2;
+}
+
+/* `yibao CMD --help`: the command's usage and what it does. */
+static const struct { const char *cmd, *text; } helps[] = {
+    {"check", "Checks a policy (and its imports): errors and warnings with the source line and a caret,\n"
+              "order hazards (a rule placed where it would break the settlement) and invariants; on success\n"
+              "one line with its counts, and how many invariants the compiler proved.  --werror: warnings fail.\n"},
+    {"compile", "Compiles a checked policy to verified bytecode (.ybc) that a bureau runs without the source.\n"},
+    {"run", "Settles every claim of the inputs in order and writes one settlement per claim; a bad\n"
+            "record (or one that breaks a declared invariant) is an error line on stderr and no settlement.\n"},
+    {"disasm", "Prints the bytecode with its source lines.\n"},
+    {"compare", "Settles every claim under both policies; writes the claims whose settlement changed and the\n"
+                "money totals under both.\n"},
+    {"explain", "Settles the claims and writes each settlement with the rules behind it, as text.\n"},
+    {"bench", "Times the VM alone over a claims file (read first, untimed); best of PASSES.\n"},
+    {"ledger", "Reads and checks a durable ledger of running totals.\n"},
+    {"keygen", "Makes a signing key pair.\n"},
+    {"sign", "Signs a compiled policy.\n"},
+};
+
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+    return false;
+}
+
+static int command_help(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
+        if (strcmp(helps[i].cmd, cmd) == 0) {
+            usage_of(stdout, cmd);
+            printf("\n%s", helps[i].text);
+            return 0;
+        }
+    return usage_error(NULL, "unknown command %s", cmd);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -68,7 +128,7 @@ static bool ends_with(const char *s, const char *suffix)
 /* The options of every command that reads claims (run, explain, compare,
  * bench): --max-record BYTES and --strict.  1: argv[*i] was one (its value
  * taken too); 0: it was not; -1: a usage error, printed. */
-static int reader_option(int argc, char **argv, int *i, yb_batch_opts *o)
+static int reader_option(const char *cmd, int argc, char **argv, int *i, yb_batch_opts *o)
 {
     const char *a = argv[*i];
     if (strcmp(a, "--strict") == 0) {
@@ -77,7 +137,7 @@ static int reader_option(int argc, char **argv, int *i, yb_batch_opts *o)
     }
     if (strcmp(a, "--max-record") != 0) return 0;
     if (*i + 1 == argc) {
-        usage_error("%s needs a value", a);
+        usage_error(cmd, "%s needs a value", a);
         return -1;
     }
     const char *v = argv[++*i];
@@ -85,7 +145,7 @@ static int reader_option(int argc, char **argv, int *i, yb_batch_opts *o)
     unsigned long long n = strtoull(v, &end, 10);
     /* a plain number of bytes, at least one block's worth of a line, at most 1 TiB */
     if (v[0] < '0' || v[0] > '9' || *end || n < 64 || n > (1ULL << 40)) {
-        usage_error("--max-record takes a number of bytes from 64 to 1099511627776, not %s", v);
+        usage_error(cmd, "--max-record takes a number of bytes from 64 to 1099511627776, not %s", v);
         return -1;
     }
     o->reader.max_record = (size_t)n;
@@ -129,11 +189,11 @@ static int cmd_check(int argc, char **argv)
     bool werror = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--werror") == 0) werror = true;
-        else if (argv[i][0] == '-') return usage_error("unknown option %s", argv[i]);
+        else if (argv[i][0] == '-') return usage_error("check", "unknown option %s", argv[i]);
         else if (!path) path = argv[i];
-        else return usage_error("check takes one policy, found another: %s", argv[i]);
+        else return usage_error("check", "check takes one policy, found another: %s", argv[i]);
     }
-    if (!path) return usage_error("check needs a policy file%s", "");
+    if (!path) return usage_error("check", "check needs a policy file%s", "");
     yb_program *p = load_policy(path, werror);
     if (!p) return 1;
     int rules = 0;
@@ -152,15 +212,15 @@ static int cmd_compile(int argc, char **argv)
     const char *path = NULL, *out = NULL;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0) {
-            if (++i == argc) return usage_error("-o needs a file name%s", "");
+            if (++i == argc) return usage_error("compile", "-o needs a file name%s", "");
             out = argv[i];
-        } else if (argv[i][0] == '-') return usage_error("unknown option %s", argv[i]);
+        } else if (argv[i][0] == '-') return usage_error("compile", "unknown option %s", argv[i]);
         else if (!path) path = argv[i];
-        else return usage_error("compile takes one policy, found another: %s", argv[i]);
+        else return usage_error("compile", "compile takes one policy, found another: %s", argv[i]);
     }
-    if (!path) return usage_error("compile needs a policy file%s", "");
-    if (!out) return usage_error("compile needs -o OUTPUT.ybc%s", "");
-    if (ends_with(path, ".ybc")) return usage_error("%s is compiled already", path);
+    if (!path) return usage_error("compile", "compile needs a policy file%s", "");
+    if (!out) return usage_error("compile", "compile needs -o OUTPUT.ybc%s", "");
+    if (ends_with(path, ".ybc")) return usage_error("compile", "%s is compiled already", path);
     yb_program *p = load_policy(path, false);
     if (!p) return 1;
     char err[512];
@@ -220,7 +280,7 @@ static int cmd_run(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--input-format") == 0 || strcmp(a, "--report") == 0 ||
             strcmp(a, "--ledger") == 0 || strcmp(a, "--trust") == 0) {
-            if (i + 1 == argc) { free(inputs); return usage_error("%s needs a value", a); }
+            if (i + 1 == argc) { free(inputs); return usage_error("run", "%s needs a value", a); }
             const char *v = argv[++i];
             if (strcmp(a, "-o") == 0) out = v;
             else if (strcmp(a, "--ledger") == 0) ledger = v;
@@ -228,11 +288,11 @@ static int cmd_run(int argc, char **argv)
             else if (strcmp(a, "--report") == 0) report = v;
             else {
                 int f = strcmp(v, "jsonl") == 0 ? YB_FMT_JSONL : strcmp(v, "csv") == 0 ? YB_FMT_CSV : -1;
-                if (f < 0) { free(inputs); return usage_error("formats are jsonl and csv, not %s", v); }
+                if (f < 0) { free(inputs); return usage_error("run", "formats are jsonl and csv, not %s", v); }
                 if (strcmp(a, "--format") == 0) o.out_format = (yb_format)f;
                 else o.batch.in_format = f;
             }
-        } else if ((k = reader_option(argc, argv, &i, &o.batch)) != 0) {
+        } else if ((k = reader_option("run", argc, argv, &i, &o.batch)) != 0) {
             if (k < 0) { free(inputs); return 2; }
         } else if (strcmp(a, "--explain") == 0) {
             o.explain = true;
@@ -242,21 +302,21 @@ static int cmd_run(int argc, char **argv)
             stamp = true;
         } else if (a[0] == '-' && a[1] != 0) {
             free(inputs);
-            return usage_error("unknown option %s", a);
+            return usage_error("run", "unknown option %s", a);
         } else if (!policy) {
             policy = a;
         } else {
             inputs[ninputs++] = a;
         }
     }
-    if (!policy) { free(inputs); return usage_error("run needs a policy file%s", ""); }
-    if (o.explain && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("--explain needs JSON Lines output (not --format csv)%s", ""); }
-    if (stamp && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("--stamp needs JSON Lines output (not --format csv)%s", ""); }
+    if (!policy) { free(inputs); return usage_error("run", "run needs a policy file%s", ""); }
+    if (o.explain && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("run", "--explain needs JSON Lines output (not --format csv)%s", ""); }
+    if (stamp && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("run", "--stamp needs JSON Lines output (not --format csv)%s", ""); }
     char *stamp_json = NULL;
     yb_program *p = trust || stamp ? load_signed(policy, trust, stamp ? &stamp_json : NULL) : load_policy(policy, false);
     if (!p) { free(inputs); return 1; }
     o.stamp = stamp_json;
-    if (migrate && !ledger) { yb_program_free(p); free(inputs); return usage_error("--migrate needs --ledger%s", ""); }
+    if (migrate && !ledger) { yb_program_free(p); free(inputs); return usage_error("run", "--migrate needs --ledger%s", ""); }
     yb_vm *vm = yb_vm_new(p);
     yb_run_stats st = {{0, 0, 0}, 0, 0, false};
     /* the ledger first: a ledger refused leaves no output file behind */
@@ -297,7 +357,7 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_disasm(int argc, char **argv)
 {
-    if (argc != 1) return usage_error("disasm takes one policy file%s", "");
+    if (argc != 1) return usage_error("disasm", "disasm takes one policy file%s", "");
     yb_program *p = load_policy(argv[0], false);
     if (!p) return 1;
     yb_disasm(p, stdout);
@@ -313,13 +373,13 @@ static int cmd_compare(int argc, char **argv)
     yb_batch_opts o = {.in_format = -1, .errors = stderr};
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0) {
-            if (++i == argc) { free(inputs); return usage_error("-o needs a file name%s", ""); }
+            if (++i == argc) { free(inputs); return usage_error("compare", "-o needs a file name%s", ""); }
             out = argv[i];
-        } else if ((k = reader_option(argc, argv, &i, &o)) != 0) {
+        } else if ((k = reader_option("compare", argc, argv, &i, &o)) != 0) {
             if (k < 0) { free(inputs); return 2; }
         } else if (argv[i][0] == '-') {
             free(inputs);
-            return usage_error(strcmp(argv[i], "-") == 0 ? "compare reads claim files, not standard input%s"
+            return usage_error("compare", strcmp(argv[i], "-") == 0 ? "compare reads claim files, not standard input%s"
                                                          : "unknown option %s", strcmp(argv[i], "-") == 0 ? "" : argv[i]);
         } else if (npol < 2) {
             pol[npol++] = argv[i];
@@ -327,7 +387,7 @@ static int cmd_compare(int argc, char **argv)
             inputs[ninputs++] = argv[i];
         }
     }
-    if (npol < 2 || ninputs == 0) { free(inputs); return usage_error("compare needs two policies and a claims file%s", ""); }
+    if (npol < 2 || ninputs == 0) { free(inputs); return usage_error("compare", "compare needs two policies and a claims file%s", ""); }
     yb_program *a = load_policy(pol[0], false), *b = a ? load_policy(pol[1], false) : NULL;
     FILE *of = out ? fopen(out, "wb") : stdout;
     int rc = 1;
@@ -347,18 +407,18 @@ static int cmd_explain(int argc, char **argv)
     int ninputs = 0, k;
     yb_batch_opts o = {.in_format = -1, .errors = stderr};
     for (int i = 0; i < argc; i++) {
-        if ((k = reader_option(argc, argv, &i, &o)) != 0) {
+        if ((k = reader_option("explain", argc, argv, &i, &o)) != 0) {
             if (k < 0) { free(inputs); return 2; }
         } else if (argv[i][0] == '-' && argv[i][1] != 0) {
             free(inputs);
-            return usage_error("unknown option %s", argv[i]);
+            return usage_error("explain", "unknown option %s", argv[i]);
         } else if (!policy) {
             policy = argv[i];
         } else {
             inputs[ninputs++] = argv[i];
         }
     }
-    if (!policy) { free(inputs); return usage_error("explain needs a policy and claims%s", ""); }
+    if (!policy) { free(inputs); return usage_error("explain", "explain needs a policy and claims%s", ""); }
     yb_program *p = load_policy(policy, false);
     int rc = p ? yb_explain_text(p, inputs, ninputs, &o, stdout) : 1;
     yb_program_free(p);
@@ -372,19 +432,19 @@ static int cmd_bench(int argc, char **argv)
     int npos = 0, k;
     yb_batch_opts o = {.in_format = -1, .errors = stderr};
     for (int i = 0; i < argc; i++) {
-        if ((k = reader_option(argc, argv, &i, &o)) != 0) {
+        if ((k = reader_option("bench", argc, argv, &i, &o)) != 0) {
             if (k < 0) return 2;
         } else if (argv[i][0] == '-' && argv[i][1] != 0) {
-            return usage_error("unknown option %s", argv[i]);
+            return usage_error("bench", "unknown option %s", argv[i]);
         } else if (npos < 3) {
             pos[npos++] = argv[i];
         } else {
-            return usage_error("bench takes a policy, a claims file and a number of passes, found more: %s", argv[i]);
+            return usage_error("bench", "bench takes a policy, a claims file and a number of passes, found more: %s", argv[i]);
         }
     }
-    if (npos < 2) return usage_error("bench takes a policy and a claims file%s", "");
+    if (npos < 2) return usage_error("bench", "bench takes a policy and a claims file%s", "");
     int passes = pos[2] ? atoi(pos[2]) : 3;
-    if (passes < 1 || passes > 100) return usage_error("passes are 1 to 100, not %s", pos[2]);
+    if (passes < 1 || passes > 100) return usage_error("bench", "passes are 1 to 100, not %s", pos[2]);
     yb_program *p = load_policy(pos[0], false);
     if (!p) return 1;
     int rc = yb_bench_vm(p, pos[1], passes, &o);
@@ -394,15 +454,15 @@ static int cmd_bench(int argc, char **argv)
 
 static int cmd_ledger(int argc, char **argv)
 {
-    if (argc < 2) return usage_error("ledger needs show, export, import or check, and a ledger%s", "");
+    if (argc < 2) return usage_error("ledger", "ledger needs show, export, import or check, and a ledger%s", "");
     const char *what = argv[0], *where = argv[1];
     if (strcmp(what, "show") == 0) {
         bool json = argc == 4 && strcmp(argv[3], "--json") == 0;
-        if (argc != 3 + json) return usage_error("ledger show takes a ledger, a member id and --json if wanted%s", "");
+        if (argc != 3 + json) return usage_error("ledger", "ledger show takes a ledger, a member id and --json if wanted%s", "");
         return yb_ledger_show(where, argv[2], json, stdout, stderr);
     }
     if (strcmp(what, "export") == 0) {
-        if (argc != 2 && !(argc == 4 && strcmp(argv[2], "-o") == 0)) return usage_error("ledger export takes a ledger and -o FILE if wanted%s", "");
+        if (argc != 2 && !(argc == 4 && strcmp(argv[2], "-o") == 0)) return usage_error("ledger", "ledger export takes a ledger and -o FILE if wanted%s", "");
         FILE *out = argc == 4 ? fopen(argv[3], "wb") : stdout;
         if (!out) {
             fprintf(stderr, "yibao: cannot write %s\n", argv[3]);
@@ -413,24 +473,25 @@ static int cmd_ledger(int argc, char **argv)
         return rc;
     }
     if (strcmp(what, "import") == 0) {
-        if (argc != 3) return usage_error("ledger import takes a ledger and a file%s", "");
+        if (argc != 3) return usage_error("ledger", "ledger import takes a ledger and a file%s", "");
         return yb_ledger_import(where, argv[2], stderr);
     }
     if (strcmp(what, "check") == 0) {
-        if (argc != 2) return usage_error("ledger check takes a ledger%s", "");
+        if (argc != 2) return usage_error("ledger", "ledger check takes a ledger%s", "");
         return yb_ledger_check(where, stdout, stderr);
     }
-    return usage_error("ledger commands are show, export, import and check, not %s", what);
+    return usage_error("ledger", "ledger commands are show, export, import and check, not %s", what);
 }
 
 static int dispatch(int argc, char **argv)
 {
-    if (argc < 2) return usage_error("no command given%s", "");
+    if (argc < 2) return usage_error(NULL, "no command given%s", "");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
         return 0;
     }
+    if (wants_help(argc, argv)) return command_help(cmd);
     if (strcmp(cmd, "--version") == 0) {
         printf("yibao %s (bytecode format %d)\n", YIBAO_VERSION, YBC_VERSION);
         return 0;
@@ -445,7 +506,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "compare") == 0) return cmd_compare(argc - 2, argv + 2);
     if (strcmp(cmd, "explain") == 0) return cmd_explain(argc - 2, argv + 2);
     if (strcmp(cmd, "ledger") == 0) return cmd_ledger(argc - 2, argv + 2);
-    return usage_error("unknown command %s", cmd);
+    return usage_error(NULL, "unknown command %s", cmd);
 }
 
 int main(int argc, char **argv)
