@@ -177,7 +177,7 @@ static bool declare_range_param(yb_compiler *c, yb_decl *d)
 {
     char tnbuf[1][64];
     yb_type key, val;
-    if (!yb_scalar_type(c, d->range_of, &key) || !(key.kind == YB_T_INT || key.kind == YB_T_MONEY || key.kind == YB_T_RATE || key.kind == YB_T_DATE)) {
+    if (!yb_scalar_type(c, d->range_of, &key) || !yb_is_ordered(key) || key.kind == YB_T_ENUM) {
         ERR(d->range_loc, "ranges are of int, money, rate or date, not `%s`", d->range_of);
         return false;
     }

@@ -8,14 +8,14 @@
 #include "report.h"
 #include "value.h"
 
+/* A kind by its printed name (base/kinds.def): the value kinds a state or
+ * report key can hold (a duration is never one). */
 static int kind_of(const char *s, size_t n)
 {
-    static const struct { const char *name; int kind; } k[] = {
-        {"bool", YB_T_BOOL}, {"int", YB_T_INT},   {"money", YB_T_MONEY}, {"rate", YB_T_RATE},
-        {"date", YB_T_DATE}, {"text", YB_T_TEXT}, {"enum", YB_T_ENUM},
-    };
-    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
-        if (strlen(k[i].name) == n && memcmp(k[i].name, s, n) == 0) return k[i].kind;
+    for (unsigned k = 0; k < YB_T__COUNT; k++) {
+        const char *name = yb_kind_name((yb_kind)k);
+        if (yb_kind_value(k) && k != YB_T_DURATION && strlen(name) == n && memcmp(name, s, n) == 0) return (int)k;
+    }
     return -1;
 }
 
