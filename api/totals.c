@@ -3,6 +3,9 @@
  *   "YBTOTAL1"  u32 nstates, then per state:
  *     str name, u32 nkeys, u8 key kind per key, u32 nfields, str per field,
  *     u64 nentries, then per entry: u32 keylen, key bytes, i64 per field
+ *   then "YBFP", the fingerprint key (2 u64), and per state without fields
+ *     (the duplicate index, vm/fpset.h: fingerprints, not entries):
+ *     str name, u64 n, n u64 fingerprints
  *   str = u32 length + bytes.
  * States and fields are matched by name on import; everything is checked
  * before the batch's totals are replaced, so a refused import changes nothing. */
@@ -54,7 +57,7 @@ static bool export_all(const yb_vm *vm, wbuf *w)
         put(w, sd->key_kinds, (size_t)sd->nkeys);
         put_u(w, (uint64_t)sd->nfields, 4);
         for (int f = 0; f < sd->nfields; f++) put_str(w, sd->field_names[f]);
-        size_t n = yb_ledger_count(vm->ledgers[s]);
+        size_t n = vm->recsets[s] ? 0 : yb_ledger_count(vm->ledgers[s]);
         yb_ledger_entry **es = n ? yb_ledger_entries(vm->ledgers[s]) : NULL;
         if (n && !es) return false;
         put_u(w, n, 8);
@@ -64,6 +67,18 @@ static bool export_all(const yb_vm *vm, wbuf *w)
             for (int f = 0; f < sd->nfields; f++) put_u(w, (uint64_t)es[i]->values[f], 8);
         }
         free(es);
+    }
+    put(w, "YBFP", 4);
+    put_u(w, vm->fpkey[0], 8);
+    put_u(w, vm->fpkey[1], 8);
+    for (int s = 0; s < p->nstates; s++) {
+        if (!vm->recsets[s]) continue;
+        put_str(w, p->states[s].name);
+        put_u(w, yb_fpset_count(vm->recsets[s]), 8);
+        size_t pos = 0;
+        uint64_t fp;
+        uint32_t tag;
+        while (yb_fpset_next(vm->recsets[s], &pos, &fp, &tag)) put_u(w, fp, 8);
     }
     return !w->bad;
 }
@@ -173,6 +188,31 @@ static yibao_status import_state(rbuf *r, const yb_program *p, yb_ledger **ledge
     return YIBAO_OK;
 }
 
+/* The fingerprints of the states without fields, into new sets (fps[s]). */
+static yibao_status import_fps(rbuf *r, yb_vm *vm, yb_fpset **fps, uint64_t key[2], yibao_error *err)
+{
+    const yb_program *p = vm->p;
+    key[0] = get_u(r, 8);
+    key[1] = get_u(r, 8);
+    while (!r->bad && r->at < r->n) {
+        size_t n = (size_t)get_u(r, 4);
+        const unsigned char *name = get(r, n);
+        int s = 0;
+        while (name && s < p->nstates && !(strlen(p->states[s].name) == n && memcmp(p->states[s].name, name, n) == 0)) s++;
+        uint64_t count = get_u(r, 8);
+        if (r->bad || count > (r->n - r->at) / 8) return api_fail(err, YIBAO_E_SCHEMA, "the totals are truncated or damaged");
+        if (s == p->nstates || !vm->recsets[s] || fps[s])
+            return api_fail(err, YIBAO_E_SCHEMA, "the totals hold records of `%.*s`, which this policy does not keep as records", (int)n, name);
+        if (!(fps[s] = yb_fpset_new()) || !yb_fpset_reserve(fps[s], (size_t)count)) return api_fail(err, YIBAO_E_NOMEM, "out of memory");
+        for (uint64_t i = 0; i < count; i++) {
+            uint64_t fp = get_u(r, 8);
+            if (!fp) return api_fail(err, YIBAO_E_SCHEMA, "a record fingerprint in the totals is damaged");
+            yb_fpset_put(fps[s], fp, 1);
+        }
+    }
+    return r->bad ? api_fail(err, YIBAO_E_SCHEMA, "the totals are truncated or damaged") : YIBAO_OK;
+}
+
 static yibao_status import_all(yb_vm *vm, const void *data, size_t len, yibao_error *err)
 {
     const yb_program *p = vm->p;
@@ -183,9 +223,30 @@ static yibao_status import_all(yb_vm *vm, const void *data, size_t len, yibao_er
     uint32_t ns = (uint32_t)get_u(&r, 4);
     yb_ledger **ledgers = calloc((size_t)p->nstates + 1, sizeof *ledgers);
     if (!ledgers) return api_fail(err, YIBAO_E_NOMEM, "out of memory");
-    yibao_status st = YIBAO_OK;
+    yb_fpset **fps = calloc((size_t)p->nstates + 1, sizeof *fps);
+    uint64_t key[2] = {vm->fpkey[0], vm->fpkey[1]};
+    yibao_status st = fps ? YIBAO_OK : api_fail(err, YIBAO_E_NOMEM, "out of memory");
     for (uint32_t i = 0; i < ns && st == YIBAO_OK; i++) st = import_state(&r, p, ledgers, err);
+    if (st == YIBAO_OK && r.n - r.at >= 4 && memcmp(r.p + r.at, "YBFP", 4) == 0) {
+        r.at += 4;
+        st = import_fps(&r, vm, fps, key, err);
+    }
     if (st == YIBAO_OK && r.at != r.n) st = api_fail(err, YIBAO_E_SCHEMA, "the totals have %zu bytes too many", r.n - r.at);
+    for (int s = 0; st == YIBAO_OK && s < p->nstates; s++)
+        if (vm->recsets[s] && !fps[s] && !(fps[s] = yb_fpset_new())) st = api_fail(err, YIBAO_E_NOMEM, "out of memory");
+    for (int s = 0; fps && s < p->nstates; s++) {
+        if (st == YIBAO_OK && vm->recsets[s]) {
+            yb_fpset_free(vm->recsets[s]);
+            vm->recsets[s] = fps[s];
+        } else {
+            yb_fpset_free(fps[s]);
+        }
+    }
+    if (st == YIBAO_OK) {
+        vm->fpkey[0] = key[0];
+        vm->fpkey[1] = key[1];
+    }
+    free(fps);
     for (int s = 0; st == YIBAO_OK && s < p->nstates; s++)
         if (!ledgers[s] && !(ledgers[s] = yb_ledger_new(p->states[s].nfields))) st = api_fail(err, YIBAO_E_NOMEM, "out of memory");
     for (int s = 0; s < p->nstates; s++) {

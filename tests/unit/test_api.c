@@ -92,6 +92,22 @@ static void settles_and_carries_totals(void **state)
     assert_int_equal(yibao_settle_json(env, c, T2, strlen(T2), &e), YIBAO_OK);
     assert_int_equal(fund_of(env, c), 7000);
 
+    /* the duplicate index goes across too: T1 again under another id is held */
+    {
+        static const char dup[] = "{\"claim_id\":\"T1-again\"" ;
+        const char *rest = strchr(T1, ',');
+        size_t n = strlen(dup) + strlen(rest);
+        char *again = malloc(n + 1);
+        snprintf(again, n + 1, "%s%s", dup, rest);
+        yibao_batch d;
+        assert_int_equal(yibao_batch_open(env, f->pol, 0, &d, &e), YIBAO_OK);
+        assert_int_equal(yibao_totals_import(env, d, tot, tlen, &e), YIBAO_OK);
+        assert_int_equal(yibao_settle_json(env, d, again, n, &e), YIBAO_OK);
+        assert_int_equal(fund_of(env, d), 0); /* held: DUPLICATE_CLAIM, the fund pays nothing */
+        assert_int_equal(yibao_batch_close(env, d), YIBAO_OK);
+        free(again);
+    }
+
     /* damaged totals are refused and change nothing: c still holds its own */
     unsigned char *bad = malloc(tlen);
     memcpy(bad, tot, tlen);
