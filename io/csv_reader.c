@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
+
 enum { CELL_QUOTED = 1, CELL_DQ = 2 }; /* cell flags: quoted; holds "" pairs */
 enum { ROW_OK = 0, ROW_STRAY_QUOTE, ROW_JUNK_AFTER_QUOTE, ROW_UNTERMINATED, ROW_QUOTE_TOO_LONG, ROW_TOO_LONG, ROW_NOT_TEXT };
 
@@ -457,6 +459,22 @@ static int next_row(yb_reader *r, ybr_csv *cs, yb_record_error *err)
     }
 }
 
+/* --strict: header cell j, [p, p+n), names no column of the schema. */
+static void unknown_column(const ybr_csv *cs, yb_record_error *err, const char *p, size_t n, int32_t j)
+{
+    char shown[96], name[72];
+    ybr_show_text(shown, sizeof shown, p, n, 1);
+    const char *guess = NULL;
+    if (n < sizeof name) {
+        memcpy(name, p, n);
+        name[n] = 0;
+        guess = yb_suggest(name, (const char *const *)cs->names, (size_t)cs->nnames);
+    }
+    err->field[0] = 0;
+    snprintf(err->message, sizeof err->message, "column %ld, %s, is not a column of this policy's claims (an error under --strict)%s%s%s",
+             (long)j + 1, shown, guess ? "; did you mean `" : "", guess ? guess : "", guess ? "`?" : "");
+}
+
 static int read_header(yb_reader *r, ybr_csv *cs, yb_record_error *err)
 {
     int k = next_row(r, cs, err);
@@ -505,6 +523,11 @@ static int read_header(yb_reader *r, ybr_csv *cs, yb_record_error *err)
             known++;
             if (cs->cols[j].field == key_field) cs->key_col = j;
             break;
+        }
+        if (cs->cols[j].field < 0 && r->strict) {
+            unknown_column(cs, err, p, n, j);
+            consume_row(r, cs);
+            return header_error(r, cs, err, line);
         }
     }
     consume_row(r, cs);

@@ -599,7 +599,7 @@ const char *ybj_fast_object(ybj_parse *P, const char *p, ybr_cinfo *ci, int64_t 
                 p = fast_key(P, p, ci, prev, &fk);
                 if (!p) return NULL;
                 if (!fk) { /* not in the schema: skipped (in a line of known end) */
-                    if (P->inbuf) return NULL;
+                    if (P->inbuf || P->r->strict) return NULL; /* --strict: the general parser words the error */
                     p += *p == ' ';
                     p = ybj_skip_value(P, p, depth + 1);
                     if (!p) return NULL;

@@ -313,8 +313,13 @@ static const char *parse_object(ybj_parse *P, const char *p, int32_t cont, int64
                 if (fi >= 0 && (size_t)(le - p) > (nl = nlen[fi]) && p[nl] == '"' && ybr_same_bytes(fields[fi].name, p, nl)) {
                     p += nl + 1; /* the predicted key, longer or spaced */
                 } else {
+                    const char *key = p;
                     p = key_slow(P, p, cont, elem, &fi);
                     if (!p) return NULL;
+                    if (fi < 0 && r->strict) { /* the key as written, between its quotes */
+                        ybr_unknown_field(r, P->err, cont, elem, key, (size_t)(p - 1 - key));
+                        return NULL;
+                    }
                     if (fi >= 0 && r->hintable[fi]) {
                         if (prev < 0) r->hint_first[cont + 1] = fi;
                         else hint_next[prev] = fi;

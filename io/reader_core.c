@@ -12,6 +12,7 @@
 #include "date.h"
 #include "limits.h"
 #include "money.h"
+#include "suggest.h"
 
 /* ------------------------------------------------------------------------ */
 /* Schema tables                                                             */
@@ -328,6 +329,41 @@ int ybr_field_error(const yb_reader *r, yb_record_error *err, int32_t fi, int32_
     err->message[0] = 0;
     if (found) append(err->message, sizeof err->message, &len, "%s was expected, found %s", expected, found);
     else append(err->message, sizeof err->message, &len, "%s", expected);
+    return -1;
+}
+
+int ybr_unknown_field(const yb_reader *r, yb_record_error *err, int32_t cont, int32_t elem, const char *key, size_t n)
+{
+    size_t len = 0;
+    err->field[0] = 0;
+    if (cont >= 0) {
+        ybr_path(r, cont, elem, err->field, sizeof err->field);
+        len = strlen(err->field);
+        if (r->s->fields[cont].kind == YB_T_LIST) append(err->field, sizeof err->field, &len, "[%ld]", (long)elem);
+        append(err->field, sizeof err->field, &len, ".");
+    }
+    char shown[96];
+    ybr_show_text(shown, sizeof shown, key, n, 0);
+    append(err->field, sizeof err->field, &len, "%s", shown);
+    /* the likeliest of the object's own fields */
+    const yb_schema *s = r->s;
+    int32_t first = cont < 0 ? s->root_first : s->fields[cont].first, count = cont < 0 ? s->root_count : s->fields[cont].count;
+    const char *cands[64];
+    char name[72];
+    const char *guess = NULL;
+    if (n < sizeof name) {
+        memcpy(name, key, n);
+        name[n] = 0;
+        for (int32_t at = 0; at < count && !guess; at += 64) {
+            size_t k = 0;
+            for (int32_t i = at; i < count && k < 64; i++) cands[k++] = s->fields[first + i].name;
+            guess = yb_suggest(name, cands, k);
+        }
+    }
+    len = 0;
+    err->message[0] = 0;
+    append(err->message, sizeof err->message, &len, "not a field of this policy's claims (an error under --strict)");
+    if (guess) append(err->message, sizeof err->message, &len, "; did you mean `%s`?", guess);
     return -1;
 }
 

@@ -214,6 +214,10 @@ void ybr_path(const yb_reader *r, int32_t fi, int32_t elem, char *buf, size_t n)
 /* Record an error on field fi; returns -1. */
 int ybr_field_error(const yb_reader *r, yb_record_error *err, int32_t fi, int32_t elem,
                     const char *expected, const char *found);
+/* --strict: a key [key, key+n) that is no field of container cont (-1: the
+ * root; elem: the element, for a list) -- with the likeliest name meant.
+ * Returns -1. */
+int ybr_unknown_field(const yb_reader *r, yb_record_error *err, int32_t cont, int32_t elem, const char *key, size_t n);
 /* Quote a found value for a message: "text" (truncated, control bytes shown as ?). */
 void ybr_show_text(char *buf, size_t n, const char *p, size_t len, int quote);
 /* What a field of this kind expects, for messages ("a date YYYY-MM-DD"). */

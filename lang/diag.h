@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "suggest.h"
+
 typedef struct yb_loc {
     int file; /* index into yb_diag.files */
     int line, col; /* 1-based; col in bytes */
@@ -42,10 +44,7 @@ void yb_warning(yb_diag *d, yb_loc loc, const char *fmt, ...) __attribute__((for
 /* A note attached to the previous message (no caret line when loc.line == 0). */
 void yb_note(yb_diag *d, yb_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* The candidate closest to `name` by edit distance, if close enough to be a
- * plausible typo; NULL otherwise. */
-const char *yb_suggest(const char *name, const char *const *candidates, size_t n);
-size_t yb_edit_distance(const char *a, const char *b);
+/* yb_suggest, yb_edit_distance: base/suggest.h */
 
 /* Display width of the bytes [p, p+n) of UTF-8 text (CJK = 2 columns). */
 int yb_display_width(const char *p, size_t n);

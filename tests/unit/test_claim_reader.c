@@ -1108,6 +1108,75 @@ static void test_counts(void **state)
     rd_close(&t);
 }
 
+/* Robustness #12: unknown keys and columns are ignored, so a typo (`limt`)
+ * silently drops a price limit.  Under --strict each is an error, with the
+ * name most likely meant. */
+static void test_strict(void **state)
+{
+    (void)state;
+    char *typo = with("\"limit\":\"7000.00\"", "\"limt\":\"7000.00\"");
+    char *extra = with("\"scheme\":\"resident\"", "\"scheme\":\"resident\",\"note\":{\"a\":[1]}");
+    char in[8192];
+    size_t n = (size_t)snprintf(in, sizeof in, "%s\n%s\n%s\n", typo, extra, BASE);
+    for (int strict = 0; strict <= 1; strict++) {
+        yb_schema *s = std_schema();
+        yb_claim *c = yb_claim_new(s);
+        FILE *f = stream(in, n);
+        yb_reader_opts o = {.max_record = 0, .strict = strict};
+        yb_reader *r = yb_reader_open_opts(s, f, "t", YB_FMT_JSONL, &o, NULL, 0);
+        yb_record_error err;
+        if (!strict) { /* the limit is silently lost: what --strict is for */
+            assert_int_equal(yb_reader_next(r, c, &err), 1);
+            assert_false(ihas(c, 1, "limit"));
+            assert_int_equal(yb_reader_next(r, c, &err), 1);
+        } else {
+            assert_int_equal(yb_reader_next(r, c, &err), -1);
+            assert_int_equal(err.line, 1);
+            assert_string_equal(err.field, "items[1].limt");
+            assert_string_equal(err.message, "not a field of this policy's claims (an error under --strict); did you mean `limit`?");
+            assert_int_equal(yb_reader_next(r, c, &err), -1);
+            assert_int_equal(err.line, 2);
+            assert_string_equal(err.field, "note");
+            assert_string_equal(err.message, "not a field of this policy's claims (an error under --strict)");
+        }
+        assert_int_equal(yb_reader_next(r, c, &err), 1); /* the good line, on the fast path or not */
+        check_base(c);
+        assert_int_equal(yb_reader_next(r, c, &err), 0);
+        yb_reader_close(r);
+        fclose(f);
+        yb_claim_free(c);
+        free_schema(s);
+    }
+    free(typo);
+    free(extra);
+
+    /* CSV: an unknown column is an error of the header (every row would have it) */
+    static const char *const csv[] = {
+        CSV_HEADER "\nA,M,employee,in_service,M,2024-01-01,,outpatient,2025-01-05,0,,X1,A,1.00,,,,,\n",
+        "claim_id,member_id,item_amount,item_limt\nA,M,1.00,2.00\n",
+    };
+    static const char *const want[] = {
+        "column 19, \"note\", is not a column of this policy's claims (an error under --strict)",
+        "column 4, \"item_limt\", is not a column of this policy's claims (an error under --strict); did you mean `item_limit`?",
+    };
+    for (int k = 0; k < 2; k++) {
+        yb_schema *s = std_schema();
+        yb_claim *c = yb_claim_new(s);
+        FILE *f = stream(csv[k], strlen(csv[k]));
+        yb_reader_opts o = {.max_record = 0, .strict = true};
+        yb_reader *r = yb_reader_open_opts(s, f, "t", YB_FMT_CSV, &o, NULL, 0);
+        yb_record_error err;
+        assert_int_equal(yb_reader_next(r, c, &err), -1);
+        assert_int_equal(err.line, 1);
+        assert_string_equal(err.message, want[k]);
+        assert_int_equal(yb_reader_next(r, c, &err), 0);
+        yb_reader_close(r);
+        fclose(f);
+        yb_claim_free(c);
+        free_schema(s);
+    }
+}
+
 static void test_csv_file(void **state)
 {
     (void)state;
@@ -1762,6 +1831,7 @@ int main(void)
         cmocka_unit_test(test_csv_empty_key),
         cmocka_unit_test(test_max_record),
         cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_strict),
         cmocka_unit_test(test_csv_file),
         cmocka_unit_test(test_fuzz_jsonl),
         cmocka_unit_test(test_fast_path_agrees),
