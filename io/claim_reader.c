@@ -33,8 +33,11 @@ yb_reader *yb_reader_open_opts(const yb_schema *s, FILE *f, const char *filename
     r->strict = o && o->strict;
     r->cap = YBR_BLOCK;
     r->buf = calloc(r->cap + YBR_PAD, 1);
-    if (!r->buf || ybr_core_open(r) < 0 || (fmt == YB_FMT_CSV ? ybr_csv_open(r) : ybr_json_open(r)) < 0) {
-        if (r->why[0]) snprintf(why, n, "%s", r->why);
+    /* a refusal without a reason: the shape is malformed (a .ybc edited by hand), or the format's
+       own tables could not be allocated */
+    int bad = !r->buf ? 1 : ybr_core_open(r) < 0 ? 2 : (fmt == YB_FMT_CSV ? ybr_csv_open(r) : ybr_json_open(r)) < 0 ? 3 : 0;
+    if (bad) {
+        snprintf(why, n, "%s", r->why[0] ? r->why : bad == 2 ? "its fields, lists or enums are malformed" : "out of memory");
         yb_reader_close(r);
         return NULL;
     }

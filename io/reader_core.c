@@ -122,6 +122,13 @@ static int fill_table(yb_reader *r, int32_t cont, int32_t first, int32_t count)
     return 0;
 }
 
+/* An allocation failed: said so (a structural refusal leaves why empty). */
+static int oom(yb_reader *r)
+{
+    snprintf(r->why, sizeof r->why, "out of memory");
+    return -1;
+}
+
 int ybr_core_open(yb_reader *r)
 {
     const yb_schema *s = r->s;
@@ -146,7 +153,7 @@ int ybr_core_open(yb_reader *r)
     if (!r->parent || !r->nlen || !r->seen || !r->given || !r->hoff || !r->hmask || !list_used || !r->hint_next ||
         !r->hint_first || !r->hintable || !r->tok || !r->act_mask || !r->list_mask) {
         free(list_used);
-        return -1;
+        return oom(r);
     }
     for (int32_t i = 0; i < nf; i++) r->parent[i] = -2;
     for (size_t i = 0; i < n1; i++) r->hint_next[i] = r->hint_first[i] = -1;
@@ -158,14 +165,14 @@ int ybr_core_open(yb_reader *r)
         if (!s->enums) return -1;
         r->enum_len = calloc((size_t)s->nenums, sizeof *r->enum_len);
         r->enum_tok = calloc((size_t)s->nenums, sizeof *r->enum_tok);
-        if (!r->enum_len || !r->enum_tok) return -1;
+        if (!r->enum_len || !r->enum_tok) return oom(r);
         for (int32_t id = 0; id < s->nenums; id++) {
             const yb_enum_desc *e = &s->enums[id];
             if (e->n < 0 || (e->n > 0 && !e->names)) return -1;
             r->enum_len[id] = calloc((size_t)e->n + 1, sizeof **r->enum_len);
-            if (!r->enum_len[id]) return -1;
+            if (!r->enum_len[id]) return oom(r);
             r->enum_tok[id] = calloc((size_t)e->n + 1, sizeof **r->enum_tok);
-            if (!r->enum_tok[id]) return -1;
+            if (!r->enum_tok[id]) return oom(r);
             for (int32_t k = 0; k < e->n; k++) {
                 if (!e->names[k]) return -1;
                 size_t n = strlen(e->names[k]);
@@ -183,7 +190,7 @@ int ybr_core_open(yb_reader *r)
         }
     }
     r->htab = malloc((size_t)total * sizeof *r->htab);
-    if (!r->htab) return -1;
+    if (!r->htab) return oom(r);
     for (uint32_t i = 0; i < total; i++) {
         r->htab[i].field = -1;
         r->htab[i].hash = 0;

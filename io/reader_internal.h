@@ -91,7 +91,7 @@ struct yb_reader {
     yb_format fmt;
     size_t max_record; /* bytes in one record, at most */
     bool strict;       /* unknown keys and columns are errors */
-    char why[240];     /* why the input shape cannot be read (open only; "" when it is malformed) */
+    char why[240];     /* why the input shape cannot be read (open only; "" when it is malformed, or the format's own open ran out of memory) */
 
     /* input: bytes [beg, end) of buf are read and not yet consumed; buf has
        cap + YBR_PAD bytes, zero after the data, so a NUL sentinel always fits
