@@ -56,6 +56,132 @@ static int band_set_add(yb_compiler *c, yb_version *v, yb_type bound, yb_type va
     return p->nbandsets++;
 }
 
+/* ---------------------------------------------------------------- relative amendments */
+
+/* Whether the row with key members `m` satisfies an amendment's `where`:
+ * conditions on the keys only (`scheme = resident`, `level in [a, b]`, and, or,
+ * not).  1 or 0; -1 after an error. */
+static int row_holds(yb_compiler *c, yb_decl *d, const yb_expr *e, int nkeys, const int *key_enum, const int *m)
+{
+    if (e->kind == E_BINARY && (e->op == OP_AND || e->op == OP_OR)) {
+        int x = row_holds(c, d, e->a, nkeys, key_enum, m);
+        if (x < 0) return -1;
+        int y = row_holds(c, d, e->b, nkeys, key_enum, m);
+        if (y < 0) return -1;
+        return e->op == OP_AND ? (x && y) : (x || y);
+    }
+    if (e->kind == E_UNARY && e->op == OP_NOT) {
+        int x = row_holds(c, d, e->a, nkeys, key_enum, m);
+        return x < 0 ? -1 : !x;
+    }
+    bool eq = e->kind == E_BINARY && (e->op == OP_EQ || e->op == OP_NE);
+    if ((eq || e->kind == E_IN) && e->a->kind == E_NAME) {
+        int k = 0;
+        while (k < nkeys && strcmp(((yb_decl *)c->enums.items[key_enum[k]])->name, e->a->name) != 0) k++;
+        if (k == nkeys) {
+            ERR(e->a->loc, "`%s` is not a key of `%s`", e->a->name, d->name);
+            return -1;
+        }
+        int n = eq ? 1 : e->args.n, hit = 0;
+        for (int i = 0; i < n; i++) {
+            const yb_expr *v = eq ? e->b : e->args.items[i];
+            int mi = v->kind == E_NAME ? yb_member_index(c, key_enum[k], v->name) : -1;
+            if (mi < 0) {
+                ERR(v->loc, "a value of %s was expected here", e->a->name);
+                if (v->kind == E_NAME) yb_suggest_name(c, v->name, v->loc, key_enum[k]);
+                return -1;
+            }
+            hit |= mi == m[k];
+        }
+        return eq && e->op == OP_NE ? !hit : e->kind == E_IN && e->op ? !hit : hit;
+    }
+    ERR(e->loc, "the `where` of an amendment compares the keys of `%s` with their values (`scheme = resident`, "
+                "`level in [municipal, provincial]`)", d->name);
+    return -1;
+}
+
+/* `add 5% to ratio where scheme = resident`, `subtract 100.00 from deductible`,
+ * `set ratio[resident, primary] = 90%`: applied in order to the values this
+ * version starts from. */
+static bool apply_changes(yb_compiler *c, yb_decl *d, yb_version *v, int nkeys, const int *key_enum, int ncols,
+                          yb_type *col_types, int first_param, int vi)
+{
+    yb_program *p = c->prog;
+    int size = p->params[first_param].size;
+    bool ok = true;
+    for (int i = 0; i < v->changes.n; i++) {
+        yb_change *ch = v->changes.items[i];
+        int col = -1;
+        const char *names[64];
+        for (int k = 0; k < ncols && k < 64; k++) {
+            names[k] = d->kind == D_TABLE ? ((yb_fielddecl *)d->fields.items[k])->name : d->name;
+            if (strcmp(names[k], ch->column) == 0) col = k;
+        }
+        if (col < 0) {
+            ERR(ch->column_loc, d->kind == D_TABLE ? "`%s` is not a column of `%s`" : "`%s` is not the parameter `%s`",
+                ch->column, d->name);
+            const char *sg = yb_suggest(ch->column, names, (size_t)(ncols < 64 ? ncols : 64));
+            if (sg) yb_note(c->diag, YB_NOLOC, "did you mean `%s`?", sg);
+            ok = false;
+            continue;
+        }
+        yb_type t = col_types[col];
+        int64_t val;
+        if (!yb_const_value(c, ch->value, t, &val)) { ok = false; continue; }
+        int64_t *cells = p->params[first_param + col].versions[vi].cells;
+        if (ch->kind == CH_SET) {
+            if (ch->keys.n != nkeys) {
+                ERR(ch->loc, "`%s` has %d key%s; give %s", d->name, nkeys, nkeys == 1 ? "" : "s",
+                    nkeys ? "each in brackets: `set ratio[resident, primary] = 90%`" : "none: `set NAME = VALUE`");
+                ok = false;
+                continue;
+            }
+            int idx = 0;
+            bool kok = true;
+            for (int k = 0; k < nkeys; k++) {
+                yb_expr *ke = ch->keys.items[k];
+                yb_decl *ed = c->enums.items[key_enum[k]];
+                int m = yb_member_index(c, key_enum[k], ke->name);
+                if (m < 0) {
+                    ERR(ke->loc, "`%s` is not a value of %s", ke->name, ed->name);
+                    yb_suggest_name(c, ke->name, ke->loc, key_enum[k]);
+                    kok = false;
+                    break;
+                }
+                idx = idx * ed->members.n + m;
+            }
+            if (!kok) { ok = false; continue; }
+            cells[idx] = val;
+            continue;
+        }
+        if (t.kind != YB_T_MONEY && t.kind != YB_T_RATE && t.kind != YB_T_INT) {
+            ERR(ch->loc, "`%s` is not a number: it can only be `set`", ch->column);
+            ok = false;
+            continue;
+        }
+        for (int idx = 0; idx < size; idx++) {
+            int m[2] = {0, 0}, rest = idx;
+            for (int k = nkeys - 1; k >= 0; k--) {
+                int nm = ((yb_decl *)c->enums.items[key_enum[k]])->members.n;
+                m[k] = rest % nm;
+                rest /= nm;
+            }
+            int holds = ch->where ? row_holds(c, d, ch->where, nkeys, key_enum, m) : 1;
+            if (holds < 0) { ok = false; break; }
+            if (!holds) continue;
+            int64_t r;
+            bool over = ch->kind == CH_ADD ? __builtin_add_overflow(cells[idx], val, &r) : __builtin_sub_overflow(cells[idx], val, &r);
+            if (over || (t.kind == YB_T_MONEY && (r > YB_MONEY_MAX || r < -YB_MONEY_MAX))) {
+                ERR(ch->loc, "this change takes `%s` out of range", ch->column);
+                ok = false;
+                break;
+            }
+            cells[idx] = r;
+        }
+    }
+    return ok;
+}
+
 /* Fill one version's cells from its rows: every key combination once. */
 static bool fill_version(yb_compiler *c, yb_decl *d, yb_version *v, int nkeys, const int *key_enum, int ncols,
                          yb_type *col_types, int first_param, int vi)
@@ -75,6 +201,15 @@ static bool fill_version(yb_compiler *c, yb_decl *d, yb_version *v, int nkeys, c
     /* The parser grouped entries as names-then-literals; a column of enum values
        makes names values too, so regroup the entries by the shape the
        declaration gives: nkeys names, then ncols values, row after row. */
+    if (v->changes.n && !v->rows.n) {
+        if (vi == 0) {
+            ERR(v->loc, "nothing of `%s` is in force before this date for these changes to change", d->name);
+            free(seen);
+            return false;
+        }
+        free(seen);
+        return apply_changes(c, d, v, nkeys, key_enum, ncols, col_types, first_param, vi);
+    }
     yb_vec tokens = {0};
     for (int r = 0; r < v->rows.n; r++) {
         yb_row *row = v->rows.items[r];
@@ -147,6 +282,7 @@ static bool fill_version(yb_compiler *c, yb_decl *d, yb_version *v, int nkeys, c
             ok = false;
         }
     free(seen);
+    if (ok && v->changes.n) ok = apply_changes(c, d, v, nkeys, key_enum, ncols, col_types, first_param, vi);
     return ok;
 }
 
@@ -387,7 +523,14 @@ bool yb_apply_amendments(yb_compiler *c)
             nv->amended = true;
             int at = 0;
             while (at < target->versions.n && ((yb_version *)target->versions.items[at])->date->ival < nv->date->ival) at++;
-            if (at < target->versions.n && ((yb_version *)target->versions.items[at])->date->ival == nv->date->ival) {
+            bool same_date = at < target->versions.n && ((yb_version *)target->versions.items[at])->date->ival == nv->date->ival;
+            if (same_date && nv->changes.n) {
+                /* changes on a date that has a version: applied to that version's values */
+                yb_version *old = target->versions.items[at];
+                for (int k = 0; k < nv->changes.n; k++) yb_vec_push(A, &old->changes, nv->changes.items[k]);
+                continue;
+            }
+            if (same_date) {
                 nv->amended = false; /* replacing a version: it gives every row itself */
                 target->versions.items[at] = nv;
                 continue;

@@ -469,6 +469,23 @@ yb_decl *yb_dated_decl(yb_arena *a, yb_expr *date, yb_loc loc)
     return d;
 }
 
+yb_change *yb_change_new(yb_arena *a, yb_change_kind k, const char *column, yb_loc column_loc, yb_expr *value, yb_vec keys,
+                         yb_expr *where, yb_loc loc)
+{
+    yb_change *ch = yb_arena_alloc(a, sizeof *ch);
+    *ch = (yb_change){k, loc, column, column_loc, value, keys, where};
+    return ch;
+}
+
+yb_version *yb_version_changes(yb_arena *a, yb_expr *date, yb_vec changes, yb_loc loc)
+{
+    yb_version *v = yb_arena_alloc(a, sizeof *v);
+    v->loc = loc;
+    v->date = date;
+    v->changes = changes;
+    return v;
+}
+
 yb_decl *yb_stage_decl(yb_arena *a, const char *name, const char *desc, size_t n, yb_loc loc)
 {
     yb_decl *d = named_decl(a, D_STAGE, name, loc);

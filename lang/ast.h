@@ -145,9 +145,23 @@ typedef struct yb_band_decl {
     yb_expr *rate;
 } yb_band_decl;
 
+/* A relative amendment of one version: `add 5% to ratio where scheme = resident`,
+ * `subtract 100.00 from deductible`, `set ratio[resident, primary] = 90%`. */
+typedef enum { CH_ADD, CH_SUBTRACT, CH_SET } yb_change_kind;
+typedef struct yb_change {
+    yb_change_kind kind;
+    yb_loc loc;
+    const char *column;  /* a table column, or the parameter's own name */
+    yb_loc column_loc;
+    yb_expr *value;      /* a literal */
+    yb_vec keys;         /* set: the cell's keys (E_NAME); empty for an unkeyed parameter */
+    yb_expr *where;      /* add/subtract: which rows (conditions on the keys), or NULL: every row */
+} yb_change;
+
 typedef struct yb_version {
     yb_loc loc;
     yb_expr *date;
+    yb_vec changes; /* yb_change*: applied to the values in force before (or on) this date */
     yb_vec rows;  /* yb_row* (tables and keyed params); a scalar param has one row without keys */
     yb_vec bands; /* yb_band_decl* for bands params */
     bool amended; /* from `amend`: rows it does not give keep the values in force before it */
@@ -235,6 +249,9 @@ typedef struct yb_entry {
 yb_entry *yb_entry_value(yb_arena *a, yb_expr *value);
 yb_entry *yb_entry_band(yb_arena *a, yb_expr *from, yb_expr *to, yb_expr *value, yb_loc loc); /* to NULL: above */
 yb_version *yb_version_new(yb_arena *a, yb_expr *date, yb_vec entries, yb_loc loc);
+yb_change *yb_change_new(yb_arena *a, yb_change_kind k, const char *column, yb_loc column_loc, yb_expr *value, yb_vec keys,
+                         yb_expr *where, yb_loc loc);
+yb_version *yb_version_changes(yb_arena *a, yb_expr *date, yb_vec changes, yb_loc loc);
 
 /* declarations */
 yb_decl *yb_policy_decl(yb_arena *a, const char *name, size_t n, yb_loc loc);

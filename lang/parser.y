@@ -83,7 +83,8 @@ static void yyerror(YYLTYPE *loc, void *scanner, yb_parse_ctx *ctx, const char *
 %type <field> field_decl
 %type <typex> typex
 %type <flag> opt_optional
-%type <ptr> version entry
+%type <ptr> version entry change
+%type <vec> changes
 %type <expr> expr or_expr and_expr not_expr cmp_expr add_expr mul_expr unary postfix primary
 %type <expr> literal default_opt when_opt
 %type <stmt> stmt
@@ -120,6 +121,27 @@ invariant_decl
 amend_decl
     : AMEND PARAM IDENT versions            { $$ = yb_amend_decl(A, D_PARAM, $3.s, $4, @3); }
     | AMEND TABLE IDENT versions            { $$ = yb_amend_decl(A, D_TABLE, $3.s, $4, @3); }
+    /* relative: `amend table inpatient from 2026-01-01: add 5% to ratio where scheme = resident` */
+    | AMEND PARAM IDENT FROM DATE_LIT ':' changes
+                                            { $$ = yb_amend_decl(A, D_PARAM, $3.s, yb_vec1(A, yb_version_changes(A, yb_lit(A, E_DATE, $5, @5), $7, @4)), @3); }
+    | AMEND TABLE IDENT FROM DATE_LIT ':' changes
+                                            { $$ = yb_amend_decl(A, D_TABLE, $3.s, yb_vec1(A, yb_version_changes(A, yb_lit(A, E_DATE, $5, @5), $7, @4)), @3); }
+    ;
+
+changes
+    : change                                { $$ = yb_vec1(A, $1); }
+    | changes change                        { $$ = $1; yb_vec_push(A, &$$, $2); }
+    ;
+
+change
+    : ADD literal TO IDENT                  { $$ = yb_change_new(A, CH_ADD, $4.s, @4, $2, (yb_vec){0}, NULL, @1); }
+    | ADD literal TO IDENT WHERE or_expr    { $$ = yb_change_new(A, CH_ADD, $4.s, @4, $2, (yb_vec){0}, $6, @1); }
+    | SUBTRACT literal FROM IDENT           { $$ = yb_change_new(A, CH_SUBTRACT, $4.s, @4, $2, (yb_vec){0}, NULL, @1); }
+    | SUBTRACT literal FROM IDENT WHERE or_expr
+                                            { $$ = yb_change_new(A, CH_SUBTRACT, $4.s, @4, $2, (yb_vec){0}, $6, @1); }
+    | SET IDENT '[' key_names ']' '=' literal
+                                            { $$ = yb_change_new(A, CH_SET, $2.s, @2, $7, $4, NULL, @1); }
+    | SET IDENT '=' literal                 { $$ = yb_change_new(A, CH_SET, $2.s, @2, $4, (yb_vec){0}, NULL, @1); }
     ;
 
 policy_decl
