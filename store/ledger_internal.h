@@ -27,8 +27,8 @@ struct yb_store {
     bool preload_due;     /* a state was asked for an eighth of its entries: load them all */
     int32_t claim_slot;
     yb_fpset *claims;     /* claim id fingerprint -> the batch that settled it */
-    uint64_t *batch_fps;  /* this batch's, for yb_claims */
-    size_t nbatch_fps, cap_fps;
+    bool admitted;        /* yb_store_admit let a claim through: its fingerprint */
+    uint64_t admitted_fp;
     long nsettled;
     int64_t msg_batch;    /* the batch msg_text describes */
     char msg_text[300];

@@ -163,7 +163,6 @@ void yb_store_close(yb_store *st)
     if (!st) return;
     if (st->in_batch) yb_store_rollback(st);
     yb_fpset_free(st->claims);
-    free(st->batch_fps);
     free(st->state_ids);
     free(st->on_disk);
     free(st->asked);
@@ -274,7 +273,7 @@ bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t err
     st->preload_due = false;
     yb_fpset_free(st->claims);
     st->claims = yb_fpset_new();
-    st->nbatch_fps = 0;
+    st->admitted = false;
     st->nsettled = 0;
     st->broken = false;
     st->migrated = false;
@@ -396,9 +395,14 @@ int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
         return -1;
     }
     uint64_t fp;
+    st->admitted = false;
     if (!claim_fp(st, c, &fp)) return 0; /* no id: the reader reports the record */
     uint32_t batch = yb_fpset_get(st->claims, fp);
-    if (!batch) return 0;
+    if (!batch) {
+        st->admitted = true; /* yb_store_settled comes next, for this claim */
+        st->admitted_fp = fp;
+        return 0;
+    }
     const char *id = "";
     uint32_t idlen = 0;
     claim_id(st, c, &id, &idlen);
@@ -428,20 +432,12 @@ int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
 
 bool yb_store_settled(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
 {
-    uint64_t fp;
+    uint64_t fp = st->admitted_fp;
     st->nsettled++;
-    if (!claim_fp(st, c, &fp)) return true;
-    if (st->nbatch_fps == st->cap_fps) {
-        size_t cap = st->cap_fps ? st->cap_fps * 2 : 4096;
-        uint64_t *v = realloc(st->batch_fps, cap * sizeof *v);
-        if (!v) goto oom;
-        st->batch_fps = v;
-        st->cap_fps = cap;
-    }
-    if (!yb_fpset_put(st->claims, fp, (uint32_t)st->batch_id)) goto oom;
-    st->batch_fps[st->nbatch_fps++] = fp;
-    return true;
-oom:
+    if (!st->admitted && !claim_fp(st, c, &fp)) return true;
+    st->admitted = false;
+    /* tagged with the batch: the commit finds this batch's ids by their tag */
+    if (yb_fpset_put(st->claims, fp, (uint32_t)st->batch_id)) return true;
     st->broken = true;
     snprintf(msg, msglen, "out of memory for the claim ids of the batch");
     return false;
@@ -493,31 +489,30 @@ static bool write_fps(yb_store *st, int64_t state, uint64_t *fps, size_t n, char
     return ok;
 }
 
-/* The records this batch added to each state with no fields: the fingerprints tagged with its id. */
-static bool write_records(yb_store *st, char *err, size_t errlen)
+/* The fingerprints of a set that carry this batch's tag (a new array, *n of them; NULL when out of memory). */
+static uint64_t *tagged(const yb_fpset *set, uint32_t tag, size_t *n)
+{
+    size_t pos = 0, k = 0;
+    uint64_t fp;
+    uint32_t t;
+    while (yb_fpset_next(set, &pos, &fp, &t)) k += t == tag;
+    uint64_t *v = malloc((k ? k : 1) * sizeof *v);
+    for (pos = 0, *n = 0; v && yb_fpset_next(set, &pos, &fp, &t);)
+        if (t == tag) v[(*n)++] = fp;
+    return v;
+}
+
+/* The claim ids this batch settled, and the records it added to each state without fields. */
+static bool write_fingerprints(yb_store *st, char *err, size_t errlen)
 {
     bool ok = true;
-    for (int s = 0; ok && s < st->p->nstates; s++) {
-        const yb_fpset *set = st->vm->recsets[s];
-        if (!set || !st->state_ids[s]) continue;
-        size_t n = 0, cap = 1024, pos = 0;
-        uint64_t *v = malloc(cap * sizeof *v), fp;
-        uint32_t tag;
-        while (v && yb_fpset_next(set, &pos, &fp, &tag)) {
-            if (tag != (uint32_t)st->batch_id) continue;
-            if (n == cap) {
-                uint64_t *w = realloc(v, (cap *= 2) * sizeof *v);
-                if (!w) {
-                    free(v);
-                    v = NULL;
-                    break;
-                }
-                v = w;
-            }
-            v[n++] = fp;
-        }
+    for (int s = -1; ok && s < st->p->nstates; s++) {
+        const yb_fpset *set = s < 0 ? st->claims : st->vm->recsets[s];
+        if (!set || (s >= 0 && !st->state_ids[s])) continue;
+        size_t n = 0;
+        uint64_t *v = tagged(set, (uint32_t)st->batch_id, &n);
         if (!v) snprintf(err, errlen, "out of memory");
-        ok = v && write_fps(st, st->state_ids[s], v, n, err, errlen);
+        ok = v && write_fps(st, s < 0 ? 0 : st->state_ids[s], v, n, err, errlen);
         free(v);
     }
     return ok;
@@ -595,8 +590,7 @@ bool yb_store_commit(yb_store *st, char *err, size_t errlen)
         return true;
     }
     yb_cell v[2] = {yb_cell_i(st->nsettled), yb_cell_i(st->batch_id)};
-    ok = ok && write_entries(st, msg, sizeof msg) && write_records(st, msg, sizeof msg) &&
-         write_fps(st, 0, st->batch_fps, st->nbatch_fps, msg, sizeof msg) &&
+    ok = ok && write_entries(st, msg, sizeof msg) && write_fingerprints(st, msg, sizeof msg) &&
          b->ops->exec(b, "UPDATE yb_batch SET claims = $1 WHERE id = $2", v, 2, NULL, NULL, msg, sizeof msg) &&
          b->ops->exec(b, "COMMIT", NULL, 0, NULL, NULL, msg, sizeof msg);
     if (!ok) {

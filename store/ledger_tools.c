@@ -547,6 +547,14 @@ static bool check_records(void *vctx, const yb_cell *cols, int ncols)
     return true;
 }
 
+static bool check_counts(void *vctx, const yb_cell *cols, int ncols)
+{
+    check_ctx *c = vctx;
+    int64_t id = yb_cell_int(&cols[0]), said = yb_cell_int(&cols[1]), has = yb_cell_int(&cols[2]);
+    if (said != has) problem(c->t, "state %lld says it has %lld entries; the ledger holds another number", id, said);
+    return true;
+}
+
 int yb_ledger_check(const char *where, FILE *out, FILE *errs)
 {
     tool_ctx t = {.out = out, .errs = errs};
@@ -570,7 +578,9 @@ int yb_ledger_check(const char *where, FILE *out, FILE *errs)
          b->ops->exec(b, "SELECT batch, part, fps FROM yb_claims ORDER BY batch, part", NULL, 0, check_claims, &c, err,
                       sizeof err) &&
          b->ops->exec(b, "SELECT batch, state, fps FROM yb_records ORDER BY batch, state, part", NULL, 0, check_records,
-                      &c, err, sizeof err);
+                      &c, err, sizeof err) &&
+         b->ops->exec(b, "SELECT s.id, s.entries, (SELECT COUNT(*) FROM yb_entry e WHERE e.state = s.id) FROM yb_state s",
+                      NULL, 0, check_counts, &c, err, sizeof err);
     for (int i = 0; ok && i < c.nbatches; i++)
         if (c.batch_seen[i] != c.batch_claims[i])
             problem(&t, "batch %lld says it settled %lld claims; the ledger holds a different number of their ids",
