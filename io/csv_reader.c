@@ -226,6 +226,18 @@ static int drop_row(yb_reader *r, ybr_csv *cs, int what)
     return 1;
 }
 
+/* A cell of len bytes from cstart ends at *off, on ch (',' or '\n'): 1 the
+ * row ended there (row_len, row_lines set), 0 a cell follows, -1 out of memory. */
+static int end_cell(ybr_csv *cs, size_t cstart, size_t len, uint8_t cfl, unsigned char ch, size_t *off, long lines)
+{
+    if (push_cell(cs, cstart, len, cfl) < 0) return -1;
+    ++*off;
+    if (ch != '\n') return 0;
+    cs->row_len = *off;
+    cs->row_lines = lines + 1;
+    return 1;
+}
+
 static int scan_row_(yb_reader *r, ybr_csv *cs)
 {
     enum { START, PLAIN, QUOTED, QUOTE_SEEN, CR_AFTER_QUOTE } st = START;
@@ -289,13 +301,8 @@ static int scan_row_(yb_reader *r, ybr_csv *cs)
             if (ch == ',' || ch == '\n') {
                 size_t len = off - cstart;
                 if (ch == '\n' && len > 0 && r->buf[r->beg + off - 1] == '\r') len--;
-                if (push_cell(cs, cstart, len, cfl) < 0) return -1;
-                off++;
-                if (ch == '\n') {
-                    cs->row_len = off;
-                    cs->row_lines = lines + 1;
-                    return 1;
-                }
+                int k = end_cell(cs, cstart, len, cfl, ch, &off, lines);
+                if (k) return k;
                 st = START;
                 continue;
             }
@@ -320,13 +327,8 @@ static int scan_row_(yb_reader *r, ybr_csv *cs)
                 continue;
             }
             if (ch == ',' || ch == '\n') {
-                if (push_cell(cs, cstart, off - 1 - cstart, cfl) < 0) return -1;
-                off++;
-                if (ch == '\n') {
-                    cs->row_len = off;
-                    cs->row_lines = lines + 1;
-                    return 1;
-                }
+                int k = end_cell(cs, cstart, off - 1 - cstart, cfl, ch, &off, lines);
+                if (k) return k;
                 st = START;
                 continue;
             }
@@ -335,12 +337,7 @@ static int scan_row_(yb_reader *r, ybr_csv *cs)
             off++;
             continue;
         case CR_AFTER_QUOTE:
-            if (ch == '\n') {
-                if (push_cell(cs, cstart, off - 2 - cstart, cfl) < 0) return -1;
-                cs->row_len = off + 1;
-                cs->row_lines = lines + 1;
-                return 1;
-            }
+            if (ch == '\n') return end_cell(cs, cstart, off - 2 - cstart, cfl, ch, &off, lines);
             row_problem(cs, ROW_JUNK_AFTER_QUOTE, r->line + 1 + lines, '\r');
             st = PLAIN;
             continue; /* look at ch again as plain text */
