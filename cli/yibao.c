@@ -10,6 +10,7 @@
 
 #include "batch.h"
 #include "bench.h"
+#include "commands.h"
 #include "compare.h"
 #include "explain_text.h"
 #include "ledger_store.h"
@@ -37,6 +38,8 @@ static const char usage[] =
     "                 (each settlement and the rules behind it, as text)\n"
     "       yibao bench POLICY.yb|POLICY.ybc CLAIMS.jsonl [PASSES] [--max-record BYTES] [--strict]\n"
     "                 (times the VM alone)\n"
+    "       yibao test TESTFILE... [--coverage] [--json] [-v]   (an analyst's test cases)\n"
+    "       yibao coverage POLICY CLAIMS...|- [--json]   (what no claim of a corpus exercises)\n"
     "       yibao ledger show LEDGER MEMBER_ID [--json]   (a member's running totals)\n"
     "       yibao ledger export LEDGER [-o FILE.jsonl]     (the whole ledger as JSON Lines)\n"
     "       yibao ledger import LEDGER FILE.jsonl|-        (into a new ledger)\n"
@@ -173,6 +176,9 @@ static yb_program *load_policy(const char *path, bool werror)
     yb_diag_free(&d);
     return p;
 }
+
+/* The same for the commands in other files of cli/ (commands.h). */
+yb_program *yb_load_policy(const char *path, bool werror) { return load_policy(path, werror); }
 
 /* --trust / --stamp: the policy as hosts load it (cli/sign.c makes the keys). */
 static yb_program *load_signed(const char *path, const char *trust, char **stamp)
@@ -505,6 +511,8 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0) return cmd_compare(argc - 2, argv + 2);
     if (strcmp(cmd, "explain") == 0) return cmd_explain(argc - 2, argv + 2);
+    if (strcmp(cmd, "test") == 0) return yb_cmd_test(argc - 2, argv + 2);
+    if (strcmp(cmd, "coverage") == 0) return yb_cmd_coverage(argc - 2, argv + 2);
     if (strcmp(cmd, "ledger") == 0) return cmd_ledger(argc - 2, argv + 2);
     return usage_error(NULL, "unknown command %s", cmd);
 }

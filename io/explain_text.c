@@ -49,7 +49,7 @@ static void put_settlement(FILE *out, const yb_vm *vm)
     fputc('\n', out);
 }
 
-static void put_rules(FILE *out, const yb_vm *vm)
+void yb_explain_text_rules(FILE *out, const yb_vm *vm)
 {
     const yb_program *p = vm->p;
     for (int b = 0; b < p->nblocks; b++) {
@@ -81,7 +81,7 @@ static yb_batch_step explain_one(void *ctx, yb_claim *const *claims, const char 
     if (!yb_batch_settle(x->vm, claims[0], file, line, NULL, x->errs)) return YB_BATCH_BAD;
     fprintf(x->out, "%s:%ld\n", file, line);
     put_settlement(x->out, x->vm);
-    put_rules(x->out, x->vm);
+    yb_explain_text_rules(x->out, x->vm);
     fputc('\n', x->out);
     return ferror(x->out) ? YB_BATCH_STOP : YB_BATCH_DONE;
 }
