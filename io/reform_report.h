@@ -73,6 +73,7 @@ typedef struct yb_reform {
     /* members whose claims changed: open addressing on the member id */
     size_t mcap, mcount;
     yb_member_sum *members;
+    uint64_t mkey[2];
     int ntargets;
     yb_reform_target *targets;
 } yb_reform;
