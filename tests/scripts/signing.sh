@@ -41,9 +41,12 @@ refused() { # what, file, trust, message
 }
 refused "unsigned with --trust" "$T/h.ybc" "$T/hunan-province.pub" "the policy is not signed, and only policies signed by a trusted key are accepted here"
 refused "signed by another key" "$T/hr.ybc" "$T/hunan-province.pub" "which is not trusted here"
-cp "$T/hs.ybc" "$T/flip.ybc"; printf '\x01' | dd of="$T/flip.ybc" bs=1 seek=100 conv=notrunc 2>/dev/null
+# flip one byte: its complement, so the file always changes whatever the byte was
+flip_byte() { local f="$1" at="$2" b; b=$(od -An -tu1 -j "$at" -N1 "$f" | tr -d ' ');
+  printf "\\$(printf '%03o' $((255 - b)))" | dd of="$f" bs=1 seek="$at" conv=notrunc 2>/dev/null; }
+cp "$T/hs.ybc" "$T/flip.ybc"; flip_byte "$T/flip.ybc" 100
 refused "a byte of the image changed after signing" "$T/flip.ybc" "$T/hunan-province.pub" "wrongly signed: the signature does not match its bytes"
-cp "$T/hs.ybc" "$T/flipsig.ybc"; size=$(stat -c %s "$T/hs.ybc"); printf '\x00' | dd of="$T/flipsig.ybc" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+cp "$T/hs.ybc" "$T/flipsig.ybc"; size=$(stat -c %s "$T/hs.ybc"); flip_byte "$T/flipsig.ybc" $((size - 1))
 refused "a byte of the signature changed" "$T/flipsig.ybc" "$T/hunan-province.pub" "wrongly signed"
 head -c $((size - 10)) "$T/hs.ybc" >"$T/cut.ybc"
 refused "a truncated signed file" "$T/cut.ybc" "$T/hunan-province.pub" "bytes after its .ybc image that are not a yibao signature"
