@@ -192,7 +192,7 @@ bool yb_check(yb_compiler *c)
             }
             yb_fold(c, d->value);
             g->type = d->value->type;
-            g->index = yb_reg_new(c, d->value->type.kind);
+            g->index = yb_sym_new(c, d->value->type.kind);
             break;
         }
         case D_STATE:

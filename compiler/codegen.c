@@ -31,8 +31,9 @@ typedef struct gen {
     int *field_reg; /* per schema field: its register, or -1 */
     int *elem_reg;  /* per element field: its register in the loop being generated, or -1 */
     int *state_keys; /* per state: the first register of keys worked out early, or -1 */
-    int *writes;     /* per register (outputs, state fields): how many statements write it */
+    int *writes;     /* per symbol (outputs, state fields): how many statements write it */
     int nwrites;
+    int *sym_reg;    /* per symbol of the checker: its register (regalloc.c) */
 } gen;
 
 typedef struct jlist {
@@ -96,11 +97,19 @@ static void release(gen *g, int reg)
 
 static uint8_t kind_of(const yb_expr *e) { return e->type.kind; }
 
+/* The register of a value the checker named (an output, state field, define or let). */
+static bool names_value(const yb_expr *e)
+{
+    return e->sym_kind == SYM_LOCAL || e->sym_kind == SYM_DEFINE || e->sym_kind == SYM_OUTPUT || e->sym_kind == SYM_STATE_FIELD;
+}
+static int reg_of(gen *g, int sym) { return g->sym_reg[sym]; }
+
 /* ---------------------------------------------------------------- expressions */
 
 static void gen_into(gen *g, yb_expr *e, int dst);
 
 typedef struct reg_use {
+    gen *g;
     int reg;
     bool found;
 } reg_use;
@@ -169,9 +178,7 @@ static int resident(gen *g, const yb_expr *e)
     if ((e->kind == E_NAME || e->kind == E_FIELD) && e->sym_kind == SYM_ELEM_FIELD && g->elem_reg[e->sym_index] >= 0)
         return g->elem_reg[e->sym_index];
     if (e->constant) return -1;
-    if ((e->kind == E_NAME || e->kind == E_FIELD) &&
-        (e->sym_kind == SYM_LOCAL || e->sym_kind == SYM_DEFINE || e->sym_kind == SYM_OUTPUT || e->sym_kind == SYM_STATE_FIELD))
-        return e->sym_index;
+    if ((e->kind == E_NAME || e->kind == E_FIELD) && names_value(e)) return reg_of(g, e->sym_index);
     return -1;
 }
 
@@ -253,7 +260,7 @@ static void gen_symbol(gen *g, yb_expr *e, int dst)
     case SYM_DEFINE:
     case SYM_OUTPUT:
     case SYM_STATE_FIELD:
-        if (e->sym_index != dst) op3(g, YB_OP_MOV, dst, e->sym_index, 0);
+        if (reg_of(g, e->sym_index) != dst) op3(g, YB_OP_MOV, dst, reg_of(g, e->sym_index), 0);
         return;
     case SYM_PARAM:
         op3(g, YB_OP_PARAM, dst, e->sym_index, 0);
@@ -512,19 +519,17 @@ static void gen_derived(gen *g, yb_decl *d)
 static void find_reg_use(void *ctx, yb_expr *e)
 {
     reg_use *u = ctx;
-    if ((e->kind == E_NAME || e->kind == E_FIELD) && e->sym_index == u->reg &&
-        (e->sym_kind == SYM_OUTPUT || e->sym_kind == SYM_STATE_FIELD || e->sym_kind == SYM_DEFINE || e->sym_kind == SYM_LOCAL))
-        u->found = true;
+    if ((e->kind == E_NAME || e->kind == E_FIELD) && names_value(e) && reg_of(u->g, e->sym_index) == u->reg) u->found = true;
     each_child(e, find_reg_use, ctx);
 }
 
 /* Can aggregate e join a fused loop whose members so far write regs[0..n)? */
-static bool fusable(yb_expr *first, yb_expr *e, const int *regs, int n)
+static bool fusable(gen *g, yb_expr *first, yb_expr *e, const int *regs, int n)
 {
     if (!e || e->kind != E_AGG || e->constant || (e->op != AGG_SUM && e->op != AGG_COUNT)) return false;
     if (first && e->b->sym_index != first->b->sym_index) return false;
     for (int k = 0; k < n; k++) {
-        reg_use u = {regs[k], false};
+        reg_use u = {g, regs[k], false};
         find_reg_use(&u, e);
         if (u.found) return false;
     }
@@ -651,7 +656,7 @@ static void gen_into(gen *g, yb_expr *e, int dst)
         if (e->op == OP_AND || e->op == OP_OR) {
             /* as jumps: each part costs one compare-and-jump, and dst is set once */
             jlist yes = {.n = 0};
-            reg_use self = {dst, false};
+            reg_use self = {g, dst, false};
             find_reg_use(&self, e);
             if (!self.found) { /* assume true; the jumps that prove it skip the correction */
                 load_const(g, 1, dst);
@@ -800,21 +805,21 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
     g->loc = s->loc;
     switch (s->kind) {
     case S_LET:
-        gen_into(g, s->value, s->reg);
-        explain_value(g, s->name, s->reg, s->value->type, s->loc);
+        gen_into(g, s->value, reg_of(g, s->sym_index));
+        explain_value(g, s->name, reg_of(g, s->sym_index), s->value->type, s->loc);
         break;
     case S_SET:
     case S_ADD:
     case S_SUBTRACT: {
-        int t = s->target->sym_index;
+        int ts = s->target->sym_index, t = reg_of(g, ts);
         char label[300];
         snprintf(label, sizeof label, "%s %s", s->kind == S_SET ? "set" : s->kind == S_ADD ? "add to" : "subtract from",
                  target_name(s->target, name, sizeof name));
         /* a target that only this statement sets keeps its value to the end of the
            claim: the value goes straight into it, and --explain reads it there */
-        reg_use self = {t, false};
+        reg_use self = {g, t, false};
         find_reg_use(&self, s->value);
-        if (s->kind == S_SET && t < g->nwrites && g->writes[t] == 1 && !self.found && resident(g, s->value) < 0) {
+        if (s->kind == S_SET && ts < g->nwrites && g->writes[ts] == 1 && !self.found && resident(g, s->value) < 0) {
             gen_into(g, s->value, t);
             explain_value(g, label, t, s->value->type, s->loc);
             break;
@@ -982,7 +987,7 @@ static void gen_invariants(gen *g, yb_compiler *c)
         if (inv->cond) gen_jump_if(g, inv->cond, false, &holds);
         gen_jump_if(g, inv->e, true, &holds);
         p->invariants = realloc(p->invariants, (size_t)(p->ninvariants + 1) * sizeof *p->invariants);
-        yb_invariant_describe(c, inv, &p->invariants[p->ninvariants]);
+        yb_invariant_describe(c, inv, g->sym_reg, &p->invariants[p->ninvariants]);
         g->loc = inv->e->loc;
         op3(g, YB_OP_INVARIANT, p->ninvariants++, 0, 0);
         jl_patch(g, &holds, here(g));
@@ -999,8 +1004,11 @@ bool yb_codegen(yb_compiler *c)
     for (int i = 0; i < p->schema.nfields; i++) g->field_reg[i] = g->elem_reg[i] = -1;
     g->state_keys = malloc((size_t)(p->nstates ? p->nstates : 1) * sizeof *g->state_keys);
     for (int i = 0; i < p->nstates; i++) g->state_keys[i] = -1;
-    g->nwrites = p->nregs;
-    g->writes = calloc((size_t)(p->nregs ? p->nregs : 1), sizeof *g->writes);
+    /* the checker's symbols take the first registers; outputs are symbols 0..nouts-1 */
+    g->sym_reg = yb_regs_for_symbols(c);
+    for (int i = 0; i < p->nstates; i++) p->states[i].first_reg = g->sym_reg[c->state_syms[i]];
+    g->nwrites = c->nsyms;
+    g->writes = calloc((size_t)(c->nsyms ? c->nsyms : 1), sizeof *g->writes);
     for (int i = 0; i < c->steps.n; i++) {
         yb_decl *d = c->steps.items[i];
         if (d->kind == D_RULE) count_writes(g, &d->body);
@@ -1017,7 +1025,7 @@ bool yb_codegen(yb_compiler *c)
     }
     gen_early_keys(g, c);
     /* outputs start at zero (an empty text for text), then take their `= value` */
-    if (p->nouts) op3(g, YB_OP_ZERO, 0, p->nouts, 0);
+    if (p->nouts) op3(g, YB_OP_ZERO, reg_of(g, 0), p->nouts, 0);
     for (int i = 0; i < p->nouts; i++) {
         yb_fielddecl *fd = c->output->fields.items[i];
         if (fd->special || !fd->dflt) continue;
@@ -1028,13 +1036,13 @@ bool yb_codegen(yb_compiler *c)
         for (int j = i; j < p->nouts && n < 16; j++) {
             yb_fielddecl *fj = c->output->fields.items[j];
             if (fj->special) continue;
-            if (!fj->dflt || !fusable(n ? aggs[0] : NULL, fj->dflt, regs, n)) break;
+            if (!fj->dflt || !fusable(g, n ? aggs[0] : NULL, fj->dflt, regs, n)) break;
             aggs[n] = fj->dflt;
-            regs[n++] = j;
+            regs[n++] = reg_of(g, j);
             i = j;
         }
         if (n > 0) gen_loop(g, aggs, regs, n);
-        else gen_into(g, fd->dflt, i);
+        else gen_into(g, fd->dflt, reg_of(g, i));
     }
     for (int i = 0; i < c->steps.n; i++) {
         yb_decl *d = c->steps.items[i];
@@ -1051,17 +1059,17 @@ bool yb_codegen(yb_compiler *c)
             int regs[16], n = 0, last = i;
             for (int j = i; j < c->steps.n && n < 16; j++) {
                 yb_decl *dj = c->steps.items[j];
-                if (dj->kind != D_DEFINE || !fusable(n ? aggs[0] : NULL, dj->value, regs, n)) break;
+                if (dj->kind != D_DEFINE || !fusable(g, n ? aggs[0] : NULL, dj->value, regs, n)) break;
                 aggs[n] = dj->value;
-                regs[n++] = yb_global_find(c, dj->name)->index;
+                regs[n++] = reg_of(g, yb_global_find(c, dj->name)->index);
                 last = j;
             }
             if (n > 0) gen_loop(g, aggs, regs, n);
-            else gen_into(g, d->value, yb_global_find(c, d->name)->index);
+            else gen_into(g, d->value, reg_of(g, yb_global_find(c, d->name)->index));
             for (int j = i; j <= last; j++) {
                 yb_decl *dj = c->steps.items[j];
                 yb_global *gl = yb_global_find(c, dj->name);
-                explain_value(g, dj->name, gl->index, gl->type, dj->loc);
+                explain_value(g, dj->name, reg_of(g, gl->index), gl->type, dj->loc);
             }
             i = last;
             break;
@@ -1118,5 +1126,6 @@ bool yb_codegen(yb_compiler *c)
     free(g->elem_reg);
     free(g->state_keys);
     free(g->writes);
+    free(g->sym_reg);
     return g->ok;
 }

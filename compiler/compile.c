@@ -40,6 +40,8 @@ static yb_program *compile(const char *name, const char *text, yb_diag *diag)
     free(c.tables);
     free(c.param_used);
     free(c.pool_index);
+    free(c.sym_kinds);
+    free(c.state_syms);
     yb_arena_free(c.arena);
     if (!ok) {
         yb_program_free(p);

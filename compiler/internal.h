@@ -9,11 +9,11 @@
 
 typedef enum {
     SYM_NONE = 0,
-    SYM_LOCAL,        /* index: register */
-    SYM_DEFINE,       /* index: register */
-    SYM_OUTPUT,       /* index: register */
+    SYM_LOCAL,        /* index: symbol (a value the checker numbers: symbols.c) */
+    SYM_DEFINE,       /* index: symbol */
+    SYM_OUTPUT,       /* index: symbol (= the output's index) */
     SYM_STATE,        /* index: state */
-    SYM_STATE_FIELD,  /* index: register */
+    SYM_STATE_FIELD,  /* index: symbol */
     SYM_PARAM,        /* index: parameter column (unkeyed) */
     SYM_PARAM_KEYED,  /* index: parameter column, awaiting [keys] */
     SYM_PARAM_CELL,   /* index: parameter column; E_INDEX args are the keys */
@@ -88,6 +88,9 @@ typedef struct yb_compiler {
     int depth;               /* expression nesting while checking (bounded: the passes recurse) */
     int nelem;
     /* what we build */
+    uint8_t *sym_kinds; /* per symbol (output, state field, define, let): its value kind */
+    int nsyms;
+    int *state_syms;    /* per state: the symbol of its first field (the others follow) */
     yb_program *prog;
     int cap_fields;
     int cap_regs;
@@ -202,13 +205,19 @@ bool yb_check_order(yb_compiler *c);     /* stale reads, blocks and rejects afte
 /* ---- invariants (invariants.c) */
 bool yb_check_invariants(yb_compiler *c);
 bool yb_same_expr(const yb_expr *a, const yb_expr *b); /* the same expression, as checked */
-void yb_invariant_describe(yb_compiler *c, yb_invariant *inv, yb_invariant_desc *out);
+/* For the VM (codegen calls it): sym_reg maps symbols to their registers. */
+void yb_invariant_describe(yb_compiler *c, yb_invariant *inv, const int *sym_reg, yb_invariant_desc *out);
 
 /* ---- warnings (warnings.c) */
 void yb_warn_unused(yb_compiler *c);
 
-/* ---- registers and constants (regalloc.c) */
+/* ---- symbols (symbols.c): the checker's numbering of named values */
+int yb_sym_new(yb_compiler *c, uint8_t kind);
+
+/* ---- registers and constants (regalloc.c): codegen's, never the checker's */
+bool yb_reg_limit(yb_compiler *c, int n); /* n registers are too many (reported once) */
 int yb_reg_new(yb_compiler *c, uint8_t kind);
+int *yb_regs_for_symbols(yb_compiler *c);
 int yb_const_add(yb_compiler *c, int64_t v, uint8_t kind);
 int64_t yb_text_const(yb_compiler *c, const char *s, size_t n);
 

@@ -169,6 +169,7 @@ typedef struct pieces {
     yb_inv_piece *items;
     int count;
     bool values;
+    const int *sym_reg; /* the registers of the symbols, for the values shown */
 } pieces;
 
 static void put(pieces *pc, const char *s)
@@ -239,15 +240,15 @@ static void render_name(pieces *pc, const yb_expr *e)
         put(pc, ".");
     }
     put(pc, e->name);
-    int reg = -1;
-    if (e->sym_kind == SYM_OUTPUT || e->sym_kind == SYM_STATE_FIELD) reg = e->sym_index;
+    int sym = -1;
+    if (e->sym_kind == SYM_OUTPUT || e->sym_kind == SYM_STATE_FIELD) sym = e->sym_index;
     if (e->sym_kind == SYM_DEFINE) {
         yb_global *g = yb_global_find(c, e->name);
-        if (g) reg = g->index;
+        if (g) sym = g->index;
     }
-    if (pc->values && reg >= 0) {
+    if (pc->values && sym >= 0) {
         put(pc, " ");
-        flush(pc, reg, (uint16_t)(e->type.kind == YB_T_ENUM ? e->type.enum_id : 0));
+        flush(pc, pc->sym_reg[sym], (uint16_t)(e->type.kind == YB_T_ENUM ? e->type.enum_id : 0));
     }
 }
 
@@ -301,9 +302,9 @@ static char *as_written(yb_compiler *c, const yb_expr *e, const yb_expr *cond)
     return yb_arena_strndup(A, pc.buf, pc.n);
 }
 
-void yb_invariant_describe(yb_compiler *c, yb_invariant *inv, yb_invariant_desc *out)
+void yb_invariant_describe(yb_compiler *c, yb_invariant *inv, const int *sym_reg, yb_invariant_desc *out)
 {
-    pieces pc = {.c = c, .values = true};
+    pieces pc = {.c = c, .values = true, .sym_reg = sym_reg};
     if (inv->decl->all_of_type) {
         put(&pc, "all ");
         put(&pc, inv->decl->all_of_type);

@@ -193,7 +193,7 @@ bool yb_layout_outputs(yb_compiler *c)
                 ok = false;
             }
             fd->special = o->kind;
-            yb_reg_new(c, YB_T_INT); /* placeholder register keeps output i in register i */
+            yb_sym_new(c, YB_T_INT); /* placeholder: output i stays symbol i */
             continue;
         }
         yb_type t;
@@ -201,12 +201,12 @@ bool yb_layout_outputs(yb_compiler *c)
             if (fd->type->kind == TY_NAMED && !yb_scalar_type(c, fd->type->name, &t)) yb_unknown_type(c, fd->type);
             else ERR(fd->loc, "an output holds one value (money, rate, int, bool, date, text or an enum)");
             ok = false;
-            yb_reg_new(c, YB_T_INT);
+            yb_sym_new(c, YB_T_INT);
             continue;
         }
         o->kind = t.kind;
         o->enum_id = (uint16_t)(t.kind == YB_T_ENUM ? t.enum_id : 0);
-        int reg = yb_reg_new(c, t.kind);
+        int sym = yb_sym_new(c, t.kind);
         yb_global *same = yb_global_find(c, fd->name);
         /* an output named like a claim field echoes it: the name keeps meaning the input */
         if (same && (same->kind == SYM_INPUT_FIELD || same->kind == SYM_INPUT_RECORD || same->kind == SYM_INPUT_LIST)) {
@@ -217,7 +217,7 @@ bool yb_layout_outputs(yb_compiler *c)
             }
             continue;
         }
-        yb_global_add(c, fd->name, SYM_OUTPUT, reg, t, c->output, fd->loc);
+        yb_global_add(c, fd->name, SYM_OUTPUT, sym, t, c->output, fd->loc);
     }
     return ok;
 }

@@ -5,20 +5,37 @@
 
 #include "internal.h"
 
+bool yb_reg_limit(yb_compiler *c, int n)
+{
+    if (n < YB_MAX_REGS) return false;
+    if (!c->regs_full) ERR(YB_NOLOC, "the policy needs more than %d registers (named values, lets and temporaries); split large rules or drop unused defines", YB_MAX_REGS);
+    c->regs_full = true; /* said once */
+    return true;
+}
+
 int yb_reg_new(yb_compiler *c, uint8_t kind)
 {
     yb_program *p = c->prog;
-    if (p->nregs >= YB_MAX_REGS) {
-        if (!c->regs_full) ERR(YB_NOLOC, "the policy needs more than %d registers (named values, lets and temporaries); split large rules or drop unused defines", YB_MAX_REGS);
-        c->regs_full = true; /* said once */
-        return 0;
-    }
+    if (yb_reg_limit(c, p->nregs)) return 0;
     if (p->nregs == c->cap_regs) {
         c->cap_regs = c->cap_regs ? c->cap_regs * 2 : 256;
         p->reg_kinds = realloc(p->reg_kinds, (size_t)c->cap_regs);
     }
     p->reg_kinds[p->nregs] = kind;
     return p->nregs++;
+}
+
+/* The checker's symbols get their registers first, one each in symbol order,
+ * before any temporary: the outputs (symbols 0..nouts-1) and the fields of a
+ * state stay consecutive, which ZERO and the state descriptors rely on.
+ * map[nsyms] is the register after them (where a state without fields starts). */
+int *yb_regs_for_symbols(yb_compiler *c)
+{
+    int *map = malloc((size_t)(c->nsyms + 1) * sizeof *map);
+    if (!map) abort();
+    for (int i = 0; i < c->nsyms; i++) map[i] = yb_reg_new(c, c->sym_kinds[i]);
+    map[c->nsyms] = c->prog->nregs;
+    return map;
 }
 
 int yb_const_add(yb_compiler *c, int64_t v, uint8_t kind)

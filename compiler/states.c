@@ -19,7 +19,8 @@ bool yb_declare_state(yb_compiler *c, yb_decl *d, int order)
     sd->report = d->report;
     sd->nfields = d->fields.n;
     sd->field_names = calloc((size_t)(d->fields.n ? d->fields.n : 1), sizeof *sd->field_names);
-    sd->first_reg = p->nregs;
+    c->state_syms = yb_grow(c->state_syms, si, sizeof *c->state_syms);
+    c->state_syms[si] = c->nsyms; /* its fields' registers: codegen sets sd->first_reg */
     bool ok = true;
     for (int i = 0; i < d->fields.n; i++) {
         yb_fielddecl *fd = d->fields.items[i];
@@ -32,8 +33,7 @@ bool yb_declare_state(yb_compiler *c, yb_decl *d, int order)
             ok = false;
             t = T_INT;
         }
-        p = c->prog;
-        yb_reg_new(c, t.kind);
+        yb_sym_new(c, t.kind);
     }
     if (d->keys.n > 64) { ERR(d->loc, "`%s` has %d keys; at most 64", d->name, d->keys.n); ok = false; }
     if (!d->keys.n) { ERR(d->loc, "say what the %s is kept per: `%s %s per member_id, year of visit.date { … }`", d->report ? "report" : "state", d->report ? "report" : "state", d->name); ok = false; }
@@ -69,7 +69,7 @@ bool yb_check_state(yb_compiler *c, yb_decl *d)
     for (int i = 0; i < d->fields.n; i++) {
         yb_fielddecl *fd = d->fields.items[i];
         if (!fd->dflt) continue;
-        yb_type t = {c->prog->reg_kinds[sd->first_reg + i], -1};
+        yb_type t = {c->sym_kinds[c->state_syms[d->index] + i], -1};
         if (!yb_check_value(c, fd->dflt, &t)) { ok = false; continue; }
         yb_fold(c, fd->dflt);
         yb_coerce_literal(fd->dflt, t);

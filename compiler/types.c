@@ -318,8 +318,8 @@ static bool check_field_access(yb_compiler *c, yb_expr *e)
         yb_state_desc *sd = &c->prog->states[a->sym_index];
         for (int i = 0; i < sd->nfields; i++)
             if (strcmp(sd->field_names[i], e->name) == 0) {
-                int reg = sd->first_reg + i;
-                yb_set_sym(e, SYM_STATE_FIELD, reg, (yb_type){c->prog->reg_kinds[reg], -1});
+                int sym = c->state_syms[a->sym_index] + i;
+                yb_set_sym(e, SYM_STATE_FIELD, sym, (yb_type){c->sym_kinds[sym], -1});
                 yb_fielddecl *fd = d->fields.items[i];
                 yb_scalar_type(c, fd->type->name, &e->type);
                 return true;
@@ -590,9 +590,9 @@ static bool check_stmt_inner(yb_compiler *c, yb_stmt *s)
             return false;
         }
         if (c->nlocals == 256) { ERR(s->loc, "too many `let`s in one rule"); return false; }
-        int reg = yb_reg_new(c, s->value->type.kind);
-        s->reg = reg;
-        c->locals[c->nlocals++] = (yb_local){s->name, SYM_LOCAL, reg, s->value->type};
+        int sym = yb_sym_new(c, s->value->type.kind);
+        s->sym_index = sym;
+        c->locals[c->nlocals++] = (yb_local){s->name, SYM_LOCAL, sym, s->value->type};
         return true;
     }
     case S_SET:

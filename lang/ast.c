@@ -85,7 +85,6 @@ yb_stmt *yb_stmt_new(yb_arena *a, yb_stmt_kind k, yb_loc loc)
     yb_stmt *s = yb_arena_alloc(a, sizeof *s);
     s->kind = k;
     s->loc = loc;
-    s->reg = -1;
     return s;
 }
 

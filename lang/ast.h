@@ -113,8 +113,7 @@ typedef struct yb_stmt {
     const char *message;  /* warn/block/reject */
     size_t message_len;
     yb_vec then_body, else_body; /* S_IF */
-    int reg;              /* the register holding the value, for explanations */
-    int sym_index;
+    int sym_index;        /* checker: reason index; let: its symbol */
 } yb_stmt;
 
 /* ---------- declarations ---------- */
