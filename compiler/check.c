@@ -86,6 +86,7 @@ bool yb_check(yb_compiler *c)
             for (int m = 0; m < d->members.n; m++) {
                 yb_enum_member *r = d->members.items[m];
                 if (r->has_code) { ERR(r->loc, "reason codes take no number"); ok = false; }
+                if (r->texts.n) { ERR(r->loc, "reason codes take no text code"); ok = false; }
                 for (int k = 0; k < c->reasons.n; k++)
                     if (strcmp(((yb_enum_member *)c->reasons.items[k])->name, r->name) == 0) {
                         ERR(r->loc, "reason `%s` is declared twice", r->name);

@@ -141,6 +141,24 @@ bool yb_layout_input(yb_compiler *c)
             ed->names[m] = strdup(em->name);
             codes |= em->has_code;
         }
+        /* text codes: each names one member, and no text is a member's name or another code */
+        for (int m = 0; m < ed->n; m++) {
+            yb_enum_member *em = d->members.items[m];
+            for (int k = 0; k < em->texts.n; k++) {
+                yb_expr *t = em->texts.items[k];
+                bool clash = memchr(t->name, 0, t->text_len) != NULL || t->text_len == 0;
+                for (int o = 0; o < ed->n && !clash; o++) clash = strcmp(ed->names[o], t->name) == 0 && o != m;
+                for (int o = 0; o < ed->ntexts && !clash; o++) clash = strcmp(ed->texts[o], t->name) == 0;
+                if (clash) {
+                    ERR(t->loc, "the text code \"%s\" of `%s` is empty, or already names a member of `%s`", t->name, em->name, d->name);
+                    continue;
+                }
+                ed->texts = realloc(ed->texts, (size_t)(ed->ntexts + 1) * sizeof *ed->texts);
+                ed->texts_member = realloc(ed->texts_member, (size_t)(ed->ntexts + 1) * sizeof *ed->texts_member);
+                ed->texts[ed->ntexts] = strndup(t->name, t->text_len);
+                ed->texts_member[ed->ntexts++] = m;
+            }
+        }
         if (codes) {
             ed->codes = calloc((size_t)ed->n, sizeof *ed->codes);
             for (int m = 0; m < ed->n; m++) {

@@ -322,6 +322,14 @@ void ybr_expected(const yb_reader *r, const yb_field *f, char *buf, size_t n)
             }
             append(buf, n, &len, ")");
         }
+        if (e->ntexts) {
+            append(buf, n, &len, " (or the text code ");
+            for (int32_t k = 0; k < e->ntexts; k++) {
+                if (len + strlen(e->texts[k]) + 8 >= n) { append(buf, n, &len, "..."); break; }
+                append(buf, n, &len, "%s\"%s\"", k ? ", " : "", e->texts[k]);
+            }
+            append(buf, n, &len, ")");
+        }
         return;
     }
     default: snprintf(buf, n, "a %s", yb_kind_name((yb_kind)f->kind)); return;
@@ -434,6 +442,9 @@ int32_t ybr_enum_name(const yb_reader *r, int32_t id, const char *p, size_t n)
     const uint32_t *len = r->enum_len[id];
     for (int32_t k = 0; k < e->n; k++)
         if (len[k] == n && ybr_same_bytes(e->names[k], p, n)) return k;
+    /* the text codes the policy declared ("21" for municipal) */
+    for (int32_t k = 0; k < e->ntexts; k++)
+        if (strlen(e->texts[k]) == n && memcmp(e->texts[k], p, n) == 0) return e->texts_member[k];
     return -1;
 }
 

@@ -129,6 +129,7 @@ typedef struct yb_enum_member {
     yb_loc loc;
     bool has_code;
     int64_t code;
+    yb_vec texts; /* text codes a claim may give for it: yb_expr* E_TEXT (`municipal = 3 "3" "21"`) */
 } yb_enum_member;
 
 /* One row of a table version: keys then values. */

@@ -84,7 +84,7 @@ static void yyerror(YYLTYPE *loc, void *scanner, yb_parse_ctx *ctx, const char *
 %type <typex> typex
 %type <flag> opt_optional
 %type <ptr> version entry change
-%type <vec> changes
+%type <vec> changes text_codes
 %type <expr> expr or_expr and_expr not_expr cmp_expr add_expr mul_expr unary postfix primary
 %type <expr> literal default_opt when_opt
 %type <stmt> stmt
@@ -166,8 +166,14 @@ enum_members
 opt_comma : %empty | ',' ;
 
 enum_member
-    : IDENT                                 { $$ = yb_enum_value(A, $1.s, @1, false, 0); }
-    | IDENT '=' INT_LIT                     { $$ = yb_enum_value(A, $1.s, @1, true, $3); }
+    : IDENT text_codes                      { $$ = yb_enum_value(A, $1.s, @1, false, 0); $$->texts = $2; }
+    | IDENT '=' INT_LIT text_codes          { $$ = yb_enum_value(A, $1.s, @1, true, $3); $$->texts = $4; }
+    ;
+
+/* text codes of an enum member: `municipal = 3 "3" "21"` reads "level":"21" as municipal */
+text_codes
+    : %empty                                { $$ = (yb_vec){0}; }
+    | text_codes STRING                     { $$ = $1; yb_vec_push(A, &$$, yb_text_lit(A, $2.s, $2.n, @2)); }
     ;
 
 reasons_decl

@@ -19,6 +19,9 @@ void yb_schema_free(yb_schema *s)
         for (int32_t k = 0; k < e->n && e->names; k++) free(e->names[k]);
         free(e->names);
         free(e->codes);
+        for (int32_t k = 0; k < e->ntexts && e->texts; k++) free(e->texts[k]);
+        free(e->texts);
+        free(e->texts_member);
         free(e->name);
     }
     free(s->enums);

@@ -36,6 +36,9 @@ typedef struct yb_enum_desc {
     int32_t n;
     char **names;   /* member names, matched exactly against JSON strings */
     int64_t *codes; /* NULL, or each member's integer code (JSON integers match these) */
+    int32_t ntexts;  /* text codes declared for members: "21" reads as texts_member[k] */
+    char **texts;
+    int32_t *texts_member;
 } yb_enum_desc;
 
 typedef struct yb_list_desc {

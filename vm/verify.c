@@ -22,6 +22,10 @@ static bool verify_schema(const yb_program *p, char *err, size_t errlen)
         if (!s->enums[i].name || s->enums[i].n < 1 || s->enums[i].n > 255) FAIL("enum %d is malformed", i);
         for (int m = 0; m < s->enums[i].n; m++)
             if (!s->enums[i].names[m]) FAIL("enum %d has an unnamed member", i);
+        for (int k = 0; k < s->enums[i].ntexts; k++)
+            if (!s->enums[i].texts || !s->enums[i].texts[k] || !s->enums[i].texts_member ||
+                s->enums[i].texts_member[k] < 0 || s->enums[i].texts_member[k] >= s->enums[i].n)
+                FAIL("enum %d has a malformed text code", i);
     }
     for (int i = 0; i < s->nfields; i++) {
         const yb_field *f = &s->fields[i];

@@ -105,6 +105,8 @@ static void write_body(const yb_program *p, wbuf *w)
             str(w, sc->enums[i].names[m]);
             if (sc->enums[i].codes) i64(w, sc->enums[i].codes[m]);
         }
+        u32(w, (uint32_t)sc->enums[i].ntexts);
+        for (int k = 0; k < sc->enums[i].ntexts; k++) { str(w, sc->enums[i].texts[k]); i64(w, sc->enums[i].texts_member[k]); }
     }
     u32(w, (uint32_t)sc->nfields);
     for (int i = 0; i < sc->nfields; i++) {
@@ -328,6 +330,10 @@ static void read_schema(rbuf *r, yb_program *p)
             e->names[m] = rstr_req(r);
             if (codes) e->codes[m] = ri64(r);
         }
+        e->ntexts = rcount(r, 12);
+        e->texts = CALLOC(e->ntexts, char *);
+        e->texts_member = CALLOC(e->ntexts, int32_t);
+        for (int k = 0; k < e->ntexts && !r->bad; k++) { e->texts[k] = rstr_req(r); e->texts_member[k] = ri32(r); }
     }
     s->nfields = rcount(r, 48);
     s->fields = CALLOC(s->nfields, yb_field);

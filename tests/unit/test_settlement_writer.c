@@ -22,7 +22,7 @@ static void text_fn(void *ctx, int64_t v, const char **p, uint32_t *n)
 }
 
 static char *level_names[] = {"primary", "first", "second", "municipal", "provincial"};
-static const yb_enum_desc enums[] = {{"level", 5, level_names, NULL}};
+static const yb_enum_desc enums[] = {{"level", 5, level_names, NULL, 0, NULL, NULL}};
 
 static const yb_out_field fields[] = {
     {"claim_id", YB_T_TEXT, 0},     {"member_id", YB_T_TEXT, 0},     {"status", YB_T_STATUS, 0},

@@ -117,6 +117,9 @@ static size_t schema_field(const unsigned char *d, size_t len, const char *name,
         int codes = d[at + 4];
         at += 5;
         for (uint32_t m = 0; m < n; m++) at = skip_str(d, at) + (codes ? 8 : 0);
+        uint32_t ntexts = get32(d + at); /* text codes: str, i64 member */
+        at += 4;
+        for (uint32_t k = 0; k < ntexts; k++) at = skip_str(d, at) + 8;
     }
     uint32_t nfields = get32(d + at);
     at += 4;
