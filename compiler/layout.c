@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "limits.h"
+#include "yb_limits.h"
 
 static int schema_add(yb_compiler *c, int n)
 {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "limits.h"
+#include "yb_limits.h"
 
 /* The whole source file, or NULL with *why saying what is wrong with it.
  * Only a regular file is read (a directory, a device such as /dev/zero or a

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "date.h"
-#include "limits.h"
+#include "yb_limits.h"
 #include "money.h"
 #include "suggest.h"
 

@@ -218,7 +218,7 @@ bool yb_ybc_write(const yb_program *p, const char *path, char *err, size_t errle
 bool yb_ybc_write_mem(const yb_program *p, unsigned char **out, size_t *outlen);
 yb_program *yb_ybc_read(const unsigned char *data, size_t len, char *err, size_t errlen);
 /* Reads a .ybc file (vm/ybc_load.c): a regular file only, its signature checked
- * before the rest is read, at most YB_MAX_YBC_BYTES (base/limits.h). */
+ * before the rest is read, at most YB_MAX_YBC_BYTES (base/yb_limits.h). */
 yb_program *yb_ybc_load(const char *path, char *err, size_t errlen);
 /* The bytes of a .ybc file (signed or not), with yb_ybc_load's checks (a
  * regular file, the signature first, the size cap); NULL with err set. */

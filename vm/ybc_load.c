@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "limits.h"
+#include "yb_limits.h"
 #include "program.h"
 
 /* Up to n bytes from fd; returns how many were read (fewer at end of file), or -1. */

@@ -15,7 +15,7 @@
 #include "compare.h"
 #include "compiler.h"
 #include "explain_text.h"
-#include "limits.h"
+#include "yb_limits.h"
 #include "vm.h"
 
 #define CLAIMS "tests/golden/bad_records/claims.jsonl"

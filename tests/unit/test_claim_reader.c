@@ -17,7 +17,7 @@
 
 #include "claim_reader.h"
 #include "date.h"
-#include "limits.h"
+#include "yb_limits.h"
 #include "money.h"
 #include "value.h"
 

@@ -13,7 +13,7 @@
 
 #include "claim_reader.h"
 #include "compiler.h"
-#include "limits.h"
+#include "yb_limits.h"
 #include "vm.h"
 
 /* Compile; return the program (or NULL) and the diagnostics text. */

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "claim_reader.h"
-#include "limits.h"
+#include "yb_limits.h"
 #include "compiler.h"
 #include "vm.h"
 

@@ -2,8 +2,8 @@
  * once so that a policy the compiler accepts is one the readers can read.
  * Each is documented in spec.md (section 11, "Known limits").
  */
-#ifndef YB_LIMITS_H
-#define YB_LIMITS_H
+#ifndef YB_YB_LIMITS_H
+#define YB_YB_LIMITS_H
 
 /* bytes in one policy source file: the whole standard policy is under 100 KiB;
    the compiler holds each file in memory, and a device such as /dev/zero would
