@@ -11,6 +11,12 @@
  * after saying why on stderr (cli/yibao.c). */
 yb_program *yb_load_policy(const char *path, bool werror);
 
+#include "batch.h"
+/* --max-record and --strict (cli/yibao.c): 1 taken, 0 not one, -1 a usage error (printed). */
+int yb_reader_option(int argc, char **argv, int *i, yb_batch_opts *o);
+int yb_cmd_compare(int argc, char **argv);  /* cli/compare_cmd.c */
+int yb_cmd_params(int argc, char **argv);   /* cli/policy_cmds.c */
+int yb_cmd_diff(int argc, char **argv);     /* cli/policy_cmds.c */
 int yb_cmd_test(int argc, char **argv);     /* cli/test_cmd.c */
 int yb_cmd_coverage(int argc, char **argv); /* cli/test_cmd.c */
 

@@ -11,6 +11,7 @@
 #include "batch.h"
 #include "bench.h"
 #include "commands.h"
+#include "policy_diff.h"
 #include "compare.h"
 #include "explain_text.h"
 #include "ledger_store.h"
@@ -33,7 +34,10 @@ static const char usage[] =
     "                 [--max-record BYTES] [--strict]\n"
     "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
-    "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc CLAIMS... [-o OUT] [--max-record BYTES] [--strict]\n"
+    "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc [CLAIMS...|-] [-o OUT] [--max-record BYTES] [--strict]\n"
+    "                 [--text|--json|--csv] [--html FILE] [--as-of YEAR|--shift-years N] [--top N]\n"
+    "       yibao params POLICY.yb|POLICY.ybc [--json]   (every parameter and table value, with its dates)\n"
+    "       yibao diff OLD NEW [--json]   (parameters by effective date, rules added, removed or changed)\n"
     "       yibao explain POLICY.yb|POLICY.ybc CLAIMS...|- [--max-record BYTES] [--strict]\n"
     "                 (each settlement and the rules behind it, as text)\n"
     "       yibao bench POLICY.yb|POLICY.ybc CLAIMS.jsonl [PASSES] [--max-record BYTES] [--strict]\n"
@@ -179,6 +183,7 @@ static yb_program *load_policy(const char *path, bool werror)
 
 /* The same for the commands in other files of cli/ (commands.h). */
 yb_program *yb_load_policy(const char *path, bool werror) { return load_policy(path, werror); }
+int yb_reader_option(int argc, char **argv, int *i, yb_batch_opts *o) { return reader_option("compare", argc, argv, i, o); }
 
 /* --trust / --stamp: the policy as hosts load it (cli/sign.c makes the keys). */
 static yb_program *load_signed(const char *path, const char *trust, char **stamp)
@@ -367,43 +372,10 @@ static int cmd_disasm(int argc, char **argv)
     yb_program *p = load_policy(argv[0], false);
     if (!p) return 1;
     yb_disasm(p, stdout);
+    fputs("; parameter and table values (yibao params)\n", stdout);
+    yb_params_write(p, stdout, false);
     yb_program_free(p);
-    return 0;
-}
-
-static int cmd_compare(int argc, char **argv)
-{
-    const char *pol[2] = {NULL, NULL}, *out = NULL;
-    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    int ninputs = 0, npol = 0, k;
-    yb_batch_opts o = {.in_format = -1, .errors = stderr};
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-o") == 0) {
-            if (++i == argc) { free(inputs); return usage_error("compare", "-o needs a file name%s", ""); }
-            out = argv[i];
-        } else if ((k = reader_option("compare", argc, argv, &i, &o)) != 0) {
-            if (k < 0) { free(inputs); return 2; }
-        } else if (argv[i][0] == '-') {
-            free(inputs);
-            return usage_error("compare", strcmp(argv[i], "-") == 0 ? "compare reads claim files, not standard input%s"
-                                                         : "unknown option %s", strcmp(argv[i], "-") == 0 ? "" : argv[i]);
-        } else if (npol < 2) {
-            pol[npol++] = argv[i];
-        } else {
-            inputs[ninputs++] = argv[i];
-        }
-    }
-    if (npol < 2 || ninputs == 0) { free(inputs); return usage_error("compare", "compare needs two policies and a claims file%s", ""); }
-    yb_program *a = load_policy(pol[0], false), *b = a ? load_policy(pol[1], false) : NULL;
-    FILE *of = out ? fopen(out, "wb") : stdout;
-    int rc = 1;
-    if (a && b && of) rc = yb_compare(a, b, inputs, ninputs, &o, of);
-    else if (!of) fprintf(stderr, "yibao: cannot write %s\n", out);
-    if (of && of != stdout && !yb_cli_finish(of, out)) rc = 1;
-    yb_program_free(a);
-    yb_program_free(b);
-    free(inputs);
-    return rc;
+    return yb_cli_finish(stdout, "standard output") ? 0 : 1;
 }
 
 static int cmd_explain(int argc, char **argv)
@@ -509,7 +481,9 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "disasm") == 0) return cmd_disasm(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
-    if (strcmp(cmd, "compare") == 0) return cmd_compare(argc - 2, argv + 2);
+    if (strcmp(cmd, "compare") == 0) return yb_cmd_compare(argc - 2, argv + 2);
+    if (strcmp(cmd, "params") == 0) return yb_cmd_params(argc - 2, argv + 2);
+    if (strcmp(cmd, "diff") == 0) return yb_cmd_diff(argc - 2, argv + 2);
     if (strcmp(cmd, "explain") == 0) return cmd_explain(argc - 2, argv + 2);
     if (strcmp(cmd, "test") == 0) return yb_cmd_test(argc - 2, argv + 2);
     if (strcmp(cmd, "coverage") == 0) return yb_cmd_coverage(argc - 2, argv + 2);

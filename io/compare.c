@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "reform_report.h"
 #include "report.h"
 #include "vm.h"
 
@@ -156,6 +157,8 @@ typedef struct compare_ctx {
     int npairs;
     long changed, too_large; /* too_large: figures printed as null */
     FILE *out, *errs;
+    const yb_compare_opts *co; /* NULL: the JSON lines alone */
+    bool lines;                /* write a line per changed claim and the summary */
 } compare_ctx;
 
 /* where: "FILE:LINE: " for one claim, "" for the summary */
@@ -168,6 +171,21 @@ static void too_large(compare_ctx *x, const char *where, const char *what, const
 
 static const char *const side_label[2] = {"old policy", "new policy"};
 
+/* --as-of YEAR, --shift-years N: every date of the claim moved by the same
+ * whole years under both policies (as-of: the years that bring the date the
+ * old policy is dated by into YEAR). */
+static void replay(compare_ctx *x, yb_claim *const *claims)
+{
+    int years = x->co->shift_years;
+    if (x->co->as_of) {
+        int f = yb_reform_date_field(x->sides[0].p);
+        const yb_claim *c = claims[0];
+        if (f < 0 || !c->present[x->sides[0].p->schema.fields[f].slot]) return;
+        years = x->co->as_of - yb_date_year(c->slots[x->sides[0].p->schema.fields[f].slot]);
+    }
+    for (int k = 0; k < 2; k++) yb_claim_shift_years(claims[k], x->sides[k].p, years);
+}
+
 /* One claim settled by both policies: a line when a shared output differs. */
 static yb_batch_step compare_one(void *ctx, yb_claim *const *claims, const char *file, long line)
 {
@@ -175,6 +193,7 @@ static yb_batch_step compare_one(void *ctx, yb_claim *const *claims, const char 
     side *sides = x->sides;
     FILE *out = x->out;
     bool bad = false;
+    if (x->co && (x->co->shift_years || x->co->as_of)) replay(x, claims);
     for (int k = 0; k < 2; k++)
         if (!yb_batch_settle(sides[k].vm, claims[k], file, line, side_label[k], x->errs)) bad = true;
     if (bad) return YB_BATCH_BAD;
@@ -186,6 +205,10 @@ static yb_batch_step compare_one(void *ctx, yb_claim *const *claims, const char 
             pr->new_total += sides[1].vm->regs[pr->new_out];
         }
         if (!differs(&sides[0], pr->old_out, &sides[1], pr->new_out)) continue;
+        if (!x->lines) {
+            any = true;
+            continue;
+        }
         if (!any) {
             claim_label(out, &sides[0], line);
             fputs(",\"changes\":{", out);
@@ -210,8 +233,12 @@ static yb_batch_step compare_one(void *ctx, yb_claim *const *claims, const char 
         fputc('}', out);
     }
     if (any) {
-        fputs("}}\n", out);
+        if (x->lines) fputs("}}\n", out);
         x->changed++;
+    }
+    if (x->co && x->co->reform && !yb_reform_claim(x->co->reform, sides[0].vm, sides[1].vm, claims[0], file, line, any)) {
+        fprintf(x->errs, "error: out of memory for the reform report\n");
+        return YB_BATCH_STOP;
     }
     return ferror(out) ? YB_BATCH_STOP : YB_BATCH_DONE;
 }
@@ -242,8 +269,14 @@ static void put_summary(FILE *out, compare_ctx *x, const yb_batch_stats *st)
 int yb_compare(const yb_program *old_p, const yb_program *new_p, const char *const *inputs, int ninputs,
                const yb_batch_opts *o, FILE *out)
 {
+    return yb_compare_with(old_p, new_p, inputs, ninputs, o, out, NULL);
+}
+
+int yb_compare_with(const yb_program *old_p, const yb_program *new_p, const char *const *inputs, int ninputs,
+                    const yb_batch_opts *o, FILE *out, const yb_compare_opts *co)
+{
     FILE *errs = o->errors;
-    compare_ctx x = {{{old_p, yb_vm_new(old_p)}, {new_p, yb_vm_new(new_p)}}, NULL, 0, 0, 0, out, errs};
+    compare_ctx x = {{{old_p, yb_vm_new(old_p)}, {new_p, yb_vm_new(new_p)}}, NULL, 0, 0, 0, out, errs, co, !co || co->lines};
     x.pairs = calloc((size_t)old_p->nouts + 1, sizeof *x.pairs);
     int rc = 1;
     if (!x.sides[0].vm || !x.sides[1].vm || !x.pairs) {
@@ -254,7 +287,11 @@ int yb_compare(const yb_program *old_p, const yb_program *new_p, const char *con
     yb_batch_side sides[2] = {{&old_p->schema, side_label[0]}, {&new_p->schema, side_label[1]}};
     yb_batch_stats st;
     bool ok = yb_batch_each(sides, 2, inputs, ninputs, o, compare_one, &x, &st);
-    if (ok) put_summary(out, &x, &st);
+    if (ok && x.lines) put_summary(out, &x, &st);
+    if (co && co->reform) {
+        co->reform->errors = st.errors;
+        if (!yb_reform_finish(co->reform, x.sides[0].vm, x.sides[1].vm)) ok = false;
+    }
     if (fflush(out) != 0 || ferror(out)) ok = false; /* the caller, who knows the output, says so */
     fprintf(errs, "%ld claims compared, %ld changed, %ld errors\n", st.done, x.changed, st.errors);
     rc = ok && st.errors == 0 && x.too_large == 0 ? 0 : 1;

@@ -1,0 +1,24 @@
+/* What a compiled policy holds and how two differ, without claims:
+ * `yibao params POLICY` (every parameter and table value with its dates) and
+ * `yibao diff OLD NEW` (parameters and tables by effective date, rules added,
+ * removed or changed). */
+#ifndef YB_POLICY_DIFF_H
+#define YB_POLICY_DIFF_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "program.h"
+
+/* A cell of a parameter named by its keys ("resident, municipal"), or "[i]"
+ * when the keys cannot be told from the code; "" for an unkeyed parameter. */
+void yb_param_cell_name(const yb_program *p, int param, int cell, char *buf, size_t n);
+/* One cell's value as the policy writes it ("1200.00", "65%", "16000.00 to 30000.00 at 60%; …"). */
+void yb_param_cell_value(const yb_program *p, int param, const int64_t *cells, int cell, char *buf, size_t n);
+
+/* Every parameter, each version with its date and its values; false on a write error. */
+bool yb_params_write(const yb_program *p, FILE *out, bool json);
+/* What changed between two policies; returns the number of differences, -1 on a write error. */
+long yb_policy_diff(const yb_program *a, const yb_program *b, FILE *out, bool json);
+
+#endif
