@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "compare.h"
+#include "output.h"
 #include "reform_report.h"
 
 static int usage(const char *msg, const char *arg)
@@ -173,12 +174,8 @@ int yb_cmd_compare(int argc, char **argv)
         if (!ok) rc = 1;
     }
 done:
-    if (of && of != stdout && fclose(of) != 0) rc = 1;
-    if (of == stdout && fflush(stdout) != 0) rc = 1;
-    if (hf && fclose(hf) != 0) {
-        fprintf(stderr, "yibao: cannot write %s\n", a.html);
-        rc = 1;
-    }
+    if (of && of != stdout && !yb_cli_finish(of, a.out)) rc = 1;
+    if (hf && !yb_cli_finish(hf, a.html)) rc = 1;
     if (sp) fclose(sp);
     yb_reform_free(r);
     yb_program_free(op);

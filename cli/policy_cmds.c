@@ -36,7 +36,7 @@ int yb_cmd_params(int argc, char **argv)
     if (!p) return 1;
     bool ok = yb_params_write(p, stdout, json);
     yb_program_free(p);
-    return yb_cli_finish(stdout, "standard output") && ok ? 0 : 1;
+    return ok ? 0 : 1;
 }
 
 int yb_cmd_diff(int argc, char **argv)
@@ -49,5 +49,5 @@ int yb_cmd_diff(int argc, char **argv)
     long n = a && b ? yb_policy_diff(a, b, stdout, json) : -1;
     yb_program_free(a);
     yb_program_free(b);
-    return yb_cli_finish(stdout, "standard output") && n >= 0 ? 0 : 1;
+    return n >= 0 ? 0 : 1;
 }

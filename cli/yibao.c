@@ -375,7 +375,7 @@ static int cmd_disasm(int argc, char **argv)
     fputs("; parameter and table values (yibao params)\n", stdout);
     yb_params_write(p, stdout, false);
     yb_program_free(p);
-    return yb_cli_finish(stdout, "standard output") ? 0 : 1;
+    return 0;
 }
 
 static int cmd_explain(int argc, char **argv)
