@@ -1,6 +1,10 @@
 /* gen_claims: a deterministic corpus of valid claims for the benchmark.
  *
- *   gen_claims N [--seed S] [--members M] [--format jsonl|tsv]
+ *   gen_claims N [--seed S] [--members M] [--format jsonl|tsv] [--realistic]
+ *
+ * --realistic: claims of real size (1-60 items, ~15 on average, ~1.4 KB a line,
+ * long catalogue codes, Chinese item names; see real_counts and real_code).
+ * Without it the corpus is exactly the historical one (3.6 items, ~670 bytes).
  *
  * Writes N claims to stdout, either as JSON Lines in the shape of
  * docs/claim-schema.md, or as the flat TSV the native C and Lua baselines load
@@ -95,6 +99,7 @@ static int32_t ymd_of(int64_t z)
 static int64_t D(int y, int m, int d) { return days_from_civil(y, m, d); }
 
 /* ---------------------------------------------------------------- model */
+enum { MAX_ITEMS = 60 };
 enum { EMPLOYEE, RESIDENT };
 static const char *const SCHEME[] = {"employee", "resident"};
 enum { IN_SERVICE, RETIRED, FLEXIBLE, POOL_ONLY, ST_RESIDENT, STUDENT, NEWBORN };
@@ -119,7 +124,8 @@ typedef struct {
 } member;
 
 typedef struct {
-    char code[8];
+    char code[32];
+    const char *name;      /* NULL: absent (realistic corpus only) */
     char cls;
     int64_t amount, limit; /* fen; limit -1: absent */
     int qty;               /* -1: absent */
@@ -136,10 +142,14 @@ typedef struct {
     int has_ytd;
     int64_t ytd_adm, ytd_basic, ytd_large;
     int nitems;
-    item items[8];
+    item items[MAX_ITEMS];
 } claim;
 
 static uint64_t g_seed;
+/* --realistic: claims of the size bureaus really see (see gen_items_real) */
+static int g_real;
+/* --distinct: claim i belongs to member i (every member distinct) */
+static int g_distinct;
 
 static void gen_member(uint64_t idx, member *m)
 {
@@ -219,9 +229,32 @@ static void gen_member(uint64_t idx, member *m)
     s[18] = 0;
 }
 
+/* Realistic item codes: the national catalogue's 20-27 character codes
+ * (drug codes like XA01BCF001A001010100001 on 40 %, service codes like
+ * 001201000010000),
+ * and a Chinese name on a fifth of the items (unknown fields, ignored
+ * by the readers, but they are bytes a reader has to scan). */
+static const char *const NAMES[] = {
+    "阿莫西林胶囊", "注射用头孢曲松钠", "氯化钠注射液", "葡萄糖注射液", "血常规检查",
+    "肝功能检测", "胸部CT平扫", "静脉输液", "一级护理", "床位费", "心电图检查",
+    "阿托伐他汀钙片", "二甲双胍缓释片", "住院诊查费", "彩色多普勒超声检查",
+};
+static void real_code(rng *r, item *it)
+{
+    if (chance(r, 400))
+        snprintf(it->code, sizeof it->code, "X%c%02dB%cF%03dA%03d%03d%03d%04d", it->cls,
+                 (int)below(r, 100), 'A' + (int)below(r, 26), (int)below(r, 1000),
+                 (int)below(r, 1000), (int)below(r, 1000), (int)below(r, 1000),
+                 (int)below(r, 10000));
+    else
+        snprintf(it->code, sizeof it->code, "%03d%03d%03d%06d", (int)below(r, 1000),
+                 (int)below(r, 1000), (int)below(r, 1000), (int)below(r, 1000000));
+    it->name = chance(r, 200) ? NAMES[below(r, (int64_t)(sizeof NAMES / sizeof *NAMES))] : NULL;
+}
+
 static void gen_items(rng *r, claim *c, int64_t total)
 {
-    int n = c->nitems, w[8], wsum = 0;
+    int n = c->nitems, w[MAX_ITEMS], wsum = 0;
     for (int i = 0; i < n; i++) { w[i] = 1 + (int)below(r, 100); wsum += w[i]; }
     int64_t left = total;
     for (int i = 0; i < n; i++) {
@@ -234,16 +267,36 @@ static void gen_items(rng *r, claim *c, int64_t total)
         int64_t p = below(r, 1000);
         if (c->kind == PHARMACY) it->cls = p < 450 ? 'A' : p < 880 ? 'B' : 'C';
         else it->cls = p < 550 ? 'A' : p < 880 ? 'B' : 'C';
-        snprintf(it->code, sizeof it->code, "X%c%04d", it->cls, (int)below(r, 10000));
+        it->name = NULL;
+        if (g_real) real_code(r, it);
+        else snprintf(it->code, sizeof it->code, "X%c%04d", it->cls, (int)below(r, 10000));
         it->limit = chance(r, 150) ? a * between(r, 60, 140) / 100 : -1;
         it->qty = (c->kind == PHARMACY || chance(r, 200)) ? (int)between(r, 1, 10) : -1;
+    }
+}
+
+/* Realistic item counts (1 to 60, about 15 a claim on average): an inpatient
+ * stay lists every day's drugs, tests and nursing (20-60 lines) and carries
+ * most of the money; outpatient and pharmacy visits list a handful. */
+static void real_counts(rng *r, claim *c, int64_t *total)
+{
+    switch (c->kind) {
+    case OUTPATIENT: c->nitems = (int)between(r, 1, 16); break;
+    case PHARMACY: c->nitems = (int)between(r, 1, 12); break;
+    case CHRONIC: c->nitems = (int)between(r, 1, 9); break;
+    case PRENATAL: c->nitems = (int)between(r, 1, 7); break;
+    case MATERNITY: c->nitems = (int)between(r, 12, 40); break;
+    default:
+        c->nitems = (int)between(r, 20, 60);
+        if (*total < 20000 * 100) *total = *total * 2 + 500000; /* a stay costs thousands */
+        break;
     }
 }
 
 static void gen_claim(rng *r, uint64_t i, uint64_t N, uint64_t members, claim *c, member *m)
 {
     c->n = i;
-    gen_member((uint64_t)below(r, (int64_t)members), m);
+    gen_member(g_distinct ? i : (uint64_t)below(r, (int64_t)members), m);
     c->m = m;
     /* dates: 2025-01-01 .. 2025-12-31 in claim order */
     int64_t day = D(2025, 1, 1) + (int64_t)((__int128)i * 365 / N);
@@ -280,6 +333,7 @@ static void gen_claim(rng *r, uint64_t i, uint64_t N, uint64_t members, claim *c
         total = chance(r, 30) ? between(r, 5000000, 40000000) : skewed(r, 200000, 5000000);
         break;
     }
+    if (g_real) real_counts(r, c, &total);
     gen_items(r, c, total);
 
     c->has_ytd = chance(r, 60);
@@ -426,6 +480,10 @@ static void write_jsonl(const claim *c)
         puts0(it->code);
         PUTL("\",\"class\":\"");
         putc1(it->cls);
+        if (it->name) {
+            PUTL("\",\"name\":\"");
+            puts0(it->name);
+        }
         PUTL("\",\"amount\":\"");
         put_money(it->amount);
         putc1('"');
@@ -507,7 +565,7 @@ static void write_tsv(const claim *c)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_claims N [--seed S] [--members M] [--format jsonl|tsv]\n");
+    fprintf(stderr, "usage: gen_claims N [--seed S] [--members M] [--format jsonl|tsv] [--realistic] [--distinct]\n");
     exit(2);
 }
 
@@ -528,6 +586,8 @@ int main(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = parse_u64(argv[++i]);
         else if (!strcmp(argv[i], "--members") && i + 1 < argc) members = parse_u64(argv[++i]);
+        else if (!strcmp(argv[i], "--realistic")) g_real = 1;
+        else if (!strcmp(argv[i], "--distinct")) g_distinct = 1;
         else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
             if (!strcmp(f, "tsv")) tsv = 1;

@@ -8,6 +8,8 @@
 #   YB_BENCH_SEED     generator seed                      (default 2025)
 #   YB_BENCH_CHECK_N  claims in the agreement corpus      (default 20000)
 #   YB_BENCH_BIG_N    claims for the peak-memory run, 0 skips it (default 10000000)
+#   YB_BENCH_REAL_N   claims of the realistic corpus, each shape (default 500000)
+#   YB_BENCH_ROUNDS   alternating rounds of the realistic runs (default 3)
 #   YB_BENCH_POLICY   the example policy in yibao         (default examples/hunan-basic.yb)
 #   YB_BENCH_YIBAO    the yibao binary                    (default bin/yibao)
 #   YB_BENCH_TIME     GNU time, for peak RSS; absent -> VmHWM polled from /proc
@@ -219,6 +221,9 @@ vm_peak_memory() {
 vm_per_claim
 vm_end_to_end
 vm_peak_memory
+
+step "claims of real size (bench/realistic.sh): example and standard policy, C end to end, two member shapes"
+bash bench/realistic.sh || echo "bench/realistic.sh failed"
 
 step "the durable ledger (bench/ledger.sh): a later batch with --ledger against the same batch in memory"
 bash bench/ledger.sh || echo "bench/ledger.sh failed"
