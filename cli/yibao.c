@@ -22,6 +22,7 @@
 #include "sign.h"
 #include "program.h"
 #include "report.h"
+#include "batch_jobs.h"
 #include "vm.h"
 
 #define YIBAO_VERSION "0.1.0"
@@ -31,7 +32,7 @@ static const char usage[] =
     "       yibao compile POLICY.yb -o POLICY.ybc\n"
     "       yibao run POLICY.yb|POLICY.ybc [CLAIMS...|-] [-o OUT] [--format jsonl|csv]\n"
     "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
-    "                 [--max-record BYTES] [--strict]\n"
+    "                 [--max-record BYTES] [--strict] [--jobs N]\n"
     "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
     "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc [CLAIMS...|-] [-o OUT] [--max-record BYTES] [--strict]\n"
@@ -283,6 +284,7 @@ static int cmd_run(int argc, char **argv)
 {
     const char *policy = NULL, *out = NULL, *report = NULL, *ledger = NULL, *trust = NULL;
     bool migrate = false, stamp = false;
+    int jobs = yb_jobs_default();
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     int ninputs = 0;
     yb_run_opts o = {.batch = {.in_format = -1, .errors = stderr}, .out_format = YB_FMT_JSONL, .explain = false, .out = stdout};
@@ -307,6 +309,12 @@ static int cmd_run(int argc, char **argv)
             if (k < 0) { free(inputs); return 2; }
         } else if (strcmp(a, "--explain") == 0) {
             o.explain = true;
+        } else if (strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) {
+            char *end = NULL;
+            long n = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (!end || *end || n < 1 || n > 64) { free(inputs); return usage_error("--jobs needs a number of workers from 1 to 64%s", ""); }
+            jobs = (int)n;
+            i++;
         } else if (strcmp(a, "--migrate") == 0) {
             migrate = true;
         } else if (strcmp(a, "--stamp") == 0) {
@@ -342,7 +350,7 @@ static int cmd_run(int argc, char **argv)
         return 1;
     }
     o.out = of;
-    bool ok = vm && yb_batch_run(vm, inputs, ninputs, &o, &st);
+    bool ok = vm && yb_batch_run_jobs(vm, jobs, inputs, ninputs, &o, &st);
     /* standard output is finished once, in main */
     if (of != stdout ? !yb_cli_finish(of, out) : fflush(stdout) != 0 || ferror(stdout)) ok = false;
     if (store) ok = end_ledger(store, ok);

@@ -15,6 +15,7 @@ static yb_program *compile(const char *name, const char *text, yb_diag *diag)
     bool ok = yb_load_modules(&c, name, text) && yb_check(&c) && yb_codegen(&c) && diag->errors == errors;
     yb_program *p = c.prog;
     if (ok) {
+        yb_plan_routing(&c);
         if (c.policy) {
             p->name = strndup(c.policy->text, c.policy->text_len);
             p->version = c.policy->version_text ? strdup(c.policy->version_text) : strdup("");

@@ -223,6 +223,7 @@ int64_t yb_text_const(yb_compiler *c, const char *s, size_t n);
 
 /* ---- the passes, in order (compile.c runs them) */
 bool yb_load_modules(yb_compiler *c, const char *path, const char *text); /* modules.c */
+void yb_plan_routing(yb_compiler *c);                                      /* routing.c */
 bool yb_check(yb_compiler *c);                                             /* check.c */
 void yb_fold(yb_compiler *c, yb_expr *e);                                  /* fold.c */
 bool yb_codegen(yb_compiler *c);                                           /* codegen.c */

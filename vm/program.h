@@ -169,6 +169,11 @@ typedef struct yb_program {
     /* states, reasons, alerts, rejects, blocks */
     int32_t nstates;
     yb_state_desc *states;
+    /* `yibao run --jobs` (compiler/routing.c): route_field - 1 is the top-level
+       text field whose value every kept state's key holds, so the batch can be
+       split by it, and reports merge by adding; 0: one worker.  Not kept in a
+       .ybc file: a loaded program settles on one worker. */
+    int32_t route_field;
     int32_t nreasons;
     char **reasons;
     int32_t nalerts;

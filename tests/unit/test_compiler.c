@@ -491,10 +491,53 @@ static void date_constants_stay_in_range(void **state)
     yb_program_free(p);
 }
 
+/* --jobs (compiler/routing.c): the field a batch splits by, or 0 (one worker). */
+static int route_of(const char *src)
+{
+    char *text = NULL;
+    yb_program *p = compile(src, &text);
+    if (!p) fail_msg("%s", text);
+    free(text);
+    int f = p->route_field > 0 ? p->route_field : 0;
+    int r = f ? (strcmp(p->schema.fields[f - 1].name, "member_id") == 0 ? 1 : 2) : 0;
+    yb_program_free(p);
+    return r;
+}
+
+static void batches_split_by_the_field_every_state_keys_on(void **state)
+{
+    (void)state;
+    /* keyed on member_id (through a define and an if choosing it both ways): split by member_id */
+    assert_int_equal(route_of(HEADER "define who = if level = primary then member_id else member_id\n"
+                                     "state t per who, year of date { n: int }\n"
+                                     "state u per date, member_id { n: int }\n"
+                                     "rule r\n  add 1 to t.n\n  add 1 to u.n\n"), 1);
+    /* a report only added to merges by adding: still split */
+    assert_int_equal(route_of(HEADER "state t per member_id { n: int }\n"
+                                     "report k per level { claims: int  fund: money }\n"
+                                     "rule r\n  add 1 to t.n\n  add 1 to k.claims\n  add fund to k.fund\n"), 1);
+    /* a key choosing between two fields (a family account's payer): one worker */
+    assert_int_equal(route_of(HEADER "define payer = if level = primary then claim_id else member_id\n"
+                                     "state t per payer { n: int }\nrule r\n  add 1 to t.n\n"), 0);
+    /* two states on different fields: one worker */
+    assert_int_equal(route_of(HEADER "state t per member_id { n: int }\nstate u per claim_id { n: int }\n"
+                                     "rule r\n  add 1 to t.n\n  add 1 to u.n\n"), 0);
+    /* a state not keyed on a claim's text field at all: one worker */
+    assert_int_equal(route_of(HEADER "state t per year of date { n: int }\nrule r\n  add 1 to t.n\n"), 0);
+    /* a report set, read or given a default cannot be added up: one worker */
+    assert_int_equal(route_of(HEADER "state t per member_id { n: int }\nreport k per level { n: int  m: int }\n"
+                                     "rule r\n  add 1 to t.n\n  add 1 to k.n\n  set k.m = k.n\n"), 0);
+    assert_int_equal(route_of(HEADER "state t per member_id { n: int }\nreport k per level { n: int }\n"
+                                     "rule r\n  add 1 to t.n\n  add 1 to k.n\n  set fund = k.n * 1.00\n"), 0);
+    assert_int_equal(route_of(HEADER "state t per member_id { n: int }\nreport k per level { n: int = 5 }\n"
+                                     "rule r\n  add 1 to t.n\n  add 1 to k.n\n"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(type_errors_name_the_mistake),
+        cmocka_unit_test(batches_split_by_the_field_every_state_keys_on),
         cmocka_unit_test(typos_get_suggestions),
         cmocka_unit_test(syntax_errors_say_what_was_expected),
         cmocka_unit_test(tables_must_be_complete),

@@ -1,0 +1,544 @@
+/* `yibao run --jobs N`: the batch settled by N threads, each with its own VM
+ * and running totals, with exactly the output of one.
+ *
+ * The compiler says (program.h route_field, compiler/routing.c) which
+ * top-level text field every kept state's key holds.  The input is read in
+ * chunks of lines; each line goes to the worker the hash of that field's
+ * value names (read from the raw JSON here, decoded as the reader decodes it),
+ * so every claim that can meet a state entry meets it on the same worker, in
+ * input order.  Workers parse and settle their lines of a chunk in parallel
+ * into their own buffers; then the chunk's settlements and error messages are
+ * written in input order with their original line numbers.  Reports, added up
+ * only (routing.c), are merged into the first worker's VM by adding.
+ *
+ * Anything this cannot split exactly (no route field, CSV in or out, a durable
+ * ledger gate, one job, an input that is not a regular file or holds a NUL
+ * byte or an overlong line) goes to yb_batch_run: one worker, never a guess. */
+/* madvise (MADV_DONTNEED: give the pages of a mapped input back) */
+#define _DEFAULT_SOURCE
+#include "batch_jobs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "settlement_writer.h"
+
+enum { CHUNK_BYTES = 8 << 20, MAX_JOBS = 64 };
+
+int yb_jobs_default(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (int)n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the route value: a top-level string field of a JSON line                 */
+
+static const char *ws(const char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+    return p;
+}
+
+static int hexval(char ch)
+{
+    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+static long hex4(const char *p, const char *e)
+{
+    if (e - p < 4) return -1;
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* A JSON string at p (at its quote), decoded into out (up to cap bytes; the
+ * length is counted past cap); returns the position after it, or NULL when
+ * malformed. */
+static const char *jstring(const char *p, const char *e, char *out, size_t cap, size_t *len)
+{
+    size_t n = 0;
+#define OUT(ch) do { if (n < cap) out[n] = (char)(ch); n++; } while (0)
+    if (p >= e || *p != '"') return NULL;
+    for (p++; p < e && *p != '"'; p++) {
+        if (*p != '\\') { OUT(*p); continue; }
+        if (++p >= e) return NULL;
+        switch (*p) {
+        case '"': case '\\': case '/': OUT(*p); break;
+        case 'b': OUT('\b'); break;
+        case 'f': OUT('\f'); break;
+        case 'n': OUT('\n'); break;
+        case 'r': OUT('\r'); break;
+        case 't': OUT('\t'); break;
+        case 'u': {
+            long u = hex4(p + 1, e);
+            if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF)) return NULL;
+            p += 4;
+            if (u >= 0xD800 && u <= 0xDBFF) {
+                if (e - p < 7 || p[1] != '\\' || p[2] != 'u') return NULL;
+                long u2 = hex4(p + 3, e);
+                if (u2 < 0xDC00 || u2 > 0xDFFF) return NULL;
+                u = 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00);
+                p += 6;
+            }
+            if (u < 0x80) OUT(u);
+            else if (u < 0x800) { OUT(0xC0 | (u >> 6)); OUT(0x80 | (u & 63)); }
+            else if (u < 0x10000) { OUT(0xE0 | (u >> 12)); OUT(0x80 | ((u >> 6) & 63)); OUT(0x80 | (u & 63)); }
+            else { OUT(0xF0 | (u >> 18)); OUT(0x80 | ((u >> 12) & 63)); OUT(0x80 | ((u >> 6) & 63)); OUT(0x80 | (u & 63)); }
+            break;
+        }
+        default: return NULL;
+        }
+    }
+#undef OUT
+    *len = n;
+    return p < e ? p + 1 : NULL;
+}
+
+/* Past one JSON value (strings honoured, brackets counted); NULL when malformed. */
+static const char *skip_value(const char *p, const char *e)
+{
+    int depth = 0;
+    do {
+        p = ws(p, e);
+        if (p >= e) return NULL;
+        if (*p == '"') {
+            for (p++; p < e && *p != '"'; p++)
+                if (*p == '\\') p++;
+            if (p >= e) return NULL;
+            p++;
+        } else if (*p == '{' || *p == '[') {
+            depth++;
+            p++;
+        } else if (*p == '}' || *p == ']') {
+            if (--depth < 0) return NULL;
+            p++;
+        } else if (*p == ',' || *p == ':') {
+            if (!depth) return NULL;
+            p++;
+        } else {
+            while (p < e && !strchr(" \t\r\n,:{}[]\"", *p)) p++;
+        }
+    } while (depth > 0);
+    return p;
+}
+
+/* The hash of the decoded value of top-level string field `key`, or 0 when
+ * the line has none or is not a JSON object: such a line is a record error
+ * or a claim without the field, and all of them go to worker 0.  The scan
+ * stops at the field: a line that gives it twice, or is malformed after it,
+ * is a record error (the reader refuses a key given twice), and a record
+ * error touches no state, so any worker may report it. */
+static uint64_t route_hash(const char *p, const char *e, const char *key, size_t keylen)
+{
+    char k[256], v[512];
+    size_t kn, vn;
+    p = ws(p, e);
+    if (p >= e || *p++ != '{') return 0;
+    for (;;) {
+        p = jstring(ws(p, e), e, k, sizeof k, &kn);
+        if (!p) return 0;
+        p = ws(p, e);
+        if (p >= e || *p++ != ':') return 0;
+        p = ws(p, e);
+        if (kn == keylen && !memcmp(k, key, kn)) {
+            if (p >= e || *p != '"' || !jstring(p, e, v, sizeof v, &vn)) return 0;
+            if (vn > sizeof v) vn = sizeof v; /* longer ids: hashed on their first 512 bytes */
+            uint64_t h = 1469598103934665603ULL;
+            for (size_t i = 0; i < vn; i++) h = (h ^ (unsigned char)v[i]) * 1099511628211ULL;
+            return h | 1;
+        }
+        if (!(p = skip_value(p, e))) return 0;
+        p = ws(p, e);
+        if (p >= e || *p++ != ',') return 0;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* the workers                                                               */
+
+typedef struct line_ref {
+    size_t off, len; /* in the chunk */
+    long line;       /* in its file */
+    int worker;
+    uint8_t settled; /* a settlement line was written */
+    uint32_t errlen; /* bytes of error messages */
+} line_ref;
+
+typedef struct worker {
+    yb_vm *vm;
+    bool own_vm;
+    yb_reader *r;
+    yb_claim *claim;
+    const yb_run_opts *o;
+    const char *name;     /* the input's name in messages */
+    const char *chunk;
+    line_ref *lines;
+    size_t nlines;
+    int id;
+    /* this chunk's output */
+    char *out, *err;
+    size_t outlen, errlen;
+    FILE *outf, *errf;
+    long errmark;     /* bytes of errf accounted to lines */
+    char *scratch;    /* a line after a newline (see feed_line) */
+    size_t scratch_cap;
+    bool failed; /* out of memory or a write error */
+    long records, done, errors, held;
+    const char *reasons[YB_MAX_REASONS];
+    yb_alert alerts[YB_MAX_ALERTS];
+} worker;
+
+/* The bytes of error messages written for l since the last ones. */
+static void err_written(worker *w, line_ref *l)
+{
+    long at = ftell(w->errf);
+    if (at < 0) { w->failed = true; return; }
+    l->errlen += (uint32_t)(at - w->errmark);
+    w->errmark = at;
+}
+
+static void text_of(void *ctx, int64_t v, const char **p, uint32_t *n) { yb_vm_text(ctx, v, p, n); }
+
+/* One claim settled by w's VM, its settlement written to wr. */
+static bool settle_one(worker *w, yb_writer *wr, line_ref *l)
+{
+    yb_vm *vm = w->vm;
+    const yb_program *p = vm->p;
+    if (!yb_batch_settle(vm, w->claim, w->name, l->line, NULL, w->errf)) {
+        w->errors++;
+        err_written(w, l);
+        return true;
+    }
+    w->held += vm->held;
+    for (int k = 0; k < vm->nreasons; k++) w->reasons[k] = p->reasons[vm->reasons[k]];
+    for (int k = 0; k < vm->nalerts; k++) {
+        const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
+        w->alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
+    }
+    yb_settlement s = {vm->regs, vm->held, w->reasons, vm->nreasons, w->alerts, vm->nalerts, NULL, 0, text_of, vm, NULL, 0};
+    if (w->o->explain) {
+        yb_vm_explain(vm);
+        s.explain = vm->xbuf;
+        s.explain_len = vm->xlen;
+    }
+    if (w->o->stamp) {
+        s.stamp = w->o->stamp;
+        s.stamp_len = strlen(w->o->stamp);
+    }
+    if (!yb_writer_put(wr, &s)) return false;
+    w->done++;
+    l->settled = 1;
+    return true;
+}
+
+/* The reader reads a line fed to it as its line 1, where a byte order mark
+ * is skipped; anywhere else in a file a mark is an error.  Such a line is
+ * fed after an empty line, as the file reader would see it. */
+static bool feed_line(worker *w, const line_ref *l)
+{
+    const char *s = w->chunk + l->off;
+    if (l->line == 1 || l->len < 3 || memcmp(s, "\xEF\xBB\xBF", 3) != 0) return yb_reader_feed(w->r, s, l->len) == 0;
+    if (w->scratch_cap < l->len + 1) {
+        char *b = realloc(w->scratch, l->len + 1);
+        if (!b) return false;
+        w->scratch = b;
+        w->scratch_cap = l->len + 1;
+    }
+    w->scratch[0] = '\n';
+    memcpy(w->scratch + 1, s, l->len);
+    return yb_reader_feed(w->r, w->scratch, l->len + 1) == 0;
+}
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    const yb_program *p = w->vm->p;
+    w->outf = open_memstream(&w->out, &w->outlen);
+    w->errf = open_memstream(&w->err, &w->errlen);
+    yb_writer *wr = w->outf ? yb_writer_open(w->outf, YB_FMT_JSONL, p->outs, p->nouts, p->schema.enums) : NULL;
+    if (!w->outf || !w->errf || !wr) {
+        w->failed = true;
+        yb_writer_close(wr);
+        return NULL;
+    }
+    for (size_t i = 0; i < w->nlines && !w->failed; i++) {
+        line_ref *l = &w->lines[i];
+        if (l->worker != w->id) continue;
+        if (!feed_line(w, l)) { w->failed = true; break; }
+        yb_record_error err;
+        int rc;
+        while ((rc = yb_reader_next(w->r, w->claim, &err)) != 0) {
+            w->records++;
+            if (rc > 0) {
+                if (!settle_one(w, wr, l)) w->failed = true;
+            } else {
+                yb_batch_error(w->errf, w->name, l->line, NULL, err.field, err.message);
+                err_written(w, l);
+                w->errors++;
+            }
+        }
+    }
+    if (!yb_writer_close(wr)) w->failed = true;
+    if (fflush(w->errf) != 0) w->failed = true;
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the batch                                                                 */
+
+typedef struct jobs {
+    worker *w;
+    int n;
+    const yb_run_opts *o;
+    const char *key;
+    size_t keylen;
+    yb_run_stats *st;
+} jobs;
+
+/* Settle one chunk's lines on the workers, then write what they wrote in
+ * input order.  false: a worker failed (reported) or the output failed. */
+static bool run_chunk(jobs *J, const char *chunk, line_ref *lines, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *b = chunk + lines[i].off, *e = b + lines[i].len;
+        if (lines[i].line == 1 && e - b >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3; /* skipped there */
+        uint64_t h = route_hash(b, e, J->key, J->keylen);
+        lines[i].worker = (int)(h % (uint64_t)J->n);
+    }
+    pthread_t t[MAX_JOBS];
+    bool started[MAX_JOBS] = {false};
+    for (int k = 0; k < J->n; k++) {
+        worker *w = &J->w[k];
+        w->chunk = chunk;
+        w->lines = lines;
+        w->nlines = n;
+        w->name = name;
+        w->out = w->err = NULL;
+        w->outlen = w->errlen = 0;
+        w->errmark = 0;
+        started[k] = k > 0 && pthread_create(&t[k], NULL, work, w) == 0;
+        if (k > 0 && !started[k]) work(w); /* no thread: do it here */
+    }
+    work(&J->w[0]);
+    bool ok = true;
+    for (int k = 0; k < J->n; k++) {
+        if (started[k]) pthread_join(t[k], NULL);
+        if (J->w[k].failed) ok = false;
+    }
+    FILE *errs = J->o->batch.errors;
+    size_t opos[MAX_JOBS] = {0}, epos[MAX_JOBS] = {0};
+    for (int k = 0; k < J->n; k++) {
+        if (J->w[k].outf) fclose(J->w[k].outf);
+        if (J->w[k].errf) fclose(J->w[k].errf);
+        J->w[k].outf = J->w[k].errf = NULL;
+    }
+    if (!ok && errs) fprintf(errs, "error: out of memory\n");
+    for (size_t i = 0; ok && i < n; i++) {
+        worker *w = &J->w[lines[i].worker];
+        int k = lines[i].worker;
+        if (lines[i].errlen && errs) fwrite(w->err + epos[k], 1, lines[i].errlen, errs);
+        epos[k] += lines[i].errlen;
+        if (lines[i].settled) {
+            const char *s = w->out + opos[k], *nl = memchr(s, '\n', w->outlen - opos[k]);
+            size_t len = nl ? (size_t)(nl - s) + 1 : w->outlen - opos[k];
+            if (fwrite(s, 1, len, J->o->out) != len) ok = false;
+            opos[k] += len;
+        }
+    }
+    for (int k = 0; k < J->n; k++) {
+        free(J->w[k].out);
+        free(J->w[k].err);
+        J->w[k].out = J->w[k].err = NULL;
+    }
+    return ok;
+}
+
+/* Every line of one input (mapped), chunk by chunk; the pages done with are
+ * given back, so the mapping does not stay resident. */
+static bool run_input(jobs *J, const char *data, size_t size, const char *name)
+{
+    size_t lcap = 1 << 16, pos = 0, page = (size_t)sysconf(_SC_PAGESIZE), dropped = 0;
+    line_ref *lines = malloc(lcap * sizeof *lines);
+    long line = 0;
+    if (!lines) {
+        if (J->o->batch.errors) fprintf(J->o->batch.errors, "error: out of memory\n");
+        return false;
+    }
+    bool ok = true;
+    while (ok && pos < size) {
+        size_t start = pos, n = 0;
+        while (pos < size && pos - start < CHUNK_BYTES && n < lcap) {
+            const char *nl = memchr(data + pos, '\n', size - pos);
+            size_t end = nl ? (size_t)(nl - data) : size;
+            line++;
+            if (end > pos) lines[n++] = (line_ref){pos - start, end - pos, line, 0, 0, 0};
+            pos = nl ? end + 1 : size;
+        }
+        if (n && !run_chunk(J, data + start, lines, n, name)) ok = false;
+        size_t done = pos / page * page;
+        if (done > dropped) {
+            madvise((char *)data + dropped, done - dropped, MADV_DONTNEED);
+            dropped = done;
+        }
+    }
+    free(lines);
+    return ok;
+}
+
+/* A mapped input the workers can split exactly as the file reader reads it:
+ * a regular file with no NUL byte (the reader may stop at one, depending on
+ * where its buffer ends) and no line over the record limit. */
+typedef struct mapped {
+    const char *data;
+    size_t size;
+    int fd;
+} mapped;
+
+static bool map_input(const char *path, size_t max_record, mapped *m)
+{
+    m->data = NULL;
+    m->size = 0;
+    m->fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
+    struct stat sb;
+    if (m->fd < 0 || fstat(m->fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return false;
+    m->size = (size_t)sb.st_size;
+    if (m->size == 0) return true;
+    void *d = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, m->fd, 0);
+    if (d == MAP_FAILED) return false;
+    m->data = d;
+    madvise(d, m->size, MADV_SEQUENTIAL);
+    if (memchr(m->data, 0, m->size)) return false;
+    for (size_t pos = 0; pos < m->size;) {
+        const char *nl = memchr(m->data + pos, '\n', m->size - pos);
+        size_t end = nl ? (size_t)(nl - m->data) : m->size;
+        if (end - pos > max_record) return false;
+        pos = end + 1;
+    }
+    return true;
+}
+
+static void unmap_input(mapped *m)
+{
+    if (m->data) munmap((void *)m->data, m->size);
+    if (m->fd >= 0) close(m->fd);
+    m->data = NULL;
+    m->fd = -1;
+}
+
+/* Worker k's report entries added into worker 0's. */
+static bool merge_reports(jobs *J)
+{
+    yb_vm *v0 = J->w[0].vm;
+    const yb_program *p = v0->p;
+    for (int s = 0; s < p->nstates; s++) {
+        if (!p->states[s].report) continue;
+        for (int k = 1; k < J->n; k++) {
+            const yb_ledger *l = J->w[k].vm->ledgers[s];
+            size_t pos = 0;
+            yb_ledger_entry *e;
+            while ((e = yb_ledger_next(l, &pos))) {
+                yb_ledger_entry *d = yb_ledger_get(v0->ledgers[s], yb_ledger_key(l, e), e->keylen);
+                if (!d) return false;
+                for (int f = 0; f < p->states[s].nfields; f++) d->values[f] += e->values[f];
+                d->flags |= e->flags;
+            }
+        }
+    }
+    return true;
+}
+
+static bool splittable(const yb_vm *vm, int njobs, const char *const *inputs, int ninputs, const yb_run_opts *o)
+{
+    const yb_program *p = vm->p;
+    if (njobs < 2 || p->route_field <= 0 || o->admit || o->settled || o->out_format != YB_FMT_JSONL) return false;
+    if (o->batch.in_format == YB_FMT_CSV) return false;
+    /* the memory reader has the default options (claim_reader.h) */
+    if (o->batch.reader.strict || (o->batch.reader.max_record && o->batch.reader.max_record != YB_DEFAULT_MAX_RECORD))
+        return false;
+    for (int i = 0; i < ninputs; i++)
+        if (o->batch.in_format < 0 && strcmp(inputs[i], "-") != 0 && yb_format_of(inputs[i]) == YB_FMT_CSV) return false;
+    return true;
+}
+
+bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninputs, const yb_run_opts *o,
+                       yb_run_stats *st)
+{
+    if (njobs > MAX_JOBS) njobs = MAX_JOBS;
+    if (njobs < 1) njobs = 1;
+    if (!splittable(vm, njobs, inputs, ninputs, o)) return yb_batch_run(vm, inputs, ninputs, o, st);
+    static const char *const stdin_only[] = {"-"};
+    const char *const *in = ninputs > 0 ? inputs : stdin_only;
+    int nin = ninputs > 0 ? ninputs : 1;
+    /* every input mapped and checked first: one that cannot be split, and the whole batch is read as one worker would */
+    mapped *maps = calloc((size_t)nin, sizeof *maps);
+    bool can = maps != NULL;
+    for (int i = 0; can && i < nin; i++) maps[i].fd = -1;
+    for (int i = 0; can && i < nin; i++) can = map_input(in[i], YB_DEFAULT_MAX_RECORD, &maps[i]);
+    if (!can) {
+        for (int i = 0; maps && i < nin; i++) unmap_input(&maps[i]);
+        free(maps);
+        return yb_batch_run(vm, inputs, ninputs, o, st);
+    }
+    const yb_program *p = vm->p;
+    memset(st, 0, sizeof *st);
+    worker *w = calloc((size_t)njobs, sizeof *w);
+    jobs J = {w, njobs, o, p->schema.fields[p->route_field - 1].name, strlen(p->schema.fields[p->route_field - 1].name), st};
+    bool ok = w != NULL;
+    for (int k = 0; ok && k < njobs; k++) {
+        w[k].id = k;
+        w[k].o = o;
+        w[k].vm = k == 0 ? vm : yb_vm_new(p);
+        w[k].own_vm = k > 0;
+        w[k].r = yb_reader_open_mem(&p->schema, "-");
+        w[k].claim = yb_claim_new(&p->schema);
+        if (!w[k].vm || !w[k].r || !w[k].claim) ok = false;
+    }
+    if (!ok) {
+        /* no reader for this input shape, or out of memory: one worker says why */
+        for (int k = 0; w && k < njobs; k++) {
+            if (w[k].own_vm) yb_vm_free(w[k].vm);
+            yb_reader_close(w[k].r);
+            yb_claim_free(w[k].claim);
+        }
+        free(w);
+        for (int i = 0; i < nin; i++) unmap_input(&maps[i]);
+        free(maps);
+        return yb_batch_run(vm, inputs, ninputs, o, st);
+    }
+    for (int i = 0; ok && i < nin; i++) {
+        const char *name = strcmp(in[i], "-") == 0 ? "<stdin>" : in[i];
+        ok = run_input(&J, maps[i].data, maps[i].size, name);
+    }
+    for (int i = 0; i < nin; i++) unmap_input(&maps[i]);
+    free(maps);
+    for (int k = 0; k < njobs; k++) {
+        st->batch.records += w[k].records;
+        st->batch.done += w[k].done;
+        st->batch.errors += w[k].errors;
+        st->held += w[k].held;
+    }
+    if (ok && !merge_reports(&J)) {
+        if (o->batch.errors) fprintf(o->batch.errors, "error: out of memory\n");
+        ok = false;
+    }
+    for (int k = 0; k < njobs; k++) {
+        if (w[k].own_vm) yb_vm_free(w[k].vm);
+        yb_reader_close(w[k].r);
+        yb_claim_free(w[k].claim);
+        free(w[k].scratch);
+    }
+    free(w);
+    return ok;
+}

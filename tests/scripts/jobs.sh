@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# yibao run --jobs N settles exactly as --jobs 1: the same settlements, error
+# messages (original file and line), reports and exit status, byte for byte.
+# Over every golden `run` case, examples/corpus.jsonl with the example and the
+# standard policy, and a generated corpus of 1500 claims of 150 members with
+# the lines a splitter could get wrong (blank, whitespace, CRLF, byte order
+# marks on line 1 and further down, escaped member ids, member_id after the
+# items, bad JSON, a key given twice, a last line without a newline).
+set -u
+Y=${1:-bin/yibao}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+
+# same NAME ARGS...: --jobs 1, 2 and 3 give identical stdout, stderr and status
+same() {
+    local name=$1 j rc
+    shift
+    for j in 1 2 3; do
+        "$Y" "$@" --jobs "$j" > "$T/out$j" 2> "$T/err$j"; rc=$?
+        echo "$rc" > "$T/rc$j"
+    done
+    for j in 2 3; do
+        if ! cmp -s "$T/out1" "$T/out$j" || ! cmp -s "$T/err1" "$T/err$j" || ! cmp -s "$T/rc1" "$T/rc$j"; then
+            bad "$name: --jobs $j differs from --jobs 1"
+            diff "$T/out1" "$T/out$j" | head -5
+            diff "$T/err1" "$T/err$j" | head -5
+            return
+        fi
+    done
+    ok "$name: --jobs 1, 2, 3 identical ($(wc -l < "$T/out1") lines out, $(wc -l < "$T/err1") lines err, status $(cat "$T/rc1"))"
+}
+
+n=0
+for c in tests/golden/*/; do
+    CASE=${c%/}
+    args=$(sed "s#\$CASE#$CASE#g; s#\$ROOT#$PWD#g" "$CASE/cmd")
+    # shellcheck disable=SC2086
+    set -- $args
+    [ "${1:-}" = run ] || continue
+    shift
+    if [ -f "$CASE/stdin" ]; then
+        for j in 1 2; do "$Y" run "$@" --jobs "$j" < "$CASE/stdin" > "$T/g$j" 2>&1; echo $? >> "$T/g$j"; done
+    else
+        for j in 1 2; do "$Y" run "$@" --jobs "$j" > "$T/g$j" 2>&1; echo $? >> "$T/g$j"; done
+    fi
+    if cmp -s "$T/g1" "$T/g2"; then n=$((n + 1)); else bad "golden $CASE: --jobs 2 differs"; diff "$T/g1" "$T/g2" | head -5; fi
+done
+ok "$n golden run cases: --jobs 2 identical to --jobs 1"
+
+same "corpus, example policy" run examples/hunan-basic.yb examples/corpus.jsonl --report -
+same "corpus, standard policy" run stdlib-policies/hunan.yb examples/corpus.jsonl --report -
+
+cc -O2 -o "$T/gen" bench/gen_claims.c || { bad "cannot build gen_claims"; exit 1; }
+"$T/gen" 1500 --seed 7 --members 150 --realistic > "$T/c.jsonl"
+python3 - "$T/c.jsonl" "$T/edge.jsonl" <<'PY'
+import sys, re
+lines = open(sys.argv[1], encoding='utf-8').read().split('\n')[:-1]
+out = []
+for i, l in enumerate(lines):
+    if i == 0: l = '\ufeff' + l                      # byte order mark on line 1: skipped
+    if i % 97 == 5: out.append('')                   # blank line
+    if i % 101 == 7: out.append('   \t')             # whitespace only
+    if i % 89 == 3:                                  # the member id escaped: the same member
+        l = re.sub(r'"member_id":"4', r'"member_id":"\\u0034', l, count=1)
+    if i % 83 == 9:                                  # member_id after the items
+        m = re.search(r'"member_id":"[^"]*",', l); l = l.replace(m.group(0), '', 1)[:-1] + ',' + m.group(0)[:-1] + '}'
+    if i % 211 == 11: l = l[: len(l) // 2]           # truncated: bad JSON
+    if i % 223 == 13: l = l.replace('{"claim_id"', '{"member_id":"X","claim_id"', 1)  # given twice
+    if i % 227 == 17: l = '\ufeff' + l               # a mark further down: an error there
+    if i % 59 == 19: l = l + '\r'                    # CRLF
+    out.append(l)
+open(sys.argv[2], 'w', encoding='utf-8').write('\n'.join(out))  # no newline after the last line
+PY
+same "edge corpus, example policy" run examples/hunan-basic.yb "$T/edge.jsonl" --report -
+same "edge corpus, standard policy" run stdlib-policies/hunan.yb "$T/edge.jsonl" --report -
+same "edge corpus twice over (two inputs), example policy" run examples/hunan-basic.yb "$T/edge.jsonl" "$T/c.jsonl"
+grep -q "error" "$T/err1" && ok "the edge corpus has record errors ($(grep -c error "$T/err1"))" || bad "the edge corpus has no record errors"
+for j in 1 2; do "$Y" run examples/hunan-basic.yb - --jobs "$j" < "$T/edge.jsonl" > "$T/s$j" 2> "$T/e$j"; done
+if cmp -s "$T/s1" "$T/s2" && cmp -s "$T/e1" "$T/e2"; then ok "standard input (a file): --jobs 2 identical"; else bad "standard input: --jobs 2 differs"; fi
+for j in 1 2; do cat "$T/edge.jsonl" | "$Y" run examples/hunan-basic.yb - --jobs "$j" > "$T/s$j" 2> "$T/e$j"; done
+if cmp -s "$T/s1" "$T/s2" && cmp -s "$T/e1" "$T/e2"; then ok "standard input (a pipe: one worker): --jobs 2 identical"; else bad "standard input pipe: --jobs 2 differs"; fi
+same "explain, example policy" run examples/hunan-basic.yb "$T/c.jsonl" --explain
+if "$Y" run examples/hunan-basic.yb "$T/c.jsonl" --jobs 0 > /dev/null 2>&1; then bad "--jobs 0 accepted"; else ok "--jobs 0 refused"; fi
+exit $fail
