@@ -312,7 +312,7 @@ static int cmd_run(int argc, char **argv)
         } else if (strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) {
             char *end = NULL;
             long n = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (!end || *end || n < 1 || n > 64) { free(inputs); return usage_error("--jobs needs a number of workers from 1 to 64%s", ""); }
+            if (!end || *end || n < 1 || n > 64) { free(inputs); return usage_error("run", "--jobs needs a number of workers from 1 to 64, not %s", i + 1 < argc ? argv[i + 1] : "nothing"); }
             jobs = (int)n;
             i++;
         } else if (strcmp(a, "--migrate") == 0) {
