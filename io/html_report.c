@@ -125,15 +125,17 @@ static void bars(const yb_reform *r, FILE *out, const yb_reform_dim *dim)
 
 static void histogram(const yb_reform *r, FILE *out)
 {
+    /* scaled to the claims that changed: "no change" usually dwarfs them, and is drawn
+       to the full height at most, with its count above it */
     long most = 1;
     for (int i = 0; i < YB_REFORM_BUCKETS; i++)
-        if (r->buckets[i] > most) most = r->buckets[i];
+        if (i != 5 && r->buckets[i] > most) most = r->buckets[i];
     const int h = 160, bw = 44, left = 40, top = 16;
     int width = left + YB_REFORM_BUCKETS * (bw + 6) + 10;
     fputs("<h2>Change per claim (fund, yuan)</h2>\n", out);
     fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" id=\"histogram\">\n", width, h + top + 56);
     for (int i = 0; i < YB_REFORM_BUCKETS; i++) {
-        int x = left + i * (bw + 6), bh = (int)(r->buckets[i] * h / most);
+        int x = left + i * (bw + 6), bh = (int)((r->buckets[i] > most ? most : r->buckets[i]) * h / most);
         if (r->buckets[i] && bh < 1) bh = 1;
         const char *fill = i < 5 ? "#1e7b34" : i == 5 ? "#9fb3c8" : "#b3261e";
         fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>%s: %ld</title></rect>\n", x,

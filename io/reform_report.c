@@ -70,15 +70,28 @@ static int field_by_path(const yb_program *p, const char *path)
     return -1;
 }
 
+/* The claim field register r holds at pc: loaded before the code runs, or moved there. */
+static int field_in_reg(const yb_program *p, int pc, unsigned r)
+{
+    for (int q = pc - 1; q >= 0; q--) {
+        yb_instr in = p->code[q];
+        if (YB_I_A(in) != r) continue;
+        if (YB_I_OP(in) == YB_OP_MOV) return field_in_reg(p, q, YB_I_B(in));
+        if (YB_I_OP(in) == YB_OP_LDF || YB_I_OP(in) == YB_OP_LDFC) return (int)YB_I_C(in);
+        return -1;
+    }
+    for (int k = 0; k < p->nloads; k++)
+        if ((unsigned)p->loads[k].reg == r) return p->loads[k].field;
+    return -1;
+}
+
 int yb_reform_date_field(const yb_program *p)
 {
-    /* the register EPOCH reads is loaded from the dated-by field */
+    /* the register EPOCH reads holds the dated-by field */
     for (int i = 0; i < p->ncode; i++) {
         if (YB_I_OP(p->code[i]) != YB_OP_EPOCH) continue;
-        unsigned reg = YB_I_A(p->code[i]);
-        for (int k = 0; k < p->nloads; k++)
-            if ((unsigned)p->loads[k].reg == reg && p->schema.fields[p->loads[k].field].kind == YB_T_DATE)
-                return p->loads[k].field;
+        int f = field_in_reg(p, i, YB_I_A(p->code[i]));
+        if (f >= 0 && f < p->schema.nfields && p->schema.fields[f].kind == YB_T_DATE) return f;
         break;
     }
     /* else the first date of the claim itself (not of a list's elements) */
