@@ -443,11 +443,12 @@ static tf_case *case_named(tf_file *f, const char *name)
 /* Settle one claim: NULL, or the record error's message in msg. */
 static const char *settle(yb_vm *vm, const yb_claim *c, char *msg, size_t n, const yb_test_opts *o)
 {
-    if (yb_vm_run(vm, c) != YB_RUN_SETTLED) {
+    yb_run_status st = yb_vm_run(vm, c);
+    if (o->cov) yb_coverage_claim(o->cov, vm); /* a rule that rejects a claim is exercised too */
+    if (st != YB_RUN_SETTLED) {
         snprintf(msg, n, "%s%s%s", vm->err.field, vm->err.field[0] ? ": " : "", vm->err.message);
         return msg;
     }
-    if (o->cov) yb_coverage_claim(o->cov, vm);
     return NULL;
 }
 
