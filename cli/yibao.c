@@ -23,6 +23,7 @@
 #include "program.h"
 #include "report.h"
 #include "batch_jobs.h"
+#include "shard.h"
 #include "vm.h"
 
 #define YIBAO_VERSION "0.1.0"
@@ -35,6 +36,8 @@ static const char usage[] =
     "                 [--max-record BYTES] [--strict] [--jobs N]\n"
     "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
+    "       yibao shard POLICY.yb|POLICY.ybc [CLAIMS...|-] -n PARTS -o DIR\n"
+    "                 (DIR/part-K.jsonl: claims split as run --jobs splits them)\n"
     "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc [CLAIMS...|-] [-o OUT] [--max-record BYTES] [--strict]\n"
     "                 [--text|--json|--csv] [--html FILE] [--as-of YEAR|--shift-years N] [--top N]\n"
     "       yibao params POLICY.yb|POLICY.ybc [--json]   (every parameter and table value, with its dates)\n"
@@ -374,6 +377,37 @@ static int cmd_run(int argc, char **argv)
     return ok && st.batch.errors == 0 ? 0 : 1;
 }
 
+/* yibao shard POLICY [CLAIMS...|-] -n N -o DIR (cli/shard.c) */
+static int cmd_shard(int argc, char **argv)
+{
+    const char *policy = NULL, *dir = NULL;
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    int ninputs = 0, n = 0;
+    for (int i = 0; i < argc; i++) {
+        if ((strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "-o") == 0) && i + 1 < argc) {
+            if (argv[i][1] == 'o') dir = argv[++i];
+            else {
+                char *end = NULL;
+                long v = strtol(argv[++i], &end, 10);
+                n = !*end && v >= 1 && v <= 64 ? (int)v : -1;
+            }
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            free(inputs);
+            return usage_error("shard", "unknown option %s", argv[i]);
+        } else if (!policy) policy = argv[i];
+        else inputs[ninputs++] = argv[i];
+    }
+    if (!policy || !dir || n < 1) {
+        free(inputs);
+        return usage_error("shard", "shard needs a policy, -n PARTS (1 to 64) and -o DIR%s", "");
+    }
+    yb_program *p = load_policy(policy, false);
+    int rc = p ? yb_cmd_shard(p, n, dir, inputs, ninputs) : 1;
+    yb_program_free(p);
+    free(inputs);
+    return rc;
+}
+
 static int cmd_disasm(int argc, char **argv)
 {
     if (argc != 1) return usage_error("disasm", "disasm takes one policy file%s", "");
@@ -488,6 +522,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "compile") == 0) return cmd_compile(argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "disasm") == 0) return cmd_disasm(argc - 2, argv + 2);
+    if (strcmp(cmd, "shard") == 0) return cmd_shard(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0) return yb_cmd_compare(argc - 2, argv + 2);
     if (strcmp(cmd, "params") == 0) return yb_cmd_params(argc - 2, argv + 2);

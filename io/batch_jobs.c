@@ -157,12 +157,21 @@ static uint64_t route_hash(const char *p, const char *e, const char *key, size_t
             if (vn > sizeof v) vn = sizeof v; /* longer ids: hashed on their first 512 bytes */
             uint64_t h = 1469598103934665603ULL;
             for (size_t i = 0; i < vn; i++) h = (h ^ (unsigned char)v[i]) * 1099511628211ULL;
-            return h | 1;
+            return (h >> 1) + 1; /* never 0; the low bits still vary */
         }
         if (!(p = skip_value(p, e))) return 0;
         p = ws(p, e);
         if (p >= e || *p++ != ',') return 0;
     }
+}
+
+int yb_route_line(const yb_program *p, const char *line, size_t len, long lineno, int n)
+{
+    if (n < 2 || p->route_field <= 0) return 0;
+    const char *b = line, *e = line + len;
+    if (lineno == 1 && len >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3;
+    const char *key = p->schema.fields[p->route_field - 1].name;
+    return (int)(route_hash(b, e, key, strlen(key)) % (uint64_t)n);
 }
 
 /* ------------------------------------------------------------------------ */

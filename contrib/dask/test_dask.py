@@ -1,0 +1,86 @@
+"""make test: the Dask driver on a LocalCluster of 2 worker processes.
+  - the merged settlements equal one `yibao run` of the whole corpus, byte for
+    byte after sorting by claim id (example policy: split into 4 parts; the
+    standard policy: one part holds every claim, its states do not split);
+  - the merged reports equal the single run's (as sets of lines);
+  - a worker killed in the middle of a part (os._exit in its task) is replaced
+    and the part run again: no claim lost, none counted twice.
+usage: python3 test_dask.py YIBAO
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import yibao_dask  # noqa: E402
+
+FAILED = []
+
+
+def check(cond, what):
+    print(("ok: " if cond else "FAIL: ") + what)
+    if not cond:
+        FAILED.append(what)
+
+
+def settle_or_die(yibao, policy, part, outdir, marker):
+    """settle_part, except that the first attempt at part-1 kills its worker
+    process halfway (after `yibao run` has written part of its output)."""
+    if part.endswith("part-1.jsonl") and not os.path.exists(marker):
+        open(marker, "w").close()
+        subprocess.Popen([yibao, "run", policy, part, "-o", os.path.join(outdir, ".half")]).wait()
+        os._exit(1)
+    return yibao_dask.settle_part(yibao, policy, part, outdir)
+
+
+def by_id(lines):
+    return sorted(lines, key=lambda l: json.loads(l)["claim_id"])
+
+
+def one_run(yibao, policy, claims, tmp):
+    rep = os.path.join(tmp, "single-report.jsonl")
+    r = subprocess.run([yibao, "run", policy, claims, "--jobs", "1", "--report", rep],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return r.stdout.splitlines(keepends=True), open(rep, encoding="utf-8").read().splitlines()
+
+
+def main():
+    yibao = os.path.abspath(sys.argv[1])
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    claims = os.path.join(root, "examples", "corpus.jsonl")
+    from distributed import Client, LocalCluster
+    with tempfile.TemporaryDirectory() as tmp, \
+            LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        for name, policy, kill in (("example policy", "examples/hunan-basic.yb", True),
+                                   ("standard policy", "stdlib-policies/hunan.yb", False)):
+            policy = os.path.join(root, policy)
+            out = os.path.join(tmp, name.split()[0])
+            os.makedirs(out)
+            files = yibao_dask.shard(yibao, policy, [claims], 4, os.path.join(out, "parts"))
+            sizes = [sum(1 for _ in open(f, encoding="utf-8")) for f in files]
+            fn = settle_or_die if kill else yibao_dask.settle_part
+            extra = [[os.path.join(tmp, "killed-once")] * 4] if kill else []
+            bases = client.gather(client.map(fn, [yibao] * 4, [policy] * 4, files, [out] * 4, *extra, pure=False))
+            got = []
+            for b in bases:
+                got += open(b + ".settlements.jsonl", encoding="utf-8").read().splitlines(keepends=True)
+            want, want_rep = one_run(yibao, policy, claims, tmp)
+            check(by_id(got) == by_id(want), "%s: %d settlements merged from parts of %s claims equal one run's, sorted by claim id"
+                  % (name, len(got), sizes))
+            ids = [json.loads(l)["claim_id"] for l in got]
+            check(len(ids) == len(set(ids)), "%s: no claim settled twice" % name)
+            reps = [json.dumps(e, ensure_ascii=False, separators=(",", ":"))
+                    for e in yibao_dask.merge_reports([b + ".report.jsonl" for b in bases])]
+            check(sorted(reps) == sorted(want_rep), "%s: %d merged report lines equal one run's" % (name, len(reps)))
+            if kill:
+                check(os.path.exists(os.path.join(tmp, "killed-once")), "a worker was killed in the middle of part 1 and the part rerun")
+            else:
+                check(sizes[0] == sum(sizes), "standard policy: its states do not split, every claim in part 0")
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""A province batch on Dask distributed: claims split by `yibao shard` (the
+routing of `yibao run --jobs`: every claim that can meet a state entry in the
+same part), each part settled by `yibao run` on a Dask worker, the
+settlements concatenated and the batch reports merged.
+
+    python3 yibao_dask.py POLICY CLAIMS... --parts N --out DIR [--scheduler ADDR]
+
+writes DIR/settlements.jsonl (part by part; sort by claim_id to compare with
+one `yibao run`) and DIR/reports.jsonl.  Without --scheduler a LocalCluster of
+the machine's cores is started.
+
+A part is settled by one task that writes its settlements and report to
+temporary files and renames them into place only when `yibao run` finished,
+so a task whose worker dies is simply run again by Dask (the scheduler
+reschedules the tasks of a lost worker) and no claim is lost or counted twice.
+State travels with its part: a part holds every claim of its members.
+
+The same building blocks without Dask:
+  Slurm job array:   yibao shard POLICY claims.jsonl -n $N -o parts/   (one job), then
+                     sbatch --array=0-$((N-1)) with
+                       yibao run POLICY parts/part-$SLURM_ARRAY_TASK_ID.jsonl --jobs 1 \\
+                         -o out/part-$SLURM_ARRAY_TASK_ID.jsonl --report out/report-$SLURM_ARRAY_TASK_ID.jsonl
+                     and finally python3 yibao_dask.py merge-reports out/report-*.jsonl
+  Spark:             rdd = sc.parallelize(range(N), N).mapPartitions(settle) where settle runs
+                     `yibao run` on parts/part-K.jsonl (K = the partition index) as settle_part does.
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal
+
+
+def shard(yibao, policy, claims, parts, outdir):
+    """`yibao shard`: DIR/part-K.jsonl for K in 0..parts-1."""
+    os.makedirs(outdir, exist_ok=True)
+    subprocess.run([yibao, "shard", policy, *claims, "-n", str(parts), "-o", outdir], check=True)
+    return [os.path.join(outdir, "part-%d.jsonl" % k) for k in range(parts)]
+
+
+def settle_part(yibao, policy, part, outdir):
+    """Settle one part; its settlements and report appear (renamed into place)
+    only once `yibao run` has finished, so a rerun replaces, never adds."""
+    base = os.path.join(outdir, os.path.basename(part)[: -len(".jsonl")])
+    fd, tmp_out = tempfile.mkstemp(dir=outdir, prefix=".tmp-")
+    os.close(fd)
+    fd, tmp_rep = tempfile.mkstemp(dir=outdir, prefix=".tmp-")
+    os.close(fd)
+    r = subprocess.run([yibao, "run", policy, part, "--jobs", "1", "-o", tmp_out, "--report", tmp_rep],
+                       stderr=subprocess.PIPE, text=True)
+    if r.returncode not in (0, 1):  # 1: record errors, reported and counted
+        raise RuntimeError("yibao run %s failed: %s" % (part, r.stderr[-2000:]))
+    os.replace(tmp_out, base + ".settlements.jsonl")
+    os.replace(tmp_rep, base + ".report.jsonl")
+    return base
+
+
+def _add(a, b):
+    """Two printed report values added exactly: integers, money, rates ("12.5%")."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        raise ValueError("a bool report field cannot be added up")
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    pa, pb = str(a).endswith("%"), str(b).endswith("%")
+    da, db = Decimal(str(a).rstrip("%")), Decimal(str(b).rstrip("%"))
+    places = max(-da.as_tuple().exponent, -db.as_tuple().exponent, 2)
+    s = format(da + db, "." + str(places) + "f")
+    return s + "%" if pa or pb else s
+
+
+def merge_reports(paths):
+    """The report lines of every part, entries with the same report and key
+    added field by field (the policy's reports are only added to when its
+    batch can be split: compiler/routing.c), in the order `yibao run` prints
+    them (report by report as first seen, keys sorted as printed)."""
+    merged, order = {}, []
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                e = json.loads(line)
+                k = (e["report"], json.dumps(e["key"], ensure_ascii=False))
+                if k not in merged:
+                    merged[k] = e
+                    order.append(k)
+                else:
+                    m = merged[k]
+                    for field, v in e.items():
+                        if field not in ("report", "key"):
+                            m[field] = _add(m[field], v) if field in m else v
+    return [merged[k] for k in order]
+
+
+def run(yibao, policy, claims, parts, outdir, client):
+    partdir = os.path.join(outdir, "parts")
+    files = shard(yibao, policy, claims, parts, partdir)
+    futures = client.map(settle_part, [yibao] * parts, [policy] * parts, files, [outdir] * parts,
+                         pure=False)
+    bases = client.gather(futures)
+    with open(os.path.join(outdir, "settlements.jsonl"), "w", encoding="utf-8") as out:
+        for b in bases:
+            with open(b + ".settlements.jsonl", encoding="utf-8") as f:
+                out.write(f.read())
+    with open(os.path.join(outdir, "reports.jsonl"), "w", encoding="utf-8") as out:
+        for e in merge_reports([b + ".report.jsonl" for b in bases]):
+            out.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return bases
+
+
+def main(argv):
+    if argv and argv[0] == "merge-reports":
+        for e in merge_reports(argv[1:]):
+            print(json.dumps(e, ensure_ascii=False, separators=(",", ":")))
+        return 0
+    ap = argparse.ArgumentParser()
+    ap.add_argument("policy")
+    ap.add_argument("claims", nargs="+")
+    ap.add_argument("--parts", type=int, default=8)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--scheduler")
+    ap.add_argument("--yibao", default="yibao")
+    a = ap.parse_args(argv)
+    from distributed import Client, LocalCluster
+    if a.scheduler:
+        client = Client(a.scheduler)
+    else:
+        client = Client(LocalCluster(processes=True, threads_per_worker=1))
+    run(os.path.abspath(a.yibao) if os.sep in a.yibao else a.yibao, os.path.abspath(a.policy),
+        [os.path.abspath(c) for c in a.claims], a.parts, os.path.abspath(a.out), client)
+    client.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
