@@ -19,5 +19,6 @@ int yb_cmd_params(int argc, char **argv);   /* cli/policy_cmds.c */
 int yb_cmd_diff(int argc, char **argv);     /* cli/policy_cmds.c */
 int yb_cmd_test(int argc, char **argv);     /* cli/test_cmd.c */
 int yb_cmd_coverage(int argc, char **argv); /* cli/test_cmd.c */
+int yb_cmd_fmt(int argc, char **argv);      /* cli/fmt_cmd.c */
 
 #endif

@@ -52,6 +52,7 @@ static const char usage[] =
     "       yibao ledger export LEDGER [-o FILE.jsonl]     (the whole ledger as JSON Lines)\n"
     "       yibao ledger import LEDGER FILE.jsonl|-        (into a new ledger)\n"
     "       yibao ledger check LEDGER                      (integrity check)\n"
+    "       yibao fmt [--check | -w] [FILE.yb...]         (the canonical layout)\n"
     "       yibao keygen NAME [-o DIR]                     (NAME.key and NAME.pub, Ed25519)\n"
     "       yibao sign POLICY.ybc --key NAME.key [-o OUT]  (a signed policy)\n"
     "       yibao --help | --version\n"
@@ -108,6 +109,8 @@ static const struct { const char *cmd, *text; } helps[] = {
     {"explain", "Settles the claims and writes each settlement with the rules behind it, as text.\n"},
     {"bench", "Times the VM alone over a claims file (read first, untimed); best of PASSES.\n"},
     {"ledger", "Reads and checks a durable ledger of running totals.\n"},
+    {"fmt", "Lays policy files out canonically (aligned table rows, comments kept); no file: stdin to\n"
+            "stdout.  --check: names the files that would change, exit 1.  -w: rewrites them in place.\n"},
     {"keygen", "Makes a signing key pair.\n"},
     {"sign", "Signs a compiled policy.\n"},
 };
@@ -531,6 +534,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "test") == 0) return yb_cmd_test(argc - 2, argv + 2);
     if (strcmp(cmd, "coverage") == 0) return yb_cmd_coverage(argc - 2, argv + 2);
     if (strcmp(cmd, "ledger") == 0) return cmd_ledger(argc - 2, argv + 2);
+    if (strcmp(cmd, "fmt") == 0) return yb_cmd_fmt(argc - 2, argv + 2);
     return usage_error(NULL, "unknown command %s", cmd);
 }
 
