@@ -62,7 +62,7 @@ static int fmt_one(const char *path, bool check, bool write)
     char *src = fmt_slurp(f, path ? path : "standard input", &n);
     if (path) fclose(f);
     if (!src) return 2;
-    char *out = yb_format(src, n, &m);
+    char *out = yb_format_policy(src, n, &m);
     int rc = 0;
     if (!out) { fprintf(stderr, "yibao fmt: out of memory\n"); rc = 2; }
     else if (check || write) {

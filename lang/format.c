@@ -1,4 +1,4 @@
-/* yb_format: the canonical layout, line by line.  A string never spans a line
+/* yb_format_policy: the canonical layout, line by line.  A string never spans a line
  * and a comment ends at the line's end, so each line is read on its own into
  * its indent, its words (a string is one word, however many spaces it holds)
  * and its trailing comment.  Only the spaces between words are rewritten, and
@@ -177,7 +177,7 @@ static void put_group(fmt_buf *b, const fmt_line *ls, size_t from, size_t to)
     }
 }
 
-char *yb_format(const char *src, size_t n, size_t *out_n)
+char *yb_format_policy(const char *src, size_t n, size_t *out_n)
 {
     size_t cap = 1;
     for (size_t i = 0; i < n; i++) cap += src[i] == '\n';

@@ -9,6 +9,6 @@
 
 /* The formatted text of src[0..n) (malloc'd, NUL-terminated, length in *out_n);
  * NULL when out of memory. */
-char *yb_format(const char *src, size_t n, size_t *out_n);
+char *yb_format_policy(const char *src, size_t n, size_t *out_n);
 
 #endif
