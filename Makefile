@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 LAYERS  := base lang compiler vm io store api
 INC     := $(patsubst %,-I%,$(LAYERS)) -Iinclude -Icli -Ibuild/gen -I/usr/include/postgresql
 CFLAGS  ?= -O2 -g
-DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang libsqlite3-dev libpq-dev postgresql libsodium-dev chromium python3-distributed
+DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang libsqlite3-dev libpq-dev postgresql libsodium-dev chromium python3-distributed libmicrohttpd-dev curl
 BENCH_PKGS := lua5.4 liblua5.4-dev
 
 SO_MAJOR := 0
@@ -127,14 +127,15 @@ install: all
 	install -m 644 docs/man/yibao.3 $(DESTDIR)$(PREFIX)/share/man/man3/yibao.3
 
 CLI_SRC  := $(wildcard cli/*.c)
+CLI_LIBS := -lmicrohttpd # yibao serve (cli/serve_http.c)
 
 bin/yibao: $(patsubst %.c,build/rel/%.o,$(CLI_SRC)) build/rel/libyibao.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(CLI_LIBS)
 
 build/tst/bin/yibao: $(patsubst %.c,build/tst/%.o,$(CLI_SRC)) build/tst/libyibao.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+	$(CC) $(SAN) -o $@ $^ $(LIBS) $(CLI_LIBS)
 
 # the portable switch dispatch, built and tested beside the computed-goto one
 build/tst/vm/interp_switch.o: vm/interp.c build/gen/parser.tab.h build/gen/lexer.yy.h
@@ -143,7 +144,7 @@ build/tst/vm/interp_switch.o: vm/interp.c build/gen/parser.tab.h build/gen/lexer
 
 build/tst/bin/yibao-switch: $(patsubst %.c,build/tst/%.o,$(CLI_SRC)) build/tst/vm/interp_switch.o $(filter-out build/tst/vm/interp.o,$(TST_OBJ))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+	$(CC) $(SAN) -o $@ $^ $(LIBS) $(CLI_LIBS)
 
 # the claim reader's portable path (no SSE2), tested beside the vectorised one
 build/tst/io/json_fastpath_nosimd.o: io/json_fastpath.c build/gen/parser.tab.h build/gen/lexer.yy.h

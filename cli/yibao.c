@@ -19,6 +19,7 @@
 #include "compiler.h"
 #include "load_checked.h"
 #include "output.h"
+#include "serve.h"
 #include "sign.h"
 #include "program.h"
 #include "report.h"
@@ -55,6 +56,7 @@ static const char usage[] =
     "       yibao fmt [--check | -w] [FILE.yb...]         (the canonical layout)\n"
     "       yibao keygen NAME [-o DIR]                     (NAME.key and NAME.pub, Ed25519)\n"
     "       yibao sign POLICY.ybc --key NAME.key [-o OUT]  (a signed policy)\n"
+    "       yibao serve POLICY.ybc|DIR [--port N] [--trust PUB|DIR]  (the HTTP settlement service, hot swap)\n"
     "       yibao --help | --version\n"
     "\n"
     "Claims are JSON Lines (one claim per line) or CSV (files ending in .csv);\n"
@@ -521,6 +523,7 @@ static int dispatch(int argc, char **argv)
     }
     if (strcmp(cmd, "keygen") == 0) return yb_cmd_keygen(argc - 2, argv + 2);
     if (strcmp(cmd, "sign") == 0) return yb_cmd_sign(argc - 2, argv + 2);
+    if (strcmp(cmd, "serve") == 0) return yb_cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "compile") == 0) return cmd_compile(argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
