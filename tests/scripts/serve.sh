@@ -12,6 +12,8 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
+# flip FILE OFFSET: the lowest bit of one byte changed (never a no-op)
+flip() { local b; b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' '); printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
 check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi; }
 C=examples/corpus.jsonl
 
@@ -86,7 +88,7 @@ done
 sleep 0.3
 size=$(stat -c %s "$T/v2s.ybc")
 head -c $((size - 50)) "$T/v2s.ybc" >"$T/tmp.ybc"; mv "$T/tmp.ybc" "$T/live/b-truncated.ybc"; sleep 0.3
-cp "$T/v2s.ybc" "$T/tmp.ybc"; printf '\x5a' | dd of="$T/tmp.ybc" bs=1 seek=2000 conv=notrunc 2>/dev/null; mv "$T/tmp.ybc" "$T/live/c-flipped.ybc"; sleep 0.3
+cp "$T/v2s.ybc" "$T/tmp.ybc"; flip "$T/tmp.ybc" 2000; mv "$T/tmp.ybc" "$T/live/c-flipped.ybc"; sleep 0.3
 cp "$T/v2rogue.ybc" "$T/tmp.ybc"; mv "$T/tmp.ybc" "$T/live/d-rogue.ybc"; sleep 0.3
 cp "$T/v2s.ybc" "$T/tmp.ybc"; mv "$T/tmp.ybc" "$T/live/e-v2.ybc"
 for k in 0 1 2; do wait "${cpids[$k]}"; done
