@@ -32,7 +32,7 @@ LIBS     := -lsqlite3 -lpq -lsodium -pthread -lm
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,build/tst/tests/%,$(UNIT_SRC)) build/tst/tests/test_claim_reader_nosimd
 
-.PHONY: all deps bench-deps demo test bench fuzz clean install
+.PHONY: all deps bench-deps demo test bench bench-serve fuzz clean install
 all: deps bin/yibao build/rel/$(SO_REAL)
 
 # ---- Debian packages: installed when root, otherwise the exact command ----
@@ -198,6 +198,11 @@ test: all build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN) $(FUZZ_BIN)
 
 bench: bench-deps bin/yibao
 	@bash bench/run.sh
+	@bash bench/serve.sh
+
+# yibao serve alone under load (requests/s, p50/p99): bench/serve.sh
+bench-serve: deps bin/yibao
+	@bash bench/serve.sh
 
 # One target at a time, one process each (the machine has 2 cores).  New inputs
 # go to build/fuzz/corpus/TARGET, never into the seeds; a crash is written to
