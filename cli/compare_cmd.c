@@ -121,7 +121,7 @@ static bool open_outputs(const cmp_args *a, FILE **of, FILE **hf)
 
 int yb_cmd_compare(int argc, char **argv)
 {
-    cmp_args a = {.o = {.in_format = -1, .errors = stderr}, .top = 10};
+    cmp_args a = {.o = {.in_format = -1, .errors = stderr, .progress = isatty(fileno(stderr)) ? stderr : NULL}, .top = 10};
     a.inputs = calloc((size_t)argc + 1, sizeof *a.inputs);
     if (!a.inputs) return 1;
     int rc = parse(argc, argv, &a);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "batch.h"
 #include "bench.h"
@@ -291,6 +292,7 @@ static bool end_ledger(yb_store *st, bool ok)
 static int cmd_run(int argc, char **argv)
 {
     const char *policy = NULL, *out = NULL, *report = NULL, *ledger = NULL, *trust = NULL;
+    bool format_given = false;
     bool migrate = false, stamp = false;
     int jobs = yb_jobs_default();
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
@@ -310,7 +312,7 @@ static int cmd_run(int argc, char **argv)
             else {
                 int f = strcmp(v, "jsonl") == 0 ? YB_FMT_JSONL : strcmp(v, "csv") == 0 ? YB_FMT_CSV : -1;
                 if (f < 0) { free(inputs); return usage_error("run", "formats are jsonl and csv, not %s", v); }
-                if (strcmp(a, "--format") == 0) o.out_format = (yb_format)f;
+                if (strcmp(a, "--format") == 0) o.out_format = (yb_format)f, format_given = true;
                 else o.batch.in_format = f;
             }
         } else if ((k = reader_option("run", argc, argv, &i, &o.batch)) != 0) {
@@ -337,6 +339,8 @@ static int cmd_run(int argc, char **argv)
         }
     }
     if (!policy) { free(inputs); return usage_error("run", "run needs a policy file%s", ""); }
+    if (out && !format_given && ends_with(out, ".csv")) o.out_format = YB_FMT_CSV; /* -o out.csv writes CSV */
+    o.batch.progress = isatty(fileno(stderr)) ? stderr : NULL; /* a progress line for a person watching */
     if (o.explain && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("run", "--explain needs JSON Lines output (not --format csv)%s", ""); }
     if (stamp && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("run", "--stamp needs JSON Lines output (not --format csv)%s", ""); }
     char *stamp_json = NULL;
@@ -349,8 +353,11 @@ static int cmd_run(int argc, char **argv)
     /* the ledger first: a ledger refused leaves no output file behind */
     yb_store *store = vm && ledger ? start_ledger(ledger, vm, migrate, &o) : NULL;
     FILE *of = stdout;
-    if ((ledger && !store) || (out && !(of = fopen(out, "wb")))) {
-        if (!ledger || store) fprintf(stderr, "yibao: cannot write %s\n", out);
+    /* every output opened before the first claim: a wrong path costs no batch */
+    FILE *rf = !report ? stderr : strcmp(report, "-") == 0 ? stdout : NULL;
+    if ((ledger && !store) || (out && !(of = fopen(out, "wb"))) || (report && !rf && !(rf = fopen(report, "wb")))) {
+        if (!ledger || store) fprintf(stderr, "yibao: cannot write %s\n", out && !of ? out : report);
+        if (of && of != stdout) fclose(of);
         if (store) end_ledger(store, false);
         yb_vm_free(vm);
         yb_program_free(p);
@@ -364,14 +371,10 @@ static int cmd_run(int argc, char **argv)
     if (store) ok = end_ledger(store, ok);
     /* the batch reports, once every claim is settled: to --report FILE, or to stderr */
     if (vm) {
-        FILE *rf = !report ? stderr : strcmp(report, "-") == 0 ? stdout : fopen(report, "wb");
-        if (!rf) {
-            fprintf(stderr, "yibao: cannot write %s\n", report);
-            ok = false;
-        } else {
-            if (!yb_write_reports(vm, rf)) ok = false;
-            if (rf == stdout ? fflush(rf) != 0 || ferror(rf) : rf != stderr && !yb_cli_finish(rf, report)) ok = false;
-        }
+        if (!yb_write_reports(vm, rf)) ok = false;
+        if (rf == stdout ? fflush(rf) != 0 || ferror(rf) : rf != stderr && !yb_cli_finish(rf, report)) ok = false;
+    } else if (rf && rf != stdout && rf != stderr) {
+        fclose(rf);
     }
     if (vm && ledger) fprintf(stderr, "%ld settled, %ld already settled, %ld errors\n", st.batch.done, st.skipped, st.batch.errors);
     else if (vm) fprintf(stderr, "%ld settled, %ld errors\n", st.batch.done, st.batch.errors);

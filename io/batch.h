@@ -17,6 +17,7 @@ typedef struct yb_batch_opts {
     int in_format;         /* -1: by file name (.csv is CSV, anything else JSON Lines) */
     yb_reader_opts reader; /* --max-record, --strict */
     FILE *errors;          /* where bad records are reported; NULL: counted only */
+    FILE *progress;        /* NULL, or where a progress line is kept up to date (a terminal) */
 } yb_batch_opts;
 
 typedef struct yb_batch_stats {
