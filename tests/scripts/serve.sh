@@ -79,18 +79,32 @@ start "$T/live" "$T/swap.log" --trust "$T/province.pub"
 swap_pid=${pids[-1]}
 h1=$(sha256sum "$T/v1.ybc" | cut -c1-64); h2=$(sha256sum "$T/v2.ybc" | cut -c1-64)
 split -n l/3 -d $C "$T/part"
+# No sleeps decide the outcome: each client settles the first half of its claims, says so, and
+# waits for the swap before the rest; the files are dropped only once every client has begun,
+# each after the watcher has logged the one before (a loaded or an idle machine alike).
+wait_for() { for _ in $(seq 300); do eval "$1" && return 0; sleep 0.1; done; echo "FAIL: timed out waiting for: $1"; return 1; }
 for k in 0 1 2; do
-    ( while IFS= read -r line; do printf '%s\n' "$line" | post /settle; done <"$T/part0$k" >"$T/client$k.out" ) &
+    ( n=$(wc -l <"$T/part0$k"); i=0
+      while IFS= read -r line; do
+          i=$((i + 1))
+          printf '%s\n' "$line" | post /settle
+          if [ "$i" = $((n / 2)) ]; then touch "$T/half$k"; wait_for "[ -e '$T/swapped' ]" >&2; fi
+      done <"$T/part0$k" >"$T/client$k.out" ) &
     pids+=($!)
     cpids[$k]=$!
 done
+wait_for "[ -e '$T/half0' ] && [ -e '$T/half1' ] && [ -e '$T/half2' ]"
 # the refused files first, each a newer file in the watched directory
-sleep 0.3
 size=$(stat -c %s "$T/v2s.ybc")
-head -c $((size - 50)) "$T/v2s.ybc" >"$T/tmp.ybc"; mv "$T/tmp.ybc" "$T/live/b-truncated.ybc"; sleep 0.3
-cp "$T/v2s.ybc" "$T/tmp.ybc"; flip "$T/tmp.ybc" 2000; mv "$T/tmp.ybc" "$T/live/c-flipped.ybc"; sleep 0.3
-cp "$T/v2rogue.ybc" "$T/tmp.ybc"; mv "$T/tmp.ybc" "$T/live/d-rogue.ybc"; sleep 0.3
+head -c $((size - 50)) "$T/v2s.ybc" >"$T/tmp.ybc"; mv "$T/tmp.ybc" "$T/live/b-truncated.ybc"
+wait_for "grep -q 'b-truncated' '$T/swap.log'"
+cp "$T/v2s.ybc" "$T/tmp.ybc"; flip "$T/tmp.ybc" 2000; mv "$T/tmp.ybc" "$T/live/c-flipped.ybc"
+wait_for "grep -q 'c-flipped' '$T/swap.log'"
+cp "$T/v2rogue.ybc" "$T/tmp.ybc"; mv "$T/tmp.ybc" "$T/live/d-rogue.ybc"
+wait_for "grep -q 'd-rogue' '$T/swap.log'"
 cp "$T/v2s.ybc" "$T/tmp.ybc"; mv "$T/tmp.ybc" "$T/live/e-v2.ybc"
+wait_for "grep -q 'swapped ' '$T/swap.log'"
+touch "$T/swapped"
 for k in 0 1 2; do wait "${cpids[$k]}"; done
 cat "$T"/client?.out >"$T/all.out"
 check "streaming through the swap: 326 settlements" [ "$(wc -l <"$T/all.out")" = 326 ]
