@@ -162,4 +162,29 @@ static inline long fz_settle(const yb_program *p, const uint8_t *data, size_t si
     return settled;
 }
 
+
+/* A claim-reader target: the standard policy compiled once at start, then every
+ * input read in FORMAT and settled (with explanations when EXPLAIN). */
+#ifndef YB_FUZZ_ROOT
+#define YB_FUZZ_ROOT "."
+#endif
+#define FZ_READER_TARGET(FORMAT, EXPLAIN)                                              \
+    static yb_program *policy; /* compiled once; read-only afterwards */             \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                                \
+    {                                                                                 \
+        (void)argc;                                                                   \
+        (void)argv;                                                                   \
+        yb_diag d;                                                                    \
+        yb_diag_init(&d, stderr);                                                     \
+        policy = yb_compile_file(YB_FUZZ_ROOT "/stdlib-policies/hunan.yb", &d);       \
+        yb_diag_free(&d);                                                             \
+        if (!policy) abort();                                                         \
+        return 0;                                                                     \
+    }                                                                                 \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                     \
+    {                                                                                 \
+        fz_settle(policy, data, size, FORMAT, EXPLAIN, 1);                            \
+        return 0;                                                                     \
+    }
+
 #endif
