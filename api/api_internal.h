@@ -19,7 +19,7 @@ typedef struct api_policy {
     char hash[65];
     char signer[128];
     int64_t loaded_at;
-    char *stamp; /* {"name":…,"version":…,"hash":…,"signer":…}: what --stamp writes */
+    yb_stamp *stamp; /* what --stamp writes: {"name":…,"version":…,"hash":…,"signer":…} (one block) */
     int refs; /* the live handle + open batches (under the env's lock) */
 } api_policy;
 
@@ -90,7 +90,7 @@ void api_sha256_hex(const unsigned char *data, size_t len, char hex[65]);
 api_policy *api_policy_from_bytes(yibao_env *env, const unsigned char *data, size_t len, yibao_error *err);
 /* A source policy compiled to .ybc bytes (the diagnostics are the message). */
 yibao_status api_compile_source(const char *path, unsigned char **image, size_t *len, yibao_error *err);
-/* The stamp JSON object of a policy (api/stamp.c); NULL when out of memory. */
-char *api_stamp_json(const char *name, const char *version, const char *hash, const char *signer);
+/* The stamp of a policy (api/stamp.c), one block to free(); NULL when out of memory. */
+yb_stamp *api_stamp_new(const char *name, const char *version, const char *hash, const char *signer);
 
 #endif

@@ -127,11 +127,10 @@ static bool render(api_batch *b)
         const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
         alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
     }
-    yb_settlement s = {vm->regs, vm->held, b->reasons, vm->nreasons, alerts, vm->nalerts, NULL, 0, text_of, vm, NULL, 0};
+    yb_settlement s = {vm->regs, vm->held, b->reasons, vm->nreasons, alerts, vm->nalerts, NULL, 0, text_of, vm, NULL};
     b->explained = false;
     if (b->flags & YIBAO_BATCH_STAMP) {
         s.stamp = b->pol->stamp;
-        s.stamp_len = strlen(b->pol->stamp);
     }
     if (b->flags & YIBAO_BATCH_EXPLAIN) {
         yb_vm_explain(vm);

@@ -14,7 +14,7 @@ static yibao_status trust(yibao_env *env, const char *path, yibao_error *e)
     return yibao_env_trust_key(env, path, e);
 }
 
-yb_program *yb_load_checked(const char *path, const char *trust_path, char **stamp, char *err, size_t errlen)
+yb_program *yb_load_checked(const char *path, const char *trust_path, yb_stamp **stamp, char *err, size_t errlen)
 {
     if (stamp) *stamp = NULL;
     yibao_env *env = yibao_env_new();

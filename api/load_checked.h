@@ -8,9 +8,10 @@
 #include <stddef.h>
 
 #include "program.h"
+#include "settlement_writer.h"
 
 /* NULL on failure (err says why, without the file name; *stamp NULL).
- * stamp, when not NULL, gets the policy's stamp JSON (free it). */
-yb_program *yb_load_checked(const char *path, const char *trust, char **stamp, char *err, size_t errlen);
+ * stamp, when not NULL, gets the policy's stamp (one block: free it). */
+yb_program *yb_load_checked(const char *path, const char *trust, yb_stamp **stamp, char *err, size_t errlen);
 
 #endif

@@ -45,7 +45,7 @@ api_policy *api_policy_from_bytes(yibao_env *env, const unsigned char *data, siz
         api_sha256_hex(data, image, p->hash);
         p->loaded_at = (int64_t)time(NULL);
         p->refs = 1;
-        p->stamp = api_stamp_json(p->prog->name, p->prog->version, p->hash, p->signer);
+        p->stamp = api_stamp_new(p->prog->name, p->prog->version, p->hash, p->signer);
         if (!p->stamp) st = api_fail(err, YIBAO_E_NOMEM, "out of memory");
     }
     if (st) {

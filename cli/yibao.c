@@ -196,7 +196,7 @@ yb_program *yb_load_policy(const char *path, bool werror) { return load_policy(p
 int yb_reader_option(int argc, char **argv, int *i, yb_batch_opts *o) { return reader_option("compare", argc, argv, i, o); }
 
 /* --trust / --stamp: the policy as hosts load it (cli/sign.c makes the keys). */
-static yb_program *load_signed(const char *path, const char *trust, char **stamp)
+static yb_program *load_signed(const char *path, const char *trust, yb_stamp **stamp)
 {
     char err[512];
     yb_program *p = yb_load_checked(path, trust, stamp, err, sizeof err);
@@ -342,8 +342,7 @@ static int cmd_run(int argc, char **argv)
     if (out && !format_given && ends_with(out, ".csv")) o.out_format = YB_FMT_CSV; /* -o out.csv writes CSV */
     o.batch.progress = isatty(fileno(stderr)) ? stderr : NULL; /* a progress line for a person watching */
     if (o.explain && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("run", "--explain needs JSON Lines output (not --format csv)%s", ""); }
-    if (stamp && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("run", "--stamp needs JSON Lines output (not --format csv)%s", ""); }
-    char *stamp_json = NULL;
+    yb_stamp *stamp_json = NULL;
     yb_program *p = trust || stamp ? load_signed(policy, trust, stamp ? &stamp_json : NULL) : load_policy(policy, false);
     if (!p) { free(inputs); return 1; }
     o.stamp = stamp_json;

@@ -194,7 +194,7 @@ static yb_batch_step run_one(void *ctx, yb_claim *const *claims, const char *fil
         const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
         x->alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
     }
-    yb_settlement s = {vm->regs, vm->held, x->reasons, vm->nreasons, x->alerts, vm->nalerts, NULL, 0, text_of, vm, NULL, 0};
+    yb_settlement s = {vm->regs, vm->held, x->reasons, vm->nreasons, x->alerts, vm->nalerts, NULL, 0, text_of, vm, NULL};
     if (x->o->explain) {
         yb_vm_explain(vm);
         s.explain = vm->xbuf;
@@ -202,7 +202,6 @@ static yb_batch_step run_one(void *ctx, yb_claim *const *claims, const char *fil
     }
     if (x->o->stamp) {
         s.stamp = x->o->stamp;
-        s.stamp_len = strlen(x->o->stamp);
     }
     return yb_writer_put(x->w, &s) ? YB_BATCH_DONE : YB_BATCH_STOP;
 }
@@ -220,6 +219,7 @@ bool yb_batch_run(yb_vm *vm, const char *const *inputs, int ninputs, const yb_ru
         yb_writer_close(w);
         return false;
     }
+    if (o->stamp) yb_writer_stamp_columns(w);
     *x = (run_ctx){.vm = vm, .w = w, .o = o, .st = st};
     yb_batch_side side = {&p->schema, NULL};
     bool read_ok = yb_batch_each(&side, 1, inputs, ninputs, &o->batch, run_one, x, &st->batch);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "claim_reader.h"
+#include "settlement_writer.h"
 #include "vm.h"
 
 typedef struct yb_batch_opts {
@@ -65,7 +66,7 @@ typedef struct yb_run_opts {
     yb_batch_opts batch;
     yb_format out_format;
     bool explain; /* each settlement with its explanation (JSON Lines only) */
-    const char *stamp; /* NULL, or the policy's name, version, hash and signer as a JSON object (--stamp) */
+    const yb_stamp *stamp; /* NULL, or the policy that settles (--stamp): "policy" in JSON, policy_* columns in CSV */
     FILE *out;
     /* A durable ledger's gate around each claim (the cli wires
        store/ledger_store.h here), or NULL.  admit: 0 settle the claim, 1 pass

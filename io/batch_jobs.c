@@ -236,7 +236,7 @@ static bool settle_one(worker *w, yb_writer *wr, line_ref *l)
         const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
         w->alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
     }
-    yb_settlement s = {vm->regs, vm->held, w->reasons, vm->nreasons, w->alerts, vm->nalerts, NULL, 0, text_of, vm, NULL, 0};
+    yb_settlement s = {vm->regs, vm->held, w->reasons, vm->nreasons, w->alerts, vm->nalerts, NULL, 0, text_of, vm, NULL};
     if (w->o->explain) {
         yb_vm_explain(vm);
         s.explain = vm->xbuf;
@@ -244,7 +244,6 @@ static bool settle_one(worker *w, yb_writer *wr, line_ref *l)
     }
     if (w->o->stamp) {
         s.stamp = w->o->stamp;
-        s.stamp_len = strlen(w->o->stamp);
     }
     if (!yb_writer_put(wr, &s)) return false;
     w->done++;

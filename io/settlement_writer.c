@@ -30,6 +30,9 @@ struct yb_writer {
     size_t len, cap;
     char *tmp; /* a joined CSV cell */
     size_t tmpcap;
+    const yb_out_field *fields; /* CSV: the header's names */
+    bool header_due;            /* CSV: the header is written before the first row (or at flush) */
+    bool stamp_cols;            /* CSV: the four policy_* columns follow the fields */
     bool failed;
     int err; /* errno of the first failure (ENOMEM when out of memory, EIO when none was set) */
 };
@@ -291,7 +294,7 @@ static void put_json(yb_writer *w, const yb_settlement *s)
     }
     if (s->stamp) {
         puts0(w, ",\"policy\":");
-        put(w, s->stamp, s->stamp_len);
+        put(w, s->stamp->json, s->stamp->json_len);
     }
     put(w, "}\n", 2);
 }
@@ -299,9 +302,38 @@ static void put_json(yb_writer *w, const yb_settlement *s)
 /* ------------------------------------------------------------------------ */
 /* CSV                                                                       */
 
+/* The header row, once: the fields' names, then the stamp columns when asked. */
+static void put_csv_header(yb_writer *w)
+{
+    static const char *const stamp_cols[4] = {"policy_name", "policy_version", "policy_hash", "policy_signer"};
+    w->header_due = false;
+    for (int i = 0; i < w->n; i++) {
+        if (i) putc1(w, ',');
+        const char *name = w->fields[i].name ? w->fields[i].name : "";
+        csv_cell(w, name, strlen(name));
+    }
+    for (int k = 0; w->stamp_cols && k < 4; k++) {
+        if (w->n || k) putc1(w, ',');
+        puts0(w, stamp_cols[k]);
+    }
+    putc1(w, '\n');
+}
+
+/* The four stamp cells of a row (empty without a stamp). */
+static void put_csv_stamp(yb_writer *w, const yb_stamp *st)
+{
+    const char *v[4] = {"", "", "", ""};
+    if (st) v[0] = st->name, v[1] = st->version, v[2] = st->hash, v[3] = st->signer;
+    for (int k = 0; k < 4; k++) {
+        if (w->n || k) putc1(w, ',');
+        csv_cell(w, v[k], strlen(v[k]));
+    }
+}
+
 static void put_csv(yb_writer *w, const yb_settlement *s)
 {
     char d[64];
+    if (w->header_due) put_csv_header(w);
     for (int i = 0; i < w->n; i++) {
         if (i) putc1(w, ',');
         int64_t v = s->values ? s->values[i] : 0;
@@ -365,6 +397,7 @@ static void put_csv(yb_writer *w, const yb_settlement *s)
         }
         }
     }
+    if (w->stamp_cols) put_csv_stamp(w, s->stamp);
     putc1(w, '\n');
 }
 
@@ -407,14 +440,8 @@ yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, in
         k[o++] = ':';
         w->keylen[i] = o;
     }
-    if (fmt == YB_FMT_CSV) {
-        for (int i = 0; i < nfields; i++) {
-            if (i) putc1(w, ',');
-            const char *name = fields[i].name ? fields[i].name : "";
-            csv_cell(w, name, strlen(name));
-        }
-        putc1(w, '\n');
-    }
+    w->fields = fields;
+    w->header_due = fmt == YB_FMT_CSV;
     return w;
 fail:
     if (w->key)
@@ -428,6 +455,8 @@ fail:
     return NULL;
 }
 
+void yb_writer_stamp_columns(yb_writer *w) { w->stamp_cols = true; }
+
 bool yb_writer_put(yb_writer *w, const yb_settlement *s)
 {
     if (w->failed) return false;
@@ -438,6 +467,7 @@ bool yb_writer_put(yb_writer *w, const yb_settlement *s)
 
 bool yb_writer_flush(yb_writer *w)
 {
+    if (w->header_due) put_csv_header(w);
     flush(w);
     errno = 0;
     if (!w->failed && fflush(w->f) != 0) fail(w, errno ? errno : EIO);
@@ -448,6 +478,7 @@ bool yb_writer_flush(yb_writer *w)
 bool yb_writer_close(yb_writer *w)
 {
     if (!w) return false;
+    if (w->header_due) put_csv_header(w);
     flush(w);
     errno = 0;
     if (!w->failed && fflush(w->f) != 0) fail(w, errno ? errno : EIO);

@@ -20,6 +20,15 @@ typedef struct yb_alert {
     uint32_t message_len;
 } yb_alert;
 
+/* Which policy settled a claim (--stamp): its JSON object, written as
+ * "policy": ... in JSON Lines, and its four values, written as the columns
+ * policy_name, policy_version, policy_hash, policy_signer in CSV. */
+typedef struct yb_stamp {
+    const char *json;
+    size_t json_len;
+    const char *name, *version, *hash, *signer;
+} yb_stamp;
+
 /* Resolves a text value (value.h) to its bytes. */
 typedef void (*yb_text_fn)(void *ctx, int64_t text, const char **p, uint32_t *n);
 
@@ -34,14 +43,16 @@ typedef struct yb_settlement {
     size_t explain_len;
     yb_text_fn text;
     void *text_ctx;
-    const char *stamp; /* NULL, or a JSON object appended as "policy": ... (the policy that settled it) */
-    size_t stamp_len;
+    const yb_stamp *stamp; /* NULL, or the policy that settled it */
 } yb_settlement;
 
 typedef struct yb_writer yb_writer;
 
 yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, int nfields,
                           const yb_enum_desc *enums);
+/* CSV: the header gets the four stamp columns, and every row their values
+ * (a row without a stamp leaves them empty).  Call before the first put. */
+void yb_writer_stamp_columns(yb_writer *w);
 /* Returns false on a write error. */
 bool yb_writer_put(yb_writer *w, const yb_settlement *s);
 bool yb_writer_close(yb_writer *w); /* flushes; false on a write error, with errno saying which */

@@ -338,7 +338,7 @@ static char *settlement_line(tf_run *r, const yb_vm *vm)
         const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
         r->alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
     }
-    yb_settlement s = {vm->regs, vm->held, r->reasons, vm->nreasons, r->alerts, vm->nalerts, NULL, 0, text_of, (void *)vm, NULL, 0};
+    yb_settlement s = {vm->regs, vm->held, r->reasons, vm->nreasons, r->alerts, vm->nalerts, NULL, 0, text_of, (void *)vm, NULL};
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);

@@ -64,6 +64,16 @@ check "sign: not a .ybc: exit 1" [ $rc = 1 ]
 check "  'not a compiled policy'" grep -q 'not a compiled policy (.ybc)' "$T/e"
 "$Y" sign "$T/h.ybc" --key "$T/rogue.pub" -o "$T/x.ybc" 2>"$T/e"; rc=$?
 check "sign: a public key is not a secret key: exit 1" [ $rc = 1 ]
-"$Y" run "$T/hs.ybc" $C --stamp --format csv >/dev/null 2>&1; rc=$?
-check "--stamp with CSV output: a usage error (exit 2)" [ $rc = 2 ]
+# CSV: the same four values as columns after the policy's own (no quoting: none holds , " or an edge space)
+"$Y" run "$T/h.ybc" $C --format csv >"$T/plain.csv" 2>/dev/null
+"$Y" run "$T/hs.ybc" $C --trust "$T/hunan-province.pub" --stamp --format csv >"$T/signed.csv" 2>/dev/null; rc=$?
+check "--stamp with CSV output: settles (exit 0)" [ $rc = 0 ]
+check "  the header gains policy_name,policy_version,policy_hash,policy_signer" \
+    [ "$(head -1 "$T/signed.csv")" = "$(head -1 "$T/plain.csv"),policy_name,policy_version,policy_hash,policy_signer" ]
+check "  every row gains the policy's name, version, SHA-256 and signer" \
+    cmp <(tail -n +2 "$T/plain.csv" | sed "s/\$/,湖南 基本医疗保险 (标准),2025.1,$hash,hunan-province/") <(tail -n +2 "$T/signed.csv")
+check "  one row per claim, as without --stamp" [ "$(wc -l <"$T/signed.csv")" = "$(wc -l <"$T/plain.csv")" ]
+"$Y" run "$T/h.ybc" $C --stamp -o "$T/unsigned.csv" 2>/dev/null
+check "  -o FILE.csv with --stamp, an unsigned policy: the signer column is empty" \
+    cmp <(tail -n +2 "$T/plain.csv" | sed "s/\$/,湖南 基本医疗保险 (标准),2025.1,$hash,/") <(tail -n +2 "$T/unsigned.csv")
 exit $((fails > 0))
