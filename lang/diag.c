@@ -1,4 +1,5 @@
 #include "diag.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,21 +38,6 @@ int yb_diag_add_source(yb_diag *d, const char *name, char *text, size_t len)
     return d->nfiles++;
 }
 
-/* Decode one UTF-8 code point; advances *i.  Invalid bytes count as one column. */
-static unsigned decode_utf8(const unsigned char *p, size_t n, size_t *i)
-{
-    unsigned c = p[*i];
-    int extra = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-    if (c < 0x80 || *i + (size_t)extra >= n + 0) {
-        (*i)++;
-        return c;
-    }
-    unsigned cp = c & (0x3f >> extra);
-    for (int k = 1; k <= extra; k++) cp = (cp << 6) | (p[*i + (size_t)k] & 0x3f);
-    *i += (size_t)extra + 1;
-    return cp;
-}
-
 static int cp_width(unsigned cp)
 {
     /* East Asian wide and fullwidth ranges that policies actually use */
@@ -73,7 +59,7 @@ int yb_display_width(const char *p, size_t n)
             i++;
             continue;
         }
-        w += cp_width(decode_utf8((const unsigned char *)p, n, &i));
+        w += cp_width(yb_utf8_next((const unsigned char *)p, n, &i));
     }
     return w;
 }

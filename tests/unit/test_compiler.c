@@ -13,6 +13,7 @@
 
 #include "claim_reader.h"
 #include "compiler.h"
+#include "suggest.h"
 #include "yb_limits.h"
 #include "vm.h"
 
@@ -88,6 +89,35 @@ static void typos_get_suggestions(void **state)
     expect_error(HEADER "reasons WAITING_PERIOD\nrule r\n  reason WAITING_PERIDO\n", "did you mean `WAITING_PERIOD`?");
     expect_error(HEADER "define x: mony = 1\n", "expected `in`, `of` or `=` here, found `:`");
     expect_error(HEADER "param p: mony\n  from 2024-01-01: 1.00\n", "did you mean `money`?");
+}
+
+/* Chinese names are measured in characters: one wrong character is one typo
+ * (three bytes), so a misspelt 分娩零自付 finds its rule and a two-character
+ * name gets no suggestion three characters away. */
+static void chinese_names_are_measured_in_characters(void **state)
+{
+    (void)state;
+    assert_int_equal(yb_edit_distance("住院", "往院"), 1);
+    assert_int_equal(yb_edit_distance("分娩零自付", "分娩零自负"), 1);
+    assert_int_equal(yb_edit_distance("分娩", "娩分"), 1);          /* a swapped pair */
+    assert_int_equal(yb_edit_distance("门诊慢特病", "门珍慢特症"), 2); /* 6 bytes apart */
+    assert_int_equal(yb_edit_distance("住院a", "住院"), 1);
+    assert_int_equal(yb_edit_distance("", "分娩"), 2);
+    const char *rules[] = {"住院", "门诊慢特病", "分娩", "分娩零自付"};
+    /* 5 characters: up to 2 edits (by bytes it was 6 > 3: no suggestion) */
+    assert_string_equal(yb_suggest("门珍慢特症", rules, 4), "门诊慢特病");
+    assert_string_equal(yb_suggest("分免", rules, 4), "分娩");
+    /* 2 characters: 1 edit at most; 住所 is 1 from 住院, 门诊 is 2 from all */
+    assert_string_equal(yb_suggest("住所", rules, 4), "住院");
+    assert_null(yb_suggest("门诊", rules, 4));
+    /* 65 characters get no suggestion (yb_edit_distance's limit) */
+    char longname[65 * 3 + 1] = "";
+    for (int i = 0; i < 65; i++) strcat(longname, "院");
+    assert_int_equal(yb_edit_distance(longname, "院"), (size_t)-1);
+    /* through the compiler: a rule placed after a misspelt rule name */
+    expect_error(HEADER "stage pay\nrule 分娩零自付 in pay\n  set fund = 1.00\n"
+                        "rule r in pay after 分娩零自负\n  set copay = 1.00\n",
+                 "did you mean `分娩零自付`?");
 }
 
 static void syntax_errors_say_what_was_expected(void **state)
@@ -539,6 +569,7 @@ int main(void)
         cmocka_unit_test(type_errors_name_the_mistake),
         cmocka_unit_test(batches_split_by_the_field_every_state_keys_on),
         cmocka_unit_test(typos_get_suggestions),
+        cmocka_unit_test(chinese_names_are_measured_in_characters),
         cmocka_unit_test(syntax_errors_say_what_was_expected),
         cmocka_unit_test(tables_must_be_complete),
         cmocka_unit_test(warnings_for_dead_code),
