@@ -80,23 +80,6 @@ static const char *file_line(yb_compiler *c, yb_loc loc, char *buf, size_t n)
     return buf;
 }
 
-/* `x = m` or `x in [m1, m2]` with enum members: x and the members, as a bit set */
-static const yb_expr *one_of(const yb_expr *e, uint64_t *set)
-{
-    *set = 0;
-    if (e->kind == E_BINARY && e->op == OP_EQ && e->b->sym_kind == SYM_ENUM_MEMBER && e->b->sym_index < 64) {
-        *set = 1ull << e->b->sym_index;
-        return e->a;
-    }
-    if (e->kind != E_IN || e->op) return NULL;
-    for (int i = 0; i < e->args.n; i++) {
-        const yb_expr *m = e->args.items[i];
-        if (m->sym_kind != SYM_ENUM_MEMBER || m->sym_index >= 64) return NULL;
-        *set |= 1ull << m->sym_index;
-    }
-    return e->a;
-}
-
 static void conjuncts(const yb_expr *e, const yb_expr **out, int *n)
 {
     if (!e || *n >= 32) return;
@@ -108,25 +91,181 @@ static void conjuncts(const yb_expr *e, const yb_expr **out, int *n)
     }
 }
 
-/* Two rules that can never both fire on one claim: their `when`s each ask
- * for the same value to be among members that no other one allows
- * (`visit.kind = inpatient` and `visit.kind in [outpatient, pharmacy]`). */
+/* What one conjunct of a `when` asks of one value (its subject):
+ *  - SET: an enum among members (`x = m`, `x in [..]`, `!=`, `not in`: a bit set);
+ *  - RANGE: an ordered value in [lo, hi] (`x < 10` is [min, 9]: every ordered
+ *    kind is a whole number of fen, ppm or days), or a bool in [1, 1] / [0, 0]
+ *    (`gated`, `not gated`, `b = false`); the bound is a constant (bound NULL)
+ *    or, for both sides of `x < p` / `x >= p`, the same expression p, with
+ *    lo and hi counted from it;
+ *  - HOLE: an ordered value other than one value (`x != 5`). */
+typedef enum { LIT_SET, LIT_RANGE, LIT_HOLE } lit_kind;
+
+typedef struct lit {
+    lit_kind kind;
+    const yb_expr *subj, *bound;
+    uint64_t set;
+    int64_t lo, hi;
+} lit;
+
+static bool is_const(const yb_expr *e)
+{
+    return e->constant && (e->kind <= E_BOOL || e->sym_kind == SYM_ENUM_MEMBER || e->kind == E_UNARY || e->kind == E_BINARY);
+}
+
+static bool is_ordered(uint8_t k)
+{
+    return k == YB_T_INT || k == YB_T_MONEY || k == YB_T_RATE || k == YB_T_DATE || k == YB_T_BOOL;
+}
+
+/* The op that holds when `op` does not. */
+static int negate_op(int op)
+{
+    switch (op) {
+    case OP_EQ: return OP_NE;
+    case OP_NE: return OP_EQ;
+    case OP_LT: return OP_GE;
+    case OP_GE: return OP_LT;
+    case OP_LE: return OP_GT;
+    default: return OP_LE; /* OP_GT */
+    }
+}
+
+/* `c OP x` as `x OP' c`. */
+static int mirror_op(int op)
+{
+    switch (op) {
+    case OP_LT: return OP_GT;
+    case OP_GT: return OP_LT;
+    case OP_LE: return OP_GE;
+    case OP_GE: return OP_LE;
+    default: return op;
+    }
+}
+
+/* `subj OP v` as a RANGE or HOLE; false when it is none (v at the edge of int64). */
+static bool compare_lit(int op, int64_t v, bool is_bool, lit *l)
+{
+    l->kind = LIT_RANGE;
+    l->lo = INT64_MIN;
+    l->hi = INT64_MAX;
+    if (is_bool && op == OP_NE) {
+        op = OP_EQ;
+        v = !v;
+    }
+    switch (op) {
+    case OP_EQ: l->lo = l->hi = v; return true;
+    case OP_NE: l->kind = LIT_HOLE; l->lo = l->hi = v; return true;
+    case OP_LT: l->hi = v - 1; return v != INT64_MIN;
+    case OP_LE: l->hi = v; return true;
+    case OP_GT: l->lo = v + 1; return v != INT64_MAX;
+    case OP_GE: l->lo = v; return true;
+    }
+    return false;
+}
+
+/* A comparison `a OP b` (negated if neg) as a literal on its non-constant side. */
+static bool comparison_lit(const yb_expr *e, bool neg, lit *l)
+{
+    const yb_expr *x = e->a, *k = e->b;
+    int op = neg ? negate_op(e->op) : e->op;
+    if (is_const(x) && !is_const(k)) {
+        x = e->b;
+        k = e->a;
+        op = mirror_op(op);
+    }
+    if (x->type.kind != k->type.kind) return false;
+    l->subj = x;
+    l->bound = NULL;
+    if (x->type.kind == YB_T_ENUM && k->sym_kind == SYM_ENUM_MEMBER && k->sym_index < 64 && (op == OP_EQ || op == OP_NE)) {
+        l->kind = LIT_SET;
+        l->set = 1ull << k->sym_index;
+        if (op == OP_NE) l->set = ~l->set;
+        return true;
+    }
+    if (!is_ordered(x->type.kind)) return false;
+    if (is_const(k)) return compare_lit(op, k->ival, x->type.kind == YB_T_BOOL, l);
+    l->bound = k; /* `x < p` against `x >= p`: counted from p */
+    return compare_lit(op, 0, x->type.kind == YB_T_BOOL, l);
+}
+
+/* A conjunct (negated if neg) as a literal; false when it is none of them. */
+static bool lit_of(const yb_expr *e, bool neg, lit *l)
+{
+    if (e->kind == E_UNARY && e->op == OP_NOT) return lit_of(e->a, !neg, l);
+    if (e->kind == E_BINARY && e->op >= OP_EQ && e->op <= OP_GE && comparison_lit(e, neg, l)) return true;
+    if (e->kind == E_IN && e->a->type.kind == YB_T_ENUM) {
+        l->kind = LIT_SET;
+        l->subj = e->a;
+        l->bound = NULL;
+        l->set = 0;
+        for (int i = 0; i < e->args.n; i++) {
+            const yb_expr *m = e->args.items[i];
+            if (m->sym_kind != SYM_ENUM_MEMBER || m->sym_index >= 64) return false;
+            l->set |= 1ull << m->sym_index;
+        }
+        if (e->op != neg) l->set = ~l->set; /* `not in`, or a negated `in` */
+        return true;
+    }
+    if (e->type.kind != YB_T_BOOL || (e->kind == E_BINARY && (e->op == OP_AND || e->op == OP_OR))) return false;
+    /* any other condition: itself true, or false under `not` */
+    *l = (lit){.kind = LIT_RANGE, .subj = e, .lo = !neg, .hi = !neg};
+    return true;
+}
+
+static bool same_place(const lit *a, const lit *b)
+{
+    return yb_same_expr(a->subj, b->subj) && yb_same_expr(a->bound, b->bound);
+}
+
+/* No value satisfies both a and b (one subject, one bound). */
+static bool disjoint(const lit *a, const lit *b)
+{
+    if (a->kind == LIT_SET || b->kind == LIT_SET) return a->kind == b->kind && !(a->set & b->set);
+    if (a->kind == LIT_HOLE && b->kind == LIT_HOLE) return false;
+    if (a->kind == LIT_HOLE || b->kind == LIT_HOLE) {
+        const lit *r = a->kind == LIT_RANGE ? a : b, *h = a->kind == LIT_HOLE ? a : b;
+        return r->lo == r->hi && r->lo == h->lo;
+    }
+    return a->hi < b->lo || b->hi < a->lo;
+}
+
+/* The literals of a `when`, those on one subject and bound narrowed to one
+ * (`x >= 10 and x < 20` is [10, 19]; `x in [a, b] and x != b` is {a}). */
+static int lits_of(const yb_expr *when, lit *out)
+{
+    const yb_expr *cs[32];
+    int nc = 0, n = 0;
+    conjuncts(when, cs, &nc);
+    for (int i = 0; i < nc; i++) {
+        lit l;
+        if (!lit_of(cs[i], false, &l)) continue;
+        int k = 0;
+        while (k < n && !(same_place(&out[k], &l) && out[k].kind == l.kind && l.kind != LIT_HOLE)) k++;
+        if (k == n) out[n++] = l;
+        else if (l.kind == LIT_SET) out[k].set &= l.set;
+        else {
+            if (l.lo > out[k].lo) out[k].lo = l.lo;
+            if (l.hi < out[k].hi) out[k].hi = l.hi;
+        }
+    }
+    return n;
+}
+
+/* Two rules that can never both fire on one claim: their `when`s ask one
+ * value for things no value is -- enum members that no other allows
+ * (`visit.kind = inpatient` / `visit.kind in [outpatient, pharmacy]`),
+ * disjoint ranges (`n < 10` / `n >= 10`, dates before / on or after a day),
+ * a condition and its negation (`gated` / `not gated`).  A conjunct pair is
+ * enough: `a and b` excludes `not b and c`. */
 static bool exclusive(const yb_decl *x, const yb_decl *y)
 {
     if (x->kind != D_RULE || y->kind != D_RULE || !x->value || !y->value) return false;
-    const yb_expr *cx[32], *cy[32];
-    int nx = 0, ny = 0;
-    conjuncts(x->value, cx, &nx);
-    conjuncts(y->value, cy, &ny);
-    for (int i = 0; i < nx; i++) {
-        uint64_t sx, sy;
-        const yb_expr *vx = one_of(cx[i], &sx);
-        if (!vx) continue;
-        for (int j = 0; j < ny; j++) {
-            const yb_expr *vy = one_of(cy[j], &sy);
-            if (vy && !(sx & sy) && yb_same_expr(vx, vy)) return true;
-        }
-    }
+    lit lx[32], ly[32];
+    int nx = lits_of(x->value, lx), ny = lits_of(y->value, ly);
+    for (int i = 0; i < nx; i++)
+        for (int j = 0; j < ny; j++)
+            if (same_place(&lx[i], &ly[j]) && disjoint(&lx[i], &ly[j])) return true;
     return false;
 }
 
