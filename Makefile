@@ -18,7 +18,8 @@ DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang libsqlite3-dev
 BENCH_PKGS := lua5.4 liblua5.4-dev
 
 SO_MAJOR := 0
-SO_REAL  := libyibao.so.$(SO_MAJOR).2.0
+SO_MINOR := 3
+SO_REAL  := libyibao.so.$(SO_MAJOR).$(SO_MINOR).0
 SO_NAME  := libyibao.so.$(SO_MAJOR)
 
 # the floors, bottom up: base <- lang <- compiler -> vm <- io <- store <- api <- cli
@@ -122,7 +123,7 @@ install: all
 	ln -sf $(SO_REAL) $(DESTDIR)$(PREFIX)/lib/$(SO_NAME)
 	ln -sf $(SO_REAL) $(DESTDIR)$(PREFIX)/lib/libyibao.so
 	install -m 644 include/yibao.h $(DESTDIR)$(PREFIX)/include/yibao.h
-	sed -e 's#@PREFIX@#$(PREFIX)#g' -e 's#@VERSION@#$(SO_MAJOR).2.0#g' api/yibao.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/yibao.pc
+	sed -e 's#@PREFIX@#$(PREFIX)#g' -e 's#@VERSION@#$(SO_MAJOR).$(SO_MINOR).0#g' api/yibao.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/yibao.pc
 	install -m 644 docs/man/yibao.1 $(DESTDIR)$(PREFIX)/share/man/man1/yibao.1
 	install -m 644 docs/man/yibao.3 $(DESTDIR)$(PREFIX)/share/man/man3/yibao.3
 

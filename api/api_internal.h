@@ -23,6 +23,22 @@ typedef struct api_policy {
     int refs; /* the live handle + open batches (under the env's lock) */
 } api_policy;
 
+/* A claim given field by field (api/claim_fields.c): values per schema
+ * field at the top level, and per element of each list. */
+#define YB_API_MAX_ELEMENTS 100000 /* elements of one list, as the readers allow */
+typedef struct api_val api_val;
+typedef struct api_builder {
+    api_val *top;    /* [schema.nfields] */
+    api_val **elems; /* [schema.nlists]: count[l] x schema.nfields values */
+    int32_t *count;  /* elements appended, per list */
+    size_t *cap;     /* values room, per list */
+    char *text;      /* the texts set */
+    size_t tlen, tcap;
+    char *json; /* the claim written out at settle time */
+    size_t jlen, jcap;
+    bool any; /* something was set since the last settle */
+} api_builder;
+
 typedef struct api_batch {
     api_policy *pol;
     unsigned flags;
@@ -39,7 +55,21 @@ typedef struct api_batch {
     bool have; /* a settlement is ready to read */
     bool explained;
     const char *reasons[YB_MAX_REASONS];
+    api_builder cb; /* the claim being set field by field */
 } api_batch;
+
+/* Settle one JSON line on a batch the caller has entered (api/batch.c). */
+yibao_status api_settle_line(api_batch *b, const char *json, size_t len, yibao_error *err);
+
+/* The field-by-field claim (api/claim_fields.c); s is the batch policy's schema. */
+yibao_status api_builder_set(api_builder *cb, const yb_schema *s, const char *path, int64_t v, yibao_error *err);
+yibao_status api_builder_set_text(api_builder *cb, const yb_schema *s, const char *path, const char *t, size_t n,
+                                  yibao_error *err);
+yibao_status api_builder_append(api_builder *cb, const yb_schema *s, const char *list, int *index, yibao_error *err);
+/* The claim as one JSON line (valid until the next call); false when out of memory. */
+bool api_builder_json(api_builder *cb, const yb_schema *s, const char **json, size_t *len);
+void api_builder_clear(api_builder *cb, const yb_schema *s);
+void api_builder_free(api_builder *cb, const yb_schema *s);
 
 typedef struct api_slot {
     uint32_t gen;

@@ -9,6 +9,7 @@
 static void batch_free(api_batch *b)
 {
     if (!b) return;
+    if (b->vm) api_builder_free(&b->cb, &b->vm->p->schema);
     if (b->w) yb_writer_close(b->w);
     if (b->mem) fclose(b->mem);
     free(b->membuf);
@@ -156,7 +157,7 @@ static bool one_line(const char *json, size_t len)
     return true;
 }
 
-static yibao_status settle(api_batch *b, const char *json, size_t len, yibao_error *err)
+yibao_status api_settle_line(api_batch *b, const char *json, size_t len, yibao_error *err)
 {
     if (!one_line(json, len))
         return api_fail(err, YIBAO_E_ARGUMENT, "one claim per call: the text has more than one line (settle each line)");
@@ -185,7 +186,7 @@ yibao_status yibao_settle_json(yibao_env *env, yibao_batch h, const char *json, 
     api_batch *b;
     yibao_status st = api_batch_enter(env, h, &b, err);
     if (st) return st;
-    st = settle(b, json, len, err);
+    st = api_settle_line(b, json, len, err);
     api_batch_leave(env, h);
     return st;
 }

@@ -30,8 +30,8 @@ extern "C" {
 #endif
 
 #define YIBAO_VERSION_MAJOR 0
-#define YIBAO_VERSION_MINOR 2
-#define YIBAO_VERSION_STRING "0.2.0"
+#define YIBAO_VERSION_MINOR 3
+#define YIBAO_VERSION_STRING "0.3.0"
 
 typedef enum yibao_status {
     YIBAO_OK = 0,
@@ -109,6 +109,32 @@ yibao_status yibao_batch_close(yibao_env *env, yibao_batch b);
  * newline is allowed.  YIBAO_E_RECORD: the claim was not settled and the
  * running totals are unchanged (err says why, as `yibao run` does). */
 yibao_status yibao_settle_json(yibao_env *env, yibao_batch b, const char *json, size_t len, yibao_error *err);
+
+/* ---- a claim given field by field ----
+ * Instead of a JSON line, set the claim's fields one by one, then settle it.
+ * Paths name the policy's input fields as in error messages: "scheme",
+ * "member.birth_date", "items[2].amount"; an element of a list is added
+ * first with yibao_claim_append (index 0, 1, ...).  A path or kind that does
+ * not fit the policy's input is refused at once (YIBAO_E_ARGUMENT, err says
+ * which segment); a field set twice keeps the last value.  At settle time the
+ * claim is checked exactly as the same claim given as JSON (required fields,
+ * ranges, enum members, defaults: YIBAO_E_RECORD with the field's path), and
+ * the fields set are cleared, settled or not.
+ *   yibao_claim_set       money (fen), date (days since 1970-01-01), int,
+ *                         bool (0/1), enum (member index)
+ *   yibao_claim_set_text  text; an enum by member name or text code; money
+ *                         ("8000.00") and dates ("2025-06-10") in their JSON text */
+yibao_status yibao_claim_set(yibao_env *env, yibao_batch b, const char *path, int64_t value, yibao_error *err);
+yibao_status yibao_claim_set_text(yibao_env *env, yibao_batch b, const char *path, const char *text, size_t len,
+                                  yibao_error *err);
+/* Adds an element to a top-level list ("items"); *index (may be NULL) gets its index. */
+yibao_status yibao_claim_append(yibao_env *env, yibao_batch b, const char *list, int *index, yibao_error *err);
+/* Settles the claim set so far (YIBAO_E_ORDER when nothing was set). */
+yibao_status yibao_settle_claim(yibao_env *env, yibao_batch b, yibao_error *err);
+/* Drops the fields set so far. */
+yibao_status yibao_claim_clear(yibao_env *env, yibao_batch b, yibao_error *err);
+/* The claim set so far as the JSON line it is settled as (valid until the next call on the batch). */
+yibao_status yibao_claim_json(yibao_env *env, yibao_batch b, const char **json, size_t *len, yibao_error *err);
 
 /* ---- the last settlement of a batch ---- */
 /* The settlement as one JSON line (with its newline), exactly as `yibao run` writes it. */

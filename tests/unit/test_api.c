@@ -258,6 +258,102 @@ static void threads(void **state)
     }
 }
 
+/* T1 set field by field: the same claim, so the same settlement as T1 given
+ * as JSON (fund 50.00: min(100.00 x 70%, 1,500 - 1,450), see above), and the
+ * claim written out in the schema's order with the defaults left to the reader. */
+static void set_T1(yibao_env *env, yibao_batch b)
+{
+    yibao_error e;
+    int i = -1;
+    assert_int_equal(yibao_claim_set_text(env, b, "claim_id", "T1", 2, &e), YIBAO_OK);
+    assert_int_equal(yibao_claim_set_text(env, b, "member_id", "OT", 2, &e), YIBAO_OK);
+    assert_int_equal(yibao_claim_set_text(env, b, "scheme", "employee", 8, &e), YIBAO_OK);
+    assert_int_equal(yibao_claim_set(env, b, "member.status", 0, &e), YIBAO_OK);             /* in_service */
+    assert_int_equal(yibao_claim_set(env, b, "member.enrolled_on", 16436, &e), YIBAO_OK);    /* 2015-01-01 = 45 x 365 + 11 leap days */
+    assert_int_equal(yibao_claim_set(env, b, "member.continuous_years", 5, &e), YIBAO_OK);
+    assert_int_equal(yibao_claim_set_text(env, b, "visit.kind", "outpatient", 10, &e), YIBAO_OK);
+    assert_int_equal(yibao_claim_set_text(env, b, "visit.date", "2025-03-01", 10, &e), YIBAO_OK);
+    assert_int_equal(yibao_claim_set(env, b, "visit.level", 0, &e), YIBAO_OK);               /* primary */
+    assert_int_equal(yibao_claim_append(env, b, "items", &i, &e), YIBAO_OK);
+    assert_int_equal(i, 0);
+    assert_int_equal(yibao_claim_set_text(env, b, "items[0].code", "A1", 2, &e), YIBAO_OK);
+    assert_int_equal(yibao_claim_set_text(env, b, "items[0].class", "A", 1, &e), YIBAO_OK);
+    assert_int_equal(yibao_claim_set(env, b, "items[0].amount", 9999, &e), YIBAO_OK);
+    assert_int_equal(yibao_claim_set(env, b, "items[0].amount", 10000, &e), YIBAO_OK);       /* the last value counts */
+    assert_int_equal(yibao_claim_set(env, b, "ytd.outpatient_paid", 145000, &e), YIBAO_OK);
+}
+
+static void claims_field_by_field(void **state)
+{
+    fixture *f = *state;
+    yibao_env *env = f->env;
+    yibao_batch a, b;
+    yibao_error e;
+    const char *ja, *jb, *cj;
+    size_t la, lb, cl;
+    assert_int_equal(yibao_batch_open(env, f->pol, 0, &a, &e), YIBAO_OK);
+    assert_int_equal(yibao_batch_open(env, f->pol, 0, &b, &e), YIBAO_OK);
+    assert_int_equal(yibao_settle_json(env, a, T1, strlen(T1), &e), YIBAO_OK);
+    set_T1(env, b);
+    assert_int_equal(yibao_claim_json(env, b, &cj, &cl, &e), YIBAO_OK);
+    const char *want = "{\"claim_id\":\"T1\",\"member_id\":\"OT\",\"scheme\":\"employee\",\"member\":{\"status\":\"in_service\","
+                       "\"enrolled_on\":\"2015-01-01\",\"continuous_years\":5},\"visit\":{\"kind\":\"outpatient\",\"date\":\"2025-03-01\","
+                       "\"level\":\"primary\"},\"items\":[{\"code\":\"A1\",\"class\":\"A\",\"amount\":100.00}],"
+                       "\"ytd\":{\"outpatient_paid\":1450.00}}\n";
+    assert_int_equal(cl, strlen(want));
+    assert_memory_equal(cj, want, cl);
+    assert_int_equal(yibao_settle_claim(env, b, &e), YIBAO_OK);
+    assert_int_equal(fund_of(env, b), 5000);
+    assert_int_equal(yibao_settlement_json(env, a, &ja, &la, NULL), YIBAO_OK);
+    assert_int_equal(yibao_settlement_json(env, b, &jb, &lb, NULL), YIBAO_OK);
+    assert_int_equal(la, lb);
+    assert_memory_equal(ja, jb, la);
+
+    /* settled: the fields are cleared, so settling again is out of order */
+    assert_int_equal(yibao_settle_claim(env, b, &e), YIBAO_E_ORDER);
+    /* the second claim of the member: T2's fields; the cap is reached, 0.00 */
+    set_T1(env, b);
+    assert_int_equal(yibao_claim_set_text(env, b, "claim_id", "T2", 2, &e), YIBAO_OK);
+    assert_int_equal(yibao_claim_set_text(env, b, "visit.date", "2025-03-08", 10, &e), YIBAO_OK);
+    assert_int_equal(yibao_settle_claim(env, b, &e), YIBAO_OK);
+    assert_int_equal(fund_of(env, b), 0);
+
+    /* paths and kinds that do not fit the input are refused at once */
+    assert_int_equal(yibao_claim_set(env, b, "member.brith_date", 1, &e), YIBAO_E_ARGUMENT);
+    assert_non_null(strstr(e.message, "no field \"brith_date\""));
+    assert_int_equal(yibao_claim_set(env, b, "claim_id", 1, &e), YIBAO_E_ARGUMENT);
+    assert_non_null(strstr(e.message, "yibao_claim_set_text"));
+    assert_int_equal(yibao_claim_set_text(env, b, "member.continuous_years", "5", 1, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_claim_set(env, b, "items.amount", 1, &e), YIBAO_E_ARGUMENT);
+    assert_non_null(strstr(e.message, "items[0]"));
+    assert_int_equal(yibao_claim_set(env, b, "items[0].amount", 1, &e), YIBAO_E_ARGUMENT); /* no element yet */
+    assert_non_null(strstr(e.message, "has 0 elements"));
+    assert_int_equal(yibao_claim_set(env, b, "items[-1].amount", 1, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_claim_set(env, b, "member", 1, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_claim_set(env, b, "scheme.x", 1, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_claim_set(env, b, "", 1, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_claim_set(env, b, "scheme", 2, &e), YIBAO_E_ARGUMENT);   /* two members: 0 and 1 */
+    assert_int_equal(yibao_claim_set(env, b, "visit.designated", 2, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_claim_append(env, b, "member", NULL, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_claim_set(env, b, NULL, 1, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_claim_set_text(env, b, "claim_id", NULL, 0, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_claim_set(env, (yibao_batch){0}, "claim_id", 1, &e), YIBAO_E_HANDLE);
+    /* a claim the reader refuses: the error names the field, as for JSON, and nothing is counted */
+    set_T1(env, b);
+    assert_int_equal(yibao_claim_set_text(env, b, "visit.date", "2025-02-30", 10, &e), YIBAO_OK);
+    assert_int_equal(yibao_settle_claim(env, b, &e), YIBAO_E_RECORD);
+    assert_string_equal(e.field, "visit.date");
+    assert_int_equal(yibao_claim_set(env, b, "claim_id", 1, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_settle_claim(env, b, &e), YIBAO_E_ORDER);                 /* cleared after the refusal */
+    assert_int_equal(yibao_claim_set_text(env, b, "claim_id", "T3", 2, &e), YIBAO_OK);
+    assert_int_equal(yibao_settle_claim(env, b, &e), YIBAO_E_RECORD);                /* member_id and the rest missing */
+    assert_int_equal(yibao_claim_set_text(env, b, "claim_id", "T3", 2, &e), YIBAO_OK);
+    assert_int_equal(yibao_claim_clear(env, b, &e), YIBAO_OK);
+    assert_int_equal(yibao_settle_claim(env, b, &e), YIBAO_E_ORDER);
+    assert_int_equal(yibao_batch_close(env, a), YIBAO_OK);
+    assert_int_equal(yibao_batch_close(env, b), YIBAO_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +361,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(misuse_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(totals_of_another_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(claims_field_by_field, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
