@@ -4,7 +4,7 @@
 
 #include "internal.h"
 
-static yb_program *compile(const char *name, const char *text, yb_diag *diag)
+yb_program *yb_compile_with(const char *name, const char *text, yb_diag *diag, struct yb_xref **xref)
 {
     yb_compiler c;
     memset(&c, 0, sizeof c);
@@ -12,7 +12,10 @@ static yb_program *compile(const char *name, const char *text, yb_diag *diag)
     c.diag = diag;
     c.prog = calloc(1, sizeof *c.prog);
     int errors = diag->errors;
-    bool ok = yb_load_modules(&c, name, text) && yb_check(&c) && yb_codegen(&c) && diag->errors == errors;
+    bool ok = yb_load_modules(&c, name, text);
+    ok = ok && yb_check(&c);
+    if (xref) *xref = yb_xref_collect(&c, ok); /* before codegen: what the checker resolved, as written */
+    ok = ok && yb_codegen(&c) && diag->errors == errors;
     yb_program *p = c.prog;
     if (ok) {
         yb_plan_routing(&c);
@@ -51,6 +54,9 @@ static yb_program *compile(const char *name, const char *text, yb_diag *diag)
     return p;
 }
 
-yb_program *yb_compile_file(const char *path, yb_diag *diag) { return compile(path, NULL, diag); }
+yb_program *yb_compile_file(const char *path, yb_diag *diag) { return yb_compile_with(path, NULL, diag, NULL); }
 
-yb_program *yb_compile_string(const char *name, const char *text, yb_diag *diag) { return compile(name, text, diag); }
+yb_program *yb_compile_string(const char *name, const char *text, yb_diag *diag)
+{
+    return yb_compile_with(name, text, diag, NULL);
+}

@@ -227,5 +227,9 @@ void yb_plan_routing(yb_compiler *c);                                      /* ro
 bool yb_check(yb_compiler *c);                                             /* check.c */
 void yb_fold(yb_compiler *c, yb_expr *e);                                  /* fold.c */
 bool yb_codegen(yb_compiler *c);                                           /* codegen.c */
+/* The driver (compile.c); xref: NULL, or where the index of what was read goes (xref.c). */
+struct yb_xref;
+yb_program *yb_compile_with(const char *name, const char *text, yb_diag *diag, struct yb_xref **xref);
+struct yb_xref *yb_xref_collect(yb_compiler *c, bool checked); /* xref.c */
 
 #endif
