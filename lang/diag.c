@@ -118,6 +118,15 @@ static int char_column(const yb_source *s, yb_loc loc)
 
 static void report(yb_diag *d, const char *what, yb_loc loc, const char *fmt, va_list ap)
 {
+    if (d->sink) {
+        char msg[1024];
+        va_list cp;
+        va_copy(cp, ap);
+        vsnprintf(msg, sizeof msg, fmt, cp);
+        va_end(cp);
+        d->sink(d->sink_ctx, what, loc, msg);
+    }
+    if (!d->out) return;
     if (loc.file >= 0 && loc.file < d->nfiles && loc.line > 0)
         fprintf(d->out, "%s:%d:%d: %s: ", d->files[loc.file].name, loc.line,
                 char_column(&d->files[loc.file], loc), what);
@@ -138,7 +147,7 @@ void yb_error(yb_diag *d, yb_loc loc, const char *fmt, ...)
     va_start(ap, fmt);
     report(d, "error", loc, fmt, ap);
     va_end(ap);
-    if (d->errors == d->max_errors) fprintf(d->out, "too many errors; stopping here\n");
+    if (d->errors == d->max_errors && d->out) fprintf(d->out, "too many errors; stopping here\n");
 }
 
 void yb_warning(yb_diag *d, yb_loc loc, const char *fmt, ...)

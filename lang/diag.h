@@ -32,6 +32,10 @@ typedef struct yb_diag {
     int nfiles, capfiles;
     int errors, warnings;
     int max_errors; /* stop reporting after this many (0: 50) */
+    /* Tools (the language server): each message is also given here, as it is
+     * ("error", "warning" or "note"; a note follows its message).  out may then be NULL. */
+    void (*sink)(void *ctx, const char *severity, yb_loc loc, const char *message);
+    void *sink_ctx;
 } yb_diag;
 
 void yb_diag_init(yb_diag *d, FILE *out);
