@@ -64,7 +64,7 @@ static bool export_all(const yb_vm *vm, wbuf *w)
         for (size_t i = 0; i < n; i++) {
             put_u(w, es[i]->keylen, 4);
             put(w, yb_ledger_key(vm->ledgers[s], es[i]), es[i]->keylen);
-            for (int f = 0; f < sd->nfields; f++) put_u(w, (uint64_t)es[i]->values[f], 8);
+            for (int f = 0; f < sd->nfields; f++) put_u(w, (uint64_t)yb_ledger_value(vm->ledgers[s], es[i], f), 8);
         }
         free(es);
     }
@@ -183,7 +183,8 @@ static yibao_status import_state(rbuf *r, const yb_program *p, yb_ledger **ledge
         yb_ledger_entry *e = yb_ledger_get(ledgers[s], key, kl);
         if (!e) return api_fail(err, YIBAO_E_NOMEM, "out of memory");
         e->flags |= YB_ENTRY_OPENED;
-        for (uint32_t f = 0; f < nf; f++) e->values[map[f]] = (int64_t)get_u(r, 8);
+        /* the entry just got: setting it cannot fail */
+        for (uint32_t f = 0; f < nf; f++) e = yb_ledger_set_value(ledgers[s], e, map[f], (int64_t)get_u(r, 8));
     }
     return YIBAO_OK;
 }

@@ -459,7 +459,10 @@ static bool merge_reports(jobs *J)
             while ((e = yb_ledger_next(l, &pos))) {
                 yb_ledger_entry *d = yb_ledger_get(v0->ledgers[s], yb_ledger_key(l, e), e->keylen);
                 if (!d) return false;
-                for (int f = 0; f < p->states[s].nfields; f++) d->values[f] += e->values[f];
+                /* the entry just got: setting it cannot fail */
+                for (int f = 0; f < p->states[s].nfields; f++)
+                    d = yb_ledger_set_value(v0->ledgers[s], d, f,
+                                            yb_ledger_value(v0->ledgers[s], d, f) + yb_ledger_value(l, e, f));
                 d->flags |= e->flags;
             }
         }

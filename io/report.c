@@ -110,7 +110,7 @@ bool yb_write_reports(const yb_vm *vm, FILE *out)
                 fputs(",", out);
                 yb_put_json_text(out, (const char *)sd->field_names[f], (uint32_t)strlen(sd->field_names[f]));
                 fputc(':', out);
-                put_value(p, out, p->reg_kinds[sd->first_reg + f], 0, v[i]->values[f]);
+                put_value(p, out, p->reg_kinds[sd->first_reg + f], 0, yb_ledger_value(l, v[i], f));
             }
             fputs("}\n", out);
         }

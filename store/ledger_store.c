@@ -360,7 +360,11 @@ static bool preload_row(void *ctx, const yb_cell *cols, int ncols)
         return false;
     }
     if (e->flags & (YB_ENTRY_LOADED | YB_ENTRY_OPENED)) return true; /* met in this batch: memory is newer */
-    yb_store_unpack(cols[1].p, nf, e->values);
+    for (int f = 0; f < nf; f++) { /* the entry just got: setting it cannot fail */
+        int64_t v;
+        yb_store_unpack(cols[1].p + 8 * (size_t)f, 1, &v);
+        e = yb_ledger_set_value(l, e, f, v);
+    }
     e->flags |= YB_ENTRY_LOADED | YB_ENTRY_OPENED | YB_ENTRY_STORED;
     return true;
 }
@@ -551,7 +555,8 @@ static bool write_entries(yb_store *st, char *err, size_t errlen)
         int nf = st->p->states[s].nfields;
         size_t n = 0, pos = 0, count = yb_ledger_count(l);
         yb_ledger_entry **v = malloc((count ? count : 1) * sizeof *v), **tmp = malloc((count ? count : 1) * sizeof *v);
-        if (!v || !tmp) {
+        int64_t *vals = malloc((nf ? (size_t)nf : 1) * sizeof *vals);
+        if (!v || !tmp || !vals) {
             snprintf(err, errlen, "out of memory");
             ok = false;
         }
@@ -563,11 +568,14 @@ static bool write_entries(yb_store *st, char *err, size_t errlen)
         }
         st->added[s] = added;
         if (ok) sort_entries(l, v, tmp, n);
-        for (size_t i = 0; ok && i < n; i++)
-            ok = b->ops->entry_put(b, st->state_ids[s], yb_ledger_key(l, v[i]), v[i]->keylen, v[i]->values, nf,
+        for (size_t i = 0; ok && i < n; i++) {
+            yb_ledger_values(l, v[i], vals);
+            ok = b->ops->entry_put(b, st->state_ids[s], yb_ledger_key(l, v[i]), v[i]->keylen, vals, nf,
                                    st->policy_id, st->batch_id, err, errlen);
+        }
         free(v);
         free(tmp);
+        free(vals);
     }
     ok = ok && b->ops->entry_flush(b, err, errlen);
     /* after the flush: a server may be in the middle of taking the entries in */

@@ -186,16 +186,19 @@ static void state_prefetch(yb_vm *vm, int s, int first, int nkeys, int pc)
     yb_ledger_prefetch(vm->ledgers[s], vm->keybuf, (uint32_t)len);
 }
 
-/* A key this run has not met: the durable ledger may have its totals. */
-static bool load_entry(yb_vm *vm, int s, yb_ledger_entry *e, uint32_t keylen, int pc)
+/* A key this run has not met: the durable ledger may have its totals (read
+   into the state's registers, which state_open fills next anyway). */
+static bool load_entry(yb_vm *vm, int s, yb_ledger_entry **e, uint32_t keylen, int pc)
 {
     char msg[400];
-    int rc = vm->load(vm->load_ctx, s, vm->keybuf, keylen, e->values, msg, sizeof msg);
+    int64_t *regs = vm->regs + vm->p->states[s].first_reg;
+    int rc = vm->load(vm->load_ctx, s, vm->keybuf, keylen, regs, msg, sizeof msg);
     if (rc < 0) {
         fail(vm, pc, NULL, "ledger: %s", msg);
         return false;
     }
-    e->flags |= YB_ENTRY_LOADED | (rc > 0 ? YB_ENTRY_OPENED | YB_ENTRY_STORED : 0);
+    if (rc > 0) *e = yb_ledger_set(vm->ledgers[s], *e, regs); /* the entry the last get gave: cannot fail */
+    (*e)->flags |= YB_ENTRY_LOADED | (rc > 0 ? YB_ENTRY_OPENED | YB_ENTRY_STORED : 0);
     return true;
 }
 
@@ -235,13 +238,13 @@ static bool state_open(yb_vm *vm, int s, int first, int nkeys, int pc)
         vm->opened[s] = 1;
         vm->opened_list[vm->nopened++] = s;
     }
-    if (!(e->flags & (YB_ENTRY_OPENED | YB_ENTRY_LOADED)) && vm->load && !load_entry(vm, s, e, (uint32_t)len, pc))
+    if (!(e->flags & (YB_ENTRY_OPENED | YB_ENTRY_LOADED)) && vm->load && !load_entry(vm, s, &e, (uint32_t)len, pc))
         return false;
     vm->entry[s] = e;
     vm->fresh[s] = !(e->flags & YB_ENTRY_OPENED);
     int64_t *regs = vm->regs + sd->first_reg;
     if (vm->fresh[s]) memset(regs, 0, (size_t)sd->nfields * sizeof *regs);
-    else memcpy(regs, e->values, (size_t)sd->nfields * sizeof *regs);
+    else yb_ledger_values(vm->ledgers[s], e, regs);
     return true;
 }
 
@@ -259,7 +262,8 @@ static void commit(yb_vm *vm, bool keep)
             /* a held claim opens its totals (from ytd) but adds nothing */
             if (vm->fresh[s]) e->flags |= YB_ENTRY_OPENED | YB_ENTRY_DIRTY;
             if (!vm->held) e->flags |= YB_ENTRY_DIRTY;
-            if (!vm->held) memcpy(e->values, vm->regs + sd->first_reg, (size_t)sd->nfields * sizeof(int64_t));
+            /* e is the entry the last get on this ledger gave: setting it cannot fail */
+            if (!vm->held) (void)yb_ledger_set(vm->ledgers[s], e, vm->regs + sd->first_reg);
         }
         vm->opened[s] = 0;
         vm->entry[s] = NULL;
@@ -724,7 +728,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(STINIT) {
         int s = (int)ip->a;
         /* the opening values stand even if this claim is later held */
-        memcpy(vm->entry[s]->values, R + p->states[s].first_reg, (size_t)p->states[s].nfields * sizeof(int64_t));
+        vm->entry[s] = yb_ledger_set(vm->ledgers[s], vm->entry[s], R + p->states[s].first_reg); /* cannot fail */
         NEXT;
     }
     CASE(FIRE) vm->fired[ip->a] = vm->claim_no; NEXT;

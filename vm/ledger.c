@@ -1,7 +1,22 @@
-/* The ledger's table keeps each entry inline in its slot (flags, hash, values,
- * and the key itself when it is short), so finding a member's running totals
- * costs one cache miss, not a walk from a slot to a separately allocated
- * entry.  Keys longer than INLINE_KEY bytes live in a side arena.
+/* The ledger keeps its entries as rows in an arena and finds them through a
+ * small index.
+ *
+ * Rows: a 4-byte header (flags, width, key length), the values, then the key
+ * bytes, packed one after the other in chunks of at most 2 MiB that are never
+ * moved, copied or zeroed: a member-year's row of ten totals and its 29-byte
+ * key takes 76 bytes, written once when the key is first met.  Values are
+ * kept in 4 bytes while every value of the row fits in 32 bits (a year's
+ * totals in fen do, below 21 million yuan); the first value that does not
+ * moves the row to a new one with 8-byte values (its old place is marked dead
+ * and skipped), so every value stays exact.
+ *
+ * Index: open addressing with linear probing over 8-byte slots, each the
+ * row's place and 32 bits of its key's hash (so a probe rarely touches a row
+ * that is not the one sought).  A slot's home is the top bits of its hash,
+ * which the slot keeps: growing the index (doubling, at most 3/4 full) reads
+ * only the old slots, never a row, and writes the new ones in order.  That is
+ * 8 bytes an entry where the old table moved and zeroed 136, and the pages
+ * the kernel zeroes for the arena are touched once, as rows are added.
  *
  * Keys come from the claims (member ids), so a hostile sender could choose
  * them: with an unkeyed hash, ids crafted to collide made every lookup walk
@@ -11,63 +26,80 @@
  * keys uniformly, linear probing at most 3/4 full keeps probes short (a few
  * slots on average, tens at worst over millions of keys; yb_ledger_max_probe
  * shows it).  Nothing written depends on the key: lookups find the same
- * entries whatever it is, and reports sort the entries by key. */
+ * entries whatever it is, entries are walked in the order they were made,
+ * and reports sort them by key. */
+#define _DEFAULT_SOURCE /* madvise */
 #include "ledger.h"
 #include "siphash.h"
 #include "table_alloc.h"
 
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-#define INLINE_KEY 40
+#define UNIT 4u                                /* rows start on 4-byte boundaries; a place counts units */
+#define CHUNK_SHIFT 19u                        /* units per chunk of address space: 2 MiB */
+#define CHUNK_UNITS (1u << CHUNK_SHIFT)
+#define MAX_CHUNKS (1u << (32u - CHUNK_SHIFT)) /* 8192 chunks: 16 GiB of rows per ledger */
+#define FIRST_CHUNK (16u << 10)                /* bytes: small ledgers (reports) stay small */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define DEAD 2                                 /* yb_ledger_entry.wide of a row that moved */
 
 typedef struct chunk {
-    struct chunk *next;
-    size_t used, cap;
-    _Alignas(16) unsigned char data[];
+    unsigned char *rows;
+    uint32_t used, cap; /* units */
 } chunk;
 
 struct yb_ledger {
     int nvalues;
-    size_t stride;     /* bytes per slot */
-    size_t count, cap; /* slots: a power of two, at most 3/4 full */
+    unsigned logcap;   /* the index has 1 << logcap slots, at most 3/4 full */
+    size_t count;
     size_t max_probe;  /* the longest walk from a key's home slot to its entry */
     uint64_t key[2];   /* the hash key, random per ledger */
-    unsigned char *slots;
-    chunk *long_keys;
+    uint64_t *slots;   /* tag << 32 | place; 0 when empty */
+    chunk *chunks;
+    uint32_t nchunks;
+    size_t bytes;      /* chunks allocated, in bytes */
 };
 
-/* The slot table, zeroed (huge pages when large: table_alloc.h). */
-static unsigned char *alloc_slots(size_t cap, size_t stride) { return yb_table_alloc(cap, stride); }
-
-static uint64_t hash_bytes(const yb_ledger *l, const void *p, uint32_t n)
+static uint32_t tag_of(const yb_ledger *l, const void *p, uint32_t n)
 {
-    return yb_siphash13(l->key, p, n) | 1; /* 0 marks an empty slot */
+    uint32_t t = (uint32_t)(yb_siphash13(l->key, p, n) >> 32);
+    return t ? t : 1; /* 0 marks an empty slot */
 }
 
-static yb_ledger_entry *at(const yb_ledger *l, size_t i) { return (yb_ledger_entry *)(l->slots + i * l->stride); }
+static size_t home(uint32_t tag, unsigned logcap) { return (size_t)(tag >> (32 - logcap)); }
+
+static yb_ledger_entry *row_at(const yb_ledger *l, uint32_t place)
+{
+    return (yb_ledger_entry *)(l->chunks[place >> CHUNK_SHIFT].rows + (size_t)(place & (CHUNK_UNITS - 1)) * UNIT);
+}
+
+static size_t value_size(const yb_ledger_entry *e) { return e->wide == 1 ? 8 : 4; }
+
+static uint32_t row_units(const yb_ledger *l, size_t vsize, uint32_t keylen)
+{
+    return (uint32_t)((sizeof(yb_ledger_entry) + vsize * (size_t)l->nvalues + keylen + UNIT - 1) / UNIT);
+}
 
 static const unsigned char *key_of(const yb_ledger *l, const yb_ledger_entry *e)
 {
-    const unsigned char *k = (const unsigned char *)(e->values + l->nvalues);
-    if (e->keylen <= INLINE_KEY) return k;
-    const unsigned char *p;
-    memcpy(&p, k, sizeof p);
-    return p;
+    return e->data + value_size(e) * (size_t)l->nvalues;
 }
 
 yb_ledger *yb_ledger_new(int nvalues)
 {
+    /* two of the widest rows fit in a chunk (yb_ledger_get keeps room for a move) */
+    if (nvalues < 0 || (size_t)nvalues > (HUGE_PAGE / 2 - YB_LEDGER_MAX_KEY - UNIT) / 8) return NULL;
     yb_ledger *l = calloc(1, sizeof *l);
     if (!l) return NULL;
     l->nvalues = nvalues;
-    l->stride = (sizeof(yb_ledger_entry) + (size_t)nvalues * 8 + INLINE_KEY + 7) & ~(size_t)7;
-    l->cap = 1024;
+    l->logcap = 10;
     yb_siphash_random_key(l->key);
-    l->slots = alloc_slots(l->cap, l->stride);
-    if (!l->slots) {
-        free(l);
+    l->slots = yb_table_alloc((size_t)1 << l->logcap, sizeof *l->slots);
+    l->chunks = calloc(MAX_CHUNKS, sizeof *l->chunks);
+    if (!l->slots || !l->chunks) {
+        yb_ledger_free(l);
         return NULL;
     }
     return l;
@@ -76,88 +108,198 @@ yb_ledger *yb_ledger_new(int nvalues)
 void yb_ledger_free(yb_ledger *l)
 {
     if (!l) return;
-    chunk *c = l->long_keys;
-    while (c) {
-        chunk *n = c->next;
-        free(c);
-        c = n;
-    }
+    for (uint32_t c = 0; l->chunks && c < l->nchunks; c++) free(l->chunks[c].rows);
+    free(l->chunks);
     free(l->slots);
     free(l);
 }
 
+/* A new chunk with room for at least `units`: small ones first, then 2 MiB
+   ones on huge pages (rows are met in no order, like the index's slots). */
+static bool open_chunk(yb_ledger *l, uint32_t units)
+{
+    if (l->nchunks == MAX_CHUNKS) return false;
+    size_t bytes = l->nchunks < 7 ? (size_t)FIRST_CHUNK << l->nchunks : HUGE_PAGE;
+    if (bytes < (size_t)units * UNIT) bytes = (size_t)units * UNIT;
+    unsigned char *p;
+    if (bytes == HUGE_PAGE) {
+        p = aligned_alloc(HUGE_PAGE, bytes);
+#ifdef MADV_HUGEPAGE
+        if (p) madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it the rows still work */
+#endif
+    } else {
+        p = malloc(bytes);
+    }
+    if (!p) return false;
+    l->chunks[l->nchunks++] = (chunk){p, 0, (uint32_t)(bytes / UNIT)};
+    l->bytes += bytes;
+    return true;
+}
+
+static uint32_t room(const yb_ledger *l)
+{
+    const chunk *c = l->nchunks ? &l->chunks[l->nchunks - 1] : NULL;
+    return c ? c->cap - c->used : 0;
+}
+
+/* `units` from the last chunk, which has room; its place. */
+static uint32_t take(yb_ledger *l, uint32_t units)
+{
+    chunk *c = &l->chunks[l->nchunks - 1];
+    uint32_t place = (l->nchunks - 1) << CHUNK_SHIFT | c->used;
+    c->used += units;
+    return place;
+}
+
+/* Makes sure the last chunk has `units` free, opening another if not. */
+static bool ensure_room(yb_ledger *l, uint32_t units) { return room(l) >= units || open_chunk(l, units); }
+
 static bool grow(yb_ledger *l)
 {
-    size_t cap = l->cap * 2, max_probe = 0;
-    unsigned char *slots = alloc_slots(cap, l->stride);
+    if (l->logcap == 32) return false;
+    unsigned logcap = l->logcap + 1;
+    size_t cap = (size_t)1 << logcap, mask = cap - 1, max_probe = 0;
+    uint64_t *slots = yb_table_alloc(cap, sizeof *slots);
     if (!slots) return false;
-    for (size_t i = 0; i < l->cap; i++) {
-        yb_ledger_entry *e = at(l, i);
-        if (!e->hash) continue;
-        size_t j = e->hash & (cap - 1), probe = 0;
-        while (((yb_ledger_entry *)(slots + j * l->stride))->hash) j = (j + 1) & (cap - 1), probe++;
+    for (size_t i = 0, old = (size_t)1 << l->logcap; i < old; i++) {
+        uint64_t s = l->slots[i];
+        if (!s) continue;
+        size_t j = home((uint32_t)(s >> 32), logcap), probe = 0;
+        while (slots[j]) j = (j + 1) & mask, probe++;
         if (probe > max_probe) max_probe = probe;
-        memcpy(slots + j * l->stride, e, l->stride);
+        slots[j] = s;
     }
     free(l->slots);
     l->slots = slots;
-    l->cap = cap;
+    l->logcap = logcap;
     l->max_probe = max_probe;
     return true;
 }
 
-static unsigned char *keep_long_key(yb_ledger *l, const void *key, uint32_t n)
-{
-    if (!l->long_keys || l->long_keys->cap - l->long_keys->used < n) {
-        size_t cap = n > (1 << 20) ? n : (1 << 20);
-        chunk *c = malloc(sizeof *c + cap);
-        if (!c) return NULL;
-        c->next = l->long_keys;
-        c->used = 0;
-        c->cap = cap;
-        l->long_keys = c;
-    }
-    unsigned char *p = l->long_keys->data + l->long_keys->used;
-    l->long_keys->used += n;
-    memcpy(p, key, n);
-    return p;
-}
-
 void yb_ledger_prefetch(const yb_ledger *l, const void *key, uint32_t keylen)
 {
-    uint64_t h = hash_bytes(l, key, keylen);
-    const unsigned char *slot = l->slots + (h & (l->cap - 1)) * l->stride;
-    __builtin_prefetch(slot);
-    __builtin_prefetch(slot + 64);
+    __builtin_prefetch(&l->slots[home(tag_of(l, key, keylen), l->logcap)]);
+}
+
+/* The slot holding key (tag is its hash's), or where it would go. */
+static size_t find(const yb_ledger *l, uint32_t tag, const void *key, uint32_t keylen, size_t *probe)
+{
+    size_t mask = ((size_t)1 << l->logcap) - 1, i = home(tag, l->logcap);
+    *probe = 0;
+    for (uint64_t s; (s = l->slots[i]) != 0; i = (i + 1) & mask, ++*probe) {
+        if ((uint32_t)(s >> 32) != tag) continue;
+        const yb_ledger_entry *e = row_at(l, (uint32_t)s);
+        if (e->keylen == keylen && memcmp(key_of(l, e), key, keylen) == 0) break;
+    }
+    return i;
 }
 
 yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen)
 {
-    uint64_t h = hash_bytes(l, key, keylen);
-    size_t mask = l->cap - 1, i = h & mask, probe = 0;
-    for (yb_ledger_entry *e; (e = at(l, i))->hash; i = (i + 1) & mask, probe++)
-        if (e->hash == h && e->keylen == keylen && memcmp(key_of(l, e), key, keylen) == 0) return e;
-    if ((l->count + 1) * 4 > l->cap * 3) {
+    if (keylen > YB_LEDGER_MAX_KEY) return NULL;
+    uint32_t tag = tag_of(l, key, keylen);
+    size_t probe, i = find(l, tag, key, keylen, &probe);
+    uint32_t wide_units = row_units(l, 8, keylen);
+    if (l->slots[i]) {
+        yb_ledger_entry *e = row_at(l, (uint32_t)l->slots[i]);
+        /* the room yb_ledger_set may need to widen it */
+        return e->wide || room(l) >= wide_units || open_chunk(l, wide_units) ? e : NULL;
+    }
+    uint32_t units = row_units(l, 4, keylen);
+    if (!ensure_room(l, units + wide_units)) return NULL;
+    if ((l->count + 1) * 4 > ((size_t)3 << l->logcap)) {
         if (!grow(l)) return NULL;
-        mask = l->cap - 1;
-        i = h & mask;
-        probe = 0;
-        while (at(l, i)->hash) i = (i + 1) & mask, probe++;
+        i = find(l, tag, key, keylen, &probe);
     }
     if (probe > l->max_probe) l->max_probe = probe;
-    yb_ledger_entry *e = at(l, i);
-    unsigned char *k = (unsigned char *)(e->values + l->nvalues);
-    if (keylen <= INLINE_KEY) {
-        memcpy(k, key, keylen);
-    } else {
-        unsigned char *p = keep_long_key(l, key, keylen);
-        if (!p) return NULL;
-        memcpy(k, &p, sizeof p);
-    }
-    e->hash = h;
-    e->keylen = keylen;
+    uint32_t place = take(l, units);
+    yb_ledger_entry *e = row_at(l, place);
     e->flags = 0;
+    e->wide = 0;
+    e->keylen = (uint16_t)keylen;
+    memset(e->data, 0, 4 * (size_t)l->nvalues);
+    memcpy(e->data + 4 * (size_t)l->nvalues, key, keylen);
+    l->slots[i] = (uint64_t)tag << 32 | place;
     l->count++;
+    return e;
+}
+
+void yb_ledger_values(const yb_ledger *l, const yb_ledger_entry *e, int64_t *out)
+{
+    if (e->wide) {
+        memcpy(out, e->data, 8 * (size_t)l->nvalues);
+        return;
+    }
+    for (int f = 0; f < l->nvalues; f++) {
+        int32_t v;
+        memcpy(&v, e->data + 4 * (size_t)f, 4);
+        out[f] = v;
+    }
+}
+
+int64_t yb_ledger_value(const yb_ledger *l, const yb_ledger_entry *e, int f)
+{
+    (void)l;
+    if (e->wide) {
+        int64_t v;
+        memcpy(&v, e->data + 8 * (size_t)f, 8);
+        return v;
+    }
+    int32_t v;
+    memcpy(&v, e->data + 4 * (size_t)f, 4);
+    return v;
+}
+
+/* e's row again with 8-byte values; the index points at the new one. */
+static yb_ledger_entry *widen(yb_ledger *l, yb_ledger_entry *e)
+{
+    uint32_t units = row_units(l, 8, e->keylen);
+    if (!ensure_room(l, units)) return NULL;
+    const unsigned char *key = key_of(l, e);
+    size_t mask = ((size_t)1 << l->logcap) - 1, i = home(tag_of(l, key, e->keylen), l->logcap);
+    while (row_at(l, (uint32_t)l->slots[i]) != e) i = (i + 1) & mask;
+    uint32_t place = take(l, units);
+    yb_ledger_entry *w = row_at(l, place);
+    *w = *e;
+    w->wide = 1;
+    for (int f = 0; f < l->nvalues; f++) {
+        int64_t v = yb_ledger_value(l, e, f);
+        memcpy(w->data + 8 * (size_t)f, &v, 8); /* rows are 4-byte aligned only */
+    }
+    memcpy(w->data + 8 * (size_t)l->nvalues, key, e->keylen);
+    e->wide = DEAD;
+    l->slots[i] = (l->slots[i] & ~(uint64_t)UINT32_MAX) | place;
+    return w;
+}
+
+yb_ledger_entry *yb_ledger_set(yb_ledger *l, yb_ledger_entry *e, const int64_t *in)
+{
+    if (!e->wide)
+        for (int f = 0; f < l->nvalues; f++)
+            if (in[f] != (int32_t)in[f]) {
+                if (!(e = widen(l, e))) return NULL;
+                break;
+            }
+    if (e->wide) {
+        memcpy(e->data, in, 8 * (size_t)l->nvalues);
+        return e;
+    }
+    for (int f = 0; f < l->nvalues; f++) {
+        int32_t v = (int32_t)in[f];
+        memcpy(e->data + 4 * (size_t)f, &v, 4);
+    }
+    return e;
+}
+
+yb_ledger_entry *yb_ledger_set_value(yb_ledger *l, yb_ledger_entry *e, int f, int64_t v)
+{
+    if (!e->wide && v != (int32_t)v && !(e = widen(l, e))) return NULL;
+    if (e->wide) {
+        memcpy(e->data + 8 * (size_t)f, &v, 8);
+    } else {
+        int32_t n = (int32_t)v;
+        memcpy(e->data + 4 * (size_t)f, &n, 4);
+    }
     return e;
 }
 
@@ -165,21 +307,31 @@ size_t yb_ledger_count(const yb_ledger *l) { return l->count; }
 
 size_t yb_ledger_max_probe(const yb_ledger *l) { return l->max_probe; }
 
+size_t yb_ledger_bytes(const yb_ledger *l) { return l->bytes + (sizeof *l->slots << l->logcap); }
+
+/* *pos: a place (the chunk, then the unit within it). */
+yb_ledger_entry *yb_ledger_next(const yb_ledger *l, size_t *pos)
+{
+    for (;;) {
+        size_t c = *pos >> CHUNK_SHIFT, u = *pos & (CHUNK_UNITS - 1);
+        if (c >= l->nchunks) return NULL;
+        if (u >= l->chunks[c].used) {
+            *pos = (c + 1) << CHUNK_SHIFT;
+            continue;
+        }
+        yb_ledger_entry *e = (yb_ledger_entry *)(l->chunks[c].rows + (size_t)u * UNIT);
+        *pos += row_units(l, value_size(e), e->keylen);
+        if (e->wide != DEAD) return e;
+    }
+}
+
 yb_ledger_entry **yb_ledger_entries(const yb_ledger *l)
 {
     yb_ledger_entry **out = malloc((l->count ? l->count : 1) * sizeof *out);
     if (!out) return NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < l->cap; i++)
-        if (at(l, i)->hash) out[n++] = at(l, i);
+    size_t n = 0, pos = 0;
+    for (yb_ledger_entry *e; (e = yb_ledger_next(l, &pos));) out[n++] = e;
     return out;
-}
-
-yb_ledger_entry *yb_ledger_next(const yb_ledger *l, size_t *pos)
-{
-    for (; *pos < l->cap; ++*pos)
-        if (at(l, *pos)->hash) return at(l, (*pos)++);
-    return NULL;
 }
 
 const unsigned char *yb_ledger_key(const yb_ledger *l, const yb_ledger_entry *e) { return key_of(l, e); }

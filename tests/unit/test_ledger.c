@@ -116,8 +116,7 @@ static void flood_of_colliding_ids_keeps_probes_short(void **state)
         assert_non_null(e);
         assert_int_equal(e->flags, 0); /* new: the keys are distinct */
         e->flags = YB_ENTRY_OPENED;
-        e->values[0] = i;
-        e->values[1] = -(int64_t)i;
+        assert_non_null(e = yb_ledger_set(l, e, (int64_t[]){i, -(int64_t)i}));
     }
     assert_int_equal(yb_ledger_count(l), FLOOD);
     /* 100,000 keys in 262,144 slots: with a uniform hash the longest probe is
@@ -128,8 +127,8 @@ static void flood_of_colliding_ids_keeps_probes_short(void **state)
     for (uint32_t i = 0; i < FLOOD; i++) {
         yb_ledger_entry *e = yb_ledger_get(l, keys[i], KEY_LEN);
         assert_non_null(e);
-        assert_int_equal(e->values[0], i);
-        assert_int_equal(e->values[1], -(int64_t)i);
+        assert_int_equal(yb_ledger_value(l, e, 0), i);
+        assert_int_equal(yb_ledger_value(l, e, 1), -(int64_t)i);
         assert_memory_equal(yb_ledger_key(l, e), keys[i], KEY_LEN);
     }
     assert_int_equal(yb_ledger_count(l), FLOOD);
@@ -152,14 +151,51 @@ static void same_entries_whatever_the_key(void **state)
             yb_ledger_entry *ea = yb_ledger_get(a, k, (uint32_t)n), *eb = yb_ledger_get(b, k, (uint32_t)n);
             assert_non_null(ea);
             assert_non_null(eb);
-            ea->values[0] += i;
-            eb->values[0] += i;
-            assert_int_equal(ea->values[0], eb->values[0]);
+            ea = yb_ledger_set_value(a, ea, 0, yb_ledger_value(a, ea, 0) + i);
+            eb = yb_ledger_set_value(b, eb, 0, yb_ledger_value(b, eb, 0) + i);
+            assert_int_equal(yb_ledger_value(a, ea, 0), yb_ledger_value(b, eb, 0));
         }
     assert_int_equal(yb_ledger_count(a), 5000);
     assert_int_equal(yb_ledger_count(b), 5000);
     yb_ledger_free(a);
     yb_ledger_free(b);
+}
+
+/* Values are kept in 4 bytes until one needs 8: the entry moves then, keeps
+ * every value exact, and the walk meets each key once, in the order met. */
+static void values_exact_across_widening(void **state)
+{
+    (void)state;
+    yb_ledger *l = yb_ledger_new(3);
+    assert_non_null(l);
+    enum { N = 200000 }; /* several chunks of rows */
+    char k[32];
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(k, sizeof k, "m%d", i);
+        yb_ledger_entry *e = yb_ledger_get(l, k, (uint32_t)n);
+        assert_non_null(e);
+        int64_t big = i % 3 == 0 ? INT64_MAX - i : i % 3 == 1 ? (int64_t)INT32_MIN - 1 : INT32_MAX;
+        /* every third key widens on its second value, the last third never */
+        assert_non_null(e = yb_ledger_set(l, e, (int64_t[]){-i, big, i}));
+        e->flags = YB_ENTRY_OPENED;
+    }
+    size_t pos = 0, n = 0;
+    for (yb_ledger_entry *e; (e = yb_ledger_next(l, &pos)); n++) {
+        int i = (int)n;
+        int len = snprintf(k, sizeof k, "m%d", i);
+        assert_int_equal(e->keylen, len);
+        assert_memory_equal(yb_ledger_key(l, e), k, (size_t)len);
+        assert_int_equal(e->flags, YB_ENTRY_OPENED);
+        int64_t v[3];
+        yb_ledger_values(l, e, v);
+        assert_int_equal(v[0], -i);
+        assert_int_equal(v[1], i % 3 == 0 ? INT64_MAX - i : i % 3 == 1 ? (int64_t)INT32_MIN - 1 : INT32_MAX);
+        assert_int_equal(v[2], i);
+        assert_ptr_equal(yb_ledger_get(l, k, (uint32_t)len), e); /* the index points at the moved row */
+    }
+    assert_int_equal(n, N);
+    assert_int_equal(yb_ledger_count(l), N);
+    yb_ledger_free(l);
 }
 
 int main(void)
@@ -168,6 +204,7 @@ int main(void)
         cmocka_unit_test(siphash13_reference_vectors),
         cmocka_unit_test(flood_of_colliding_ids_keeps_probes_short),
         cmocka_unit_test(same_entries_whatever_the_key),
+        cmocka_unit_test(values_exact_across_widening),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
