@@ -59,6 +59,7 @@ typedef struct cov_ctx {
 static yb_batch_step cover_one(void *ctx, yb_claim *const *claims, const char *file, long line)
 {
     cov_ctx *x = ctx;
+    yb_coverage_attach(x->cov, x->vm);
     bool ok = yb_batch_settle(x->vm, claims[0], file, line, NULL, x->errs);
     yb_coverage_claim(x->cov, x->vm); /* a rule that rejects a claim is exercised too */
     return ok ? YB_BATCH_DONE : YB_BATCH_BAD;

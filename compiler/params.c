@@ -5,6 +5,9 @@
 
 #include "internal.h"
 
+/* Where a declaration was written, as a program keeps it (coverage reports). */
+static yb_srcpos pos_of(yb_loc l) { return (yb_srcpos){l.file > 0 ? l.file : 0, l.line}; }
+
 static bool key_enums(yb_compiler *c, yb_decl *d, int *key_enum, int *size)
 {
     *size = 1;
@@ -34,6 +37,7 @@ static int band_set_add(yb_compiler *c, yb_version *v, yb_type bound, yb_type va
     yb_band_set *bs = &p->bandsets[p->nbandsets];
     bs->n = v->bands.n;
     bs->bands = calloc((size_t)(bs->n ? bs->n : 1), sizeof *bs->bands);
+    bs->at = calloc((size_t)(bs->n ? bs->n : 1), sizeof *bs->at);
     bool ok = v->bands.n > 0;
     if (!ok) ERR(v->loc, tiered ? "give the bands: `16000.00 to 30000.00 at 60%%` … `above 150000.00 at 85%%`"
                                 : "give the ranges: `0 to 18 at 90%%` … `above 60 at 80%%`");
@@ -48,9 +52,11 @@ static int band_set_add(yb_compiler *c, yb_version *v, yb_type bound, yb_type va
         if (i > 0 && bs->bands[i - 1].to == INT64_MAX) { ERR(b->loc, "nothing can follow an `above` range"); ok = false; }
         if (tiered && (rate < 0 || rate > YB_RATE_ONE)) { ERR(b->rate->loc, "a band's rate is between 0%% and 100%%"); ok = false; }
         bs->bands[i] = (yb_band){from, to, rate};
+        if (bs->at) bs->at[i] = pos_of(b->loc);
     }
     if (!ok) {
         free(bs->bands);
+        free(bs->at);
         return -1;
     }
     return p->nbandsets++;
@@ -193,9 +199,11 @@ static bool fill_version(yb_compiler *c, yb_decl *d, yb_version *v, int nkeys, c
     /* an amendment gives only the rows it changes: the others keep the values
        of the version in force before it */
     if (v->amended && vi > 0) {
-        for (int col = 0; col < ncols; col++)
-            memcpy(p->params[first_param + col].versions[vi].cells, p->params[first_param + col].versions[vi - 1].cells,
-                   (size_t)size * sizeof(int64_t));
+        for (int col = 0; col < ncols; col++) {
+            yb_param_version *now = &p->params[first_param + col].versions[vi], *before = now - 1;
+            memcpy(now->cells, before->cells, (size_t)size * sizeof(int64_t));
+            if (now->rows && before->rows) memcpy(now->rows, before->rows, (size_t)size * sizeof *now->rows);
+        }
         memset(seen, 2, (size_t)size);
     }
     /* The parser grouped entries as names-then-literals; a column of enum values
@@ -263,8 +271,10 @@ static bool fill_version(yb_compiler *c, yb_decl *d, yb_version *v, int nkeys, c
         seen[idx] = 1;
         for (int col = 0; col < ncols; col++) {
             int64_t v64;
+            yb_param_version *pv = &p->params[first_param + col].versions[vi];
+            if (pv->rows) pv->rows[idx] = pos_of(row->loc);
             if (!yb_const_value(c, row->values.items[col], col_types[col], &v64)) { ok = false; continue; }
-            p->params[first_param + col].versions[vi].cells[idx] = v64;
+            pv->cells[idx] = v64;
         }
     }
     for (int i = 0; i < size && ok; i++)
@@ -329,6 +339,7 @@ static bool declare_range_param(yb_compiler *c, yb_decl *d)
         yb_version *v = d->versions.items[vi];
         pp = &c->prog->params[pi];
         pp->versions[vi].from = v->date->ival;
+        pp->versions[vi].at = pos_of(v->loc);
         pp->versions[vi].cells = calloc(1, sizeof(int64_t));
         if (vi > 0 && v->date->ival <= pp->versions[vi - 1].from) { ERR(v->loc, "versions go in date order, each later than the one before"); ok = false; }
         if (v->rows.n) { ERR(v->loc, "ranges are written `FROM to TO at VALUE` or `above FROM at VALUE`"); ok = false; continue; }
@@ -353,12 +364,15 @@ static void sort_text_keys(const yb_program *p, yb_band_set *bs)
 {
     for (int i = 1; i < bs->n; i++) { /* insertion sort: a version lists tens to thousands of keys, once */
         yb_band x = bs->bands[i];
+        yb_srcpos xa = bs->at ? bs->at[i] : (yb_srcpos){0, 0};
         int j = i - 1;
         while (j >= 0 && compare_text_keys(p, bs->bands[j].from, x.from) > 0) {
             bs->bands[j + 1] = bs->bands[j];
+            if (bs->at) bs->at[j + 1] = bs->at[j];
             j--;
         }
         bs->bands[j + 1] = x;
+        if (bs->at) bs->at[j + 1] = xa;
     }
 }
 
@@ -378,6 +392,7 @@ static bool declare_text_param(yb_compiler *c, yb_decl *d)
     for (int vi = 0; vi < d->versions.n; vi++) {
         yb_version *v = d->versions.items[vi];
         c->prog->params[pi].versions[vi].from = v->date->ival;
+        c->prog->params[pi].versions[vi].at = pos_of(v->loc);
         c->prog->params[pi].versions[vi].cells = calloc(1, sizeof(int64_t));
         if (vi > 0 && v->date->ival <= c->prog->params[pi].versions[vi - 1].from) { ERR(v->loc, "versions go in date order, each later than the one before"); ok = false; }
         yb_vec tokens = {0};
@@ -396,6 +411,7 @@ static bool declare_text_param(yb_compiler *c, yb_decl *d)
         yb_band_set *bs = &pr->bandsets[pr->nbandsets];
         bs->n = tokens.n / 2;
         bs->bands = calloc((size_t)bs->n, sizeof *bs->bands);
+        bs->at = calloc((size_t)bs->n, sizeof *bs->at);
         bool vok = true;
         for (int r = 0; r < bs->n; r++) {
             yb_expr *key = tokens.items[2 * r], *value = tokens.items[2 * r + 1];
@@ -410,8 +426,9 @@ static bool declare_text_param(yb_compiler *c, yb_decl *d)
             }
             if (!yb_const_value(c, key, T_TEXT, &kv) || !yb_const_value(c, value, val, &vv)) { vok = false; continue; }
             bs->bands[r] = (yb_band){kv, INT64_MAX, vv};
+            if (bs->at) bs->at[r] = pos_of(key->loc);
         }
-        if (!vok) { free(bs->bands); ok = false; continue; }
+        if (!vok) { free(bs->bands); free(bs->at); ok = false; continue; }
         sort_text_keys(c->prog, bs);
         c->prog->params[pi].versions[vi].cells[0] = c->prog->nbandsets++;
     }
@@ -468,8 +485,11 @@ bool yb_declare_params(yb_compiler *c, yb_decl *d)
             ok = false;
         }
         for (int i = 0; i < ncols; i++) {
-            p->params[first + i].versions[vi].from = date;
-            p->params[first + i].versions[vi].cells = calloc((size_t)size, sizeof(int64_t));
+            yb_param_version *pv = &p->params[first + i].versions[vi];
+            pv->from = date;
+            pv->at = pos_of(v->loc);
+            pv->cells = calloc((size_t)size, sizeof(int64_t));
+            pv->rows = calloc((size_t)size, sizeof *pv->rows);
         }
         if (col_types[0].kind == YB_T_BANDS) {
             if (v->rows.n) { ERR(v->loc, "bands are written `FROM to TO at RATE`"); ok = false; continue; }

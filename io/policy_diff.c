@@ -88,18 +88,24 @@ void yb_param_cell_value(const yb_program *p, int param, const int64_t *cells, i
     const yb_band_set *bs = &p->bandsets[v];
     size_t o = 0;
     for (int b = 0; b < bs->n && o < n; b++) {
-        char from[64], to[64], val[64];
-        uint8_t key = pp->range_key ? pp->range_key : YB_T_MONEY;
-        value_text(p, key, 0, bs->bands[b].from, from, sizeof from);
-        if (pp->range_key) value_text(p, pp->kind, pp->enum_id, bs->bands[b].rate, val, sizeof val);
-        else yb_format_value(p, YB_T_RATE, 0, bs->bands[b].rate, val, sizeof val);
-        if (bs->bands[b].to == INT64_MAX || key == YB_T_TEXT) snprintf(to, sizeof to, "%s", key == YB_T_TEXT ? "" : "above");
-        else value_text(p, key, 0, bs->bands[b].to, to, sizeof to);
-        const char *sep = b ? "; " : "";
-        if (key == YB_T_TEXT) o += (size_t)snprintf(buf + o, n - o, "%s%s: %s", sep, from, val);
-        else if (bs->bands[b].to == INT64_MAX) o += (size_t)snprintf(buf + o, n - o, "%sabove %s at %s", sep, from, val);
-        else o += (size_t)snprintf(buf + o, n - o, "%s%s to %s at %s", sep, from, to, val);
+        if (b) o += (size_t)snprintf(buf + o, n - o, "; ");
+        if (o < n) yb_band_text(p, pp, &bs->bands[b], buf + o, n - o);
+        o += strlen(buf + o);
     }
+}
+
+void yb_band_text(const yb_program *p, const yb_param *pp, const yb_band *band, char *buf, size_t n)
+{
+    char from[64], to[64], val[64];
+    uint8_t key = pp->range_key ? pp->range_key : YB_T_MONEY;
+    value_text(p, key, 0, band->from, from, sizeof from);
+    if (pp->range_key) value_text(p, pp->kind, pp->enum_id, band->rate, val, sizeof val);
+    else yb_format_value(p, YB_T_RATE, 0, band->rate, val, sizeof val);
+    if (band->to == INT64_MAX || key == YB_T_TEXT) snprintf(to, sizeof to, "%s", key == YB_T_TEXT ? "" : "above");
+    else value_text(p, key, 0, band->to, to, sizeof to);
+    if (key == YB_T_TEXT) snprintf(buf, n, "%s: %s", from, val);
+    else if (band->to == INT64_MAX) snprintf(buf, n, "above %s at %s", from, val);
+    else snprintf(buf, n, "%s to %s at %s", from, to, val);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -16,6 +16,10 @@ void yb_param_cell_name(const yb_program *p, int param, int cell, char *buf, siz
 /* One cell's value as the policy writes it ("1200.00", "65%", "16000.00 to 30000.00 at 60%; …"). */
 void yb_param_cell_value(const yb_program *p, int param, const int64_t *cells, int cell, char *buf, size_t n);
 
+/* One band of a parameter keyed by ranges or text, or of a bands parameter,
+ * as the policy writes it ("16000.00 to 30000.00 at 60%", "above 70 at 90%",
+ * "\"YGT-01\": 1200000.00"). */
+void yb_band_text(const yb_program *p, const yb_param *pp, const yb_band *band, char *buf, size_t n);
 /* Every parameter, each version with its date and its values; false on a write error. */
 bool yb_params_write(const yb_program *p, FILE *out, bool json);
 /* What changed between two policies; returns the number of differences, -1 on a write error. */

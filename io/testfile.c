@@ -443,6 +443,7 @@ static tf_case *case_named(tf_file *f, const char *name)
 /* Settle one claim: NULL, or the record error's message in msg. */
 static const char *settle(yb_vm *vm, const yb_claim *c, char *msg, size_t n, const yb_test_opts *o)
 {
+    if (o->cov) yb_coverage_attach(o->cov, vm);
     yb_run_status st = yb_vm_run(vm, c);
     if (o->cov) yb_coverage_claim(o->cov, vm); /* a rule that rejects a claim is exercised too */
     if (st != YB_RUN_SETTLED) {

@@ -302,6 +302,11 @@ static int find_band(const yb_vm *vm, const yb_param *pp, const yb_band_set *bs,
     return -1;
 }
 
+int yb_vm_find_band(const yb_vm *vm, const yb_param *pp, const yb_band_set *bs, int64_t x)
+{
+    return find_band(vm, pp, bs, x);
+}
+
 static bool select_epoch(yb_vm *vm, yb_date d)
 {
     const yb_program *p = vm->p;
@@ -475,6 +480,8 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
 #define RB R[ip->b]
 #define RC R[ip->c]
 #define PC ((int)(ip - base))
+/* a parameter read of a VM with coverage counts (yb_vm_count_into) is counted */
+#define COUNTED() do { if (__builtin_expect(vm->counts != NULL, 0)) yb_vm_count(vm, ip); } while (0)
 #define OVERFLOW() do { fail(vm, PC, NULL, "arithmetic overflow (amounts too large)"); goto error; } while (0)
 
     CASE(NOP) NEXT;
@@ -645,6 +652,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         NEXT;
     CASE(PARAM)
     CASE(PARAMX) {
+        COUNTED();
         unsigned pi = ip->b;
         const yb_param *pp = &p->params[pi];
         if (!vm->defined[pi]) {
@@ -666,12 +674,14 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         NEXT;
     }
     CASE(RANGEHAS) {
+        COUNTED();
         RA = vm->defined[ip->b] &&
              find_band(vm, &p->params[ip->b], &p->bandsets[vm->frame[p->param_base[ip->b]]], RC) >= 0;
         NEXT;
     }
     CASE(KEYIDX) RA = RB * (int64_t)ip->d + RC; NEXT;
     CASE(RANGE) {
+        COUNTED();
         unsigned pi = ip->b;
         const yb_param *pp = &p->params[pi];
         char d[16], v[64], first[16];
@@ -700,6 +710,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         NEXT;
     }
     CASE(TIERED) {
+        COUNTED();
         unsigned pi = ip->d;
         if (!vm->defined[pi]) {
             char d[16];
@@ -711,11 +722,10 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         int64_t before = RC, after, sum = 0;
         if (__builtin_add_overflow(before, RB, &after)) OVERFLOW();
         for (int b = 0; b < bs->n; b++) {
-            int64_t lo = before > bs->bands[b].from ? before : bs->bands[b].from;
-            int64_t hi = after < bs->bands[b].to ? after : bs->bands[b].to;
-            if (hi <= lo) continue;
+            int64_t in_band = yb_band_part(&bs->bands[b], before, after);
+            if (!in_band) continue;
             yb_money part;
-            if (!yb_money_mul_rate(hi - lo, bs->bands[b].rate, YB_ROUND_HALF_AWAY, &part) ||
+            if (!yb_money_mul_rate(in_band, bs->bands[b].rate, YB_ROUND_HALF_AWAY, &part) ||
                 __builtin_add_overflow(sum, part, &sum))
                 OVERFLOW();
         }

@@ -33,11 +33,17 @@ void yb_program_free(yb_program *p)
     free(p->pool);
     for (int i = 0; i < p->nparams; i++) {
         free(p->params[i].name);
-        for (int v = 0; v < p->params[i].nversions; v++) free(p->params[i].versions[v].cells);
+        for (int v = 0; v < p->params[i].nversions; v++) {
+            free(p->params[i].versions[v].cells);
+            free(p->params[i].versions[v].rows);
+        }
         free(p->params[i].versions);
     }
     free(p->params);
-    for (int i = 0; i < p->nbandsets; i++) free(p->bandsets[i].bands);
+    for (int i = 0; i < p->nbandsets; i++) {
+        free(p->bandsets[i].bands);
+        free(p->bandsets[i].at);
+    }
     free(p->bandsets);
     for (int i = 0; i < p->nstates; i++) {
         free(p->states[i].name);

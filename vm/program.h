@@ -58,9 +58,28 @@ typedef struct yb_band {
     yb_rate rate;
 } yb_band;
 
+/* The part of a tiered amount running from `before` to `after` that falls in
+ * band b (0 when none does). */
+static inline int64_t yb_band_part(const yb_band *b, int64_t before, int64_t after)
+{
+    int64_t lo = before > b->from ? before : b->from;
+    int64_t hi = after < b->to ? after : b->to;
+    return hi > lo ? hi - lo : 0;
+}
+
+/* Where a version, row or band was written (index into files, 1-based line).
+ * Known for a program compiled from source, not kept in a .ybc file (line 0
+ * there): coverage reports (io/coverage.c) name the line. */
+typedef struct yb_srcpos {
+    int32_t file, line;
+} yb_srcpos;
+
 typedef struct yb_param_version {
     yb_date from;
     int64_t *cells; /* `size` values; a bands parameter holds one band set index */
+    yb_srcpos at;   /* the `from DATE:` line */
+    yb_srcpos *rows; /* per cell: the row that gives its value (an amendment's
+                        untouched rows: the row it keeps); NULL when unknown */
 } yb_param_version;
 
 typedef struct yb_param {
@@ -76,6 +95,7 @@ typedef struct yb_param {
 typedef struct yb_band_set {
     int32_t n;
     yb_band *bands;
+    yb_srcpos *at; /* per band: where it was written; NULL when unknown */
 } yb_band_set;
 
 typedef struct yb_state_desc {

@@ -40,6 +40,15 @@ typedef struct yb_dinstr {
 typedef int (*yb_vm_load_fn)(void *ctx, int state, const unsigned char *key, uint32_t keylen, int64_t *values,
                              char *err, size_t errlen);
 
+/* What a coverage run counts (io/coverage.c owns the arrays): handed to a VM
+ * with yb_vm_count_into, NULL otherwise.  The parameter-reading instructions
+ * test it (one predicted branch each: callgrind counts +0.04 % of a normal
+ * run's instructions, bench/README.md) and count only when it is set. */
+typedef struct yb_vm_counts {
+    uint64_t *cells;  /* reads per epoch e and frame cell c, at e * frame_size + c */
+    uint64_t **bands; /* per band set, per band: lookups that found it, tiered amounts that reached it */
+} yb_vm_counts;
+
 typedef struct yb_vm {
     const yb_program *p;
     int64_t *regs;
@@ -74,6 +83,7 @@ typedef struct yb_vm {
     uint16_t reasons[YB_MAX_REASONS];
     uint16_t alerts[YB_MAX_ALERTS];
     uint32_t *fired; /* per block: the claim number that last ran it */
+    yb_vm_counts *counts; /* coverage counts, or NULL (the normal run) */
     uint32_t claim_no;
     yb_run_error err;
     /* --explain output, built only when asked */
@@ -88,6 +98,12 @@ void yb_vm_free(yb_vm *vm);
 yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim);
 /* The bytes of a text value of the current claim or the program's pool. */
 void yb_vm_text(const yb_vm *vm, int64_t text, const char **p, uint32_t *n);
+/* Count this VM's parameter reads into c from its next claim on (NULL: stop). */
+void yb_vm_count_into(yb_vm *vm, yb_vm_counts *c);
+/* Count the parameter read ip is about to make (vm/counts.c). */
+void yb_vm_count(yb_vm *vm, const yb_dinstr *ip);
+/* The band of a parameter keyed by ranges or text that holds x, or -1. */
+int yb_vm_find_band(const yb_vm *vm, const yb_param *pp, const yb_band_set *bs, int64_t x);
 /* Render this claim's explanation as a JSON array into vm->xbuf. */
 void yb_vm_explain(yb_vm *vm);
 /* Format one value for people ("24273.00", "87%", "2025-06-10", enum names). */
