@@ -214,22 +214,16 @@ static bool put(api_builder *cb, const char *p, size_t n)
 
 static bool put_s(api_builder *cb, const char *p) { return put(cb, p, strlen(p)); }
 
-typedef struct sink {
-    api_builder *cb;
-    bool ok;
-} sink;
-
-static void to_json(void *ctx, const char *p, size_t n)
-{
-    sink *k = ctx;
-    if (k->ok) k->ok = put(k->cb, p, n);
-}
-
 static bool put_string(api_builder *cb, const char *p, size_t n)
 {
-    sink k = {cb, put(cb, "\"", 1)};
-    yb_json_text(p, n, to_json, &k);
-    return k.ok && put(cb, "\"", 1);
+    if (!grow((void **)&cb->json, &cb->jcap, cb->jlen + yb_json_text_len(p, n) + 3, 1)) return false;
+    char *d = cb->json + cb->jlen;
+    *d++ = '"';
+    d = yb_json_text_at(d, p, n);
+    *d++ = '"';
+    *d = 0;
+    cb->jlen = (size_t)(d - cb->json);
+    return true;
 }
 
 static bool put_value(api_builder *cb, const yb_schema *s, const yb_field *fd, const api_val *v)

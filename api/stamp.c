@@ -7,49 +7,32 @@
 #include "api_internal.h"
 #include "json_text.h"
 
-typedef struct sink {
-    char *d;
-    size_t len;
-} sink;
-
-static void to_sink(void *ctx, const char *p, size_t n)
-{
-    sink *s = ctx;
-    if (s->d) memcpy(s->d + s->len, p, n);
-    s->len += n;
-}
-
-/* The JSON object, into s (s->d NULL: only measured). */
-static void stamp_json(sink *s, const char *const val[4])
-{
-    static const char *const key[4] = {"{\"name\":\"", "\",\"version\":\"", "\",\"hash\":\"", "\",\"signer\":\""};
-    for (int i = 0; i < 4; i++) {
-        to_sink(s, key[i], strlen(key[i]));
-        yb_json_text(val[i], strlen(val[i]), to_sink, s);
-    }
-    to_sink(s, "\"}", 3); /* with its NUL */
-}
+static const char *const stamp_key[4] = {"{\"name\":\"", "\",\"version\":\"", "\",\"hash\":\"", "\",\"signer\":\""};
 
 yb_stamp *api_stamp_new(const char *name, const char *version, const char *hash, const char *signer)
 {
     const char *val[4] = {name ? name : "", version ? version : "", hash ? hash : "", signer ? signer : ""};
-    size_t vlen = 0;
-    for (int i = 0; i < 4; i++) vlen += strlen(val[i]) + 1;
-    sink m = {NULL, 0};
-    stamp_json(&m, val);
-    yb_stamp *st = malloc(sizeof *st + vlen + m.len);
+    size_t vlen = 0, jlen = 3; /* "} and its NUL */
+    for (int i = 0; i < 4; i++) {
+        vlen += strlen(val[i]) + 1;
+        jlen += strlen(stamp_key[i]) + yb_json_text_len(val[i], strlen(val[i]));
+    }
+    yb_stamp *st = malloc(sizeof *st + vlen + jlen);
     if (!st) return NULL;
     char *d = (char *)(st + 1);
     const char **out[4] = {&st->name, &st->version, &st->hash, &st->signer};
     for (int i = 0; i < 4; i++) {
         size_t n = strlen(val[i]) + 1;
-        memcpy(d, val[i], n);
-        *out[i] = d;
+        *out[i] = memcpy(d, val[i], n);
         d += n;
     }
-    sink j = {d, 0};
-    stamp_json(&j, val);
-    st->json = d;
-    st->json_len = j.len - 1;
+    char *j = d;
+    for (int i = 0; i < 4; i++) {
+        memcpy(d, stamp_key[i], strlen(stamp_key[i]));
+        d = yb_json_text_at(d + strlen(stamp_key[i]), val[i], strlen(val[i]));
+    }
+    memcpy(d, "\"}", 3);
+    st->json = j;
+    st->json_len = (size_t)(d + 2 - j);
     return st;
 }

@@ -1,6 +1,8 @@
 /* JSON string text (json_text.h). */
 #include "json_text.h"
 
+#include <string.h>
+
 static const char hexd[] = "0123456789abcdef";
 
 /* The JSON escape of a byte that needs one (", \, control) into e; its length. */
@@ -41,4 +43,30 @@ void yb_json_text(const char *p, size_t n, yb_json_sink put, void *ctx)
         put(ctx, e, escape((unsigned char)p[j], e));
         i = j + 1;
     }
+}
+
+typedef struct at {
+    char *d;
+    size_t len;
+} at;
+
+static void to_at(void *ctx, const char *p, size_t n)
+{
+    at *a = ctx;
+    if (a->d) memcpy(a->d + a->len, p, n);
+    a->len += n;
+}
+
+size_t yb_json_text_len(const char *p, size_t n)
+{
+    at a = {NULL, 0};
+    yb_json_text(p, n, to_at, &a);
+    return a.len;
+}
+
+char *yb_json_text_at(char *d, const char *p, size_t n)
+{
+    at a = {d, 0};
+    yb_json_text(p, n, to_at, &a);
+    return d + a.len;
 }

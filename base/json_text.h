@@ -14,4 +14,9 @@ typedef void (*yb_json_sink)(void *ctx, const char *p, size_t n);
  * runs that need no escape whole, and each escape. */
 void yb_json_text(const char *p, size_t n, yb_json_sink put, void *ctx);
 
+/* The same body's length, and the body written at d (room for that length,
+ * at most 6 n): returns the end of what was written. */
+size_t yb_json_text_len(const char *p, size_t n);
+char *yb_json_text_at(char *d, const char *p, size_t n);
+
 #endif

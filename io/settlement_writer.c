@@ -144,19 +144,6 @@ static size_t fmt_duration(char *d, int64_t v)
 
 static void put_sink(void *w, const char *p, size_t n) { put(w, p, n); }
 
-/* A key's text, built once at open into a buffer of room enough. */
-typedef struct key_text {
-    char *d;
-    size_t len;
-} key_text;
-
-static void key_sink(void *kt, const char *p, size_t n)
-{
-    key_text *k = kt;
-    memcpy(k->d + k->len, p, n);
-    k->len += n;
-}
-
 /* A JSON string: quoted, escaped as everywhere (json_text.h). */
 static void json_str(yb_writer *w, const char *p, size_t n)
 {
@@ -428,17 +415,15 @@ yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, in
         w->enum_id[i] = fields[i].enum_id;
         if (fields[i].kind == YB_T_ENUM && !enums) goto fail;
         /* the JSON key, escaped once: "name": */
-        size_t nl = strlen(name), o = 0;
+        size_t nl = strlen(name);
         if (nl > (SIZE_MAX - 3) / 6) goto fail;
         char *k = w->key[i] = calloc(6 * nl + 3 + 8, 1);
         if (!k) goto fail;
-        key_text kt = {k, 1};
         k[0] = '"';
-        yb_json_text(name, nl, key_sink, &kt);
-        o = kt.len;
-        k[o++] = '"';
-        k[o++] = ':';
-        w->keylen[i] = o;
+        char *e = yb_json_text_at(k + 1, name, nl);
+        *e++ = '"';
+        *e++ = ':';
+        w->keylen[i] = (size_t)(e - k);
     }
     w->fields = fields;
     w->header_due = fmt == YB_FMT_CSV;
