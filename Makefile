@@ -11,7 +11,7 @@
 CC      ?= cc
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
-LAYERS  := base lang compiler vm io store api
+LAYERS  := base lang compiler vm io store api lsp
 INC     := $(patsubst %,-I%,$(LAYERS)) -Iinclude -Icli -Ibuild/gen -I/usr/include/postgresql
 CFLAGS  ?= -O2 -g
 DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang libsqlite3-dev libpq-dev postgresql libsodium-dev chromium python3-distributed libmicrohttpd-dev curl
@@ -23,6 +23,7 @@ SO_REAL  := libyibao.so.$(SO_MAJOR).$(SO_MINOR).0
 SO_NAME  := libyibao.so.$(SO_MAJOR)
 
 # the floors, bottom up: base <- lang <- compiler -> vm <- io <- store <- api <- cli
+# (lsp/, the language server, stands on compiler/ and io/'s JSON scanners; cli/ runs it)
 LIB_SRC  := $(foreach d,$(LAYERS),$(wildcard $(d)/*.c))
 
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC)) build/rel/gen/parser.tab.o build/rel/gen/lexer.yy.o

@@ -20,5 +20,6 @@ int yb_cmd_diff(int argc, char **argv);     /* cli/policy_cmds.c */
 int yb_cmd_test(int argc, char **argv);     /* cli/test_cmd.c */
 int yb_cmd_coverage(int argc, char **argv); /* cli/test_cmd.c */
 int yb_cmd_fmt(int argc, char **argv);      /* cli/fmt_cmd.c */
+int yb_cmd_lsp(int argc, char **argv);      /* cli/lsp_cmd.c */
 
 #endif

@@ -55,6 +55,7 @@ static const char usage[] =
     "       yibao ledger import LEDGER FILE.jsonl|-        (into a new ledger)\n"
     "       yibao ledger check LEDGER                      (integrity check)\n"
     "       yibao fmt [--check | -w] [FILE.yb...]         (the canonical layout)\n"
+    "       yibao lsp                                      (the language server, on stdin/stdout)\n"
     "       yibao keygen NAME [-o DIR]                     (NAME.key and NAME.pub, Ed25519)\n"
     "       yibao sign POLICY.ybc --key NAME.key [-o OUT]  (a signed policy)\n"
     "       yibao serve POLICY.ybc|DIR [--port N] [--trust PUB|DIR]  (the HTTP settlement service, hot swap)\n"
@@ -114,6 +115,8 @@ static const struct { const char *cmd, *text; } helps[] = {
     {"ledger", "Reads and checks a durable ledger of running totals.\n"},
     {"fmt", "Lays policy files out canonically (aligned table rows, comments kept); no file: stdin to\n"
             "stdout.  --check: names the files that would change, exit 1.  -w: rewrites them in place.\n"},
+    {"lsp", "Runs the language server (LSP 3.17, JSON-RPC over stdin/stdout) for editors: diagnostics as\n"
+            "you type, hover, definition, references, completion, symbols, formatting (docs/lsp.md).\n"},
     {"keygen", "Makes a signing key pair.\n"},
     {"sign", "Signs a compiled policy.\n"},
 };
@@ -540,6 +543,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "coverage") == 0) return yb_cmd_coverage(argc - 2, argv + 2);
     if (strcmp(cmd, "ledger") == 0) return cmd_ledger(argc - 2, argv + 2);
     if (strcmp(cmd, "fmt") == 0) return yb_cmd_fmt(argc - 2, argv + 2);
+    if (strcmp(cmd, "lsp") == 0) return yb_cmd_lsp(argc - 2, argv + 2);
     return usage_error(NULL, "unknown command %s", cmd);
 }
 

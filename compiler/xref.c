@@ -25,6 +25,13 @@ const char *yb_xref_kind_name(yb_xref_kind k)
     return (unsigned)k < sizeof kind_names / sizeof kind_names[0] ? kind_names[k] : "?";
 }
 
+/* An index of declarations (map_add). */
+typedef struct xmap {
+    int *slots;
+    size_t cap, used;
+    bool by_name;
+} xmap;
+
 /* The builder: the index being filled, and the scopes of the walk. */
 typedef struct xb {
     yb_compiler *c;
@@ -32,11 +39,12 @@ typedef struct xb {
     int capdecls, capuses;
     const yb_typex **tx; /* per declaration: its type as written (fields, columns, params), or NULL */
     const void **key;    /* per declaration: the syntax node it was made from */
-    int *globals;        /* open addressing by name: global declaration + 1, 0 = empty */
-    size_t gcap, gused;
+    xmap by_key, globals; /* declarations by node; global names by name (map_add) */
     int lets[256], nlets; /* the lets in scope (declarations) */
     int elems[16], nelems; /* records whose fields are in scope (aggregates, `define … of`) */
     int in;               /* the top-level declaration being walked */
+    size_t **lines;       /* per file: the offsets of its line starts (line_at) */
+    int *nlines, nlinefiles;
 } xb;
 
 static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
@@ -48,20 +56,40 @@ static const yb_source *src_of(xb *b, int file)
     return file >= 0 && file < b->c->diag->nfiles ? &b->c->diag->files[file] : NULL;
 }
 
-/* Line `line` (1-based) of a source: its start, *len without the newline. */
-static const char *line_at(const yb_source *s, int line, size_t *len)
+/* Line `line` (1-based) of a file: its start, *len without the line end; NULL
+ * past the end.  Each file's line starts are found once (a policy of tens of
+ * thousands of lines is not scanned from the top for every declaration). */
+static const char *line_at(xb *b, int file, int line, size_t *len)
 {
+    const yb_source *s = src_of(b, file);
     if (!s || line < 1) return NULL;
-    const char *p = s->text, *end = s->text + s->len;
-    for (int l = 1; l < line; l++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl) return NULL;
-        p = nl + 1;
+    if (file >= b->nlinefiles) {
+        int n = b->c->diag->nfiles;
+        b->lines = realloc(b->lines, (size_t)n * sizeof *b->lines);
+        b->nlines = realloc(b->nlines, (size_t)n * sizeof *b->nlines);
+        if (!b->lines || !b->nlines) abort();
+        for (int f = b->nlinefiles; f < n; f++) b->lines[f] = NULL, b->nlines[f] = 0;
+        b->nlinefiles = n;
     }
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    *len = (size_t)((nl ? nl : end) - p);
-    if (*len && p[*len - 1] == '\r') (*len)--;
-    return p;
+    if (!b->lines[file]) {
+        int n = 1;
+        for (size_t i = 0; i < s->len; i++) n += s->text[i] == '\n';
+        size_t *off = malloc((size_t)(n + 1) * sizeof *off);
+        if (!off) abort();
+        int k = 0;
+        off[k++] = 0;
+        for (size_t i = 0; i < s->len; i++)
+            if (s->text[i] == '\n') off[k++] = i + 1;
+        off[k] = s->len + 1; /* one past the last line's (absent) newline */
+        b->lines[file] = off;
+        b->nlines[file] = n;
+    }
+    if (line > b->nlines[file]) return NULL;
+    size_t from = b->lines[file][line - 1], to = b->lines[file][line] - 1;
+    if (to > s->len) to = s->len;
+    *len = to - from;
+    if (*len && s->text[from + *len - 1] == '\r') (*len)--;
+    return s->text + from;
 }
 
 static size_t skip_blank(const char *p, size_t i, size_t n)
@@ -96,14 +124,14 @@ static void put_comment(char **buf, size_t *len, const char *p, size_t n)
 }
 
 /* The `#` lines right above `line` (no blank line between), then a comment on it. */
-static char *comment_for(const yb_source *s, int line)
+static char *comment_for(xb *b, int file, int line)
 {
     size_t n;
-    const char *p = line_at(s, line, &n);
+    const char *p = line_at(b, file, line, &n);
     size_t indent = p ? skip_blank(p, 0, n) : 0;
     int first = line;
     for (;;) { /* a comment indented deeper continues the line above's, not ours */
-        p = line_at(s, first - 1, &n);
+        p = line_at(b, file, first - 1, &n);
         if (!p) break;
         size_t i = skip_blank(p, 0, n);
         if (i == n || p[i] != '#' || i > indent) break;
@@ -112,11 +140,11 @@ static char *comment_for(const yb_source *s, int line)
     char *buf = NULL;
     size_t len = 0;
     for (int l = first; l < line; l++) {
-        p = line_at(s, l, &n);
+        p = line_at(b, file, l, &n);
         size_t i = skip_blank(p, 0, n);
         put_comment(&buf, &len, p + i, n - i);
     }
-    p = line_at(s, line, &n);
+    p = line_at(b, file, line, &n);
     if (p) {
         size_t i = comment_start(p, n);
         if (i < n) put_comment(&buf, &len, p + i, n - i);
@@ -128,7 +156,7 @@ static char *comment_for(const yb_source *s, int line)
 static yb_loc word_at(xb *b, yb_loc loc, const char *name)
 {
     size_t n, w = strlen(name);
-    const char *p = line_at(src_of(b, loc.file), loc.line, &n);
+    const char *p = line_at(b, loc.file, loc.line, &n);
     if (!p || !w) return loc;
     for (size_t i = loc.col > 0 ? (size_t)loc.col - 1 : 0; i + w <= n; i++)
         if (memcmp(p + i, name, w) == 0) {
@@ -142,6 +170,8 @@ static yb_loc word_at(xb *b, yb_loc loc, const char *name)
 }
 
 /* ---- declarations */
+
+static void map_add(xb *b, xmap *m, int d);
 
 static int add_decl(xb *b, yb_xref_kind kind, const char *name, yb_loc loc, int parent, const void *key,
                     const yb_typex *tx)
@@ -162,51 +192,57 @@ static int add_decl(xb *b, yb_xref_kind kind, const char *name, yb_loc loc, int 
     d->loc = d->extent = loc;
     d->parent = parent;
     d->target_file = -1;
-    d->comment = loc.line > 0 ? comment_for(src_of(b, loc.file), loc.line) : NULL;
+    d->comment = loc.line > 0 ? comment_for(b, loc.file, loc.line) : NULL;
     b->tx[i] = tx;
     b->key[i] = key;
+    map_add(b, &b->by_key, i);
     return i;
 }
 
-static int decl_of_key(xb *b, const void *key)
-{
-    for (int i = 0; key && i < b->x->ndecls; i++)
-        if (b->key[i] == key) return i;
-    return -1;
-}
+/* The builder's two indexes of declarations, open addressing (declaration + 1,
+ * 0 = empty), kept at most half full: by the syntax node a declaration was made
+ * from, and the global names by name. */
+static const void *map_key(const xb *b, const xmap *m, int d) { return m->by_name ? (const void *)b->x->decls[d].name : b->key[d]; }
 
-static size_t global_slot(xb *b, const char *name)
+static size_t map_slot(const xb *b, const xmap *m, const void *k)
 {
-    size_t mask = b->gcap - 1, j = yb_hash_bytes(name, strlen(name)) & mask;
-    while (b->globals[j] && strcmp(b->x->decls[b->globals[j] - 1].name, name) != 0) j = (j + 1) & mask;
+    size_t mask = m->cap - 1;
+    size_t j = (m->by_name ? yb_hash_bytes(k, strlen(k)) : yb_hash_bytes((const char *)&k, sizeof k)) & mask;
+    while (m->slots[j] && (m->by_name ? strcmp(map_key(b, m, m->slots[j] - 1), k) != 0 : map_key(b, m, m->slots[j] - 1) != k))
+        j = (j + 1) & mask;
     return j;
 }
 
-static void global_add(xb *b, int d)
+/* Index declaration d; a key indexed before keeps its first declaration (as the checker's names do). */
+static void map_add(xb *b, xmap *m, int d)
 {
-    if (2 * (b->gused + 1) > b->gcap) { /* grow: keep it at most half full */
-        int *old = b->globals;
-        size_t oldcap = b->gcap;
-        b->gcap = b->gcap ? 2 * b->gcap : 256;
-        b->globals = calloc(b->gcap, sizeof *b->globals);
-        if (!b->globals) abort();
-        for (size_t j = 0; j < oldcap; j++)
-            if (old[j]) b->globals[global_slot(b, b->x->decls[old[j] - 1].name)] = old[j];
-        free(old);
+    if (!map_key(b, m, d)) return;
+    if (2 * (m->used + 1) > m->cap) {
+        xmap grown = {NULL, m->cap ? 2 * m->cap : 256, 0, m->by_name};
+        grown.slots = calloc(grown.cap, sizeof *grown.slots);
+        if (!grown.slots) abort();
+        for (size_t j = 0; j < m->cap; j++)
+            if (m->slots[j]) grown.slots[map_slot(b, &grown, map_key(b, m, m->slots[j] - 1))] = m->slots[j];
+        grown.used = m->used;
+        free(m->slots);
+        *m = grown;
     }
-    size_t j = global_slot(b, b->x->decls[d].name);
-    if (!b->globals[j]) { /* the first declaration of a name wins, as in the checker */
-        b->globals[j] = d + 1;
-        b->gused++;
+    size_t j = map_slot(b, m, map_key(b, m, d));
+    if (!m->slots[j]) {
+        m->slots[j] = d + 1;
+        m->used++;
     }
 }
 
-static int global_find(xb *b, const char *name)
+static int map_find(const xb *b, const xmap *m, const void *k)
 {
-    if (!b->gcap) return -1;
-    int g = b->globals[global_slot(b, name)];
-    return g - 1;
+    if (!k || !m->cap) return -1;
+    return m->slots[map_slot(b, m, k)] - 1;
 }
+
+static int decl_of_key(xb *b, const void *key) { return map_find(b, &b->by_key, key); }
+static void global_add(xb *b, int d) { map_add(b, &b->globals, d); }
+static int global_find(xb *b, const char *name) { return map_find(b, &b->globals, name); }
 
 static int find_kind(xb *b, yb_xref_kind kind, const char *name)
 {
@@ -215,10 +251,13 @@ static int find_kind(xb *b, yb_xref_kind kind, const char *name)
     return -1;
 }
 
+/* A member, field or column of parent by name.  They follow their parent (its
+ * descendants are the declarations right after it whose parent is at or after it). */
 static int child(xb *b, int parent, const char *name)
 {
-    for (int i = 0; parent >= 0 && i < b->x->ndecls; i++)
-        if (b->x->decls[i].parent == parent && strcmp(b->x->decls[i].name, name) == 0) return i;
+    for (int i = parent + 1; parent >= 0 && i < b->x->ndecls && b->x->decls[i].parent >= parent; i++)
+        if (b->x->decls[i].parent == parent && b->x->decls[i].kind != YB_XREF_LET && strcmp(b->x->decls[i].name, name) == 0)
+            return i;
     return -1;
 }
 
@@ -283,7 +322,7 @@ static void add_versions(xb *b, int d, const yb_vec *versions, bool amend)
         size_t len = 0;
         for (int l = v->loc.line, end = version_end(v); l <= end; l++) {
             size_t n;
-            const char *p = line_at(src_of(b, v->loc.file), l, &n);
+            const char *p = line_at(b, v->loc.file, l, &n);
             if (!p) break;
             size_t s = skip_blank(p, 0, n);
             buf = realloc(buf, len + n - s + 2);
@@ -415,14 +454,14 @@ static void extents(xb *b, const yb_file_ast *f)
         int end = i + 1 < f->decls.n ? ((yb_decl *)f->decls.items[i + 1])->loc.line - 1 : nlines;
         for (;;) {
             size_t n;
-            const char *p = line_at(s, end, &n);
+            const char *p = line_at(b, f->file, end, &n);
             if (end <= b->x->decls[d].loc.line || !p) break;
             size_t k = skip_blank(p, 0, n);
             if (k < n && p[k] != '#') break;
             end--;
         }
         size_t n = 0;
-        line_at(s, end, &n);
+        line_at(b, f->file, end, &n);
         yb_loc *e = &b->x->decls[d].extent;
         e->col = 1;
         e->end_line = end;
@@ -690,7 +729,7 @@ static void uses_of(xb *b, yb_decl *d)
 
 yb_xref *yb_xref_collect(yb_compiler *c, bool checked)
 {
-    xb b = {.c = c, .in = -1};
+    xb b = {.c = c, .in = -1, .globals.by_name = true};
     b.x = calloc(1, sizeof *b.x);
     if (!b.x) abort();
     b.x->checked = checked;
@@ -705,7 +744,11 @@ yb_xref *yb_xref_collect(yb_compiler *c, bool checked)
     }
     free(b.tx);
     free(b.key);
-    free(b.globals);
+    free(b.by_key.slots);
+    free(b.globals.slots);
+    for (int f = 0; f < b.nlinefiles; f++) free(b.lines[f]);
+    free(b.lines);
+    free(b.nlines);
     return b.x;
 }
 

@@ -76,7 +76,9 @@ typedef struct yb_xref_use {
 } yb_xref_use;
 
 typedef struct yb_xref {
-    yb_xref_decl *decls; /* in source order, file by file (a file's in the order it was read) */
+    yb_xref_decl *decls; /* file by file in the order they were read, each in source order; a
+                            declaration's members, fields or columns right after it; the lets of
+                            rules last (their parent is their rule) */
     int ndecls;
     yb_xref_use *uses;   /* file by file, in the order the walk meets them */
     int nuses;

@@ -118,13 +118,19 @@ static int char_column(const yb_source *s, yb_loc loc)
 
 static void report(yb_diag *d, const char *what, yb_loc loc, const char *fmt, va_list ap)
 {
-    if (d->sink) {
-        char msg[1024];
+    if (d->sink) { /* the whole message: a cut one could end inside a UTF-8 character */
         va_list cp;
         va_copy(cp, ap);
-        vsnprintf(msg, sizeof msg, fmt, cp);
+        int n = vsnprintf(NULL, 0, fmt, cp);
         va_end(cp);
-        d->sink(d->sink_ctx, what, loc, msg);
+        char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+        if (msg) {
+            va_copy(cp, ap);
+            vsnprintf(msg, (size_t)n + 1, fmt, cp);
+            va_end(cp);
+            d->sink(d->sink_ctx, what, loc, msg);
+            free(msg);
+        }
     }
     if (!d->out) return;
     if (loc.file >= 0 && loc.file < d->nfiles && loc.line > 0)

@@ -1,7 +1,7 @@
 # bash completion for yibao.  Install: source this file from ~/.bashrc, or copy it to
 # /usr/share/bash-completion/completions/yibao.  The command list follows `yibao --help`
 # (tests/scripts/completion.sh checks that it does).
-_yibao_commands="bench check compare compile coverage diff disasm explain fmt keygen ledger params run serve shard sign test"
+_yibao_commands="bench check compare compile coverage diff disasm explain fmt keygen ledger lsp params run serve shard sign test"
 
 _yibao_options() {
     case $1 in
