@@ -253,6 +253,25 @@ s.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
 d = s.diagnostics(uri)
 check(d == [], "didClose: its diagnostics cleared", d)
 
+# ---- a message in an imported file: published under that file's URI, cleared there when it goes
+with open(os.path.join(tmp, "政策", "broken.yb"), "w") as f:
+    f.write("param x: mony\n  from 2024-01-01: 1.00\n")  # `param x: ` is 9 characters: `mony` is 9..13
+buri = "file://" + urllib.parse.quote(os.path.join(os.path.realpath(tmp), "政策", "broken.yb"))
+b_uri = "file://" + urllib.parse.quote(os.path.join(tmp, "政策", "b.yb"))
+B_TEXT = 'policy "b" version "1" effective 2024-01-01\nimport "VOCAB"\nimport "broken.yb"\n'.replace(
+    "VOCAB", os.path.join(ROOT, "stdlib-policies", "vocabulary.yb"))
+s.notify("textDocument/didOpen", {"textDocument": {"uri": b_uri, "languageId": "yibao", "version": 1, "text": B_TEXT}})
+d_own, d_lib = s.diagnostics(b_uri), s.diagnostics(buri)
+check(d_own == [] and len(d_lib) == 1 and d_lib[0]["range"] == rng(0, 9, 0, 13)
+      and d_lib[0]["message"] == "unknown type `mony`\nnote: did you mean `money`?",
+      "an error in an imported file: on that file's URI, at 0:9-13, with its note", [d_own, d_lib])
+s.notify("textDocument/didChange", {"textDocument": {"uri": b_uri, "version": 2},
+                                    "contentChanges": [{"range": rng(2, 0, 3, 0), "text": ""}]})
+d_lib = s.diagnostics(buri)
+check(d_lib == [], "the import removed: the imported file's diagnostics cleared", d_lib)
+d_own = s.diagnostics(b_uri)
+s.notify("textDocument/didClose", {"textDocument": {"uri": b_uri}})
+
 r = s.request(13, "shutdown")
 check("result" in r and r["result"] is None, "shutdown: null", r)
 r = s.request(14, "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}})
