@@ -183,43 +183,79 @@ static void collect(void *ctx, const char *severity, yb_loc loc, const char *mes
 
 static int msg_file(const lsp_msg *m) { return m->loc.file > 0 ? m->loc.file : 0; }
 
+/* The import line of the document that brings `file` in, directly or through other imports. */
+static bool import_in_doc(const yb_xref *x, int file, yb_loc *at)
+{
+    for (int hops = 0; hops < 64 && file > 0; hops++) { /* imports nest at most 32 deep (modules.c) */
+        int i = 0;
+        while (i < x->ndecls && !(x->decls[i].kind == YB_XREF_IMPORT && x->decls[i].target_file == file)) i++;
+        if (i == x->ndecls) return false;
+        *at = x->decls[i].loc;
+        file = at->file;
+    }
+    return file == 0;
+}
+
+/* Message i and its notes (up to end) as one diagnostic at `at`; `where`: a prefix, or NULL. */
+static void diagnostic_json(lbuf *b, lsp_doc *d, int i, int end, yb_loc at, const char *where)
+{
+    const lsp_msg *m = &d->msgs[i];
+    const yb_diag *dg = &d->cur->diag;
+    lbuf text = {0};
+    if (where) lb_puts(&text, where);
+    lb_puts(&text, m->text);
+    for (int k = i + 1; k < end; k++) lb_printf(&text, "\nnote: %s", d->msgs[k].text);
+    lb_puts(b, "{\"range\":");
+    lsp_range_json(b, dg, at);
+    lb_printf(b, ",\"severity\":%d,\"source\":\"yibao\",\"message\":", strcmp(m->severity, "error") == 0 ? 1 : 2);
+    lb_str(b, text.p, text.n);
+    lb_free(&text);
+    bool related = false;
+    for (int k = i + 1; k < end; k++) {
+        const lsp_msg *n = &d->msgs[k];
+        if (n->loc.file < 0 || n->loc.line <= 0) continue;
+        lb_puts(b, related ? ",{\"location\":{\"uri\":" : ",\"relatedInformation\":[{\"location\":{\"uri\":");
+        related = true;
+        lsp_uri_json(b, d, dg, n->loc.file);
+        lb_puts(b, ",\"range\":");
+        lsp_range_json(b, dg, n->loc);
+        lb_puts(b, "},\"message\":");
+        lb_cstr(b, n->text);
+        lb_puts(b, "}");
+    }
+    if (related) lb_puts(b, "]");
+    lb_puts(b, "}");
+}
+
 /* The diagnostics of one file: each error or warning, its notes appended
- * (and, where they point somewhere, as related information). */
+ * (and, where they point somewhere, as related information).  The document's
+ * own also hold each error of an imported file, on the import line that
+ * brings it in ("broken.yb:1:10: unknown type `mony`"). */
 static void diagnostics_json(lbuf *b, lsp_doc *d, int file)
 {
+    const yb_diag *dg = &d->cur->diag;
     lb_puts(b, "{\"uri\":");
-    lsp_uri_json(b, d, &d->cur->diag, file);
+    lsp_uri_json(b, d, dg, file);
     lb_puts(b, ",\"diagnostics\":[");
     bool first = true;
     for (int i = 0; i < d->nmsgs; i++) {
         const lsp_msg *m = &d->msgs[i];
-        if (strcmp(m->severity, "note") == 0 || msg_file(m) != file) continue;
+        if (strcmp(m->severity, "note") == 0) continue;
         int end = i + 1;
         while (end < d->nmsgs && strcmp(d->msgs[end].severity, "note") == 0) end++;
-        lbuf text = {0};
-        lb_puts(&text, m->text);
-        for (int k = i + 1; k < end; k++) lb_printf(&text, "\nnote: %s", d->msgs[k].text);
-        lb_puts(b, first ? "{\"range\":" : ",{\"range\":");
-        first = false;
-        lsp_range_json(b, &d->cur->diag, m->loc.file >= 0 ? m->loc : (yb_loc){.file = -1});
-        lb_printf(b, ",\"severity\":%d,\"source\":\"yibao\",\"message\":", strcmp(m->severity, "error") == 0 ? 1 : 2);
-        lb_str(b, text.p, text.n);
-        lb_free(&text);
-        bool related = false;
-        for (int k = i + 1; k < end; k++) {
-            const lsp_msg *n = &d->msgs[k];
-            if (n->loc.file < 0 || n->loc.line <= 0) continue;
-            lb_puts(b, related ? ",{\"location\":{\"uri\":" : ",\"relatedInformation\":[{\"location\":{\"uri\":");
-            related = true;
-            lsp_uri_json(b, d, &d->cur->diag, n->loc.file);
-            lb_puts(b, ",\"range\":");
-            lsp_range_json(b, &d->cur->diag, n->loc);
-            lb_puts(b, "},\"message\":");
-            lb_cstr(b, n->text);
-            lb_puts(b, "}");
+        yb_loc at;
+        if (msg_file(m) == file) {
+            if (!first) lb_puts(b, ",");
+            first = false;
+            diagnostic_json(b, d, i, end, m->loc.file >= 0 ? m->loc : (yb_loc){.file = -1}, NULL);
+        } else if (file == 0 && strcmp(m->severity, "error") == 0 && import_in_doc(d->cur->x, msg_file(m), &at)) {
+            const char *name = dg->files[m->loc.file].name, *slash = strrchr(name, '/');
+            char where[300];
+            snprintf(where, sizeof where, "%.200s:%d:%d: ", slash ? slash + 1 : name, m->loc.line, m->loc.col);
+            if (!first) lb_puts(b, ",");
+            first = false;
+            diagnostic_json(b, d, i, end, at, where);
         }
-        if (related) lb_puts(b, "]");
-        lb_puts(b, "}");
     }
     lb_puts(b, "]}");
 }
