@@ -45,6 +45,13 @@ static void put_str(wbuf *w, const char *s)
     put(w, s, strlen(s));
 }
 
+static bool put_fp(void *ctx, uint64_t fp, uint32_t tag)
+{
+    (void)tag;
+    put_u(ctx, fp, 8);
+    return true;
+}
+
 static bool export_all(const yb_vm *vm, wbuf *w)
 {
     const yb_program *p = vm->p;
@@ -75,10 +82,7 @@ static bool export_all(const yb_vm *vm, wbuf *w)
         if (!vm->recsets[s]) continue;
         put_str(w, p->states[s].name);
         put_u(w, yb_fpset_count(vm->recsets[s]), 8);
-        size_t pos = 0;
-        uint64_t fp;
-        uint32_t tag;
-        while (yb_fpset_next(vm->recsets[s], &pos, &fp, &tag)) put_u(w, fp, 8);
+        if (!yb_fpset_each(vm->recsets[s], put_fp, w)) return false;
     }
     return !w->bad;
 }
@@ -204,11 +208,11 @@ static yibao_status import_fps(rbuf *r, yb_vm *vm, yb_fpset **fps, uint64_t key[
         if (r->bad || count > (r->n - r->at) / 8) return api_fail(err, YIBAO_E_SCHEMA, "the totals are truncated or damaged");
         if (s == p->nstates || !vm->recsets[s] || fps[s])
             return api_fail(err, YIBAO_E_SCHEMA, "the totals hold records of `%.*s`, which this policy does not keep as records", (int)n, name);
-        if (!(fps[s] = yb_fpset_new()) || !yb_fpset_reserve(fps[s], (size_t)count)) return api_fail(err, YIBAO_E_NOMEM, "out of memory");
+        if (!(fps[s] = yb_fpset_new(true))) return api_fail(err, YIBAO_E_NOMEM, "out of memory");
         for (uint64_t i = 0; i < count; i++) {
             uint64_t fp = get_u(r, 8);
             if (!fp) return api_fail(err, YIBAO_E_SCHEMA, "a record fingerprint in the totals is damaged");
-            yb_fpset_put(fps[s], fp, 1);
+            if (!yb_fpset_put(fps[s], fp, 1)) return api_fail(err, YIBAO_E_NOMEM, "%s", yb_fpset_error(fps[s]));
         }
     }
     return r->bad ? api_fail(err, YIBAO_E_SCHEMA, "the totals are truncated or damaged") : YIBAO_OK;
@@ -234,7 +238,7 @@ static yibao_status import_all(yb_vm *vm, const void *data, size_t len, yibao_er
     }
     if (st == YIBAO_OK && r.at != r.n) st = api_fail(err, YIBAO_E_SCHEMA, "the totals have %zu bytes too many", r.n - r.at);
     for (int s = 0; st == YIBAO_OK && s < p->nstates; s++)
-        if (vm->recsets[s] && !fps[s] && !(fps[s] = yb_fpset_new())) st = api_fail(err, YIBAO_E_NOMEM, "out of memory");
+        if (vm->recsets[s] && !fps[s] && !(fps[s] = yb_fpset_new(true))) st = api_fail(err, YIBAO_E_NOMEM, "out of memory");
     for (int s = 0; fps && s < p->nstates; s++) {
         if (st == YIBAO_OK && vm->recsets[s]) {
             yb_fpset_free(vm->recsets[s]);

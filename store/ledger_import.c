@@ -329,38 +329,40 @@ static bool import_entry(importer *im, const jval *o)
     return ok;
 }
 
-static bool import_fps(importer *im, const jval *o, const char *what)
+/* {"fps":STATE,"run":R,"entries":"…"}: a part of a fingerprint run, 24 hex
+   digits an entry (the fingerprint, then its batch); the run list and the
+   filters are worked out from the parts once every line is in. */
+static bool import_fps(importer *im, const jval *o)
 {
-    int64_t owner, part, state = 0;
-    const char *hex = str(o, "fps");
-    if (!num(o, what, &owner) || !num(o, "part", &part) || !hex || strlen(hex) % 16 ||
-        (strcmp(what, "records") == 0 && !num(o, "state", &state))) {
-        snprintf(im->err, sizeof im->err, "%s lines need %s, part and fps (16 hex digits each)", what, what);
+    int64_t state, run;
+    const char *hex = str(o, "entries");
+    size_t n = hex ? strlen(hex) / 24 : 0;
+    if (!num(o, "fps", &state) || !num(o, "run", &run) || !hex || !n || strlen(hex) % 24) {
+        snprintf(im->err, sizeof im->err, "fps lines need fps, run and entries (24 hex digits each)");
         return false;
     }
-    size_t n = strlen(hex) / 16;
-    unsigned char *b = malloc(n * 8 + 1);
+    unsigned char *b = malloc(n * 12);
     if (!b) return false;
+    uint64_t fp = 0, last = 0;
     for (size_t i = 0; i < n; i++) {
-        char h[17];
-        memcpy(h, hex + 16 * i, 16);
-        h[16] = 0;
-        char *end;
-        int64_t fp = (int64_t)strtoull(h, &end, 16);
-        if (*end) {
+        char h[17], t[9], *e1, *e2;
+        memcpy(h, hex + 24 * i, 16);
+        memcpy(t, hex + 24 * i + 16, 8);
+        h[16] = t[8] = 0;
+        fp = strtoull(h, &e1, 16);
+        uint64_t tag = strtoull(t, &e2, 16);
+        if (*e1 || *e2 || !fp || (i && fp <= last)) {
             free(b);
-            snprintf(im->err, sizeof im->err, "fps: not hexadecimal");
+            snprintf(im->err, sizeof im->err, "fps: not hexadecimal, or not in ascending order");
             return false;
         }
-        yb_store_pack(&fp, 1, b + 8 * i);
+        last = fp;
+        for (int k = 0; k < 8; k++) b[12 * i + k] = (unsigned char)(fp >> (8 * k));
+        for (int k = 0; k < 4; k++) b[12 * i + 8 + k] = (unsigned char)(tag >> (8 * k));
     }
-    yb_cell c[4] = {yb_cell_i(owner), yb_cell_i(part), yb_cell_b(b, n * 8), yb_cell_i(state)};
-    bool ok = strcmp(what, "claims") == 0
-                  ? im->st->b->ops->exec(im->st->b, "INSERT INTO yb_claims(batch, part, fps) VALUES ($1, $2, $3)", c, 3,
-                                         NULL, NULL, im->err, sizeof im->err)
-                  : im->st->b->ops->exec(im->st->b,
-                                         "INSERT INTO yb_records(batch, part, fps, state) VALUES ($1, $2, $3, $4)", c,
-                                         4, NULL, NULL, im->err, sizeof im->err);
+    yb_cell c[4] = {yb_cell_i(state), yb_cell_i(run), yb_cell_i((int64_t)(fp ^ ((uint64_t)1 << 63))), yb_cell_b(b, n * 12)};
+    bool ok = im->st->b->ops->exec(im->st->b, "INSERT INTO yb_fps(state, run, hi, fps) VALUES ($1, $2, $3, $4)", c, 4,
+                                   NULL, NULL, im->err, sizeof im->err);
     free(b);
     return ok;
 }
@@ -429,8 +431,7 @@ static bool import_line(importer *im, const jval *o)
                             NULL, NULL, im->err, sizeof im->err);
     }
     if (jget(o, "entry")) return import_entry(im, o);
-    if (jget(o, "claims")) return import_fps(im, o, "claims");
-    if (jget(o, "records")) return import_fps(im, o, "records");
+    if (jget(o, "fps")) return import_fps(im, o);
     snprintf(im->err, sizeof im->err, "a line of no kind the ledger knows");
     return false;
 }
@@ -487,6 +488,7 @@ int yb_ledger_import(const char *where, const char *file, FILE *errs)
                                          "yb_entry.state = yb_state.id)",
                                          NULL, 0, NULL, NULL, im.err, sizeof im.err)))
         fprintf(errs, "yibao: %s: %s\n", where, im.err);
+    if (ok && !(ok = yb_fps_rebuild_all(im.st, im.err, sizeof im.err))) fprintf(errs, "yibao: %s: %s\n", where, im.err);
     if (ok && !(ok = im.st->b->ops->exec(im.st->b, "COMMIT", NULL, 0, NULL, NULL, im.err, sizeof im.err)))
         fprintf(errs, "yibao: %s: %s\n", where, im.err);
     if (!ok && begun) {

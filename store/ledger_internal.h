@@ -6,7 +6,22 @@
 #include "ledger_store.h"
 #include "store_backend.h"
 
-#define YB_LEDGER_FORMAT "yibao-ledger 1"
+#define YB_LEDGER_FORMAT "yibao-ledger 2"
+
+typedef struct yb_store yb_store;
+
+/* One fingerprint index of the ledger (ledger_fps.c): the claim ids
+   (state 0) or the records of a state without fields. */
+typedef struct yb_fp_index {
+    yb_store *st;
+    int64_t state;
+    char name[64];       /* for messages: "claim id" or the state's name */
+    yb_fpset *set;       /* the batch's fingerprints, and the filter of all */
+    int64_t *runs, *sizes; /* the ledger's runs, oldest first */
+    int nruns, cap;
+    bool has_header, filter_bad, rebuilt;
+    int64_t filter_count; /* fingerprints the stored filter covers */
+} yb_fp_index;
 
 struct yb_store {
     yb_backend *b;
@@ -26,7 +41,9 @@ struct yb_store {
     int64_t *added;       /* per state: entries this batch added (at commit) */
     bool preload_due;     /* a state was asked for an eighth of its entries: load them all */
     int32_t claim_slot;
-    yb_fpset *claims;     /* claim id fingerprint -> the batch that settled it */
+    yb_fp_index *fpi;     /* the claim ids, then each state without fields */
+    int nfpi;
+    yb_fpset *claims;     /* fpi[0].set: claim id fingerprint -> the batch that settled it */
     bool admitted;        /* yb_store_admit let a claim through: its fingerprint */
     uint64_t admitted_fp;
     long nsettled;
@@ -55,5 +72,12 @@ bool yb_store_migrate_state(yb_store *st, const yb_program *p, int s, int64_t id
                             int64_t *out, char *err, size_t errlen);
 bool yb_store_retire_state(yb_store *st, int64_t id, const char *decl, char *err, size_t errlen);
 bool yb_state_retired(const char *decl);
+
+/* ledger_fps.c: the fingerprint indexes of a batch (claim ids, records). */
+bool yb_fps_begin(yb_store *st, yb_vm *vm, char *err, size_t errlen);
+bool yb_fps_commit(yb_store *st, char *err, size_t errlen);
+void yb_fps_end(yb_store *st);
+bool yb_fps_rebuild_all(yb_store *st, char *err, size_t errlen);
+uint64_t yb_fps_checksum(const void *p, size_t n);
 
 #endif

@@ -5,8 +5,9 @@
  * policy that ran a batch: name, version, hash), yb_state (each state's
  * declaration), yb_batch (each batch: when, which policy, how many claims),
  * yb_entry (one row per key: its values, the policy that opened it and the
- * one that last changed it, and that batch), yb_claims (per batch, the sorted
- * fingerprints of the claim ids it settled). */
+ * one that last changed it, and that batch); the fingerprints of the claim
+ * ids settled and of the records of states without fields: yb_fps, yb_run,
+ * yb_filter (ledger_fps.c). */
 #include "ledger_store.h"
 #include "ledger_internal.h"
 #include "siphash.h"
@@ -162,7 +163,7 @@ void yb_store_close(yb_store *st)
 {
     if (!st) return;
     if (st->in_batch) yb_store_rollback(st);
-    yb_fpset_free(st->claims);
+    yb_fps_end(st);
     free(st->state_ids);
     free(st->on_disk);
     free(st->asked);
@@ -180,40 +181,6 @@ static int32_t claim_id_slot(const yb_schema *s)
     for (int i = s->root_first; i < s->root_first + s->root_count; i++)
         if (s->fields[i].kind == YB_T_TEXT && strcmp(s->fields[i].name, "claim_id") == 0) return s->fields[i].slot;
     return -1;
-}
-
-static bool claim_fp_row(void *ctx, const yb_cell *cols, int ncols)
-{
-    yb_store *st = ctx;
-    if (ncols < 2 || cols[1].kind != YB_CELL_BLOB || cols[1].n % 8) return true;
-    uint32_t batch = (uint32_t)yb_cell_int(&cols[0]);
-    if (!yb_fpset_reserve(st->claims, yb_fpset_count(st->claims) + cols[1].n / 8)) return false;
-    const unsigned char *p = cols[1].p;
-    for (size_t i = 0; i + 8 <= cols[1].n; i += 8) {
-        int64_t fp;
-        yb_store_unpack(p + i, 1, &fp);
-        if (!yb_fpset_put(st->claims, (uint64_t)fp, batch)) return false;
-    }
-    return true;
-}
-
-static bool record_fp_row(void *ctx, const yb_cell *cols, int ncols)
-{
-    yb_store *st = ctx;
-    int64_t state = yb_cell_int(&cols[0]);
-    uint32_t batch = (uint32_t)yb_cell_int(&cols[1]);
-    int s = 0;
-    while (s < st->p->nstates && !(st->state_ids[s] == state && st->vm->recsets[s])) s++;
-    if (s == st->p->nstates || cols[2].kind != YB_CELL_BLOB || cols[2].n % 8) return true; /* `ledger check` says */
-    yb_fpset *set = st->vm->recsets[s];
-    if (!yb_fpset_reserve(set, yb_fpset_count(set) + cols[2].n / 8)) return false;
-    const unsigned char *p = cols[2].p;
-    for (size_t i = 0; i < cols[2].n; i += 8) {
-        int64_t fp;
-        yb_store_unpack(p + i, 1, &fp);
-        yb_fpset_put(set, (uint64_t)fp, batch);
-    }
-    return true;
 }
 
 static int load_hook(void *ctx, int s, const unsigned char *key, uint32_t keylen, int64_t *values, char *err,
@@ -271,13 +238,11 @@ bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t err
     st->asked = calloc((size_t)ns, sizeof *st->asked);
     st->complete = calloc((size_t)ns, sizeof *st->complete);
     st->preload_due = false;
-    yb_fpset_free(st->claims);
-    st->claims = yb_fpset_new();
     st->admitted = false;
     st->nsettled = 0;
     st->broken = false;
     st->migrated = false;
-    if (!st->state_ids || !st->on_disk || !st->asked || !st->complete || !st->added || !st->claims) {
+    if (!st->state_ids || !st->on_disk || !st->asked || !st->complete || !st->added) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
@@ -294,13 +259,13 @@ bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t err
     if (!b->ops->exec(b, "INSERT INTO yb_batch(id, at, policy, kind, claims) VALUES ($1, $2, $3, $4, 0)", bv, 4,
                       NULL, NULL, msg, sizeof msg))
         goto fail;
-    if (!b->ops->exec(b, "SELECT batch, fps FROM yb_claims", NULL, 0, claim_fp_row, st, msg, sizeof msg)) goto fail;
-    /* the records of states with no fields: fingerprints under the ledger's key, each with its batch */
+    /* the claim ids and the records of states with no fields: fingerprints
+       under the ledger's key, each with its batch; their filters now, the
+       rest on disk (ledger_fps.c) */
     vm->fpkey[0] = st->fpkey[0];
     vm->fpkey[1] = st->fpkey[1];
     vm->rec_tag = (uint32_t)st->batch_id;
-    if (!b->ops->exec(b, "SELECT state, batch, fps FROM yb_records", NULL, 0, record_fp_row, st, msg, sizeof msg))
-        goto fail;
+    if (!yb_fps_begin(st, vm, msg, sizeof msg)) goto fail;
     vm->load = load_hook;
     vm->load_ctx = st;
     return true;
@@ -401,8 +366,14 @@ int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
     uint64_t fp;
     st->admitted = false;
     if (!claim_fp(st, c, &fp)) return 0; /* no id: the reader reports the record */
-    uint32_t batch = yb_fpset_get(st->claims, fp);
-    if (!batch) {
+    uint32_t batch = 0;
+    int found = yb_fpset_find(st->claims, fp, &batch);
+    if (found < 0) {
+        snprintf(msg, msglen, "%s: %s", st->where, yb_fpset_error(st->claims));
+        st->broken = true;
+        return -1;
+    }
+    if (!found) {
         st->admitted = true; /* yb_store_settled comes next, for this claim */
         st->admitted_fp = fp;
         return 0;
@@ -440,86 +411,11 @@ bool yb_store_settled(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
     st->nsettled++;
     if (!st->admitted && !claim_fp(st, c, &fp)) return true;
     st->admitted = false;
-    /* tagged with the batch: the commit finds this batch's ids by their tag */
+    /* tagged with the batch: "already settled earlier in this batch" */
     if (yb_fpset_put(st->claims, fp, (uint32_t)st->batch_id)) return true;
     st->broken = true;
-    snprintf(msg, msglen, "out of memory for the claim ids of the batch");
+    snprintf(msg, msglen, "the claim ids of the batch: %s", yb_fpset_error(st->claims));
     return false;
-}
-
-/* Sorts fingerprints by their bytes, least significant first: 8 counting
-   passes, linear in n (a comparison sort of a million took longer than the
-   writes it prepares). */
-static bool sort_u64(uint64_t *v, size_t n)
-{
-    uint64_t *tmp = malloc(n * sizeof *tmp);
-    if (!tmp) return false;
-    uint64_t *from = v, *to = tmp;
-    for (int shift = 0; shift < 64; shift += 8) {
-        size_t count[257] = {0};
-        for (size_t i = 0; i < n; i++) count[((from[i] >> shift) & 0xff) + 1]++;
-        for (int b = 0; b < 256; b++) count[b + 1] += count[b];
-        for (size_t i = 0; i < n; i++) to[count[(from[i] >> shift) & 0xff]++] = from[i];
-        uint64_t *t = from;
-        from = to;
-        to = t;
-    }
-    free(tmp); /* eight passes: the sorted values are back in v */
-    return true;
-}
-
-/* Fingerprints, sorted, in parts of at most a million: claim ids (state 0)
-   into yb_claims, a state's records into yb_records. */
-static bool write_fps(yb_store *st, int64_t state, uint64_t *fps, size_t n, char *err, size_t errlen)
-{
-    enum { PART = 1 << 20 };
-    if (!n) return true;
-    unsigned char *buf = sort_u64(fps, n) ? malloc((n < PART ? n : PART) * 8) : NULL;
-    if (!buf) {
-        snprintf(err, errlen, "out of memory");
-        return false;
-    }
-    bool ok = true;
-    for (size_t at = 0, part = 0; ok && at < n; at += PART, part++) {
-        size_t k = n - at < PART ? n - at : PART;
-        yb_store_pack((const int64_t *)(fps + at), (int)k, buf);
-        yb_cell v[4] = {yb_cell_i(st->batch_id), yb_cell_i((int64_t)part), yb_cell_b(buf, k * 8), yb_cell_i(state)};
-        ok = state ? st->b->ops->exec(st->b, "INSERT INTO yb_records(batch, part, fps, state) VALUES ($1, $2, $3, $4)",
-                                      v, 4, NULL, NULL, err, errlen)
-                   : st->b->ops->exec(st->b, "INSERT INTO yb_claims(batch, part, fps) VALUES ($1, $2, $3)", v, 3,
-                                      NULL, NULL, err, errlen);
-    }
-    free(buf);
-    return ok;
-}
-
-/* The fingerprints of a set that carry this batch's tag (a new array, *n of them; NULL when out of memory). */
-static uint64_t *tagged(const yb_fpset *set, uint32_t tag, size_t *n)
-{
-    size_t pos = 0, k = 0;
-    uint64_t fp;
-    uint32_t t;
-    while (yb_fpset_next(set, &pos, &fp, &t)) k += t == tag;
-    uint64_t *v = malloc((k ? k : 1) * sizeof *v);
-    for (pos = 0, *n = 0; v && yb_fpset_next(set, &pos, &fp, &t);)
-        if (t == tag) v[(*n)++] = fp;
-    return v;
-}
-
-/* The claim ids this batch settled, and the records it added to each state without fields. */
-static bool write_fingerprints(yb_store *st, char *err, size_t errlen)
-{
-    bool ok = true;
-    for (int s = -1; ok && s < st->p->nstates; s++) {
-        const yb_fpset *set = s < 0 ? st->claims : st->vm->recsets[s];
-        if (!set || (s >= 0 && !st->state_ids[s])) continue;
-        size_t n = 0;
-        uint64_t *v = tagged(set, (uint32_t)st->batch_id, &n);
-        if (!v) snprintf(err, errlen, "out of memory");
-        ok = v && write_fps(st, s < 0 ? 0 : st->state_ids[s], v, n, err, errlen);
-        free(v);
-    }
-    return ok;
 }
 
 /* Sort context: the ledger the keys live in (C11 qsort takes none, so one
@@ -598,7 +494,7 @@ bool yb_store_commit(yb_store *st, char *err, size_t errlen)
         return true;
     }
     yb_cell v[2] = {yb_cell_i(st->nsettled), yb_cell_i(st->batch_id)};
-    ok = ok && write_entries(st, msg, sizeof msg) && write_fingerprints(st, msg, sizeof msg) &&
+    ok = ok && write_entries(st, msg, sizeof msg) && yb_fps_commit(st, msg, sizeof msg) &&
          b->ops->exec(b, "UPDATE yb_batch SET claims = $1 WHERE id = $2", v, 2, NULL, NULL, msg, sizeof msg) &&
          b->ops->exec(b, "COMMIT", NULL, 0, NULL, NULL, msg, sizeof msg);
     if (!ok) {
@@ -608,6 +504,7 @@ bool yb_store_commit(yb_store *st, char *err, size_t errlen)
     }
     st->in_batch = false;
     st->vm->load = NULL;
+    yb_fps_end(st);
     return true;
 }
 
@@ -616,4 +513,5 @@ void yb_store_rollback(yb_store *st)
     if (st->in_batch) st->b->ops->exec(st->b, "ROLLBACK", NULL, 0, NULL, NULL, NULL, 0);
     st->in_batch = false;
     if (st->vm) st->vm->load = NULL;
+    yb_fps_end(st);
 }

@@ -376,19 +376,20 @@ static bool export_entry(void *vctx, const yb_cell *cols, int ncols)
     return true;
 }
 
-/* {"claims":BATCH,"part":N,"fps":"…"} or {"records":BATCH,"part":N,"state":S,"fps":"…"} */
+/* {"fps":STATE,"run":R,"entries":"…"}: a part of a fingerprint run (ledger_fps.c),
+   24 hex digits an entry: the fingerprint, then the batch that added it. */
 static bool export_fps(void *vctx, const yb_cell *cols, int ncols)
 {
     tool_ctx *t = vctx;
-    fprintf(t->out, "{\"%s\":%lld,\"part\":%lld", ncols == 3 ? "claims" : "records", (long long)yb_cell_int(&cols[0]),
+    fprintf(t->out, "{\"fps\":%lld,\"run\":%lld,\"entries\":\"", (long long)yb_cell_int(&cols[0]),
             (long long)yb_cell_int(&cols[1]));
-    if (ncols == 4) fprintf(t->out, ",\"state\":%lld", (long long)yb_cell_int(&cols[2]));
-    fputs(",\"fps\":\"", t->out);
-    const yb_cell *b = &cols[ncols - 1];
-    for (size_t i = 0; i + 8 <= b->n; i += 8) {
-        int64_t fp;
-        yb_store_unpack((const unsigned char *)b->p + i, 1, &fp);
-        fprintf(t->out, "%016" PRIx64, (uint64_t)fp);
+    const unsigned char *p = cols[2].p;
+    for (size_t i = 0; i + 12 <= cols[2].n; i += 12) {
+        uint64_t fp = 0;
+        uint32_t tag = 0;
+        for (int k = 0; k < 8; k++) fp |= (uint64_t)p[i + k] << (8 * k);
+        for (int k = 0; k < 4; k++) tag |= (uint32_t)p[i + 8 + k] << (8 * k);
+        fprintf(t->out, "%016" PRIx64 "%08" PRIx32, fp, tag);
     }
     fputs("\"}\n", t->out);
     return true;
@@ -411,10 +412,8 @@ int yb_ledger_export(const char *where, FILE *out, FILE *errs)
                      sizeof err) &&
         b->ops->exec(b, "SELECT state, key, vals, opened_by, changed_by, batch FROM yb_entry ORDER BY state, key", NULL,
                      0, export_entry, &t, err, sizeof err) &&
-        b->ops->exec(b, "SELECT batch, part, fps FROM yb_claims ORDER BY batch, part", NULL, 0, export_fps, &t, err,
-                     sizeof err) &&
-        b->ops->exec(b, "SELECT batch, part, state, fps FROM yb_records ORDER BY batch, state, part", NULL, 0,
-                     export_fps, &t, err, sizeof err);
+        b->ops->exec(b, "SELECT state, run, fps FROM yb_fps ORDER BY state, run, hi", NULL, 0, export_fps, &t, err,
+                     sizeof err);
     if (!ok) fprintf(errs, "yibao: %s: %s\n", where, err);
     if (t.problems) fprintf(errs, "yibao: %s: %ld entries do not fit their state and were left out: run `yibao ledger check`\n", where, t.problems);
     return tool_end(&t, ok && !t.problems ? 0 : 1);
@@ -426,7 +425,7 @@ typedef struct check_ctx {
     tool_ctx *t;
     int64_t *batch_ids, *batch_claims, *batch_seen;
     int nbatches, cap;
-    yb_fpset *fps;
+    struct fps_check *fc;
     bool oom;
 } check_ctx;
 
@@ -493,58 +492,177 @@ static bool check_entry(void *vctx, const yb_cell *cols, int ncols)
     return true;
 }
 
-static bool check_claims(void *vctx, const yb_cell *cols, int ncols)
+/* The fingerprint indexes (ledger_fps.c): each part in order within its run,
+   each fingerprint once per index, each run as long as yb_run says, each
+   batch's claim ids as many as it settled, and each filter whole (its
+   checksums) and holding every fingerprint (else a duplicate goes unseen). */
+typedef struct fp_filter {
+    int64_t state, count; /* count: what its header says, -1 none */
+    unsigned char *bits;
+    bool bad_page;
+    int64_t held, missing;
+} fp_filter;
+
+typedef struct fps_check {
+    int64_t state, run, nrun, count;
+    uint64_t last;
+    yb_fpset *seen;
+    fp_filter *filters;
+    int nfilters;
+    int64_t *runs; /* (state, run, n) triples from yb_run */
+    int nruns, rcap;
+} fps_check;
+
+static fp_filter *filter_for(check_ctx *c, int64_t state, bool add)
+{
+    fps_check *f = c->fc;
+    for (int i = 0; i < f->nfilters; i++)
+        if (f->filters[i].state == state) return &f->filters[i];
+    if (!add) return NULL;
+    fp_filter *v = realloc(f->filters, (size_t)(f->nfilters + 1) * sizeof *v);
+    unsigned char *bits = v ? calloc(1, YB_FILTER_BYTES) : NULL;
+    if (v) f->filters = v;
+    if (!bits) return NULL;
+    f->filters[f->nfilters] = (fp_filter){state, -1, bits, false, 0, 0};
+    return &f->filters[f->nfilters++];
+}
+
+static bool check_filter_row(void *vctx, const yb_cell *cols, int ncols)
 {
     check_ctx *c = vctx;
-    tool_ctx *t = c->t;
-    int64_t batch = yb_cell_int(&cols[0]);
-    int bi = batch_index(c, batch);
+    int64_t state = yb_cell_int(&cols[0]), page = yb_cell_int(&cols[1]);
+    fp_filter *ff = filter_for(c, state, true);
+    if (!ff) {
+        c->oom = true;
+        return false;
+    }
     const yb_cell *b = &cols[2];
-    if (bi < 0) problem(t, "claim ids of batch %lld, which the ledger does not have%.0lld", batch, 0);
-    if (b->kind != YB_CELL_BLOB || b->n % 8) {
-        problem(t, "the claim ids of batch %lld are %lld bytes, not 8 per claim", batch, (long long)b->n);
-        return true;
+    bool sum_ok = (uint64_t)yb_cell_int(&cols[3]) == yb_fps_checksum(b->p, b->n);
+    if (page == -1 && sum_ok && b->n == 16) {
+        int64_t v[2];
+        yb_store_unpack(b->p, 2, v);
+        ff->count = v[0];
+        if ((uint64_t)v[1] != YB_FILTER_BYTES) ff->bad_page = true;
+    } else if (page >= 0 && (size_t)page < YB_FILTER_PAGES && sum_ok && b->n == YB_FILTER_PAGE) {
+        memcpy(ff->bits + page * YB_FILTER_PAGE, b->p, YB_FILTER_PAGE);
+    } else {
+        if (!ff->bad_page)
+            problem(c->t, "the filter of fingerprint index %lld is damaged (page %lld fails its checksum or size): the "
+                          "next batch rebuilds it", state, page);
+        ff->bad_page = true;
     }
-    uint64_t last = 0;
-    for (size_t i = 0; i < b->n; i += 8) {
-        int64_t fp;
-        yb_store_unpack((const unsigned char *)b->p + i, 1, &fp);
-        if ((uint64_t)fp <= last) problem(t, "the claim ids of batch %lld are not in order (at %lld)", batch, (long long)(i / 8));
-        last = (uint64_t)fp;
-        uint32_t other = yb_fpset_get(c->fps, (uint64_t)fp);
-        if (other) problem(t, "a claim of batch %lld was settled by batch %lld too", batch, (long long)other);
-        else if (!yb_fpset_put(c->fps, (uint64_t)fp, (uint32_t)batch)) {
-            c->oom = true;
-            return false;
-        }
-    }
-    if (bi >= 0) c->batch_seen[bi] += (int64_t)(b->n / 8);
     return true;
 }
 
-static bool check_records(void *vctx, const yb_cell *cols, int ncols)
+static bool check_run_row(void *vctx, const yb_cell *cols, int ncols)
+{
+    fps_check *f = ((check_ctx *)vctx)->fc;
+    if (f->nruns == f->rcap) {
+        int cap = f->rcap ? f->rcap * 2 : 16;
+        int64_t *v = realloc(f->runs, (size_t)cap * 3 * sizeof *v);
+        if (!v) return false;
+        f->runs = v;
+        f->rcap = cap;
+    }
+    for (int k = 0; k < 3; k++) f->runs[f->nruns * 3 + k] = yb_cell_int(&cols[k]);
+    f->nruns++;
+    return true;
+}
+
+/* The end of a run: its length against yb_run's. */
+static void end_run(check_ctx *c)
+{
+    fps_check *f = c->fc;
+    if (!f->nrun) return;
+    int64_t said = -1;
+    for (int i = 0; i < f->nruns; i++)
+        if (f->runs[3 * i] == f->state && f->runs[3 * i + 1] == f->run) said = f->runs[3 * i + 2];
+    if (said != f->nrun) problem(c->t, "run %lld of fingerprint index %lld is not as long as the ledger's list of runs says", f->run, f->state);
+    f->nrun = 0;
+}
+
+static bool check_fp(check_ctx *c, int64_t state, uint64_t fp, uint32_t tag)
+{
+    fps_check *f = c->fc;
+    tool_ctx *t = c->t;
+    if (fp <= f->last && f->nrun > 1) problem(t, "run %lld of fingerprint index %lld is not in ascending order", f->run, state);
+    f->last = fp;
+    int bi = batch_index(c, tag);
+    if (bi < 0) problem(t, "a fingerprint of index %lld names batch %lld, which the ledger does not have", state, (long long)tag);
+    else if (state == 0) c->batch_seen[bi]++;
+    if (state == 0) f->count++;
+    else t->records++;
+    fp_filter *ff = filter_for(c, state, false);
+    if (ff && !ff->bad_page) ff->held++, ff->missing += !yb_filter_has(ff->bits, fp);
+    uint32_t other;
+    int rc = yb_fpset_find(f->seen, fp, &other);
+    if (rc > 0) problem(t, "a fingerprint of index %lld is there twice (batches %lld and another)", state, (long long)tag);
+    return rc >= 0 && (rc > 0 || yb_fpset_put(f->seen, fp, tag));
+}
+
+static bool check_fps_row(void *vctx, const yb_cell *cols, int ncols)
 {
     check_ctx *c = vctx;
-    tool_ctx *t = c->t;
-    int64_t batch = yb_cell_int(&cols[0]), sid = yb_cell_int(&cols[1]);
-    const tool_state *s = state_by_id(t, sid);
+    fps_check *f = c->fc;
+    int64_t state = yb_cell_int(&cols[0]), run = yb_cell_int(&cols[1]);
     const yb_cell *b = &cols[2];
-    t->records += b->n / 8;
-    if (batch_index(c, batch) < 0) problem(t, "records of batch %lld, which the ledger does not have%.0lld", batch, 0);
-    if (!s || (s->decl_ok && s->decl.nfields != 0))
-        problem(t, "records of batch %lld for state %lld, which is not a state without fields", batch, sid);
-    if (b->kind != YB_CELL_BLOB || b->n % 8) {
-        problem(t, "the records of batch %lld are %lld bytes, not 8 per record", batch, (long long)b->n);
+    if (state != f->state || run != f->run) {
+        end_run(c);
+        if (state != f->state) {
+            const tool_state *s = state_by_id(c->t, state);
+            if (state && (!s || (s->decl_ok && s->decl.nfields != 0)))
+                problem(c->t, "fingerprints of index %lld, which is neither the claim ids nor a state without fields%.0lld", state, 0);
+            yb_fpset_free(f->seen);
+            if (!(f->seen = yb_fpset_new(true))) return c->oom = true, false;
+        }
+        f->state = state;
+        f->run = run;
+        f->last = 0;
+    }
+    if (b->kind != YB_CELL_BLOB || b->n % 12 || !b->n) {
+        problem(c->t, "a part of run %lld of fingerprint index %lld is not whole 12-byte entries", run, state);
         return true;
     }
-    uint64_t last = 0;
-    for (size_t i = 0; i < b->n; i += 8) {
+    const unsigned char *p = b->p;
+    for (size_t i = 0; i < b->n; i += 12) {
         int64_t fp;
-        yb_store_unpack((const unsigned char *)b->p + i, 1, &fp);
-        if ((uint64_t)fp <= last) problem(t, "the records of batch %lld are not in order (at %lld)", batch, (long long)(i / 8));
-        last = (uint64_t)fp;
+        yb_store_unpack(p + i, 1, &fp);
+        uint32_t tag = (uint32_t)p[i + 8] | (uint32_t)p[i + 9] << 8 | (uint32_t)p[i + 10] << 16 | (uint32_t)p[i + 11] << 24;
+        f->nrun++;
+        if (!check_fp(c, state, (uint64_t)fp, tag)) return c->oom = true, false;
     }
     return true;
+}
+
+/* After the parts: each filter against what its index holds. */
+static void check_filters(check_ctx *c)
+{
+    fps_check *f = c->fc;
+    end_run(c);
+    for (int i = 0; i < f->nruns; i++) {
+        int64_t state = f->runs[3 * i];
+        fp_filter *ff = filter_for(c, state, false);
+        if (!ff) problem(c->t, "fingerprint index %lld has no filter%.0lld: the next batch rebuilds it", state, 0);
+    }
+    for (int i = 0; i < f->nfilters; i++) {
+        fp_filter *ff = &f->filters[i];
+        if (ff->bad_page) continue;
+        if (ff->count < 0) problem(c->t, "the filter of fingerprint index %lld has no header%.0lld: the next batch rebuilds it", ff->state, 0);
+        else if (ff->count != ff->held)
+            problem(c->t, "the filter of fingerprint index %lld covers %lld fingerprints, another number than its runs hold: "
+                          "the next batch rebuilds it", ff->state, ff->count);
+        if (ff->missing)
+            problem(c->t, "the filter of fingerprint index %lld lacks %lld of its fingerprints (damaged, checksums "
+                          "and all): delete its yb_filter rows and the next batch rebuilds it", ff->state, ff->missing);
+    }
+}
+
+static void fps_check_free(fps_check *f)
+{
+    yb_fpset_free(f->seen);
+    for (int i = 0; i < f->nfilters; i++) free(f->filters[i].bits);
+    free(f->filters);
+    free(f->runs);
 }
 
 static bool check_counts(void *vctx, const yb_cell *cols, int ncols)
@@ -559,10 +677,11 @@ int yb_ledger_check(const char *where, FILE *out, FILE *errs)
 {
     tool_ctx t = {.out = out, .errs = errs};
     if (!tool_start(&t, where)) return tool_end(&t, 1);
-    check_ctx c = {.t = &t, .fps = yb_fpset_new()};
+    fps_check fc = {.state = -1};
+    check_ctx c = {.t = &t, .fc = &fc};
     yb_backend *b = t.st->b;
     char err[600] = "";
-    bool ok = c.fps != NULL;
+    bool ok = true;
     if (ok && b->ops->integrity) ok = b->ops->integrity(b, err, sizeof err);
     if (!ok && err[0]) {
         fprintf(out, "problem: %s\n", err);
@@ -575,12 +694,13 @@ int yb_ledger_check(const char *where, FILE *out, FILE *errs)
          b->ops->exec(b, "SELECT id, policy, claims FROM yb_batch ORDER BY id", NULL, 0, check_batch, &c, err, sizeof err) &&
          b->ops->exec(b, "SELECT state, key, vals, opened_by, changed_by, batch FROM yb_entry", NULL, 0, check_entry, &c,
                       err, sizeof err) &&
-         b->ops->exec(b, "SELECT batch, part, fps FROM yb_claims ORDER BY batch, part", NULL, 0, check_claims, &c, err,
+         b->ops->exec(b, "SELECT state, run, n FROM yb_run", NULL, 0, check_run_row, &c, err, sizeof err) &&
+         b->ops->exec(b, "SELECT state, page, bits, sum FROM yb_filter", NULL, 0, check_filter_row, &c, err, sizeof err) &&
+         b->ops->exec(b, "SELECT state, run, fps FROM yb_fps ORDER BY state, run, hi", NULL, 0, check_fps_row, &c, err,
                       sizeof err) &&
-         b->ops->exec(b, "SELECT batch, state, fps FROM yb_records ORDER BY batch, state, part", NULL, 0, check_records,
-                      &c, err, sizeof err) &&
          b->ops->exec(b, "SELECT s.id, s.entries, (SELECT COUNT(*) FROM yb_entry e WHERE e.state = s.id) FROM yb_state s",
                       NULL, 0, check_counts, &c, err, sizeof err);
+    if (ok && !c.oom) check_filters(&c);
     for (int i = 0; ok && i < c.nbatches; i++)
         if (c.batch_seen[i] != c.batch_claims[i])
             problem(&t, "batch %lld says it settled %lld claims; the ledger holds a different number of their ids",
@@ -589,12 +709,12 @@ int yb_ledger_check(const char *where, FILE *out, FILE *errs)
     else if (!ok) fprintf(out, "problem: %s\n", err);
     if (ok && !c.oom && !t.problems)
         fprintf(out, "ok: %s: %d policies, %d states, %d batches, %ld entries, %ld records, %zu claim ids\n", where,
-                t.npolicies, t.nstates, c.nbatches, t.rows, t.records, yb_fpset_count(c.fps));
+                t.npolicies, t.nstates, c.nbatches, t.rows, t.records, (size_t)fc.count);
     else if (t.problems)
         fprintf(out, "%s: %ld problem%s\n", where, t.problems, t.problems == 1 ? "" : "s");
     free(c.batch_ids);
     free(c.batch_claims);
     free(c.batch_seen);
-    yb_fpset_free(c.fps);
+    fps_check_free(&fc);
     return tool_end(&t, ok && !c.oom && !t.problems ? 0 : 1);
 }

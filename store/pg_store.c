@@ -261,10 +261,12 @@ static const yb_backend_ops pg_ops = {
         "CREATE TABLE yb_entry (state BIGINT NOT NULL, key BYTEA NOT NULL, vals BYTEA NOT NULL,"
         " opened_by BIGINT NOT NULL, changed_by BIGINT NOT NULL, batch BIGINT NOT NULL,"
         " PRIMARY KEY (state, key));"
-        "CREATE TABLE yb_claims (batch BIGINT NOT NULL, part BIGINT NOT NULL, fps BYTEA NOT NULL,"
-        " PRIMARY KEY (batch, part));"
-        "CREATE TABLE yb_records (state BIGINT NOT NULL, batch BIGINT NOT NULL, part BIGINT NOT NULL,"
-        " fps BYTEA NOT NULL, PRIMARY KEY (state, batch, part));",
+        "CREATE TABLE yb_run (state BIGINT NOT NULL, run BIGINT NOT NULL, n BIGINT NOT NULL,"
+        " PRIMARY KEY (state, run));"
+        "CREATE TABLE yb_fps (state BIGINT NOT NULL, run BIGINT NOT NULL, hi BIGINT NOT NULL, fps BYTEA NOT NULL,"
+        " PRIMARY KEY (state, run, hi));"
+        "CREATE TABLE yb_filter (state BIGINT NOT NULL, page BIGINT NOT NULL, bits BYTEA NOT NULL, sum BIGINT NOT NULL,"
+        " PRIMARY KEY (state, page));",
     .preload_ratio = 64, /* a question is a round trip (~50 us); a row of a scan, ~1 us */
     .begin_sql = "BEGIN; LOCK TABLE yb_batch IN EXCLUSIVE MODE",
     .ready = NULL,

@@ -236,10 +236,12 @@ static const yb_backend_ops sq_ops = {
         "CREATE TABLE yb_entry (state INTEGER NOT NULL, key BLOB NOT NULL, vals BLOB NOT NULL,"
         " opened_by INTEGER NOT NULL, changed_by INTEGER NOT NULL, batch INTEGER NOT NULL,"
         " PRIMARY KEY (state, key)) WITHOUT ROWID;"
-        "CREATE TABLE yb_claims (batch INTEGER NOT NULL, part INTEGER NOT NULL, fps BLOB NOT NULL,"
-        " PRIMARY KEY (batch, part));"
-        "CREATE TABLE yb_records (state INTEGER NOT NULL, batch INTEGER NOT NULL, part INTEGER NOT NULL,"
-        " fps BLOB NOT NULL, PRIMARY KEY (state, batch, part));",
+        "CREATE TABLE yb_run (state INTEGER NOT NULL, run INTEGER NOT NULL, n INTEGER NOT NULL,"
+        " PRIMARY KEY (state, run));"
+        "CREATE TABLE yb_fps (state INTEGER NOT NULL, run INTEGER NOT NULL, hi INTEGER NOT NULL, fps BLOB NOT NULL,"
+        " PRIMARY KEY (state, run, hi));"
+        "CREATE TABLE yb_filter (state INTEGER NOT NULL, page INTEGER NOT NULL, bits BLOB NOT NULL, sum INTEGER NOT NULL,"
+        " PRIMARY KEY (state, page));",
     .preload_ratio = 8,
     .begin_sql = "BEGIN IMMEDIATE",
     .ready = sq_ready,

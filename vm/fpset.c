@@ -1,31 +1,117 @@
-/* Open addressing over two parallel arrays (fingerprints, tags), a power of
- * two of slots at most 3/4 full: 12 bytes a slot, 16 to 32 bytes a
- * fingerprint.  Most lookups are of fingerprints not there (a new claim, a
- * record not seen before): linear probing at 3/4 walks 8.5 slots on average
- * to say so, but eight fingerprints share a cache line, so that is one or two
- * lines; half full would walk 2.5 slots for a third more memory. */
+/* The fingerprint set of fpset.h: filter, recent table, runs on disk.
+ *
+ * The recent table is open addressing over two parallel arrays (fingerprints,
+ * tags), a power of two of slots at most 3/4 full, doubling up to
+ * RECENT_CAP slots (6 MiB) and never past: at YB_FPSET_RECENT fingerprints it
+ * is sorted and written out as a run.  A run on disk is 12-byte entries
+ * (fingerprint, tag; little-endian) in ascending order; in memory it keeps
+ * the first fingerprint of every block of BLOCK entries, 1/384 of its size.
+ * Two runs are merged while the older is no bigger than the newer (a binary
+ * counter), so each fingerprint is rewritten about log2(n / RECENT) times and
+ * a lookup reads at most that many blocks.  The merged runs' space in the
+ * file is not reused (the file is gone when the set is freed). */
 #include "fpset.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "siphash.h"
 #include "table_alloc.h"
 
+#define RECENT_CAP ((size_t)1 << 19)
+#define BLOCK 256
+#define ENTRY 12
+#define NBLOCKS (YB_FILTER_BYTES / 64)
+#define FILTER_K 5
+
+typedef struct run {
+    uint64_t off; /* first entry, in entries from the start of the file */
+    size_t n;
+    uint64_t *index; /* the first fingerprint of each block */
+} run;
+
 struct yb_fpset {
-    size_t count, cap;
+    /* recent */
+    size_t count, cap, nrecent;
     uint64_t *fps; /* 0: empty slot */
     uint32_t *tags;
+    /* runs */
+    int fd;
+    uint64_t end; /* entries written to the file */
+    run *runs;
+    int nruns, runcap;
+    /* filter */
+    uint64_t *filter;
+    uint8_t *dirty; /* a bit per page */
+    yb_fpset_backing_fn backing;
+    void *backing_ctx;
+    char err[300];
 };
 
-yb_fpset *yb_fpset_new(void)
+/* ---------------------------------------------------------------- filter */
+
+static size_t filter_block(uint64_t fp) { return (size_t)(fp >> 47); }
+
+bool yb_filter_has(const unsigned char *bits, uint64_t fp)
+{
+    const unsigned char *b = bits + filter_block(fp) * 64;
+    for (int i = 0; i < FILTER_K; i++) {
+        unsigned bit = (unsigned)(fp >> (9 * i)) & 511;
+        if (!(b[bit >> 3] & (1u << (bit & 7)))) return false;
+    }
+    return true;
+}
+
+bool yb_fpset_filter_has(const yb_fpset *s, uint64_t fp) { return !s->filter || yb_filter_has((const unsigned char *)s->filter, fp); }
+
+void yb_fpset_filter_add(yb_fpset *s, uint64_t fp)
+{
+    if (!s->filter) return;
+    size_t blk = filter_block(fp);
+    unsigned char *b = (unsigned char *)s->filter + blk * 64;
+    for (int i = 0; i < FILTER_K; i++) {
+        unsigned bit = (unsigned)(fp >> (9 * i)) & 511;
+        b[bit >> 3] |= (unsigned char)(1u << (bit & 7));
+    }
+    size_t page = blk * 64 / YB_FILTER_PAGE;
+    s->dirty[page >> 3] |= (uint8_t)(1u << (page & 7));
+}
+
+unsigned char *yb_fpset_filter(yb_fpset *s) { return (unsigned char *)s->filter; }
+
+bool yb_fpset_page_dirty(const yb_fpset *s, size_t page) { return s->dirty && (s->dirty[page >> 3] >> (page & 7)) & 1; }
+
+void yb_fpset_pages_mark(yb_fpset *s, bool dirty)
+{
+    if (s->dirty) memset(s->dirty, dirty ? 0xff : 0, YB_FILTER_PAGES / 8);
+}
+
+void yb_fpset_prefetch(const yb_fpset *s, uint64_t fp)
+{
+    if (s->filter) __builtin_prefetch((const unsigned char *)s->filter + filter_block(fp) * 64);
+}
+
+/* ---------------------------------------------------------------- life */
+
+yb_fpset *yb_fpset_new(bool filter)
 {
     yb_fpset *s = calloc(1, sizeof *s);
     if (!s) return NULL;
+    s->fd = -1;
     s->cap = 1024;
-    s->fps = yb_table_alloc(s->cap, sizeof *s->fps);
-    s->tags = yb_table_alloc(s->cap, sizeof *s->tags);
-    if (!s->fps || !s->tags) {
+    s->fps = calloc(s->cap, sizeof *s->fps);
+    s->tags = calloc(s->cap, sizeof *s->tags);
+    bool ok = s->fps && s->tags;
+    if (ok && filter) {
+        /* zeroed pages come from the kernel as they are touched */
+        s->filter = yb_table_alloc(YB_FILTER_BYTES / 8, 8);
+        s->dirty = calloc(YB_FILTER_PAGES / 8, 1);
+        ok = s->filter && s->dirty;
+    }
+    if (!ok) {
         yb_fpset_free(s);
         return NULL;
     }
@@ -35,30 +121,37 @@ yb_fpset *yb_fpset_new(void)
 void yb_fpset_free(yb_fpset *s)
 {
     if (!s) return;
+    for (int i = 0; i < s->nruns; i++) free(s->runs[i].index);
+    free(s->runs);
+    if (s->fd >= 0) close(s->fd);
     free(s->fps);
     free(s->tags);
+    free(s->filter);
+    free(s->dirty);
     free(s);
 }
 
-/* The fingerprints are already uniform hashes: their high bits pick the
-   slot, so fingerprints in order fill the table from left to right (a
-   durable ledger keeps them sorted: loading them streams through memory). */
+void yb_fpset_set_backing(yb_fpset *s, yb_fpset_backing_fn fn, void *ctx)
+{
+    s->backing = fn;
+    s->backing_ctx = ctx;
+}
+
+const char *yb_fpset_error(const yb_fpset *s) { return s->err; }
+
+size_t yb_fpset_count(const yb_fpset *s) { return s->count; }
+
+/* ---------------------------------------------------------------- recent */
+
+/* The fingerprints are uniform hashes: their high bits pick the slot. */
 static size_t home(uint64_t fp, size_t cap) { return (size_t)(((unsigned __int128)fp * cap) >> 64); }
 
-static size_t find(const uint64_t *fps, size_t cap, uint64_t fp)
+static size_t find_slot(const uint64_t *fps, size_t cap, uint64_t fp)
 {
     size_t i = home(fp, cap);
     while (fps[i] && fps[i] != fp) i = (i + 1) & (cap - 1);
     return i;
 }
-
-uint32_t yb_fpset_get(const yb_fpset *s, uint64_t fp)
-{
-    size_t i = find(s->fps, s->cap, fp);
-    return s->fps[i] ? s->tags[i] : 0;
-}
-
-void yb_fpset_prefetch(const yb_fpset *s, uint64_t fp) { __builtin_prefetch(&s->fps[home(fp, s->cap)]); }
 
 static bool grow(yb_fpset *s)
 {
@@ -68,11 +161,12 @@ static bool grow(yb_fpset *s)
     if (!fps || !tags) {
         free(fps);
         free(tags);
+        snprintf(s->err, sizeof s->err, "out of memory for the fingerprints");
         return false;
     }
     for (size_t i = 0; i < s->cap; i++) {
         if (!s->fps[i]) continue;
-        size_t j = find(fps, cap, s->fps[i]);
+        size_t j = find_slot(fps, cap, s->fps[i]);
         fps[j] = s->fps[i];
         tags[j] = s->tags[i];
     }
@@ -84,40 +178,330 @@ static bool grow(yb_fpset *s)
     return true;
 }
 
+/* ---------------------------------------------------------------- runs on disk */
+
+typedef struct entry {
+    uint64_t fp;
+    uint32_t tag;
+} entry;
+
+static void put_entry(unsigned char *p, uint64_t fp, uint32_t tag)
+{
+    for (int b = 0; b < 8; b++) p[b] = (unsigned char)(fp >> (8 * b));
+    for (int b = 0; b < 4; b++) p[8 + b] = (unsigned char)(tag >> (8 * b));
+}
+
+static entry get_entry(const unsigned char *p)
+{
+    entry e = {0, 0};
+    for (int b = 0; b < 8; b++) e.fp |= (uint64_t)p[b] << (8 * b);
+    for (int b = 0; b < 4; b++) e.tag |= (uint32_t)p[8 + b] << (8 * b);
+    return e;
+}
+
+static bool io_fail(yb_fpset *s, const char *what)
+{
+    snprintf(s->err, sizeof s->err, "the duplicate index's temporary file: %s: %s", what, strerror(errno ? errno : EIO));
+    return false;
+}
+
+static bool open_file(yb_fpset *s)
+{
+    if (s->fd >= 0) return true;
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/yibao-fps-XXXXXX", dir && *dir ? dir : "/tmp");
+    s->fd = mkstemp(path);
+    if (s->fd < 0) return io_fail(s, "cannot create it");
+    unlink(path); /* gone when closed, whatever ends the process */
+    return true;
+}
+
+static bool read_at(yb_fpset *s, uint64_t entry_no, size_t n, unsigned char *buf)
+{
+    size_t want = n * ENTRY, got = 0;
+    while (got < want) {
+        ssize_t r = pread(s->fd, buf + got, want - got, (off_t)(entry_no * ENTRY + got));
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR) continue;
+            if (r == 0) errno = EIO;
+            return io_fail(s, "cannot read it");
+        }
+        got += (size_t)r;
+    }
+    return true;
+}
+
+/* A run being written: entries buffered, the sparse index built as they come. */
+typedef struct writer {
+    yb_fpset *s;
+    run r;
+    size_t icap, nbuf;
+    unsigned char buf[BLOCK * 16 * ENTRY];
+} writer;
+
+static bool writer_flush(writer *w)
+{
+    size_t want = w->nbuf * ENTRY, done = 0;
+    while (done < want) {
+        ssize_t r = pwrite(w->s->fd, w->buf + done, want - done, (off_t)((w->r.off + w->r.n - w->nbuf) * ENTRY + done));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return io_fail(w->s, "cannot write it");
+        done += (size_t)r;
+    }
+    w->nbuf = 0;
+    return true;
+}
+
+static bool writer_add(writer *w, uint64_t fp, uint32_t tag)
+{
+    if (w->r.n % BLOCK == 0) {
+        if (w->r.n / BLOCK == w->icap) {
+            size_t cap = w->icap ? w->icap * 2 : 64;
+            uint64_t *v = realloc(w->r.index, cap * sizeof *v);
+            if (!v) {
+                snprintf(w->s->err, sizeof w->s->err, "out of memory for the fingerprints");
+                return false;
+            }
+            w->r.index = v;
+            w->icap = cap;
+        }
+        w->r.index[w->r.n / BLOCK] = fp;
+    }
+    put_entry(w->buf + w->nbuf * ENTRY, fp, tag);
+    w->nbuf++;
+    w->r.n++;
+    return w->nbuf < sizeof w->buf / ENTRY || writer_flush(w);
+}
+
+static bool add_run(yb_fpset *s, run r)
+{
+    if (s->nruns == s->runcap) {
+        int cap = s->runcap ? s->runcap * 2 : 8;
+        run *v = realloc(s->runs, (size_t)cap * sizeof *v);
+        if (!v) {
+            snprintf(s->err, sizeof s->err, "out of memory for the fingerprints");
+            return false;
+        }
+        s->runs = v;
+        s->runcap = cap;
+    }
+    s->runs[s->nruns++] = r;
+    return true;
+}
+
+/* A cursor over a run, reading a block at a time. */
+typedef struct cursor {
+    const run *r;
+    size_t at, nbuf, pos;
+    unsigned char buf[BLOCK * ENTRY];
+} cursor;
+
+/* The cursor's current entry; false at the end (or on an error: *bad). */
+static bool cursor_get(yb_fpset *s, cursor *c, entry *e, bool *bad)
+{
+    if (c->pos == c->nbuf) {
+        if (c->at == c->r->n) return false;
+        size_t k = c->r->n - c->at < BLOCK ? c->r->n - c->at : BLOCK;
+        if (!read_at(s, c->r->off + c->at, k, c->buf)) {
+            *bad = true;
+            return false;
+        }
+        c->at += k;
+        c->nbuf = k;
+        c->pos = 0;
+    }
+    *e = get_entry(c->buf + c->pos * ENTRY);
+    return true;
+}
+
+/* The last two runs become one. */
+static bool merge_last_two(yb_fpset *s)
+{
+    writer *w = calloc(1, sizeof *w);
+    cursor *c = calloc(2, sizeof *c);
+    bool ok = w && c, bad = false;
+    if (!ok) snprintf(s->err, sizeof s->err, "out of memory for the fingerprints");
+    if (ok) {
+        w->s = s;
+        w->r.off = s->end;
+        c[0].r = &s->runs[s->nruns - 2];
+        c[1].r = &s->runs[s->nruns - 1];
+        entry a, b;
+        bool ha = cursor_get(s, &c[0], &a, &bad), hb = cursor_get(s, &c[1], &b, &bad);
+        while (ok && !bad && (ha || hb)) {
+            bool take_a = ha && (!hb || a.fp < b.fp);
+            ok = take_a ? writer_add(w, a.fp, a.tag) : writer_add(w, b.fp, b.tag);
+            if (take_a) c[0].pos++, ha = cursor_get(s, &c[0], &a, &bad);
+            else c[1].pos++, hb = cursor_get(s, &c[1], &b, &bad);
+        }
+        ok = ok && !bad && writer_flush(w);
+    }
+    if (ok) {
+        free(s->runs[s->nruns - 2].index);
+        free(s->runs[s->nruns - 1].index);
+        s->nruns -= 2;
+        s->end += w->r.n;
+        s->runs[s->nruns++] = w->r;
+    } else if (w) {
+        free(w->r.index);
+    }
+    free(w);
+    free(c);
+    return ok;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const entry *)a)->fp, y = ((const entry *)b)->fp;
+    return (x > y) - (x < y);
+}
+
+/* The recent table's entries, sorted (a new array of s->nrecent). */
+static entry *recent_sorted(yb_fpset *s)
+{
+    entry *v = malloc((s->nrecent ? s->nrecent : 1) * sizeof *v);
+    if (!v) {
+        snprintf(s->err, sizeof s->err, "out of memory for the fingerprints");
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->fps[i]) v[k++] = (entry){s->fps[i], s->tags[i]};
+    qsort(v, k, sizeof *v, entry_cmp);
+    return v;
+}
+
+/* The recent table goes to disk as a run; runs are merged as a binary counter. */
+static bool spill(yb_fpset *s)
+{
+    if (!s->nrecent) return true;
+    if (!open_file(s)) return false;
+    entry *v = recent_sorted(s);
+    writer *w = v ? calloc(1, sizeof *w) : NULL;
+    bool ok = w != NULL;
+    if (v && !w) snprintf(s->err, sizeof s->err, "out of memory for the fingerprints");
+    if (ok) {
+        w->s = s;
+        w->r.off = s->end;
+        for (size_t i = 0; ok && i < s->nrecent; i++) ok = writer_add(w, v[i].fp, v[i].tag);
+        ok = ok && writer_flush(w) && add_run(s, w->r);
+        if (ok) s->end += w->r.n;
+        else free(w->r.index);
+    }
+    free(w);
+    free(v);
+    if (!ok) return false;
+    memset(s->fps, 0, s->cap * sizeof *s->fps);
+    s->nrecent = 0;
+    while (s->nruns >= 2 && s->runs[s->nruns - 2].n <= s->runs[s->nruns - 1].n)
+        if (!merge_last_two(s)) return false;
+    return true;
+}
+
+/* fp in run r: 1 (tag), 0, -1. */
+static int run_find(yb_fpset *s, const run *r, uint64_t fp, uint32_t *tag)
+{
+    size_t nb = (r->n + BLOCK - 1) / BLOCK, lo = 0, hi = nb;
+    if (!nb || fp < r->index[0]) return 0;
+    while (hi - lo > 1) { /* the last block whose first fingerprint is <= fp */
+        size_t mid = (lo + hi) / 2;
+        if (r->index[mid] <= fp) lo = mid;
+        else hi = mid;
+    }
+    unsigned char buf[BLOCK * ENTRY];
+    size_t k = r->n - lo * BLOCK < BLOCK ? r->n - lo * BLOCK : BLOCK;
+    if (!read_at(s, r->off + lo * BLOCK, k, buf)) return -1;
+    size_t a = 0, b = k;
+    while (a < b) {
+        size_t mid = (a + b) / 2;
+        entry e = get_entry(buf + mid * ENTRY);
+        if (e.fp == fp) {
+            *tag = e.tag;
+            return 1;
+        }
+        if (e.fp < fp) a = mid + 1;
+        else b = mid;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the set */
+
+int yb_fpset_find(yb_fpset *s, uint64_t fp, uint32_t *tag)
+{
+    if (!yb_fpset_filter_has(s, fp)) return 0;
+    size_t i = find_slot(s->fps, s->cap, fp);
+    if (s->fps[i]) {
+        *tag = s->tags[i];
+        return 1;
+    }
+    for (int r = s->nruns - 1; r >= 0; r--) {
+        int rc = run_find(s, &s->runs[r], fp, tag);
+        if (rc) return rc;
+    }
+    return s->backing ? s->backing(s->backing_ctx, fp, tag, s->err, sizeof s->err) : 0;
+}
+
+bool yb_fpset_room(yb_fpset *s)
+{
+    if ((s->nrecent + 1) * 4 <= s->cap * 3) return true;
+    if (s->nrecent + 1 > YB_FPSET_RECENT || s->cap >= RECENT_CAP) return spill(s);
+    return grow(s);
+}
+
 bool yb_fpset_put(yb_fpset *s, uint64_t fp, uint32_t tag)
 {
-    size_t i = find(s->fps, s->cap, fp);
+    if (!yb_fpset_keep(s, fp, tag)) return false;
+    yb_fpset_filter_add(s, fp);
+    return true;
+}
+
+bool yb_fpset_keep(yb_fpset *s, uint64_t fp, uint32_t tag)
+{
+    if (!yb_fpset_room(s)) return false;
+    size_t i = find_slot(s->fps, s->cap, fp);
     if (!s->fps[i]) {
-        if ((s->count + 1) * 4 > s->cap * 3) {
-            if (!grow(s)) return false;
-            i = find(s->fps, s->cap, fp);
-        }
         s->fps[i] = fp;
+        s->nrecent++;
         s->count++;
     }
     s->tags[i] = tag;
     return true;
 }
 
-size_t yb_fpset_count(const yb_fpset *s) { return s->count; }
-
-bool yb_fpset_reserve(yb_fpset *s, size_t n)
+static bool each_sorted(const entry *v, size_t n, yb_fpset_each_fn fn, void *ctx)
 {
-    while (n * 4 > s->cap * 3)
-        if (!grow(s)) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!fn(ctx, v[i].fp, v[i].tag)) return false;
     return true;
 }
 
-bool yb_fpset_next(const yb_fpset *s, size_t *pos, uint64_t *fp, uint32_t *tag)
+bool yb_fpset_each(yb_fpset *s, yb_fpset_each_fn fn, void *ctx)
 {
-    for (; *pos < s->cap; ++*pos) {
-        if (!s->fps[*pos]) continue;
-        *fp = s->fps[*pos];
-        *tag = s->tags[*pos];
-        ++*pos;
-        return true;
+    if (!s->nruns) { /* all in memory: no file */
+        entry *v = recent_sorted(s);
+        bool ok = v && each_sorted(v, s->nrecent, fn, ctx);
+        free(v);
+        return ok;
     }
-    return false;
+    if (!spill(s)) return false;
+    while (s->nruns > 1)
+        if (!merge_last_two(s)) return false;
+    cursor *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(s->err, sizeof s->err, "out of memory for the fingerprints");
+        return false;
+    }
+    c->r = &s->runs[0];
+    entry e;
+    bool bad = false, ok = true;
+    while (ok && cursor_get(s, c, &e, &bad)) {
+        ok = fn(ctx, e.fp, e.tag);
+        c->pos++;
+    }
+    free(c);
+    return ok && !bad;
 }
 
 uint64_t yb_fingerprint(const uint64_t key[2], const void *data, size_t n)

@@ -39,7 +39,7 @@ yb_vm *yb_vm_new(const yb_program *p)
     ok = ok && vm->recsets && vm->recfp && vm->noentry;
     for (int i = 0; ok && i < p->nstates; i++) {
         ok = (vm->ledgers[i] = yb_ledger_new(p->states[i].nfields)) != NULL;
-        if (ok && p->states[i].nfields == 0 && !p->states[i].report) ok = (vm->recsets[i] = yb_fpset_new()) != NULL;
+        if (ok && p->states[i].nfields == 0 && !p->states[i].report) ok = (vm->recsets[i] = yb_fpset_new(true)) != NULL;
     }
     if (!ok) {
         yb_vm_free(vm);
@@ -207,8 +207,8 @@ static bool load_entry(yb_vm *vm, int s, yb_ledger_entry **e, uint32_t keylen, i
 static bool record_open(yb_vm *vm, int s, long len, int pc)
 {
     yb_fpset *set = vm->recsets[s];
-    if (!yb_fpset_reserve(set, yb_fpset_count(set) + 1)) {
-        fail(vm, pc, NULL, "out of memory for the records of `%s`", vm->p->states[s].name);
+    if (!yb_fpset_room(set)) {
+        fail(vm, pc, NULL, "the records of `%s`: %s", vm->p->states[s].name, yb_fpset_error(set));
         return false;
     }
     if (!vm->opened[s]) {
@@ -217,7 +217,13 @@ static bool record_open(yb_vm *vm, int s, long len, int pc)
     }
     vm->recfp[s] = yb_fingerprint(vm->fpkey, vm->keybuf, (size_t)len);
     vm->entry[s] = vm->noentry;
-    vm->fresh[s] = yb_fpset_get(set, vm->recfp[s]) == 0;
+    uint32_t tag;
+    int rc = yb_fpset_find(set, vm->recfp[s], &tag);
+    if (rc < 0) {
+        fail(vm, pc, NULL, "ledger: %s", yb_fpset_error(set));
+        return false;
+    }
+    vm->fresh[s] = rc == 0;
     return true;
 }
 

@@ -71,7 +71,7 @@ typedef struct yb_vm {
     void *load_ctx;
     /* A state with no fields (`state seen per … { }`) only says whether its key
        was met before: it keeps a 64-bit fingerprint per key (fpset.h), not an
-       entry, so a duplicate check costs 12 bytes a record. */
+       entry: a fixed filter in memory, the fingerprints on disk. */
     yb_fpset **recsets;      /* per state: its fingerprints, or NULL (a state with fields, or a report) */
     uint64_t *recfp;         /* per state: this claim's fingerprint */
     uint64_t fpkey[2];       /* the fingerprints' key (random; a durable ledger's own) */

@@ -15,7 +15,7 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; 
 # when the batches ran, which batch changed an entry, which batch settled which claim,
 # and the fingerprints (each ledger has its own key): of those, how many there are
 content() {
-    "$Y" ledger export "$1" | grep -v '^{"batch":\|^{"claims":\|^{"records":\|^{"yibao_ledger":' | sed 's/,"batch":[0-9]*}$/}/'
+    "$Y" ledger export "$1" | grep -v '^{"batch":\|^{"fps":\|^{"yibao_ledger":' | sed 's/,"batch":[0-9]*}$/}/'
     "$Y" ledger check "$1" | sed 's/^ok: .*: [0-9]* policies, [0-9]* states, [0-9]* batches, /ok: /'
 }
 claim_count() { "$Y" ledger check "$1" | sed -n 's/.* \([0-9]*\) claim ids$/\1/p'; }

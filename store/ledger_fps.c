@@ -1,0 +1,409 @@
+/* The durable ledger's fingerprint indexes: the claim ids it settled (index
+ * state 0) and the records of each state without fields (the duplicate
+ * check), kept on disk so that a batch's memory does not grow with the
+ * ledger's history.
+ *
+ * Tables:
+ * - yb_fps (state, run, hi, fps): runs of fingerprints in ascending order, in
+ *   parts of PART 12-byte entries (fingerprint, then the batch that added it,
+ *   little-endian); hi is the part's last fingerprint with its top bit
+ *   flipped, so that the database's signed order is the fingerprints' order
+ *   and "the part holding fp" is one indexed lookup per run.
+ * - yb_run (state, run, n): the runs of each index.  A batch writes its new
+ *   fingerprints as one run at commit, merged with the newest runs no bigger
+ *   than it (a binary counter): an index of n fingerprints written by batches
+ *   of b has at most log2(n / b) + 1 runs, and each fingerprint is rewritten
+ *   about that many times in all.
+ * - yb_filter (state, page, bits, sum): each index's Bloom filter (fpset.h),
+ *   by 4 KiB page with an FNV-1a checksum; page -1 holds how many
+ *   fingerprints the filter covers and its size.  A batch reads the filter
+ *   and the run list when it starts (O(filter), whatever the history) and
+ *   writes the pages its fingerprints changed at commit.  A filter that fails
+ *   its checksums, or covers another number of fingerprints than the runs
+ *   hold, is rebuilt from the runs (a note says so), never trusted.
+ *
+ * During the batch the fpset keeps the batch's own fingerprints (memory, then
+ * its temporary file); a filter positive it cannot confirm is looked up in
+ * the ledger's runs here. */
+#include "ledger_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { PART = 256, ENTRY = 12 };
+
+static const char part_sql[] = "SELECT fps FROM yb_fps WHERE state = $1 AND run = $2 AND hi >= $3 ORDER BY hi LIMIT 1";
+
+static int64_t signed_order(uint64_t fp) { return (int64_t)(fp ^ ((uint64_t)1 << 63)); }
+
+static uint64_t get_le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int b = 0; b < n; b++) v |= (uint64_t)p[b] << (8 * b);
+    return v;
+}
+
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+    for (int b = 0; b < n; b++) p[b] = (unsigned char)(v >> (8 * b));
+}
+
+uint64_t yb_fps_checksum(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3u;
+    return h;
+}
+
+/* ---------------------------------------------------------------- lookups */
+
+typedef struct find_ctx {
+    uint64_t fp;
+    uint32_t tag;
+    int found; /* 1, 0, -1: a part that is not whole entries */
+} find_ctx;
+
+static bool find_row(void *vctx, const yb_cell *cols, int ncols)
+{
+    find_ctx *f = vctx;
+    if (ncols < 1 || cols[0].n % ENTRY) {
+        f->found = -1;
+        return true;
+    }
+    const unsigned char *p = cols[0].p;
+    size_t a = 0, b = cols[0].n / ENTRY;
+    while (a < b) {
+        size_t mid = (a + b) / 2;
+        uint64_t x = get_le(p + mid * ENTRY, 8);
+        if (x == f->fp) {
+            f->tag = (uint32_t)get_le(p + mid * ENTRY + 8, 4);
+            f->found = 1;
+            return true;
+        }
+        if (x < f->fp) a = mid + 1;
+        else b = mid;
+    }
+    return true;
+}
+
+/* The backing of an index's fpset: fp in one of the ledger's runs? */
+static int index_lookup(void *ctx, uint64_t fp, uint32_t *tag, char *err, size_t errlen)
+{
+    yb_fp_index *x = ctx;
+    yb_backend *b = x->st->b;
+    for (int r = x->nruns - 1; r >= 0; r--) {
+        find_ctx f = {fp, 0, 0};
+        yb_cell v[3] = {yb_cell_i(x->state), yb_cell_i(x->runs[r]), yb_cell_i(signed_order(fp))};
+        if (!b->ops->exec(b, part_sql, v, 3, find_row, &f, err, errlen)) return -1;
+        if (f.found < 0) {
+            snprintf(err, errlen, "a part of the %s index is damaged: run `yibao ledger check`", x->name);
+            return -1;
+        }
+        if (f.found) {
+            *tag = f.tag;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- batch start */
+
+static yb_fp_index *index_of(yb_store *st, int64_t state)
+{
+    for (int i = 0; i < st->nfpi; i++)
+        if (st->fpi[i].state == state) return &st->fpi[i];
+    return NULL;
+}
+
+static bool run_row(void *vctx, const yb_cell *cols, int ncols)
+{
+    yb_store *st = vctx;
+    yb_fp_index *x = index_of(st, yb_cell_int(&cols[0]));
+    if (!x) return true; /* a state this policy does not keep: its runs stay as they are */
+    if (x->nruns == x->cap) {
+        int cap = x->cap ? x->cap * 2 : 8;
+        int64_t *r = realloc(x->runs, (size_t)cap * sizeof *r), *n = r ? realloc(x->sizes, (size_t)cap * sizeof *n) : NULL;
+        if (r) x->runs = r;
+        if (!n) return false;
+        x->sizes = n;
+        x->cap = cap;
+    }
+    x->runs[x->nruns] = yb_cell_int(&cols[1]);
+    x->sizes[x->nruns++] = yb_cell_int(&cols[2]);
+    return true;
+}
+
+static bool filter_row(void *vctx, const yb_cell *cols, int ncols)
+{
+    yb_store *st = vctx;
+    yb_fp_index *x = index_of(st, yb_cell_int(&cols[0]));
+    if (!x) return true;
+    int64_t page = yb_cell_int(&cols[1]);
+    const yb_cell *bits = &cols[2];
+    bool sum_ok = bits->kind == YB_CELL_BLOB && (uint64_t)yb_cell_int(&cols[3]) == yb_fps_checksum(bits->p, bits->n);
+    if (page == -1 && sum_ok && bits->n == 16) {
+        x->has_header = true;
+        x->filter_count = (int64_t)get_le(bits->p, 8);
+        if (get_le((const unsigned char *)bits->p + 8, 8) != YB_FILTER_BYTES) x->filter_bad = true;
+    } else if (page >= 0 && (size_t)page < YB_FILTER_PAGES && sum_ok && bits->n == YB_FILTER_PAGE) {
+        memcpy(yb_fpset_filter(x->set) + (size_t)page * YB_FILTER_PAGE, bits->p, YB_FILTER_PAGE);
+    } else {
+        x->filter_bad = true;
+    }
+    return true;
+}
+
+static bool rebuild_row(void *vctx, const yb_cell *cols, int ncols)
+{
+    yb_fp_index *x = vctx;
+    if (cols[0].n % ENTRY) return true; /* counted short: the index is rebuilt, check reports the part */
+    for (size_t i = 0; i < cols[0].n; i += ENTRY) {
+        yb_fpset_filter_add(x->set, get_le((const unsigned char *)cols[0].p + i, 8));
+        x->filter_count++;
+    }
+    return true;
+}
+
+/* The index's filter from its runs; every page is written at commit. */
+static bool rebuild_filter(yb_store *st, yb_fp_index *x, char *err, size_t errlen)
+{
+    memset(yb_fpset_filter(x->set), 0, YB_FILTER_BYTES);
+    x->filter_count = 0;
+    yb_cell v = yb_cell_i(x->state);
+    if (!st->b->ops->exec(st->b, "SELECT fps FROM yb_fps WHERE state = $1", &v, 1, rebuild_row, x, err, errlen))
+        return false;
+    yb_fpset_pages_mark(x->set, true);
+    x->rebuilt = true;
+    return true;
+}
+
+static int64_t runs_total(const yb_fp_index *x)
+{
+    int64_t n = 0;
+    for (int r = 0; r < x->nruns; r++) n += x->sizes[r];
+    return n;
+}
+
+static bool add_index(yb_store *st, int64_t state, yb_fpset *set, const char *name)
+{
+    yb_fp_index *x = &st->fpi[st->nfpi++];
+    memset(x, 0, sizeof *x);
+    x->st = st;
+    x->state = state;
+    x->set = set;
+    snprintf(x->name, sizeof x->name, "%s", name);
+    if (!set) return false;
+    yb_fpset_set_backing(set, index_lookup, x);
+    return true;
+}
+
+void yb_fps_end(yb_store *st)
+{
+    for (int i = 0; i < st->nfpi; i++) {
+        free(st->fpi[i].runs);
+        free(st->fpi[i].sizes);
+        if (st->fpi[i].state == 0) yb_fpset_free(st->fpi[i].set);
+        else if (st->fpi[i].set) yb_fpset_set_backing(st->fpi[i].set, NULL, NULL); /* the VM's: it outlives the batch */
+    }
+    free(st->fpi);
+    st->fpi = NULL;
+    st->nfpi = 0;
+    st->claims = NULL;
+}
+
+bool yb_fps_begin(yb_store *st, yb_vm *vm, char *err, size_t errlen)
+{
+    yb_fps_end(st);
+    const yb_program *p = st->p;
+    st->fpi = calloc((size_t)p->nstates + 1, sizeof *st->fpi);
+    bool ok = st->fpi && add_index(st, 0, yb_fpset_new(true), "claim id");
+    st->claims = ok ? st->fpi[0].set : NULL;
+    for (int s = 0; ok && s < p->nstates; s++) {
+        if (!vm->recsets[s] || !st->state_ids[s]) continue;
+        yb_fpset_free(vm->recsets[s]); /* a fresh set for the batch: the ledger's filter, nothing of before */
+        vm->recsets[s] = yb_fpset_new(true);
+        ok = add_index(st, st->state_ids[s], vm->recsets[s], p->states[s].name);
+    }
+    if (!ok) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    if (!st->b->ops->exec(st->b, "SELECT state, run, n FROM yb_run ORDER BY state, run", NULL, 0, run_row, st, err,
+                          errlen) ||
+        !st->b->ops->exec(st->b, "SELECT state, page, bits, sum FROM yb_filter", NULL, 0, filter_row, st, err, errlen))
+        return false;
+    for (int i = 0; i < st->nfpi; i++) {
+        yb_fp_index *x = &st->fpi[i];
+        int64_t total = runs_total(x);
+        if (!x->filter_bad && (x->has_header ? x->filter_count == total : total == 0)) continue;
+        if (!rebuild_filter(st, x, err, errlen)) return false;
+        fprintf(stderr, "yibao: note: %s: the filter of the %s index was damaged or missing; rebuilt from its %" PRId64
+                        " fingerprints\n", st->where, x->name, x->filter_count);
+        if (x->filter_count != total) {
+            snprintf(err, errlen, "the %s index holds %" PRId64 " fingerprints, its runs say %" PRId64
+                     ": run `yibao ledger check`", x->name, x->filter_count, total);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- commit */
+
+typedef struct run_writer {
+    yb_store *st;
+    int64_t state, run, n;
+    size_t used;
+    unsigned char buf[PART * ENTRY];
+    char *err;
+    size_t errlen;
+} run_writer;
+
+static bool writer_flush(run_writer *w)
+{
+    if (!w->used) return true;
+    yb_cell v[4] = {yb_cell_i(w->state), yb_cell_i(w->run),
+                    yb_cell_i(signed_order(get_le(w->buf + (w->used - 1) * ENTRY, 8))), yb_cell_b(w->buf, w->used * ENTRY)};
+    w->used = 0;
+    return w->st->b->ops->exec(w->st->b, "INSERT INTO yb_fps(state, run, hi, fps) VALUES ($1, $2, $3, $4)", v, 4, NULL,
+                               NULL, w->err, w->errlen);
+}
+
+static bool writer_add(void *ctx, uint64_t fp, uint32_t tag)
+{
+    run_writer *w = ctx;
+    put_le(w->buf + w->used * ENTRY, fp, 8);
+    put_le(w->buf + w->used * ENTRY + 8, tag, 4);
+    w->used++;
+    w->n++;
+    return w->used < PART || writer_flush(w);
+}
+
+typedef struct keep_ctx {
+    yb_fpset *set;
+    bool bad;
+} keep_ctx;
+
+static bool keep_row(void *vctx, const yb_cell *cols, int ncols)
+{
+    keep_ctx *k = vctx;
+    if (cols[0].n % ENTRY) k->bad = true;
+    for (size_t i = 0; !k->bad && i + ENTRY <= cols[0].n; i += ENTRY) {
+        const unsigned char *e = (const unsigned char *)cols[0].p + i;
+        if (!yb_fpset_keep(k->set, get_le(e, 8), (uint32_t)get_le(e + 8, 4))) return false;
+    }
+    return true;
+}
+
+/* The batch's fingerprints, with the newest runs no bigger than what they
+   join, become one new run. */
+static bool write_run(yb_store *st, yb_fp_index *x, char *err, size_t errlen)
+{
+    yb_backend *b = st->b;
+    int64_t total = (int64_t)yb_fpset_count(x->set);
+    int merge = 0;
+    while (merge < x->nruns && x->sizes[x->nruns - 1 - merge] <= total) total += x->sizes[x->nruns - 1 - merge++];
+    for (int r = x->nruns - merge; r < x->nruns; r++) {
+        keep_ctx k = {x->set, false};
+        yb_cell v[2] = {yb_cell_i(x->state), yb_cell_i(x->runs[r])};
+        if (!b->ops->exec(b, "SELECT fps FROM yb_fps WHERE state = $1 AND run = $2", v, 2, keep_row, &k, err, errlen) ||
+            k.bad) {
+            if (k.bad) snprintf(err, errlen, "a part of the %s index is damaged: run `yibao ledger check`", x->name);
+            else if (!err[0]) snprintf(err, errlen, "%s", yb_fpset_error(x->set));
+            return false;
+        }
+        if (!b->ops->exec(b, "DELETE FROM yb_fps WHERE state = $1 AND run = $2", v, 2, NULL, NULL, err, errlen) ||
+            !b->ops->exec(b, "DELETE FROM yb_run WHERE state = $1 AND run = $2", v, 2, NULL, NULL, err, errlen))
+            return false;
+    }
+    run_writer *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    *w = (run_writer){st, x->state, x->nruns ? x->runs[x->nruns - 1] + 1 : 1, 0, 0, {0}, err, errlen};
+    bool ok = yb_fpset_each(x->set, writer_add, w) && writer_flush(w);
+    if (!ok && !err[0]) snprintf(err, errlen, "%s", yb_fpset_error(x->set));
+    yb_cell v[3] = {yb_cell_i(x->state), yb_cell_i(w->run), yb_cell_i(w->n)};
+    ok = ok && b->ops->exec(b, "INSERT INTO yb_run(state, run, n) VALUES ($1, $2, $3)", v, 3, NULL, NULL, err, errlen);
+    free(w);
+    return ok;
+}
+
+static const char filter_put_sql[] =
+    "INSERT INTO yb_filter(state, page, bits, sum) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (state, page) DO UPDATE SET bits = excluded.bits, sum = excluded.sum";
+
+static bool put_page(yb_store *st, int64_t state, int64_t page, const void *bits, size_t n, char *err, size_t errlen)
+{
+    yb_cell v[4] = {yb_cell_i(state), yb_cell_i(page), yb_cell_b(bits, n), yb_cell_i((int64_t)yb_fps_checksum(bits, n))};
+    return st->b->ops->exec(st->b, filter_put_sql, v, 4, NULL, NULL, err, errlen);
+}
+
+/* The pages the batch changed, and the header. */
+static bool write_filter(yb_store *st, yb_fp_index *x, int64_t count, char *err, size_t errlen)
+{
+    const unsigned char *bits = yb_fpset_filter(x->set);
+    for (size_t pg = 0; pg < YB_FILTER_PAGES; pg++)
+        if (yb_fpset_page_dirty(x->set, pg) &&
+            !put_page(st, x->state, (int64_t)pg, bits + pg * YB_FILTER_PAGE, YB_FILTER_PAGE, err, errlen))
+            return false;
+    unsigned char head[16];
+    put_le(head, (uint64_t)count, 8);
+    put_le(head + 8, YB_FILTER_BYTES, 8);
+    return put_page(st, x->state, -1, head, sizeof head, err, errlen);
+}
+
+bool yb_fps_commit(yb_store *st, char *err, size_t errlen)
+{
+    for (int i = 0; i < st->nfpi; i++) {
+        yb_fp_index *x = &st->fpi[i];
+        int64_t added = (int64_t)yb_fpset_count(x->set);
+        if (!added && !x->rebuilt) continue;
+        if (added && !write_run(st, x, err, errlen)) return false;
+        if (!write_filter(st, x, runs_total(x) + added, err, errlen)) return false;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- import */
+
+/* After an import: the run list from the parts, and every filter. */
+bool yb_fps_rebuild_all(yb_store *st, char *err, size_t errlen)
+{
+    yb_backend *b = st->b;
+    if (!b->ops->exec(b, "DELETE FROM yb_run; DELETE FROM yb_filter", NULL, 0, NULL, NULL, err, errlen) ||
+        !b->ops->exec(b, "INSERT INTO yb_run(state, run, n) SELECT state, run, SUM(LENGTH(fps)) / 12 FROM yb_fps "
+                         "GROUP BY state, run",
+                      NULL, 0, NULL, NULL, err, errlen))
+        return false;
+    int64_t nstates = 0;
+    if (!yb_store_query_int(st, "SELECT COUNT(DISTINCT state) FROM yb_run", NULL, 0, &nstates, err, errlen)) return false;
+    yb_fp_index *saved = st->fpi;
+    int nsaved = st->nfpi;
+    st->fpi = calloc((size_t)nstates + 1, sizeof *st->fpi);
+    st->nfpi = 0;
+    bool ok = st->fpi != NULL;
+    if (!ok) snprintf(err, errlen, "out of memory");
+    /* one index at a time: a filter each */
+    for (int64_t k = 0; ok && k < nstates; k++) {
+        int64_t state = 0;
+        yb_cell v = yb_cell_i(k);
+        ok = yb_store_query_int(st, "SELECT DISTINCT state FROM yb_run ORDER BY state LIMIT 1 OFFSET $1", &v, 1, &state,
+                                err, errlen);
+        yb_fpset *set = ok ? yb_fpset_new(true) : NULL;
+        if (ok && !set) snprintf(err, errlen, "out of memory");
+        st->nfpi = 0;
+        ok = ok && add_index(st, state, set, "imported") && rebuild_filter(st, &st->fpi[0], err, errlen) &&
+             write_filter(st, &st->fpi[0], st->fpi[0].filter_count, err, errlen);
+        yb_fpset_free(set);
+    }
+    free(st->fpi);
+    st->fpi = saved;
+    st->nfpi = nsaved;
+    return ok;
+}
