@@ -370,6 +370,13 @@ bool yb_fps_commit(yb_store *st, char *err, size_t errlen)
     return true;
 }
 
+bool yb_fps_rebuilt(const yb_store *st)
+{
+    for (int i = 0; i < st->nfpi; i++)
+        if (st->fpi[i].rebuilt) return true;
+    return false;
+}
+
 /* ---------------------------------------------------------------- import */
 
 /* After an import: the run list from the parts, and every filter. */

@@ -77,6 +77,8 @@ bool yb_state_retired(const char *decl);
 bool yb_fps_begin(yb_store *st, yb_vm *vm, char *err, size_t errlen);
 bool yb_fps_commit(yb_store *st, char *err, size_t errlen);
 void yb_fps_end(yb_store *st);
+/* Whether a filter was rebuilt in this batch (kept even by a batch that settles nothing). */
+bool yb_fps_rebuilt(const yb_store *st);
 bool yb_fps_rebuild_all(yb_store *st, char *err, size_t errlen);
 uint64_t yb_fps_checksum(const void *p, size_t n);
 

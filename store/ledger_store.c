@@ -483,6 +483,15 @@ static bool write_entries(yb_store *st, char *err, size_t errlen)
     return ok;
 }
 
+/* The batch is in the ledger: the VM settles from memory only from now on. */
+static bool batch_done(yb_store *st)
+{
+    st->in_batch = false;
+    st->vm->load = NULL;
+    yb_fps_end(st);
+    return true;
+}
+
 bool yb_store_commit(yb_store *st, char *err, size_t errlen)
 {
     char msg[600] = "";
@@ -490,8 +499,15 @@ bool yb_store_commit(yb_store *st, char *err, size_t errlen)
     bool ok = st->in_batch && !st->broken;
     if (!ok) snprintf(msg, sizeof msg, "the batch failed; nothing of it is kept");
     if (ok && !st->nsettled && !st->migrated) { /* nothing to keep: not even a batch of its own */
-        yb_store_rollback(st);
-        return true;
+        if (!yb_fps_rebuilt(st)) {
+            yb_store_rollback(st);
+            return true;
+        }
+        /* but a filter rebuilt from its runs is kept, so the next batch need not rebuild it */
+        yb_cell id = yb_cell_i(st->batch_id);
+        ok = b->ops->exec(b, "DELETE FROM yb_batch WHERE id = $1", &id, 1, NULL, NULL, msg, sizeof msg) &&
+             yb_fps_commit(st, msg, sizeof msg) && b->ops->exec(b, "COMMIT", NULL, 0, NULL, NULL, msg, sizeof msg);
+        if (ok) return batch_done(st);
     }
     yb_cell v[2] = {yb_cell_i(st->nsettled), yb_cell_i(st->batch_id)};
     ok = ok && write_entries(st, msg, sizeof msg) && yb_fps_commit(st, msg, sizeof msg) &&
@@ -502,10 +518,7 @@ bool yb_store_commit(yb_store *st, char *err, size_t errlen)
         yb_store_rollback(st);
         return false;
     }
-    st->in_batch = false;
-    st->vm->load = NULL;
-    yb_fps_end(st);
-    return true;
+    return batch_done(st);
 }
 
 void yb_store_rollback(yb_store *st)

@@ -8,6 +8,58 @@ trap 'rm -rf "$T"' EXIT
 new_ledger() { echo "$T/$1.db"; }
 . tests/scripts/ledger_suite.sh
 
+# ---- the duplicate index on disk behind its filter (store/ledger_fps.c)
+# set_filter DB HOW: rewrites every index's stored filter, checksums and all
+# (saturate: every bit set, a "maybe" for every lookup), or breaks one page of
+# the claim-id index's without its checksum (corrupt).
+quiet() { "$@" > /dev/null; }
+set_filter() {
+    python3 - "$1" "$2" << 'EOF'
+import sqlite3, sys
+def fnv(b):
+    h = 0xcbf29ce484222325
+    for x in b:
+        h = ((h ^ x) * 0x100000001b3) & (2**64 - 1)
+    return h - 2**64 if h >= 2**63 else h
+db = sqlite3.connect(sys.argv[1])
+if sys.argv[2] == "saturate":
+    page = b"\xff" * 4096
+    s = fnv(page)
+    for (state,) in db.execute("SELECT DISTINCT state FROM yb_filter").fetchall():
+        db.executemany("INSERT OR REPLACE INTO yb_filter(state, page, bits, sum) VALUES (?, ?, ?, ?)",
+                       [(state, p, page, s) for p in range(2048)])
+else:
+    page, bits = db.execute("SELECT page, bits FROM yb_filter WHERE state = 0 AND page >= 0 ORDER BY page LIMIT 1").fetchone()
+    db.execute("UPDATE yb_filter SET bits = ? WHERE state = 0 AND page = ?", (bytes([bits[0] ^ 0x55]) + bits[1:], page))
+db.commit()
+EOF
+}
+F=$T/fp.db
+"$Y" run "$P" "$T/a.jsonl" --ledger "$F" > /dev/null 2>&1
+cp "$F" "$T/fp-plain.db"
+set_filter "$F" saturate
+"$Y" run "$P" "$T/b.jsonl" --ledger "$F" > "$T/fp.out" 2> "$T/fp.err"
+check "a filter that says maybe to everything: batch 2 exits 0" [ $? = 0 ]
+check "  every claim settled, none taken for one settled before" grep -q '^163 settled, 0 already settled, 0 errors$' "$T/fp.err"
+"$Y" run "$P" "$T/b.jsonl" --ledger "$T/fp-plain.db" > "$T/fp-plain.out" 2> /dev/null
+check "  the settlements of a ledger with a true filter, byte for byte (no good claim held as a duplicate)" \
+    cmp -s "$T/fp.out" "$T/fp-plain.out"
+check "  the ledger checks" quiet "$Y" ledger check "$F"
+"$Y" run "$P" "$T/dup.jsonl" --ledger "$F" > "$T/fp-dup.out" 2> /dev/null
+check "  a true duplicate is still found in the runs on disk and held" grep -q '"status":"held".*DUPLICATE_CLAIM' "$T/fp-dup.out"
+"$Y" run "$P" "$T/b.jsonl" --ledger "$F" > /dev/null 2> "$T/fp-re.err"
+check "  a re-run of batch 2 settles nothing" grep -q '^0 settled, 163 already settled, 0 errors$' "$T/fp-re.err"
+# a stored filter page that fails its checksum: check says so, the next batch rebuilds it
+cp "$T/fp-plain.db" "$T/fp-bad.db"
+set_filter "$T/fp-bad.db" corrupt
+"$Y" ledger check "$T/fp-bad.db" > "$T/fpb.out" 2>&1
+check "a damaged filter page: ledger check exits 1" [ $? = 1 ]
+check "  naming the filter" grep -q 'the filter of fingerprint index 0 is damaged' "$T/fpb.out"
+"$Y" run "$P" "$T/a.jsonl" --ledger "$T/fp-bad.db" > "$T/fpb.run" 2> "$T/fpb.err"
+check "  the next batch notes the rebuild" grep -q 'note: .*fp-bad.db: the filter of the claim id index was damaged or missing; rebuilt from its 326 fingerprints' "$T/fpb.err"
+check "  and still knows every claim of batch 1" grep -q '^0 settled, 163 already settled, 0 errors$' "$T/fpb.err"
+check "  after which the ledger checks" quiet "$Y" ledger check "$T/fp-bad.db"
+
 # ---- a file that is not a ledger: refused, exit 1, left as it is
 printf 'not a database at all\n' > "$T/text.db"
 cp "$T/text.db" "$T/text.copy"
