@@ -283,6 +283,22 @@ static bool writer_add(void *ctx, uint64_t fp, uint32_t tag)
     return w->used < PART || writer_flush(w);
 }
 
+/* The set's fingerprints, ascending, as run `run` of index `state` (its parts only). */
+static bool write_set(yb_store *st, int64_t state, int64_t run, yb_fpset *set, int64_t *n, char *err, size_t errlen)
+{
+    run_writer *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    *w = (run_writer){st, state, run, 0, 0, {0}, err, errlen};
+    bool ok = yb_fpset_each(set, writer_add, w) && writer_flush(w);
+    if (!ok && !err[0]) snprintf(err, errlen, "%s", yb_fpset_error(set));
+    *n = w->n;
+    free(w);
+    return ok;
+}
+
 typedef struct keep_ctx {
     yb_fpset *set;
     bool bad;
@@ -320,18 +336,11 @@ static bool write_run(yb_store *st, yb_fp_index *x, char *err, size_t errlen)
             !b->ops->exec(b, "DELETE FROM yb_run WHERE state = $1 AND run = $2", v, 2, NULL, NULL, err, errlen))
             return false;
     }
-    run_writer *w = calloc(1, sizeof *w);
-    if (!w) {
-        snprintf(err, errlen, "out of memory");
-        return false;
-    }
-    *w = (run_writer){st, x->state, x->nruns ? x->runs[x->nruns - 1] + 1 : 1, 0, 0, {0}, err, errlen};
-    bool ok = yb_fpset_each(x->set, writer_add, w) && writer_flush(w);
-    if (!ok && !err[0]) snprintf(err, errlen, "%s", yb_fpset_error(x->set));
-    yb_cell v[3] = {yb_cell_i(x->state), yb_cell_i(w->run), yb_cell_i(w->n)};
-    ok = ok && b->ops->exec(b, "INSERT INTO yb_run(state, run, n) VALUES ($1, $2, $3)", v, 3, NULL, NULL, err, errlen);
-    free(w);
-    return ok;
+    int64_t run = x->nruns ? x->runs[x->nruns - 1] + 1 : 1, n = 0;
+    yb_cell v[3] = {yb_cell_i(x->state), yb_cell_i(run), yb_cell_i(0)};
+    bool ok = write_set(st, x->state, run, x->set, &n, err, errlen);
+    v[2] = yb_cell_i(n);
+    return ok && b->ops->exec(b, "INSERT INTO yb_run(state, run, n) VALUES ($1, $2, $3)", v, 3, NULL, NULL, err, errlen);
 }
 
 static const char filter_put_sql[] =
@@ -412,5 +421,67 @@ bool yb_fps_rebuild_all(yb_store *st, char *err, size_t errlen)
     free(st->fpi);
     st->fpi = saved;
     st->nfpi = nsaved;
+    return ok;
+}
+
+/* ---------------------------------------------------------------- format 1 */
+
+/* A row of format 1's yb_claims (batch, fps) or yb_records (batch, fps): 8-byte fingerprints. */
+static bool v1_row(void *vctx, const yb_cell *cols, int ncols)
+{
+    yb_fpset *set = vctx;
+    uint32_t batch = (uint32_t)yb_cell_int(&cols[0]);
+    if (cols[1].n % 8) return true; /* a damaged part: what it holds cannot be trusted */
+    for (size_t i = 0; i < cols[1].n; i += 8)
+        if (!yb_fpset_keep(set, get_le((const unsigned char *)cols[1].p + i, 8), batch)) return false;
+    return true;
+}
+
+/* One index of a format-1 ledger (the rows `sql` selects) as run 1. */
+static bool v1_index(yb_store *st, int64_t state, const char *sql, char *err, size_t errlen)
+{
+    yb_fpset *set = yb_fpset_new(false);
+    yb_cell v = yb_cell_i(state);
+    int64_t n = 0;
+    bool ok = set && st->b->ops->exec(st->b, sql, &v, state ? 1 : 0, v1_row, set, err, errlen) &&
+              write_set(st, state, 1, set, &n, err, errlen);
+    if (!set) snprintf(err, errlen, "out of memory");
+    else if (!ok && !err[0]) snprintf(err, errlen, "%s", yb_fpset_error(set));
+    yb_fpset_free(set);
+    return ok;
+}
+
+typedef struct id_list {
+    int64_t v[256];
+    int n;
+} id_list;
+
+static bool id_row(void *vctx, const yb_cell *cols, int ncols)
+{
+    id_list *l = vctx;
+    if (l->n < 256) l->v[l->n++] = yb_cell_int(&cols[0]);
+    return true;
+}
+
+/* A ledger of format 1 kept the fingerprints of each batch in one row
+   (yb_claims, yb_records): they become runs, with filters, in one
+   transaction; the ledger is then of format 2. */
+bool yb_fps_upgrade_v1(yb_store *st, char *err, size_t errlen)
+{
+    yb_backend *b = st->b;
+    id_list states = {.n = 0};
+    bool ok = b->ops->exec(b, b->ops->begin_sql, NULL, 0, NULL, NULL, err, errlen);
+    if (!ok) return false;
+    ok = b->ops->exec(b, b->ops->fps_sql, NULL, 0, NULL, NULL, err, errlen) &&
+         v1_index(st, 0, "SELECT batch, fps FROM yb_claims", err, errlen) &&
+         b->ops->exec(b, "SELECT DISTINCT state FROM yb_records", NULL, 0, id_row, &states, err, errlen);
+    for (int i = 0; ok && i < states.n; i++)
+        ok = v1_index(st, states.v[i], "SELECT batch, fps FROM yb_records WHERE state = $1", err, errlen);
+    ok = ok && b->ops->exec(b, "DROP TABLE yb_claims; DROP TABLE yb_records", NULL, 0, NULL, NULL, err, errlen) &&
+         yb_fps_rebuild_all(st, err, errlen) &&
+         b->ops->exec(b, "UPDATE yb_meta SET v = '" YB_LEDGER_FORMAT "' WHERE k = 'format'", NULL, 0, NULL, NULL, err,
+                      errlen) &&
+         b->ops->exec(b, "COMMIT", NULL, 0, NULL, NULL, err, errlen);
+    if (!ok) b->ops->exec(b, "ROLLBACK", NULL, 0, NULL, NULL, NULL, 0);
     return ok;
 }

@@ -27,7 +27,7 @@ struct yb_store {
     yb_backend *b;
     char where[256];
     uint64_t fpkey[2]; /* this ledger's fingerprint key (yb_meta) */
-    bool format_ok, fpkey_ok;
+    bool format_ok, fpkey_ok, format_v1;
     /* the batch */
     bool in_batch, broken;
     bool migrated; /* the batch changed the ledger's state declarations */
@@ -81,5 +81,7 @@ void yb_fps_end(yb_store *st);
 bool yb_fps_rebuilt(const yb_store *st);
 bool yb_fps_rebuild_all(yb_store *st, char *err, size_t errlen);
 uint64_t yb_fps_checksum(const void *p, size_t n);
+/* A ledger of format 1 (fingerprints per batch, no filter) to format 2, in one transaction. */
+bool yb_fps_upgrade_v1(yb_store *st, char *err, size_t errlen);
 
 #endif

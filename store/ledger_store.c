@@ -82,7 +82,10 @@ static bool read_meta_row(void *ctx, const yb_cell *cols, int ncols)
     size_t n = cols[1].n < sizeof v - 1 ? cols[1].n : sizeof v - 1;
     memcpy(v, cols[1].p, n);
     v[n] = 0;
-    if (cols[0].n == 6 && memcmp(cols[0].p, "format", 6) == 0) st->format_ok = strcmp(v, YB_LEDGER_FORMAT) == 0;
+    if (cols[0].n == 6 && memcmp(cols[0].p, "format", 6) == 0) {
+        st->format_ok = strcmp(v, YB_LEDGER_FORMAT) == 0;
+        st->format_v1 = strcmp(v, "yibao-ledger 1") == 0;
+    }
     if (cols[0].n == 6 && memcmp(cols[0].p, "fp_key", 6) == 0 && strlen(v) == 32) {
         char a[17], b[17];
         memcpy(a, v, 16);
@@ -145,6 +148,16 @@ yb_store *yb_store_open(const char *where, bool create, char *err, size_t errlen
     }
     if (ok && empty) ok = create_ledger(st, msg, sizeof msg);
     if (ok) ok = b->ops->exec(b, "SELECT k, v FROM yb_meta", NULL, 0, read_meta_row, st, msg, sizeof msg);
+    if (ok && st->format_v1 && st->fpkey_ok && create) { /* a run upgrades it; the tools only read */
+        ok = yb_fps_upgrade_v1(st, msg, sizeof msg);
+        if (ok) fprintf(stderr, "yibao: note: %s: upgraded from format 1 to format 2 (the duplicate index on disk)\n", where);
+        st->format_ok = ok;
+    }
+    if (ok && st->format_v1 && !st->format_ok) {
+        snprintf(msg, sizeof msg, "a ledger of format \"yibao-ledger 1\": the next `yibao run` on it upgrades it to \"%s\"",
+                 YB_LEDGER_FORMAT);
+        ok = false;
+    }
     if (ok && (!st->format_ok || !st->fpkey_ok)) {
         snprintf(msg, sizeof msg, "not a yibao ledger of format \"%s\" (its yb_meta table says otherwise); left as it is",
                  YB_LEDGER_FORMAT);

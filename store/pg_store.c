@@ -246,6 +246,15 @@ static void pg_close(yb_backend *b)
     free(g);
 }
 
+/* The fingerprint indexes (ledger_fps.c): in a new ledger, and added to one of format 1. */
+#define FPS_TABLES \
+        "CREATE TABLE yb_run (state BIGINT NOT NULL, run BIGINT NOT NULL, n BIGINT NOT NULL," \
+        " PRIMARY KEY (state, run));" \
+        "CREATE TABLE yb_fps (state BIGINT NOT NULL, run BIGINT NOT NULL, hi BIGINT NOT NULL, fps BYTEA NOT NULL," \
+        " PRIMARY KEY (state, run, hi));" \
+        "CREATE TABLE yb_filter (state BIGINT NOT NULL, page BIGINT NOT NULL, bits BYTEA NOT NULL, sum BIGINT NOT NULL," \
+        " PRIMARY KEY (state, page));"
+
 static const yb_backend_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
@@ -261,12 +270,8 @@ static const yb_backend_ops pg_ops = {
         "CREATE TABLE yb_entry (state BIGINT NOT NULL, key BYTEA NOT NULL, vals BYTEA NOT NULL,"
         " opened_by BIGINT NOT NULL, changed_by BIGINT NOT NULL, batch BIGINT NOT NULL,"
         " PRIMARY KEY (state, key));"
-        "CREATE TABLE yb_run (state BIGINT NOT NULL, run BIGINT NOT NULL, n BIGINT NOT NULL,"
-        " PRIMARY KEY (state, run));"
-        "CREATE TABLE yb_fps (state BIGINT NOT NULL, run BIGINT NOT NULL, hi BIGINT NOT NULL, fps BYTEA NOT NULL,"
-        " PRIMARY KEY (state, run, hi));"
-        "CREATE TABLE yb_filter (state BIGINT NOT NULL, page BIGINT NOT NULL, bits BYTEA NOT NULL, sum BIGINT NOT NULL,"
-        " PRIMARY KEY (state, page));",
+        FPS_TABLES,
+    .fps_sql = FPS_TABLES,
     .preload_ratio = 64, /* a question is a round trip (~50 us); a row of a scan, ~1 us */
     .begin_sql = "BEGIN; LOCK TABLE yb_batch IN EXCLUSIVE MODE",
     .ready = NULL,

@@ -221,6 +221,15 @@ static void sq_close(yb_backend *b)
     free(s);
 }
 
+/* The fingerprint indexes (ledger_fps.c): in a new ledger, and added to one of format 1. */
+#define FPS_TABLES \
+        "CREATE TABLE yb_run (state INTEGER NOT NULL, run INTEGER NOT NULL, n INTEGER NOT NULL," \
+        " PRIMARY KEY (state, run));" \
+        "CREATE TABLE yb_fps (state INTEGER NOT NULL, run INTEGER NOT NULL, hi INTEGER NOT NULL, fps BLOB NOT NULL," \
+        " PRIMARY KEY (state, run, hi));" \
+        "CREATE TABLE yb_filter (state INTEGER NOT NULL, page INTEGER NOT NULL, bits BLOB NOT NULL, sum INTEGER NOT NULL," \
+        " PRIMARY KEY (state, page));"
+
 static const yb_backend_ops sq_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -236,12 +245,8 @@ static const yb_backend_ops sq_ops = {
         "CREATE TABLE yb_entry (state INTEGER NOT NULL, key BLOB NOT NULL, vals BLOB NOT NULL,"
         " opened_by INTEGER NOT NULL, changed_by INTEGER NOT NULL, batch INTEGER NOT NULL,"
         " PRIMARY KEY (state, key)) WITHOUT ROWID;"
-        "CREATE TABLE yb_run (state INTEGER NOT NULL, run INTEGER NOT NULL, n INTEGER NOT NULL,"
-        " PRIMARY KEY (state, run));"
-        "CREATE TABLE yb_fps (state INTEGER NOT NULL, run INTEGER NOT NULL, hi INTEGER NOT NULL, fps BLOB NOT NULL,"
-        " PRIMARY KEY (state, run, hi));"
-        "CREATE TABLE yb_filter (state INTEGER NOT NULL, page INTEGER NOT NULL, bits BLOB NOT NULL, sum INTEGER NOT NULL,"
-        " PRIMARY KEY (state, page));",
+        FPS_TABLES,
+    .fps_sql = FPS_TABLES,
     .preload_ratio = 8,
     .begin_sql = "BEGIN IMMEDIATE",
     .ready = sq_ready,

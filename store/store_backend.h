@@ -33,6 +33,8 @@ typedef struct yb_backend_ops {
                  char *err, size_t errlen);
     /* The schema's statements for this database (types differ). */
     const char *create_sql;
+    /* The fingerprint indexes' tables alone (a ledger of format 1 upgraded). */
+    const char *fps_sql;
     /* A state asked for 1/preload_ratio of its entries one by one is loaded
        whole: where one question costs a round trip, sooner. */
     int preload_ratio;
