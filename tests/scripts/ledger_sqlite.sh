@@ -60,6 +60,42 @@ check "  the next batch notes the rebuild" grep -q 'note: .*fp-bad.db: the filte
 check "  and still knows every claim of batch 1" grep -q '^0 settled, 163 already settled, 0 errors$' "$T/fpb.err"
 check "  after which the ledger checks" quiet "$Y" ledger check "$T/fp-bad.db"
 
+# a ledger of format 1 (each batch's fingerprints in one row of yb_claims or
+# yb_records, no filter), made from a format-2 one: the tools refuse it and say
+# how it is upgraded; the next run upgrades it and it still knows its claims and records
+python3 - "$T/fp-plain.db" "$T/v1.db" << 'EOF'
+import shutil, sqlite3, sys
+shutil.copy(sys.argv[1], sys.argv[2])
+db = sqlite3.connect(sys.argv[2])
+db.execute("CREATE TABLE yb_claims (batch INTEGER NOT NULL, part INTEGER NOT NULL, fps BLOB NOT NULL, PRIMARY KEY (batch, part))")
+db.execute("CREATE TABLE yb_records (state INTEGER NOT NULL, batch INTEGER NOT NULL, part INTEGER NOT NULL, fps BLOB NOT NULL, PRIMARY KEY (state, batch, part))")
+rows = {}
+for state, fps in db.execute("SELECT state, fps FROM yb_fps ORDER BY state, run, hi"):
+    for i in range(0, len(fps), 12):
+        batch = int.from_bytes(fps[i + 8:i + 12], "little")
+        rows.setdefault((state, batch), []).append(fps[i:i + 8])
+for (state, batch), v in rows.items():
+    v.sort(key=lambda b: int.from_bytes(b, "little"))
+    if state == 0:
+        db.execute("INSERT INTO yb_claims VALUES (?, 0, ?)", (batch, b"".join(v)))
+    else:
+        db.execute("INSERT INTO yb_records VALUES (?, ?, 0, ?)", (state, batch, b"".join(v)))
+db.execute("DROP TABLE yb_fps")
+db.execute("DROP TABLE yb_run")
+db.execute("DROP TABLE yb_filter")
+db.execute("UPDATE yb_meta SET v = 'yibao-ledger 1' WHERE k = 'format'")
+db.commit()
+EOF
+"$Y" ledger check "$T/v1.db" > /dev/null 2> "$T/v1.err"
+check "a ledger of format 1: ledger check exits 1" [ $? = 1 ]
+check "  saying the next run upgrades it" grep -q 'a ledger of format "yibao-ledger 1": the next `yibao run` on it upgrades it' "$T/v1.err"
+"$Y" run "$P" "$T/b.jsonl" --ledger "$T/v1.db" > /dev/null 2> "$T/v1.err"
+check "  the next run upgrades it" grep -q 'v1.db: upgraded from format 1 to format 2' "$T/v1.err"
+check "  and knows every claim settled before" grep -q '^0 settled, 163 already settled, 0 errors$' "$T/v1.err"
+"$Y" run "$P" "$T/dup.jsonl" --ledger "$T/v1.db" > "$T/v1.out" 2> /dev/null
+check "  and every record (a duplicate held)" grep -q '"status":"held".*DUPLICATE_CLAIM' "$T/v1.out"
+check "  after which the ledger checks" quiet "$Y" ledger check "$T/v1.db"
+
 # ---- a file that is not a ledger: refused, exit 1, left as it is
 printf 'not a database at all\n' > "$T/text.db"
 cp "$T/text.db" "$T/text.copy"
