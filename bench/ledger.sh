@@ -59,8 +59,10 @@ timed() {
         "$TIME" -f "%U %S %e" -o "$W/t" "$@" > /dev/null 2>&1
         tail -n 1 "$W/t" >> "$W/times"
     done
-    awk '{ c[NR] = ($1 + $2) * 1000; w[NR] = $3 * 1000 }
-         END { n = asort(c); asort(w); m = int((n + 1) / 2); printf "%d %d %d-%d\n", c[m], w[m], c[1], c[n] }' "$W/times"
+    local c w m=$(( (RUNS + 1) / 2 ))
+    c=$(awk '{ printf "%d\n", ($1 + $2) * 1000 }' "$W/times" | sort -n)
+    w=$(awk '{ printf "%d\n", $3 * 1000 }' "$W/times" | sort -n)
+    echo "$(sed -n "${m}p" <<< "$c") $(sed -n "${m}p" <<< "$w") $(head -n 1 <<< "$c")-$(tail -n 1 <<< "$c")"
 }
 # instructions CMD...: callgrind's count of instructions (SETUP before)
 instructions() {

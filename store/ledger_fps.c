@@ -10,12 +10,14 @@
  *   flipped, so that the database's signed order is the fingerprints' order
  *   and "the part holding fp" is one indexed lookup per run.
  * - yb_run (state, run, n): the runs of each index.  A batch writes its new
- *   fingerprints as one run at commit, merged with the newest runs no bigger
- *   than it (a binary counter): an index of n fingerprints written by batches
- *   of b has at most log2(n / b) + 1 runs, and each fingerprint is rewritten
- *   about that many times in all.
+ *   fingerprints as one run at commit; once an index has RUNS_FREE runs, the
+ *   new run takes in the newest runs no bigger than it (a binary counter):
+ *   an index of n fingerprints written by batches of b has at most
+ *   RUNS_FREE + log2(n / b) runs, and each fingerprint is rewritten about
+ *   log2(n / b) times in all.
  * - yb_filter (state, page, bits, sum): each index's Bloom filter (fpset.h),
- *   by 4 KiB page with an FNV-1a checksum; page -1 holds how many
+ *   by 4 KiB page (or its set bits as 16-bit positions, when shorter) with a
+ *   checksum; page -1 holds how many
  *   fingerprints the filter covers and its size.  A batch reads the filter
  *   and the run list when it starts (O(filter), whatever the history) and
  *   writes the pages its fingerprints changed at commit.  A filter that fails
@@ -32,7 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PART = 256, ENTRY = 12 };
+/* RUNS_FREE: an index may have this many runs before a batch merges its
+   run with the newest ones (a lookup reads a part of each run). */
+enum { PART = 256, ENTRY = 12, RUNS_FREE = 8 };
 
 static const char part_sql[] = "SELECT fps FROM yb_fps WHERE state = $1 AND run = $2 AND hi >= $3 ORDER BY hi LIMIT 1";
 
@@ -50,12 +54,61 @@ static void put_le(unsigned char *p, uint64_t v, int n)
     for (int b = 0; b < n; b++) p[b] = (unsigned char)(v >> (8 * b));
 }
 
+/* FNV-1a over 64-bit little-endian words (the tail padded with zeros), with a
+   shift folded in: a checksum against damage, not an adversary. */
 uint64_t yb_fps_checksum(const void *p, size_t n)
 {
     const unsigned char *b = p;
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3u;
+    uint64_t h = 0xcbf29ce484222325u ^ n;
+    size_t whole = n & ~(size_t)7;
+    for (size_t i = 0; i < whole; i += 8) {
+        h = (h ^ get_le(b + i, 8)) * 0x100000001b3u;
+        h ^= h >> 29;
+    }
+    for (size_t i = whole; i < n; i += 8) {
+        unsigned char w[8] = {0};
+        memcpy(w, b + i, n - i < 8 ? n - i : 8);
+        h = (h ^ get_le(w, 8)) * 0x100000001b3u;
+        h ^= h >> 29;
+    }
     return h;
+}
+
+/* A filter page as stored: its set bits as ascending 16-bit positions when
+   that is shorter (a ledger of a few million fingerprints has filter pages
+   mostly empty), else the page's 4 KiB as they are.  out holds YB_FILTER_PAGE
+   bytes; the stored length is returned. */
+static size_t page_encode(const unsigned char *page, unsigned char *out)
+{
+    uint64_t w[YB_FILTER_PAGE / 8];
+    memcpy(w, page, sizeof w);
+    size_t set = 0, n = 0;
+    for (size_t i = 0; i < YB_FILTER_PAGE / 8; i++) set += (size_t)__builtin_popcountll(w[i]);
+    if (set * 2 >= YB_FILTER_PAGE) {
+        memcpy(out, page, YB_FILTER_PAGE);
+        return YB_FILTER_PAGE;
+    }
+    for (size_t i = 0; i < YB_FILTER_PAGE / 8; i++) /* bit b of word i is bit b % 8 of byte 8i + b / 8 (little-endian) */
+        for (uint64_t bits = get_le(page + 8 * i, 8); bits; bits &= bits - 1, n += 2)
+            put_le(out + n, i * 64 + (unsigned)__builtin_ctzll(bits), 2);
+    return n;
+}
+
+/* The stored form back into a page; false when it is neither form. */
+bool yb_fps_page_decode(const unsigned char *in, size_t n, unsigned char *page)
+{
+    if (n == YB_FILTER_PAGE) {
+        memcpy(page, in, n);
+        return true;
+    }
+    if (n % 2 || n > YB_FILTER_PAGE) return false;
+    memset(page, 0, YB_FILTER_PAGE);
+    for (size_t i = 0; i < n; i += 2) {
+        unsigned bit = (unsigned)get_le(in + i, 2);
+        if (bit >= YB_FILTER_PAGE * 8 || (i && bit <= (unsigned)get_le(in + i - 2, 2))) return false;
+        page[bit >> 3] |= (unsigned char)(1u << (bit & 7));
+    }
+    return true;
 }
 
 /* ---------------------------------------------------------------- lookups */
@@ -149,9 +202,8 @@ static bool filter_row(void *vctx, const yb_cell *cols, int ncols)
         x->has_header = true;
         x->filter_count = (int64_t)get_le(bits->p, 8);
         if (get_le((const unsigned char *)bits->p + 8, 8) != YB_FILTER_BYTES) x->filter_bad = true;
-    } else if (page >= 0 && (size_t)page < YB_FILTER_PAGES && sum_ok && bits->n == YB_FILTER_PAGE) {
-        memcpy(yb_fpset_filter(x->set) + (size_t)page * YB_FILTER_PAGE, bits->p, YB_FILTER_PAGE);
-    } else {
+    } else if (!(page >= 0 && (size_t)page < YB_FILTER_PAGES && sum_ok &&
+                 yb_fps_page_decode(bits->p, bits->n, yb_fpset_filter(x->set) + (size_t)page * YB_FILTER_PAGE))) {
         x->filter_bad = true;
     }
     return true;
@@ -322,7 +374,8 @@ static bool write_run(yb_store *st, yb_fp_index *x, char *err, size_t errlen)
     yb_backend *b = st->b;
     int64_t total = (int64_t)yb_fpset_count(x->set);
     int merge = 0;
-    while (merge < x->nruns && x->sizes[x->nruns - 1 - merge] <= total) total += x->sizes[x->nruns - 1 - merge++];
+    while (x->nruns - merge >= RUNS_FREE && x->sizes[x->nruns - 1 - merge] <= total)
+        total += x->sizes[x->nruns - 1 - merge++];
     for (int r = x->nruns - merge; r < x->nruns; r++) {
         keep_ctx k = {x->set, false};
         yb_cell v[2] = {yb_cell_i(x->state), yb_cell_i(x->runs[r])};
@@ -357,10 +410,12 @@ static bool put_page(yb_store *st, int64_t state, int64_t page, const void *bits
 static bool write_filter(yb_store *st, yb_fp_index *x, int64_t count, char *err, size_t errlen)
 {
     const unsigned char *bits = yb_fpset_filter(x->set);
-    for (size_t pg = 0; pg < YB_FILTER_PAGES; pg++)
-        if (yb_fpset_page_dirty(x->set, pg) &&
-            !put_page(st, x->state, (int64_t)pg, bits + pg * YB_FILTER_PAGE, YB_FILTER_PAGE, err, errlen))
-            return false;
+    unsigned char buf[YB_FILTER_PAGE];
+    for (size_t pg = 0; pg < YB_FILTER_PAGES; pg++) {
+        if (!yb_fpset_page_dirty(x->set, pg)) continue;
+        size_t n = page_encode(bits + pg * YB_FILTER_PAGE, buf);
+        if (!put_page(st, x->state, (int64_t)pg, buf, n, err, errlen)) return false;
+    }
     unsigned char head[16];
     put_le(head, (uint64_t)count, 8);
     put_le(head + 8, YB_FILTER_BYTES, 8);

@@ -543,9 +543,8 @@ static bool check_filter_row(void *vctx, const yb_cell *cols, int ncols)
         yb_store_unpack(b->p, 2, v);
         ff->count = v[0];
         if ((uint64_t)v[1] != YB_FILTER_BYTES) ff->bad_page = true;
-    } else if (page >= 0 && (size_t)page < YB_FILTER_PAGES && sum_ok && b->n == YB_FILTER_PAGE) {
-        memcpy(ff->bits + page * YB_FILTER_PAGE, b->p, YB_FILTER_PAGE);
-    } else {
+    } else if (!(page >= 0 && (size_t)page < YB_FILTER_PAGES && sum_ok &&
+                 yb_fps_page_decode(b->p, b->n, ff->bits + page * YB_FILTER_PAGE))) {
         if (!ff->bad_page)
             problem(c->t, "the filter of fingerprint index %lld is damaged (page %lld fails its checksum or size): the "
                           "next batch rebuilds it", state, page);

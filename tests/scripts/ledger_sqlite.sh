@@ -16,10 +16,11 @@ quiet() { "$@" > /dev/null; }
 set_filter() {
     python3 - "$1" "$2" << 'EOF'
 import sqlite3, sys
-def fnv(b):
-    h = 0xcbf29ce484222325
-    for x in b:
-        h = ((h ^ x) * 0x100000001b3) & (2**64 - 1)
+def fnv(b):  # store/ledger_fps.c, yb_fps_checksum
+    h = 0xcbf29ce484222325 ^ len(b)
+    for i in range(0, len(b), 8):
+        h = ((h ^ int.from_bytes(b[i:i + 8].ljust(8, b"\0"), "little")) * 0x100000001b3) & (2**64 - 1)
+        h ^= h >> 29
     return h - 2**64 if h >= 2**63 else h
 db = sqlite3.connect(sys.argv[1])
 if sys.argv[2] == "saturate":
