@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "loopk.h"
 
 yb_program *yb_compile_with(const char *name, const char *text, yb_diag *diag, struct yb_xref **xref)
 {
@@ -33,8 +34,11 @@ yb_program *yb_compile_with(const char *name, const char *text, yb_diag *diag, s
         for (int i = 0; i < diag->nfiles; i++) p->files[i] = strdup(diag->files[i].name);
         if (!p->pool) p->pool = calloc(1, 1);
         char err[256];
-        /* the compiler's own output must pass the loader's checks too */
-        if (!yb_program_prepare(p, err, sizeof err) || !yb_verify(p, err, sizeof err)) {
+        /* item loops of the common shapes become one LOOPK each (vm/loopk.h);
+           the compiler's own output must pass the loader's checks too */
+        bool prepared = yb_program_prepare(p, err, sizeof err);
+        if (prepared) yb_loopk_mark(p);
+        if (!prepared || !yb_verify(p, err, sizeof err)) {
             yb_error(diag, YB_NOLOC, "internal: the generated code does not verify: %s", err);
             ok = false;
         }

@@ -12,6 +12,7 @@
 #include "vm.h"
 
 #include "json_text.h"
+#include "loopk.h"
 #include "siphash.h"
 
 yb_vm *yb_vm_new(const yb_program *p)
@@ -76,6 +77,7 @@ void yb_vm_free(yb_vm *vm)
     free(vm->dcap);
     free(vm->regs);
     free(vm->dcode);
+    free(vm->loopk);
     free(vm->xbuf);
     free(vm);
 }
@@ -420,6 +422,35 @@ static void absent_field(yb_vm *vm, int pc, int field)
     fail(vm, pc, path, "required here, but not given");
 }
 
+/* Each LOOPK's loop, parsed once; the instruction's k names it.  (One the
+ * parser would refuse cannot have passed the verifier; it would run as LOOPB.) */
+static bool decode_loopk(yb_vm *vm, const void *const *table)
+{
+    const yb_program *p = vm->p;
+    int n = 0;
+    for (int pc = 0; pc < p->ncode; pc++) n += YB_I_OP(p->code[pc]) == YB_OP_LOOPK;
+    if (!n) return true;
+    vm->loopk = malloc((size_t)n * sizeof *vm->loopk);
+    if (!vm->loopk) {
+        snprintf(vm->err.message, sizeof vm->err.message, "out of memory");
+        vm->err.field[0] = 0;
+        return false;
+    }
+    n = 0;
+    for (int pc = 0; pc < p->ncode; pc++) {
+        yb_dinstr *d = &vm->dcode[pc];
+        if (d->op != YB_OP_LOOPK) continue;
+        if (yb_loopk_parse(p, pc, &vm->loopk[n])) {
+            yb_loopk_plan(&vm->loopk[n]);
+            d->k = n++;
+        } else {
+            d->op = YB_OP_LOOPB;
+            d->h = table ? table[YB_OP_LOOPB] : NULL;
+        }
+    }
+    return true;
+}
+
 /* The code, decoded once per VM: operands unpacked, jump targets made
  * absolute, and (with computed goto) each instruction's handler address in
  * place, so dispatch is one indirect jump through the instruction itself. */
@@ -444,7 +475,10 @@ static bool decode(yb_vm *vm, const void *const *table)
         d[pc].t = pc + 1 + YB_I_J(i);
     }
     vm->dcode = d;
-    return true;
+    if (decode_loopk(vm, table)) return true;
+    free(d);
+    vm->dcode = NULL;
+    return false;
 }
 
 yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
@@ -656,6 +690,20 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(LOOPN)
         if (++RA < claim->lists[ip->b].count) JUMP();
         NEXT;
+    CASE(LOOPK) {
+        int at = PC;
+        int64_t idx = 0;
+        int rc = yb_loopk_run(vm, &vm->loopk[ip->k], &at, &idx);
+        if (rc == YB_LOOPK_OVERFLOW) {
+            fail(vm, at, NULL, "arithmetic overflow (amounts too large)");
+            goto error;
+        }
+        if (rc == YB_LOOPK_OUTSIDE) {
+            fail(vm, at, NULL, "list element %lld read outside its loop", (long long)idx);
+            goto error;
+        }
+        JUMP();
+    }
     CASE(PARAM)
     CASE(PARAMX) {
         COUNTED();

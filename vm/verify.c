@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loopk.h"
 #include "program.h"
 
 
@@ -302,6 +303,7 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
             break;
         case YB_OP_LISTLEN:
         case YB_OP_LOOPB:
+        case YB_OP_LOOPK:
         case YB_OP_LOOPN:
             if ((int)b >= s->nlists) FAIL("instruction %d: list %u out of range", pc, b);
             break;
@@ -397,7 +399,7 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
         int body = pc + 1 + YB_I_J(i);
         if (body < 1) FAIL("instruction %d: loop without a start", pc);
         yb_instr lb = p->code[body - 1];
-        if (YB_I_OP(lb) != YB_OP_LOOPB || YB_I_A(lb) != YB_I_A(i) || YB_I_B(lb) != YB_I_B(i) || body + YB_I_J(lb) != pc + 1)
+        if ((YB_I_OP(lb) != YB_OP_LOOPB && YB_I_OP(lb) != YB_OP_LOOPK) || YB_I_A(lb) != YB_I_A(i) || YB_I_B(lb) != YB_I_B(i) || body + YB_I_J(lb) != pc + 1)
             FAIL("instruction %d: loop end does not match its start", pc);
         for (int k = body; k < pc; k++) {
             if (writes(p->code[k], (int)YB_I_A(i), p)) FAIL("instruction %d: the loop index is written inside the loop", k);
@@ -411,10 +413,12 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
             if (!inside && t >= body && t <= pc) FAIL("instruction %d: jumps into a loop", k);
         }
     }
-    /* LOOPB without a matching LOOPN would leave its index unchecked: find each one a partner */
+    /* LOOPB without a matching LOOPN would leave its index unchecked: find each one a
+       partner; a LOOPK's body must have the shape the VM runs in one go (vm/loopk.h) */
     for (int pc = 0; pc < p->ncode; pc++) {
         yb_instr i = p->code[pc];
-        if (YB_I_OP(i) != YB_OP_LOOPB) continue;
+        if (YB_I_OP(i) == YB_OP_LOOPK && !yb_loopk_parse(p, pc, NULL)) FAIL("instruction %d: LOOPK's body does not have the item-loop shape", pc);
+        if (YB_I_OP(i) != YB_OP_LOOPB && YB_I_OP(i) != YB_OP_LOOPK) continue;
         int end = pc + YB_I_J(i); /* the LOOPN */
         if (end <= pc || end >= p->ncode || YB_I_OP(p->code[end]) != YB_OP_LOOPN || end + 1 + YB_I_J(p->code[end]) != pc + 1)
             FAIL("instruction %d: loop start without its end", pc);

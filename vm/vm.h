@@ -53,6 +53,7 @@ typedef struct yb_vm {
     const yb_program *p;
     int64_t *regs;
     yb_dinstr *dcode;
+    struct yb_loopk *loopk;  /* the LOOPK loops, decoded with the code (vm/loopk.h) */
     int64_t **dvals;         /* per derived value: one per element of the current claim's list */
     int32_t *dcap;
     const int64_t *frame;   /* parameter cells in force for this claim */

@@ -38,6 +38,15 @@ static int find_op(const yb_program *p, unsigned op)
     return -1;
 }
 
+/* The start of the test policy's loop: the compiler makes it a LOOPK (vm/loopk.h). */
+static int find_loop(const yb_program *p)
+{
+    for (int i = 0; i < p->ncode; i++)
+        if (YB_I_OP(p->code[i]) == YB_OP_LOOPB || YB_I_OP(p->code[i]) == YB_OP_LOOPK) return i;
+    fail_msg("no loop in the code");
+    return -1;
+}
+
 static void expect_refused(yb_program *p, const char *needle)
 {
     char err[256] = "";
@@ -68,7 +77,7 @@ static void writing_the_loop_index_is_refused(void **state)
 {
     (void)state;
     yb_program *p = compile();
-    int lb = find_op(p, YB_OP_LOOPB);
+    int lb = find_loop(p);
     unsigned index = YB_I_A(p->code[lb]);
     /* reset the index inside the body: the loop would never end */
     p->code[lb + 1] = yb_mk_k(YB_OP_LOADI, index, 0);
@@ -80,12 +89,29 @@ static void jumping_into_a_loop_is_refused(void **state)
 {
     (void)state;
     yb_program *p = compile();
-    int lb = find_op(p, YB_OP_LOOPB);
+    int lb = find_loop(p);
     int ln = find_op(p, YB_OP_LOOPN);
     assert_true(ln > lb + 2);
     /* a jump from before the loop into its middle skips the index reset */
     p->code[lb - 1] = yb_mk_j(YB_OP_JMP, 0, 0, (lb + 2) - lb);
     expect_refused(p, "jumps into a loop");
+    yb_program_free(p);
+}
+
+static void a_loopk_must_have_the_item_loop_shape(void **state)
+{
+    (void)state;
+    yb_program *p = compile();
+    int lb = find_loop(p);
+    assert_int_equal(YB_I_OP(p->code[lb]), YB_OP_LOOPK);
+    /* the sum's ADD made a SUB: still valid code, but not a shape the VM runs in one go */
+    int at = find_op(p, YB_OP_ADD);
+    p->code[at] = (p->code[at] & ~(yb_instr)0xff) | YB_OP_SUB;
+    expect_refused(p, "LOOPK's body does not have the item-loop shape");
+    /* as a plain LOOPB the same code passes */
+    p->code[lb] = (p->code[lb] & ~(yb_instr)0xff) | YB_OP_LOOPB;
+    char err[256];
+    assert_true(yb_verify(p, err, sizeof err));
     yb_program_free(p);
 }
 
@@ -250,6 +276,7 @@ int main(void)
         cmocka_unit_test(backward_jumps_other_than_loop_ends_are_refused),
         cmocka_unit_test(writing_the_loop_index_is_refused),
         cmocka_unit_test(jumping_into_a_loop_is_refused),
+        cmocka_unit_test(a_loopk_must_have_the_item_loop_shape),
         cmocka_unit_test(kinds_and_bounds_are_checked),
         cmocka_unit_test(jumps_outside_the_code_are_refused),
     };

@@ -1,0 +1,395 @@
+/* LOOPK, the item-loop superinstruction: its shape (parse, for the compiler,
+ * the verifier and the VM alike), the compiler's marking, and the run. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "loopk.h"
+#include "vm.h"
+
+static int target(yb_instr i, int pc) { return pc + 1 + YB_I_J(i); }
+
+/* A guard at pc: a compare-and-jump, or TEQ/TNE then JMPF/JMPT on its result.
+ * Returns the instructions it takes (0: not a guard); *to is where it jumps. */
+static int parse_guard(const yb_program *p, int pc, int end, yb_loopk_guard *g, int *to)
+{
+    yb_instr i = p->code[pc];
+    unsigned op = YB_I_OP(i);
+    g->op = (uint8_t)op;
+    g->a = (uint16_t)YB_I_A(i);
+    g->b = (uint16_t)YB_I_B(i);
+    g->c = (uint16_t)YB_I_C(i);
+    switch (op) {
+    case YB_OP_JNE: case YB_OP_JEQ: case YB_OP_JLT: case YB_OP_JLE: case YB_OP_JMPF: case YB_OP_JMPT:
+        *to = target(i, pc);
+        return 1;
+    case YB_OP_TEQ: case YB_OP_TNE: {
+        if (pc + 1 >= end) return 0;
+        yb_instr j = p->code[pc + 1];
+        if ((YB_I_OP(j) != YB_OP_JMPF && YB_I_OP(j) != YB_OP_JMPT) || YB_I_A(j) != YB_I_A(i)) return 0;
+        g->jop = (uint8_t)YB_I_OP(j);
+        *to = target(j, pc + 1);
+        return 2;
+    }
+    default: return 0;
+    }
+}
+
+/* One clause from pc: guards, then the action.  Returns the pc after it, or -1. */
+static int parse_clause(const yb_program *p, int pc, int end, const yb_loopk *k, yb_loopk_clause *c)
+{
+    int tos[YB_LOOPK_MAX_GUARDS];
+    c->nguards = 0;
+    c->derived = -1;
+    c->leave = false;
+    for (;;) {
+        if (pc >= end) return -1;
+        if (c->nguards == YB_LOOPK_MAX_GUARDS) break;
+        int n = parse_guard(p, pc, end, &c->guards[c->nguards], &tos[c->nguards]);
+        if (!n) break;
+        c->nguards++;
+        pc += n;
+    }
+    yb_instr i = p->code[pc];
+    if (YB_I_OP(i) == YB_OP_DGET) {
+        unsigned v = YB_I_C(i);
+        if (YB_I_B(i) != k->index || (int)v >= p->nderived || p->derived[v].list != k->list || pc + 1 >= end) return -1;
+        c->derived = (int32_t)v;
+        c->x = (uint16_t)YB_I_A(i);
+        c->dget_pc = pc;
+        i = p->code[++pc];
+        if (YB_I_OP(i) != YB_OP_ADD || YB_I_C(i) != c->x) return -1;
+    }
+    if (YB_I_OP(i) == YB_OP_ADD) {
+        if (YB_I_A(i) != YB_I_B(i)) return -1;
+        c->acc = (uint16_t)YB_I_A(i);
+        c->val = (uint16_t)YB_I_C(i);
+        c->act_pc = pc++;
+    } else if (YB_I_OP(i) == YB_OP_MOV && c->derived < 0 && pc + 1 < end) {
+        yb_instr j = p->code[pc + 1];
+        if (YB_I_OP(j) != YB_OP_JMP || target(j, pc + 1) != end + 1) return -1;
+        c->leave = true;
+        c->acc = (uint16_t)YB_I_A(i);
+        c->val = (uint16_t)YB_I_B(i);
+        c->act_pc = pc;
+        pc += 2;
+    } else {
+        return -1;
+    }
+    for (int g = 0; g < c->nguards; g++)
+        if (tos[g] != pc) return -1; /* a guard skips its own clause, nothing else */
+    return pc;
+}
+
+bool yb_loopk_parse(const yb_program *p, int pc, yb_loopk *out)
+{
+    yb_loopk k;
+    if (pc < 0 || pc >= p->ncode || !p->elem_list) return false;
+    yb_instr lb = p->code[pc];
+    if (YB_I_OP(lb) != YB_OP_LOOPB && YB_I_OP(lb) != YB_OP_LOOPK) return false;
+    int end = pc + YB_I_J(lb);
+    if (end <= pc || end >= p->ncode) return false;
+    yb_instr ln = p->code[end];
+    if (YB_I_OP(ln) != YB_OP_LOOPN || YB_I_A(ln) != YB_I_A(lb) || YB_I_B(ln) != YB_I_B(lb) || target(ln, end) != pc + 1)
+        return false;
+    k.index = (uint16_t)YB_I_A(lb);
+    k.list = (int32_t)YB_I_B(lb);
+    if (k.list >= p->schema.nlists) return false;
+    k.stride = p->schema.lists[k.list].elem_nslots;
+    k.nloads = 0;
+    int at = pc + 1;
+    for (; at < end && YB_I_OP(p->code[at]) == YB_OP_LDE && k.nloads < YB_LOOPK_MAX_LOADS; at++) {
+        yb_instr i = p->code[at];
+        unsigned f = YB_I_C(i);
+        if (YB_I_B(i) != k.index || (int)f >= p->schema.nfields || p->elem_list[f] != k.list) return false;
+        k.load_reg[k.nloads] = (uint16_t)YB_I_A(i);
+        k.load_slot[k.nloads++] = p->elem_slot[f];
+    }
+    k.nclauses = 0;
+    while (at < end) {
+        if (k.nclauses == YB_LOOPK_MAX_CLAUSES) return false;
+        at = parse_clause(p, at, end, &k, &k.clauses[k.nclauses++]);
+        if (at < 0) return false;
+    }
+    if (k.nclauses == 0) return false;
+    if (out) *out = k;
+    return true;
+}
+
+void yb_loopk_mark(yb_program *p)
+{
+    for (int pc = 0; pc < p->ncode; pc++) {
+        yb_instr i = p->code[pc];
+        if (YB_I_OP(i) == YB_OP_LOOPB && yb_loopk_parse(p, pc, NULL))
+            p->code[pc] = (i & ~(yb_instr)0xff) | YB_OP_LOOPK;
+    }
+}
+
+/* ---------------------------------------------------------------- the fast plan */
+
+typedef struct reg_writes { int n; uint16_t reg[YB_LOOPK_MAX_LOADS + 3 * YB_LOOPK_MAX_CLAUSES * (YB_LOOPK_MAX_GUARDS + 2)]; } reg_writes;
+
+static int times_written(const reg_writes *w, unsigned r)
+{
+    int n = 0;
+    for (int i = 0; i < w->n; i++) n += w->reg[i] == r;
+    return n;
+}
+
+/* The load that fills register r (written by nothing else), or -1. */
+static int load_of(const yb_loopk *k, const reg_writes *w, unsigned r)
+{
+    for (int f = 0; f < k->nloads; f++)
+        if (k->load_reg[f] == r) return times_written(w, r) == 1 ? f : -1;
+    return -1;
+}
+
+void yb_loopk_plan(yb_loopk *k)
+{
+    reg_writes w = {.n = 0};
+    w.reg[w.n++] = k->index;
+    for (int f = 0; f < k->nloads; f++) w.reg[w.n++] = k->load_reg[f];
+    for (int ci = 0; ci < k->nclauses; ci++) {
+        const yb_loopk_clause *c = &k->clauses[ci];
+        for (int g = 0; g < c->nguards; g++)
+            if (c->guards[g].op == YB_OP_TEQ || c->guards[g].op == YB_OP_TNE) w.reg[w.n++] = c->guards[g].a;
+        w.reg[w.n++] = c->acc;
+        if (c->derived >= 0) w.reg[w.n++] = c->x;
+    }
+    k->fast = false;
+    for (int ci = 0; ci < k->nclauses; ci++) {
+        const yb_loopk_clause *c = &k->clauses[ci];
+        yb_loopk_fast *f = &k->fc[ci];
+        memset(f, 0, sizeof *f);
+        /* a sum or a destination is written by its clause alone; a DGET's
+           register only by DGETs (each writes it as the loop would) */
+        if (times_written(&w, c->acc) != 1 || (c->leave && k->nclauses != 1)) return;
+        if (c->derived >= 0) {
+            int dgets = 0;
+            for (int cj = 0; cj < k->nclauses; cj++) dgets += k->clauses[cj].derived >= 0 && k->clauses[cj].x == c->x;
+            if (times_written(&w, c->x) != dgets) return;
+        }
+        if (c->nguards > 1) return;
+        if (c->nguards == 1) {
+            const yb_loopk_guard *g = &c->guards[0];
+            f->gop = g->op;
+            f->gjop = g->jop;
+            unsigned fa = g->a, fb = g->b;
+            if (g->op == YB_OP_TEQ || g->op == YB_OP_TNE) {
+                fa = g->b;
+                fb = g->c;
+                if (times_written(&w, g->a) != 1) return;
+            }
+            int la = load_of(k, &w, fa), lb = load_of(k, &w, fb);
+            if (g->op == YB_OP_JMPF || g->op == YB_OP_JMPT) {
+                if (la < 0) return;
+                f->gfield_left = true;
+                f->gslot = k->load_slot[la];
+            } else if (la >= 0 && !times_written(&w, fb)) {
+                f->gfield_left = true;
+                f->gslot = k->load_slot[la];
+                f->gother = (uint16_t)fb;
+            } else if (lb >= 0 && !times_written(&w, fa)) {
+                f->gslot = k->load_slot[lb];
+                f->gother = (uint16_t)fa;
+            } else {
+                return;
+            }
+        }
+        f->vslot = -1;
+        if (c->derived < 0) {
+            int lv = load_of(k, &w, c->val);
+            if (lv >= 0) f->vslot = k->load_slot[lv];
+            else if (times_written(&w, c->val)) return;
+        }
+    }
+    k->fast = true;
+}
+
+/* ---------------------------------------------------------------- the run */
+
+static bool text_eq(const yb_vm *vm, int64_t x, int64_t y)
+{
+    const char *px, *py;
+    uint32_t nx, ny;
+    yb_vm_text(vm, x, &px, &nx);
+    yb_vm_text(vm, y, &py, &ny);
+    return nx == ny && memcmp(px, py, nx) == 0;
+}
+
+/* Does the guard jump (skip its clause)?  TEQ/TNE also write their result. */
+static bool guard_jumps(yb_vm *vm, int64_t *R, const yb_loopk_guard *g)
+{
+    switch (g->op) {
+    case YB_OP_JNE: return R[g->a] != R[g->b];
+    case YB_OP_JEQ: return R[g->a] == R[g->b];
+    case YB_OP_JLT: return R[g->a] < R[g->b];
+    case YB_OP_JLE: return R[g->a] <= R[g->b];
+    case YB_OP_JMPF: return !R[g->a];
+    case YB_OP_JMPT: return R[g->a] != 0;
+    default: { /* TEQ, TNE */
+        bool eq = text_eq(vm, R[g->b], R[g->c]);
+        R[g->a] = g->op == YB_OP_TEQ ? eq : !eq;
+        return g->jop == YB_OP_JMPF ? !R[g->a] : R[g->a] != 0;
+    }
+    }
+}
+
+/* Text guards: the claim text of an element field against a text the loop does not change. */
+static bool text_is(const yb_vm *vm, int64_t x, const char *t, uint32_t tn)
+{
+    /* a claim text in bounds, as yb_vm_text would find it, without the call */
+    uint32_t off = yb_text_offset(x), len = yb_text_length(x);
+    if (!yb_text_in_pool(x) && (uint64_t)off + len <= vm->claim->text_len)
+        return len == tn && memcmp(vm->claim->text + off, t, tn) == 0;
+    const char *px;
+    uint32_t nx;
+    yb_vm_text(vm, x, &px, &nx);
+    return nx == tn && memcmp(px, t, tn) == 0;
+}
+
+/* One clause over every element (the fast plan, vm/loopk.h): its sum in
+ * *acc, the last element that passed its guard in *last (-1: none), the
+ * last TEQ/TNE result in *res.  Returns the element it failed at (*err says
+ * how), or n. */
+typedef struct clause_out { int64_t acc, res; int32_t last; int err; } clause_out;
+
+static int32_t run_clause(yb_vm *vm, const yb_loopk *k, int ci, const yb_list_data *l, clause_out *o)
+{
+    const yb_loopk_clause *c = &k->clauses[ci];
+    const yb_loopk_fast *f = &k->fc[ci];
+    const int64_t *R = vm->regs;
+    const int32_t n = l->count;
+    const size_t stride = (size_t)k->stride;
+    const int64_t *slots = l->slots;
+    const int32_t gslot = f->gslot, vslot = f->vslot;
+    const int64_t other = R[f->gother], val = R[c->val];
+    const int64_t *dv = c->derived >= 0 ? vm->dvals[c->derived] : NULL;
+    const int32_t dcap = c->derived >= 0 ? vm->dcap[c->derived] : 0;
+    const char *tp = "";
+    uint32_t tn = 0;
+    if (f->gop == YB_OP_TEQ || f->gop == YB_OP_TNE) yb_vm_text(vm, other, &tp, &tn);
+    int64_t acc = R[c->acc];
+    int32_t idx;
+    o->last = -1;
+    o->err = 0;
+    /* SKIP: does the guard skip element row (x its field)? */
+#define CLAUSE_LOOP(SKIP)                                                                        \
+    for (idx = 0; idx < n; idx++) {                                                              \
+        const int64_t *row = slots + (size_t)idx * stride;                                       \
+        int64_t x = row[gslot];                                                                  \
+        (void)x;                                                                                 \
+        if (SKIP) continue;                                                                      \
+        int64_t v;                                                                               \
+        if (vslot >= 0) v = row[vslot];                                                          \
+        else if (dv || c->derived >= 0) {                                                        \
+            if (idx >= dcap) { o->err = YB_LOOPK_OUTSIDE; break; }                               \
+            v = dv[idx];                                                                         \
+        } else v = val;                                                                          \
+        o->last = idx;                                                                           \
+        if (c->leave) { acc = v; break; }                                                        \
+        if (__builtin_add_overflow(acc, v, &acc)) { o->err = YB_LOOPK_OVERFLOW; break; }         \
+    }
+    bool left = f->gfield_left;
+    switch (f->gop) {
+    case 0: CLAUSE_LOOP(false) break;
+    case YB_OP_JNE: CLAUSE_LOOP(x != other) break;
+    case YB_OP_JEQ: CLAUSE_LOOP(x == other) break;
+    case YB_OP_JLT: CLAUSE_LOOP(left ? x < other : other < x) break;
+    case YB_OP_JLE: CLAUSE_LOOP(left ? x <= other : other <= x) break;
+    case YB_OP_JMPF: CLAUSE_LOOP(!x) break;
+    case YB_OP_JMPT: CLAUSE_LOOP(x != 0) break;
+    default: { /* TEQ, TNE then JMPF/JMPT on the result */
+        bool teq = f->gop == YB_OP_TEQ, onf = f->gjop == YB_OP_JMPF;
+        CLAUSE_LOOP((o->res = text_is(vm, x, tp, tn) == teq, onf ? !o->res : o->res))
+        break;
+    }
+    }
+#undef CLAUSE_LOOP
+    o->acc = acc;
+    return idx;
+}
+
+/* The fast plan: clause by clause instead of element by element.  The sums
+ * are the same; the first failure is the smallest (element, clause), as the
+ * loop would meet it; the registers get what the loop would leave (a DGET's
+ * register: the last (element, clause) that wrote it). */
+static int run_fast(yb_vm *vm, const yb_loopk *k, int *pc, int64_t *idx_out)
+{
+    int64_t *R = vm->regs;
+    const yb_list_data *l = &vm->claim->lists[k->list];
+    const int32_t n = l->count, nc = k->nclauses;
+    clause_out out[YB_LOOPK_MAX_CLAUSES];
+    int32_t fail_at = n, fail_ci = -1, end = n;
+    for (int ci = 0; ci < nc; ci++) {
+        int32_t at = run_clause(vm, k, ci, l, &out[ci]);
+        if (out[ci].err && at < fail_at) {
+            fail_at = at;
+            fail_ci = ci;
+        }
+        if (k->clauses[ci].leave && at < n) end = at; /* left the loop at this element */
+    }
+    if (fail_ci >= 0) {
+        const yb_loopk_clause *c = &k->clauses[fail_ci];
+        *pc = out[fail_ci].err == YB_LOOPK_OUTSIDE ? c->dget_pc : c->act_pc;
+        *idx_out = fail_at;
+        return out[fail_ci].err;
+    }
+    int32_t last_el = end < n ? end : n - 1; /* the element the loop ended on */
+    for (int ci = 0; ci < nc; ci++) {
+        const yb_loopk_clause *c = &k->clauses[ci];
+        R[c->acc] = out[ci].acc;
+        if ((k->fc[ci].gop == YB_OP_TEQ || k->fc[ci].gop == YB_OP_TNE) && n > 0) R[c->guards[0].a] = out[ci].res;
+        if (c->derived < 0 || out[ci].last < 0) continue;
+        /* the last writer of this DGET register: a later element, or the same one and a later clause */
+        bool latest = true;
+        for (int cj = 0; cj < nc; cj++)
+            if (cj != ci && k->clauses[cj].derived >= 0 && k->clauses[cj].x == c->x &&
+                (out[cj].last > out[ci].last || (out[cj].last == out[ci].last && cj > ci)))
+                latest = false;
+        if (latest) R[c->x] = vm->dvals[c->derived][out[ci].last];
+    }
+    if (n > 0) {
+        const int64_t *row = l->slots + (size_t)last_el * (size_t)k->stride;
+        for (int f = 0; f < k->nloads; f++) R[k->load_reg[f]] = row[k->load_slot[f]];
+    }
+    R[k->index] = end;
+    return 0;
+}
+
+int yb_loopk_run(yb_vm *vm, const yb_loopk *k, int *pc, int64_t *idx_out)
+{
+    if (k->fast) return run_fast(vm, k, pc, idx_out);
+    int64_t *R = vm->regs;
+    const yb_list_data *l = &vm->claim->lists[k->list];
+    int32_t n = l->count;
+    R[k->index] = 0;
+    for (int32_t idx = 0; idx < n; idx++) {
+        R[k->index] = idx;
+        const int64_t *row = l->slots + (size_t)idx * (size_t)k->stride;
+        for (int f = 0; f < k->nloads; f++) R[k->load_reg[f]] = row[k->load_slot[f]];
+        for (int ci = 0; ci < k->nclauses; ci++) {
+            const yb_loopk_clause *c = &k->clauses[ci];
+            bool skip = false;
+            for (int g = 0; g < c->nguards && !skip; g++) skip = guard_jumps(vm, R, &c->guards[g]);
+            if (skip) continue;
+            if (c->derived >= 0) {
+                if (idx >= vm->dcap[c->derived]) {
+                    *pc = c->dget_pc;
+                    *idx_out = idx;
+                    return YB_LOOPK_OUTSIDE;
+                }
+                R[c->x] = vm->dvals[c->derived][idx];
+            }
+            if (c->leave) {
+                R[c->acc] = R[c->val];
+                return 0; /* the index stays at this element, as the JMP out leaves it */
+            }
+            if (__builtin_add_overflow(R[c->acc], R[c->val], &R[c->acc])) {
+                *pc = c->act_pc;
+                return YB_LOOPK_OVERFLOW;
+            }
+        }
+    }
+    if (n > 0) R[k->index] = n; /* LOOPN's last increment */
+    return 0;
+}
