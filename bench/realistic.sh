@@ -82,7 +82,8 @@ for shape in distinct m10; do
     for r in $(seq "$ROUNDS"); do
         nat="$nat $("$B/bench_native" "$T" --repeat 3 | rate_of)"
         vex="$vex $("$YIBAO" bench "$EXAMPLE" "$J" | rate_of)"
-        vstd="$vstd $("$YIBAO" bench "$STANDARD" "$J" | rate_of)"
+        "$YIBAO" bench "$STANDARD" "$J" > "$B/bench-std.txt"
+        vstd="$vstd $(rate_of < "$B/bench-std.txt")"
         "$B/native_e2e" "$J" "$B/real-native.jsonl" 2> "$B/e2e.err"
         e2e="$e2e $(rate_of < "$B/e2e.err")"
         run_rss "$B/real-vm-ex.jsonl" "$YIBAO" run "$EXAMPLE" "$J"
@@ -116,4 +117,7 @@ for shape in distinct m10; do
          "bytes per member-year (peak minus a 200-claim run, / $MY): example" \
          "$(awk -v a="$RSSEX" -v b="$BASE_EX" -v m="$MY" 'BEGIN { printf "%.0f", (a - b) * 1024 / m }'), standard" \
          "$(awk -v a="$RSSSTD" -v b="$BASE_STD" -v m="$MY" 'BEGIN { printf "%.0f", (a - b) * 1024 / m }')"
+    # the running totals alone (vm/ledger.c's rows and index, without the duplicate index)
+    LB=$(sed -n 's/^vm: running totals: [0-9]* keys in \([0-9]*\) bytes.*/\1/p' "$B/bench-std.txt")
+    echo "  running totals of the standard policy: $LB bytes, $(awk -v b="$LB" -v m="$MY" 'BEGIN { printf "%.0f", b / m }') bytes per member-year"
 done

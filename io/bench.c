@@ -170,6 +170,10 @@ int yb_bench_vm(const yb_program *p, const char *path, int passes, const yb_batc
     }
     printf("vm: %ld claims in %.3f s = %.0f claims/s (best of %d; %ld record errors, %ld unreadable records; checksum %lld)\n",
            x->n, best, (double)x->n / best, passes, x->refused, unreadable, (long long)x->check);
+    size_t keys = 0, bytes = 0;
+    for (int s = 0; s < p->nstates; s++)
+        if (!x->vm->recsets[s]) keys += yb_ledger_count(x->vm->ledgers[s]), bytes += yb_ledger_bytes(x->vm->ledgers[s]);
+    printf("vm: running totals: %zu keys in %zu bytes\n", keys, bytes);
     if (strcmp(path, "-") != 0)
         printf("vm: heap growth while settling %d claims of members already seen: %ld bytes\n", BATCH,
                steady_state_growth(p, path, o));

@@ -274,12 +274,11 @@ static yb_ledger_entry *widen(yb_ledger *l, yb_ledger_entry *e)
 
 yb_ledger_entry *yb_ledger_set(yb_ledger *l, yb_ledger_entry *e, const int64_t *in)
 {
-    if (!e->wide)
-        for (int f = 0; f < l->nvalues; f++)
-            if (in[f] != (int32_t)in[f]) {
-                if (!(e = widen(l, e))) return NULL;
-                break;
-            }
+    if (!e->wide) {
+        uint64_t misfit = 0; /* checked before anything is written: a failed move leaves e as it was */
+        for (int f = 0; f < l->nvalues; f++) misfit |= (uint64_t)(in[f] ^ (int32_t)in[f]);
+        if (misfit && !(e = widen(l, e))) return NULL;
+    }
     if (e->wide) {
         memcpy(e->data, in, 8 * (size_t)l->nvalues);
         return e;
