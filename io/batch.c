@@ -73,17 +73,27 @@ static void progress(const yb_batch_opts *o, batch_input *in, const yb_batch_sta
                      bool last)
 {
     if (!o->progress || (!last && (st->records & 0xffff) != 0) || !st->records) return;
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    double s = (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+    double s = yb_batch_seconds_since(t0);
     if (s < 1 && !last) return;
-    fprintf(o->progress, "\r%ld claims, %.0f claims/s", st->records, s > 0 ? (double)st->records / s : 0.0);
     struct stat sb;
     long pos = in->f[0] && in->f[0] != stdin ? ftell(in->f[0]) : -1;
-    if (!last && pos > 0 && fstat(fileno(in->f[0]), &sb) == 0 && sb.st_size > pos)
-        fprintf(o->progress, ", %.0f s left   ", s * (double)(sb.st_size - pos) / (double)pos);
-    fputs(last ? "            \n" : "   ", o->progress);
-    fflush(o->progress);
+    bool sized = !last && pos > 0 && fstat(fileno(in->f[0]), &sb) == 0;
+    yb_batch_progress_line(o->progress, st->records, s, sized ? (double)pos : 0, sized ? (double)sb.st_size : 0, last);
+}
+
+double yb_batch_seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+void yb_batch_progress_line(FILE *f, long records, double s, double done, double total, bool last)
+{
+    fprintf(f, "\r%ld claims, %.0f claims/s", records, s > 0 ? (double)records / s : 0.0);
+    if (!last && done > 0 && total > done) fprintf(f, ", %.0f s left   ", s * (total - done) / done);
+    fputs(last ? "            \n" : "   ", f);
+    fflush(f);
 }
 
 /* Every record of one input; false when fn gave up. */

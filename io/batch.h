@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "claim_reader.h"
 #include "settlement_writer.h"
@@ -52,6 +53,13 @@ typedef yb_batch_step (*yb_batch_fn)(void *ctx, yb_claim *const *claims, const c
  * stopped there (and the reason was reported). */
 bool yb_batch_each(const yb_batch_side *sides, int nsides, const char *const *inputs, int ninputs,
                    const yb_batch_opts *o, yb_batch_fn fn, void *ctx, yb_batch_stats *st);
+
+/* The progress line (on a terminal): "\rN claims, R claims/s, S s left",
+ * the time left from `done` of `total` bytes read (none when total is 0 or
+ * not above done); `last` ends it with a newline, without the time left. */
+void yb_batch_progress_line(FILE *f, long records, double seconds, double done, double total, bool last);
+/* Seconds since t0 (CLOCK_MONOTONIC). */
+double yb_batch_seconds_since(const struct timespec *t0);
 
 /* The one wording of a bad record: FILE:LINE: error: [LABEL: ][FIELD: ]MESSAGE
  * (nothing when errs is NULL). */

@@ -13,7 +13,11 @@
  *
  * Anything this cannot split exactly (no route field, CSV in or out, a durable
  * ledger gate, one job, an input that is not a regular file or holds a NUL
- * byte or an overlong line) goes to yb_batch_run: one worker, never a guess. */
+ * byte or an overlong line) goes to yb_batch_run: one worker, never a guess.
+ *
+ * On a terminal (o->batch.progress) the progress line of yb_batch_run is kept
+ * up to date after each chunk: the claims the workers read, the time left
+ * from the bytes of every input. */
 /* madvise (MADV_DONTNEED: give the pages of a mapped input back) */
 #define _DEFAULT_SOURCE
 #include "batch_jobs.h"
@@ -313,7 +317,22 @@ typedef struct jobs {
     const char *key;
     size_t keylen;
     yb_run_stats *st;
+    struct timespec t0;          /* for the progress line */
+    double bytes_before, bytes_all; /* of the inputs before this one; of all */
 } jobs;
+
+/* The progress line after a chunk (pos: bytes done of this input), at most
+ * once a second, and once more at the end (last). */
+static void progress(jobs *J, size_t pos, bool last)
+{
+    FILE *f = J->o->batch.progress;
+    if (!f) return;
+    long records = 0;
+    for (int k = 0; k < J->n; k++) records += J->w[k].records;
+    double s = yb_batch_seconds_since(&J->t0);
+    if (!records || (!last && s < 1)) return;
+    yb_batch_progress_line(f, records, s, J->bytes_before + (double)pos, J->bytes_all, last);
+}
 
 /* Settle one chunk's lines on the workers, then write what they wrote in
  * input order.  false: a worker failed (reported) or the output failed. */
@@ -395,6 +414,7 @@ static bool run_input(jobs *J, const char *data, size_t size, const char *name)
             pos = nl ? end + 1 : size;
         }
         if (n && !run_chunk(J, data + start, lines, n, name)) ok = false;
+        progress(J, pos, false);
         size_t done = pos / page * page;
         if (done > dropped) {
             madvise((char *)data + dropped, done - dropped, MADV_DONTNEED);
@@ -505,7 +525,8 @@ bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninp
     const yb_program *p = vm->p;
     memset(st, 0, sizeof *st);
     worker *w = calloc((size_t)njobs, sizeof *w);
-    jobs J = {w, njobs, o, p->schema.fields[p->route_field - 1].name, strlen(p->schema.fields[p->route_field - 1].name), st};
+    const char *key = p->schema.fields[p->route_field - 1].name;
+    jobs J = {.w = w, .n = njobs, .o = o, .key = key, .keylen = strlen(key), .st = st};
     bool ok = w != NULL;
     for (int k = 0; ok && k < njobs; k++) {
         w[k].id = k;
@@ -528,10 +549,14 @@ bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninp
         free(maps);
         return yb_batch_run(vm, inputs, ninputs, o, st);
     }
+    clock_gettime(CLOCK_MONOTONIC, &J.t0);
+    for (int i = 0; i < nin; i++) J.bytes_all += (double)maps[i].size;
     for (int i = 0; ok && i < nin; i++) {
         const char *name = strcmp(in[i], "-") == 0 ? "<stdin>" : in[i];
         ok = run_input(&J, maps[i].data, maps[i].size, name);
+        J.bytes_before += (double)maps[i].size;
     }
+    progress(&J, 0, true);
     for (int i = 0; i < nin; i++) unmap_input(&maps[i]);
     free(maps);
     for (int k = 0; k < njobs; k++) {

@@ -118,10 +118,31 @@ static void test_reader_refused(void **state)
     yb_program_free(q);
 }
 
+/* The progress line's wording and its time left, worked by hand. */
+static void test_progress_line(void **state)
+{
+    (void)state;
+    char buf[256] = "";
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    assert_non_null(f);
+    /* 30,000 claims in 2 s: 15,000 claims/s; 25 of 100 bytes in 2 s: 75 left take 2 x 75 / 25 = 6 s */
+    yb_batch_progress_line(f, 30000, 2.0, 25, 100, false);
+    fclose(f);
+    assert_string_equal(buf, "\r30000 claims, 15000 claims/s, 6 s left      ");
+    f = fmemopen(buf, sizeof buf, "w");
+    assert_non_null(f);
+    /* the size unknown (standard input): no time left; the last line ends with a newline */
+    yb_batch_progress_line(f, 30000, 2.0, 0, 0, false);
+    yb_batch_progress_line(f, 40000, 2.5, 100, 100, true);
+    fclose(f);
+    assert_string_equal(buf, "\r30000 claims, 15000 claims/s   \r40000 claims, 16000 claims/s            \n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader_refused),
+        cmocka_unit_test(test_progress_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
