@@ -227,6 +227,8 @@ void yb_reform_free(yb_reform *r)
         free(r->targets[i].key);
         yb_json_flat_free(&r->targets[i].old_v);
         yb_json_flat_free(&r->targets[i].new_v);
+        free(r->targets[i].raw[0]);
+        free(r->targets[i].raw[1]);
     }
     free(r->targets);
     free(r->members);
@@ -559,6 +561,8 @@ bool yb_reform_finish(yb_reform *r, const yb_vm *a, const yb_vm *b)
                 yb_json_flat *dst = s ? &t->new_v : &t->old_v;
                 yb_json_flat_free(dst);
                 *dst = f;
+                free(t->raw[s]);
+                t->raw[s] = strdup(line); /* JSON keeps the line's own types (key list, bools) */
             } else {
                 yb_json_flat_free(&f);
             }

@@ -46,6 +46,7 @@ typedef struct yb_reform_money { /* a money output both policies have */
 typedef struct yb_reform_target { /* a batch report entry with `met`, old and new */
     char *report, *key;
     yb_json_flat old_v, new_v;
+    char *raw[2]; /* the entry's report line under the old and the new policy (NULL: none) */
 } yb_reform_target;
 
 typedef struct yb_member_sum {

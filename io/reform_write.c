@@ -171,18 +171,6 @@ static void jmoney(FILE *out, yb_reform_sum v)
     jstr(out, b);
 }
 
-static void json_flat_obj(FILE *out, const yb_json_flat *f)
-{
-    fputc('{', out);
-    for (int k = 0; k < f->n; k++) {
-        if (k) fputc(',', out);
-        jstr(out, f->keys[k]);
-        fputc(':', out);
-        jstr(out, f->values[k]);
-    }
-    fputc('}', out);
-}
-
 bool yb_reform_write_json(const yb_reform *r, FILE *out)
 {
     fputs("{\"old\":", out);
@@ -282,12 +270,10 @@ bool yb_reform_write_json(const yb_reform *r, FILE *out)
         const yb_reform_target *t = &r->targets[i];
         fprintf(out, "%s{\"report\":", i ? "," : "");
         jstr(out, t->report);
-        fputs(",\"key\":", out);
-        jstr(out, t->key);
-        fputs(",\"old\":", out);
-        json_flat_obj(out, &t->old_v);
+        fputs(",\"old\":", out); /* the entry as `run --report` writes it, its key included */
+        fputs(t->raw[0] ? t->raw[0] : "null", out);
         fputs(",\"new\":", out);
-        json_flat_obj(out, &t->new_v);
+        fputs(t->raw[1] ? t->raw[1] : "null", out);
         fputc('}', out);
     }
     fputs("]}\n", out);
