@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 LAYERS  := base lang compiler vm io store api lsp
 INC     := $(patsubst %,-I%,$(LAYERS)) -Iinclude -Icli -Ibuild/gen -I/usr/include/postgresql
 CFLAGS  ?= -O2 -g
-DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang libsqlite3-dev libpq-dev postgresql libsodium-dev chromium python3-distributed libmicrohttpd-dev curl
+DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang libsqlite3-dev libpq-dev postgresql libsodium-dev chromium python3-distributed libmicrohttpd-dev curl fonts-noto-cjk
 BENCH_PKGS := lua5.4 liblua5.4-dev
 
 SO_MAJOR := 0

@@ -2,6 +2,8 @@
 # yibao compare --html: the page is rendered in headless Chromium (Debian `chromium`) and the
 # figures read back from the rendered DOM are the hand-worked ones of tests/golden/compare_report.
 # usage: compare_html.sh YIBAO   (from the repository's root)
+# YB_SHOT=FILE.png keeps the screenshot of a page with Chinese in it (the reform of
+# tests/golden/compare_json, whose rule 目标 shows in the top claims) for a person to look at.
 set -u
 Y=$1
 T=$(mktemp -d)
@@ -33,3 +35,12 @@ check "  histogram: 2 claims in 10 to 100" grep -q '<title>10 to 100: 2</title>'
 timeout 60 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$T/profile" --screenshot="$T/shot.png" \
     --window-size=1200,1600 "file://$T/r.html" > /dev/null 2>&1
 check "chromium paints a screenshot" test -s "$T/shot.png"
+# the page asks for Noto Sans CJK: without a CJK font Chinese rule and policy names paint as boxes
+check "a CJK font is installed (Debian fonts-noto-cjk)" bash -c "fc-list :lang=zh family | grep -q 'Noto Sans CJK'"
+"$Y" compare --html "$T/zh.html" --as-of 2026 $G/compare_json/old.yb $G/compare_json/new.yb $G/compare_report/claims.jsonl \
+    > /dev/null 2>&1
+check "  a page with Chinese in it: 目标 in the top claims" grep -q '目标' "$T/zh.html"
+timeout 60 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$T/profile" --screenshot="$T/zh.png" \
+    --window-size=1200,1800 "file://$T/zh.html" > /dev/null 2>&1
+check "  chromium paints it" test -s "$T/zh.png"
+if [ -n "${YB_SHOT:-}" ]; then cp "$T/zh.png" "$YB_SHOT"; fi
