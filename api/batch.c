@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "batch.h"
 
 static void batch_free(api_batch *b)
 {
@@ -121,13 +122,8 @@ static void text_of(void *ctx, int64_t v, const char **p, uint32_t *n) { yb_vm_t
 static bool render(api_batch *b)
 {
     yb_vm *vm = b->vm;
-    const yb_program *p = vm->p;
     yb_alert alerts[YB_MAX_ALERTS];
-    for (int k = 0; k < vm->nreasons; k++) b->reasons[k] = p->reasons[vm->reasons[k]];
-    for (int k = 0; k < vm->nalerts; k++) {
-        const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
-        alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
-    }
+    yb_batch_outcome(vm, b->reasons, alerts);
     yb_settlement s = {vm->regs, vm->held, b->reasons, vm->nreasons, alerts, vm->nalerts, NULL, 0, text_of, vm, NULL};
     b->explained = false;
     if (b->flags & YIBAO_BATCH_STAMP) {

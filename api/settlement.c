@@ -154,7 +154,10 @@ yibao_status yibao_settlement_alert(yibao_env *env, yibao_batch h, int i, yibao_
     int n = b->vm->nalerts;
     if (i >= 0 && i < n) {
         const yb_alert_desc *a = &b->vm->p->alerts[b->vm->alerts[i]];
-        *out = (yibao_alert){a->id, a->severity != 0, a->message};
+        const char *msg;
+        uint32_t len;
+        yb_vm_alert_message(b->vm, i, &msg, &len);
+        *out = (yibao_alert){a->id, a->severity != 0, msg};
     }
     api_batch_leave(env, h);
     if (i < 0 || i >= n) return api_fail(err, YIBAO_E_ARGUMENT, "alert %d: the settlement has %d", i, n);

@@ -13,5 +13,9 @@
 /* bytes in a .ybc file: the largest standard policy compiles to well under
    1 MiB, and the loader holds the whole file in memory */
 #define YB_MAX_YBC_BYTES ((long long)256 << 20)
+/* bytes in a message with `{value}`s once written for a claim (a longer one is
+   cut at the last whole character that fits, ending in "…"): the VM keeps one
+   such text per alert raised, in a buffer made once per VM (vm/message.c) */
+#define YB_MAX_MESSAGE_BYTES 1024
 
 #endif

@@ -785,6 +785,36 @@ static const char *target_name(yb_expr *t, char *buf, size_t n)
 
 static void gen_stmts(gen *g, yb_decl *rule, yb_vec *body);
 
+/* A message's values (lang/message.c), each into a register that holds it
+ * until the instruction that writes the message (ALERT, REJECT) has run;
+ * the pieces for its description, NULL when it has none. */
+static yb_text_piece *gen_message(gen *g, yb_stmt *s, bool **owned)
+{
+    int n = s->parts.n;
+    if (!n) return NULL;
+    yb_text_piece *pc = calloc((size_t)n, sizeof *pc);
+    *owned = calloc((size_t)n, sizeof **owned);
+    if (!pc || !*owned) abort();
+    for (int i = 0; i < n; i++) {
+        yb_msg_part *m = s->parts.items[i];
+        pc[i].text = strndup(m->text, m->len);
+        pc[i].reg = -1;
+        if (!m->value) continue;
+        g->loc = m->value->loc;
+        pc[i].reg = value(g, m->value, &(*owned)[i]);
+        pc[i].enum_id = (uint16_t)(m->value->type.kind == YB_T_ENUM ? m->value->type.enum_id : 0);
+    }
+    return pc;
+}
+
+/* The registers gen_message took, given back once the message is written. */
+static void message_done(gen *g, const yb_text_piece *pc, bool *owned, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (owned[i]) release(g, pc[i].reg);
+    free(owned);
+}
+
 static void count_writes(gen *g, yb_vec *body)
 {
     for (int i = 0; i < body->n; i++) {
@@ -842,17 +872,27 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
     case S_REASON: op3(g, YB_OP_REASON, s->sym_index, 0, 0); break;
     case S_WARN:
     case S_BLOCK: {
+        bool *owned = NULL;
+        yb_text_piece *pc = gen_message(g, s, &owned);
         p->alerts = yb_grow(p->alerts, p->nalerts, sizeof *p->alerts);
-        p->alerts[p->nalerts] = (yb_alert_desc){strdup(s->name), s->kind == S_BLOCK, strndup(s->message, s->message_len)};
+        p->alerts[p->nalerts] = (yb_alert_desc){strdup(s->name), s->kind == S_BLOCK, strndup(s->message, s->message_len),
+                                                s->parts.n, pc};
+        g->loc = s->loc;
         op3(g, YB_OP_ALERT, p->nalerts++, 0, 0);
+        message_done(g, pc, owned, s->parts.n);
         break;
     }
     case S_REJECT: {
         char path[256];
         yb_field_path(&g->p->schema, NULL, s->target->sym_index, -1, path, sizeof path);
+        bool *owned = NULL;
+        yb_text_piece *pc = gen_message(g, s, &owned);
         p->rejects = yb_grow(p->rejects, p->nrejects, sizeof *p->rejects);
-        p->rejects[p->nrejects] = (yb_reject_desc){s->target->sym_index, strdup(path), strndup(s->message, s->message_len)};
+        p->rejects[p->nrejects] = (yb_reject_desc){s->target->sym_index, strdup(path), strndup(s->message, s->message_len),
+                                                  s->parts.n, pc};
+        g->loc = s->loc;
         op3(g, YB_OP_REJECT, p->nrejects++, 0, 0);
+        message_done(g, pc, owned, s->parts.n);
         break;
     }
     case S_IF: {

@@ -166,7 +166,7 @@ typedef struct pieces {
     yb_compiler *c;
     char buf[1024];
     size_t n;
-    yb_inv_piece *items;
+    yb_text_piece *items;
     int count;
     bool values;
     const int *sym_reg; /* the registers of the symbols, for the values shown */
@@ -184,7 +184,7 @@ static void put(pieces *pc, const char *s)
 static void flush(pieces *pc, int reg, uint16_t enum_id)
 {
     pc->items = realloc(pc->items, (size_t)(pc->count + 1) * sizeof *pc->items);
-    pc->items[pc->count++] = (yb_inv_piece){strndup(pc->buf, pc->n), reg, enum_id};
+    pc->items[pc->count++] = (yb_text_piece){strndup(pc->buf, pc->n), reg, enum_id};
     pc->n = 0;
     pc->buf[0] = 0;
 }

@@ -356,6 +356,7 @@ static void read_stmts(order *o, yb_vec *body)
     for (int i = 0; i < body->n; i++) {
         yb_stmt *s = body->items[i];
         if (s->kind != S_REJECT) note_reads(o, s->value);
+        for (int k = 0; k < s->parts.n; k++) note_reads(o, ((yb_msg_part *)s->parts.items[k])->value);
         if (s->kind == S_IF) {
             read_stmts(o, &s->then_body);
             read_stmts(o, &s->else_body);

@@ -69,6 +69,8 @@ static bool stmts_add_only(yb_compiler *c, const yb_vec *body)
     for (int i = 0; i < body->n; i++) {
         const yb_stmt *st = body->items[i];
         if (!reads_no_report(c, st->value, 0)) return false;
+        for (int k = 0; k < st->parts.n; k++)
+            if (!reads_no_report(c, ((const yb_msg_part *)st->parts.items[k])->value, 0)) return false;
         if (st->kind == S_SET && st->target && st->target->sym_kind == SYM_STATE_FIELD) {
             int s = state_of_reg(c->prog, st->target->sym_index);
             if (s < 0 || c->prog->states[s].report) return false;

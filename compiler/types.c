@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "yb_limits.h"
 
 /* `1.0` or `0.85` written where a rate is meant: a money literal (yuan); say how a rate is written. */
 static void rate_hint(yb_compiler *c, const yb_expr *e, uint8_t want)
@@ -566,6 +567,36 @@ static bool assignable(yb_compiler *c, yb_expr *t, const char *verb)
 
 static bool check_stmt_inner(yb_compiler *c, yb_stmt *s);
 
+/* The values in a message's braces (lang/message.c): any value the rule
+ * could compute here, of a kind the settlement writes as text. */
+static bool check_message(yb_compiler *c, yb_stmt *s)
+{
+    char tnbuf[1][64];
+    bool ok = true;
+    size_t fixed = 0;
+    for (int i = 0; i < s->parts.n; i++) {
+        yb_msg_part *m = s->parts.items[i];
+        fixed += m->len;
+        if (!m->value) continue;
+        if (!yb_check_value(c, m->value, NULL)) {
+            ok = false;
+            continue;
+        }
+        yb_fold(c, m->value);
+        uint8_t k = m->value->type.kind;
+        if (k == YB_T_VOID || k == YB_T_RECORD || k == YB_T_LIST || k == YB_T_BANDS) {
+            ERR(m->value->loc, "a message writes values such as amounts, rates, dates, counts and names; this is %s",
+                TN(m->value->type, 0));
+            ok = false;
+        }
+    }
+    if (fixed > YB_MAX_MESSAGE_BYTES - 64) {
+        ERR(s->loc, "a message with values is at most %d bytes once written; its text alone is %zu", YB_MAX_MESSAGE_BYTES, fixed);
+        ok = false;
+    }
+    return ok;
+}
+
 static bool check_stmt(yb_compiler *c, yb_stmt *s)
 {
     if (!check_stmt_inner(c, s)) return false;
@@ -630,8 +661,9 @@ static bool check_stmt_inner(yb_compiler *c, yb_stmt *s)
         return false;
     case S_WARN:
     case S_BLOCK:
-        return true;
+        return check_message(c, s);
     case S_REJECT:
+        if (!check_message(c, s)) return false;
         if (!yb_check_expr(c, s->target, NULL)) return false;
         if (s->target->sym_kind != SYM_INPUT_FIELD && s->target->sym_kind != SYM_INPUT_RECORD &&
             s->target->sym_kind != SYM_INPUT_LIST) {

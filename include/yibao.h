@@ -172,6 +172,10 @@ yibao_status yibao_settlement_held(yibao_env *env, yibao_batch b, int *held, yib
 yibao_status yibao_settlement_reason_count(yibao_env *env, yibao_batch b, int *n, yibao_error *err);
 yibao_status yibao_settlement_reason(yibao_env *env, yibao_batch b, int i, const char **text, yibao_error *err);
 
+/* An alert of the settlement.  message is NUL-terminated, with the claim's
+ * values written into it when the policy's message has `{value}`s (spec.md
+ * 5.1; at most 1024 bytes); it is valid until the batch settles its next
+ * claim (copy it to keep it). */
 typedef struct yibao_alert {
     const char *rule;
     int blocking; /* 1: block, 0: warn */

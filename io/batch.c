@@ -178,11 +178,21 @@ typedef struct run_ctx {
 
 static void text_of(void *ctx, int64_t v, const char **p, uint32_t *n) { yb_vm_text(ctx, v, p, n); }
 
+void yb_batch_outcome(const yb_vm *vm, const char **reasons, yb_alert *alerts)
+{
+    const yb_program *p = vm->p;
+    for (int k = 0; k < vm->nreasons; k++) reasons[k] = p->reasons[vm->reasons[k]];
+    for (int k = 0; k < vm->nalerts; k++) {
+        const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
+        alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, NULL, 0};
+        yb_vm_alert_message(vm, k, &alerts[k].message, &alerts[k].message_len);
+    }
+}
+
 static yb_batch_step run_one(void *ctx, yb_claim *const *claims, const char *file, long line)
 {
     run_ctx *x = ctx;
     yb_vm *vm = x->vm;
-    const yb_program *p = vm->p;
     FILE *errs = x->o->batch.errors;
     char msg[600];
     int a = x->o->admit ? x->o->admit(x->o->gate, claims[0], msg, sizeof msg) : 0;
@@ -199,11 +209,7 @@ static yb_batch_step run_one(void *ctx, yb_claim *const *claims, const char *fil
         x->st->stopped = true;
         return YB_BATCH_STOP;
     }
-    for (int k = 0; k < vm->nreasons; k++) x->reasons[k] = p->reasons[vm->reasons[k]];
-    for (int k = 0; k < vm->nalerts; k++) {
-        const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
-        x->alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
-    }
+    yb_batch_outcome(vm, x->reasons, x->alerts);
     yb_settlement s = {vm->regs, vm->held, x->reasons, vm->nreasons, x->alerts, vm->nalerts, NULL, 0, text_of, vm, NULL};
     if (x->o->explain) {
         yb_vm_explain(vm);

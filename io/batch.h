@@ -67,6 +67,10 @@ void yb_batch_error(FILE *errs, const char *file, long line, const char *label, 
 
 /* Settle one claim; a claim the policy refuses is reported as a bad record.
  * true: settled. */
+/* The reasons and alerts of the VM's last settlement, as the writers take
+ * them (an alert's message with its values written; valid until the VM
+ * settles its next claim). */
+void yb_batch_outcome(const yb_vm *vm, const char **reasons, yb_alert *alerts);
 bool yb_batch_settle(yb_vm *vm, const yb_claim *c, const char *file, long line, const char *label, FILE *errs);
 
 /* `yibao run`: settle every claim and write the settlements to out. */

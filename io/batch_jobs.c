@@ -228,18 +228,13 @@ static void text_of(void *ctx, int64_t v, const char **p, uint32_t *n) { yb_vm_t
 static bool settle_one(worker *w, yb_writer *wr, line_ref *l)
 {
     yb_vm *vm = w->vm;
-    const yb_program *p = vm->p;
     if (!yb_batch_settle(vm, w->claim, w->name, l->line, NULL, w->errf)) {
         w->errors++;
         err_written(w, l);
         return true;
     }
     w->held += vm->held;
-    for (int k = 0; k < vm->nreasons; k++) w->reasons[k] = p->reasons[vm->reasons[k]];
-    for (int k = 0; k < vm->nalerts; k++) {
-        const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
-        w->alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
-    }
+    yb_batch_outcome(vm, w->reasons, w->alerts);
     yb_settlement s = {vm->regs, vm->held, w->reasons, vm->nreasons, w->alerts, vm->nalerts, NULL, 0, text_of, vm, NULL};
     if (w->o->explain) {
         yb_vm_explain(vm);

@@ -39,7 +39,10 @@ static void put_settlement(FILE *out, const yb_vm *vm)
             fputc('[', out);
             for (int k = 0; k < vm->nalerts; k++) {
                 const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
-                fprintf(out, "%s%s %s: %s", k ? "; " : "", a->severity ? "block" : "warn", a->id, a->message);
+                const char *msg;
+                uint32_t len;
+                yb_vm_alert_message(vm, k, &msg, &len);
+                fprintf(out, "%s%s %s: %.*s", k ? "; " : "", a->severity ? "block" : "warn", a->id, (int)len, msg);
             }
             fputc(']', out);
         } else {

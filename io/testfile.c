@@ -333,11 +333,7 @@ static void text_of(void *ctx, int64_t v, const char **p, uint32_t *n) { yb_vm_t
 static char *settlement_line(tf_run *r, const yb_vm *vm)
 {
     const yb_program *p = vm->p;
-    for (int k = 0; k < vm->nreasons; k++) r->reasons[k] = p->reasons[vm->reasons[k]];
-    for (int k = 0; k < vm->nalerts; k++) {
-        const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
-        r->alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
-    }
+    yb_batch_outcome(vm, r->reasons, r->alerts);
     yb_settlement s = {vm->regs, vm->held, r->reasons, vm->nreasons, r->alerts, vm->nalerts, NULL, 0, text_of, (void *)vm, NULL};
     char *buf = NULL;
     size_t len = 0;

@@ -104,14 +104,23 @@ typedef struct yb_expr {
 /* ---------- statements (rule bodies) ---------- */
 typedef enum { S_LET, S_SET, S_ADD, S_SUBTRACT, S_REASON, S_WARN, S_BLOCK, S_REJECT, S_IF } yb_stmt_kind;
 
+/* A message (`warn`, `block`, `reject`) split at its `{value}`s: the text
+ * before each value, then the value; the last part has none (lang/message.c). */
+typedef struct yb_msg_part {
+    const char *text;
+    size_t len;
+    struct yb_expr *value; /* NULL: the text after the last value */
+} yb_msg_part;
+
 typedef struct yb_stmt {
     yb_stmt_kind kind;
     yb_loc loc;
     const char *name;     /* let name; reason code; alert id */
     yb_expr *target;      /* set/add/subtract target; reject field */
     yb_expr *value;       /* let/set/add value; if condition */
-    const char *message;  /* warn/block/reject */
+    const char *message;  /* warn/block/reject: as written, `{{` and `}}` read as braces */
     size_t message_len;
+    yb_vec parts;         /* warn/block/reject with `{value}`s: yb_msg_part*; else empty */
     yb_vec then_body, else_body; /* S_IF */
     int sym_index;        /* checker: reason index; let: its symbol */
 } yb_stmt;

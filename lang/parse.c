@@ -47,3 +47,19 @@ yb_file_ast *yb_parse(yb_arena *arena, yb_diag *diag, int file)
     if (rc != 0 || diag->errors > errors_before) return NULL;
     return ctx.ast;
 }
+
+yb_expr *yb_parse_expr(yb_parse_ctx *outer, const char *text, size_t n, int line, int col)
+{
+    yb_parse_ctx ctx = {.arena = outer->arena, .diag = outer->diag, .file = outer->file, .line = line, .col = col,
+                        .start_token = START_EXPR, .in_message = true};
+    ctx.ast = yb_arena_alloc(ctx.arena, sizeof *ctx.ast);
+    yyscan_t scanner;
+    if (yylex_init_extra(&ctx, &scanner)) return NULL;
+    YY_BUFFER_STATE buf = yy_scan_bytes(text, (int)n, scanner);
+    int errors_before = ctx.diag->errors;
+    int rc = yyparse(scanner, &ctx);
+    yy_delete_buffer(buf, scanner);
+    yylex_destroy(scanner);
+    if (rc != 0 || ctx.diag->errors > errors_before || ctx.ast->decls.n) return NULL;
+    return ctx.expr;
+}

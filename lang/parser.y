@@ -90,9 +90,17 @@ static void yyerror(YYLTYPE *loc, void *scanner, yb_parse_ctx *ctx, const char *
 %type <stmt> stmt
 %type <str> desc_opt
 
-%start file
+%token START_EXPR "the start of a value"
+
+%start top
 
 %%
+
+/* a policy file; or (message.c) the value inside a message's braces */
+top
+    : file
+    | START_EXPR expr                       { ctx->expr = $2; }
+    ;
 
 file
     : %empty
@@ -337,9 +345,9 @@ stmt
     | ADD expr TO postfix                   { $$ = yb_assign(A, S_ADD, $4, $2, @$); }
     | SUBTRACT expr FROM postfix            { $$ = yb_assign(A, S_SUBTRACT, $4, $2, @$); }
     | REASON IDENT                          { $$ = yb_reason(A, $2.s, @$); }
-    | WARN IDENT STRING                     { $$ = yb_alert_stmt(A, S_WARN, $2.s, $3.s, $3.n, @$); }
-    | BLOCK IDENT STRING                    { $$ = yb_alert_stmt(A, S_BLOCK, $2.s, $3.s, $3.n, @$); }
-    | REJECT postfix STRING                 { $$ = yb_reject(A, $2, $3.s, $3.n, @$); }
+    | WARN IDENT STRING                     { $$ = yb_alert_stmt(A, S_WARN, $2.s, $3.s, $3.n, @$); yb_message_parts(ctx, $$, @3); }
+    | BLOCK IDENT STRING                    { $$ = yb_alert_stmt(A, S_BLOCK, $2.s, $3.s, $3.n, @$); yb_message_parts(ctx, $$, @3); }
+    | REJECT postfix STRING                 { $$ = yb_reject(A, $2, $3.s, $3.n, @$); yb_message_parts(ctx, $$, @3); }
     | IF expr THEN stmts else_opt END       { $$ = yb_if_stmt(A, $2, $4, $5, @1); }
     ;
 
@@ -488,6 +496,10 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, void *scanner, yb_par
     (void)scanner;
     yysymbol_kind_t found = yypcontext_token(pctx);
     if (found == YYSYMBOL_YYUNDEF) return 0; /* the lexer already said what is wrong */
+    if (found == YYSYMBOL_YYEOF && ctx->in_message) {
+        yb_error(ctx->diag, *yypcontext_location(pctx), "the value in braces is not complete: something is missing before this `}`");
+        return 0;
+    }
     yysymbol_kind_t all[YYNTOKENS], expected[YYNTOKENS];
     int na = yypcontext_expected_tokens(pctx, all, YYNTOKENS), n = 0;
     /* continuations of what came before (`.field`, `[key]`, `months`…) are

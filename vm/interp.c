@@ -37,7 +37,7 @@ yb_vm *yb_vm_new(const yb_program *p)
     vm->dvals = calloc((size_t)(p->nderived ? p->nderived : 1), sizeof *vm->dvals);
     vm->dcap = calloc((size_t)(p->nderived ? p->nderived : 1), sizeof *vm->dcap);
     bool ok = vm->dvals && vm->dcap && vm->regs && vm->ledgers && vm->entry && vm->fresh && vm->opened && vm->opened_list && vm->fired;
-    ok = ok && vm->recsets && vm->recfp && vm->noentry;
+    ok = ok && vm->recsets && vm->recfp && vm->noentry && yb_vm_messages_init(vm);
     for (int i = 0; ok && i < p->nstates; i++) {
         ok = (vm->ledgers[i] = yb_ledger_new(p->states[i].nfields)) != NULL;
         if (ok && p->states[i].nfields == 0 && !p->states[i].report) ok = (vm->recsets[i] = yb_fpset_new(true)) != NULL;
@@ -79,6 +79,7 @@ void yb_vm_free(yb_vm *vm)
     free(vm->dcode);
     free(vm->loopk);
     free(vm->xbuf);
+    free(vm->atext);
     free(vm);
 }
 
@@ -350,7 +351,9 @@ static void reject_record(yb_vm *vm, int pc, int x)
             }
         }
     }
-    fail(vm, pc, r->path, "%s%s", r->message, found);
+    char text[YB_MAX_MESSAGE_BYTES + 1];
+    if (r->npieces) yb_vm_write_pieces(vm, r->pieces, r->npieces, text, sizeof text);
+    fail(vm, pc, r->path, "%s%s", r->npieces ? text : r->message, found);
 }
 
 /* The last rule of this claim that changed output `o` (explanation labels
@@ -815,13 +818,20 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         for (int k = 0; k < vm->nalerts && !dup; k++)
             if (strcmp(p->alerts[vm->alerts[k]].id, p->alerts[a].id) == 0) {
                 dup = true;
-                if (p->alerts[a].severity > p->alerts[vm->alerts[k]].severity) vm->alerts[k] = a;
+                if (p->alerts[a].severity > p->alerts[vm->alerts[k]].severity) {
+                    vm->alerts[k] = a;
+                    if (p->alerts[a].npieces) yb_vm_alert_text(vm, k);
+                }
             }
         if (!dup && vm->nalerts == YB_MAX_ALERTS) {
             fail(vm, PC, NULL, "more than %d different alerts on one claim", YB_MAX_ALERTS);
             goto error;
         }
-        if (!dup) vm->alerts[vm->nalerts++] = a;
+        if (!dup) {
+            vm->alerts[vm->nalerts] = a;
+            if (p->alerts[a].npieces) yb_vm_alert_text(vm, vm->nalerts);
+            vm->nalerts++;
+        }
         NEXT;
     }
     CASE(HELD) RA = vm->held; NEXT;

@@ -19,6 +19,12 @@ const char yb_op_shapes[YB_OP__COUNT][4] = {
 #undef OP
 };
 
+static void free_pieces(yb_text_piece *pc, int n)
+{
+    for (int k = 0; k < n; k++) free(pc[k].text);
+    free(pc);
+}
+
 void yb_program_free(yb_program *p)
 {
     if (!p) return;
@@ -58,17 +64,18 @@ void yb_program_free(yb_program *p)
     for (int i = 0; i < p->nalerts; i++) {
         free(p->alerts[i].id);
         free(p->alerts[i].message);
+        free_pieces(p->alerts[i].pieces, p->alerts[i].npieces);
     }
     free(p->alerts);
     for (int i = 0; i < p->nrejects; i++) {
         free(p->rejects[i].path);
         free(p->rejects[i].message);
+        free_pieces(p->rejects[i].pieces, p->rejects[i].npieces);
     }
     free(p->rejects);
     for (int i = 0; i < p->ninvariants; i++) {
         free(p->invariants[i].text);
-        for (int k = 0; k < p->invariants[i].npieces; k++) free(p->invariants[i].pieces[k].text);
-        free(p->invariants[i].pieces);
+        free_pieces(p->invariants[i].pieces, p->invariants[i].npieces);
     }
     free(p->invariants);
     for (int i = 0; i < p->nblocks; i++) {

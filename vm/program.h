@@ -17,7 +17,7 @@
 typedef uint64_t yb_instr;
 
 /* The .ybc format's version: a file of another version is refused with "recompile". */
-#define YBC_VERSION 6
+#define YBC_VERSION 7
 
 enum {
 #define OP(name, a, b, c, d, doc) YB_OP_##name,
@@ -109,16 +109,29 @@ typedef struct yb_state_desc {
     uint16_t *key_enums; /* per key: its enum when the key is an enum */
 } yb_state_desc;
 
+/* Text with values: each piece's text followed by the value of a register
+ * (a broken invariant: "fund ", r0, " ≠ basic ", r8, …; a message:
+ * "", r3, " items, more than ", r9, "", -1). */
+typedef struct yb_text_piece {
+    char *text;
+    int32_t reg;      /* -1: text only */
+    uint16_t enum_id; /* an enum register prints its member name */
+} yb_text_piece;
+
 typedef struct yb_alert_desc {
     char *id;
     uint8_t severity; /* 0 warn, 1 block */
-    char *message;
+    char *message;    /* as written (with its `{value}`s) */
+    int32_t npieces;  /* 0: the message is the text; else it is written from these (vm/message.c) */
+    yb_text_piece *pieces;
 } yb_alert_desc;
 
 typedef struct yb_reject_desc {
     int32_t field;   /* schema field index, or -1 */
     char *path;      /* "member.status" */
-    char *message;
+    char *message;   /* as written */
+    int32_t npieces; /* as for alerts */
+    yb_text_piece *pieces;
 } yb_reject_desc;
 
 typedef struct yb_block_desc { /* a rule, or a branch inside one */
@@ -140,18 +153,12 @@ typedef struct yb_explain_value {
 } yb_explain_value;
 
 /* A declared invariant the VM checks after every claim (INVARIANT): its text
- * as written, and the broken comparison as pieces of text, each followed by
- * the value of a register ("fund ", r0, " ≠ basic ", r8, …). */
-typedef struct yb_inv_piece {
-    char *text;
-    int32_t reg;      /* -1: text only */
-    uint16_t enum_id; /* an enum register prints its member name */
-} yb_inv_piece;
+ * as written, and the broken comparison as pieces (yb_text_piece). */
 
 typedef struct yb_invariant_desc {
     char *text;       /* "fund = basic + large + critical + assistance" */
     int32_t npieces;
-    yb_inv_piece *pieces;
+    yb_text_piece *pieces;
 } yb_invariant_desc;
 
 typedef struct yb_derived { /* `define NAME of item = …`: a value per element of a list */

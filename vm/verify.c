@@ -58,6 +58,17 @@ static bool verify_schema(const yb_program *p, char *err, size_t errlen)
     return true;
 }
 
+/* Text with values: each piece has text, a register or none, an enum that exists. */
+static bool pieces_ok(const yb_program *p, const yb_text_piece *pc, int n)
+{
+    if (n < 0 || (n > 0 && !pc)) return false;
+    for (int k = 0; k < n; k++) {
+        if (!pc[k].text || pc[k].reg < -1 || pc[k].reg >= p->nregs) return false;
+        if (pc[k].reg >= 0 && p->reg_kinds[pc[k].reg] == YB_T_ENUM && pc[k].enum_id >= p->schema.nenums) return false;
+    }
+    return true;
+}
+
 static bool verify_tables(const yb_program *p, char *err, size_t errlen)
 {
     if (p->nregs < 0 || p->nregs > YB_MAX_REGS) FAIL("bad register count");
@@ -136,21 +147,19 @@ static bool verify_tables(const yb_program *p, char *err, size_t errlen)
             if (!sd->field_names[f]) FAIL("state %d field %d has no name", i, f);
         }
     }
-    for (int i = 0; i < p->nrejects; i++)
-        if (p->rejects[i].field < -1 || p->rejects[i].field >= p->schema.nfields || !p->rejects[i].path || !p->rejects[i].message)
+    for (int i = 0; i < p->nrejects; i++) {
+        if (p->rejects[i].field < -1 || p->rejects[i].field >= p->schema.nfields || !p->rejects[i].path || !p->rejects[i].message ||
+            !pieces_ok(p, p->rejects[i].pieces, p->rejects[i].npieces))
             FAIL("reject %d is malformed", i);
+    }
     for (int i = 0; i < p->ninvariants; i++) {
         const yb_invariant_desc *v = &p->invariants[i];
-        if (!v->text || v->npieces < 0) FAIL("invariant %d is malformed", i);
-        for (int k = 0; k < v->npieces; k++) {
-            const yb_inv_piece *pc = &v->pieces[k];
-            if (!pc->text || pc->reg < -1 || pc->reg >= p->nregs) FAIL("invariant %d is malformed", i);
-            if (pc->reg >= 0 && p->reg_kinds[pc->reg] == YB_T_ENUM && pc->enum_id >= p->schema.nenums)
-                FAIL("invariant %d names enum %d", i, pc->enum_id);
-        }
+        if (!v->text || !pieces_ok(p, v->pieces, v->npieces)) FAIL("invariant %d is malformed", i);
     }
     for (int i = 0; i < p->nalerts; i++)
-        if (!p->alerts[i].id || !p->alerts[i].message || p->alerts[i].severity > 1) FAIL("alert %d is malformed", i);
+        if (!p->alerts[i].id || !p->alerts[i].message || p->alerts[i].severity > 1 ||
+            !pieces_ok(p, p->alerts[i].pieces, p->alerts[i].npieces))
+            FAIL("alert %d is malformed", i);
     for (int i = 0; i < p->nblocks; i++)
         if (!p->blocks[i].name || p->blocks[i].branch > 2 || p->blocks[i].file < 0 || p->blocks[i].file >= (p->nfiles ? p->nfiles : 1) ||
             p->blocks[i].rule < -1 || p->blocks[i].rule >= p->nblocks) /* rule: -1, or the block an explanation names */

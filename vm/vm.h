@@ -13,6 +13,7 @@
 #include "fpset.h"
 #include "ledger.h"
 #include "program.h"
+#include "yb_limits.h"
 
 #define YB_MAX_REASONS 256
 #define YB_MAX_ALERTS 256
@@ -83,6 +84,10 @@ typedef struct yb_vm {
     int nreasons, nalerts;
     uint16_t reasons[YB_MAX_REASONS];
     uint16_t alerts[YB_MAX_ALERTS];
+    /* alert k's text when its message has values (message.c): in atext's
+       slot k, alen[k] bytes; atext is NULL when no message has values */
+    char *atext;
+    uint16_t alen[YB_MAX_ALERTS];
     uint32_t *fired; /* per block: the claim number that last ran it */
     yb_vm_counts *counts; /* coverage counts, or NULL (the normal run) */
     uint32_t claim_no;
@@ -107,6 +112,18 @@ void yb_vm_count(yb_vm *vm, const yb_dinstr *ip);
 int yb_vm_find_band(const yb_vm *vm, const yb_param *pp, const yb_band_set *bs, int64_t x);
 /* Render this claim's explanation as a JSON array into vm->xbuf. */
 void yb_vm_explain(yb_vm *vm);
+/* The message of the claim's alert k (0 .. nalerts-1): its text as written,
+ * or written with its values when it has some (valid until the next claim;
+ * NUL-terminated). */
+void yb_vm_alert_message(const yb_vm *vm, int k, const char **s, uint32_t *n);
+/* Text with values from the VM's registers into buf (cap bytes with the
+ * NUL; a longer text is cut at a whole character, ending in "…"); its length. */
+size_t yb_vm_write_pieces(const yb_vm *vm, const yb_text_piece *pc, int n, char *buf, size_t cap);
+/* message.c, for interp.c: the buffer of alert texts (false: out of memory);
+ * alert k's text written from the registers now. */
+bool yb_vm_messages_init(yb_vm *vm);
+void yb_vm_alert_text(yb_vm *vm, int k);
+
 /* Format one value for people ("24273.00", "87%", "2025-06-10", enum names). */
 int yb_format_value(const yb_program *p, uint8_t kind, uint16_t enum_id, int64_t v, char *buf, size_t n);
 

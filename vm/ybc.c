@@ -86,6 +86,13 @@ static void section_end(wbuf *w, size_t start)
     for (int i = 0; i < 4; i++) w->p[start - 4 + (size_t)i] = (uint8_t)(len >> (8 * i));
 }
 
+/* Text with values (read_pieces reads it back). */
+static void put_pieces(wbuf *w, const yb_text_piece *pc, int n)
+{
+    u32(w, (uint32_t)n);
+    for (int k = 0; k < n; k++) { str(w, pc[k].text); i64(w, pc[k].reg); u16(w, pc[k].enum_id); }
+}
+
 static void write_body(const yb_program *p, wbuf *w)
 {
     size_t s = section_begin(w, T_META);
@@ -166,9 +173,15 @@ static void write_body(const yb_program *p, wbuf *w)
     u32(w, (uint32_t)p->nreasons);
     for (int i = 0; i < p->nreasons; i++) str(w, p->reasons[i]);
     u32(w, (uint32_t)p->nalerts);
-    for (int i = 0; i < p->nalerts; i++) { str(w, p->alerts[i].id); u8(w, p->alerts[i].severity); str(w, p->alerts[i].message); }
+    for (int i = 0; i < p->nalerts; i++) {
+        str(w, p->alerts[i].id); u8(w, p->alerts[i].severity); str(w, p->alerts[i].message);
+        put_pieces(w, p->alerts[i].pieces, p->alerts[i].npieces);
+    }
     u32(w, (uint32_t)p->nrejects);
-    for (int i = 0; i < p->nrejects; i++) { i64(w, p->rejects[i].field); str(w, p->rejects[i].path); str(w, p->rejects[i].message); }
+    for (int i = 0; i < p->nrejects; i++) {
+        i64(w, p->rejects[i].field); str(w, p->rejects[i].path); str(w, p->rejects[i].message);
+        put_pieces(w, p->rejects[i].pieces, p->rejects[i].npieces);
+    }
     u32(w, (uint32_t)p->nblocks);
     for (int i = 0; i < p->nblocks; i++) {
         str(w, p->blocks[i].name); str(w, p->blocks[i].text); i64(w, p->blocks[i].rule); i64(w, p->blocks[i].line); u8(w, p->blocks[i].branch); i64(w, p->blocks[i].file);
@@ -185,8 +198,8 @@ static void write_body(const yb_program *p, wbuf *w)
     u32(w, (uint32_t)p->ninvariants);
     for (int i = 0; i < p->ninvariants; i++) {
         const yb_invariant_desc *v = &p->invariants[i];
-        str(w, v->text); u32(w, (uint32_t)v->npieces);
-        for (int k = 0; k < v->npieces; k++) { str(w, v->pieces[k].text); i64(w, v->pieces[k].reg); u16(w, v->pieces[k].enum_id); }
+        str(w, v->text);
+        put_pieces(w, v->pieces, v->npieces);
     }
     section_end(w, s);
 
@@ -420,17 +433,34 @@ static void read_states(rbuf *r, yb_program *p)
     }
 }
 
+/* Text with values (a message, a broken invariant): u32 n, per piece: str text, i64 register, u16 enum_id. */
+static yb_text_piece *read_pieces(rbuf *r, int32_t *n)
+{
+    *n = rcount(r, 14);
+    yb_text_piece *pc = CALLOC(*n, yb_text_piece);
+    for (int k = 0; k < *n && !r->bad; k++) {
+        pc[k].text = rstr_req(r); pc[k].reg = ri32(r); pc[k].enum_id = r16(r);
+    }
+    return pc;
+}
+
 static void read_rules(rbuf *r, yb_program *p)
 {
     p->nreasons = rcount(r, 4);
     p->reasons = CALLOC(p->nreasons, char *);
     for (int i = 0; i < p->nreasons && !r->bad; i++) p->reasons[i] = rstr_req(r);
-    p->nalerts = rcount(r, 9);
+    p->nalerts = rcount(r, 13);
     p->alerts = CALLOC(p->nalerts, yb_alert_desc);
-    for (int i = 0; i < p->nalerts && !r->bad; i++) { p->alerts[i].id = rstr_req(r); p->alerts[i].severity = r8(r); p->alerts[i].message = rstr_req(r); }
-    p->nrejects = rcount(r, 16);
+    for (int i = 0; i < p->nalerts && !r->bad; i++) {
+        p->alerts[i].id = rstr_req(r); p->alerts[i].severity = r8(r); p->alerts[i].message = rstr_req(r);
+        p->alerts[i].pieces = read_pieces(r, &p->alerts[i].npieces);
+    }
+    p->nrejects = rcount(r, 20);
     p->rejects = CALLOC(p->nrejects, yb_reject_desc);
-    for (int i = 0; i < p->nrejects && !r->bad; i++) { p->rejects[i].field = ri32(r); p->rejects[i].path = rstr_req(r); p->rejects[i].message = rstr_req(r); }
+    for (int i = 0; i < p->nrejects && !r->bad; i++) {
+        p->rejects[i].field = ri32(r); p->rejects[i].path = rstr_req(r); p->rejects[i].message = rstr_req(r);
+        p->rejects[i].pieces = read_pieces(r, &p->rejects[i].npieces);
+    }
     p->nblocks = rcount(r, 33);
     p->blocks = CALLOC(p->nblocks, yb_block_desc);
     for (int i = 0; i < p->nblocks && !r->bad; i++) {
@@ -454,11 +484,7 @@ static void read_rules(rbuf *r, yb_program *p)
     for (int i = 0; i < p->ninvariants && !r->bad; i++) {
         yb_invariant_desc *v = &p->invariants[i];
         v->text = rstr_req(r);
-        v->npieces = rcount(r, 14);
-        v->pieces = CALLOC(v->npieces, yb_inv_piece);
-        for (int k = 0; k < v->npieces && !r->bad; k++) {
-            v->pieces[k].text = rstr_req(r); v->pieces[k].reg = ri32(r); v->pieces[k].enum_id = r16(r);
-        }
+        v->pieces = read_pieces(r, &v->npieces);
     }
 }
 

@@ -354,10 +354,55 @@ static void claims_field_by_field(void **state)
     assert_int_equal(yibao_batch_close(env, b), YIBAO_OK);
 }
 
+/* tests/golden/message_values: an alert's message is written with the values
+ * of its claim (c1: 31.50 x 87.5% = 27.5625 -> 27.56; c2: 150.00, the block
+ * BIG replacing the warn of the same id), and the next claim's replace them. */
+static void alert_messages_carry_their_values(void **state)
+{
+    (void)state;
+    yibao_env *env = yibao_env_new();
+    yibao_policy pol;
+    yibao_batch b;
+    yibao_error e;
+    assert_non_null(env);
+    assert_int_equal(yibao_policy_load_file(env, "tests/golden/message_values/policy.yb", &pol, &e), YIBAO_OK);
+    assert_int_equal(yibao_batch_open(env, pol, 0, &b, &e), YIBAO_OK);
+    const char *c1 = "{\"claim_id\":\"c1\",\"member\":\"张三\",\"date\":\"2025-03-01\",\"level\":\"1\",\"items\":["
+                     "{\"code\":\"a\",\"amount\":\"10.00\"},{\"code\":\"b\",\"amount\":\"20.50\"},{\"code\":\"c\",\"amount\":\"1.00\"}]}";
+    const char *c2 = "{\"claim_id\":\"c2\",\"member\":\"李四\",\"date\":\"2025-06-30\",\"level\":\"0\",\"items\":["
+                     "{\"code\":\"a\",\"amount\":\"150.00\"}]}";
+    int n;
+    yibao_alert a;
+    assert_int_equal(yibao_settle_json(env, b, c1, strlen(c1), &e), YIBAO_OK);
+    assert_int_equal(yibao_settlement_alert_count(env, b, &n, &e), YIBAO_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(yibao_settlement_alert(env, b, 0, &a, &e), YIBAO_OK);
+    assert_string_equal(a.rule, "TOO_MANY");
+    assert_int_equal(a.blocking, 0);
+    assert_string_equal(a.message, "3 items, more than 2: 31.50 at 87.5% is 27.56");
+    assert_int_equal(yibao_settlement_alert(env, b, 1, &a, &e), YIBAO_OK);
+    assert_string_equal(a.message, "张三 on 2025-03-01, level first, {as is}, over 30.00: true");
+    assert_int_equal(yibao_settlement_alert(env, b, 2, &a, &e), YIBAO_OK);
+    assert_string_equal(a.message, "no values here");
+    assert_int_equal(yibao_settle_json(env, b, c2, strlen(c2), &e), YIBAO_OK);
+    assert_int_equal(yibao_settlement_alert(env, b, 0, &a, &e), YIBAO_OK);
+    assert_string_equal(a.rule, "BIG");
+    assert_int_equal(a.blocking, 1);
+    assert_string_equal(a.message, "held: 150.00 above 100.00");
+    assert_int_equal(yibao_settlement_alert(env, b, 1, &a, &e), YIBAO_OK);
+    assert_string_equal(a.message, "李四 on 2025-06-30, level primary, {as is}, over 30.00: true");
+    const char *json;
+    size_t len;
+    assert_int_equal(yibao_settlement_json(env, b, &json, &len, &e), YIBAO_OK);
+    assert_non_null(strstr(json, "\"message\":\"held: 150.00 above 100.00\""));
+    yibao_env_free(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(settles_and_carries_totals, setup, teardown),
+        cmocka_unit_test(alert_messages_carry_their_values),
         cmocka_unit_test_setup_teardown(misuse_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(totals_of_another_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(threads, setup, teardown),

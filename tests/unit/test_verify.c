@@ -267,6 +267,37 @@ static void dates_outside_the_calendar_are_refused(void **state)
     yb_program_free(p);
 }
 
+/* A message with values (.ybc RULE section): each piece's register must
+ * exist and an enum register must name an enum that exists. */
+static void message_pieces_are_checked(void **state)
+{
+    (void)state;
+    yb_diag d;
+    yb_diag_init(&d, stderr);
+    yb_program *p = yb_compile_string("t.yb",
+        "policy \"t\"\nenum class { A, B }\ninput claim { claim_id: text  class: class }\n"
+        "output settlement { claim_id: text = claim_id  status  reasons alerts }\n"
+        "rule r\n  warn W \"{class} for {claim_id}\"\n  reject class \"not {class}\"\n", &d);
+    yb_diag_free(&d);
+    assert_non_null(p);
+    assert_int_equal(p->alerts[0].npieces, 3);
+    char err[256];
+    assert_true(yb_verify(p, err, sizeof err));
+    int reg = p->alerts[0].pieces[0].reg;
+    p->alerts[0].pieces[0].reg = p->nregs;
+    expect_refused(p, "alert 0 is malformed");
+    p->alerts[0].pieces[0].reg = reg;
+    p->alerts[0].pieces[0].enum_id = (uint16_t)p->schema.nenums;
+    expect_refused(p, "alert 0 is malformed");
+    p->alerts[0].pieces[0].enum_id = 0;
+    free(p->rejects[0].pieces[1].text);
+    p->rejects[0].pieces[1].text = NULL;
+    expect_refused(p, "reject 0 is malformed");
+    p->rejects[0].pieces[1].text = strdup("");
+    assert_true(yb_verify(p, err, sizeof err));
+    yb_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +310,7 @@ int main(void)
         cmocka_unit_test(a_loopk_must_have_the_item_loop_shape),
         cmocka_unit_test(kinds_and_bounds_are_checked),
         cmocka_unit_test(jumps_outside_the_code_are_refused),
+        cmocka_unit_test(message_pieces_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
