@@ -629,6 +629,7 @@ static void walk_stmts(xb *b, yb_vec *body)
         default:
             walk(b, s->target);
             walk(b, s->value);
+            for (int k = 0; k < s->parts.n; k++) walk(b, ((yb_msg_part *)s->parts.items[k])->value); /* `{value}`s of a message */
             break;
         }
     }
