@@ -4,7 +4,9 @@
  *   lsp_json.c     a message as a tree; JSON text out (lsp_json.h)
  *   lsp_server.c   the loop, the lifecycle (initialize … exit), dispatch, errors
  *   lsp_docs.c     open documents, edits, UTF-16 positions, URIs, diagnostics
- *   lsp_methods.c  hover, definition, references, completion, symbols, formatting
+ *   lsp_methods.c  definition, references and highlights, document and workspace
+ *                  symbols, formatting
+ *   lsp_hover.c    hover;  lsp_complete.c  completion
  * Each open document is compiled on every change (compiler/xref.h): the
  * compiler's own messages become its diagnostics, the index answers the rest.
  */
@@ -99,10 +101,17 @@ const lsp_comp *lsp_index(const lsp_doc *d);
 /* The position just past the document's last character. */
 void lsp_text_end(const lsp_doc *d, int *line, int *character);
 
-/* ---- lsp_methods.c */
+/* ---- lsp_methods.c, lsp_hover.c, lsp_complete.c */
+/* The declaration at the request's position (-1: none; -2: bad params, err set), with
+ * the document and the compilation it is in; *use: the use there, or -1. */
+int lsp_at_position(lsp_server *s, const lj *params, lsp_error *err, lsp_doc **dp, const lsp_comp **cp, int *use);
+void lsp_location_json(lbuf *b, const lsp_doc *d, const lsp_comp *c, yb_loc loc);
+int lsp_kind_code(yb_xref_kind k, bool symbol); /* LSP's CompletionItemKind, or SymbolKind */
 void lsp_hover(lsp_server *s, const lj *params, lbuf *out, lsp_error *err);
 void lsp_definition(lsp_server *s, const lj *params, lbuf *out, lsp_error *err);
 void lsp_references(lsp_server *s, const lj *params, lbuf *out, lsp_error *err);
+void lsp_highlight(lsp_server *s, const lj *params, lbuf *out, lsp_error *err);
+void lsp_workspace_symbol(lsp_server *s, const lj *params, lbuf *out, lsp_error *err);
 void lsp_completion(lsp_server *s, const lj *params, lbuf *out, lsp_error *err);
 void lsp_document_symbol(lsp_server *s, const lj *params, lbuf *out, lsp_error *err);
 void lsp_formatting(lsp_server *s, const lj *params, lbuf *out, lsp_error *err);

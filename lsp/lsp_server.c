@@ -21,6 +21,8 @@ static void initialize(lsp_server *s, const lj *params, lbuf *out, lsp_error *er
                  "\"hoverProvider\":true,"
                  "\"definitionProvider\":true,"
                  "\"referencesProvider\":true,"
+                 "\"documentHighlightProvider\":true,"
+                 "\"workspaceSymbolProvider\":true,"
                  "\"completionProvider\":{\"triggerCharacters\":[\".\"]},"
                  "\"documentSymbolProvider\":true,"
                  "\"documentFormattingProvider\":true},"
@@ -42,6 +44,8 @@ static const struct {
     {"textDocument/hover", lsp_hover},
     {"textDocument/definition", lsp_definition},
     {"textDocument/references", lsp_references},
+    {"textDocument/documentHighlight", lsp_highlight},
+    {"workspace/symbol", lsp_workspace_symbol},
     {"textDocument/completion", lsp_completion},
     {"textDocument/documentSymbol", lsp_document_symbol},
     {"textDocument/formatting", lsp_formatting},

@@ -144,7 +144,8 @@ s = Server()
 init = s.request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": {}})
 caps = init.get("result", {}).get("capabilities", {})
 check(caps.get("textDocumentSync", {}).get("change") == 2 and caps.get("hoverProvider") and caps.get("definitionProvider")
-      and caps.get("referencesProvider") and caps.get("documentSymbolProvider") and caps.get("documentFormattingProvider")
+      and caps.get("referencesProvider") and caps.get("documentSymbolProvider") and caps.get("documentHighlightProvider")
+      and caps.get("workspaceSymbolProvider") and caps.get("documentFormattingProvider")
       and caps.get("positionEncoding") == "utf-16",
       "initialize: incremental sync, hover, definition, references, symbols, formatting, UTF-16 positions", init)
 s.notify("initialized", {})
@@ -170,17 +171,34 @@ check(d == [], "didChange (fixed): diagnostics cleared", d)
 h = s.request(2, "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 11, "character": 21}})
 v = h.get("result", {}).get("contents", {}).get("value", "")
 check("param 本地上限: money" in v and "本地通知 (illustrative): the city's threshold" in v
-      and "from 2024-01-01: 10000.00" in v and "from 2026-01-01: 12000.00   # 2026 notice" in v
+      and "from 2024-01-01:\n  10000.00\nfrom 2026-01-01:\n  12000.00   # 2026 notice\n" in v
       and h["result"]["range"] == rng(11, 19, 11, 23),
       "hover on a parameter: type, source comment, both dated values, the use's range", h)
 # `  let 比例 = inpatient[scheme, visit.level].ratio`: 2+3+1+2+3 = 11 -> `inpatient` 11..20, `[` 20,
 # `scheme` 21..27, `, ` `visit` 29..34, `.` `level` 35..40, `]` 40, `.` 41, `ratio` 42..47
 h = s.request(3, "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 12, "character": 44}})
 v = h.get("result", {}).get("contents", {}).get("value", "")
-check("column ratio: rate" in v and "Column 2 of table `inpatient`" in v and "from 2024-01-01:" in v
-      and "employee primary      200.00   93%" in v and "declared in inpatient.yb:17" in v
+# (inpatient.yb lines 20-29: `employee primary 200.00 93%` …: keys, deductible, ratio)
+check("column ratio: rate" in v and "Column 2 of table `inpatient`" in v
+      and "from 2024-01-01:\n  employee primary → 93%\n  employee first → 92%\n" in v
+      and "  resident provincial → 60%\n```" in v and "declared in inpatient.yb:17" in v
       and h["result"]["range"] == rng(12, 42, 12, 47),
       "hover on a table cell's column (in inpatient.yb, two imports away): the table's rows by date", h)
+
+# the table as a variant amends it (examples/variant-changsha.yb line 17: `amend table inpatient`,
+# `inpatient` at 12..21): the province's rows, then the city's from 2026, marked with where they are
+cs = os.path.join(ROOT, "examples", "variant-changsha.yb")
+cs_uri = "file://" + urllib.parse.quote(cs)
+s.notify("textDocument/didOpen", {"textDocument": {"uri": cs_uri, "languageId": "yibao", "version": 1, "text": open(cs).read()}})
+d = s.diagnostics(cs_uri)
+h = s.request(16, "textDocument/hover", {"textDocument": {"uri": cs_uri}, "position": {"line": 16, "character": 14}})
+v = h.get("result", {}).get("contents", {}).get("value", "")
+check(d == [] and "table inpatient: table by scheme, level" in v and "  employee primary      200.00   93%\n" in v
+      and "# amended in variant-changsha.yb:18\nfrom 2026-01-01:\n  employee primary      200.00   95%     # city: +2 points at primary level\n" in v
+      and h["result"]["range"] == rng(16, 12, 16, 21),
+      "hover on an amended table: its rows by date, the amendment marked with its file and line", h)
+s.notify("textDocument/didClose", {"textDocument": {"uri": cs_uri}})
+s.diagnostics(cs_uri)
 
 # ---- definition across the imports: `paying` (line 10, 7..13) is `define paying` in audit.yb line 42
 def file_uri(p):
@@ -205,6 +223,18 @@ locs = r.get("result") or []
 check({"uri": uri, "range": rng(10, 7, 10, 13)} in locs and len(locs) > 5
       and all(l["uri"] == uri or "/stdlib-policies/" in l["uri"] for l in locs),
       "references of `paying`: this use and the pay rules of the standard policy", len(locs))
+
+# document highlights: the occurrences in this document only
+r = s.request(17, "textDocument/documentHighlight", {"textDocument": {"uri": uri}, "position": {"line": 5, "character": 7}})
+check(r.get("result") == [{"range": rng(5, 6, 5, 10), "kind": 1}, {"range": rng(11, 19, 11, 23), "kind": 1}],
+      "documentHighlight of the param: its declaration and its use", r)
+r = s.request(18, "textDocument/documentHighlight", {"textDocument": {"uri": uri}, "position": {"line": 10, "character": 9}})
+check(r.get("result") == [{"range": rng(10, 7, 10, 13), "kind": 1}], "documentHighlight of `paying`: only this document's", r)
+# workspace symbols: `param critical_cap: money` is line 17 of critical_illness.yb (`param ` = 6, the name 12)
+r = s.request(19, "workspace/symbol", {"query": "critical_cap"})
+check(r.get("result") == [{"name": "critical_cap", "kind": 14, "location": {
+      "uri": file_uri(os.path.join(ROOT, "stdlib-policies", "critical_illness.yb")), "range": rng(16, 6, 16, 18)}}],
+      "workspace/symbol: a parameter of an imported module", r)
 
 # ---- completion
 r = s.request(8, "textDocument/completion", {"textDocument": {"uri": uri}, "position": {"line": 12, "character": 35}})
