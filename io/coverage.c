@@ -157,7 +157,8 @@ typedef struct cov_group {
     const yb_program *p;
     int first, ncols;
     char name[160]; /* "table inpatient", "param ratio" */
-    int namer;      /* a column whose keys the code tells (yb_param_cell_name), or -1 */
+    int nkeys;      /* the enums that key its cells, as the code that reads a column tells (0: it does not) */
+    int keys[2];
 } cov_group;
 
 static void group_init(cov_group *g, const yb_program *p, int first, int ncols)
@@ -168,12 +169,8 @@ static void group_init(cov_group *g, const yb_program *p, int first, int ncols)
     g->ncols = ncols;
     if (dot) snprintf(g->name, sizeof g->name, "table %.*s", (int)(dot - pn), pn);
     else snprintf(g->name, sizeof g->name, "param %s", pn);
-    g->namer = -1;
-    char key[256];
-    for (int c = 0; c < ncols && g->namer < 0 && p->params[first].size > 1; c++) {
-        yb_param_cell_name(p, first + c, 0, key, sizeof key);
-        if (key[0] != '[') g->namer = first + c;
-    }
+    g->nkeys = 0;
+    for (int c = 0; c < ncols && !g->nkeys && p->params[first].size > 1; c++) g->nkeys = yb_param_keys(p, first + c, g->keys);
 }
 
 /* Is cell idx of version vi the same row as in version vi - 1 (an amendment
@@ -202,7 +199,7 @@ static bool add_rows(cov_policy *cp, const cov_group *g, int vi, int32_t *row)
     yb_date_format(v->from, d);
     for (int idx = 0; idx < pf->size; idx++) {
         if (same_row(g, vi, idx)) continue;
-        if (g->namer >= 0) yb_param_cell_name(p, g->namer, idx, key, sizeof key);
+        if (g->nkeys) yb_param_cell_name_by(p, g->nkeys, g->keys, idx, key, sizeof key);
         else snprintf(key, sizeof key, "%d", idx);
         yb_srcpos at = v->rows ? v->rows[idx] : v->at;
         if (!at.line) at = v->at;

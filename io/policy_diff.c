@@ -43,8 +43,7 @@ static int trace_keys(const yb_program *p, int pc, unsigned r, int keys[2], int 
     return (keys[0] = reg_enum(p, r)) >= 0 ? 1 : 0;
 }
 
-/* The enums that index parameter `param`, from the first PARAMX that reads it. */
-static int param_keys(const yb_program *p, int param, int keys[2])
+int yb_param_keys(const yb_program *p, int param, int keys[2])
 {
     for (int pc = 0; pc < p->ncode; pc++) {
         yb_instr in = p->code[pc];
@@ -61,7 +60,13 @@ void yb_param_cell_name(const yb_program *p, int param, int cell, char *buf, siz
 {
     buf[0] = 0;
     if (p->params[param].size <= 1) return;
-    int keys[2] = {-1, -1}, nk = param_keys(p, param, keys);
+    int keys[2] = {-1, -1}, nk = yb_param_keys(p, param, keys);
+    yb_param_cell_name_by(p, nk, keys, cell, buf, n);
+}
+
+void yb_param_cell_name_by(const yb_program *p, int nk, const int keys[2], int cell, char *buf, size_t n)
+{
+    buf[0] = 0;
     if (nk == 1) snprintf(buf, n, "%s", p->schema.enums[keys[0]].names[cell]);
     else if (nk == 2) {
         int n2 = p->schema.enums[keys[1]].n;
@@ -121,11 +126,13 @@ bool yb_params_write(const yb_program *p, FILE *out, bool json)
     for (int i = 0; i < p->nparams; i++) {
         const yb_param *pp = &p->params[i];
         if (!json) fprintf(out, "\n%s: %s%s\n", pp->name, yb_kind_name((yb_kind)pp->kind), pp->range_key ? " by range" : "");
+        int keys[2] = {-1, -1}, nk = pp->size > 1 ? yb_param_keys(p, i, keys) : 0; /* the code read once a parameter */
         for (int v = 0; v < pp->nversions; v++) {
             yb_date_format(pp->versions[v].from, d);
             if (!json) fprintf(out, "  from %s:%s", d, pp->size > 1 ? "\n" : " ");
             for (int c = 0; c < pp->size; c++) {
-                yb_param_cell_name(p, i, c, name, sizeof name);
+                if (pp->size > 1) yb_param_cell_name_by(p, nk, keys, c, name, sizeof name);
+                else name[0] = 0;
                 yb_param_cell_value(p, i, pp->versions[v].cells, c, val, sizeof val);
                 if (json) {
                     fputs("{\"param\":", out);

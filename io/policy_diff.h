@@ -13,6 +13,12 @@
 /* A cell of a parameter named by its keys ("resident, municipal"), or "[i]"
  * when the keys cannot be told from the code; "" for an unkeyed parameter. */
 void yb_param_cell_name(const yb_program *p, int param, int cell, char *buf, size_t n);
+/* The enums that index parameter `param` (keys[0], keys[1]), read from the
+ * first PARAMX that reads it: their number (1 or 2), or 0 when the code does
+ * not say.  yb_param_cell_name_by names a cell by them (for many cells: the
+ * code is read once). */
+int yb_param_keys(const yb_program *p, int param, int keys[2]);
+void yb_param_cell_name_by(const yb_program *p, int nk, const int keys[2], int cell, char *buf, size_t n);
 /* One cell's value as the policy writes it ("1200.00", "65%", "16000.00 to 30000.00 at 60%; …"). */
 void yb_param_cell_value(const yb_program *p, int param, const int64_t *cells, int cell, char *buf, size_t n);
 
