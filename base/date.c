@@ -1,6 +1,7 @@
 /* Civil-calendar conversions (days from 1970-01-01), after the well-known
  * era-based algorithm: exact for the whole proleptic Gregorian calendar. */
 #include "date.h"
+#include "decimal.h"
 
 #include <stdio.h>
 
@@ -87,7 +88,13 @@ int yb_date_format(yb_date dt, char *buf)
 {
     int y, m, d;
     yb_date_to_ymd(dt, &y, &m, &d); /* 1 <= y <= 9999: always ten characters */
-    snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
+    yb_decimal_2(buf, (unsigned)(y / 100 % 100));
+    yb_decimal_2(buf + 2, (unsigned)(y % 100));
+    buf[4] = '-';
+    yb_decimal_2(buf + 5, (unsigned)m);
+    buf[7] = '-';
+    yb_decimal_2(buf + 8, (unsigned)d);
+    buf[10] = 0;
     return 10;
 }
 

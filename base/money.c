@@ -84,14 +84,16 @@ int yb_rate_format(yb_rate r, char *buf)
 {
     uint64_t a = r < 0 ? (uint64_t)0 - (uint64_t)r : (uint64_t)r;
     uint64_t whole = a / 10000, frac = a % 10000;
-    int len = sprintf(buf, "%s%llu", r < 0 ? "-" : "", (unsigned long long)whole);
-    if (frac) {
-        char f[8];
-        sprintf(f, "%04llu", (unsigned long long)frac);
+    int len = 0;
+    if (r < 0) buf[len++] = '-';
+    len += (int)yb_decimal_u64(buf + len, whole);
+    if (frac) { /* four decimals of a percent, trailing zeros dropped */
+        buf[len++] = '.';
+        yb_decimal_2(buf + len, (unsigned)(frac / 100));
+        yb_decimal_2(buf + len + 2, (unsigned)(frac % 100));
         int k = 4;
-        while (k > 0 && f[k - 1] == '0') k--;
-        f[k] = 0;
-        len += sprintf(buf + len, ".%s", f);
+        while (buf[len + k - 1] == '0') k--;
+        len += k;
     }
     buf[len++] = '%';
     buf[len] = 0;

@@ -11,6 +11,7 @@
 
 #include "vm.h"
 
+#include "decimal.h"
 #include "json_text.h"
 #include "loopk.h"
 #include "siphash.h"
@@ -125,13 +126,27 @@ static void fail(yb_vm *vm, int pc, const char *field, const char *fmt, ...)
     if ((size_t)n < sizeof vm->err.message) where(vm, pc, vm->err.message + n, sizeof vm->err.message - (size_t)n);
 }
 
+/* As snprintf(buf, n, "%s", s) for len bytes of s, without its cost (messages
+ * with values format several values a claim). */
+static int copy_out(char *buf, size_t n, const char *s, size_t len)
+{
+    if (n) {
+        size_t k = len < n ? len : n - 1;
+        memcpy(buf, s, k);
+        buf[k] = 0;
+    }
+    return (int)len;
+}
+
 int yb_format_value(const yb_program *p, uint8_t kind, uint16_t enum_id, int64_t v, char *buf, size_t n)
 {
+    char t[40];
     switch (kind) {
-    case YB_T_MONEY: { char t[32]; yb_money_format(v, t); return snprintf(buf, n, "%s", t); }
-    case YB_T_RATE: { char t[40]; yb_rate_format(v, t); return snprintf(buf, n, "%s", t); }
-    case YB_T_DATE: { char t[16]; yb_date_format(v, t); return snprintf(buf, n, "%s", t); }
-    case YB_T_BOOL: return snprintf(buf, n, "%s", v ? "true" : "false");
+    case YB_T_MONEY: return copy_out(buf, n, t, (size_t)yb_money_format(v, t));
+    case YB_T_RATE: return copy_out(buf, n, t, (size_t)yb_rate_format(v, t));
+    case YB_T_DATE: return copy_out(buf, n, t, (size_t)yb_date_format(v, t));
+    case YB_T_BOOL: return v ? copy_out(buf, n, "true", 4) : copy_out(buf, n, "false", 5);
+    case YB_T_INT: return copy_out(buf, n, t, yb_decimal_i64(t, v));
     case YB_T_DURATION: {
         int m = yb_duration_months(v), d = yb_duration_days(v);
         if (m && d) return snprintf(buf, n, "%d months %d days", m, d);
@@ -140,7 +155,7 @@ int yb_format_value(const yb_program *p, uint8_t kind, uint16_t enum_id, int64_t
     }
     case YB_T_ENUM:
         if (enum_id < p->schema.nenums && v >= 0 && v < p->schema.enums[enum_id].n)
-            return snprintf(buf, n, "%s", p->schema.enums[enum_id].names[v]);
+            return copy_out(buf, n, p->schema.enums[enum_id].names[v], strlen(p->schema.enums[enum_id].names[v]));
         return snprintf(buf, n, "#%lld", (long long)v);
     default: return snprintf(buf, n, "%lld", (long long)v);
     }

@@ -62,6 +62,13 @@ static void rate_literals(void **state)
     assert_false(yb_rate_parse_percent("33.33333", 8, &r)); /* not exact in parts per million */
     yb_rate_format(25000, buf); assert_string_equal(buf, "2.5%");
     yb_rate_format(870000, buf); assert_string_equal(buf, "87%");
+    /* four decimals of a percent at most, trailing zeros dropped, the sign kept */
+    yb_rate_format(333333, buf); assert_string_equal(buf, "33.3333%");
+    yb_rate_format(10, buf); assert_string_equal(buf, "0.001%");
+    yb_rate_format(875000, buf); assert_string_equal(buf, "87.5%");
+    yb_rate_format(-50000, buf); assert_string_equal(buf, "-5%");
+    yb_rate_format(-1, buf); assert_string_equal(buf, "-0.0001%");
+    assert_int_equal(yb_rate_format(0, buf), 2); assert_string_equal(buf, "0%");
     yb_money_format(-5, buf); assert_string_equal(buf, "-0.05");
     yb_money_format(2427300, buf); assert_string_equal(buf, "24273.00");
 }
