@@ -678,16 +678,9 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
             fail(vm, PC, NULL, "list element %lld written outside its loop", (long long)idx);
             goto error;
         }
-        if (idx >= vm->dcap[ip->c]) { /* only when a claim has more elements than any before */
-            int32_t cap = vm->dcap[ip->c] ? vm->dcap[ip->c] : 16;
-            while (cap <= idx) cap *= 2;
-            int64_t *nv = realloc(vm->dvals[ip->c], (size_t)cap * sizeof *nv);
-            if (!nv) {
-                fail(vm, PC, NULL, "out of memory");
-                goto error;
-            }
-            vm->dvals[ip->c] = nv;
-            vm->dcap[ip->c] = cap;
+        if (!yb_loopk_derived_room(vm, (int)ip->c, idx)) {
+            fail(vm, PC, NULL, "out of memory");
+            goto error;
         }
         vm->dvals[ip->c][idx] = RA;
         NEXT;
@@ -718,6 +711,10 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         }
         if (rc == YB_LOOPK_OUTSIDE) {
             fail(vm, at, NULL, "list element %lld read outside its loop", (long long)idx);
+            goto error;
+        }
+        if (rc == YB_LOOPK_NOMEM) {
+            fail(vm, at, NULL, "out of memory");
             goto error;
         }
         JUMP();

@@ -34,13 +34,66 @@ static int parse_guard(const yb_program *p, int pc, int end, yb_loopk_guard *g, 
     }
 }
 
+/* An element field of the loop's list read by the loop's index (LDE, LDEC, PRESE). */
+static int elem_slot(const yb_program *p, yb_instr i, const yb_loopk *k)
+{
+    unsigned f = YB_I_C(i);
+    if (YB_I_B(i) != k->index || (int)f >= p->schema.nfields || p->elem_list[f] != k->list) return -1;
+    return p->elem_slot[f];
+}
+
+/* A price limit from pc (`if given(F) then min(A, F) else A`, loopk.h).
+ * Returns the pc after it, or -1. */
+static int parse_cap(const yb_program *p, int pc, int end, const yb_loopk *k, yb_loopk_clause *c)
+{
+    if (pc + 5 >= end || YB_I_OP(p->code[pc]) != YB_OP_PRESE || YB_I_OP(p->code[pc + 1]) != YB_OP_JMPF) return -1;
+    yb_instr pr = p->code[pc], jf = p->code[pc + 1];
+    c->cap_p = (uint16_t)YB_I_A(pr);
+    c->cap_fslot = elem_slot(p, pr, k);
+    if (c->cap_fslot < 0 || YB_I_A(jf) != c->cap_p) return -1;
+    int at = pc + 2;
+    c->cap_load_a = YB_I_OP(p->code[at]) == YB_OP_LDE;
+    if (c->cap_load_a) {
+        c->cap_a = (uint16_t)YB_I_A(p->code[at]);
+        c->cap_aslot = elem_slot(p, p->code[at], k);
+        if (c->cap_aslot < 0) return -1;
+        at++;
+    }
+    if (at + 3 >= end) return -1;
+    yb_instr ld = p->code[at], mn = p->code[at + 1], jmp = p->code[at + 2], el = p->code[at + 3];
+    /* LDEC of the field PRESE tested: it is given, so LDEC cannot fail */
+    if (YB_I_OP(ld) != YB_OP_LDEC || YB_I_C(ld) != YB_I_C(pr) || elem_slot(p, ld, k) != c->cap_fslot) return -1;
+    c->cap_m = (uint16_t)YB_I_A(ld);
+    if ((YB_I_OP(mn) != YB_OP_MIN && YB_I_OP(mn) != YB_OP_MAX) || YB_I_C(mn) != c->cap_m) return -1;
+    if (c->cap_load_a ? YB_I_B(mn) != c->cap_a : false) return -1;
+    if (!c->cap_load_a) c->cap_a = (uint16_t)YB_I_B(mn);
+    c->cap_op = (uint8_t)YB_I_OP(mn);
+    c->x = (uint16_t)YB_I_A(mn);
+    if (YB_I_OP(jmp) != YB_OP_JMP || target(jmp, at + 2) != at + 4 || target(jf, pc + 1) != at + 3) return -1;
+    if (YB_I_A(el) != c->x) return -1;
+    if (YB_I_OP(el) == YB_OP_LDE) {
+        c->cap_else_load = true;
+        c->cap_a2slot = elem_slot(p, el, k);
+        if (c->cap_a2slot < 0) return -1;
+    } else if (YB_I_OP(el) == YB_OP_MOV) {
+        c->cap_else_load = false;
+        c->cap_a2 = (uint16_t)YB_I_B(el);
+    } else {
+        return -1;
+    }
+    c->cap = true;
+    return at + 4;
+}
+
 /* One clause from pc: guards, then the action.  Returns the pc after it, or -1. */
 static int parse_clause(const yb_program *p, int pc, int end, const yb_loopk *k, yb_loopk_clause *c)
 {
     int tos[YB_LOOPK_MAX_GUARDS];
-    c->nguards = 0;
+    memset(c, 0, sizeof *c);
     c->derived = -1;
     c->leave = false;
+    c->dset = -1;
+    c->cap = false;
     for (;;) {
         if (pc >= end) return -1;
         if (c->nguards == YB_LOOPK_MAX_GUARDS) break;
@@ -50,21 +103,36 @@ static int parse_clause(const yb_program *p, int pc, int end, const yb_loopk *k,
         pc += n;
     }
     yb_instr i = p->code[pc];
-    if (YB_I_OP(i) == YB_OP_DGET) {
+    bool valued = false; /* x holds the clause's value (DGET or a cap) */
+    if (YB_I_OP(i) == YB_OP_PRESE) {
+        pc = parse_cap(p, pc, end, k, c);
+        if (pc < 0) return -1;
+        i = p->code[pc];
+        valued = true;
+    } else if (YB_I_OP(i) == YB_OP_DGET) {
         unsigned v = YB_I_C(i);
         if (YB_I_B(i) != k->index || (int)v >= p->nderived || p->derived[v].list != k->list || pc + 1 >= end) return -1;
         c->derived = (int32_t)v;
         c->x = (uint16_t)YB_I_A(i);
         c->dget_pc = pc;
         i = p->code[++pc];
-        if (YB_I_OP(i) != YB_OP_ADD || YB_I_C(i) != c->x) return -1;
+        valued = true;
     }
-    if (YB_I_OP(i) == YB_OP_ADD) {
+    if (valued && pc >= end) return -1;
+    if (valued && !(YB_I_OP(i) == YB_OP_ADD && YB_I_C(i) == c->x) && !(YB_I_OP(i) == YB_OP_DSET && YB_I_A(i) == c->x))
+        return -1;
+    if (YB_I_OP(i) == YB_OP_DSET) {
+        unsigned v = YB_I_C(i);
+        if (YB_I_B(i) != k->index || (int)v >= p->nderived || p->derived[v].list != k->list) return -1;
+        c->dset = (int32_t)v;
+        c->val = (uint16_t)YB_I_A(i);
+        c->act_pc = pc++;
+    } else if (YB_I_OP(i) == YB_OP_ADD) {
         if (YB_I_A(i) != YB_I_B(i)) return -1;
         c->acc = (uint16_t)YB_I_A(i);
         c->val = (uint16_t)YB_I_C(i);
         c->act_pc = pc++;
-    } else if (YB_I_OP(i) == YB_OP_MOV && c->derived < 0 && pc + 1 < end) {
+    } else if (YB_I_OP(i) == YB_OP_MOV && !valued && pc + 1 < end) {
         yb_instr j = p->code[pc + 1];
         if (YB_I_OP(j) != YB_OP_JMP || target(j, pc + 1) != end + 1) return -1;
         c->leave = true;
@@ -152,16 +220,27 @@ void yb_loopk_plan(yb_loopk *k)
         const yb_loopk_clause *c = &k->clauses[ci];
         for (int g = 0; g < c->nguards; g++)
             if (c->guards[g].op == YB_OP_TEQ || c->guards[g].op == YB_OP_TNE) w.reg[w.n++] = c->guards[g].a;
-        w.reg[w.n++] = c->acc;
+        if (c->dset < 0) w.reg[w.n++] = c->acc;
         if (c->derived >= 0) w.reg[w.n++] = c->x;
     }
     k->fast = false;
+    /* `define … of item = if given(F) then min(A, F) else A`: its registers
+       are distinct, and an A in a register is not one of them */
+    const yb_loopk_clause *c0 = &k->clauses[0];
+    k->capset = k->nloads == 0 && k->nclauses == 1 && c0->cap && c0->dset >= 0 && c0->nguards == 0 &&
+                c0->cap_p != c0->cap_m && c0->cap_p != c0->x && c0->cap_m != c0->x &&
+                (c0->cap_load_a ? c0->cap_a != c0->cap_p && c0->cap_a != c0->cap_m && c0->cap_a != c0->x
+                                : c0->cap_a != c0->cap_p && c0->cap_a != c0->cap_m && c0->cap_a != c0->x) &&
+                (c0->cap_else_load || (c0->cap_a2 != c0->cap_p && c0->cap_a2 != c0->cap_m && c0->cap_a2 != c0->x &&
+                                       (c0->cap_load_a ? c0->cap_a2 != c0->cap_a : true))) &&
+                c0->cap_p != k->index && c0->cap_m != k->index && c0->x != k->index && c0->cap_a != k->index;
     for (int ci = 0; ci < k->nclauses; ci++) {
         const yb_loopk_clause *c = &k->clauses[ci];
         yb_loopk_fast *f = &k->fc[ci];
         memset(f, 0, sizeof *f);
         /* a sum or a destination is written by its clause alone; a DGET's
            register only by DGETs (each writes it as the loop would) */
+        if (c->cap || c->dset >= 0) return; /* the general run */
         if (times_written(&w, c->acc) != 1 || (c->leave && k->nclauses != 1)) return;
         if (c->derived >= 0) {
             int dgets = 0;
@@ -356,9 +435,82 @@ static int run_fast(yb_vm *vm, const yb_loopk *k, int *pc, int64_t *idx_out)
     return 0;
 }
 
+/* A price limit on one element, register by register as its instructions write them. */
+static void run_cap(int64_t *R, const yb_loopk_clause *c, const int64_t *row, const uint8_t *present)
+{
+    R[c->cap_p] = present[c->cap_fslot];
+    if (R[c->cap_p]) {
+        if (c->cap_load_a) R[c->cap_a] = row[c->cap_aslot];
+        R[c->cap_m] = row[c->cap_fslot];
+        int64_t a = R[c->cap_a], m = R[c->cap_m];
+        R[c->x] = c->cap_op == YB_OP_MIN ? (a < m ? a : m) : (a > m ? a : m);
+    } else {
+        R[c->x] = c->cap_else_load ? row[c->cap_a2slot] : R[c->cap_a2];
+    }
+}
+
+bool yb_loopk_derived_room(yb_vm *vm, int v, int64_t idx)
+{
+    if (idx < vm->dcap[v]) return true;
+    /* only when a claim has more elements than any before */
+    int32_t cap = vm->dcap[v] ? vm->dcap[v] : 16;
+    while (cap <= idx) cap *= 2;
+    int64_t *nv = realloc(vm->dvals[v], (size_t)cap * sizeof *nv);
+    if (!nv) return false;
+    vm->dvals[v] = nv;
+    vm->dcap[v] = cap;
+    return true;
+}
+
+/* A derived price limit (k->capset): one tight pass; the registers are left
+ * as the loop leaves them (the presence, A and F of the last element that
+ * had F, the value of the last element). */
+static int run_capset(yb_vm *vm, const yb_loopk *k, int *pc)
+{
+    int64_t *R = vm->regs;
+    const yb_loopk_clause *c = &k->clauses[0];
+    const yb_list_data *l = &vm->claim->lists[k->list];
+    const int32_t n = l->count;
+    R[k->index] = 0;
+    if (n <= 0) return 0;
+    /* the array grows as the loop's DSETs would grow it, to the same size */
+    if (!yb_loopk_derived_room(vm, c->dset, n - 1)) {
+        *pc = c->act_pc;
+        return YB_LOOPK_NOMEM;
+    }
+    int64_t *dv = vm->dvals[c->dset];
+    const size_t stride = (size_t)k->stride;
+    const int32_t fs = c->cap_fslot, as = c->cap_aslot, a2s = c->cap_a2slot;
+    const bool load_a = c->cap_load_a, else_load = c->cap_else_load, is_min = c->cap_op == YB_OP_MIN;
+    const int64_t a_reg = load_a ? 0 : R[c->cap_a], a2_reg = else_load ? 0 : R[c->cap_a2];
+    int32_t last_given = -1;
+    int64_t x = 0;
+    for (int32_t idx = 0; idx < n; idx++) {
+        const int64_t *row = l->slots + (size_t)idx * stride;
+        if (l->present[(size_t)idx * stride + (size_t)fs]) {
+            int64_t a = load_a ? row[as] : a_reg, m = row[fs];
+            x = is_min ? (a < m ? a : m) : (a > m ? a : m);
+            last_given = idx;
+        } else {
+            x = else_load ? row[a2s] : a2_reg;
+        }
+        dv[idx] = x;
+    }
+    if (last_given >= 0) {
+        const int64_t *row = l->slots + (size_t)last_given * stride;
+        if (load_a) R[c->cap_a] = row[as];
+        R[c->cap_m] = row[fs];
+    }
+    R[c->cap_p] = l->present[(size_t)(n - 1) * stride + (size_t)fs];
+    R[c->x] = x;
+    R[k->index] = n;
+    return 0;
+}
+
 int yb_loopk_run(yb_vm *vm, const yb_loopk *k, int *pc, int64_t *idx_out)
 {
     if (k->fast) return run_fast(vm, k, pc, idx_out);
+    if (k->capset) return run_capset(vm, k, pc);
     int64_t *R = vm->regs;
     const yb_list_data *l = &vm->claim->lists[k->list];
     int32_t n = l->count;
@@ -379,6 +531,16 @@ int yb_loopk_run(yb_vm *vm, const yb_loopk *k, int *pc, int64_t *idx_out)
                     return YB_LOOPK_OUTSIDE;
                 }
                 R[c->x] = vm->dvals[c->derived][idx];
+            } else if (c->cap) {
+                run_cap(R, c, row, l->present + (size_t)idx * (size_t)k->stride);
+            }
+            if (c->dset >= 0) {
+                if (!yb_loopk_derived_room(vm, c->dset, idx)) {
+                    *pc = c->act_pc;
+                    return YB_LOOPK_NOMEM;
+                }
+                vm->dvals[c->dset][idx] = R[c->val];
+                continue;
             }
             if (c->leave) {
                 R[c->acc] = R[c->val];

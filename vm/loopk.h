@@ -8,7 +8,12 @@
  *   ...
  *   clause: guards              JNE/JEQ/JLT/JLE a b, JMPF/JMPT a, or TEQ/TNE t x y then
  *                               JMPF/JMPT t: each jumps to the clause's end
- *           [DGET x i derived]  then ADD acc acc x            (a sum or a count)
+ *           [DGET x i derived   the value: a derived value of the element, or a price
+ *            | cap]             limit, `if given(F) then min(A, F) else A`:
+ *                                 PRESE p i F; JMPF p -> else; [LDE a i A]; LDEC m i F;
+ *                                 MIN|MAX x a m; JMP -> end; else: LDE x i A | MOV x a
+ *           then ADD acc acc x                                 (a sum or a count)
+ *             or DSET x i derived                              (`define … of item`)
  *        or MOV dst src then JMP -> exit                       (any / all: leave the loop)
  *   ...
  *   LOOPN  i list -> body
@@ -41,8 +46,15 @@ typedef struct yb_loopk_clause {
     int32_t nguards;
     yb_loopk_guard guards[YB_LOOPK_MAX_GUARDS];
     int32_t derived;  /* DGET's derived value, or -1 */
-    uint16_t x;       /* DGET's register */
+    uint16_t x;       /* DGET's register (or the cap's result) */
     bool leave;       /* MOV dst src, then leave the loop */
+    int32_t dset;     /* DSET x i dset: the action stores x as this derived value (else -1) */
+    bool cap;         /* the value is a price limit (the cap_ fields) */
+    uint8_t cap_op;   /* MIN or MAX */
+    bool cap_load_a;  /* the then branch loads a (LDE a i A) */
+    bool cap_else_load; /* the else branch is LDE x i A (else MOV x a2) */
+    uint16_t cap_p, cap_a, cap_m, cap_a2;
+    int32_t cap_fslot, cap_aslot, cap_a2slot;
     uint16_t acc, val; /* ADD acc acc val (leave: dst, src) */
     int32_t dget_pc, act_pc; /* for error messages */
 } yb_loopk_clause;
@@ -71,6 +83,7 @@ typedef struct yb_loopk {
     int32_t nclauses;
     yb_loopk_clause clauses[YB_LOOPK_MAX_CLAUSES];
     bool fast;
+    bool capset; /* the whole body is one price limit stored as a derived value (yb_loopk_plan) */
     yb_loopk_fast fc[YB_LOOPK_MAX_CLAUSES];
 } yb_loopk;
 
@@ -83,10 +96,12 @@ void yb_loopk_plan(yb_loopk *k);
 void yb_loopk_mark(yb_program *p);
 
 /* Run one LOOPK over the VM's current claim.  Returns 0 when the loop is
- * done (or left by an any/all), YB_LOOPK_OVERFLOW or YB_LOOPK_OUTSIDE with
- * *pc the failing ADD or DGET (and *idx the element). */
-enum { YB_LOOPK_OVERFLOW = 1, YB_LOOPK_OUTSIDE = 2 };
+ * done (or left by an any/all), YB_LOOPK_OVERFLOW, YB_LOOPK_OUTSIDE or
+ * YB_LOOPK_NOMEM with *pc the failing ADD, DGET or DSET (and *idx the element). */
+enum { YB_LOOPK_OVERFLOW = 1, YB_LOOPK_OUTSIDE = 2, YB_LOOPK_NOMEM = 3 };
 struct yb_vm;
+/* Room for derived value v of element idx (DSET grows the array by doubling). */
+bool yb_loopk_derived_room(struct yb_vm *vm, int v, int64_t idx);
 int yb_loopk_run(struct yb_vm *vm, const yb_loopk *k, int *pc, int64_t *idx);
 
 #endif

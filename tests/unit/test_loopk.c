@@ -35,11 +35,12 @@ static const char *src =
     "define bigsum = sum of big in items where class = A\n"
     "define sep = 1\n" /* a define between sums ends the fused loop */
     "define a_flagged = sum of amount in items where class = A and flag\n" /* two guards: the general run */
+    "define capped_b = sum of (if given(limit) then min(amount, limit) else amount) in items where class = B\n"
     "define blank = any of items where code = \"\"\n"
     "define all_x = all of items where code = \"X\"\n"
     "rule r when blank\n  set copay = total\n"
     "rule s when all_x\n  set copay = 1.00\n"
-    "rule t\n  set fund = sep * 0.00 + a_part + b_part + cheap + dear + flagged + bigsum + a_flagged + n_c * 1.00\n";
+    "rule t\n  set fund = sep * 0.00 + a_part + b_part + cheap + dear + flagged + bigsum + a_flagged + capped_b + n_c * 1.00\n";
 
 static yb_program *compile(void)
 {
@@ -95,13 +96,14 @@ static void loopk_leaves_what_the_loop_leaves(void **state)
             plain->code[pc] = (plain->code[pc] & ~(yb_instr)0xff) | YB_OP_LOOPB;
             nk++;
         }
-    /* the eight sums and counts share one loop; then the two-guard sum, any, all
-       (the loops of the derived values do not have the shape) */
-    assert_int_equal(nk, 4);
+    /* the loop of `wl` (a price limit); the eight sums and counts share one loop;
+       then the two-guard sum with the price-limited sum, any, all (the loop of
+       `big` does not have the shape: a multiplication) */
+    assert_int_equal(nk, 5);
     char err[256];
     assert_true(yb_verify(plain, err, sizeof err));
     yb_vm *a = yb_vm_new(fast), *b = yb_vm_new(plain);
-    /* the fused loop has the fast plan, the two-guard sum not */
+    /* the fused loop, any and all have the fast plan; the price limits and the two guards not */
     int plans = 0, fastplans = 0;
     for (int pc = 0; pc < fast->ncode; pc++) {
         yb_loopk k;
@@ -110,7 +112,7 @@ static void loopk_leaves_what_the_loop_leaves(void **state)
         plans++;
         fastplans += k.fast;
     }
-    assert_int_equal(plans, 4);
+    assert_int_equal(plans, 5);
     assert_int_equal(fastplans, 3);
     for (size_t i = 0; i < sizeof claims / sizeof *claims; i++) {
         int ra = run(a, claims[i]), rb = run(b, claims[i]);
