@@ -21,5 +21,6 @@ int yb_cmd_test(int argc, char **argv);     /* cli/test_cmd.c */
 int yb_cmd_coverage(int argc, char **argv); /* cli/test_cmd.c */
 int yb_cmd_fmt(int argc, char **argv);      /* cli/fmt_cmd.c */
 int yb_cmd_lsp(int argc, char **argv);      /* cli/lsp_cmd.c */
+int yb_cmd_doc(int argc, char **argv);      /* cli/doc_cmd.c */
 
 #endif

@@ -56,6 +56,7 @@ static const char usage[] =
     "       yibao ledger check LEDGER                      (integrity check)\n"
     "       yibao fmt [--check | -w] [FILE.yb...]         (the canonical layout)\n"
     "       yibao lsp                                      (the language server, on stdin/stdout)\n"
+    "       yibao doc POLICY.yb -o FILE.html|- [--diff OLD]  (the policy as one HTML page to read)\n"
     "       yibao keygen NAME [-o DIR]                     (NAME.key and NAME.pub, Ed25519)\n"
     "       yibao sign POLICY.ybc --key NAME.key [-o OUT]  (a signed policy)\n"
     "       yibao serve POLICY.ybc|DIR [--port N] [--trust PUB|DIR]  (the HTTP settlement service, hot swap)\n"
@@ -117,6 +118,11 @@ static const struct { const char *cmd, *text; } helps[] = {
             "stdout.  --check: names the files that would change, exit 1.  -w: rewrites them in place.\n"},
     {"lsp", "Runs the language server (LSP 3.17, JSON-RPC over stdin/stdout) for editors: diagnostics as\n"
             "you type, hover, definition, references, completion, symbols, formatting (docs/lsp.md).\n"},
+    {"doc", "Renders the policy for reading as one self-contained HTML page (no script, no network): its\n"
+            "imports; every parameter and table with its values by effective date, the comment that cites its\n"
+            "source and the rules that read it; the rules in evaluation order, stage by stage; states, reports\n"
+            "and invariants.  A variant's amendments are shown against the policy it imports.  --diff OLD:\n"
+            "what changed since OLD (a .yb or .ybc), marked on the page as `yibao diff` finds it.\n"},
     {"keygen", "Makes a signing key pair.\n"},
     {"sign", "Signs a compiled policy.\n"},
 };
@@ -544,6 +550,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "ledger") == 0) return cmd_ledger(argc - 2, argv + 2);
     if (strcmp(cmd, "fmt") == 0) return yb_cmd_fmt(argc - 2, argv + 2);
     if (strcmp(cmd, "lsp") == 0) return yb_cmd_lsp(argc - 2, argv + 2);
+    if (strcmp(cmd, "doc") == 0) return yb_cmd_doc(argc - 2, argv + 2);
     return usage_error(NULL, "unknown command %s", cmd);
 }
 

@@ -4,8 +4,10 @@
 
 #include "internal.h"
 #include "loopk.h"
+#include "outline.h"
 
-yb_program *yb_compile_with(const char *name, const char *text, yb_diag *diag, struct yb_xref **xref)
+/* xref, outline: NULL, or where the index (xref.c) and the outline (outline.c) of what was read go. */
+static yb_program *compile(const char *name, const char *text, yb_diag *diag, struct yb_xref **xref, yb_outline *outline)
 {
     yb_compiler c;
     memset(&c, 0, sizeof c);
@@ -43,6 +45,7 @@ yb_program *yb_compile_with(const char *name, const char *text, yb_diag *diag, s
             ok = false;
         }
     }
+    if (ok && outline) yb_outline_fill(&c, outline);
     free(c.globals);
     free(c.global_index);
     free(c.tables);
@@ -56,6 +59,17 @@ yb_program *yb_compile_with(const char *name, const char *text, yb_diag *diag, s
         return NULL;
     }
     return p;
+}
+
+yb_program *yb_compile_with(const char *name, const char *text, yb_diag *diag, struct yb_xref **xref)
+{
+    return compile(name, text, diag, xref, NULL);
+}
+
+yb_program *yb_compile_outline(const char *path, yb_diag *diag, yb_outline *out, struct yb_xref **xref)
+{
+    memset(out, 0, sizeof *out);
+    return compile(path, NULL, diag, xref, out);
 }
 
 yb_program *yb_compile_file(const char *path, yb_diag *diag) { return yb_compile_with(path, NULL, diag, NULL); }

@@ -231,5 +231,7 @@ bool yb_codegen(yb_compiler *c);                                           /* co
 struct yb_xref;
 yb_program *yb_compile_with(const char *name, const char *text, yb_diag *diag, struct yb_xref **xref);
 struct yb_xref *yb_xref_collect(yb_compiler *c, bool checked); /* xref.c */
+struct yb_outline;
+void yb_outline_fill(yb_compiler *c, struct yb_outline *o);                /* outline.c, for yibao doc */
 
 #endif

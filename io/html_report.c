@@ -4,20 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html_text.h"
 #include "reform_report.h"
 
-static void esc(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default: fputc(*s, out);
-        }
-    }
-}
+static void esc(FILE *out, const char *s) { yb_html_text(out, s); }
 
 static void money(FILE *out, yb_reform_sum v, bool sign)
 {

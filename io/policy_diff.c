@@ -165,7 +165,7 @@ static int param_index(const yb_program *p, const char *name)
     return -1;
 }
 
-static const yb_param_version *version_at(const yb_param *pp, yb_date d)
+const yb_param_version *yb_param_version_at(const yb_param *pp, yb_date d)
 {
     const yb_param_version *v = NULL;
     for (int i = 0; i < pp->nversions; i++)
@@ -174,8 +174,8 @@ static const yb_param_version *version_at(const yb_param *pp, yb_date d)
 }
 
 typedef struct diff_out {
-    FILE *out;
-    bool json;
+    yb_policy_change_fn fn;
+    void *ctx;
     long n;
 } diff_out;
 
@@ -183,28 +183,42 @@ static void emit(diff_out *o, const char *what, const char *name, const char *fr
                  const char *new_v)
 {
     o->n++;
+    yb_policy_change ch = {what, name, from, key, old_v, new_v};
+    o->fn(o->ctx, &ch);
+}
+
+/* `yibao diff`'s own lines: text, or one JSON object per change. */
+typedef struct diff_print {
+    FILE *out;
+    bool json;
+} diff_print;
+
+static void print_change(void *ctx, const yb_policy_change *ch)
+{
+    diff_print *o = ctx;
     if (!o->json) {
-        if (!strcmp(what, "value"))
-            fprintf(o->out, "  %s%s%s%s from %s: %s -> %s\n", name, key[0] ? "[" : "", key, key[0] ? "]" : "", from, old_v, new_v);
-        else fprintf(o->out, "  %s %s%s%s\n", what, name, old_v[0] ? ": " : "", old_v);
+        if (!strcmp(ch->what, "value"))
+            fprintf(o->out, "  %s%s%s%s from %s: %s -> %s\n", ch->name, ch->key[0] ? "[" : "", ch->key, ch->key[0] ? "]" : "",
+                    ch->from, ch->old_value, ch->new_value);
+        else fprintf(o->out, "  %s %s%s%s\n", ch->what, ch->name, ch->old_value[0] ? ": " : "", ch->old_value);
         return;
     }
     fputs("{\"change\":", o->out);
-    jstr(o->out, what);
+    jstr(o->out, ch->what);
     fputs(",\"name\":", o->out);
-    jstr(o->out, name);
-    if (from[0]) {
+    jstr(o->out, ch->name);
+    if (ch->from[0]) {
         fputs(",\"from\":", o->out);
-        jstr(o->out, from);
+        jstr(o->out, ch->from);
         fputs(",\"key\":", o->out);
-        jstr(o->out, key);
+        jstr(o->out, ch->key);
         fputs(",\"old\":", o->out);
-        jstr(o->out, old_v);
+        jstr(o->out, ch->old_value);
         fputs(",\"new\":", o->out);
-        jstr(o->out, new_v);
-    } else if (old_v[0]) {
+        jstr(o->out, ch->new_value);
+    } else if (ch->old_value[0]) {
         fputs(",\"detail\":", o->out);
-        jstr(o->out, old_v);
+        jstr(o->out, ch->old_value);
     }
     fputs("}\n", o->out);
 }
@@ -231,7 +245,7 @@ static void diff_param(diff_out *o, const yb_program *a, int ia, const yb_progra
     char prev_old[2048] = "", prev_new[2048] = "";
     for (int i = 0; i < nd; i++) {
         if (i && dates[i] == dates[i - 1]) continue;
-        const yb_param_version *va = version_at(pa, dates[i]), *vb = version_at(pb, dates[i]);
+        const yb_param_version *va = yb_param_version_at(pa, dates[i]), *vb = yb_param_version_at(pb, dates[i]);
         char d[16], key[256], ov[2048], nv[2048];
         yb_date_format(dates[i], d);
         for (int c = 0; c < pa->size; c++) {
@@ -343,11 +357,9 @@ static void diff_rules(diff_out *o, const yb_program *a, const yb_program *b)
     }
 }
 
-long yb_policy_diff(const yb_program *a, const yb_program *b, FILE *out, bool json)
+long yb_policy_changes(const yb_program *a, const yb_program *b, yb_policy_change_fn fn, void *ctx)
 {
-    diff_out o = {out, json, 0};
-    if (!json) fprintf(out, "policy \"%s\" %s -> \"%s\" %s\n", a->name, a->version, b->name, b->version);
-    if (!json) fputs("parameters and tables:\n", out);
+    diff_out o = {fn, ctx, 0};
     for (int i = 0; i < a->nparams; i++) {
         int j = param_index(b, a->params[i].name);
         if (j < 0) emit(&o, "removed", a->params[i].name, "", "", "", "");
@@ -355,8 +367,34 @@ long yb_policy_diff(const yb_program *a, const yb_program *b, FILE *out, bool js
     }
     for (int j = 0; j < b->nparams; j++)
         if (param_index(a, b->params[j].name) < 0) emit(&o, "added", b->params[j].name, "", "", "", "");
-    if (!json) fputs("rules:\n", out);
     diff_rules(&o, a, b);
-    if (!json) fprintf(out, "%ld difference%s\n", o.n, o.n == 1 ? "" : "s");
-    return ferror(out) ? -1 : o.n;
+    return o.n;
+}
+
+/* The text form prints its two headings between the parameters and the rules:
+ * the changes come in that order, so the heading goes before the first rule change. */
+typedef struct diff_text {
+    diff_print print;
+    bool rules;
+} diff_text;
+
+static void print_text(void *ctx, const yb_policy_change *ch)
+{
+    diff_text *t = ctx;
+    if (!t->print.json && !t->rules && !strncmp(ch->what, "rule ", 5)) {
+        fputs("rules:\n", t->print.out);
+        t->rules = true;
+    }
+    print_change(&t->print, ch);
+}
+
+long yb_policy_diff(const yb_program *a, const yb_program *b, FILE *out, bool json)
+{
+    diff_text t = {{out, json}, false};
+    if (!json) fprintf(out, "policy \"%s\" %s -> \"%s\" %s\n", a->name, a->version, b->name, b->version);
+    if (!json) fputs("parameters and tables:\n", out);
+    long n = yb_policy_changes(a, b, print_text, &t);
+    if (!json && !t.rules) fputs("rules:\n", out);
+    if (!json) fprintf(out, "%ld difference%s\n", n, n == 1 ? "" : "s");
+    return ferror(out) ? -1 : n;
 }

@@ -1,0 +1,49 @@
+/* Shared by the files of `yibao doc` (policy_doc.h): the page being written. */
+#ifndef YB_POLICY_DOC_INTERNAL_H
+#define YB_POLICY_DOC_INTERNAL_H
+
+#include "doc_source.h"
+#include "html_text.h"
+#include "policy_diff.h"
+#include "policy_doc.h"
+
+/* One difference (yb_policy_change), kept. */
+typedef struct yb_doc_change {
+    char *what, *name, *from, *key, *old_value, *new_value;
+} yb_doc_change;
+
+typedef struct yb_doc_changes {
+    int n;
+    yb_doc_change *v;
+    const char *against; /* the other policy's file */
+} yb_doc_changes;
+
+typedef struct yb_doc {
+    const yb_doc_input *in;
+    const yb_program *p;
+    const yb_outline *o;
+    FILE *out;
+    yb_doc_changes base; /* this policy against the one it amends */
+    yb_doc_changes old;  /* against --diff OLD */
+    int *rule_no;        /* per outline step: its number among the rules (1, 2, …), or 0 */
+} yb_doc;
+
+/* The change to `name` (at `from`, `key`: "" for any) of kind `what`, or NULL. */
+const yb_doc_change *yb_doc_change_find(const yb_doc_changes *c, const char *what, const char *name, const char *from,
+                                        const char *key);
+/* The outline step of kind `kind` named `name`, or -1. */
+int yb_doc_step(const yb_doc *d, int kind, const char *name);
+/* `FILE:LINE` of a step, as a quiet line of the page. */
+void yb_doc_where(yb_doc *d, yb_loc loc);
+/* The comment above and beside a declaration, as a block (nothing when it has none). */
+void yb_doc_comment_block(yb_doc *d, yb_loc loc);
+/* Does the declaration of step `s` name `name` in its code? (a rule reading a parameter) */
+bool yb_doc_step_names(const yb_doc *d, int s, const char *name);
+/* A parameter or table by name: its group's first parameter, or -1. */
+int yb_doc_param_group(const yb_program *p, const char *name);
+
+void yb_doc_params(yb_doc *d);   /* policy_doc_params.c: the parameters and tables */
+void yb_doc_changes_table(yb_doc *d, const yb_doc_changes *c, const char *id, const char *title, const char *old_label,
+                          const char *new_label); /* policy_doc.c */
+
+#endif
