@@ -25,7 +25,7 @@ static const char style[] =
     "table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{padding:3px 9px;border:1px solid #e6ebf0;"
     "text-align:right;vertical-align:top}th{background:#f3f6f9;font-weight:600}td.k,th.k{text-align:left}"
     "td.same{color:#8a98a8}td.chg{background:#eef5ff}del{color:#b3261e;margin-right:4px}"
-    "td.diff,.badge.diff,tr.diff td{background:#fff1b8}td.amd,th.amd,.badge.amd,tr.amd td{box-shadow:inset 3px 0 #8e44ad}"
+    "td.diff,.badge.diff,tr.diff td{background:#fff1b8}td.amd,th.amd,tr.amd td:first-child{box-shadow:inset 3px 0 #8e44ad}"
     ".was{font-size:11px;color:#6b5a00}th .was{color:#6b3d80;font-weight:400}"
     ".badge{font-size:11px;font-weight:600;border-radius:3px;padding:1px 6px;margin-left:6px;background:#e8eef5;color:#33414f}"
     ".badge.amd{background:#f3e8f8;color:#6b3d80}.badge.ok{background:#e4f4e8;color:#1e7b34}"
@@ -34,7 +34,7 @@ static const char style[] =
     "color:#5b6b7c;font-weight:600;font-size:12px}"
     ".kw{color:#7a3e9d;font-weight:600}.cm{color:#6a7785;font-style:italic}.str{color:#1e7b34}a.pl{font-weight:600}"
     "div.define{font-size:13px;margin:4px 0 4px 14px}.tl{display:block;margin:4px 0}"
-    "ul.imports{font-size:14px}ul.imports li{margin:2px 0}.changes td{text-align:left}"
+    "ul.imports{font-size:14px}ul.imports li{margin:2px 0}.changes td,.changes th{text-align:left}"
     "summary{cursor:pointer;color:#5b6b7c;font-size:13px}"
     ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:12px}.grid section.param{margin:0}"
     ".grid .wide{grid-column:1/-1}";
@@ -61,10 +61,35 @@ int yb_doc_step(const yb_doc *d, int kind, const char *name)
     return -1;
 }
 
+void yb_doc_path(yb_doc *d, const char *path)
+{
+    char buf[1024];
+    size_t n = 0;
+    /* `examples/../stdlib-policies/x.yb` (an import's path joined to its importer's) reads as
+       `stdlib-policies/x.yb`: each `DIR/..` pair dropped */
+    for (const char *s = path; *s && n < sizeof buf - 1;) {
+        const char *slash = strchr(s, '/');
+        size_t len = slash ? (size_t)(slash - s) : strlen(s);
+        bool up = len == 2 && !strncmp(s, "..", 2);
+        size_t prev = n ? n - 1 : 0; /* the start of the last segment kept */
+        while (prev && buf[prev - 1] != '/') prev--;
+        if (up && n && !(n - prev == 3 && !strncmp(buf + prev, "../", 3))) n = prev;
+        else {
+            if (len + 1 >= sizeof buf - n) break;
+            memcpy(buf + n, s, len);
+            n += len;
+            if (slash) buf[n++] = '/';
+        }
+        s = slash ? slash + 1 : s + len;
+    }
+    buf[n] = 0;
+    esc(d, buf);
+}
+
 void yb_doc_where(yb_doc *d, yb_loc loc)
 {
     fputs("<div class=\"where\">", d->out);
-    if (loc.file >= 0 && loc.file < d->in->src->nfiles) esc(d, d->in->src->files[loc.file].name);
+    if (loc.file >= 0 && loc.file < d->in->src->nfiles) yb_doc_path(d, d->in->src->files[loc.file].name);
     fprintf(d->out, ":%d</div>\n", loc.line);
 }
 
@@ -203,7 +228,7 @@ void yb_doc_changes_table(yb_doc *d, const yb_doc_changes *c, const char *id, co
     esc(d, title);
     fprintf(d->out, "</h2>\n<p class=\"sub\"><span id=\"%s-count\">%d</span> difference%s against <code>", id, c->n,
             c->n == 1 ? "" : "s");
-    esc(d, c->against);
+    yb_doc_path(d, c->against);
     fputs("</code> (the logic of <code>yibao diff</code>).</p>\n", d->out);
     if (!c->n) return;
     fprintf(d->out, "<table class=\"changes\" id=\"%s-table\"><tr><th>what</th><th>parameter or rule</th><th>from</th><th>", id);
@@ -251,7 +276,7 @@ static void head(yb_doc *d)
     fputs("</h1>\n<div class=\"sub\">version <span id=\"version\">", d->out);
     esc(d, p->version);
     fprintf(d->out, "</span> &middot; effective %s &middot; <code>", eff);
-    esc(d, d->in->src->nfiles ? d->in->src->files[0].name : p->source);
+    yb_doc_path(d, d->in->src->nfiles ? d->in->src->files[0].name : p->source);
     fprintf(d->out, "</code> and %d imported file%s &middot; %d parameters and tables, %d rules, %d stages</div>\n",
             d->in->src->nfiles - 1, d->in->src->nfiles == 2 ? "" : "s", count_kind(d->o, D_PARAM) + count_kind(d->o, D_TABLE),
             count_kind(d->o, D_RULE), count_kind(d->o, D_STAGE));
@@ -345,7 +370,8 @@ static void rule(yb_doc *d, int s)
     const yb_outline_step *st = &d->o->steps[s];
     fputs("<section class=\"rule\" id=\"r-", d->out);
     esc(d, st->name);
-    fprintf(d->out, "\"><h4><span class=\"no\">#%d</span>", d->rule_no[s]);
+    fprintf(d->out, "\" data-stage=\"%s\"><h4><span class=\"no\">#%d</span>", st->stage >= 0 ? d->o->steps[st->stage].name : "",
+            d->rule_no[s]);
     esc(d, st->name);
     badges(d, st->name);
     fputs("</h4>\n", d->out);
@@ -381,7 +407,7 @@ static void rule(yb_doc *d, int s)
     reads(d, s);
     yb_doc_text t = yb_doc_decl(d->in->src, st->loc.file, st->loc.line);
     fputs("<details><summary>the rule as written, ", d->out);
-    esc(d, d->in->src->files[st->loc.file].name);
+    yb_doc_path(d, d->in->src->files[st->loc.file].name);
     fprintf(d->out, ":%d</summary><pre>", st->loc.line);
     code(d, t.s, t.n);
     fputs("</pre></details></section>\n", d->out);
@@ -463,7 +489,7 @@ static void states(yb_doc *d)
 static void invariants(yb_doc *d)
 {
     fputs("<h2 id=\"invariants\">Invariants</h2>\n<p class=\"sub\">Identities every settlement keeps: the compiler proves "
-          "what it can; the rest are checked on every claim, and a settlement that breaks one is never written.</p>\n<ul>\n",
+          "what it can; the rest are checked on every claim, and a settlement that breaks one is never written.</p>\n<ul id=\"invariant-list\">\n",
           d->out);
     for (int s = 0; s < d->o->nsteps; s++) {
         const yb_outline_step *st = &d->o->steps[s];

@@ -33,6 +33,8 @@ const yb_doc_change *yb_doc_change_find(const yb_doc_changes *c, const char *wha
                                         const char *key);
 /* The outline step of kind `kind` named `name`, or -1. */
 int yb_doc_step(const yb_doc *d, int kind, const char *name);
+/* A source's path as the page shows it (`a/../b` as `b`). */
+void yb_doc_path(yb_doc *d, const char *path);
 /* `FILE:LINE` of a step, as a quiet line of the page. */
 void yb_doc_where(yb_doc *d, yb_loc loc);
 /* The comment above and beside a declaration, as a block (nothing when it has none). */

@@ -99,7 +99,12 @@ static void cell(yb_doc *d, int param, int c, yb_date day, yb_date prev_day, boo
     const yb_doc_change *dch = yb_doc_change_find(&d->old, "value", p->params[param].name, date, key);
     const yb_doc_change *bch = yb_doc_change_find(&d->base, "value", p->params[param].name, date, key);
     bool changed = !first && strcmp(v, prev) != 0;
-    fprintf(d->out, "<td class=\"v%s%s%s\">", changed ? " chg" : !first ? " same" : "", dch ? " diff" : "", bch ? " amd" : "");
+    fprintf(d->out, "<td class=\"v%s%s%s\" data-param=\"", changed ? " chg" : !first ? " same" : "", dch ? " diff" : "",
+            bch ? " amd" : "");
+    esc(d, p->params[param].name); /* which cell this is, for a reader's tools (and the test) */
+    fprintf(d->out, "\" data-from=\"%s\" data-key=\"", date);
+    esc(d, key);
+    fputs("\">", d->out);
     if (changed) {
         fputs("<del>", d->out);
         value_html(d, prev);
@@ -120,7 +125,7 @@ static void date_head(yb_doc *d, const char *group, yb_date day, int ncols)
     fprintf(d->out, "<th colspan=\"%d\" class=\"date%s\">from %s", ncols, a >= 0 ? " amd" : "", date);
     if (a >= 0) {
         fputs("<div class=\"was\">amended at ", d->out);
-        esc(d, d->in->src->files[d->o->steps[a].loc.file].name);
+        yb_doc_path(d, d->in->src->files[d->o->steps[a].loc.file].name);
         fprintf(d->out, ":%d</div>", d->o->steps[a].loc.line);
     }
     fputs("</th>", d->out);
