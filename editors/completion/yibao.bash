@@ -1,7 +1,7 @@
 # bash completion for yibao.  Install: source this file from ~/.bashrc, or copy it to
 # /usr/share/bash-completion/completions/yibao.  The command list follows `yibao --help`
 # (tests/scripts/completion.sh checks that it does).
-_yibao_commands="bench check compare compile coverage diff disasm explain fmt keygen ledger lsp params run serve shard sign test"
+_yibao_commands="bench check compare compile coverage diff disasm doc explain fmt keygen ledger lsp params run serve shard sign test"
 
 _yibao_options() {
     case $1 in
@@ -14,6 +14,7 @@ _yibao_options() {
         test)     echo "--coverage --json -v --help" ;;
         coverage) echo "--json --help" ;;
         fmt)      echo "--check -w --help" ;;
+        doc)      echo "-o --diff --help" ;;
         ledger)   echo "show export import check --json -o" ;;
         keygen)   echo "-o --help" ;;
         sign)     echo "--key -o --help" ;;
