@@ -11,6 +11,7 @@
 #include "compiler.h"
 #include "outline.h"
 #include "policy_doc.h"
+#include "xref.h"
 
 static int usage(const char *msg, const char *arg)
 {
@@ -18,13 +19,17 @@ static int usage(const char *msg, const char *arg)
     return 2;
 }
 
-/* The policy a variant imports whole and amends: an import of the entry file
- * that has a `policy` header of its own. */
-static const char *base_of(const yb_outline *o, const yb_diag *src)
+/* The policy a variant imports whole and amends: a file the entry file
+ * imports that has a `policy` header of its own. */
+static const char *base_of(const yb_xref *x, const yb_diag *src)
 {
-    for (int i = 0; i < o->nimports; i++)
-        if (o->imports[i].from_file == 0 && o->imports[i].policy && o->imports[i].file >= 0)
-            return src->files[o->imports[i].file].name;
+    for (int i = 0; i < x->ndecls; i++) {
+        const yb_xref_decl *im = &x->decls[i];
+        if (im->kind != YB_XREF_IMPORT || im->loc.file != 0 || im->target_file < 0) continue;
+        for (int k = 0; k < x->ndecls; k++)
+            if (x->decls[k].kind == YB_XREF_POLICY && x->decls[k].loc.file == im->target_file)
+                return src->files[im->target_file].name;
+    }
     return NULL;
 }
 
@@ -69,24 +74,27 @@ int yb_cmd_doc(int argc, char **argv)
     yb_diag diag;
     yb_diag_init(&diag, stderr);
     yb_outline o;
-    yb_program *p = yb_compile_outline(path, &diag, &o, NULL);
+    yb_xref *x = NULL;
+    yb_program *p = yb_compile_outline(path, &diag, &o, &x);
     if (!p) {
+        yb_xref_free(x);
         yb_diag_free(&diag);
         return 1;
     }
-    const char *base_path = base_of(&o, &diag);
+    const char *base_path = base_of(x, &diag);
     if (same_file(base_path, old_path)) base_path = NULL; /* --diff against it says it all */
     yb_program *base = base_path ? yb_load_policy(base_path, false) : NULL;
     yb_program *old = old_path ? yb_load_policy(old_path, false) : NULL;
     int rc = 1;
     if ((!base_path || base) && (!old_path || old)) {
-        yb_doc_input in = {p, &o, &diag, base, base_path, old, old_path};
+        yb_doc_input in = {p, &o, &diag, x, base, base_path, old, old_path};
         rc = write_page(&in, out_path) ? 0 : 1;
     }
     yb_program_free(old);
     yb_program_free(base);
     yb_program_free(p);
     yb_outline_free(&o);
+    yb_xref_free(x); /* before the diag: its locations name the diag's files */
     yb_diag_free(&diag);
     return rc;
 }

@@ -1,9 +1,7 @@
 /* The outline of a compiled policy (outline.h), copied out of the checked
  * steps before the compiler's arena is freed. */
-#define _DEFAULT_SOURCE /* realpath */
 #include "outline.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,39 +108,6 @@ static void mark_proved(yb_compiler *c, yb_outline *o)
     }
 }
 
-/* The file an import names, by its real path (modules.c loads each once). */
-static int import_target(yb_compiler *c, const char *from, const char *rel)
-{
-    char path[PATH_MAX], want[PATH_MAX], got[PATH_MAX];
-    const char *slash = strrchr(from, '/');
-    int dir = slash && rel[0] != '/' ? (int)(slash - from + 1) : 0;
-    snprintf(path, sizeof path, "%.*s%s", dir, from, rel);
-    if (!realpath(path, want)) return -1;
-    for (int k = 0; k < c->files.n; k++) {
-        const yb_file_ast *f = c->files.items[k];
-        if (realpath(f->path, got) && strcmp(got, want) == 0) return k;
-    }
-    return -1;
-}
-
-static void fill_imports(yb_compiler *c, yb_outline *o)
-{
-    for (int k = 0; k < c->files.n; k++) {
-        const yb_file_ast *f = c->files.items[k];
-        for (int i = 0; i < f->decls.n; i++) {
-            const yb_decl *d = f->decls.items[i];
-            if (d->kind != D_IMPORT) continue;
-            int t = import_target(c, f->path, d->text);
-            bool policy = false;
-            const yb_file_ast *tf = t >= 0 ? c->files.items[t] : NULL;
-            for (int j = 0; tf && j < tf->decls.n; j++) policy |= ((yb_decl *)tf->decls.items[j])->kind == D_POLICY;
-            o->imports = yb_grow(o->imports, o->nimports, sizeof *o->imports);
-            o->imports[o->nimports++] =
-                (yb_outline_import){f->file, d->loc.line, tf ? tf->file : -1, dup_n(d->text, d->text_len), policy};
-        }
-    }
-}
-
 /* compile.c calls this once the policy has compiled. */
 void yb_outline_fill(yb_compiler *c, yb_outline *o)
 {
@@ -150,7 +115,6 @@ void yb_outline_fill(yb_compiler *c, yb_outline *o)
     o->steps = calloc((size_t)(o->nsteps ? o->nsteps : 1), sizeof *o->steps);
     for (int i = 0; i < c->steps.n; i++) fill_step(c, i, &o->steps[i]);
     mark_proved(c, o);
-    fill_imports(c, o);
 }
 
 void yb_outline_free(yb_outline *o)
@@ -165,7 +129,5 @@ void yb_outline_free(yb_outline *o)
         free(s->effects);
     }
     free(o->steps);
-    for (int i = 0; i < o->nimports; i++) free(o->imports[i].path);
-    free(o->imports);
     memset(o, 0, sizeof *o);
 }

@@ -1,7 +1,8 @@
 /* The policy as the compiler ordered it, for reading (`yibao doc`): every
  * declaration in evaluation order (imports spliced in, rules placed `in
  * STAGE` moved to their stage), the stage each stands in, the dates of each
- * parameter's and amendment's versions, what each rule sets, and the imports.
+ * parameter's and amendment's versions, and what each rule sets (what is
+ * declared where, and used where, is the cross-reference index's: xref.h).
  * Filled from the checked tree before it is freed; the program (values,
  * rules' code) and the diag (the sources' text, by file index) come with it. */
 #ifndef YB_OUTLINE_H
@@ -30,19 +31,9 @@ typedef struct yb_outline_step {
     char **effects;
 } yb_outline_step;
 
-typedef struct yb_outline_import {
-    int from_file;     /* the importing file (diag index) */
-    int line;
-    int file;          /* the imported file (diag index), or -1 */
-    char *path;        /* as written */
-    bool policy;       /* the imported file has its own `policy` header: a base policy */
-} yb_outline_import;
-
 typedef struct yb_outline {
     int nsteps;
     yb_outline_step *steps;
-    int nimports;
-    yb_outline_import *imports;
 } yb_outline;
 
 /* yb_compile_file, and the outline of what it compiled (on success); xref:

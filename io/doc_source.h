@@ -1,7 +1,9 @@
-/* The source of a policy as `yibao doc` quotes it: a declaration's lines, the
- * comment that cites its source (the `#` lines above it and the one beside
- * it), a span of text.  Read from the compiler's copy of each file (diag.h),
- * so what is quoted is what was compiled. */
+/* The source of a policy as `yibao doc` quotes it: its lines, the comment a
+ * file opens with, where a comment starts, and a line cut into the pieces the
+ * page colours (names, strings, comments).  Read from the compiler's copy of
+ * each file (diag.h), so what is quoted is what was compiled.  A
+ * declaration's own comment and extent come from the cross-reference index
+ * (compiler/xref.h). */
 #ifndef YB_DOC_SOURCE_H
 #define YB_DOC_SOURCE_H
 
@@ -9,7 +11,7 @@
 
 #include "diag.h"
 
-/* The bytes of a span [start, end) of one source. */
+/* The bytes of a line. */
 typedef struct yb_doc_text {
     const char *s;
     size_t n;
@@ -17,18 +19,9 @@ typedef struct yb_doc_text {
 
 /* Line `line` (1-based) of source `file`, without its newline; n 0 when there is none. */
 yb_doc_text yb_doc_line(const yb_diag *src, int file, int line);
-/* The declaration at `line`: it and the lines under it that are indented, up
- * to the next line that starts in column 1 (comments and blank lines at its
- * end belong to what follows). */
-yb_doc_text yb_doc_decl(const yb_diag *src, int file, int line);
-/* Its comment, into buf (malloc'd, NUL-terminated; NULL when it has none):
- * the run of `#` lines right above it, then the comment at the end of its own
- * line, each without the `#`, one a line. */
-char *yb_doc_comment(const yb_diag *src, int file, int line);
-/* The comment a file opens with (its first run of `#` lines), or NULL. */
+/* The comment a file opens with (its first run of `#` lines, each without `#`
+ * and one space, one a line; malloc'd), or NULL. */
 char *yb_doc_opening(const yb_diag *src, int file);
-/* The text of a span as one line: its line breaks and runs of blanks made one space. */
-char *yb_doc_span(const yb_diag *src, yb_loc loc);
 /* Where a `#` comment starts in a line (not inside "…"), or n. */
 size_t yb_doc_comment_at(const char *s, size_t n);
 

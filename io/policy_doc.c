@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse_ctx.h" /* yb_keyword_token: keywords set in bold */
 #include "policy_doc_internal.h"
 
 #define esc(d, s) yb_html_text((d)->out, (s))
@@ -91,85 +90,6 @@ void yb_doc_where(yb_doc *d, yb_loc loc)
     fputs("<div class=\"where\">", d->out);
     if (loc.file >= 0 && loc.file < d->in->src->nfiles) yb_doc_path(d, d->in->src->files[loc.file].name);
     fprintf(d->out, ":%d</div>\n", loc.line);
-}
-
-void yb_doc_comment_block(yb_doc *d, yb_loc loc)
-{
-    char *c = yb_doc_comment(d->in->src, loc.file, loc.line);
-    if (c && c[0]) {
-        fputs("<div class=\"comment\">", d->out);
-        esc(d, c);
-        fputs("</div>\n", d->out);
-    }
-    free(c);
-}
-
-typedef struct name_hit {
-    const char *name;
-    size_t n;
-    bool found;
-} name_hit;
-
-static void find_name(void *ctx, yb_doc_piece kind, const char *s, size_t n)
-{
-    name_hit *h = ctx;
-    if (kind == YB_DOC_NAME && n == h->n && !memcmp(s, h->name, n)) h->found = true;
-}
-
-bool yb_doc_step_names(const yb_doc *d, int s, const char *name)
-{
-    const yb_outline_step *st = &d->o->steps[s];
-    yb_doc_text t = yb_doc_decl(d->in->src, st->loc.file, st->loc.line);
-    name_hit h = {name, strlen(name), false};
-    for (size_t i = 0; i < t.n && !h.found;) {
-        const char *nl = memchr(t.s + i, '\n', t.n - i);
-        size_t len = nl ? (size_t)(nl - (t.s + i)) : t.n - i;
-        yb_doc_pieces(t.s + i, len, find_name, &h);
-        i += len + 1;
-    }
-    return h.found;
-}
-
-/* ------------------------------------------------------------------------ */
-/* code, with the parameters, states and rules it names linked               */
-
-static void code_piece(void *ctx, yb_doc_piece kind, const char *s, size_t n)
-{
-    yb_doc *d = ctx;
-    char name[256];
-    snprintf(name, sizeof name, "%.*s", (int)(n < 255 ? n : 255), s);
-    if (kind == YB_DOC_COMMENT || kind == YB_DOC_STRING) fprintf(d->out, "<span class=\"%s\">", kind == YB_DOC_COMMENT ? "cm" : "str");
-    if (kind == YB_DOC_NAME && yb_doc_param_group(d->p, name) >= 0) {
-        fputs("<a class=\"pl\" href=\"#p-", d->out);
-        esc(d, name);
-        fputs("\">", d->out);
-        esc(d, name);
-        fputs("</a>", d->out);
-        return;
-    }
-    if (kind == YB_DOC_NAME && yb_doc_step(d, D_STATE, name) >= 0) {
-        fputs("<a href=\"#s-", d->out);
-        esc(d, name);
-        fputs("\">", d->out);
-        esc(d, name);
-        fputs("</a>", d->out);
-        return;
-    }
-    bool kw = kind == YB_DOC_NAME && yb_keyword_token(s, n);
-    if (kw) fputs("<span class=\"kw\">", d->out);
-    yb_html_text_n(d->out, s, n);
-    if (kw || kind == YB_DOC_COMMENT || kind == YB_DOC_STRING) fputs("</span>", d->out);
-}
-
-static void code(yb_doc *d, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        const char *nl = memchr(s + i, '\n', n - i);
-        size_t len = nl ? (size_t)(nl - (s + i)) : n - i;
-        yb_doc_pieces(s + i, len, code_piece, d);
-        if (nl) fputc('\n', d->out);
-        i += len + 1;
-    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -295,27 +215,36 @@ static void head(yb_doc *d)
           d->out);
 }
 
+/* Does file f have a `policy` header of its own? (then a policy imports it whole: a variant) */
+static bool is_policy(const yb_xref *x, int f)
+{
+    for (int i = 0; i < x->ndecls; i++)
+        if (x->decls[i].kind == YB_XREF_POLICY && x->decls[i].loc.file == f) return true;
+    return false;
+}
+
 /* The imports of file f, and theirs under them. */
 static void imports_of(yb_doc *d, int f, int depth)
 {
+    const yb_xref *x = d->in->xref;
     bool any = false;
-    for (int i = 0; i < d->o->nimports; i++) {
-        const yb_outline_import *im = &d->o->imports[i];
-        if (im->from_file != f) continue;
+    for (int i = 0; i < x->ndecls; i++) {
+        const yb_xref_decl *im = &x->decls[i];
+        if (im->kind != YB_XREF_IMPORT || im->loc.file != f) continue;
         fputs(any ? "" : "<ul class=\"imports\">\n", d->out);
         any = true;
         fputs("<li><code>import \"", d->out);
-        esc(d, im->path);
+        esc(d, im->detail ? im->detail : im->name);
         fputs("\"</code>", d->out);
-        if (im->policy) fputs(" <span class=\"badge amd\">a policy of its own: this one is a variant of it</span>", d->out);
-        char *c = yb_doc_comment(d->in->src, f, im->line);
-        if (c) {
+        if (im->target_file >= 0 && is_policy(x, im->target_file))
+            fputs(" <span class=\"badge amd\">a policy of its own: this one is a variant of it</span>", d->out);
+        if (im->comment) {
             fputs(" <span class=\"sub\">&mdash; ", d->out);
-            esc(d, c);
+            esc(d, im->comment);
             fputs("</span>", d->out);
         }
-        free(c);
-        if (im->file > f && depth < 32) imports_of(d, im->file, depth + 1); /* each file is loaded once, after its importer */
+        /* each file is read once, after the file that first imports it */
+        if (im->target_file > f && depth < 32) imports_of(d, im->target_file, depth + 1);
         fputs("</li>\n", d->out);
     }
     if (any) fputs("</ul>\n", d->out);
@@ -324,7 +253,7 @@ static void imports_of(yb_doc *d, int f, int depth)
 static void imports(yb_doc *d)
 {
     fputs("<h2 id=\"imports\">Imports</h2>\n", d->out);
-    if (!d->o->nimports) {
+    if (d->in->src->nfiles < 2) {
         fputs("<p class=\"sub\">The policy is one file.</p>\n", d->out);
         return;
     }
@@ -345,29 +274,10 @@ static void badges(yb_doc *d, const char *name)
     if (yb_doc_change_find(&d->base, "rule changed", name, "", "")) fputs(" <span class=\"badge amd\">changed by this variant</span>", d->out);
 }
 
-/* The parameters and tables a step's code names, as links. */
-static void reads(yb_doc *d, int s)
-{
-    int n = 0;
-    for (int i = 0; i < d->p->nparams; i++) {
-        char group[256];
-        snprintf(group, sizeof group, "%s", d->p->params[i].name);
-        char *dot = strchr(group, '.');
-        if (dot) *dot = 0;
-        if (yb_doc_param_group(d->p, group) != i || !yb_doc_step_names(d, s, group)) continue;
-        fputs(n++ ? ", " : "<div class=\"line\"><b class=\"l\">Reads</b> ", d->out);
-        fputs("<a class=\"pl\" href=\"#p-", d->out);
-        esc(d, group);
-        fputs("\">", d->out);
-        esc(d, group);
-        fputs("</a>", d->out);
-    }
-    if (n) fputs("</div>\n", d->out);
-}
-
 static void rule(yb_doc *d, int s)
 {
     const yb_outline_step *st = &d->o->steps[s];
+    int xd = yb_doc_xdecl(d, st);
     fputs("<section class=\"rule\" id=\"r-", d->out);
     esc(d, st->name);
     fprintf(d->out, "\" data-stage=\"%s\"><h4><span class=\"no\">#%d</span>", st->stage >= 0 ? d->o->steps[st->stage].name : "",
@@ -385,16 +295,14 @@ static void rule(yb_doc *d, int s)
         esc(d, st->placed);
         fputs("</code></div>\n", d->out);
     }
-    yb_doc_comment_block(d, (yb_loc){.file = st->loc.file, .line = st->loc.line});
-    char *when = st->when.line ? yb_doc_span(d->in->src, st->when) : NULL;
+    yb_doc_comment_block(d, xd);
     fputs("<div class=\"line\"><b class=\"l\">When</b> ", d->out);
-    if (when) {
+    if (st->when.line) {
         fputs("<code>", d->out);
-        code(d, when, strlen(when));
+        yb_doc_code(d, st->when, true);
         fputs("</code>", d->out);
     } else fputs("always", d->out);
     fputs("</div>\n", d->out);
-    free(when);
     if (st->neffects) {
         fputs("<div class=\"line\"><b class=\"l\">Does</b> ", d->out);
         for (int k = 0; k < st->neffects; k++) {
@@ -404,23 +312,21 @@ static void rule(yb_doc *d, int s)
         }
         fputs("</div>\n", d->out);
     }
-    reads(d, s);
-    yb_doc_text t = yb_doc_decl(d->in->src, st->loc.file, st->loc.line);
+    yb_doc_reads(d, xd);
     fputs("<details><summary>the rule as written, ", d->out);
     yb_doc_path(d, d->in->src->files[st->loc.file].name);
     fprintf(d->out, ":%d</summary><pre>", st->loc.line);
-    code(d, t.s, t.n);
+    yb_doc_decl_code(d, xd, st);
     fputs("</pre></details></section>\n", d->out);
 }
 
 static void define(yb_doc *d, int s)
 {
     const yb_outline_step *st = &d->o->steps[s];
-    yb_doc_text t = yb_doc_decl(d->in->src, st->loc.file, st->loc.line);
     fputs("<div class=\"define\" id=\"d-", d->out);
     esc(d, st->name);
     fputs("\"><code>", d->out);
-    code(d, t.s, t.n);
+    yb_doc_decl_code(d, yb_doc_xdecl(d, st), st);
     fputs("</code></div>\n", d->out);
 }
 
@@ -465,23 +371,13 @@ static void states(yb_doc *d)
         fputs("\"><h3>", d->out);
         esc(d, st->name);
         fprintf(d->out, " <span class=\"badge\">%s</span></h3>\n", st->report ? "report" : "state");
+        int xd = yb_doc_xdecl(d, st);
         yb_doc_where(d, st->loc);
-        yb_doc_comment_block(d, st->loc);
-        yb_doc_text t = yb_doc_decl(d->in->src, st->loc.file, st->loc.line);
+        yb_doc_comment_block(d, xd);
         fputs("<pre>", d->out);
-        code(d, t.s, t.n);
+        yb_doc_decl_code(d, xd, st);
         fputs("</pre>", d->out);
-        int n = 0;
-        for (int r = 0; r < d->o->nsteps; r++) {
-            if (d->o->steps[r].kind != D_RULE || !yb_doc_step_names(d, r, st->name)) continue;
-            fputs(n++ ? ", " : "<div class=\"used\">Rules that use it: ", d->out);
-            fputs("<a href=\"#r-", d->out);
-            esc(d, d->o->steps[r].name);
-            fprintf(d->out, "\">#%d ", d->rule_no[r]);
-            esc(d, d->o->steps[r].name);
-            fputs("</a>", d->out);
-        }
-        fputs(n ? "</div>\n" : "", d->out);
+        yb_doc_users(d, xd, "Used by: ", NULL);
         fputs("</section>\n", d->out);
     }
 }
@@ -498,7 +394,7 @@ static void invariants(yb_doc *d)
         size_t n = yb_doc_comment_at(t.s, t.n);
         while (n && t.s[n - 1] == ' ') n--;
         fputs("<li><code>", d->out);
-        code(d, t.s, n);
+        yb_doc_code(d, (yb_loc){st->loc.file, st->loc.line, 1, st->loc.line, (int)n + 1}, false);
         fprintf(d->out, "</code> <span class=\"badge%s\">%s</span></li>\n", st->proved ? " ok" : "",
                 st->proved ? "proved by the compiler" : "checked on every settlement");
     }

@@ -21,6 +21,7 @@ typedef struct yb_doc_input {
     const yb_program *p;    /* the policy */
     const yb_outline *o;    /* its declarations in evaluation order */
     const yb_diag *src;     /* its sources' text (the diag it was compiled with) */
+    const struct yb_xref *xref; /* its cross-reference index (xref.h): comments, extents, uses, imports */
     const yb_program *base; /* the policy it imports and amends (a variant's), or NULL */
     const char *base_path;
     const yb_program *old;  /* --diff OLD, or NULL */

@@ -6,6 +6,7 @@
 #include "html_text.h"
 #include "policy_diff.h"
 #include "policy_doc.h"
+#include "xref.h"
 
 /* One difference (yb_policy_change), kept. */
 typedef struct yb_doc_change {
@@ -35,12 +36,24 @@ const yb_doc_change *yb_doc_change_find(const yb_doc_changes *c, const char *wha
 int yb_doc_step(const yb_doc *d, int kind, const char *name);
 /* A source's path as the page shows it (`a/../b` as `b`). */
 void yb_doc_path(yb_doc *d, const char *path);
-/* `FILE:LINE` of a step, as a quiet line of the page. */
+/* `FILE:LINE`, as a quiet line of the page. */
 void yb_doc_where(yb_doc *d, yb_loc loc);
-/* The comment above and beside a declaration, as a block (nothing when it has none). */
-void yb_doc_comment_block(yb_doc *d, yb_loc loc);
-/* Does the declaration of step `s` name `name` in its code? (a rule reading a parameter) */
-bool yb_doc_step_names(const yb_doc *d, int s, const char *name);
+
+/* policy_doc_xref.c: what the cross-reference index tells the page */
+/* The index's declaration of an outline step (a top-level one), or -1. */
+int yb_doc_xdecl(const yb_doc *d, const yb_outline_step *st);
+/* Its comment (the one that cites its source), as a block; nothing when it has none. */
+void yb_doc_comment_block(yb_doc *d, int xdecl);
+/* "LABEL" and a link to each rule, define or state that names it (or a
+ * column or field of it); `none` (or nothing when NULL) when none does. */
+void yb_doc_users(yb_doc *d, int xdecl, const char *label, const char *none);
+/* "Reads" and a link to each parameter or table a rule or define names. */
+void yb_doc_reads(yb_doc *d, int xdecl);
+/* A span of source as code, each name it uses linked to where the page shows
+ * that; one_line: its lines joined by a space, without indent or comments. */
+void yb_doc_code(yb_doc *d, yb_loc span, bool one_line);
+/* A declaration's text as written (its extent in the index; else its first line). */
+void yb_doc_decl_code(yb_doc *d, int xdecl, const yb_outline_step *st);
 /* A parameter or table by name: its group's first parameter, or -1. */
 int yb_doc_param_group(const yb_program *p, const char *name);
 

@@ -209,24 +209,6 @@ static void timeline(yb_doc *d, int first, int end, const yb_date *dates, int nd
     fputs("</svg>\n", d->out);
 }
 
-/* The rules (and definitions) that read the group, as links. */
-static void readers(yb_doc *d, const char *group)
-{
-    int n = 0;
-    for (int s = 0; s < d->o->nsteps; s++) {
-        const yb_outline_step *st = &d->o->steps[s];
-        if ((st->kind != D_RULE && st->kind != D_DEFINE && st->kind != D_STATE) || !yb_doc_step_names(d, s, group)) continue;
-        fputs(n++ ? ", " : "<div class=\"used\">Read by: ", d->out);
-        fprintf(d->out, "<a href=\"#%s-", st->kind == D_RULE ? "r" : st->kind == D_STATE ? "s" : "d");
-        esc(d, st->name);
-        fputs("\">", d->out);
-        if (d->rule_no[s]) fprintf(d->out, "#%d ", d->rule_no[s]);
-        esc(d, st->name);
-        fputs("</a>", d->out);
-    }
-    fputs(n ? "</div>\n" : "<div class=\"used\">Read by no rule.</div>\n", d->out);
-}
-
 static void group(yb_doc *d, int first, int end)
 {
     const yb_program *p = d->p;
@@ -244,13 +226,16 @@ static void group(yb_doc *d, int first, int end)
     if (added) fputs(" <span class=\"badge diff\">new since the old version</span>", d->out);
     if (new_here) fputs(" <span class=\"badge amd\">added by this variant</span>", d->out);
     fputs("</h3>\n", d->out);
+    int xd = s >= 0 ? yb_doc_xdecl(d, &d->o->steps[s]) : -1;
     if (s >= 0) {
         yb_doc_text sig = yb_doc_line(d->in->src, d->o->steps[s].loc.file, d->o->steps[s].loc.line);
+        size_t n = yb_doc_comment_at(sig.s, sig.n);
+        while (n && (sig.s[n - 1] == ' ' || sig.s[n - 1] == '{')) n--; /* a table's `{` opens its columns */
         fputs("<code class=\"sig\">", d->out);
-        yb_html_text_n(d->out, sig.s, yb_doc_comment_at(sig.s, sig.n));
+        yb_html_text_n(d->out, sig.s, n);
         fputs("</code>", d->out);
         yb_doc_where(d, d->o->steps[s].loc);
-        yb_doc_comment_block(d, d->o->steps[s].loc);
+        yb_doc_comment_block(d, xd);
     }
     int per = 0;
     for (int i = first; i < end; i++) per += p->params[i].nversions;
@@ -259,7 +244,7 @@ static void group(yb_doc *d, int first, int end)
     int nd = group_dates(p, first, end, all);
     if (nd > 1) timeline(d, first, end, all, nd);
     if (nd) values_table(d, name, first, end, all, nd);
-    readers(d, name);
+    yb_doc_users(d, xd, "Read by: ", "Read by no rule.");
     free(all);
     fputs("</section>\n", d->out);
 }
