@@ -4,7 +4,7 @@
 # memory, and peak memory with and without a ledger.  Part of make bench
 # (bench/run.sh), or on its own: bash bench/ledger.sh
 #
-#   YB_BENCH_LEDGER_N        claims per batch                          (default 200000)
+#   YB_BENCH_LEDGER_N        claims per batch, 0 skips the timings    (default 200000)
 #   YB_BENCH_LEDGER_RUNS     timed runs of each kind, medians printed  (default 5)
 #   YB_BENCH_LEDGER_CG       claims for the callgrind counts, 0 skips  (default 0)
 #   YB_BENCH_LEDGER_BIG      "N1 N2": peak RSS runs, 0 skips them      (default "1000000 10000000")
@@ -45,6 +45,7 @@ chmod 755 "$W"
 trap 'pg_down; rm -rf "$W"' EXIT
 pg_down() { :; }
 
+timings() {
 "$B/gen_claims" $((2 * N)) --seed "$SEED" --members "$MEMBERS" --format jsonl > "$W/all.jsonl"
 head -n "$N" "$W/all.jsonl" > "$W/b1.jsonl"
 tail -n +"$((N + 1))" "$W/all.jsonl" > "$W/b2.jsonl"
@@ -130,6 +131,9 @@ if [ "$CG" != 0 ]; then
         echo "callgrind, batch 2 of $CG claims: PostgreSQL (yibao's side) $I_PG = $(ratio "${I_PG//,/}" "${I_MEM//,/}")x"
     fi
 fi
+
+}
+[ "$N" = 0 ] || timings
 
 # peak RSS: a first batch of n realistic claims over the same members, piped from the generator
 [ "$BIG" = 0 ] && exit 0
