@@ -151,6 +151,6 @@ for how in memory ledger; do
         [ -n "$first" ] && printf ' = %sx the first' "$(ratio "$kib" "$first")"
         echo
         [ -n "$first" ] || first=$kib
-        grep -v 'already settled\|^[0-9]* settled' "$W/err" | head -n 3 || true
+        grep -v 'already settled\|^[0-9]* settled\|^{"report"' "$W/err" | head -n 3 || true
     done
 done

@@ -16,8 +16,8 @@
  *   RUNS_FREE + log2(n / b) runs, and each fingerprint is rewritten about
  *   log2(n / b) times in all.
  * - yb_filter (state, page, bits, sum): each index's Bloom filter (fpset.h),
- *   by 4 KiB page (or its set bits as 16-bit positions, when shorter) with a
- *   checksum; page -1 holds how many
+ *   by 4 KiB page (or the gaps between its set bits, a byte each mostly,
+ *   when shorter) with a checksum; page -1 holds how many
  *   fingerprints the filter covers and its size.  A batch reads the filter
  *   and the run list when it starts (O(filter), whatever the history) and
  *   writes the pages its fingerprints changed at commit.  A filter that fails
@@ -74,24 +74,31 @@ uint64_t yb_fps_checksum(const void *p, size_t n)
     return h;
 }
 
-/* A filter page as stored: its set bits as ascending 16-bit positions when
-   that is shorter (a ledger of a few million fingerprints has filter pages
-   mostly empty), else the page's 4 KiB as they are.  out holds YB_FILTER_PAGE
-   bytes; the stored length is returned. */
+/* A filter page as stored: the gaps between its set bits, 7 bits a byte
+   (high bit: more bytes follow; a batch's fingerprints leave gaps of tens of
+   bits, one byte each), when that is shorter than the page; else the page's
+   4 KiB as they are.  out holds YB_FILTER_PAGE bytes; the stored length is
+   returned. */
 static size_t page_encode(const unsigned char *page, unsigned char *out)
 {
-    uint64_t w[YB_FILTER_PAGE / 8];
-    memcpy(w, page, sizeof w);
-    size_t set = 0, n = 0;
-    for (size_t i = 0; i < YB_FILTER_PAGE / 8; i++) set += (size_t)__builtin_popcountll(w[i]);
-    if (set * 2 >= YB_FILTER_PAGE) {
-        memcpy(out, page, YB_FILTER_PAGE);
-        return YB_FILTER_PAGE;
+    size_t n = 0;
+    unsigned last = 0;
+    for (size_t i = 0; i < YB_FILTER_PAGE / 8; i++) {
+        for (uint64_t bits = get_le(page + 8 * i, 8); bits; bits &= bits - 1) {
+            unsigned bit = (unsigned)(i * 64) + (unsigned)__builtin_ctzll(bits), gap = bit - last;
+            last = bit + 1;
+            for (; gap >= 0x80; gap >>= 7) {
+                if (n + 3 >= YB_FILTER_PAGE) goto raw;
+                out[n++] = (unsigned char)(gap | 0x80);
+            }
+            if (n + 3 >= YB_FILTER_PAGE) goto raw;
+            out[n++] = (unsigned char)gap;
+        }
     }
-    for (size_t i = 0; i < YB_FILTER_PAGE / 8; i++) /* bit b of word i is bit b % 8 of byte 8i + b / 8 (little-endian) */
-        for (uint64_t bits = get_le(page + 8 * i, 8); bits; bits &= bits - 1, n += 2)
-            put_le(out + n, i * 64 + (unsigned)__builtin_ctzll(bits), 2);
     return n;
+raw:
+    memcpy(out, page, YB_FILTER_PAGE);
+    return YB_FILTER_PAGE;
 }
 
 /* The stored form back into a page; false when it is neither form. */
@@ -101,12 +108,21 @@ bool yb_fps_page_decode(const unsigned char *in, size_t n, unsigned char *page)
         memcpy(page, in, n);
         return true;
     }
-    if (n % 2 || n > YB_FILTER_PAGE) return false;
+    if (n > YB_FILTER_PAGE) return false;
     memset(page, 0, YB_FILTER_PAGE);
-    for (size_t i = 0; i < n; i += 2) {
-        unsigned bit = (unsigned)get_le(in + i, 2);
-        if (bit >= YB_FILTER_PAGE * 8 || (i && bit <= (unsigned)get_le(in + i - 2, 2))) return false;
+    unsigned long bit = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned long gap = 0;
+        int shift = 0;
+        do {
+            if (i == n || shift > 21) return false;
+            gap |= (unsigned long)(in[i] & 0x7f) << shift;
+            shift += 7;
+        } while (in[i++] & 0x80);
+        bit += gap;
+        if (bit >= YB_FILTER_PAGE * 8) return false;
         page[bit >> 3] |= (unsigned char)(1u << (bit & 7));
+        bit++;
     }
     return true;
 }

@@ -81,7 +81,7 @@ void yb_fps_end(yb_store *st);
 bool yb_fps_rebuilt(const yb_store *st);
 bool yb_fps_rebuild_all(yb_store *st, char *err, size_t errlen);
 uint64_t yb_fps_checksum(const void *p, size_t n);
-/* A stored filter page (4 KiB, or its set bits as 16-bit positions) into page; false when damaged. */
+/* A stored filter page (4 KiB, or the gaps between its set bits) into page; false when damaged. */
 bool yb_fps_page_decode(const unsigned char *in, size_t n, unsigned char *page);
 /* A ledger of format 1 (fingerprints per batch, no filter) to format 2, in one transaction. */
 bool yb_fps_upgrade_v1(yb_store *st, char *err, size_t errlen);

@@ -1,7 +1,8 @@
 /* The fingerprint set of fpset.h: filter, recent table, runs on disk.
  *
- * The recent table is open addressing over two parallel arrays (fingerprints,
- * tags), a power of two of slots at most 3/4 full, doubling up to
+ * The recent table is open addressing over an array of fingerprints (and a
+ * parallel array of tags once two tags differ: a batch's own set has one tag,
+ * so a put costs one cache line), a power of two of slots at most 3/4 full, doubling up to
  * RECENT_CAP slots (6 MiB) and never past: at YB_FPSET_RECENT fingerprints it
  * is sorted and written out as a run.  A run on disk is 12-byte entries
  * (fingerprint, tag; little-endian) in ascending order; in memory it keeps
@@ -37,7 +38,9 @@ struct yb_fpset {
     /* recent */
     size_t count, cap, nrecent;
     uint64_t *fps; /* 0: empty slot */
-    uint32_t *tags;
+    uint32_t *tags; /* NULL while every tag is tag0 */
+    uint32_t tag0;
+    bool tagged;    /* tag0 is set */
     /* runs */
     int fd;
     uint64_t end; /* entries written to the file */
@@ -89,9 +92,13 @@ void yb_fpset_pages_mark(yb_fpset *s, bool dirty)
     if (s->dirty) memset(s->dirty, dirty ? 0xff : 0, YB_FILTER_PAGES / 8);
 }
 
+static size_t home(uint64_t fp, size_t cap);
+
+/* The filter block a lookup reads, and the slot a put of a new fingerprint writes. */
 void yb_fpset_prefetch(const yb_fpset *s, uint64_t fp)
 {
     if (s->filter) __builtin_prefetch((const unsigned char *)s->filter + filter_block(fp) * 64);
+    __builtin_prefetch(&s->fps[home(fp, s->cap)]);
 }
 
 /* ---------------------------------------------------------------- life */
@@ -103,8 +110,7 @@ yb_fpset *yb_fpset_new(bool filter)
     s->fd = -1;
     s->cap = 1024;
     s->fps = calloc(s->cap, sizeof *s->fps);
-    s->tags = calloc(s->cap, sizeof *s->tags);
-    bool ok = s->fps && s->tags;
+    bool ok = s->fps != NULL;
     if (ok && filter) {
         /* zeroed pages come from the kernel as they are touched */
         s->filter = yb_table_alloc(YB_FILTER_BYTES / 8, 8);
@@ -153,28 +159,44 @@ static size_t find_slot(const uint64_t *fps, size_t cap, uint64_t fp)
     return i;
 }
 
+static uint32_t tag_at(const yb_fpset *s, size_t i) { return s->tags ? s->tags[i] : s->tag0; }
+
+static bool oom(yb_fpset *s)
+{
+    snprintf(s->err, sizeof s->err, "out of memory for the fingerprints");
+    return false;
+}
+
 static bool grow(yb_fpset *s)
 {
     size_t cap = s->cap * 2;
     uint64_t *fps = yb_table_alloc(cap, sizeof *fps);
-    uint32_t *tags = yb_table_alloc(cap, sizeof *tags);
-    if (!fps || !tags) {
+    uint32_t *tags = s->tags ? yb_table_alloc(cap, sizeof *tags) : NULL;
+    if (!fps || (s->tags && !tags)) {
         free(fps);
         free(tags);
-        snprintf(s->err, sizeof s->err, "out of memory for the fingerprints");
-        return false;
+        return oom(s);
     }
     for (size_t i = 0; i < s->cap; i++) {
         if (!s->fps[i]) continue;
         size_t j = find_slot(fps, cap, s->fps[i]);
         fps[j] = s->fps[i];
-        tags[j] = s->tags[i];
+        if (tags) tags[j] = s->tags[i];
     }
     free(s->fps);
     free(s->tags);
     s->fps = fps;
     s->tags = tags;
     s->cap = cap;
+    return true;
+}
+
+/* A tag other than tag0: from now on the table keeps one per slot. */
+static bool split_tags(yb_fpset *s)
+{
+    s->tags = yb_table_alloc(s->cap, sizeof *s->tags);
+    if (!s->tags) return oom(s);
+    for (size_t i = 0; i < s->cap; i++) s->tags[i] = s->tag0;
     return true;
 }
 
@@ -351,24 +373,38 @@ static bool merge_last_two(yb_fpset *s)
     return ok;
 }
 
-static int entry_cmp(const void *a, const void *b)
+/* Sorts by fingerprint, a byte at a time from the least significant (eight
+   counting passes, linear: a comparison sort of a batch's 200,000 took
+   several times longer).  The sorted entries end in v; false when out of memory. */
+static bool sort_entries(entry *v, size_t n)
 {
-    uint64_t x = ((const entry *)a)->fp, y = ((const entry *)b)->fp;
-    return (x > y) - (x < y);
+    entry *tmp = malloc((n ? n : 1) * sizeof *tmp), *from = v, *to = tmp;
+    if (!tmp) return false;
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++) count[((from[i].fp >> shift) & 0xff) + 1]++;
+        for (int b = 0; b < 256; b++) count[b + 1] += count[b];
+        for (size_t i = 0; i < n; i++) to[count[(from[i].fp >> shift) & 0xff]++] = from[i];
+        entry *t = from;
+        from = to;
+        to = t;
+    }
+    free(tmp); /* an even number of passes: the sorted entries are back in v */
+    return true;
 }
 
 /* The recent table's entries, sorted (a new array of s->nrecent). */
 static entry *recent_sorted(yb_fpset *s)
 {
     entry *v = malloc((s->nrecent ? s->nrecent : 1) * sizeof *v);
-    if (!v) {
+    size_t k = 0;
+    for (size_t i = 0; v && i < s->cap; i++)
+        if (s->fps[i]) v[k++] = (entry){s->fps[i], tag_at(s, i)};
+    if (!v || !sort_entries(v, k)) {
+        free(v);
         snprintf(s->err, sizeof s->err, "out of memory for the fingerprints");
         return NULL;
     }
-    size_t k = 0;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->fps[i]) v[k++] = (entry){s->fps[i], s->tags[i]};
-    qsort(v, k, sizeof *v, entry_cmp);
     return v;
 }
 
@@ -430,10 +466,13 @@ static int run_find(yb_fpset *s, const run *r, uint64_t fp, uint32_t *tag)
 
 int yb_fpset_find(yb_fpset *s, uint64_t fp, uint32_t *tag)
 {
-    if (!yb_fpset_filter_has(s, fp)) return 0;
+    if (!yb_fpset_filter_has(s, fp)) {
+        __builtin_prefetch(&s->fps[home(fp, s->cap)]); /* a put of it often follows */
+        return 0;
+    }
     size_t i = find_slot(s->fps, s->cap, fp);
     if (s->fps[i]) {
-        *tag = s->tags[i];
+        *tag = tag_at(s, i);
         return 1;
     }
     for (int r = s->nruns - 1; r >= 0; r--) {
@@ -460,13 +499,15 @@ bool yb_fpset_put(yb_fpset *s, uint64_t fp, uint32_t tag)
 bool yb_fpset_keep(yb_fpset *s, uint64_t fp, uint32_t tag)
 {
     if (!yb_fpset_room(s)) return false;
+    if (!s->tagged) s->tag0 = tag, s->tagged = true;
+    if (tag != s->tag0 && !s->tags && !split_tags(s)) return false;
     size_t i = find_slot(s->fps, s->cap, fp);
     if (!s->fps[i]) {
         s->fps[i] = fp;
         s->nrecent++;
         s->count++;
     }
-    s->tags[i] = tag;
+    if (s->tags) s->tags[i] = tag;
     return true;
 }
 
