@@ -49,6 +49,18 @@ static uint64_t get_le(const unsigned char *p, int n)
     return v;
 }
 
+/* A little-endian 64-bit word: one load on a little-endian machine. */
+static uint64_t load64(const unsigned char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+#else
+    return get_le(p, 8);
+#endif
+}
+
 static void put_le(unsigned char *p, uint64_t v, int n)
 {
     for (int b = 0; b < n; b++) p[b] = (unsigned char)(v >> (8 * b));
@@ -62,7 +74,7 @@ uint64_t yb_fps_checksum(const void *p, size_t n)
     uint64_t h = 0xcbf29ce484222325u ^ n;
     size_t whole = n & ~(size_t)7;
     for (size_t i = 0; i < whole; i += 8) {
-        h = (h ^ get_le(b + i, 8)) * 0x100000001b3u;
+        h = (h ^ load64(b + i)) * 0x100000001b3u;
         h ^= h >> 29;
     }
     for (size_t i = whole; i < n; i += 8) {
@@ -84,7 +96,7 @@ static size_t page_encode(const unsigned char *page, unsigned char *out)
     size_t n = 0;
     unsigned last = 0;
     for (size_t i = 0; i < YB_FILTER_PAGE / 8; i++) {
-        for (uint64_t bits = get_le(page + 8 * i, 8); bits; bits &= bits - 1) {
+        for (uint64_t bits = load64(page + 8 * i); bits; bits &= bits - 1) {
             unsigned bit = (unsigned)(i * 64) + (unsigned)__builtin_ctzll(bits), gap = bit - last;
             last = bit + 1;
             for (; gap >= 0x80; gap >>= 7) {
