@@ -45,12 +45,6 @@ chmod 755 "$W"
 trap 'pg_down; rm -rf "$W"' EXIT
 pg_down() { :; }
 
-timings() {
-"$B/gen_claims" $((2 * N)) --seed "$SEED" --members "$MEMBERS" --format jsonl > "$W/all.jsonl"
-head -n "$N" "$W/all.jsonl" > "$W/b1.jsonl"
-tail -n +"$((N + 1))" "$W/all.jsonl" > "$W/b2.jsonl"
-echo "batches of $N claims, $MEMBERS members (standard policy $POLICY)"
-
 # timed CMD...: RUNS runs of CMD (SETUP before each, untimed); prints the
 # median CPU ms (user + sys), the median wall ms, and the spread of the CPU times
 timed() {
@@ -77,6 +71,13 @@ report() { # NAME "cpu wall spread" [BASE-cpu]
     [ -n "$5" ] && printf '  = %sx the in-memory CPU' "$(ratio "$2" "$5")"
     echo
 }
+
+
+timings() {
+"$B/gen_claims" $((2 * N)) --seed "$SEED" --members "$MEMBERS" --format jsonl > "$W/all.jsonl"
+head -n "$N" "$W/all.jsonl" > "$W/b1.jsonl"
+tail -n +"$((N + 1))" "$W/all.jsonl" > "$W/b2.jsonl"
+echo "batches of $N claims, $MEMBERS members (standard policy $POLICY)"
 
 SETUP=:
 MEM=$(timed "$YIBAO" run "$POLICY" "$W/b2.jsonl")
