@@ -43,6 +43,8 @@ typedef struct lsp_msg {
 typedef struct lsp_comp {
     yb_diag diag;
     yb_xref *x;
+    size_t **lines; /* per file of diag: where each line starts */
+    int *nlines;
 } lsp_comp;
 
 typedef struct lsp_doc {
@@ -92,7 +94,7 @@ lsp_doc *lsp_doc_of(lsp_server *s, const lj *params, lsp_error *err);
 /* params.position as (file 0, line, byte col), both 1-based; false with err set. */
 bool lsp_position(lsp_doc *d, const lj *params, int *line, int *col, lsp_error *err);
 /* A location's range as LSP JSON ({"start":…,"end":…}, UTF-16 characters). */
-void lsp_range_json(lbuf *b, const yb_diag *diag, yb_loc loc);
+void lsp_range_json(lbuf *b, const lsp_comp *c, yb_loc loc);
 /* The URI of a file of a compilation of d (d's own for file 0): malloc'd, or as a JSON string. */
 char *lsp_uri(const lsp_doc *d, const yb_diag *diag, int file);
 void lsp_uri_json(lbuf *b, const lsp_doc *d, const yb_diag *diag, int file);

@@ -87,29 +87,57 @@ static size_t offset_of(const char *text, size_t len, int line, int64_t ch)
     return i;
 }
 
-/* UTF-16 units from the start of 1-based `line` to 1-based byte column `col`. */
-static int utf16_col(const char *text, size_t len, int line, int col)
+/* UTF-16 units from byte offset `from` (a line's start) to 1-based byte column `col` of that line. */
+static int units_to(const char *text, size_t len, size_t from, int col)
 {
-    size_t i = line_offset(text, len, line - 1), end = i + (col > 1 ? (size_t)col - 1 : 0);
+    size_t i = from, end = from + (col > 1 ? (size_t)col - 1 : 0);
     int u = 0;
     while (i < end && i < len && text[i] != '\n') u += units(yb_utf8_next((const unsigned char *)text, len, &i));
     return u;
 }
 
-void lsp_range_json(lbuf *b, const yb_diag *diag, yb_loc loc)
+/* Where 1-based `line` of a compiled file starts (from the table made at compilation). */
+static size_t comp_line(const lsp_comp *c, int file, int line)
 {
-    if (loc.file < 0 || loc.file >= diag->nfiles || loc.line <= 0) {
+    if (line >= 1 && line <= c->nlines[file]) return c->lines[file][line - 1];
+    return c->diag.files[file].len;
+}
+
+/* Each file's line starts, once per compilation: ranges are converted in
+ * constant time per line, however long the file. */
+static void index_lines(lsp_comp *c)
+{
+    int nf = c->diag.nfiles;
+    c->lines = calloc((size_t)(nf ? nf : 1), sizeof *c->lines);
+    c->nlines = calloc((size_t)(nf ? nf : 1), sizeof *c->nlines);
+    if (!c->lines || !c->nlines) abort();
+    for (int f = 0; f < nf; f++) {
+        const yb_source *src = &c->diag.files[f];
+        int n = 1;
+        for (size_t i = 0; i < src->len; i++) n += src->text[i] == '\n';
+        c->lines[f] = malloc((size_t)n * sizeof **c->lines);
+        if (!c->lines[f]) abort();
+        c->lines[f][0] = 0;
+        for (size_t i = 0, k = 1; i < src->len; i++)
+            if (src->text[i] == '\n') c->lines[f][k++] = i + 1;
+        c->nlines[f] = n;
+    }
+}
+
+void lsp_range_json(lbuf *b, const lsp_comp *c, yb_loc loc)
+{
+    if (loc.file < 0 || loc.file >= c->diag.nfiles || loc.line <= 0) {
         lb_puts(b, "{\"start\":{\"line\":0,\"character\":0},\"end\":{\"line\":0,\"character\":0}}");
         return;
     }
-    const yb_source *s = &diag->files[loc.file];
-    int sc = utf16_col(s->text, s->len, loc.line, loc.col);
+    const yb_source *s = &c->diag.files[loc.file];
+    int sc = units_to(s->text, s->len, comp_line(c, loc.file, loc.line), loc.col);
     int el = loc.end_line, ec;
     if (el < loc.line || (el == loc.line && loc.end_col <= loc.col)) { /* no end: one character */
         el = loc.line;
         ec = sc + 1;
     } else {
-        ec = utf16_col(s->text, s->len, el, loc.end_col);
+        ec = units_to(s->text, s->len, comp_line(c, loc.file, el), loc.end_col);
     }
     lb_printf(b, "{\"start\":{\"line\":%d,\"character\":%d},\"end\":{\"line\":%d,\"character\":%d}}", loc.line - 1, sc,
               el - 1, ec);
@@ -122,7 +150,7 @@ void lsp_text_end(const lsp_doc *d, int *line, int *character)
     for (size_t i = 0; i < d->len; i++)
         if (d->text[i] == '\n') l++, last = i + 1;
     *line = l;
-    *character = utf16_col(d->text, d->len, l + 1, (int)(d->len - last) + 1);
+    *character = units_to(d->text, d->len, last, (int)(d->len - last) + 1);
 }
 
 bool lsp_position(lsp_doc *d, const lj *params, int *line, int *col, lsp_error *err)
@@ -206,7 +234,7 @@ static void diagnostic_json(lbuf *b, lsp_doc *d, int i, int end, yb_loc at, cons
     lb_puts(&text, m->text);
     for (int k = i + 1; k < end; k++) lb_printf(&text, "\nnote: %s", d->msgs[k].text);
     lb_puts(b, "{\"range\":");
-    lsp_range_json(b, dg, at);
+    lsp_range_json(b, d->cur, at);
     lb_printf(b, ",\"severity\":%d,\"source\":\"yibao\",\"message\":", strcmp(m->severity, "error") == 0 ? 1 : 2);
     lb_str(b, text.p, text.n);
     lb_free(&text);
@@ -218,7 +246,7 @@ static void diagnostic_json(lbuf *b, lsp_doc *d, int i, int end, yb_loc at, cons
         related = true;
         lsp_uri_json(b, d, dg, n->loc.file);
         lb_puts(b, ",\"range\":");
-        lsp_range_json(b, dg, n->loc);
+        lsp_range_json(b, d->cur, n->loc);
         lb_puts(b, "},\"message\":");
         lb_cstr(b, n->text);
         lb_puts(b, "}");
@@ -305,6 +333,9 @@ static void comp_free(lsp_comp *c)
 {
     if (!c) return;
     yb_xref_free(c->x);
+    for (int f = 0; c->lines && f < c->diag.nfiles; f++) free(c->lines[f]);
+    free(c->lines);
+    free(c->nlines);
     yb_diag_free(&c->diag);
     free(c);
 }
@@ -329,6 +360,7 @@ static void compile(lsp_server *s, lsp_doc *d)
     c->diag.sink_ctx = d;
     c->x = yb_xref_build(&c->diag, d->path, d->text);
     c->diag.sink = NULL;
+    index_lines(c);
     if (parsed(c)) {
         if (d->good != d->cur) comp_free(d->good);
         d->good = c;

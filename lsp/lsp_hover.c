@@ -120,7 +120,7 @@ void lsp_hover(lsp_server *s, const lj *params, lbuf *out, lsp_error *err)
     lb_puts(out, "{\"contents\":{\"kind\":\"markdown\",\"value\":");
     lb_str(out, md.p, md.n);
     lb_puts(out, "},\"range\":");
-    lsp_range_json(out, &c->diag, use >= 0 ? c->x->uses[use].loc : c->x->decls[k].loc);
+    lsp_range_json(out, c, use >= 0 ? c->x->uses[use].loc : c->x->decls[k].loc);
     lb_puts(out, "}");
     lb_free(&md);
 }

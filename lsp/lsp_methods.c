@@ -23,7 +23,7 @@ void lsp_location_json(lbuf *b, const lsp_doc *d, const lsp_comp *c, yb_loc loc)
     lb_puts(b, "{\"uri\":");
     lsp_uri_json(b, d, &c->diag, loc.file);
     lb_puts(b, ",\"range\":");
-    lsp_range_json(b, &c->diag, loc);
+    lsp_range_json(b, c, loc);
     lb_puts(b, "}");
 }
 
@@ -82,7 +82,7 @@ static void occurrences(lsp_server *s, const lj *params, lbuf *out, lsp_error *e
         first = false;
         if (highlight) { /* kind 1: text (neither read nor written is told apart) */
             lb_puts(out, "{\"range\":");
-            lsp_range_json(out, &c->diag, at);
+            lsp_range_json(out, c, at);
             lb_puts(out, ",\"kind\":1}");
         } else {
             lsp_location_json(out, d, c, at);
@@ -126,9 +126,9 @@ static void symbol(lbuf *out, const lsp_comp *c, int k)
         lb_cstr(out, d->type ? d->type : d->detail);
     }
     lb_puts(out, ",\"range\":");
-    lsp_range_json(out, &c->diag, symbol_range(c->x, k));
+    lsp_range_json(out, c, symbol_range(c->x, k));
     lb_puts(out, ",\"selectionRange\":");
-    lsp_range_json(out, &c->diag, d->loc);
+    lsp_range_json(out, c, d->loc);
     lb_puts(out, ",\"children\":");
     symbol_list(out, c, k);
     lb_puts(out, "}");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# editors/vscode: the JSON files parse; every keyword of lang/keywords.def is scoped
+# editors/vscode: the JSON files parse; the client (extension.js) starts `yibao lsp`; every keyword of lang/keywords.def is scoped
 # by the grammar; over every .yb of the repo, a simple tokeniser built from the
 # grammar's own regexes (comments, strings, then literals and keywords) scopes every
 # keyword that stands as a word outside comments and strings, and reads a literal
@@ -25,6 +25,20 @@ if pkg["contributes"]["grammars"][0]["path"] == "./syntaxes/yibao.tmLanguage.jso
     ok("package.json names the grammar and .yb")
 else:
     bad("package.json does not name the grammar or .yb")
+# the client: package.json starts extension.js on .yb files, which runs `yibao.path` with `yibao.lsp.args`
+src = open(d + "extension.js", encoding="utf-8").read()
+props = pkg["contributes"]["configuration"]["properties"]
+if (pkg.get("main") == "./extension.js" and "onLanguage:yibao" in pkg.get("activationEvents", [])
+        and props["yibao.lsp.args"]["default"] == ["lsp"] and 'cfg.get("lsp.args", ["lsp"])' in src
+        and "vscode-languageclient" in pkg.get("dependencies", {})):
+    ok("package.json starts extension.js, the `yibao lsp` client")
+else:
+    bad("package.json / extension.js do not start `yibao lsp`")
+import shutil
+if shutil.which("node"):
+    r = subprocess.run(["node", "--check", d + "extension.js"], capture_output=True, text=True)
+    if r.returncode == 0: ok("extension.js parses (node --check)")
+    else: bad("extension.js: " + r.stderr[:300])
 repo = g["repository"]
 kw_res = [(p["name"], re.compile(p["match"])) for p in repo["keyword"]["patterns"]]
 lit_res = [(p["name"], re.compile(p["match"])) for p in repo["literal"]["patterns"]]
