@@ -57,8 +57,8 @@ struct yb_ledger {
     size_t max_probe;  /* the longest walk from a key's home slot to its entry */
     uint64_t key[2];   /* the hash key, random per ledger */
     uint64_t *slots;   /* tag << 32 | place; 0 when empty */
-    chunk *chunks;
-    uint32_t nchunks;
+    chunk *chunks;     /* grown as needed: a small ledger (a report) stays small */
+    uint32_t nchunks, chunks_cap;
     size_t bytes;      /* chunks allocated, in bytes */
 };
 
@@ -97,8 +97,7 @@ yb_ledger *yb_ledger_new(int nvalues)
     l->logcap = 10;
     yb_siphash_random_key(l->key);
     l->slots = yb_table_alloc((size_t)1 << l->logcap, sizeof *l->slots);
-    l->chunks = calloc(MAX_CHUNKS, sizeof *l->chunks);
-    if (!l->slots || !l->chunks) {
+    if (!l->slots) {
         yb_ledger_free(l);
         return NULL;
     }
@@ -119,6 +118,13 @@ void yb_ledger_free(yb_ledger *l)
 static bool open_chunk(yb_ledger *l, uint32_t units)
 {
     if (l->nchunks == MAX_CHUNKS) return false;
+    if (l->nchunks == l->chunks_cap) {
+        uint32_t cap = l->chunks_cap ? l->chunks_cap * 2 : 8;
+        chunk *c = realloc(l->chunks, cap * sizeof *c);
+        if (!c) return false;
+        l->chunks = c;
+        l->chunks_cap = cap;
+    }
     size_t bytes = l->nchunks < 7 ? (size_t)FIRST_CHUNK << l->nchunks : HUGE_PAGE;
     if (bytes < (size_t)units * UNIT) bytes = (size_t)units * UNIT;
     unsigned char *p;
