@@ -120,6 +120,16 @@ static void chinese_names_are_measured_in_characters(void **state)
                  "did you mean `分娩零自付`?");
 }
 
+/* A value in a message is read where the message is: a later rule that
+ * changes it is an order hazard (spec.md 4.18, 5.1). */
+static void message_values_are_reads(void **state)
+{
+    (void)state;
+    /* a value in a message is a read: a later rule that changes it is an order hazard */
+    expect_error(HEADER "rule a\n  warn W \"paid {fund}\"\nrule b\n  set fund = 1.00\n",
+                 "rule `b` changes `fund` after rule `a`");
+}
+
 static void syntax_errors_say_what_was_expected(void **state)
 {
     (void)state;
@@ -570,6 +580,7 @@ int main(void)
         cmocka_unit_test(batches_split_by_the_field_every_state_keys_on),
         cmocka_unit_test(typos_get_suggestions),
         cmocka_unit_test(chinese_names_are_measured_in_characters),
+        cmocka_unit_test(message_values_are_reads),
         cmocka_unit_test(syntax_errors_say_what_was_expected),
         cmocka_unit_test(tables_must_be_complete),
         cmocka_unit_test(warnings_for_dead_code),
