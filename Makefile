@@ -12,10 +12,12 @@ CC      ?= cc
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 LAYERS  := base lang compiler vm io store api lsp
-INC     := $(patsubst %,-I%,$(LAYERS)) -Iinclude -Icli -Ibuild/gen -I/usr/include/postgresql
+INC     = $(patsubst %,-I%,$(LAYERS)) -Iinclude -Icli -Ibuild/gen -I/usr/include/postgresql $(FFI_CFLAGS)
 CFLAGS  ?= -O2 -g
 DEPS_PKGS := flex bison libcmocka-dev libffi-dev pkg-config clang libsqlite3-dev libpq-dev postgresql libsodium-dev chromium python3-distributed libmicrohttpd-dev curl fonts-noto-cjk
 BENCH_PKGS := lua5.4 liblua5.4-dev
+
+NATIVE_LIBS := build/native/libcapitation.so build/native/libnativekinds.so # extern fn: see below
 
 SO_MAJOR := 0
 SO_MINOR := 3
@@ -29,13 +31,16 @@ LIB_SRC  := $(foreach d,$(LAYERS),$(wildcard $(d)/*.c))
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC)) build/rel/gen/parser.tab.o build/rel/gen/lexer.yy.o
 TST_OBJ  := $(patsubst %.c,build/tst/%.o,$(LIB_SRC)) build/tst/gen/parser.tab.o build/tst/gen/lexer.yy.o
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LIBS     := -lsqlite3 -lpq -lsodium -pthread -lm
+# libffi calls a policy's native functions (vm/native.c); dlopen finds them
+FFI_LIBS := $(shell pkg-config --libs libffi 2>/dev/null || echo -lffi)
+FFI_CFLAGS := $(shell pkg-config --cflags libffi 2>/dev/null)
+LIBS     := -lsqlite3 -lpq -lsodium $(FFI_LIBS) -ldl -pthread -lm
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,build/tst/tests/%,$(UNIT_SRC)) build/tst/tests/test_claim_reader_nosimd
 
 .PHONY: all deps bench-deps demo test bench bench-serve fuzz clean install
-all: deps bin/yibao build/rel/$(SO_REAL)
+all: deps bin/yibao build/rel/$(SO_REAL) $(NATIVE_LIBS)
 
 # ---- Debian packages: installed when root, otherwise the exact command ----
 deps: PKGS = $(DEPS_PKGS)
@@ -103,6 +108,16 @@ build/rel/$(SO_REAL): $(PIC_OBJ) api/libyibao.map
 	$(CC) -shared -Wl,-soname,$(SO_NAME) -Wl,--version-script=api/libyibao.map -o $@ $(PIC_OBJ) $(LIBS)
 	ln -sf $(SO_REAL) build/rel/$(SO_NAME)
 	ln -sf $(SO_REAL) build/rel/libyibao.so
+
+# ---- shared objects a policy's native functions bind to (`extern fn`, spec.md 5.9;
+# named at load: --native capitation=build/native/libcapitation.so): the county
+# drug list of examples/variant-jiahe-native.yb, and the tests' every-kind library ----
+build/native/libcapitation.so: examples/native/capitation.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) -fPIC -shared -o $@ $<
+build/native/libnativekinds.so: tests/native/kinds.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) -fPIC -shared -o $@ $<
 
 # ---- the example host: under the sanitizers against the static library (make test),
 # and against the shared one, found through pkg-config as a bureau would build it ----
@@ -195,7 +210,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libyi
 demo: deps bin/yibao
 	./bin/yibao run stdlib-policies/hunan.yb examples/corpus.jsonl --report -
 
-test: all build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN) $(FUZZ_BIN) $(FUZZ_GEN_SEEDS) build/tst/examples/host build/rel/examples/host
+test: all $(NATIVE_LIBS) build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_BIN) $(FUZZ_BIN) $(FUZZ_GEN_SEEDS) build/tst/examples/host build/rel/examples/host
 	@YIBAO_SWITCH=build/tst/bin/yibao-switch YIBAO_FUZZ="$(FUZZ_BIN)" bash tests/run_all.sh build/tst/bin/yibao $(UNIT_BIN)
 
 bench: bench-deps bin/yibao

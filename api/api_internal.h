@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "claim_reader.h"
+#include "native.h"
 #include "settlement_writer.h"
 #include "vm.h"
 #include "yibao.h"
@@ -89,6 +90,7 @@ struct yibao_env {
     uint32_t nslots, cap;
     api_key *keys;
     int nkeys;
+    yb_native_libs natives; /* yibao_env_native: library name -> shared object */
 };
 
 /* Set err (may be NULL) and return code. */
@@ -116,8 +118,10 @@ yibao_status api_check_signature(yibao_env *env, const unsigned char *data, size
 void api_sha256_hex(const unsigned char *data, size_t len, char hex[65]);
 
 /* Policies (api/policy.c): the checked policy behind bytes (signature, .ybc
- * reader, verifier), not yet given a handle; err's message names no file. */
-api_policy *api_policy_from_bytes(yibao_env *env, const unsigned char *data, size_t len, yibao_error *err);
+ * reader, verifier, and its native functions bound to `natives` unless that
+ * is NULL), not yet given a handle; err's message names no file. */
+api_policy *api_policy_from_bytes(yibao_env *env, const unsigned char *data, size_t len, const yb_native_libs *natives,
+                                  yibao_error *err);
 /* A source policy compiled to .ybc bytes (the diagnostics are the message). */
 yibao_status api_compile_source(const char *path, unsigned char **image, size_t *len, yibao_error *err);
 /* The stamp of a policy (api/stamp.c), one block to free(); NULL when out of memory. */

@@ -40,7 +40,7 @@ const char *yibao_status_text(yibao_status s)
     static const char *const text[] = {
         "ok", "bad argument", "not a live handle", "call out of order", "batch busy in another thread",
         "input/output error", "bad policy", "signature refused", "bad claim record", "another policy's shape",
-        "out of memory",
+        "out of memory", "native function not bound",
     };
     return (unsigned)s < sizeof text / sizeof *text ? text[s] : "unknown status";
 }
@@ -112,6 +112,7 @@ void yibao_env_free(yibao_env *env)
         if (env->slots[i].kind == API_POLICY) yibao_policy_free(env, (yibao_policy){(uint64_t)env->slots[i].gen << 32 | (i + 1)});
     free(env->slots);
     free(env->keys);
+    yb_native_libs_free(&env->natives);
     pthread_mutex_destroy(&env->mu);
     free(env);
 }

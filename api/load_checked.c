@@ -14,7 +14,8 @@ static yibao_status trust(yibao_env *env, const char *path, yibao_error *e)
     return yibao_env_trust_key(env, path, e);
 }
 
-yb_program *yb_load_checked(const char *path, const char *trust_path, yb_stamp **stamp, char *err, size_t errlen)
+yb_program *yb_load_checked(const char *path, const char *trust_path, const yb_native_libs *natives, yb_stamp **stamp, char *err,
+                            size_t errlen)
 {
     if (stamp) *stamp = NULL;
     yibao_env *env = yibao_env_new();
@@ -36,7 +37,7 @@ yb_program *yb_load_checked(const char *path, const char *trust_path, yb_stamp *
     } else if (!(data = yb_ybc_read_file(path, &len, e.message, sizeof e.message))) {
         goto done;
     }
-    p = api_policy_from_bytes(env, data, len, &e);
+    p = api_policy_from_bytes(env, data, len, natives, &e);
 done:
     free(data);
     yb_program *prog = NULL;

@@ -7,11 +7,15 @@
 
 #include <stddef.h>
 
+#include "native.h"
 #include "program.h"
 #include "settlement_writer.h"
 
 /* NULL on failure (err says why, without the file name; *stamp NULL).
+ * natives, when not NULL, are the libraries its native functions are bound
+ * to (all of them must be); NULL: not bound (disasm, params, …).
  * stamp, when not NULL, gets the policy's stamp (one block: free it). */
-yb_program *yb_load_checked(const char *path, const char *trust, yb_stamp **stamp, char *err, size_t errlen);
+yb_program *yb_load_checked(const char *path, const char *trust, const yb_native_libs *natives, yb_stamp **stamp, char *err,
+                            size_t errlen);
 
 #endif

@@ -23,7 +23,8 @@ static yibao_status publish(yibao_env *env, api_policy *p, yibao_policy *out, yi
     return api_ok(err);
 }
 
-api_policy *api_policy_from_bytes(yibao_env *env, const unsigned char *data, size_t len, yibao_error *err)
+api_policy *api_policy_from_bytes(yibao_env *env, const unsigned char *data, size_t len, const yb_native_libs *natives,
+                                  yibao_error *err)
 {
     size_t image = api_ybc_image_len(data, len);
     if (!image) {
@@ -41,6 +42,12 @@ api_policy *api_policy_from_bytes(yibao_env *env, const unsigned char *data, siz
     pthread_mutex_unlock(&env->mu);
     char why[512];
     if (!st && !(p->prog = yb_ybc_read(data, image, why, sizeof why))) st = api_fail(err, YIBAO_E_POLICY, "%s", why);
+    if (!st && natives) {
+        pthread_mutex_lock(&env->mu); /* the env's libraries may be added by another thread */
+        bool bound = yb_native_bind(p->prog, natives, why, sizeof why);
+        pthread_mutex_unlock(&env->mu);
+        if (!bound) st = api_fail(err, YIBAO_E_NATIVE, "%s", why);
+    }
     if (!st) {
         api_sha256_hex(data, image, p->hash);
         p->loaded_at = (int64_t)time(NULL);
@@ -62,7 +69,7 @@ static yibao_status load_bytes(yibao_env *env, const unsigned char *data, size_t
 {
     yibao_error local;
     if (!err) err = &local;
-    api_policy *p = api_policy_from_bytes(env, data, len, err);
+    api_policy *p = api_policy_from_bytes(env, data, len, &env->natives, err);
     if (!p) {
         char why[sizeof err->message];
         snprintf(why, sizeof why, "%s", err->message);

@@ -5,11 +5,15 @@
 
 #include <stdbool.h>
 
+#include "native.h"
 #include "program.h"
 
 /* A policy from source (compiled now) or a .ybc (loaded and verified); NULL
- * after saying why on stderr (cli/yibao.c). */
-yb_program *yb_load_policy(const char *path, bool werror);
+ * after saying why on stderr (cli/yibao.c).  Its native functions are bound
+ * to natives (every one must be), or left unbound when natives is NULL. */
+yb_program *yb_load_policy(const char *path, bool werror, const yb_native_libs *natives);
+/* --native LIB=PATH (cli/yibao.c): 1 taken (added to libs), 0 not one, -1 a usage error (printed). */
+int yb_native_option(const char *cmd, int argc, char **argv, int *i, yb_native_libs *libs);
 
 #include "batch.h"
 /* --max-record and --strict (cli/yibao.c): 1 taken, 0 not one, -1 a usage error (printed). */

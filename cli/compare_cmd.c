@@ -70,6 +70,7 @@ typedef struct cmp_args {
     char format; /* 0 default, 't', 'j', 'c' */
     long shift, as_of, top;
     yb_batch_opts o;
+    yb_native_libs natives; /* --native LIB=PATH */
 } cmp_args;
 
 /* 0: parsed; else the exit status of a usage error. */
@@ -78,6 +79,7 @@ static int parse(int argc, char **argv, cmp_args *a)
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         int k = yb_reader_option(argc, argv, &i, &a->o);
+        if (k == 0) k = yb_native_option("compare", argc, argv, &i, &a->natives);
         if (k < 0) return 2;
         if (k > 0) continue;
         if (!strcmp(s, "--text") || !strcmp(s, "--json") || !strcmp(s, "--csv")) {
@@ -126,6 +128,7 @@ int yb_cmd_compare(int argc, char **argv)
     if (!a.inputs) return 1;
     int rc = parse(argc, argv, &a);
     if (rc) {
+        yb_native_libs_free(&a.natives);
         free(a.inputs);
         return rc;
     }
@@ -134,11 +137,13 @@ int yb_cmd_compare(int argc, char **argv)
     for (int i = 0; i < a.ninputs || (i == 0 && a.ninputs == 0); i++) {
         if (a.ninputs && strcmp(a.inputs[i], "-") != 0) continue;
         if (sp) {
+            yb_native_libs_free(&a.natives);
             free(a.inputs);
             return usage("standard input can be read once%s", "");
         }
         if (!(sp = spool_stdin(spool, sizeof spool))) {
             fprintf(stderr, "yibao: cannot keep standard input in a temporary file: %s\n", strerror(errno));
+            yb_native_libs_free(&a.natives);
             free(a.inputs);
             return 1;
         }
@@ -150,8 +155,8 @@ int yb_cmd_compare(int argc, char **argv)
     yb_reform *r = NULL;
     rc = 1;
     if (!open_outputs(&a, &of, &hf)) goto done;
-    op = yb_load_policy(a.pol[0], false);
-    np = op ? yb_load_policy(a.pol[1], false) : NULL;
+    op = yb_load_policy(a.pol[0], false, &a.natives);
+    np = op ? yb_load_policy(a.pol[1], false, &a.natives) : NULL;
     if (!np) goto done;
     char format = a.format ? a.format : isatty(fileno(of)) ? 't' : 0;
     if (format || hf) {
@@ -180,6 +185,7 @@ done:
     yb_reform_free(r);
     yb_program_free(op);
     yb_program_free(np);
+    yb_native_libs_free(&a.natives);
     free(a.inputs);
     return rc;
 }

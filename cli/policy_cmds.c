@@ -32,7 +32,7 @@ int yb_cmd_params(int argc, char **argv)
     bool json = false;
     int rc = args(argc, argv, 1, path, &json);
     if (rc) return rc;
-    yb_program *p = yb_load_policy(path[0], false);
+    yb_program *p = yb_load_policy(path[0], false, NULL);
     if (!p) return 1;
     bool ok = yb_params_write(p, stdout, json);
     yb_program_free(p);
@@ -45,7 +45,7 @@ int yb_cmd_diff(int argc, char **argv)
     bool json = false;
     int rc = args(argc, argv, 2, path, &json);
     if (rc) return rc;
-    yb_program *a = yb_load_policy(path[0], false), *b = a ? yb_load_policy(path[1], false) : NULL;
+    yb_program *a = yb_load_policy(path[0], false, NULL), *b = a ? yb_load_policy(path[1], false, NULL) : NULL;
     long n = a && b ? yb_policy_diff(a, b, stdout, json) : -1;
     yb_program_free(a);
     yb_program_free(b);

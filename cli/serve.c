@@ -186,7 +186,7 @@ static int usage(const char *msg, const char *arg)
 {
     fprintf(stderr, "yibao: ");
     fprintf(stderr, msg, arg);
-    fprintf(stderr, "\nusage: yibao serve POLICY.ybc|DIR [--listen ADDR] [--port N] [--trust PUB|DIR] [--threads N]\n"
+    fprintf(stderr, "\nusage: yibao serve POLICY.ybc|DIR [--listen ADDR] [--port N] [--trust PUB|DIR] [--threads N] [--native LIB=PATH]\n"
                     "                   [--poll MS] [--max-body BYTES]\n");
     return 2;
 }
@@ -208,17 +208,18 @@ int yb_cmd_serve(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--listen") || !strcmp(a, "--port") || !strcmp(a, "--trust") || !strcmp(a, "--threads") ||
-            !strcmp(a, "--poll") || !strcmp(a, "--max-body")) {
+            !strcmp(a, "--poll") || !strcmp(a, "--max-body") || !strcmp(a, "--native")) {
             if (i + 1 == argc) return usage("%s needs a value", a);
             const char *v = argv[++i];
             bool ok = true;
-            if (!strcmp(a, "--listen")) listen = v;
+            if (!strcmp(a, "--native")) ok = strchr(v, '=') != NULL; /* given to the env below */
+            else if (!strcmp(a, "--listen")) listen = v;
             else if (!strcmp(a, "--trust")) trust = v;
             else if (!strcmp(a, "--port")) ok = number(v, 0, 65535, &port);
             else if (!strcmp(a, "--threads")) ok = number(v, 1, 64, &threads);
             else if (!strcmp(a, "--poll")) ok = number(v, 10, 3600000, &poll_ms);
             else ok = number(v, 1024, 1L << 30, &max_body);
-            if (!ok) return usage("%s: not a number in range", v);
+            if (!ok) return usage(!strcmp(a, "--native") ? "--native takes LIBRARY=PATH, not %s" : "%s: not a number in range", v);
         } else if (a[0] == '-') return usage("unknown option %s", a);
         else if (!path) path = a;
         else return usage("serve takes one policy file or directory, found another: %s", a);
@@ -235,6 +236,17 @@ int yb_cmd_serve(int argc, char **argv)
     seen last = {0};
     struct MHD_Daemon *d = NULL;
     struct stat st0;
+    /* --native LIB=PATH: every policy loaded, and every one swapped in, is bound to these */
+    for (int i = 0; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--native") != 0) continue;
+        char lib[80];
+        const char *v = argv[++i], *eq = strchr(v, '=');
+        snprintf(lib, sizeof lib, "%.*s", (int)(eq - v < 79 ? eq - v : 79), v);
+        if (yibao_env_native(s.env, lib, eq + 1, &e) != YIBAO_OK) {
+            fprintf(stderr, "yibao: --native %s: %s\n", v, e.message);
+            goto out;
+        }
+    }
     if (trust) {
         bool dir = stat(trust, &st0) == 0 && S_ISDIR(st0.st_mode);
         if ((dir ? yibao_env_trust_dir(s.env, trust, &e) : yibao_env_trust_key(s.env, trust, &e)) != YIBAO_OK) {

@@ -14,32 +14,38 @@ static int usage(const char *msg, const char *arg)
 {
     fprintf(stderr, "yibao: ");
     fprintf(stderr, msg, arg);
-    fputs("\nusage: yibao test TESTFILE... [--coverage] [--json] [-v]\n"
-          "       yibao coverage POLICY.yb|POLICY.ybc CLAIMS...|- [--json]\n",
+    fputs("\nusage: yibao test TESTFILE... [--coverage] [--json] [-v] [--native LIB=PATH]...\n"
+          "       yibao coverage POLICY.yb|POLICY.ybc CLAIMS...|- [--json] [--native LIB=PATH]...\n",
           stderr);
     return 2;
 }
 
 int yb_cmd_test(int argc, char **argv)
 {
-    yb_test_opts o = {stdout, stderr, false, NULL};
+    yb_native_libs libs = {0};
+    yb_test_opts o = {stdout, stderr, false, NULL, &libs};
     bool coverage = false, json = false;
-    int nfiles = 0;
+    int nfiles = 0, k;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-v") == 0) o.verbose = true;
+        if ((k = yb_native_option("test", argc, argv, &i, &libs)) != 0) {
+            if (k < 0) { yb_native_libs_free(&libs); return 2; }
+            argv[i - 1] = argv[i] = ""; /* not test files */
+        } else if (strcmp(argv[i], "-v") == 0) o.verbose = true;
         else if (strcmp(argv[i], "--coverage") == 0) coverage = true;
         else if (strcmp(argv[i], "--json") == 0) json = true;
-        else if (argv[i][0] == '-') return usage("unknown option %s", argv[i]);
-        else nfiles++;
+        else if (argv[i][0] == '-') { yb_native_libs_free(&libs); return usage("unknown option %s", argv[i]); }
+        else if (argv[i][0]) nfiles++;
     }
+    if (!nfiles || (json && !coverage)) yb_native_libs_free(&libs);
     if (!nfiles) return usage("test needs a test file%s", "");
     if (json && !coverage) return usage("--json is for --coverage%s", "");
     yb_coverage *cov = coverage ? yb_coverage_new() : NULL;
-    if (coverage && !cov) return 1;
+    if (coverage && !cov) { yb_native_libs_free(&libs); return 1; }
     o.cov = cov;
     yb_test_totals t = {0, 0};
     for (int i = 0; i < argc; i++)
-        if (argv[i][0] != '-') yb_test_file(argv[i], &o, &t);
+        if (argv[i][0] != '-' && argv[i][0]) yb_test_file(argv[i], &o, &t);
+    yb_native_libs_free(&libs);
     printf("%ld passed, %ld failed\n", t.passed, t.failed);
     bool ok = true;
     if (cov) {
@@ -70,16 +76,20 @@ int yb_cmd_coverage(int argc, char **argv)
     bool json = false;
     const char *policy = NULL;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    int ninputs = 0;
+    int ninputs = 0, k;
+    yb_native_libs libs = {0};
     if (!inputs) return 1;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) json = true;
-        else if (argv[i][0] == '-' && argv[i][1]) { free(inputs); return usage("unknown option %s", argv[i]); }
+        if ((k = yb_native_option("coverage", argc, argv, &i, &libs)) != 0) {
+            if (k < 0) { yb_native_libs_free(&libs); free(inputs); return 2; }
+        } else if (strcmp(argv[i], "--json") == 0) json = true;
+        else if (argv[i][0] == '-' && argv[i][1]) { yb_native_libs_free(&libs); free(inputs); return usage("unknown option %s", argv[i]); }
         else if (!policy) policy = argv[i];
         else inputs[ninputs++] = argv[i];
     }
+    yb_program *p = policy ? yb_load_policy(policy, false, &libs) : NULL;
+    yb_native_libs_free(&libs);
     if (!policy) { free(inputs); return usage("coverage needs a policy and claims%s", ""); }
-    yb_program *p = yb_load_policy(policy, false);
     cov_ctx x = {p ? yb_vm_new(p) : NULL, yb_coverage_new(), stderr};
     int rc = 1;
     if (x.vm && x.cov) {

@@ -19,6 +19,7 @@
 #include "ledger_tools.h"
 #include "compiler.h"
 #include "load_checked.h"
+#include "native.h"
 #include "output.h"
 #include "serve.h"
 #include "sign.h"
@@ -37,6 +38,7 @@ static const char usage[] =
     "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
     "                 [--max-record BYTES] [--strict] [--jobs N]\n"
     "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]\n"
+    "                 [--native LIB=PATH]... (also on check, explain, compare, test, coverage, bench, serve)\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
     "       yibao shard POLICY.yb|POLICY.ybc [CLAIMS...|-] -n PARTS -o DIR\n"
     "                 (DIR/part-K.jsonl: claims split as run --jobs splits them)\n"
@@ -178,12 +180,30 @@ static int reader_option(const char *cmd, int argc, char **argv, int *i, yb_batc
     return 1;
 }
 
-/* A policy from source (compiled now) or from a .ybc file (loaded and verified). */
-static yb_program *load_policy(const char *path, bool werror)
+/* --native LIB=PATH (repeatable; spec.md section 5.9): 1 taken, 0 not one, -1 a usage error (printed). */
+static int native_option(const char *cmd, int argc, char **argv, int *i, yb_native_libs *libs)
 {
+    if (strcmp(argv[*i], "--native") != 0) return 0;
+    if (*i + 1 == argc) {
+        usage_error(cmd, "%s needs LIBRARY=PATH", argv[*i]);
+        return -1;
+    }
+    char err[400];
+    if (!yb_native_libs_parse(libs, argv[++*i], err, sizeof err)) {
+        usage_error(cmd, "%s", err);
+        return -1;
+    }
+    return 1;
+}
+
+/* A policy from source (compiled now) or from a .ybc file (loaded and
+ * verified); its native functions bound to natives (every one must be), or
+ * not bound when natives is NULL (commands that settle no claim). */
+static yb_program *load_policy(const char *path, bool werror, const yb_native_libs *natives)
+{
+    char err[512];
     if (ends_with(path, ".ybc")) {
-        char err[512];
-        yb_program *p = yb_load_checked(path, NULL, NULL, err, sizeof err); /* signed or not */
+        yb_program *p = yb_load_checked(path, NULL, natives, NULL, err, sizeof err); /* signed or not */
         if (!p) fprintf(stderr, "%s: error: %s\n", path, err);
         return p;
     }
@@ -197,18 +217,24 @@ static yb_program *load_policy(const char *path, bool werror)
     }
     if (!p && d.errors) fprintf(stderr, "%d error%s\n", d.errors, d.errors == 1 ? "" : "s");
     yb_diag_free(&d);
+    if (p && natives && !yb_native_bind(p, natives, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", path, err);
+        yb_program_free(p);
+        p = NULL;
+    }
     return p;
 }
 
 /* The same for the commands in other files of cli/ (commands.h). */
-yb_program *yb_load_policy(const char *path, bool werror) { return load_policy(path, werror); }
+yb_program *yb_load_policy(const char *path, bool werror, const yb_native_libs *natives) { return load_policy(path, werror, natives); }
+int yb_native_option(const char *cmd, int argc, char **argv, int *i, yb_native_libs *libs) { return native_option(cmd, argc, argv, i, libs); }
 int yb_reader_option(int argc, char **argv, int *i, yb_batch_opts *o) { return reader_option("compare", argc, argv, i, o); }
 
 /* --trust / --stamp: the policy as hosts load it (cli/sign.c makes the keys). */
-static yb_program *load_signed(const char *path, const char *trust, yb_stamp **stamp)
+static yb_program *load_signed(const char *path, const char *trust, const yb_native_libs *natives, yb_stamp **stamp)
 {
     char err[512];
-    yb_program *p = yb_load_checked(path, trust, stamp, err, sizeof err);
+    yb_program *p = yb_load_checked(path, trust, natives, stamp, err, sizeof err);
     if (!p) fprintf(stderr, "%s: error: %s\n", path, err);
     return p;
 }
@@ -217,19 +243,26 @@ static int cmd_check(int argc, char **argv)
 {
     const char *path = NULL;
     bool werror = false;
+    yb_native_libs libs = {0};
+    int k;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--werror") == 0) werror = true;
-        else if (argv[i][0] == '-') return usage_error("check", "unknown option %s", argv[i]);
+        else if ((k = native_option("check", argc, argv, &i, &libs)) != 0) { if (k < 0) { yb_native_libs_free(&libs); return 2; } }
+        else if (argv[i][0] == '-') { yb_native_libs_free(&libs); return usage_error("check", "unknown option %s", argv[i]); }
         else if (!path) path = argv[i];
         else return usage_error("check", "check takes one policy, found another: %s", argv[i]);
     }
-    if (!path) return usage_error("check", "check needs a policy file%s", "");
-    yb_program *p = load_policy(path, werror);
+    if (!path) { yb_native_libs_free(&libs); return usage_error("check", "check needs a policy file%s", ""); }
+    /* with --native, the libraries are checked too: every native function must bind */
+    yb_program *p = load_policy(path, werror, libs.n ? &libs : NULL);
+    yb_native_libs_free(&libs);
     if (!p) return 1;
     int rules = 0;
     for (int i = 1; i < p->nblocks; i++) rules += p->blocks[i].branch == 0;
     fprintf(stderr, "%s: ok: policy \"%s\" version \"%s\", %d input fields, %d outputs, %d parameters, %d rules\n", path,
             p->name, p->version, p->schema.nfields, p->nouts, p->nparams, rules);
+    if (p->nnatives)
+        fprintf(stderr, "%s: native functions: %d%s\n", path, p->nnatives, p->bound ? ", every one bound" : " (not bound: give --native LIB=PATH to check the libraries)");
     if (p->nproved || p->ninvariants)
         fprintf(stderr, "%s: invariants: %d proved by the compiler, %d checked on every settlement\n", path, p->nproved,
                 p->ninvariants);
@@ -251,7 +284,7 @@ static int cmd_compile(int argc, char **argv)
     if (!path) return usage_error("compile", "compile needs a policy file%s", "");
     if (!out) return usage_error("compile", "compile needs -o OUTPUT.ybc%s", "");
     if (ends_with(path, ".ybc")) return usage_error("compile", "%s is compiled already", path);
-    yb_program *p = load_policy(path, false);
+    yb_program *p = load_policy(path, false, NULL);
     if (!p) return 1;
     char err[512];
     bool ok = yb_ybc_write(p, out, err, sizeof err);
@@ -307,6 +340,7 @@ static int cmd_run(int argc, char **argv)
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     int ninputs = 0;
     yb_run_opts o = {.batch = {.in_format = -1, .errors = stderr}, .out_format = YB_FMT_JSONL, .explain = false, .out = stdout};
+    yb_native_libs libs = {0};
     int k;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -324,8 +358,8 @@ static int cmd_run(int argc, char **argv)
                 if (strcmp(a, "--format") == 0) o.out_format = (yb_format)f, format_given = true;
                 else o.batch.in_format = f;
             }
-        } else if ((k = reader_option("run", argc, argv, &i, &o.batch)) != 0) {
-            if (k < 0) { free(inputs); return 2; }
+        } else if ((k = reader_option("run", argc, argv, &i, &o.batch)) != 0 || (k = native_option("run", argc, argv, &i, &libs)) != 0) {
+            if (k < 0) { yb_native_libs_free(&libs); free(inputs); return 2; }
         } else if (strcmp(a, "--explain") == 0) {
             o.explain = true;
         } else if (strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) {
@@ -352,7 +386,8 @@ static int cmd_run(int argc, char **argv)
     o.batch.progress = isatty(fileno(stderr)) ? stderr : NULL; /* a progress line for a person watching */
     if (o.explain && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("run", "--explain needs JSON Lines output (not --format csv)%s", ""); }
     yb_stamp *stamp_json = NULL;
-    yb_program *p = trust || stamp ? load_signed(policy, trust, stamp ? &stamp_json : NULL) : load_policy(policy, false);
+    yb_program *p = trust || stamp ? load_signed(policy, trust, &libs, stamp ? &stamp_json : NULL) : load_policy(policy, false, &libs);
+    yb_native_libs_free(&libs);
     if (!p) { free(inputs); return 1; }
     o.stamp = stamp_json;
     if (migrate && !ledger) { yb_program_free(p); free(inputs); return usage_error("run", "--migrate needs --ledger%s", ""); }
@@ -417,7 +452,7 @@ static int cmd_shard(int argc, char **argv)
         free(inputs);
         return usage_error("shard", "shard needs a policy, -n PARTS (1 to 64) and -o DIR%s", "");
     }
-    yb_program *p = load_policy(policy, false);
+    yb_program *p = load_policy(policy, false, NULL);
     int rc = p ? yb_cmd_shard(p, n, dir, inputs, ninputs) : 1;
     yb_program_free(p);
     free(inputs);
@@ -427,7 +462,7 @@ static int cmd_shard(int argc, char **argv)
 static int cmd_disasm(int argc, char **argv)
 {
     if (argc != 1) return usage_error("disasm", "disasm takes one policy file%s", "");
-    yb_program *p = load_policy(argv[0], false);
+    yb_program *p = load_policy(argv[0], false, NULL);
     if (!p) return 1;
     yb_disasm(p, stdout);
     fputs("; parameter and table values (yibao params)\n", stdout);
@@ -442,10 +477,12 @@ static int cmd_explain(int argc, char **argv)
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     int ninputs = 0, k;
     yb_batch_opts o = {.in_format = -1, .errors = stderr};
+    yb_native_libs libs = {0};
     for (int i = 0; i < argc; i++) {
-        if ((k = reader_option("explain", argc, argv, &i, &o)) != 0) {
-            if (k < 0) { free(inputs); return 2; }
+        if ((k = reader_option("explain", argc, argv, &i, &o)) != 0 || (k = native_option("explain", argc, argv, &i, &libs)) != 0) {
+            if (k < 0) { yb_native_libs_free(&libs); free(inputs); return 2; }
         } else if (argv[i][0] == '-' && argv[i][1] != 0) {
+            yb_native_libs_free(&libs);
             free(inputs);
             return usage_error("explain", "unknown option %s", argv[i]);
         } else if (!policy) {
@@ -454,8 +491,9 @@ static int cmd_explain(int argc, char **argv)
             inputs[ninputs++] = argv[i];
         }
     }
+    yb_program *p = policy ? load_policy(policy, false, &libs) : NULL;
+    yb_native_libs_free(&libs);
     if (!policy) { free(inputs); return usage_error("explain", "explain needs a policy and claims%s", ""); }
-    yb_program *p = load_policy(policy, false);
     int rc = p ? yb_explain_text(p, inputs, ninputs, &o, stdout) : 1;
     yb_program_free(p);
     free(inputs);
@@ -467,21 +505,25 @@ static int cmd_bench(int argc, char **argv)
     const char *pos[3] = {NULL, NULL, NULL}; /* policy, claims, passes */
     int npos = 0, k;
     yb_batch_opts o = {.in_format = -1, .errors = stderr};
+    yb_native_libs libs = {0};
     for (int i = 0; i < argc; i++) {
-        if ((k = reader_option("bench", argc, argv, &i, &o)) != 0) {
-            if (k < 0) return 2;
+        if ((k = reader_option("bench", argc, argv, &i, &o)) != 0 || (k = native_option("bench", argc, argv, &i, &libs)) != 0) {
+            if (k < 0) { yb_native_libs_free(&libs); return 2; }
         } else if (argv[i][0] == '-' && argv[i][1] != 0) {
+            yb_native_libs_free(&libs);
             return usage_error("bench", "unknown option %s", argv[i]);
         } else if (npos < 3) {
             pos[npos++] = argv[i];
         } else {
+            yb_native_libs_free(&libs);
             return usage_error("bench", "bench takes a policy, a claims file and a number of passes, found more: %s", argv[i]);
         }
     }
-    if (npos < 2) return usage_error("bench", "bench takes a policy and a claims file%s", "");
     int passes = pos[2] ? atoi(pos[2]) : 3;
+    yb_program *p = npos >= 2 && passes >= 1 && passes <= 100 ? load_policy(pos[0], false, &libs) : NULL;
+    yb_native_libs_free(&libs);
+    if (npos < 2) return usage_error("bench", "bench takes a policy and a claims file%s", "");
     if (passes < 1 || passes > 100) return usage_error("bench", "passes are 1 to 100, not %s", pos[2]);
-    yb_program *p = load_policy(pos[0], false);
     if (!p) return 1;
     int rc = yb_bench_vm(p, pos[1], passes, &o);
     yb_program_free(p);

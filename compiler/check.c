@@ -113,6 +113,9 @@ bool yb_check(yb_compiler *c)
             if (c->output) { ERR(d->loc, "a policy has one `output` block"); ok = false; }
             c->output = d;
             break;
+        case D_EXTERN:
+            ok &= yb_declare_native(c, d);
+            break;
         case D_DATED:
             if (c->dated) { ERR(d->loc, "a policy is `dated by` one date"); ok = false; }
             c->dated = d;

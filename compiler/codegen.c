@@ -536,10 +536,25 @@ static bool fusable(gen *g, yb_expr *first, yb_expr *e, const int *regs, int n)
     return true;
 }
 
+/* A native function (`extern fn`): its arguments go to consecutive registers
+ * of their own, as NATIVE reads them (c .. c+n-1), then back to the temporaries. */
+static void gen_native(gen *g, yb_expr *e, int dst)
+{
+    int first = g->p->nregs;
+    for (int k = 0; k < e->args.n; k++) yb_reg_new(g->c, kind_of(e->args.items[k]));
+    for (int k = 0; k < e->args.n; k++) gen_into(g, e->args.items[k], first + k);
+    op3(g, YB_OP_NATIVE, dst, e->sym_index, first);
+    for (int k = 0; k < e->args.n; k++) release(g, first + k);
+}
+
 static void gen_call(gen *g, yb_expr *e, int dst)
 {
     yb_expr **args = (yb_expr **)e->args.items;
     const char *f = e->name;
+    if (e->sym_kind == SYM_NATIVE) {
+        gen_native(g, e, dst);
+        return;
+    }
     if (strcmp(f, "given") == 0) {
         yb_expr *x = args[0];
         if (x->sym_kind == SYM_RANGE_CELL) {
@@ -939,6 +954,7 @@ static void check_early(void *ctx, yb_expr *e)
         return;
     case E_CALL:
         if (strcmp(e->name, "given") == 0) return;
+        if (e->sym_kind == SYM_NATIVE) { pu->pure = false; return; } /* called where written, not early */
         break;
     case E_UNARY: case E_BINARY: case E_IF: case E_PART: case E_DURATION: case E_IN:
         break;

@@ -29,6 +29,7 @@ typedef enum {
     SYM_ELEM_DERIVED, /* index: derived element value (`define NAME of item`) */
     SYM_ENUM_MEMBER,  /* constant */
     SYM_ENUM_TYPE,    /* index: enum id */
+    SYM_NATIVE,       /* E_CALL of an extern: index: native function (natives.c) */
 } yb_sym_kind;
 
 typedef struct yb_global {
@@ -97,6 +98,7 @@ typedef struct yb_compiler {
     bool regs_full; /* the register limit was reached (and reported) */
     uint8_t *param_used;
     yb_vec derived; /* yb_decl* of `define NAME of item`, by derived index */
+    yb_vec natives; /* yb_decl* of `extern fn`, by native index */
     yb_vec invariants; /* yb_invariant* */
     int64_t *pool_index; /* open addressing: text constants by content, 0 = empty */
     size_t pool_cap, pool_count;
@@ -207,6 +209,12 @@ bool yb_check_invariants(yb_compiler *c);
 bool yb_same_expr(const yb_expr *a, const yb_expr *b); /* the same expression, as checked */
 /* For the VM (codegen calls it): sym_reg maps symbols to their registers. */
 void yb_invariant_describe(yb_compiler *c, yb_invariant *inv, const int *sym_reg, yb_invariant_desc *out);
+
+/* ---- native functions (natives.c) */
+bool yb_declare_native(yb_compiler *c, yb_decl *d);  /* `extern fn …`, in pass 1 */
+int yb_native_find(yb_compiler *c, const char *name); /* its index, or -1 */
+bool yb_check_native_call(yb_compiler *c, yb_expr *e, int k);
+bool yb_builtin_fn(const char *name);                 /* min, max, … (types.c) */
 
 /* ---- warnings (warnings.c) */
 void yb_warn_unused(yb_compiler *c);

@@ -185,10 +185,21 @@ static bool binary_type(yb_compiler *c, yb_expr *e)
     return false;
 }
 
+static const char *const builtin_fns[] = {"given", "min", "max", "clamp", "abs", "round_up", "round_down", "age"};
+
+bool yb_builtin_fn(const char *name)
+{
+    for (size_t i = 0; i < sizeof builtin_fns / sizeof builtin_fns[0]; i++)
+        if (strcmp(builtin_fns[i], name) == 0) return true;
+    return false;
+}
+
 static bool check_call(yb_compiler *c, yb_expr *e, const yb_type *want)
 {
     char tnbuf[2][64];
     const char *f = e->name;
+    int native = yb_native_find(c, f);
+    if (native >= 0) return yb_check_native_call(c, e, native);
     int n = e->args.n;
     yb_expr **args = (yb_expr **)e->args.items;
     if (strcmp(f, "given") == 0) {
@@ -260,9 +271,12 @@ static bool check_call(yb_compiler *c, yb_expr *e, const yb_type *want)
         e->type = T_INT;
         return true;
     }
-    static const char *const fns[] = {"given", "min", "max", "clamp", "abs", "round_up", "round_down", "age"};
     ERR(e->loc, "unknown function `%s`", f);
-    const char *s = yb_suggest(f, fns, sizeof fns / sizeof fns[0]);
+    const char *cands[sizeof builtin_fns / sizeof builtin_fns[0] + 32];
+    size_t nc = 0;
+    for (; nc < sizeof builtin_fns / sizeof builtin_fns[0]; nc++) cands[nc] = builtin_fns[nc];
+    for (int i = 0; i < c->natives.n && nc < sizeof cands / sizeof cands[0]; i++) cands[nc++] = ((yb_decl *)c->natives.items[i])->name;
+    const char *s = yb_suggest(f, cands, nc);
     if (s) yb_note(c->diag, YB_NOLOC, "did you mean `%s`?", s);
     return false;
 }

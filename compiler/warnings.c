@@ -7,6 +7,10 @@ void yb_warn_unused(yb_compiler *c)
         yb_decl *d = c->derived.items[k];
         if (!d->used) yb_warning(c->diag, d->loc, "`%s` is defined but never used", d->name);
     }
+    for (int k = 0; k < c->natives.n; k++) {
+        yb_decl *d = c->natives.items[k];
+        if (!d->used) yb_warning(c->diag, d->loc, "native function `%s` is declared but never called", d->name);
+    }
     for (int i = 0; i < c->nglobals; i++) {
         yb_global *g = &c->globals[i];
         if (g->kind == SYM_PARAM || g->kind == SYM_PARAM_KEYED || g->kind == SYM_PARAM_RANGE) {

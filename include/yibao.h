@@ -44,7 +44,8 @@ typedef enum yibao_status {
     YIBAO_E_SIGNATURE = 7, /* unsigned, wrongly signed, or signed by a key that is not trusted */
     YIBAO_E_RECORD = 8,    /* the claim is not valid for this policy (or a rule refused it) */
     YIBAO_E_SCHEMA = 9,    /* running totals or a claim made for a policy of another shape */
-    YIBAO_E_NOMEM = 10
+    YIBAO_E_NOMEM = 10,
+    YIBAO_E_NATIVE = 11    /* a native function of the policy cannot be bound (library, symbol) */
 } yibao_status;
 
 typedef struct yibao_error {
@@ -70,6 +71,19 @@ void yibao_env_free(yibao_env *env);
  * one of them; source policies (.yb) are then refused. */
 yibao_status yibao_env_trust_key(yibao_env *env, const char *path, yibao_error *err);
 yibao_status yibao_env_trust_dir(yibao_env *env, const char *dir, yibao_error *err);
+
+/* Native functions (`extern fn NAME(…) -> T from "LIB"`, spec.md section 5.9):
+ * the shared object at `path` provides library `library` for every policy
+ * loaded into this env afterwards (a later call for the same library
+ * replaces the path).  A policy is bound when it loads: each library it names
+ * is opened (dlopen), each function found (dlsym) and its libffi call
+ * prepared; a library not given here, a file that cannot be opened or a
+ * missing function fails the load with YIBAO_E_NATIVE, naming the library and
+ * the function.  A .ybc names libraries, never paths: nothing else makes a
+ * policy call native code.  Native functions must be thread-safe and pure
+ * (the same result for the same arguments): a policy shared by batches in
+ * many threads calls them from each.  How each kind crosses to C: docs/embedding.md. */
+yibao_status yibao_env_native(yibao_env *env, const char *library, const char *path, yibao_error *err);
 
 /* ---- signing (no env needed) ---- */
 /* A new Ed25519 key pair: the secret key file (mode 0600) and the public one.

@@ -642,6 +642,11 @@ bool yb_test_file(const char *path, const yb_test_opts *o, yb_test_totals *t)
             p = yb_compile_file(f.policy, &d);
             yb_diag_free(&d);
         }
+        static const yb_native_libs none = {0};
+        if (p && !yb_native_bind(p, o->natives ? o->natives : &none, err, sizeof err)) {
+            yb_program_free(p);
+            p = NULL;
+        }
         if (!p) fprintf(o->errs, "%s: error: the policy %s cannot be used%s%s\n", path, f.policy, err[0] ? ": " : "", err);
     }
     yb_vm *vm = p ? yb_vm_new(p) : NULL;

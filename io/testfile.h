@@ -9,12 +9,14 @@
 #include <stdio.h>
 
 #include "coverage.h"
+#include "native.h"
 
 typedef struct yb_test_opts {
     FILE *out;         /* failing cases and the summary */
     FILE *errs;        /* files that cannot be read */
     bool verbose;      /* a line for each passing case too */
     yb_coverage *cov;  /* NULL, or where what each settled claim exercised is counted */
+    const yb_native_libs *natives; /* the libraries the policy's native functions are bound to (NULL: none) */
 } yb_test_opts;
 
 typedef struct yb_test_totals {

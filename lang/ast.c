@@ -513,6 +513,19 @@ yb_decl *yb_invariant_all(yb_arena *a, yb_diag *diag, const char *desc, size_t n
     return d;
 }
 
+yb_decl *yb_extern_decl(yb_arena *a, yb_diag *diag, const char *fn_word, yb_loc fn_loc, const char *name, yb_vec params,
+                        yb_typex *result, const char *lib, size_t lib_len, yb_loc loc)
+{
+    if (strcmp(fn_word, "fn") != 0)
+        yb_error(diag, fn_loc, "expected `fn` here (`extern fn NAME(…) -> TYPE from \"LIBRARY\"`), found `%s`", fn_word);
+    yb_decl *d = named_decl(a, D_EXTERN, name, loc);
+    d->fields = params;
+    d->type = result;
+    d->text = lib;
+    d->text_len = lib_len;
+    return d;
+}
+
 yb_decl *yb_place(yb_arena *a, yb_diag *diag, yb_decl *d, const char *stage, yb_loc stage_loc, const char *rel,
                   yb_loc rel_loc, const char *anchor, yb_loc anchor_loc)
 {

@@ -130,7 +130,9 @@ typedef enum {
     D_POLICY, D_IMPORT, D_ENUM, D_RECORD, D_INPUT, D_OUTPUT, D_PARAM, D_TABLE,
     D_STATE, D_DEFINE, D_RULE, D_REASONS, D_DATED, D_AMEND,
     D_STAGE,     /* `stage NAME`: a named point of the evaluation order */
-    D_INVARIANT  /* `invariant EXPR [when COND]`: an identity every settlement keeps */
+    D_INVARIANT, /* `invariant EXPR [when COND]`: an identity every settlement keeps */
+    D_EXTERN     /* `extern fn NAME(p: T, …) -> T from "LIB"`: a native function (fields: parameters,
+                    type: the result, text: the library name) */
 } yb_decl_kind;
 
 typedef struct yb_enum_member {
@@ -284,6 +286,9 @@ yb_decl *yb_invariant_decl(yb_arena *a, const char *desc, size_t n, yb_expr *e, 
 /* `invariant all money outputs >= 0`: `outputs` is a word, checked here */
 yb_decl *yb_invariant_all(yb_arena *a, yb_diag *diag, const char *desc, size_t n, const char *type, const char *word,
                           yb_loc word_loc, yb_expr *value, yb_loc loc);
+/* `extern fn NAME(…) -> T from "LIB"`: `fn` is a word, checked here */
+yb_decl *yb_extern_decl(yb_arena *a, yb_diag *diag, const char *fn_word, yb_loc fn_loc, const char *name, yb_vec params,
+                        yb_typex *result, const char *lib, size_t lib_len, yb_loc loc);
 /* `in STAGE [before|after RULE]` on a rule or a define; `before`/`after` are words, checked here */
 yb_decl *yb_place(yb_arena *a, yb_diag *diag, yb_decl *d, const char *stage, yb_loc stage_loc, const char *rel,
                   yb_loc rel_loc, const char *anchor, yb_loc anchor_loc);

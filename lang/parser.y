@@ -65,10 +65,10 @@ static void yyerror(YYLTYPE *loc, void *scanner, yb_parse_ctx *ctx, const char *
 
 %token <ival> INT_LIT "whole number" MONEY_LIT "money amount" PERCENT_LIT "rate" DATE_LIT "date"
 %token <str> STRING "text" IDENT "name"
-%token NE "!=" LE "<=" GE ">="
+%token NE "!=" LE "<=" GE ">=" ARROW "->"
 %token ABOVE "above" ADD "add" ALL "all" AMEND "amend" AND "and" ANY "any" AT "at" BLOCK "block" BY "by"
 %token COUNT "count" DATED "dated" DAY "day" DAYS "days" DEFINE "define" EFFECTIVE "effective"
-%token ELSE "else" END "end" ENUM "enum" FALSE "false" FROM "from" HELD "held" IF "if"
+%token ELSE "else" END "end" ENUM "enum" EXTERN "extern" FALSE "false" FROM "from" HELD "held" IF "if"
 %token IMPORT "import" IN "in" INPUT "input" INVARIANT "invariant" STAGE "stage" IS "is" LEAST "least" LET "let" LIST "list"
 %token MONTH "month" MONTHS "months" NEW "new" NOT "not" OF "of" OPTIONAL "optional" OR "or"
 %token OUTPUT "output" OVER "over" PARAM "param" PER "per" POLICY "policy" REASON "reason"
@@ -77,10 +77,11 @@ static void yyerror(YYLTYPE *loc, void *scanner, yb_parse_ctx *ctx, const char *
 %token TRUE "true" VERSION "version" WARN "warn" WHEN "when" WHERE "where" YEAR "year" YEARS "years"
 
 %type <decl> decl policy_decl import_decl enum_decl reasons_decl record_decl input_decl output_decl
-%type <decl> param_decl table_decl state_decl define_decl rule_decl dated_decl amend_decl stage_decl invariant_decl
+%type <decl> param_decl table_decl state_decl define_decl rule_decl dated_decl amend_decl stage_decl invariant_decl extern_decl
 %type <vec> enum_members reason_list field_decls key_names versions entries expr_list stmts else_opt
 %type <member> enum_member
-%type <field> field_decl
+%type <field> field_decl extern_param
+%type <vec> extern_params
 %type <typex> typex
 %type <flag> opt_optional
 %type <ptr> version entry change
@@ -111,7 +112,23 @@ file
 decl
     : policy_decl | import_decl | enum_decl | reasons_decl | record_decl | input_decl | output_decl
     | param_decl | table_decl | state_decl | define_decl | rule_decl | dated_decl | amend_decl
-    | stage_decl | invariant_decl
+    | stage_decl | invariant_decl | extern_decl
+    ;
+
+/* a native function the host binds at load: `extern fn drug_on_list(code: text, on: date) -> bool from "capitation"`
+   (`fn` is a word, checked by the builder) */
+extern_decl
+    : EXTERN IDENT IDENT '(' extern_params ')' ARROW IDENT FROM STRING
+                                            { $$ = yb_extern_decl(A, ctx->diag, $2.s, @2, $3.s, $5, yb_type_named(A, $8.s, @8), $10.s, $10.n, @3); }
+    ;
+
+extern_params
+    : extern_param                          { $$ = yb_vec1(A, $1); }
+    | extern_params ',' extern_param        { $$ = $1; yb_vec_push(A, &$$, $3); }
+    ;
+
+extern_param
+    : IDENT ':' IDENT                       { $$ = yb_field_new(A, $1.s, @1, yb_type_named(A, $3.s, @3), false, NULL); }
     ;
 
 /* a named point of the evaluation order, where a variant's rule can be placed */

@@ -19,6 +19,8 @@ static void operand(const yb_program *p, FILE *out, char shape, unsigned v)
     case 'y': fprintf(out, " invariant:%s", (int)v < p->ninvariants ? p->invariants[v].text : "?"); return;
     case 'v': fprintf(out, " %s", (int)v < p->nderived ? p->derived[v].name : "?"); return;
     case 'n': fprintf(out, " %u", v); return;
+    case 'g': fprintf(out, " %s", (int)v < p->nnatives ? p->natives[v].name : "?"); return;
+    case 'q': fprintf(out, " (r%u..)", v); return;
     default: fprintf(out, " r%u", v); return;
     }
 }
@@ -38,6 +40,12 @@ void yb_disasm(const yb_program *p, FILE *out)
             fprintf(out, " from %s", d);
         }
         fputc('\n', out);
+    }
+    for (int i = 0; i < p->nnatives; i++) {
+        const yb_native_desc *nd = &p->natives[i];
+        fprintf(out, "; extern fn %s(", nd->name);
+        for (int k = 0; k < nd->nparams; k++) fprintf(out, "%s%s", k ? ", " : "", yb_kind_name((yb_kind)nd->params[k]));
+        fprintf(out, ") -> %s from \"%s\"\n", yb_kind_name((yb_kind)nd->result), nd->library);
     }
     for (int i = 0; i < p->nstates; i++)
         fprintf(out, "; state %s: %d key%s, fields in r%d..r%d\n", p->states[i].name, p->states[i].nkeys,

@@ -12,6 +12,7 @@
 #include "vm.h"
 
 #include "decimal.h"
+#include "native.h"
 #include "json_text.h"
 #include "loopk.h"
 #include "siphash.h"
@@ -849,6 +850,11 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(HELD) RA = vm->held; NEXT;
     CASE(REJECT) reject_record(vm, PC, (int)ip->a); goto error;
     CASE(INVARIANT) invariant_broken(vm, PC, (int)ip->a); goto error;
+    CASE(NATIVE) {
+        char why[256]; /* written only when the call fails */
+        if (!yb_native_call(vm, ip->b, R + ip->c, &RA, why, sizeof why)) { fail(vm, PC, NULL, "%s", why); goto error; }
+        NEXT;
+    }
 
 #if !(defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH))
         default: fail(vm, PC, NULL, "bad opcode"); goto error;

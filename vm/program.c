@@ -2,6 +2,7 @@
  * frame of values per interval between effective dates, so a claim selects
  * its parameters with one binary search) and element-field side tables. */
 #include "program.h"
+#include "native.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,19 @@ static void free_pieces(yb_text_piece *pc, int n)
 {
     for (int k = 0; k < n; k++) free(pc[k].text);
     free(pc);
+}
+
+bool yb_native_word_ok(const char *s, bool library)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > YB_NATIVE_MAX_NAME || (s[0] >= '0' && s[0] <= '9')) return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+                  (library && (ch == '-' || ch == '.'));
+        if (!ok) return false;
+    }
+    return !library || (strcmp(s, ".") != 0 && strcmp(s, "..") != 0);
 }
 
 void yb_program_free(yb_program *p)
@@ -87,6 +101,12 @@ void yb_program_free(yb_program *p)
     free(p->explain);
     for (int i = 0; i < p->nderived; i++) free(p->derived[i].name);
     free(p->derived);
+    yb_native_unbind(p);
+    for (int i = 0; i < p->nnatives; i++) {
+        free(p->natives[i].name);
+        free(p->natives[i].library);
+    }
+    free(p->natives);
     free(p->reg_kinds);
     free(p->code);
     free(p->loads);

@@ -17,7 +17,7 @@
 typedef uint64_t yb_instr;
 
 /* The .ybc format's version: a file of another version is refused with "recompile". */
-#define YBC_VERSION 7
+#define YBC_VERSION 8
 
 enum {
 #define OP(name, a, b, c, d, doc) YB_OP_##name,
@@ -168,6 +168,30 @@ typedef struct yb_derived { /* `define NAME of item = …`: a value per element 
     uint16_t enum_id;
 } yb_derived;
 
+/* A native function the policy declares (`extern fn NAME(…) -> T from "LIB"`,
+ * spec.md section 5.9): its C symbol, the name of the library the host binds
+ * it from (a name, never a path), and its signature as value kinds.  The
+ * binding (vm/native.c) is made at load from what the host says, never from
+ * the file; the verifier checks every NATIVE instruction against this. */
+#define YB_NATIVE_MAX_PARAMS 16
+#define YB_NATIVE_MAX_NAME 64
+typedef struct yb_native_desc {
+    char *name;    /* the C symbol: letters, digits and _ */
+    char *library; /* the library's name: letters, digits, _ - . */
+    uint8_t result; /* money, rate, date, int or bool */
+    int32_t nparams; /* 1 .. YB_NATIVE_MAX_PARAMS */
+    uint8_t params[YB_NATIVE_MAX_PARAMS]; /* money, rate, date, int, bool or text */
+} yb_native_desc;
+struct yb_native_binding; /* vm/native.h */
+/* A C symbol (letters, digits, _), or with `library` a library's name (also
+ * - and .; never a path): 1 to YB_NATIVE_MAX_NAME bytes, not starting with a digit. */
+bool yb_native_word_ok(const char *s, bool library);
+/* The kinds that cross to C (vm/native.c): text only as a parameter. */
+static inline bool yb_native_kind_ok(uint8_t k, bool param)
+{
+    return k == YB_T_MONEY || k == YB_T_RATE || k == YB_T_DATE || k == YB_T_INT || k == YB_T_BOOL || (param && k == YB_T_TEXT);
+}
+
 typedef struct yb_field_load { /* claim field -> register, once per claim before the code runs */
     int32_t reg;
     int32_t field;
@@ -216,6 +240,9 @@ typedef struct yb_program {
     int32_t ninvariants;
     yb_invariant_desc *invariants;
     int32_t nproved; /* invariants the compiler proved (not in the file: 0 once loaded) */
+    int32_t nnatives;
+    yb_native_desc *natives;
+    struct yb_native_binding *bound; /* not in the file: made by yb_native_bind (vm/native.h), or NULL */
     /* code */
     int32_t nregs;
     uint8_t *reg_kinds;

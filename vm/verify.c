@@ -69,8 +69,25 @@ static bool pieces_ok(const yb_program *p, const yb_text_piece *pc, int n)
     return true;
 }
 
+static bool verify_natives(const yb_program *p, char *err, size_t errlen)
+{
+    for (int i = 0; i < p->nnatives; i++) {
+        const yb_native_desc *d = &p->natives[i];
+        if (!yb_native_word_ok(d->name, false)) FAIL("native function %d has a malformed name", i);
+        if (!yb_native_word_ok(d->library, true)) FAIL("native function `%s` names a malformed library", d->name);
+        if (!yb_native_kind_ok(d->result, false)) FAIL("native function `%s` returns kind %d", d->name, d->result);
+        if (d->nparams < 1 || d->nparams > YB_NATIVE_MAX_PARAMS) FAIL("native function `%s` has %d parameters", d->name, d->nparams);
+        for (int k = 0; k < d->nparams; k++)
+            if (!yb_native_kind_ok(d->params[k], true)) FAIL("native function `%s` parameter %d has kind %d", d->name, k + 1, d->params[k]);
+        for (int j = 0; j < i; j++)
+            if (strcmp(p->natives[j].name, d->name) == 0) FAIL("native function `%s` is declared twice", d->name);
+    }
+    return true;
+}
+
 static bool verify_tables(const yb_program *p, char *err, size_t errlen)
 {
+    if (!verify_natives(p, err, errlen)) return false;
     if (p->nregs < 0 || p->nregs > YB_MAX_REGS) FAIL("bad register count");
     for (int r = 0; r < p->nregs; r++)
         if (!yb_kind_value(p->reg_kinds[r])) FAIL("register %d has kind %d", r, p->reg_kinds[r]);
@@ -355,6 +372,18 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
         case YB_OP_STINIT:
             if ((int)a >= p->nstates) FAIL("instruction %d: state %u out of range", pc, a);
             break;
+        case YB_OP_NATIVE: {
+            if ((int)b >= p->nnatives) FAIL("instruction %d: native function %u out of range", pc, b);
+            const yb_native_desc *nd = &p->natives[b];
+            if (ka != nd->result) FAIL("instruction %d: native function `%s` returns %s, the register is %s", pc, nd->name,
+                                       yb_kind_name((yb_kind)nd->result), yb_kind_name((yb_kind)ka));
+            if ((int64_t)c + nd->nparams > p->nregs) FAIL("instruction %d: the arguments of `%s` lie outside the registers", pc, nd->name);
+            for (int k = 0; k < nd->nparams; k++)
+                if (p->reg_kinds[c + (unsigned)k] != nd->params[k])
+                    FAIL("instruction %d: argument %d of `%s` is %s, its signature says %s", pc, k + 1, nd->name,
+                         yb_kind_name((yb_kind)p->reg_kinds[c + (unsigned)k]), yb_kind_name((yb_kind)nd->params[k]));
+            break;
+        }
         case YB_OP_FIRE: if ((int)a >= p->nblocks) FAIL("instruction %d: block %u out of range", pc, a); break;
         case YB_OP_REASON: if ((int)a >= p->nreasons) FAIL("instruction %d: reason %u out of range", pc, a); break;
         case YB_OP_ALERT: if ((int)a >= p->nalerts) FAIL("instruction %d: alert %u out of range", pc, a); break;

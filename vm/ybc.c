@@ -23,7 +23,7 @@ static const unsigned char MAGIC[8] = {0x89, 'Y', 'B', 'C', '\r', '\n', 0x1a, '\
 enum {
     T_META = TAG('M', 'E', 'T', 'A'), T_SCHM = TAG('S', 'C', 'H', 'M'), T_OUTS = TAG('O', 'U', 'T', 'S'),
     T_CONS = TAG('C', 'O', 'N', 'S'), T_PARM = TAG('P', 'A', 'R', 'M'), T_STAT = TAG('S', 'T', 'A', 'T'),
-    T_RULE = TAG('R', 'U', 'L', 'E'), T_CODE = TAG('C', 'O', 'D', 'E'), T_LINE = TAG('L', 'I', 'N', 'E'),
+    T_RULE = TAG('R', 'U', 'L', 'E'), T_NATV = TAG('N', 'A', 'T', 'V'), T_CODE = TAG('C', 'O', 'D', 'E'), T_LINE = TAG('L', 'I', 'N', 'E'),
 };
 
 static uint64_t fnv1a(const unsigned char *p, size_t n)
@@ -200,6 +200,16 @@ static void write_body(const yb_program *p, wbuf *w)
         const yb_invariant_desc *v = &p->invariants[i];
         str(w, v->text);
         put_pieces(w, v->pieces, v->npieces);
+    }
+    section_end(w, s);
+
+    /* native functions: names and signatures only; what binds them is the host's */
+    s = section_begin(w, T_NATV);
+    u32(w, (uint32_t)p->nnatives);
+    for (int i = 0; i < p->nnatives; i++) {
+        const yb_native_desc *d = &p->natives[i];
+        str(w, d->name); str(w, d->library); u8(w, d->result); u32(w, (uint32_t)d->nparams);
+        for (int k = 0; k < d->nparams; k++) u8(w, d->params[k]);
     }
     section_end(w, s);
 
@@ -488,6 +498,20 @@ static void read_rules(rbuf *r, yb_program *p)
     }
 }
 
+static void read_natives(rbuf *r, yb_program *p)
+{
+    p->nnatives = rcount(r, 13);
+    p->natives = CALLOC(p->nnatives, yb_native_desc);
+    for (int i = 0; i < p->nnatives && !r->bad; i++) {
+        yb_native_desc *d = &p->natives[i];
+        d->name = rstr_req(r); d->library = rstr_req(r); d->result = r8(r);
+        uint32_t n = r32(r);
+        if (n > YB_NATIVE_MAX_PARAMS) { r->bad = true; break; } /* the verifier says more about the rest */
+        d->nparams = (int32_t)n;
+        for (uint32_t k = 0; k < n; k++) d->params[k] = r8(r);
+    }
+}
+
 static void read_code(rbuf *r, yb_program *p)
 {
     p->nregs = rcount(r, 1);
@@ -538,20 +562,21 @@ yb_program *yb_ybc_read(const unsigned char *data, size_t len, char *err, size_t
     }
     yb_program *p = calloc(1, sizeof *p);
     rbuf r = {data + 32, len - 32, 0, false};
-    static const uint32_t order[] = {T_META, T_SCHM, T_OUTS, T_CONS, T_PARM, T_STAT, T_RULE, T_CODE, T_LINE};
+    static const uint32_t order[] = {T_META, T_SCHM, T_OUTS, T_CONS, T_PARM, T_STAT, T_RULE, T_NATV, T_CODE, T_LINE};
+    static const char *const names[] = {"META", "SCHM", "OUTS", "CONS", "PARM", "STAT", "RULE", "NATV (native functions)", "CODE", "LINE"};
     void (*readers[])(rbuf *, yb_program *) = {read_meta, read_schema, read_outs, read_consts, read_params,
-                                               read_states, read_rules, read_code, read_lines};
+                                               read_states, read_rules, read_natives, read_code, read_lines};
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         uint32_t tag = r32(&r), slen = r32(&r);
         if (r.bad || tag != order[k] || slen > r.n - r.at) {
-            snprintf(err, errlen, "the .ybc file is malformed: section %zu is missing or damaged", k + 1);
+            snprintf(err, errlen, "the .ybc file is malformed: section %zu (%s) is missing or damaged", k + 1, names[k]);
             yb_program_free(p);
             return NULL;
         }
         rbuf sec = {r.p + r.at, slen, 0, false};
         readers[k](&sec, p);
         if (sec.bad || sec.at != sec.n) {
-            snprintf(err, errlen, "the .ybc file is malformed: section %zu does not read cleanly", k + 1);
+            snprintf(err, errlen, "the .ybc file is malformed: section %zu (%s) does not read cleanly", k + 1, names[k]);
             yb_program_free(p);
             return NULL;
         }
