@@ -109,7 +109,7 @@ build/rel/$(SO_REAL): $(PIC_OBJ) api/libyibao.map
 	ln -sf $(SO_REAL) build/rel/$(SO_NAME)
 	ln -sf $(SO_REAL) build/rel/libyibao.so
 
-# ---- shared objects a policy's native functions bind to (`extern fn`, spec.md 5.9;
+# ---- shared objects a policy's native functions bind to (`extern fn`, spec.md 4.19;
 # named at load: --native capitation=build/native/libcapitation.so): the county
 # drug list of examples/variant-jiahe-native.yb, and the tests' every-kind library ----
 build/native/libcapitation.so: examples/native/capitation.c

@@ -83,8 +83,8 @@ int yb_cmd_doc(int argc, char **argv)
     }
     const char *base_path = base_of(x, &diag);
     if (same_file(base_path, old_path)) base_path = NULL; /* --diff against it says it all */
-    yb_program *base = base_path ? yb_load_policy(base_path, false) : NULL;
-    yb_program *old = old_path ? yb_load_policy(old_path, false) : NULL;
+    yb_program *base = base_path ? yb_load_policy(base_path, false, NULL) : NULL;
+    yb_program *old = old_path ? yb_load_policy(old_path, false, NULL) : NULL;
     int rc = 1;
     if ((!base_path || base) && (!old_path || old)) {
         yb_doc_input in = {p, &o, &diag, x, base, base_path, old, old_path};

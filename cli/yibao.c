@@ -180,7 +180,7 @@ static int reader_option(const char *cmd, int argc, char **argv, int *i, yb_batc
     return 1;
 }
 
-/* --native LIB=PATH (repeatable; spec.md section 5.9): 1 taken, 0 not one, -1 a usage error (printed). */
+/* --native LIB=PATH (repeatable; spec.md section 4.19): 1 taken, 0 not one, -1 a usage error (printed). */
 static int native_option(const char *cmd, int argc, char **argv, int *i, yb_native_libs *libs)
 {
     if (strcmp(argv[*i], "--native") != 0) return 0;

@@ -1,5 +1,5 @@
 /* Native functions: `extern fn NAME(p: T, …) -> T from "LIB"` declares one
- * (spec.md section 5.9); a call is checked like any function's.  The
+ * (spec.md section 4.19); a call is checked like any function's.  The
  * program's extern table records names and signatures only: the host binds
  * them at load (vm/native.c). */
 #include <stdlib.h>

@@ -72,7 +72,7 @@ void yibao_env_free(yibao_env *env);
 yibao_status yibao_env_trust_key(yibao_env *env, const char *path, yibao_error *err);
 yibao_status yibao_env_trust_dir(yibao_env *env, const char *dir, yibao_error *err);
 
-/* Native functions (`extern fn NAME(…) -> T from "LIB"`, spec.md section 5.9):
+/* Native functions (`extern fn NAME(…) -> T from "LIB"`, spec.md section 4.19):
  * the shared object at `path` provides library `library` for every policy
  * loaded into this env afterwards (a later call for the same library
  * replaces the path).  A policy is bound when it loads: each library it names

@@ -1,7 +1,7 @@
 /* Native functions through libffi: the host's libraries, the binding made at
  * load, and the call the NATIVE instruction makes (see native.h).
  *
- * How values cross (spec.md section 5.9):
+ * How values cross (spec.md section 4.19):
  *   money  int64_t, fen            rate  int64_t, parts per million (85% = 850000)
  *   int    int64_t                 date  int32_t, days since 1970-01-01
  *   bool   int, 0 or 1 (a result: 0 false, anything else true)

@@ -1,4 +1,4 @@
-/* Native functions (`extern fn`, spec.md section 5.9): which libraries the
+/* Native functions (`extern fn`, spec.md section 4.19): which libraries the
  * host names, binding a program's extern table to them (dlopen, dlsym, and
  * every libffi call interface prepared once), and the call itself.
  *

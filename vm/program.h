@@ -169,7 +169,7 @@ typedef struct yb_derived { /* `define NAME of item = …`: a value per element 
 } yb_derived;
 
 /* A native function the policy declares (`extern fn NAME(…) -> T from "LIB"`,
- * spec.md section 5.9): its C symbol, the name of the library the host binds
+ * spec.md section 4.19): its C symbol, the name of the library the host binds
  * it from (a name, never a path), and its signature as value kinds.  The
  * binding (vm/native.c) is made at load from what the host says, never from
  * the file; the verifier checks every NATIVE instruction against this. */

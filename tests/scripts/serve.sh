@@ -18,18 +18,8 @@ check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then echo "ok: $what"; 
 C=examples/corpus.jsonl
 
 # start POLICY LOG [options]: a server on a free port; sets PORT
-start() {
-    local pol=$1 log=$2; shift 2
-    "$Y" serve "$pol" --port 0 --poll 50 "$@" 2>"$log" &
-    pids+=($!)
-    PORT=
-    for _ in $(seq 100); do
-        PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$log")
-        [ -n "$PORT" ] && return 0
-        sleep 0.1
-    done
-    echo "FAIL: the server did not start"; cat "$log"; exit 1
-}
+. tests/scripts/serve_start.sh
+start() { serve_start "$@" || { echo "FAIL: the server did not start"; exit 1; }; }
 post() { curl -s --max-time 20 --data-binary @- "http://127.0.0.1:$PORT$1"; }
 
 "$Y" compile stdlib-policies/hunan.yb -o "$T/v1.ybc" || exit 1
