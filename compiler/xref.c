@@ -123,7 +123,8 @@ static void put_comment(char **buf, size_t *len, const char *p, size_t n)
     nb[*len] = 0;
 }
 
-/* The `#` lines right above `line` (no blank line between), then a comment on it. */
+/* The `#` lines right above `line` (no blank line between), then a comment on
+ * it and the `#` lines under it that carry that one on, in its column. */
 static char *comment_for(xb *b, int file, int line)
 {
     size_t n;
@@ -145,9 +146,14 @@ static char *comment_for(xb *b, int file, int line)
         put_comment(&buf, &len, p + i, n - i);
     }
     p = line_at(b, file, line, &n);
-    if (p) {
-        size_t i = comment_start(p, n);
-        if (i < n) put_comment(&buf, &len, p + i, n - i);
+    size_t at = p ? comment_start(p, n) : 0;
+    if (p && at < n) put_comment(&buf, &len, p + at, n - at);
+    /* a comment beside code, carried on by `#` lines under it in its column */
+    for (int l = line + 1; p && at < n && at > skip_blank(p, 0, n); l++) {
+        size_t m;
+        const char *q = line_at(b, file, l, &m);
+        if (!q || skip_blank(q, 0, m) != at || at >= m || q[at] != '#') break;
+        put_comment(&buf, &len, q + at, m - at);
     }
     return buf;
 }

@@ -35,7 +35,7 @@ static const char style[] =
     "div.define{font-size:13px;margin:4px 0 4px 14px}.tl{display:block;margin:4px 0}"
     "ul.imports{font-size:14px}ul.imports li{margin:2px 0}.changes td,.changes th{text-align:left}"
     "summary{cursor:pointer;color:#5b6b7c;font-size:13px}"
-    ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:12px}.grid section.param{margin:0}"
+    ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:12px;align-items:start}.grid section.param{margin:0}"
     ".grid .wide{grid-column:1/-1}";
 
 /* ------------------------------------------------------------------------ */

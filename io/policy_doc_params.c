@@ -219,7 +219,7 @@ static void group(yb_doc *d, int first, int end)
     bool new_here = yb_doc_change_find(&d->base, "added", p->params[first].name, "", "") != NULL;
     int width = 0; /* value columns: a wide table takes the page's width */
     for (int i = first; i < end; i++) width += p->params[i].nversions;
-    fprintf(d->out, "<section class=\"param%s\" id=\"p-", width > 4 || p->params[first].kind == YB_T_BANDS ? " wide" : "");
+    fprintf(d->out, "<section class=\"param%s\" id=\"p-", width >= 4 || p->params[first].kind == YB_T_BANDS ? " wide" : "");
     esc(d, name);
     fputs("\"><h3>", d->out);
     esc(d, name);

@@ -258,6 +258,31 @@ static void test_syntax_error(void **state)
     free(msgs);
 }
 
+/* A comment beside a declaration goes on in the `#` lines under it, in its
+ * column; one indented otherwise does not (it is inside what follows). */
+static void test_comment_carried_on(void **state)
+{
+    (void)state;
+    yb_diag d;
+    FILE *mem;
+    char *msgs;
+    yb_xref *x = build(&d,
+                       "policy \"t\" version \"1\" effective 2024-01-01\n"
+                       "import \"lib.yb\"   # the vocabulary and\n"
+                       "                  # its parameters\n"
+                       "# above the define\n"
+                       "define total = sum of amount in items   # beside it\n"
+                       "  # not carried: another column\n",
+                       &mem, &msgs);
+    fflush(mem);
+    assert_string_equal(x->decls[find(x, YB_XREF_IMPORT, "lib.yb")].comment, "the vocabulary and\nits parameters");
+    assert_string_equal(x->decls[find(x, YB_XREF_DEFINE, "total")].comment, "above the define\nbeside it");
+    yb_xref_free(x);
+    yb_diag_free(&d);
+    fclose(mem);
+    free(msgs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_uses),
         cmocka_unit_test(test_after_an_error),
         cmocka_unit_test(test_syntax_error),
+        cmocka_unit_test(test_comment_carried_on),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
