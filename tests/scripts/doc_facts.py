@@ -12,6 +12,7 @@
 #   badge NAME ~ TEXT               rule NAME carries a badge holding TEXT
 #   count ID = N                    the section ID (changes, amendments) counts N differences
 #   invariants = N                  N invariants are listed
+#   invariant TEXT ~ STATUS         the invariant whose line holds TEXT is marked STATUS
 #   section ID | nosection ID       an element with that id is, or is not, on the page
 import sys
 from html.parser import HTMLParser
@@ -26,6 +27,7 @@ class Page(HTMLParser):
         self.cells, self.rules, self.ids, self.counts = {}, {}, set(), {}
         self.comments, self.readers, self.heads, self.timelines, self.badges = {}, {}, {}, set(), {}
         self.invariants = 0
+        self.invariant_text = []
         self.section = None
 
     def inside(self, tag, cls=None):
@@ -46,6 +48,7 @@ class Page(HTMLParser):
             self.timelines.add(self.section[2:])
         if tag == "li" and self.inside("ul") and any(x.get("id") == "invariant-list" for _, x in self.stack):
             self.invariants += 1
+            self.invariant_text.append("")
         if tag not in VOID:
             self.stack.append((tag, a))
         if tag == "div" and "was" in a.get("class", "") and self.inside("td"):
@@ -80,6 +83,8 @@ class Page(HTMLParser):
             self.rules[sec]["no"] = data.strip()
         if sec and self.inside("span", "badge"):
             self.badges[sec] = self.badges.get(sec, "") + data + " "
+        if self.invariant_text and any(a.get("id") == "invariant-list" for _, a in self.stack):
+            self.invariant_text[-1] += data
         if top.get("id", "").endswith("-count"):
             self.counts[top["id"][:-6]] = data.strip()
 
@@ -122,6 +127,10 @@ def check(page, fact):
         return page.counts.get(name) == want, page.counts.get(name)
     if kind == "invariants":
         return str(page.invariants) == rest.split("= ")[1], page.invariants
+    if kind == "invariant":
+        text, want = rest.split(" ~ ", 1)
+        got = [t for t in page.invariant_text if text in t]
+        return len(got) == 1 and want in got[0], got
     if kind in ("section", "nosection"):
         return (rest in page.ids) == (kind == "section"), None
     return False, "unknown fact"
