@@ -57,10 +57,20 @@ typedef struct api_batch {
     bool explained;
     const char *reasons[YB_MAX_REASONS];
     api_builder cb; /* the claim being set field by field */
+    struct yb_store *store; /* a ledger batch (api/ledger_batch.c), or NULL: totals in memory */
 } api_batch;
 
 /* Settle one JSON line on a batch the caller has entered (api/batch.c). */
 yibao_status api_settle_line(api_batch *b, const char *json, size_t len, yibao_error *err);
+
+/* A ledger batch (api/ledger_batch.c): the claim read into b->claim is
+ * admitted (its transaction begun, its id checked), then, settled or not,
+ * finished (committed when settled, else rolled back; the VM's totals forgotten). */
+yibao_status api_ledger_admit(api_batch *b, yibao_error *err);
+yibao_status api_ledger_finish(api_batch *b, bool settled, yibao_error *err);
+void api_ledger_close(api_batch *b);
+/* YIBAO_E_ARGUMENT when b keeps its totals in a ledger (export/import refused). */
+yibao_status api_ledger_refuse_totals(const api_batch *b, const char *call, yibao_error *err);
 
 /* The field-by-field claim (api/claim_fields.c); s is the batch policy's schema. */
 yibao_status api_builder_set(api_builder *cb, const yb_schema *s, const char *path, int64_t v, yibao_error *err);

@@ -10,6 +10,7 @@
 static void batch_free(api_batch *b)
 {
     if (!b) return;
+    api_ledger_close(b);
     if (b->vm) api_builder_free(&b->cb, &b->vm->p->schema);
     if (b->w) yb_writer_close(b->w);
     if (b->mem) fclose(b->mem);
@@ -165,11 +166,19 @@ yibao_status api_settle_line(api_batch *b, const char *json, size_t len, yibao_e
     if (rc < 0) {
         st = api_fail(err, YIBAO_E_RECORD, "%s", rerr.message);
         if (err) snprintf(err->field, sizeof err->field, "%s", rerr.field);
-    } else if (yb_vm_run(b->vm, b->claim) != YB_RUN_SETTLED) {
-        st = api_fail(err, YIBAO_E_RECORD, "%s", b->vm->err.message);
-        if (err) snprintf(err->field, sizeof err->field, "%s", b->vm->err.field);
-    } else if (!render(b)) {
-        st = api_fail(err, YIBAO_E_NOMEM, "out of memory writing the settlement");
+    } else if (b->store && (st = api_ledger_admit(b, err)) != YIBAO_OK) {
+        /* already settled, or the ledger failed: nothing ran */
+    } else {
+        if (yb_vm_run(b->vm, b->claim) != YB_RUN_SETTLED) {
+            st = api_fail(err, YIBAO_E_RECORD, "%s", b->vm->err.message);
+            if (err) snprintf(err->field, sizeof err->field, "%s", b->vm->err.field);
+        } else if (!render(b)) {
+            st = api_fail(err, YIBAO_E_NOMEM, "out of memory writing the settlement");
+        }
+        if (b->store) { /* the claim's transaction: committed when settled, before the caller hears of it */
+            yibao_status ls = api_ledger_finish(b, st == YIBAO_OK, st == YIBAO_OK ? err : NULL);
+            if (st == YIBAO_OK) st = ls;
+        }
     }
     if (st && err) err->line = 1;
     b->have = st == YIBAO_OK;

@@ -40,7 +40,7 @@ const char *yibao_status_text(yibao_status s)
     static const char *const text[] = {
         "ok", "bad argument", "not a live handle", "call out of order", "batch busy in another thread",
         "input/output error", "bad policy", "signature refused", "bad claim record", "another policy's shape",
-        "out of memory", "native function not bound",
+        "out of memory", "native function not bound", "already settled", "ledger failed",
     };
     return (unsigned)s < sizeof text / sizeof *text ? text[s] : "unknown status";
 }

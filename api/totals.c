@@ -95,6 +95,10 @@ yibao_status yibao_totals_export(yibao_env *env, yibao_batch h, void **data, siz
     api_batch *b;
     yibao_status st = api_batch_enter(env, h, &b, err);
     if (st) return st;
+    if ((st = api_ledger_refuse_totals(b, "yibao_totals_export", err)) != YIBAO_OK) {
+        api_batch_leave(env, h);
+        return st;
+    }
     wbuf w = {0};
     bool ok = export_all(b->vm, &w);
     api_batch_leave(env, h);
@@ -272,7 +276,8 @@ yibao_status yibao_totals_import(yibao_env *env, yibao_batch h, const void *data
     api_batch *b;
     yibao_status st = api_batch_enter(env, h, &b, err);
     if (st) return st;
-    st = import_all(b->vm, data ? data : "", len, err);
+    st = api_ledger_refuse_totals(b, "yibao_totals_import", err);
+    if (!st) st = import_all(b->vm, data ? data : "", len, err);
     api_batch_leave(env, h);
     return st;
 }

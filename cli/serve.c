@@ -1,5 +1,6 @@
 /* yibao serve POLICY.ybc|DIR [--listen ADDR] [--port N] [--trust PUB|DIR]
  *             [--threads N] [--poll MS] [--max-body BYTES]
+ *             [--ledger FILE.db|postgresql://... [--migrate]]
  *
  * The settlement service: HTTP in cli/serve_http.c; here the policy in force
  * and its hot swap.  The policy path is watched (a file, or the newest *.ybc
@@ -9,8 +10,12 @@
  * settled with.  A file that does not load is refused and logged, and the
  * last good policy stays.  SIGHUP reloads; SIGINT/SIGTERM stop.
  *
- * Running totals live in memory, in the service's one batch: a restart starts
- * them afresh (the durable ledger of `yibao run --ledger` is not wired here yet). */
+ * With --ledger the running totals live in the durable ledger of `yibao run
+ * --ledger`, one transaction per claim (api/ledger_batch.c); a swap opens the
+ * new policy's ledger batch, whose state declarations must match the
+ * ledger's (only the first policy may --migrate it).  Without it they live in
+ * memory, in the service's one batch, and move to a swapped-in policy by
+ * export/import: a restart starts them afresh. */
 #include "serve.h"
 
 #include <dirent.h>
@@ -124,14 +129,24 @@ static bool swap_in(srv *s, const char *file)
         yibao_policy_free(s->env, np);
         return true;
     }
-    if (yibao_batch_open(s->env, np, YIBAO_BATCH_STAMP, &nb, &e) != YIBAO_OK) {
-        logf_("refused %s: %s", file, e.message);
+    yibao_status bst = s->ledger ? yibao_batch_open_ledger(s->env, np, YIBAO_BATCH_STAMP | (s->migrate && !s->batch.id ? YIBAO_BATCH_MIGRATE : 0),
+                                                          s->ledger, &nb, &e)
+                                 : yibao_batch_open(s->env, np, YIBAO_BATCH_STAMP, &nb, &e);
+    if (bst != YIBAO_OK) {
+        if (s->batch.id) {
+            pthread_mutex_lock(&s->mu);
+            s->swaps_refused++;
+            pthread_mutex_unlock(&s->mu);
+            logf_("refused %s: %s; still settling with %s %s (%.12s)", file, e.message, s->info.name, s->info.version, s->info.hash);
+        } else {
+            logf_("cannot start: %s: %s", file, e.message);
+        }
         yibao_policy_free(s->env, np);
         return false;
     }
     pthread_mutex_lock(&s->mu);
     bool ok = true;
-    if (s->batch.id) { /* the running totals move to the new policy, between two claims */
+    if (s->batch.id && !s->ledger) { /* the running totals move to the new policy, between two claims */
         void *tot;
         size_t len;
         ok = yibao_totals_export(s->env, s->batch, &tot, &len, &e) == YIBAO_OK;
@@ -182,12 +197,25 @@ static void check_watch(srv *s, const char *path, seen *last, bool forced)
     swap_in(s, file);
 }
 
+/* The ledger as logs and GET /policy show it: a PostgreSQL password left out. */
+static void show_ledger(const char *where, char *out, size_t n)
+{
+    if (!where) {
+        snprintf(out, n, "memory");
+        return;
+    }
+    const char *scheme = strstr(where, "://"), *at = scheme ? strrchr(where, '@') : NULL;
+    if (at) snprintf(out, n, "%.*s://…%s", (int)(scheme - where), where, at);
+    else if (strstr(where, "password=")) snprintf(out, n, "postgresql (a connection string with a password)");
+    else snprintf(out, n, "%s", where);
+}
+
 static int usage(const char *msg, const char *arg)
 {
     fprintf(stderr, "yibao: ");
     fprintf(stderr, msg, arg);
     fprintf(stderr, "\nusage: yibao serve POLICY.ybc|DIR [--listen ADDR] [--port N] [--trust PUB|DIR] [--threads N] [--native LIB=PATH]\n"
-                    "                   [--poll MS] [--max-body BYTES]\n");
+                    "                   [--poll MS] [--max-body BYTES] [--ledger FILE.db|postgresql://... [--migrate]]\n");
     return 2;
 }
 
@@ -203,32 +231,39 @@ static bool number(const char *v, long lo, long hi, long *out)
 
 int yb_cmd_serve(int argc, char **argv)
 {
-    const char *path = NULL, *listen = "127.0.0.1", *trust = NULL;
+    const char *path = NULL, *listen = "127.0.0.1", *trust = NULL, *ledger = NULL;
+    bool migrate = false;
     long port = 8080, threads = 2, poll_ms = 500, max_body = 64L << 20;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--listen") || !strcmp(a, "--port") || !strcmp(a, "--trust") || !strcmp(a, "--threads") ||
-            !strcmp(a, "--poll") || !strcmp(a, "--max-body") || !strcmp(a, "--native")) {
+            !strcmp(a, "--poll") || !strcmp(a, "--max-body") || !strcmp(a, "--native") || !strcmp(a, "--ledger")) {
             if (i + 1 == argc) return usage("%s needs a value", a);
             const char *v = argv[++i];
             bool ok = true;
             if (!strcmp(a, "--native")) ok = strchr(v, '=') != NULL; /* given to the env below */
             else if (!strcmp(a, "--listen")) listen = v;
             else if (!strcmp(a, "--trust")) trust = v;
+            else if (!strcmp(a, "--ledger")) ledger = v;
             else if (!strcmp(a, "--port")) ok = number(v, 0, 65535, &port);
             else if (!strcmp(a, "--threads")) ok = number(v, 1, 64, &threads);
             else if (!strcmp(a, "--poll")) ok = number(v, 10, 3600000, &poll_ms);
             else ok = number(v, 1024, 1L << 30, &max_body);
             if (!ok) return usage(!strcmp(a, "--native") ? "--native takes LIBRARY=PATH, not %s" : "%s: not a number in range", v);
-        } else if (a[0] == '-') return usage("unknown option %s", a);
+        } else if (!strcmp(a, "--migrate")) migrate = true;
+        else if (a[0] == '-') return usage("unknown option %s", a);
         else if (!path) path = a;
         else return usage("serve takes one policy file or directory, found another: %s", a);
     }
     if (!path) return usage("serve needs a policy file (.ybc) or a directory of them%s", "");
+    if (migrate && !ledger) return usage("--migrate needs --ledger%s", "");
 
     srv s;
     memset(&s, 0, sizeof s);
     s.max_body = (size_t)max_body;
+    s.ledger = ledger;
+    s.migrate = migrate;
+    show_ledger(ledger, s.ledger_shown, sizeof s.ledger_shown);
     s.env = yibao_env_new();
     if (!s.env || pthread_mutex_init(&s.mu, NULL) != 0) return 1;
     int rc = 1;
@@ -275,7 +310,8 @@ int yb_cmd_serve(int argc, char **argv)
         fprintf(stderr, "yibao: cannot listen on %s:%ld: %s\n", listen, port, strerror(errno));
         goto out;
     }
-    logf_("listening on http://%s:%u/ (%ld threads; running totals in memory)", listen, bound, threads);
+    if (ledger) logf_("listening on http://%s:%u/ (%ld threads; running totals in the ledger %s, one transaction per claim)", listen, bound, threads, s.ledger_shown);
+    else logf_("listening on http://%s:%u/ (%ld threads; running totals in memory: a restart starts them afresh)", listen, bound, threads);
     for (;;) {
         struct timespec wait = {poll_ms / 1000, (poll_ms % 1000) * 1000000};
         int sig = sigtimedwait(&set, NULL, &wait);

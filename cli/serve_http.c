@@ -2,6 +2,9 @@
  * gathered, then settled claim by claim through the service's one batch,
  * under its lock, so a policy swap falls between two claims.
  *   POST /settle   one claim -> one settlement; JSON Lines -> JSON Lines
+ *                  (with --ledger each claim is committed before its answer
+ *                  is written: 409 a claim settled already, 503 a ledger
+ *                  failed or locked too long; in JSON Lines, error lines in place)
  *   POST /explain  one claim -> {"settlement":…,"explain":[…]}
  *   GET /policy, GET /health, GET /metrics (Prometheus text) */
 #include <arpa/inet.h>
@@ -110,6 +113,8 @@ static bool settle_line(srv *s, const char *line, size_t n, long lineno, bool ex
     bool ok = yibao_settle_json(s->env, s->batch, line, n, e) == YIBAO_OK;
     s->claims += ok;
     s->claim_errors += !ok;
+    s->claims_duplicate += !ok && e->code == YIBAO_E_DUPLICATE;
+    s->ledger_errors += !ok && e->code == YIBAO_E_LEDGER;
     if (ok) {
         const char *json, *x;
         size_t len, xlen;
@@ -130,6 +135,19 @@ static bool settle_line(srv *s, const char *line, size_t n, long lineno, bool ex
         put(out, "\n", 1);
     }
     return ok;
+}
+
+/* A one-claim request refused: the claim (422), the ledger's memory of it
+ * (409), the ledger itself (503: try again), else the request (400). */
+static int status_of(yibao_status code)
+{
+    switch (code) {
+    case YIBAO_E_RECORD: return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    case YIBAO_E_DUPLICATE: return MHD_HTTP_CONFLICT;
+    case YIBAO_E_LEDGER:
+    case YIBAO_E_SCHEMA: return MHD_HTTP_SERVICE_UNAVAILABLE;
+    default: return MHD_HTTP_BAD_REQUEST;
+    }
 }
 
 static bool blank(const char *p, size_t n)
@@ -167,7 +185,7 @@ static int settle_body(srv *s, const sbuf *body, bool explain, sbuf *out, int *n
         lineno++;
         if (!blank(body->p + at, end - at) && !settle_line(s, body->p + at, end - at, lineno, explain, out, &e)) {
             (*nerrors)++;
-            if (claims == 1) return e.code == YIBAO_E_RECORD ? MHD_HTTP_UNPROCESSABLE_CONTENT : MHD_HTTP_BAD_REQUEST;
+            if (claims == 1) return status_of(e.code);
         }
         at = end + 1;
     }
@@ -189,6 +207,12 @@ static void policy_json(srv *s, sbuf *out)
     put_json_string(out, s->loaded_at);
     put(out, ",\"file\":", 8);
     put_json_string(out, s->file);
+    put(out, ",\"totals\":", 10);
+    put_json_string(out, s->ledger ? "ledger" : "memory");
+    if (s->ledger) {
+        put(out, ",\"ledger\":", 10);
+        put_json_string(out, s->ledger_shown);
+    }
     putf(out, ",\"swaps\":%lld}\n", s->swaps);
     pthread_mutex_unlock(&s->mu);
 }
@@ -199,6 +223,12 @@ static void metrics(srv *s, sbuf *out)
     putf(out, "# HELP yibao_claims_total Claims settled.\n# TYPE yibao_claims_total counter\nyibao_claims_total %lld\n", s->claims);
     putf(out, "# HELP yibao_claim_errors_total Claims refused (bad records).\n# TYPE yibao_claim_errors_total counter\n"
               "yibao_claim_errors_total %lld\n", s->claim_errors);
+    putf(out, "# HELP yibao_claims_duplicate_total Claims refused as settled already (ledger).\n"
+              "# TYPE yibao_claims_duplicate_total counter\nyibao_claims_duplicate_total %lld\n", s->claims_duplicate);
+    putf(out, "# HELP yibao_ledger_errors_total Claims not settled because the ledger failed or stayed locked.\n"
+              "# TYPE yibao_ledger_errors_total counter\nyibao_ledger_errors_total %lld\n", s->ledger_errors);
+    putf(out, "# HELP yibao_totals_info Where the running totals live.\n# TYPE yibao_totals_info gauge\n"
+              "yibao_totals_info{where=\"%s\"} 1\n", s->ledger ? "ledger" : "memory");
     putf(out, "# HELP yibao_requests_total HTTP requests answered.\n# TYPE yibao_requests_total counter\n"
               "yibao_requests_total %lld\n", s->requests);
     putf(out, "# HELP yibao_bad_requests_total Requests answered 4xx.\n# TYPE yibao_bad_requests_total counter\n"

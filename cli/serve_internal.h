@@ -22,8 +22,11 @@ typedef struct srv {
     char file[4096];  /* the .ybc in force */
     char loaded_at[32];
     size_t max_body;
+    const char *ledger; /* --ledger: where the running totals live, or NULL (in memory) */
+    char ledger_shown[300]; /* the same without a password, for /policy, /metrics and the log */
+    bool migrate;       /* --migrate: the first policy's declarations go into the ledger */
     /* metrics (under mu) */
-    long long requests, bad_requests, claims, claim_errors, swaps, swaps_refused;
+    long long requests, bad_requests, claims, claim_errors, claims_duplicate, ledger_errors, swaps, swaps_refused;
     long long lat_bucket[SRV_NBUCKETS + 1]; /* per request; the last: +Inf */
     long long lat_count, lat_sum_ns;
 } srv;

@@ -45,7 +45,9 @@ typedef enum yibao_status {
     YIBAO_E_RECORD = 8,    /* the claim is not valid for this policy (or a rule refused it) */
     YIBAO_E_SCHEMA = 9,    /* running totals or a claim made for a policy of another shape */
     YIBAO_E_NOMEM = 10,
-    YIBAO_E_NATIVE = 11    /* a native function of the policy cannot be bound (library, symbol) */
+    YIBAO_E_NATIVE = 11,    /* a native function of the policy cannot be bound (library, symbol) */
+    YIBAO_E_DUPLICATE = 12, /* a ledger batch: the claim id was settled already (when, by which policy); not counted */
+    YIBAO_E_LEDGER = 13     /* a ledger batch: the ledger failed or stayed locked; the claim was not settled */
 } yibao_status;
 
 typedef struct yibao_error {
@@ -114,9 +116,26 @@ yibao_status yibao_policy_get_info(yibao_env *env, yibao_policy p, yibao_policy_
 /* ---- batches ---- */
 enum {
     YIBAO_BATCH_EXPLAIN = 1, /* explanations computed; the settlement JSON carries "explain" */
-    YIBAO_BATCH_STAMP = 2    /* the settlement JSON names the policy: "policy":{"name","version","hash","signer"} */
+    YIBAO_BATCH_STAMP = 2,   /* the settlement JSON names the policy: "policy":{"name","version","hash","signer"} */
+    YIBAO_BATCH_MIGRATE = 4  /* yibao_batch_open_ledger: the ledger takes the policy's state declarations */
 };
 yibao_status yibao_batch_open(yibao_env *env, yibao_policy p, unsigned flags, yibao_batch *out, yibao_error *err);
+/* A batch whose running totals live in a durable ledger (`yibao run
+ * --ledger`): an SQLite file (created when absent) or "postgresql://...".
+ * The policy's state declarations are checked at open: a difference is
+ * YIBAO_E_SCHEMA with the differences, unless YIBAO_BATCH_MIGRATE.  Each
+ * claim settled on it is one transaction of the ledger, committed before the
+ * call returns: its members' totals read from the ledger (never from an
+ * earlier call's memory, so a monthly batch writing the same ledger between
+ * two calls is seen), its changes, its claim id and its duplicate-check
+ * records.  A claim id the ledger settled already is YIBAO_E_DUPLICATE
+ * ("claim X: already settled on DATE, by policy NAME VERSION (batch N)") and
+ * changes nothing; a ledger that fails, or stays locked by another writer for
+ * more than 10 s (SQLite's busy timeout), is YIBAO_E_LEDGER and the claim is
+ * not settled.  yibao_totals_export/import refuse such a batch (YIBAO_E_ARGUMENT):
+ * the ledger is its totals (`yibao ledger export` reads them). */
+yibao_status yibao_batch_open_ledger(yibao_env *env, yibao_policy p, unsigned flags, const char *ledger,
+                                     yibao_batch *out, yibao_error *err);
 yibao_status yibao_batch_close(yibao_env *env, yibao_batch b);
 
 /* Settle one claim, a JSON object on one line (claim-schema.md); a trailing

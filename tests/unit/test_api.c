@@ -398,6 +398,59 @@ static void alert_messages_carry_their_values(void **state)
     yibao_env_free(env);
 }
 
+/* A batch on a ledger: each claim committed, a claim id settled once, and
+ * the totals shared with every other batch on the same ledger. */
+static void ledger_batches(void **state)
+{
+    fixture *f = *state;
+    yibao_env *env = f->env;
+    yibao_error e;
+    char dir[] = "/tmp/yb_api_ledger_XXXXXX", db[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/l.db", dir);
+    yibao_batch a, b;
+    assert_int_equal(yibao_batch_open_ledger(env, f->pol, 0, NULL, &a, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_batch_open_ledger(env, f->pol, 0, db, &a, &e), YIBAO_OK);
+    assert_int_equal(yibao_settle_json(env, a, T1, strlen(T1), &e), YIBAO_OK);
+    assert_int_equal(fund_of(env, a), 5000); /* min(100.00 x 70%, 1,500 - 1,450) */
+    assert_int_equal(yibao_settle_json(env, a, T1, strlen(T1), &e), YIBAO_E_DUPLICATE);
+    assert_non_null(strstr(e.message, "claim T1: already settled on "));
+    assert_non_null(strstr(e.message, ", by policy "));
+    assert_int_equal(yibao_settlement_json(env, a, &(const char *){0}, &(size_t){0}, NULL), YIBAO_E_ORDER);
+    /* another batch on the ledger (as another process would): T1's totals are
+       there, so T2's ytd does not open the key and the cap is reached: 0.00 */
+    assert_int_equal(yibao_batch_open_ledger(env, f->pol, YIBAO_BATCH_STAMP, db, &b, &e), YIBAO_OK);
+    assert_int_equal(yibao_settle_json(env, b, T2, strlen(T2), &e), YIBAO_OK);
+    assert_int_equal(fund_of(env, b), 0);
+    /* and the first batch sees that T2 is settled: nothing read before is trusted */
+    assert_int_equal(yibao_settle_json(env, a, T2, strlen(T2), &e), YIBAO_E_DUPLICATE);
+    /* a bad record changes nothing and is not remembered */
+    assert_int_equal(yibao_settle_json(env, a, "{\"claim_id\":\"T3\"}", 16, &e), YIBAO_E_RECORD);
+    void *tot = NULL;
+    size_t tlen = 0;
+    assert_int_equal(yibao_totals_export(env, a, &tot, &tlen, &e), YIBAO_E_ARGUMENT);
+    assert_non_null(strstr(e.message, "live in its ledger"));
+    assert_int_equal(yibao_totals_import(env, a, "", 0, &e), YIBAO_E_ARGUMENT);
+    assert_int_equal(yibao_batch_close(env, a), YIBAO_OK);
+    assert_int_equal(yibao_batch_close(env, b), YIBAO_OK);
+    /* a policy of other states is refused at open, with the differences */
+    yibao_policy w;
+    assert_int_equal(yibao_policy_load_file(env, "tests/golden/message_values/policy.yb", &w, &e), YIBAO_OK);
+    assert_int_equal(yibao_batch_open_ledger(env, w, 0, db, &a, &e), YIBAO_E_SCHEMA);
+    assert_non_null(strstr(e.message, "do not match the ledger's"));
+    assert_int_equal(a.id, 0);
+    /* a new env (a restart): still settled */
+    yibao_env *env2 = yibao_env_new();
+    yibao_policy p2;
+    assert_int_equal(yibao_policy_load_file(env2, "stdlib-policies/hunan.yb", &p2, &e), YIBAO_OK);
+    assert_int_equal(yibao_batch_open_ledger(env2, p2, 0, db, &a, &e), YIBAO_OK);
+    assert_int_equal(yibao_settle_json(env2, a, T1, strlen(T1), &e), YIBAO_E_DUPLICATE);
+    yibao_env_free(env2);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(totals_of_another_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(threads, setup, teardown),
         cmocka_unit_test_setup_teardown(claims_field_by_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(ledger_batches, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
