@@ -136,7 +136,10 @@ int main(int argc, char **argv)
     int64_t *lat = calloc((size_t)nconn * (size_t)nreq, sizeof *lat);
     int64_t t0 = now_ns();
     for (int c = 0; c < nconn; c++) {
-        jobs[c] = (job){port, nreq, c * 97, bodies, nb, lat + (size_t)c * (size_t)nreq, 0};
+        /* enough bodies for every request: each sent once (claims on a ledger
+           are settled once, a second time is 409), else connections start apart */
+        int first = (long)nb >= (long)nconn * nreq ? c * nreq : c * 97;
+        jobs[c] = (job){port, nreq, first, bodies, nb, lat + (size_t)c * (size_t)nreq, 0};
         pthread_create(&t[c], NULL, run, &jobs[c]);
     }
     long failures = 0;

@@ -61,7 +61,7 @@ static const char usage[] =
     "       yibao doc POLICY.yb -o FILE.html|- [--diff OLD]  (the policy as one HTML page to read)\n"
     "       yibao keygen NAME [-o DIR]                     (NAME.key and NAME.pub, Ed25519)\n"
     "       yibao sign POLICY.ybc --key NAME.key [-o OUT]  (a signed policy)\n"
-    "       yibao serve POLICY.ybc|DIR [--port N] [--trust PUB|DIR]  (the HTTP settlement service, hot swap)\n"
+    "       yibao serve POLICY.ybc|DIR [--port N] [--trust PUB|DIR] [--ledger FILE.db|postgresql://... [--migrate]]  (the HTTP settlement service, hot swap)\n"
     "       yibao --help | --version\n"
     "\n"
     "Claims are JSON Lines (one claim per line) or CSV (files ending in .csv);\n"

@@ -19,7 +19,7 @@ _yibao_options() {
         keygen)   echo "-o --help" ;;
         sign)     echo "--key -o --help" ;;
         shard)    echo "-n -o --help" ;;
-        serve)    echo "--port --listen --threads --trust --poll --max-body --help" ;;
+        serve)    echo "--port --listen --threads --trust --poll --max-body --ledger --migrate --help" ;;
         *)        echo "--help" ;;
     esac
 }
