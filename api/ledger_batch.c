@@ -40,7 +40,7 @@ static yibao_status begin_failed(const char *msg, yibao_error *err)
 yibao_status api_ledger_admit(api_batch *b, yibao_error *err)
 {
     char msg[2048];
-    if (!yb_store_begin(b->store, b->vm, false, msg, sizeof msg)) return begin_failed(msg, err);
+    if (!yb_store_next(b->store, b->vm, msg, sizeof msg)) return begin_failed(msg, err);
     int a = yb_store_admit(b->store, b->claim, msg, sizeof msg);
     if (a == 0) return YIBAO_OK;
     yb_store_rollback(b->store);

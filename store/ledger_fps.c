@@ -462,6 +462,17 @@ bool yb_fps_commit(yb_store *st, char *err, size_t errlen)
     return true;
 }
 
+bool yb_fps_resume(yb_store *st, char *err, size_t errlen)
+{
+    for (int i = 0; i < st->nfpi; i++) {
+        yb_fpset_forget(st->fpi[i].set);
+        st->fpi[i].nruns = 0;
+        st->fpi[i].rebuilt = false;
+    }
+    return st->b->ops->exec(st->b, "SELECT state, run, n FROM yb_run ORDER BY state, run", NULL, 0, run_row, st, err,
+                            errlen);
+}
+
 bool yb_fps_rebuilt(const yb_store *st)
 {
     for (int i = 0; i < st->nfpi; i++)

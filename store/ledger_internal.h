@@ -48,6 +48,10 @@ struct yb_store {
     uint64_t admitted_fp;
     long nsettled;
     int64_t msg_batch;    /* the batch msg_text describes */
+    /* a service's batches (yb_store_next): the filters kept from one to the next */
+    bool session;         /* batches begun by yb_store_next: a commit keeps the indexes */
+    bool kept;            /* the indexes of the last batch, committed, are in memory */
+    int64_t kept_batch;   /* and that batch's id: another writer's batch after it makes them stale */
     char msg_text[300];
 };
 
@@ -76,6 +80,9 @@ bool yb_state_retired(const char *decl);
 /* ledger_fps.c: the fingerprint indexes of a batch (claim ids, records). */
 bool yb_fps_begin(yb_store *st, yb_vm *vm, char *err, size_t errlen);
 bool yb_fps_commit(yb_store *st, char *err, size_t errlen);
+/* After a commit, for the next batch of a session: each index forgets the
+   batch's own fingerprints (in the ledger now) and rereads its run list; the filters stay. */
+bool yb_fps_resume(yb_store *st, char *err, size_t errlen);
 void yb_fps_end(yb_store *st);
 /* Whether a filter was rebuilt in this batch (kept even by a batch that settles nothing). */
 bool yb_fps_rebuilt(const yb_store *st);

@@ -226,6 +226,16 @@ static void now_text(char *buf, size_t n)
     if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm)) snprintf(buf, n, "?");
 }
 
+/* The batch's own row in yb_batch (its claims counted at commit). */
+static bool insert_batch_row(yb_store *st, char *msg, size_t msglen)
+{
+    char at[40];
+    now_text(at, sizeof at);
+    yb_cell bv[4] = {yb_cell_i(st->batch_id), yb_cell_t(at), yb_cell_i(st->policy_id), yb_cell_t("run")};
+    return st->b->ops->exec(st->b, "INSERT INTO yb_batch(id, at, policy, kind, claims) VALUES ($1, $2, $3, $4, 0)", bv,
+                            4, NULL, NULL, msg, msglen);
+}
+
 bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t errlen)
 {
     yb_backend *b = st->b;
@@ -266,12 +276,7 @@ bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t err
     if (!yb_store_query_int(st, "SELECT COALESCE(MAX(id), 0) + 1 FROM yb_batch", NULL, 0, &st->batch_id, msg,
                             sizeof msg))
         goto fail;
-    char at[40];
-    now_text(at, sizeof at);
-    yb_cell bv[4] = {yb_cell_i(st->batch_id), yb_cell_t(at), yb_cell_i(st->policy_id), yb_cell_t("run")};
-    if (!b->ops->exec(b, "INSERT INTO yb_batch(id, at, policy, kind, claims) VALUES ($1, $2, $3, $4, 0)", bv, 4,
-                      NULL, NULL, msg, sizeof msg))
-        goto fail;
+    if (!insert_batch_row(st, msg, sizeof msg)) goto fail;
     /* the claim ids and the records of states with no fields: fingerprints
        under the ledger's key, each with its batch; their filters now, the
        rest on disk (ledger_fps.c) */
@@ -286,6 +291,51 @@ fail:
     snprintf(err, errlen, "%s: %s", st->where, msg[0] ? msg : "out of memory");
     yb_store_rollback(st);
     return false;
+}
+
+/* The next batch of a session on the indexes kept from the last one: false
+ * with *stale when another writer committed since (then nothing is begun). */
+static bool resume(yb_store *st, yb_vm *vm, bool *stale, char *msg, size_t msglen)
+{
+    yb_backend *b = st->b;
+    int64_t last = 0;
+    if (!b->ops->exec(b, b->ops->begin_sql, NULL, 0, NULL, NULL, msg, msglen)) return false;
+    st->in_batch = true;
+    if (!yb_store_query_int(st, "SELECT COALESCE(MAX(id), 0) FROM yb_batch", NULL, 0, &last, msg, msglen)) return false;
+    if (last != st->kept_batch) {
+        *stale = true;
+        return false;
+    }
+    for (int s = 0; s < st->p->nstates; s++) { /* what the last batch added is on disk now; the VM holds none of it */
+        st->on_disk[s] += st->added[s];
+        st->added[s] = st->asked[s] = 0;
+        st->complete[s] = st->on_disk[s] == 0;
+    }
+    st->preload_due = st->admitted = st->broken = st->migrated = false;
+    st->nsettled = 0;
+    st->batch_id = last + 1;
+    if (!insert_batch_row(st, msg, msglen) || !yb_fps_resume(st, msg, msglen)) return false;
+    vm->rec_tag = (uint32_t)st->batch_id;
+    vm->load = load_hook;
+    vm->load_ctx = st;
+    return true;
+}
+
+bool yb_store_next(yb_store *st, yb_vm *vm, char *err, size_t errlen)
+{
+    char msg[600] = "";
+    bool stale = false;
+    if (st->kept && st->vm == vm) {
+        st->kept = false;
+        if (resume(st, vm, &stale, msg, sizeof msg)) return true;
+        yb_store_rollback(st); /* drops the indexes: begun afresh below, or the error reported */
+        if (!stale) {
+            snprintf(err, errlen, "%s: %s", st->where, msg);
+            return false;
+        }
+    }
+    st->session = true;
+    return yb_store_begin(st, vm, false, err, errlen);
 }
 
 static bool claim_id(yb_store *st, const yb_claim *c, const char **p, uint32_t *n)
@@ -501,7 +551,12 @@ static bool batch_done(yb_store *st)
 {
     st->in_batch = false;
     st->vm->load = NULL;
-    yb_fps_end(st);
+    if (st->session) { /* the indexes stay for the next batch (yb_store_next) */
+        st->kept = true;
+        st->kept_batch = st->batch_id;
+    } else {
+        yb_fps_end(st);
+    }
     return true;
 }
 
@@ -538,6 +593,7 @@ void yb_store_rollback(yb_store *st)
 {
     if (st->in_batch) st->b->ops->exec(st->b, "ROLLBACK", NULL, 0, NULL, NULL, NULL, 0);
     st->in_batch = false;
+    st->kept = false;
     if (st->vm) st->vm->load = NULL;
     yb_fps_end(st);
 }

@@ -30,6 +30,13 @@ void yb_store_close(yb_store *st);
  * against the ledger's (refused, err says how they differ, unless migrate),
  * records the policy, and hooks the VM so it loads totals on first touch. */
 bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t errlen);
+/* The next batch of a service that commits one batch per claim: as
+ * yb_store_begin (no migration), but when this store committed the ledger's
+ * last batch (no other writer since: yb_batch's greatest id says so, read
+ * under the batch's lock), the claim-id and duplicate-check filters it holds
+ * are kept instead of read again.  The VM must not keep totals loaded in an
+ * earlier batch (the caller drops them after each commit). */
+bool yb_store_next(yb_store *st, yb_vm *vm, char *err, size_t errlen);
 /* Before a claim is settled: 0 settle it; 1 it was settled already (msg says
  * when and by which policy; skip it); -1 the ledger failed (msg; stop). */
 int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen);

@@ -145,6 +145,17 @@ void yb_fpset_set_backing(yb_fpset *s, yb_fpset_backing_fn fn, void *ctx)
 
 const char *yb_fpset_error(const yb_fpset *s) { return s->err; }
 
+void yb_fpset_forget(yb_fpset *s)
+{
+    for (int i = 0; i < s->nruns; i++) free(s->runs[i].index);
+    s->nruns = 0;
+    s->end = 0; /* the temporary file is written over from its start */
+    memset(s->fps, 0, s->cap * sizeof *s->fps);
+    s->nrecent = 0;
+    s->count = 0;
+    if (s->dirty) memset(s->dirty, 0, YB_FILTER_PAGES / 8);
+}
+
 size_t yb_fpset_count(const yb_fpset *s) { return s->count; }
 
 /* ---------------------------------------------------------------- recent */

@@ -54,6 +54,9 @@ bool yb_fpset_room(yb_fpset *s);
 bool yb_fpset_put(yb_fpset *s, uint64_t fp, uint32_t tag);
 /* Adds fp to the fingerprints but not to the filter (it has it already). */
 bool yb_fpset_keep(yb_fpset *s, uint64_t fp, uint32_t tag);
+/* Forgets every fingerprint put, keeping the filter (pages marked clean):
+   a durable ledger's next batch, once they are in the ledger behind the backing. */
+void yb_fpset_forget(yb_fpset *s);
 /* The fingerprints put into this set (not the backing's). */
 size_t yb_fpset_count(const yb_fpset *s);
 /* Every fingerprint put, in ascending order; false on an error or when fn said stop. */
