@@ -61,6 +61,22 @@ check "  the next batch notes the rebuild" grep -q 'note: .*fp-bad.db: the filte
 check "  and still knows every claim of batch 1" grep -q '^0 settled, 163 already settled, 0 errors$' "$T/fpb.err"
 check "  after which the ledger checks" quiet "$Y" ledger check "$T/fp-bad.db"
 
+# a batch opens the ledger by its filters and run lists, never its fingerprints: a
+# part of batch 1's claim-id run, damaged, is not read by a batch of new claims
+# (each a filter "no"), and ledger check finds it
+cp "$T/fp-plain.db" "$T/fp-part.db"
+python3 - "$T/fp-part.db" << 'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE yb_fps SET fps = x'0102030405' WHERE rowid = (SELECT MIN(rowid) FROM yb_fps WHERE state = 0)")
+db.commit()
+EOF
+head -n 20 "$T/b.jsonl" | sed 's/"claim_id":"\([^"]*\)"/"claim_id":"NEW-\1"/' > "$T/new20.jsonl"
+"$Y" run "$P" "$T/new20.jsonl" --ledger "$T/fp-part.db" > /dev/null 2> "$T/fpp.err"
+check "a damaged part of an old run: a batch of new claims does not read it (exit 0)" [ $? = 0 ]
+"$Y" ledger check "$T/fp-part.db" > "$T/fpp.out" 2>&1
+check "  ledger check finds it" grep -q 'a part of run 1 of fingerprint index 0 is not whole 12-byte entries' "$T/fpp.out"
+
 # a ledger of format 1 (each batch's fingerprints in one row of yb_claims or
 # yb_records, no filter), made from a format-2 one: the tools refuse it and say
 # how it is upgraded; the next run upgrades it and it still knows its claims and records
