@@ -223,6 +223,34 @@ void yb_loopk_plan(yb_loopk *k)
         if (c->dset < 0) w.reg[w.n++] = c->acc;
         if (c->derived >= 0) w.reg[w.n++] = c->x;
     }
+    /* the price limits' registers: each has one role (presence, A, F, value)
+       in every clause that writes it, and nothing else writes it */
+    uint16_t caps[4 * YB_LOOPK_MAX_CLAUSES];
+    uint8_t roles[4 * YB_LOOPK_MAX_CLAUSES];
+    int ncaps = 0;
+    bool caps_ok = true;
+    for (int ci = 0; ci < k->nclauses && caps_ok; ci++) {
+        const yb_loopk_clause *c = &k->clauses[ci];
+        if (!c->cap) continue;
+        uint16_t r4[4] = {c->cap_p, c->cap_m, c->x, c->cap_a};
+        int nr = c->cap_load_a ? 4 : 3;
+        for (int a = 0; a < nr && caps_ok; a++) {
+            if (times_written(&w, r4[a])) caps_ok = false;
+            for (int b = 0; b < a; b++) caps_ok &= r4[a] != r4[b];
+            bool seen = false;
+            for (int j = 0; j < ncaps; j++)
+                if (caps[j] == r4[a]) {
+                    seen = true;
+                    caps_ok &= roles[j] == a;
+                }
+            if (!seen) {
+                caps[ncaps] = r4[a];
+                roles[ncaps++] = (uint8_t)a;
+            }
+        }
+    }
+    reg_writes wb = w; /* without the price limits' registers */
+    for (int j = 0; j < ncaps; j++) w.reg[w.n++] = caps[j];
     k->fast = false;
     /* `define … of item = if given(F) then min(A, F) else A`: its registers
        are distinct, and an A in a register is not one of them */
@@ -240,7 +268,7 @@ void yb_loopk_plan(yb_loopk *k)
         memset(f, 0, sizeof *f);
         /* a sum or a destination is written by its clause alone; a DGET's
            register only by DGETs (each writes it as the loop would) */
-        if (c->cap || c->dset >= 0) return; /* the general run */
+        if (c->dset >= 0 || (c->cap && !caps_ok)) return; /* the general run */
         if (times_written(&w, c->acc) != 1 || (c->leave && k->nclauses != 1)) return;
         if (c->derived >= 0) {
             int dgets = 0;
@@ -275,7 +303,24 @@ void yb_loopk_plan(yb_loopk *k)
             }
         }
         f->vslot = -1;
-        if (c->derived < 0) {
+        f->aslot = f->a2slot = -1;
+        if (c->cap) {
+            /* A and the else value: a field loaded at the top, or a register the body does not write */
+            if (c->cap_load_a) {
+                f->aslot = c->cap_aslot;
+            } else {
+                int la = load_of(k, &wb, c->cap_a);
+                if (la >= 0) f->aslot = k->load_slot[la];
+                else if (times_written(&w, c->cap_a)) return;
+            }
+            if (c->cap_else_load) {
+                f->a2slot = c->cap_a2slot;
+            } else {
+                int la = load_of(k, &wb, c->cap_a2);
+                if (la >= 0) f->a2slot = k->load_slot[la];
+                else if (times_written(&w, c->cap_a2)) return;
+            }
+        } else if (c->derived < 0) {
             int lv = load_of(k, &w, c->val);
             if (lv >= 0) f->vslot = k->load_slot[lv];
             else if (times_written(&w, c->val)) return;
@@ -330,7 +375,15 @@ static bool text_is(const yb_vm *vm, int64_t x, const char *t, uint32_t tn)
  * *acc, the last element that passed its guard in *last (-1: none), the
  * last TEQ/TNE result in *res.  Returns the element it failed at (*err says
  * how), or n. */
-typedef struct clause_out { int64_t acc, res; int32_t last; int err; } clause_out;
+typedef struct clause_out { int64_t acc, res; int32_t last, last_given; int err; } clause_out;
+
+/* A price limit's value at element idx (the fast plan's operands). */
+static int64_t cap_value(const yb_loopk_clause *c, const yb_loopk_fast *f, const int64_t *R, const int64_t *row, bool given)
+{
+    if (!given) return f->a2slot >= 0 ? row[f->a2slot] : R[c->cap_a2];
+    int64_t a = f->aslot >= 0 ? row[f->aslot] : R[c->cap_a], m = row[c->cap_fslot];
+    return c->cap_op == YB_OP_MIN ? (a < m ? a : m) : (a > m ? a : m);
+}
 
 static int32_t run_clause(yb_vm *vm, const yb_loopk *k, int ci, const yb_list_data *l, clause_out *o)
 {
@@ -349,7 +402,7 @@ static int32_t run_clause(yb_vm *vm, const yb_loopk *k, int ci, const yb_list_da
     if (f->gop == YB_OP_TEQ || f->gop == YB_OP_TNE) yb_vm_text(vm, other, &tp, &tn);
     int64_t acc = R[c->acc];
     int32_t idx;
-    o->last = -1;
+    o->last = o->last_given = -1;
     o->err = 0;
     /* SKIP: does the guard skip element row (x its field)? */
 #define CLAUSE_LOOP(SKIP)                                                                        \
@@ -360,7 +413,11 @@ static int32_t run_clause(yb_vm *vm, const yb_loopk *k, int ci, const yb_list_da
         if (SKIP) continue;                                                                      \
         int64_t v;                                                                               \
         if (vslot >= 0) v = row[vslot];                                                          \
-        else if (dv || c->derived >= 0) {                                                        \
+        else if (c->cap) {                                                                       \
+            bool given_ = l->present[(size_t)idx * stride + (size_t)c->cap_fslot] != 0;          \
+            v = cap_value(c, f, R, row, given_);                                                 \
+            if (given_) o->last_given = idx;                                                     \
+        } else if (dv || c->derived >= 0) {                                                      \
             if (idx >= dcap) { o->err = YB_LOOPK_OUTSIDE; break; }                               \
             v = dv[idx];                                                                         \
         } else v = val;                                                                          \
@@ -386,6 +443,50 @@ static int32_t run_clause(yb_vm *vm, const yb_loopk *k, int ci, const yb_list_da
 #undef CLAUSE_LOOP
     o->acc = acc;
     return idx;
+}
+
+/* Is clause cj's write at element lj later than clause ci's at li (element
+ * first, then clause order)? */
+static bool later(int32_t lj, int cj, int32_t li, int ci) { return lj > li || (lj == li && cj > ci); }
+
+/* Is clause ci the last writer of register r in role `role` (0 presence,
+ * 1 F, 2 value, 3 A), element first, then clause order?  Presence and value
+ * are written on every run of the limit, F and A when F is given. */
+static bool last_writer(const yb_loopk *k, const clause_out *out, int ci, int role)
+{
+    const yb_loopk_clause *c = &k->clauses[ci];
+    uint16_t r = role == 0 ? c->cap_p : role == 1 ? c->cap_m : role == 2 ? c->x : c->cap_a;
+    bool given = role == 1 || role == 3;
+    int32_t li = given ? out[ci].last_given : out[ci].last;
+    if (li < 0) return false;
+    for (int cj = 0; cj < k->nclauses; cj++) {
+        const yb_loopk_clause *d = &k->clauses[cj];
+        if (cj == ci || !d->cap || (role == 3 && !d->cap_load_a)) continue;
+        uint16_t rd = role == 0 ? d->cap_p : role == 1 ? d->cap_m : role == 2 ? d->x : d->cap_a;
+        if (rd == r && later(given ? out[cj].last_given : out[cj].last, cj, li, ci)) return false;
+    }
+    return true;
+}
+
+/* The price limit of clause ci leaves its registers as the loop would. */
+static void cap_registers(yb_vm *vm, const yb_loopk *k, const yb_list_data *l, const clause_out *out, int ci)
+{
+    int64_t *R = vm->regs;
+    const yb_loopk_clause *c = &k->clauses[ci];
+    const size_t stride = (size_t)k->stride;
+    if (out[ci].last >= 0) {
+        int32_t e = out[ci].last;
+        const int64_t *row = l->slots + (size_t)e * stride;
+        bool given = l->present[(size_t)e * stride + (size_t)c->cap_fslot] != 0;
+        int64_t v = cap_value(c, &k->fc[ci], R, row, given);
+        if (last_writer(k, out, ci, 0)) R[c->cap_p] = given;
+        if (last_writer(k, out, ci, 2)) R[c->x] = v;
+    }
+    if (out[ci].last_given >= 0) {
+        const int64_t *row = l->slots + (size_t)out[ci].last_given * stride;
+        if (last_writer(k, out, ci, 1)) R[c->cap_m] = row[c->cap_fslot];
+        if (c->cap_load_a && last_writer(k, out, ci, 3)) R[c->cap_a] = row[c->cap_aslot];
+    }
 }
 
 /* The fast plan: clause by clause instead of element by element.  The sums
@@ -418,6 +519,7 @@ static int run_fast(yb_vm *vm, const yb_loopk *k, int *pc, int64_t *idx_out)
         const yb_loopk_clause *c = &k->clauses[ci];
         R[c->acc] = out[ci].acc;
         if ((k->fc[ci].gop == YB_OP_TEQ || k->fc[ci].gop == YB_OP_TNE) && n > 0) R[c->guards[0].a] = out[ci].res;
+        if (c->cap) cap_registers(vm, k, l, out, ci);
         if (c->derived < 0 || out[ci].last < 0) continue;
         /* the last writer of this DGET register: a later element, or the same one and a later clause */
         bool latest = true;

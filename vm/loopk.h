@@ -72,6 +72,7 @@ typedef struct yb_loopk_fast {
     int32_t gslot;      /* the guard's field */
     uint16_t gother;    /* the guard's register */
     int32_t vslot;      /* the value's field, or -1: register val (or the derived value) */
+    int32_t aslot, a2slot; /* a price limit's A (then, else): its field, or -1: the register */
 } yb_loopk_fast;
 
 typedef struct yb_loopk {
