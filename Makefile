@@ -216,6 +216,7 @@ test: all $(NATIVE_LIBS) build/tst/bin/yibao build/tst/bin/yibao-switch $(UNIT_B
 bench: bench-deps bin/yibao
 	@bash bench/run.sh
 	@bash bench/serve.sh
+	@bash bench/jobs.sh
 
 # yibao serve alone under load (requests/s, p50/p99): bench/serve.sh
 bench-serve: deps bin/yibao

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# bench/jobs.sh: `yibao run --jobs 1` against `--jobs 2` on the realistic
+# corpus (gen_claims N --realistic --seed 2025: ~8 claims a member) with the
+# example policy: wall and CPU seconds (user + system) and peak RSS, medians
+# of ROUNDS alternating rounds; the settlements of both compared byte for byte.
+# The machine's load average is printed: on a shared machine other processes
+# take a share of the cores and the wall times say so.
+# Knobs: YB_BENCH_JOBS_N (500000), YB_BENCH_ROUNDS (3), YB_BENCH_YIBAO (bin/yibao), CC.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=build/bench
+N=${YB_BENCH_JOBS_N:-500000}
+ROUNDS=${YB_BENCH_ROUNDS:-3}
+YIBAO=${YB_BENCH_YIBAO:-bin/yibao}
+POLICY=examples/hunan-basic.yb
+mkdir -p "$B"
+${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -o "$B/gen_claims" bench/gen_claims.c
+J="$B/jobs-$N.jsonl"
+[ -s "$J" ] || "$B/gen_claims" "$N" --realistic --seed 2025 > "$J"
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# one JOBS: "wall cpu rss" of one run; its settlements in $B/jobs-out-JOBS.jsonl
+one() {
+    python3 -c 'import resource, subprocess, sys, time
+t = time.monotonic()
+subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), stderr=subprocess.DEVNULL, check=True)
+w = time.monotonic() - t
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.3f %.3f %d" % (w, u.ru_utime + u.ru_stime, u.ru_maxrss))' "$B/jobs-out-$1.jsonl" "$YIBAO" run "$POLICY" "$J" --jobs "$1"
+}
+echo "machine: $(nproc) cores, load average before $(cut -d' ' -f1-3 /proc/loadavg)"
+declare -A wall cpu rss
+for r in $(seq "$ROUNDS"); do
+    for j in 1 2; do
+        read -r w c m < <(one "$j")
+        wall[$j]="${wall[$j]:-} $w"; cpu[$j]="${cpu[$j]:-} $c"; rss[$j]="${rss[$j]:-} $m"
+        echo "  round $r, --jobs $j: $w s wall, $c s CPU, $m KiB peak"
+    done
+done
+cmp -s "$B/jobs-out-1.jsonl" "$B/jobs-out-2.jsonl" && echo "  settlements of --jobs 1 and 2 identical ($(wc -l < "$B/jobs-out-1.jsonl") lines)" || echo "  settlements DIFFER"
+W1=$(echo "${wall[1]}" | median); W2=$(echo "${wall[2]}" | median)
+C1=$(echo "${cpu[1]}" | median); C2=$(echo "${cpu[2]}" | median)
+echo "medians, $N claims: --jobs 1 $W1 s wall, $C1 s CPU, $(echo "${rss[1]}" | median) KiB;" \
+     "--jobs 2 $W2 s wall, $C2 s CPU, $(echo "${rss[2]}" | median) KiB;" \
+     "speedup $(awk -v a="$W1" -v b="$W2" 'BEGIN { printf "%.2f", a / b }')x," \
+     "CPU of --jobs 2 / --jobs 1 $(awk -v a="$C2" -v b="$C1" 'BEGIN { printf "%.2f", a / b }')"
+echo "machine: load average after $(cut -d' ' -f1-3 /proc/loadavg)"
