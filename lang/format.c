@@ -10,19 +10,23 @@
 #include <string.h>
 
 #include "diag.h"
+#include "format_indent.h"
 #include "parse_ctx.h"
 
 #define FMT_MAX_WORDS 64
 
-typedef struct fmt_word { const char *p; size_t n; int w; } fmt_word;
+typedef yb_fmt_word fmt_word;
 
 typedef struct fmt_line {
-    int indent;                 /* columns of leading white space (tab = 4) */
+    int indent;                 /* as written (tab = 4), then canonical (format_indent.c) */
     fmt_word words[FMT_MAX_WORDS];
     int nwords;                 /* -1: too many words, the code is kept as written */
     const char *code; size_t code_n;    /* the code as written (trimmed) */
     const char *comment; size_t comment_n;
-    int comment_col;            /* display column of the comment as written */
+    int comment_col;            /* display column of the comment, past the indent */
+    int written;                /* the indent as written */
+    size_t hang;                /* a comment-only line kept in the comment column of line hang - 1 */
+    int out_col;                /* the column its comment was written at */
     bool blank;
 } fmt_line;
 
@@ -67,7 +71,7 @@ static void read_line(const char *s, size_t n, fmt_line *l)
     size_t i = 0;
     int col = 0;
     for (; i < n && is_space(s[i]); i++) col += s[i] == '\t' ? 4 - col % 4 : 1;
-    l->indent = col;
+    l->indent = l->written = col;
     size_t code_start = i, code_end = i;
     while (i < n) {
         if (is_space(s[i])) { i++; continue; }
@@ -75,7 +79,7 @@ static void read_line(const char *s, size_t n, fmt_line *l)
             size_t e = n;
             while (e > i && is_space(s[e - 1])) e--;
             l->comment = s + i; l->comment_n = e - i;
-            l->comment_col = l->indent + yb_display_width(s + code_start, i - code_start);
+            l->comment_col = yb_display_width(s + code_start, i - code_start);
             break;
         }
         size_t start = i;
@@ -132,18 +136,20 @@ static int put_code(fmt_buf *b, const fmt_line *l, const int *widths, const bool
     return col;
 }
 
-static void put_comment(fmt_buf *b, const fmt_line *l, int col, int want)
+static void put_comment(fmt_buf *b, fmt_line *l, int col, int want)
 {
     if (!l->comment) return;
+    l->out_col = col;
     if (l->nwords != 0) { /* a comment-only line is already indented */
         int at = want > col ? want : col + 1;
         buf_spaces(b, at - col);
+        l->out_col = at;
     }
     buf_put(b, l->comment, l->comment_n);
 }
 
 /* Lines [from, to) of one group (to - from >= 1), each ended with a newline. */
-static void put_group(fmt_buf *b, const fmt_line *ls, size_t from, size_t to)
+static void put_group(fmt_buf *b, fmt_line *ls, size_t from, size_t to)
 {
     int widths[FMT_MAX_WORDS] = {0};
     bool right[FMT_MAX_WORDS];
@@ -165,7 +171,7 @@ static void put_group(fmt_buf *b, const fmt_line *ls, size_t from, size_t to)
         int end = put_code(&dry, &ls[i], aligned ? widths : NULL, right);
         free(dry.p);
         if (ls[i].comment && ls[i].nwords != 0) {
-            if (ls[i].comment_col > want) want = ls[i].comment_col;
+            if (ls[i].indent + ls[i].comment_col > want) want = ls[i].indent + ls[i].comment_col;
             if (end + 1 > code_w) code_w = end + 1;
         }
     }
@@ -175,6 +181,41 @@ static void put_group(fmt_buf *b, const fmt_line *ls, size_t from, size_t to)
         put_comment(b, &ls[i], end, want);
         buf_put(b, "\n", 1);
     }
+}
+
+/* The line (+ 1) of a trailing comment whose column the comment-only line
+ * ls[i] continues: the nearest one above it, with no blank line between, when
+ * ls[i] is written further right than the canonical indent `indent` of the
+ * code it stands before (so beside code, not above it); 0 otherwise. */
+static size_t hang_of(const fmt_line *ls, size_t i, int indent)
+{
+    if (ls[i].written <= indent) return 0;
+    for (size_t j = i; j-- > 0 && !ls[j].blank;) {
+        if (ls[j].hang) return ls[j].hang;
+        if (ls[j].comment && ls[j].nwords != 0) return j + 1;
+    }
+    return 0;
+}
+
+/* Each line's canonical indent; a comment-only line takes the indent of the
+ * code line after it (the line it speaks of), 0 at the end of the file,
+ * unless it continues a column of trailing comments (then it stays in it). */
+static void set_indents(fmt_line *ls, size_t nl)
+{
+    yb_fmt_indent st = {0};
+    for (size_t i = 0; i < nl; i++) {
+        fmt_line *l = &ls[i];
+        if (l->nwords > 0) l->indent = yb_fmt_indent_line(&st, l->words, l->nwords);
+        else if (l->nwords < 0) /* too many words: the code is read as one */
+            l->indent = yb_fmt_indent_line(&st, &(fmt_word){l->code, l->code_n, yb_display_width(l->code, l->code_n)}, 1);
+    }
+    int next = 0;
+    for (size_t i = nl; i-- > 0;) {
+        if (ls[i].nwords != 0) next = ls[i].indent;
+        else if (ls[i].comment) ls[i].indent = next;
+    }
+    for (size_t i = 0; i < nl; i++)
+        if (ls[i].nwords == 0 && ls[i].comment) ls[i].hang = hang_of(ls, i, ls[i].indent);
 }
 
 char *yb_format_policy(const char *src, size_t n, size_t *out_n)
@@ -191,6 +232,7 @@ char *yb_format_policy(const char *src, size_t n, size_t *out_n)
         i += len + 1;
     }
     while (nl > 0 && ls[nl - 1].blank) nl--;
+    set_indents(ls, nl);
     fmt_buf b = {0};
     buf_put(&b, "", 0);
     bool seen = false, gap = false;
@@ -198,6 +240,7 @@ char *yb_format_policy(const char *src, size_t n, size_t *out_n)
         if (ls[i].blank) { gap = seen; i++; continue; }
         if (gap) buf_put(&b, "\n", 1);
         gap = false; seen = true;
+        if (ls[i].hang) ls[i].indent = ls[ls[i].hang - 1].out_col;
         size_t j = i + 1;
         while (j < nl && same_group(&ls[i], &ls[j])) j++;
         put_group(&b, ls, i, j);

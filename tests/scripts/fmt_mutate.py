@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Mutates a policy's layout without changing its tokens, for tests/scripts/fmt.sh:
-the spaces between two words of a code line without a comment widened (1-3 spaces or a tab), trailing
-spaces and tabs added, a blank line doubled (with or without white space on it).
-Strings and comments are left as they are, and so are the indent and a trailing
-comment's column: the two things fmt keeps as the author wrote them.  The same seed gives the same
-mutation.   usage: fmt_mutate.py SEED < policy.yb > mutated.yb"""
+every code line re-indented (0-8 spaces or 0-2 tabs, at random: fmt works the indent out
+from the structure), the spaces between two words of a code line without a comment widened
+(1-3 spaces or a tab), trailing spaces and tabs added, a blank line doubled (with or without
+white space on it).  Strings and comments are left as they are, and so are a trailing comment's
+distance from its code and a comment-only line's indent: what fmt keeps as the author wrote
+them.  The same seed gives the same mutation.   usage: fmt_mutate.py SEED < policy.yb > mutated.yb"""
 import random
 import sys
 
@@ -52,6 +53,12 @@ def widen(code, rnd):
     return ''.join(out)
 
 
+def reindent(code, rnd):
+    """The code line with its indent replaced by 0-8 spaces or 0-2 tabs."""
+    lead = rnd.choice([' ' * rnd.randint(0, 8), '\t' * rnd.randint(0, 2)])
+    return lead + code.lstrip(' \t')
+
+
 def main():
     rnd = random.Random(int(sys.argv[1]))
     src = sys.stdin.read()
@@ -61,6 +68,8 @@ def main():
         code, comment = split_code(line)
         if code.strip() and not comment:  # a line with a comment keeps its columns
             code = widen(code, rnd)
+        if code.strip():
+            code = reindent(code, rnd)
         line = code + comment
         if line.strip() and rnd.random() < 0.3:
             line += rnd.choice([' ', '\t', '  \t'])
