@@ -201,7 +201,11 @@ static void timeline(yb_doc *d, int first, int end, const yb_date *dates, int nd
         if (one) value_on(d->p, first, 0, dates[k], v, sizeof v);
         else if (k) snprintf(v, sizeof v, "%d changed", changes_on(d, first, end, dates, k));
         else snprintf(v, sizeof v, "first values");
-        if (strlen(v) > 40) strcpy(v + 37, "…");
+        if (strlen(v) > 40) { /* cut on a character's first byte, not inside a Chinese one */
+            size_t cut = 37;
+            while (cut && ((unsigned char)v[cut] & 0xC0) == 0x80) cut--;
+            strcpy(v + cut, "…");
+        }
         fprintf(d->out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6b7c\">", x, y - 10);
         esc(d, v);
         fputs("</text>", d->out);
