@@ -43,7 +43,8 @@ yibao_status api_ledger_admit(api_batch *b, yibao_error *err)
     if (!yb_store_next(b->store, b->vm, msg, sizeof msg)) return begin_failed(msg, err);
     int a = yb_store_admit(b->store, b->claim, msg, sizeof msg);
     if (a == 0) return YIBAO_OK;
-    yb_store_rollback(b->store);
+    if (a > 0) yb_store_abandon(b->store); /* nothing ran: the filters stay for the next claim */
+    else yb_store_rollback(b->store);
     if (!forget_totals(b->vm)) return api_fail(err, YIBAO_E_NOMEM, "out of memory");
     return api_fail(err, a > 0 ? YIBAO_E_DUPLICATE : YIBAO_E_LEDGER, "%s", msg);
 }

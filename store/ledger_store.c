@@ -589,6 +589,20 @@ bool yb_store_commit(yb_store *st, char *err, size_t errlen)
     return batch_done(st);
 }
 
+void yb_store_abandon(yb_store *st)
+{
+    if (!st->session || !st->in_batch || st->nsettled || st->broken || yb_fps_rebuilt(st)) {
+        yb_store_rollback(st);
+        return;
+    }
+    st->b->ops->exec(st->b, "ROLLBACK", NULL, 0, NULL, NULL, NULL, 0);
+    st->in_batch = false;
+    st->vm->load = NULL;
+    st->kept = true; /* the indexes are those of the ledger's last batch, before this one */
+    st->kept_batch = st->batch_id - 1;
+    for (int s = 0; s < st->p->nstates; s++) st->added[s] = 0;
+}
+
 void yb_store_rollback(yb_store *st)
 {
     if (st->in_batch) st->b->ops->exec(st->b, "ROLLBACK", NULL, 0, NULL, NULL, NULL, 0);

@@ -46,5 +46,9 @@ bool yb_store_settled(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
 bool yb_store_commit(yb_store *st, char *err, size_t errlen);
 /* Drops the batch: the ledger stays as it was before it. */
 void yb_store_rollback(yb_store *st);
+/* Drops a batch of yb_store_next in which nothing was settled (its claim
+ * refused as settled already): as yb_store_rollback, but the indexes, which
+ * it did not change, stay for the next batch. */
+void yb_store_abandon(yb_store *st);
 
 #endif
