@@ -84,9 +84,10 @@ static bool is_any(const tok *t, const char *const *ws)
     return false;
 }
 
+/* the first words of the declarations of lang/parser.y's `decl` */
 static const char *const decl_words[] = {
     "policy", "import", "enum", "reasons", "record", "input", "output", "param", "table",
-    "state", "report", "define", "rule", "dated", "amend", "stage", "invariant", NULL};
+    "state", "report", "define", "rule", "dated", "amend", "stage", "invariant", "extern", NULL};
 static const char *const stmt_words[] = {
     "when", "let", "set", "add", "subtract", "reason", "warn", "block", "reject",
     "if", "else", "end", "then", NULL};
