@@ -17,19 +17,12 @@ check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then echo "ok: $what"; 
 C=examples/corpus.jsonl
 N=$(grep -c . $C)
 
-# start LOG [options]: a server of the standard policy on a free port; sets PORT
+# start LOG [options]: a server of the standard policy on a free port (serve_start.sh); sets PORT
+. tests/scripts/serve_start.sh
 start() {
     local log=$1; shift
     : >"$log"
-    "$Y" serve "$T/h.ybc" --port 0 --poll 50 "$@" 2>"$log" &
-    pids+=($!)
-    PORT=
-    for _ in $(seq 100); do
-        PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$log")
-        [ -n "$PORT" ] && return 0
-        sleep 0.1
-    done
-    echo "FAIL: the server did not start"; cat "$log"; exit 1
+    serve_start "$T/h.ybc" "$log" "$@" || { echo "FAIL: the server did not start"; exit 1; }
 }
 stop() { kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null; unset 'pids[-1]'; }
 post() { curl -s --max-time 30 --data-binary @- "http://127.0.0.1:$PORT$1"; }
