@@ -281,13 +281,25 @@ static inline const char *str_stop(const char *p)
 }
 
 /* The closing quote of a string whose first special byte is q (not a
- * quote); NULL for escapes, control bytes and bad UTF-8. */
-YBR_COLD static const char *str_rest(ybj_parse *P, const char *q)
+ * quote); NULL for escapes, control bytes and bad UTF-8.  Chinese text is
+ * mostly 3-byte sequences led by E1-EC or EE-EF (no overlong form, no
+ * surrogate to rule out): those are checked inline, the rest as
+ * ybr_utf8_seq checks them. */
+YBR_NOINLINE static const char *str_rest(ybj_parse *P, const char *q)
 {
-    int esc;
-    if ((unsigned char)*q < 0x80) return NULL;
-    q = ybj_scan_str(P, q, &esc);
-    return q && !esc ? q : NULL;
+    for (;;) {
+        unsigned c = (unsigned char)*q;
+        if (c == '"') return q;
+        if (c < 0x80) return NULL; /* a backslash or a control byte */
+        int L;
+        if ((c & 0xF0) == 0xE0 && c != 0xE0 && c != 0xED && ((unsigned char)q[1] & 0xC0) == 0x80 &&
+            ((unsigned char)q[2] & 0xC0) == 0x80)
+            L = 3;
+        else if (!(L = ybr_utf8_seq((const unsigned char *)q)))
+            return NULL;
+        q += L;
+        if ((unsigned char)*q < 0x80) q = str_stop(q);
+    }
 }
 
 /* p starts with the key of k? */
@@ -583,6 +595,31 @@ YBR_COLD static const char *fast_money_slow(ybj_parse *P, const char *p, int64_t
     return q + 1;
 }
 
+/* A value of a key that is no field, at p: skipped.  Reading straight from the
+ * buffer (the line's end unknown), only what stops at a control byte is
+ * skipped here -- a string without escapes, a number, true, false, null --
+ * and anything else is left to the general parser; in a line of known end,
+ * anything that is not a plain string goes to ybj_skip_value. */
+static inline const char *fast_skip(ybj_parse *P, const char *p, int depth)
+{
+    if (*p == '"') {
+        const char *q = str_stop(p + 1);
+        if (*q == '"') return q + 1;
+        if (!P->inbuf) return ybj_skip_value(P, p, depth);
+        return (q = str_rest(P, q)) ? q + 1 : NULL;
+    }
+    if (!P->inbuf) return ybj_skip_value(P, p, depth);
+    if (*p == '-' || (unsigned)(unsigned char)*p - '0' <= 9) {
+        int plain;
+        const char *bad;
+        return ybj_scan_num(p, &plain, &bad);
+    }
+    if (*p == 't' && p[1] == 'r' && p[2] == 'u' && p[3] == 'e') return p + 4;
+    if (*p == 'f' && p[1] == 'a' && p[2] == 'l' && p[3] == 's' && p[4] == 'e') return p + 5;
+    if (*p == 'n' && p[1] == 'u' && p[2] == 'l' && p[3] == 'l') return p + 4;
+    return NULL;
+}
+
 /* p at '{': the object of container ci, as parse_object would read it (with
  * a claim that started from the image); NULL: leave it to parse_object. */
 const char *ybj_fast_object(ybj_parse *P, const char *p, ybr_cinfo *ci, int64_t *slots, uint8_t *present, int depth)
@@ -598,10 +635,10 @@ const char *ybj_fast_object(ybj_parse *P, const char *p, ybr_cinfo *ci, int64_t 
             } else {
                 p = fast_key(P, p, ci, prev, &fk);
                 if (!p) return NULL;
-                if (!fk) { /* not in the schema: skipped (in a line of known end) */
-                    if (P->inbuf || P->r->strict) return NULL; /* --strict: the general parser words the error */
+                if (!fk) { /* not in the schema: skipped */
+                    if (P->r->strict) return NULL; /* --strict: the general parser words the error */
                     p += *p == ' ';
-                    p = ybj_skip_value(P, p, depth + 1);
+                    p = fast_skip(P, p, depth + 1);
                     if (!p) return NULL;
                     fk = prev ? prev->next : ci->hint; /* still the guess for the next key */
                     goto separator;
