@@ -163,10 +163,10 @@ build/tst/bin/yibao-switch: $(patsubst %.c,build/tst/%.o,$(CLI_SRC)) build/tst/v
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS) $(CLI_LIBS)
 
-# the claim reader's portable path (no SSE2), tested beside the vectorised one
+# the claim reader's portable path (no SSE2, no computed goto), tested beside the vectorised one
 build/tst/io/json_fastpath_nosimd.o: io/json_fastpath.c build/gen/parser.tab.h build/gen/lexer.yy.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -DYB_NO_SIMD -MMD -MP -c $< -o $@
+	$(CC) $(CSTD) $(WARN) $(INC) -O1 -g $(SAN) -DYB_NO_SIMD -DYB_SWITCH_DISPATCH -MMD -MP -c $< -o $@
 
 build/tst/tests/test_claim_reader_nosimd: tests/unit/test_claim_reader.c build/tst/io/json_fastpath_nosimd.o build/tst/libyibao.a | deps
 	@mkdir -p $(dir $@)

@@ -1,6 +1,7 @@
 /* The JSON reader's fast path (json_internal.h).  Built with -DYB_NO_SIMD
- * it uses no SSE2 and no word-at-a-time loads: the Makefile builds and tests
- * that portable variant beside this one.
+ * it uses no SSE2 and no word-at-a-time loads, and with -DYB_SWITCH_DISPATCH
+ * no computed goto: the Makefile builds and tests that portable variant
+ * (both) beside this one.
  */
 #include "json_internal.h"
 
@@ -150,6 +151,22 @@ static int prepare_enum(ybr_fenum *fe, const yb_enum_desc *e, const uint32_t *le
     return 0;
 }
 
+/* The reader of a field's value on the fast path. */
+static uint8_t op_of(yb_kind kind)
+{
+    switch (kind) {
+    case YB_T_TEXT: return YBR_OP_TEXT;
+    case YB_T_DATE: return YBR_OP_DATE;
+    case YB_T_MONEY: return YBR_OP_MONEY;
+    case YB_T_INT: return YBR_OP_INT;
+    case YB_T_BOOL: return YBR_OP_BOOL;
+    case YB_T_ENUM: return YBR_OP_ENUM;
+    case YB_T_RECORD: return YBR_OP_RECORD;
+    case YB_T_LIST: return YBR_OP_LIST;
+    default: return YBR_OP_STOP; /* the general parser reads (or refuses) it */
+    }
+}
+
 int ybj_fast_open(yb_reader *r)
 {
     const yb_schema *s = r->s;
@@ -173,7 +190,7 @@ int ybj_fast_open(yb_reader *r)
     dummy->w[0] = '"'; /* a key string holding NUL bytes: never valid */
     dummy->bits = 0xFFFFFFFFu;
     dummy->len = 32;
-    dummy->kind = YB_T_VOID;
+    dummy->op = YBR_OP_STOP;
     dummy->next = dummy;
 
     image(r, s->root_first, s->root_count, r->img_slots, r->img_present);
@@ -209,7 +226,7 @@ int ybj_fast_open(yb_reader *r)
         const yb_field *f = &s->fields[i];
         ybr_fkey *k = &r->fkey[i];
         const ybr_cinfo *ci = &r->cinfo[r->parent[i] + 1];
-        k->kind = f->kind;
+        k->op = op_of(f->kind);
         k->slot = f->slot;
         k->aux = f->kind == YB_T_ENUM ? f->enum_id : f->kind == YB_T_LIST ? f->min_items : 0;
         k->bit = 1ULL << ((uint32_t)(i - ci->first) & 63);
@@ -266,14 +283,19 @@ static inline const char *str_stop(const char *p)
 {
 #ifdef YBR_SSE2
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+    /* 32 bytes a turn: most strings (codes, ids) end in the first, so the
+       loop's exit does not depend on whether one is 15 or 24 bytes long */
     for (;;) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
         /* signed: control bytes and non-ASCII (>= 0x80) are both below ' ' */
         __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
                                  _mm_cmplt_epi8(x, space));
-        unsigned k = (unsigned)_mm_movemask_epi8(m);
+        __m128i n = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(y, quote), _mm_cmpeq_epi8(y, bslash)),
+                                 _mm_cmplt_epi8(y, space));
+        unsigned k = (unsigned)_mm_movemask_epi8(m) | (unsigned)_mm_movemask_epi8(n) << 16;
         if (k) return p + __builtin_ctz(k);
-        p += 16;
+        p += 32;
     }
 #else
     return ybj_plain_run(p);
@@ -306,12 +328,13 @@ YBR_NOINLINE static const char *str_rest(ybj_parse *P, const char *q)
 static inline int key_is(const char *p, const ybr_fkey *k)
 {
 #ifdef YBR_SSE2
+    /* both halves, whatever the key's length (no branch to mispredict): the
+       bits of a short key leave the second half out */
     unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p),
                                                             _mm_load_si128((const __m128i *)(const void *)k->w)));
-    if (k->len > 16)
-        m |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)),
-                                                        _mm_load_si128((const __m128i *)(const void *)(k->w + 16))))
-             << 16;
+    m |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)),
+                                                    _mm_load_si128((const __m128i *)(const void *)(k->w + 16))))
+         << 16;
     return (~m & k->bits) == 0;
 #else
     return ybr_same_bytes((const char *)k->w, p, k->len);
@@ -492,6 +515,12 @@ YBR_COLD static const char *fast_key(ybj_parse *P, const char *p, ybr_cinfo *ci,
         p++;
         if (key_is(p, *fk)) return p + (*fk)->len;
     }
+    /* the key after the predicted one: that one is optional and absent this
+       time (the prediction is kept, for the claims that have it) */
+    if (key_is(p, (*fk)->next)) {
+        *fk = (*fk)->next;
+        return p + (*fk)->len;
+    }
     if (*p != '"') return NULL;
     p++;
     const char *q = str_stop(p);
@@ -621,124 +650,176 @@ static inline const char *fast_skip(ybj_parse *P, const char *p, int depth)
 }
 
 /* p at '{': the object of container ci, as parse_object would read it (with
- * a claim that started from the image); NULL: leave it to parse_object. */
+ * a claim that started from the image); NULL: leave it to parse_object.
+ *
+ * Each value's reader ends by matching the next key and jumping to that
+ * key's reader itself (with GCC or clang, a computed goto from each reader:
+ * the jump after an item's `code` learns that `class` comes next, which one
+ * shared switch cannot).  Without them, one switch does the same. */
+#if defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH)
+#define YBR_THREADED 1
+#endif
 const char *ybj_fast_object(ybj_parse *P, const char *p, ybr_cinfo *ci, int64_t *slots, uint8_t *present, int depth)
 {
     uint64_t seen = 0, nulls = 0; /* keys met; those with null */
+    ybr_fkey *prev = NULL, *fk = ci->hint;
+    int64_t v;
     if (ci->count > 64) return NULL;
     p++;
-    if (*p != '}') {
-        ybr_fkey *prev = NULL, *fk = ci->hint;
-        for (;;) {
-            if (key_is(p, fk)) {
-                p += fk->len;
-            } else {
-                p = fast_key(P, p, ci, prev, &fk);
-                if (!p) return NULL;
-                if (!fk) { /* not in the schema: skipped */
-                    if (P->r->strict) return NULL; /* --strict: the general parser words the error */
-                    p += *p == ' ';
-                    p = fast_skip(P, p, depth + 1);
-                    if (!p) return NULL;
-                    fk = prev ? prev->next : ci->hint; /* still the guess for the next key */
-                    goto separator;
-                }
-            }
-            if (seen & fk->bit) return NULL; /* a second time */
-            seen |= fk->bit;
-            prev = fk;
-            int64_t v;
-        again:
-            switch (fk->kind) {
-            case YB_T_TEXT:
-                if (*p != '"') goto other;
-                if (!(p = fast_text(P, p, &v))) return NULL;
-                break;
-            case YB_T_DATE:
-                if (*p != '"') goto other;
-                if (p[11] != '"' || !fast_date10(P->r, p + 1, &v)) return NULL;
-                p += 12;
-                break;
-            case YB_T_MONEY: {
-                const char *q;
-                if (*p == '"') q = fast_money(p + 1, 1, &v);
-                else if ((unsigned)(unsigned char)*p - '0' <= 9) q = fast_money(p, 0, &v);
-                else goto other;
-                if (!q && !(q = fast_money_slow(P, p, &v))) return NULL;
-                p = q;
-                break;
-            }
-            case YB_T_INT:
-                if ((unsigned)(unsigned char)*p - '0' > 9) goto other;
-                if (!(p = fast_int(p, 0, &v)) || v > YBR_MAX_COUNT) return NULL;
-                break;
-            case YB_T_BOOL:
-                if (*p == 't' && p[1] == 'r' && p[2] == 'u' && p[3] == 'e') {
-                    v = 1;
-                    p += 4;
-                } else if (*p == 'f' && p[1] == 'a' && p[2] == 'l' && p[3] == 's' && p[4] == 'e') {
-                    v = 0;
-                    p += 5;
-                } else {
-                    goto other;
-                }
-                break;
-            case YB_T_ENUM: {
-                const ybr_fenum *fe = &P->r->fenum[fk->aux];
-                const char *q = NULL;
-                if (*p == '"') {
-                    int32_t k = enum_fast(fe, p + 1, &q);
-                    if (k >= 0) v = k;
-                    else q = NULL;
-                } else if (*p == '-' || (unsigned)(unsigned char)*p - '0' <= 9) { /* a code */
-                    int64_t code;
-                    if ((q = fast_int(p, 1, &code)) && (uint64_t)code < 64 && fe->code[code]) v = fe->code[code] - 1;
-                    else q = NULL;
-                } else {
-                    goto other;
-                }
-                if (!q && !(q = fast_enum_slow(P, p, fk, &v))) return NULL;
-                p = q;
-                break;
-            }
-            case YB_T_RECORD:
-                if (*p != '{') goto other;
-                if (depth + 1 > YBR_MAX_DEPTH) return NULL;
-                if (!(p = ybj_fast_object(P, p, fk->sub, slots, present, depth + 1))) return NULL;
-                v = 1;
-                break;
-            case YB_T_LIST:
-                if (*p != '[') goto other;
-                if (!(p = fast_list(P, p, fk, depth))) return NULL;
-                goto next;
-            default: /* the dummy key */
-                return NULL;
-            other:
-                if (*p == ' ' && p[-1] == ':') { /* ": " */
-                    p++;
-                    goto again;
-                }
-                if (*p == 'n' && p[1] == 'u' && p[2] == 'l' && p[3] == 'l') { /* null: absent */
-                    nulls |= fk->bit;
-                    p += 4;
-                    goto next;
-                }
-                return NULL;
-            }
-            slots[fk->slot] = v;
-            present[fk->slot] = 1;
-        next:
-            fk = fk->next;
-        separator:
-            if (*p == ',') {
-                p++;
-                continue;
-            }
-            if (*p == '}') break;
-            return NULL;
+    if (*p == '}') goto end;
+#ifdef YBR_THREADED
+    static const void *const at_op[] = {&&op_stop, &&op_text, &&op_date, &&op_money, &&op_int,
+                                        &&op_bool, &&op_enum, &&op_record, &&op_list};
+#define DISPATCH() goto *at_op[fk->op]
+#else
+#define DISPATCH() goto dispatch
+#endif
+/* p at a key: the predicted one (fk) or another; then its value's reader */
+#define KEY()                                \
+    do {                                     \
+        if (!key_is(p, fk)) goto other_key;  \
+        p += fk->len;                        \
+        if (seen & fk->bit) return NULL;     \
+        seen |= fk->bit;                     \
+        prev = fk;                           \
+        DISPATCH();                          \
+    } while (0)
+/* after a value: the next key, or the object's end */
+#define NEXT_KEY()           \
+    do {                     \
+        fk = fk->next;       \
+        if (*p == ',') {     \
+            p++;             \
+            KEY();           \
+        }                    \
+        if (*p == '}') goto end; \
+        return NULL;         \
+    } while (0)
+#define STORE_NEXT()             \
+    do {                         \
+        slots[fk->slot] = v;     \
+        present[fk->slot] = 1;   \
+        NEXT_KEY();              \
+    } while (0)
+
+    KEY();
+
+other_key:
+    p = fast_key(P, p, ci, prev, &fk);
+    if (!p) return NULL;
+    if (!fk) { /* not in the schema: skipped */
+        if (P->r->strict) return NULL; /* --strict: the general parser words the error */
+        p += *p == ' ';
+        p = fast_skip(P, p, depth + 1);
+        if (!p) return NULL;
+        fk = prev ? prev->next : ci->hint; /* still the guess for the next key */
+        if (*p == ',') {
+            p++;
+            KEY();
         }
+        if (*p == '}') goto end;
+        return NULL;
     }
-    /* absent children: settled in the image already, unless required */
+    if (seen & fk->bit) return NULL; /* a second time */
+    seen |= fk->bit;
+    prev = fk;
+    DISPATCH();
+
+#ifndef YBR_THREADED
+dispatch:
+    switch (fk->op) {
+    case YBR_OP_TEXT: goto op_text;
+    case YBR_OP_DATE: goto op_date;
+    case YBR_OP_MONEY: goto op_money;
+    case YBR_OP_INT: goto op_int;
+    case YBR_OP_BOOL: goto op_bool;
+    case YBR_OP_ENUM: goto op_enum;
+    case YBR_OP_RECORD: goto op_record;
+    case YBR_OP_LIST: goto op_list;
+    default: goto op_stop;
+    }
+#endif
+
+op_text:
+    if (*p != '"') goto other;
+    if (!(p = fast_text(P, p, &v))) return NULL;
+    STORE_NEXT();
+op_date:
+    if (*p != '"') goto other;
+    if (p[11] != '"' || !fast_date10(P->r, p + 1, &v)) return NULL;
+    p += 12;
+    STORE_NEXT();
+op_money: {
+    const char *q;
+    if (*p == '"') q = fast_money(p + 1, 1, &v);
+    else if ((unsigned)(unsigned char)*p - '0' <= 9) q = fast_money(p, 0, &v);
+    else goto other;
+    if (!q && !(q = fast_money_slow(P, p, &v))) return NULL;
+    p = q;
+    STORE_NEXT();
+}
+op_int:
+    if ((unsigned)(unsigned char)*p - '0' > 9) goto other;
+    if (!(p = fast_int(p, 0, &v)) || v > YBR_MAX_COUNT) return NULL;
+    STORE_NEXT();
+op_bool:
+    if (*p == 't' && p[1] == 'r' && p[2] == 'u' && p[3] == 'e') {
+        v = 1;
+        p += 4;
+    } else if (*p == 'f' && p[1] == 'a' && p[2] == 'l' && p[3] == 's' && p[4] == 'e') {
+        v = 0;
+        p += 5;
+    } else {
+        goto other;
+    }
+    STORE_NEXT();
+op_enum: {
+    const ybr_fenum *fe = &P->r->fenum[fk->aux];
+    const char *q = NULL;
+    if (*p == '"') {
+        int32_t k = enum_fast(fe, p + 1, &q);
+        if (k >= 0) v = k;
+        else q = NULL;
+    } else if (*p == '-' || (unsigned)(unsigned char)*p - '0' <= 9) { /* a code */
+        int64_t code;
+        if ((q = fast_int(p, 1, &code)) && (uint64_t)code < 64 && fe->code[code]) v = fe->code[code] - 1;
+        else q = NULL;
+    } else {
+        goto other;
+    }
+    if (!q && !(q = fast_enum_slow(P, p, fk, &v))) return NULL;
+    p = q;
+    STORE_NEXT();
+}
+op_record:
+    if (*p != '{') goto other;
+    if (depth + 1 > YBR_MAX_DEPTH) return NULL;
+    if (!(p = ybj_fast_object(P, p, fk->sub, slots, present, depth + 1))) return NULL;
+    v = 1;
+    STORE_NEXT();
+op_list:
+    if (*p != '[') goto other;
+    if (!(p = fast_list(P, p, fk, depth))) return NULL;
+    NEXT_KEY();
+op_stop: /* the dummy key, or a kind read the general way only */
+    return NULL;
+other:
+    if (*p == ' ' && p[-1] == ':') { /* ": " */
+        p++;
+        DISPATCH();
+    }
+    if (*p == 'n' && p[1] == 'u' && p[2] == 'l' && p[3] == 'l') { /* null: absent */
+        nulls |= fk->bit;
+        p += 4;
+        NEXT_KEY();
+    }
+    return NULL;
+#undef STORE_NEXT
+#undef NEXT_KEY
+#undef KEY
+#undef DISPATCH
+
+end: { /* absent children: settled in the image already, unless required */
     uint64_t given = seen & ~nulls;
     if (ci->req & ~given) return NULL;
     for (uint64_t lists = ci->lists & given; lists; lists &= lists - 1) {
@@ -746,6 +827,7 @@ const char *ybj_fast_object(ybj_parse *P, const char *p, ybr_cinfo *ci, int64_t 
         if (P->c->lists[f->slot].count < f->min_items) return NULL;
     }
     return p + 1;
+}
 }
 
 /* The claim as it stands before a line is read on the fast path. */

@@ -45,10 +45,13 @@ typedef struct ybr_fkey {
     uint64_t bit;           /* its bit in its object's masks (1 << index among its siblings) */
     uint32_t bits;          /* bit k: byte k of w is compared; 0: never matched this way */
     uint32_t len;           /* bytes of w */
-    uint8_t kind;           /* yb_kind; 0 (void) for the dummy key, which only stops the fast path */
+    uint8_t op;             /* its value's reader (YBR_OP_*); YBR_OP_STOP for the dummy key and kinds read the general way only */
     int32_t slot;           /* slot (scalar, record presence) or list index */
     int32_t aux;            /* ENUM: enum id; LIST: fewest elements */
 } ybr_fkey;
+
+/* The fast path's value readers, one per kind it reads itself. */
+enum { YBR_OP_STOP, YBR_OP_TEXT, YBR_OP_DATE, YBR_OP_MONEY, YBR_OP_INT, YBR_OP_BOOL, YBR_OP_ENUM, YBR_OP_RECORD, YBR_OP_LIST };
 
 /* Per object container (index cont + 1). */
 typedef struct ybr_cinfo {
