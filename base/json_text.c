@@ -1,6 +1,7 @@
 /* JSON string text (json_text.h). */
 #include "json_text.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static const char hexd[] = "0123456789abcdef";
@@ -27,16 +28,34 @@ static size_t escape(unsigned char ch, char *e)
     }
 }
 
+size_t yb_json_plain_len(const char *p, size_t n)
+{
+    size_t i = 0;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* eight bytes a turn: the high bit of each byte below 0x20 or equal to
+       a quote or a backslash (the lowest such bit is exact; borrows only
+       reach the bytes above it) */
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, p + i, 8);
+        uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+        uint64_t m = (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+        if (m) return i + ((unsigned)__builtin_ctzll(m) >> 3);
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch < 0x20 || ch == '"' || ch == '\\') break;
+    }
+    return i;
+}
+
 void yb_json_text(const char *p, size_t n, yb_json_sink put, void *ctx)
 {
     size_t i = 0;
     while (i < n) {
-        size_t j = i;
-        while (j < n) {
-            unsigned char ch = (unsigned char)p[j];
-            if (ch < 0x20 || ch == '"' || ch == '\\') break;
-            j++;
-        }
+        size_t j = i + yb_json_plain_len(p + i, n - i);
         if (j > i) put(ctx, p + i, j - i);
         if (j == n) break;
         char e[6];

@@ -10,6 +10,10 @@
 /* Where the text goes: n bytes at p, in order. */
 typedef void (*yb_json_sink)(void *ctx, const char *p, size_t n);
 
+/* How many bytes of [p, p+n) come before the first that needs an escape
+ * (n: none does). */
+size_t yb_json_plain_len(const char *p, size_t n);
+
 /* The body of a JSON string holding [p, p+n) (no quotes), through put:
  * runs that need no escape whole, and each escape. */
 void yb_json_text(const char *p, size_t n, yb_json_sink put, void *ctx);

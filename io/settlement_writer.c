@@ -90,14 +90,20 @@ static inline void putc1(yb_writer *w, char ch)
 
 static void puts0(yb_writer *w, const char *s) { put(w, s, strlen(s)); }
 
-/* A precomputed key: its allocation is padded to whole words, and the block
- * has OUT_SLACK bytes past cap, so it is copied in words without a call. */
+/* A precomputed key: its allocation is padded to whole words (16 bytes at
+ * least), and the block has OUT_SLACK bytes past cap, so it is copied in
+ * words without a call -- 16 bytes whatever its length up to 16, so that the
+ * copy does not branch on it. */
 static inline void put_key(yb_writer *w, const char *k, size_t n)
 {
     if (!room(w, n)) return;
     char *o = w->buf + w->len;
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t x;
+    uint64_t x, y;
+    memcpy(&x, k, 8);
+    memcpy(&y, k + 8, 8);
+    memcpy(o, &x, 8);
+    memcpy(o + 8, &y, 8);
+    for (size_t i = 16; i < n; i += 8) {
         memcpy(&x, k + i, 8);
         memcpy(o + i, &x, 8);
     }
@@ -144,11 +150,20 @@ static size_t fmt_duration(char *d, int64_t v)
 
 static void put_sink(void *w, const char *p, size_t n) { put(w, p, n); }
 
-/* A JSON string: quoted, escaped as everywhere (json_text.h). */
+/* A JSON string: quoted, escaped as everywhere (json_text.h).  Most need no
+ * escape: copied whole. */
 static void json_str(yb_writer *w, const char *p, size_t n)
 {
     if (!room(w, n + 2)) return;
-    w->buf[w->len++] = '"';
+    char *o = w->buf + w->len;
+    *o = '"';
+    if (yb_json_plain_len(p, n) == n) {
+        memcpy(o + 1, p, n);
+        o[n + 1] = '"';
+        w->len += n + 2;
+        return;
+    }
+    w->len++;
     yb_json_text(p, n, put_sink, w);
     putc1(w, '"');
 }
@@ -214,11 +229,10 @@ static long scalar(const yb_writer *w, int i, int64_t v, char *d)
 static void put_json(yb_writer *w, const yb_settlement *s)
 {
     char d[64];
-    putc1(w, '{');
+    if (w->n == 0) putc1(w, '{');
     for (int i = 0; i < w->n; i++) {
         int64_t v = s->values ? s->values[i] : 0;
-        if (i) putc1(w, ',');
-        put_key(w, w->key[i], w->keylen[i]);
+        put_key(w, w->key[i], w->keylen[i]); /* with the '{' or ',' before it */
         switch (w->kind[i]) {
         case YB_T_TEXT: {
             const char *p;
@@ -414,13 +428,15 @@ yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, in
         w->kind[i] = fields[i].kind;
         w->enum_id[i] = fields[i].enum_id;
         if (fields[i].kind == YB_T_ENUM && !enums) goto fail;
-        /* the JSON key, escaped once: "name": */
+        /* the JSON key, escaped once, after the '{' or ',' before it: {"name": or ,"name":
+           (padded for put_key: 16 bytes at least, and 8 past the end) */
         size_t nl = strlen(name);
-        if (nl > (SIZE_MAX - 3) / 6) goto fail;
-        char *k = w->key[i] = calloc(6 * nl + 3 + 8, 1);
+        if (nl > (SIZE_MAX - 4 - 16) / 6) goto fail;
+        char *k = w->key[i] = calloc(6 * nl + 4 + 16, 1);
         if (!k) goto fail;
-        k[0] = '"';
-        char *e = yb_json_text_at(k + 1, name, nl);
+        k[0] = i ? ',' : '{';
+        k[1] = '"';
+        char *e = yb_json_text_at(k + 2, name, nl);
         *e++ = '"';
         *e++ = ':';
         w->keylen[i] = (size_t)(e - k);

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "date.h"
@@ -71,6 +73,50 @@ static void rate_literals(void **state)
     assert_int_equal(yb_rate_format(0, buf), 2); assert_string_equal(buf, "0%");
     yb_money_format(-5, buf); assert_string_equal(buf, "-0.05");
     yb_money_format(2427300, buf); assert_string_equal(buf, "24273.00");
+}
+
+/* Money text: the yuan below 10^8 are written 8 digits at once, the rest one
+ * pair at a time; both into exactly the 24 bytes money.h asks for (ASan
+ * sees a write past them). */
+static void money_format_every_width(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t fen;
+        const char *text;
+    } cases[] = {
+        {0, "0.00"},
+        {1, "0.01"},
+        {100, "1.00"},
+        {1000000, "10000.00"},             /* zeros inside */
+        {1234567, "12345.67"},
+        {1000000001, "10000000.01"},
+        {9999999999, "99999999.99"},       /* the largest yuan below 10^8 */
+        {10000000000, "100000000.00"},     /* 10^8 yuan: the pair loop */
+        {-10000000001, "-100000000.01"},
+        {-99999999999, "-999999999.99"},
+        {INT64_MAX, "92233720368547758.07"},
+        {INT64_MIN, "-92233720368547758.08"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char *buf = malloc(24);
+        assert_int_equal(yb_money_format(cases[k].fen, buf), (int)strlen(cases[k].text));
+        assert_string_equal(buf, cases[k].text);
+        free(buf);
+    }
+    /* every count of yuan digits 1-8, with and without a sign: 1, 12, 123, ... yuan and 0.45 */
+    char want[32], *buf = malloc(24);
+    int64_t yuan = 0;
+    for (int d = 1; d <= 8; d++) {
+        yuan = yuan * 10 + d;
+        snprintf(want, sizeof want, "%lld.45", (long long)yuan);
+        assert_int_equal(yb_money_format(yuan * 100 + 45, buf), d + 3);
+        assert_string_equal(buf, want);
+        assert_int_equal(yb_money_format(-(yuan * 100 + 45), buf), d + 4);
+        assert_string_equal(buf + 1, want);
+        assert_int_equal(buf[0], '-');
+    }
+    free(buf);
 }
 
 static void dates_and_month_end_clamping(void **state)
@@ -174,6 +220,7 @@ int main(void)
         cmocka_unit_test(money_parse_exact),
         cmocka_unit_test(rounding_half_away_from_zero),
         cmocka_unit_test(rate_literals),
+        cmocka_unit_test(money_format_every_width),
         cmocka_unit_test(dates_and_month_end_clamping),
         cmocka_unit_test(the_date_range),
         cmocka_unit_test(dates_outside_the_range_are_safe),

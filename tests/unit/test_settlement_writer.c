@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "json_text.h"
 #include "money.h"
 #include "settlement_writer.h"
 
@@ -186,6 +187,58 @@ static void test_duration_and_escapes(void **state)
     assert_null(yb_writer_open(stdout, YB_FMT_JSONL, e, 1, NULL));
 }
 
+/* yb_json_plain_len: the first byte that needs an escape, at every place
+ * around the 8-byte words it is looked for in; bytes that need none (space,
+ * DEL, UTF-8 bytes) beside it. */
+static void test_plain_len(void **state)
+{
+    (void)state;
+    static const char special[] = {'"', '\\', '\n', 0x01, 0x1f, 0};
+    static const char plain[] = {' ', 0x7f, (char)0x80, (char)0xe4, (char)0xff, '!', '#', '[', ']', 'a'};
+    char s[40];
+    for (size_t n = 0; n <= 24; n++)
+        for (size_t pl = 0; pl < sizeof plain; pl++) {
+            memset(s, plain[pl], sizeof s);
+            assert_int_equal(yb_json_plain_len(s, n), n); /* nothing to escape */
+            for (size_t at = 0; at < n; at++)
+                for (size_t sp = 0; sp < sizeof special; sp++) {
+                    s[at] = special[sp];
+                    assert_int_equal(yb_json_plain_len(s, n), at);
+                    if (at + 1 < n) {
+                        s[at + 1] = special[(sp + 1) % sizeof special]; /* a second one after it */
+                        assert_int_equal(yb_json_plain_len(s, n), at);
+                        s[at + 1] = plain[pl];
+                    }
+                    s[at] = plain[pl];
+                }
+        }
+}
+
+/* Text values: copied whole when nothing needs an escape, escaped as
+ * everywhere else when something does (here past the first 8 bytes). */
+static void test_text_values(void **state)
+{
+    (void)state;
+    static const char arena[] = "C-2025-000000001" "\xe8\x91\xa1\xe8\x90\x84 10%" "0123456789\"\\\n\x01x";
+    yb_out_field f[3] = {{"claim_id", YB_T_TEXT, 0}, {"name", YB_T_TEXT, 0}, {"odd", YB_T_TEXT, 0}};
+    int64_t v[3] = {yb_text_make(0, 16, false), yb_text_make(16, 10, false), yb_text_make(26, 15, false)};
+    yb_settlement s;
+    memset(&s, 0, sizeof s);
+    s.values = v;
+    s.text = text_fn;
+    s.text_ctx = (void *)arena;
+    char *out = NULL;
+    size_t len;
+    FILE *fp = open_memstream(&out, &len);
+    yb_writer *w = yb_writer_open(fp, YB_FMT_JSONL, f, 3, NULL);
+    assert_true(yb_writer_put(w, &s));
+    assert_true(yb_writer_close(w));
+    fclose(fp);
+    assert_string_equal(out, "{\"claim_id\":\"C-2025-000000001\",\"name\":\"\xe8\x91\xa1\xe8\x90\x84 10%\","
+                             "\"odd\":\"0123456789\\\"\\\\\\n\\u0001x\"}\n");
+    free(out);
+}
+
 /* Output far larger than the 256 KiB block, and one value larger than it. */
 static void test_large_output(void **state)
 {
@@ -254,6 +307,8 @@ int main(void)
         cmocka_unit_test(test_csv_exact),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_duration_and_escapes),
+        cmocka_unit_test(test_plain_len),
+        cmocka_unit_test(test_text_values),
         cmocka_unit_test(test_large_output),
         cmocka_unit_test(test_write_error),
     };
