@@ -34,6 +34,7 @@ typedef struct gen {
     int *writes;     /* per symbol (outputs, state fields): how many statements write it */
     int nwrites;
     int *sym_reg;    /* per symbol of the checker: its register (regalloc.c) */
+    int label;       /* the last pc a jump lands on, so far (no MOVN merges across it) */
 } gen;
 
 typedef struct jlist {
@@ -43,9 +44,29 @@ typedef struct jlist {
 
 /* ---------------------------------------------------------------- emission */
 
+/* Superinstructions (vm/opcodes.def, after NATIVE) are made outside item
+ * loops only: LOOPK reads a loop body instruction by instruction. */
+static bool fusing(const gen *g) { return !g->c->plain && g->nloops == 0; }
+
+/* A MOV that carries on from the MOV (or MOVN) just emitted, next register
+ * from next register, joins it: one MOVN for the run (the opening values of a
+ * state, say).  Not where a jump lands between the two. */
+static bool merge_mov(gen *g, yb_instr i)
+{
+    yb_program *p = g->p;
+    int last = p->ncode - 1;
+    if (!fusing(g) || last < 0 || g->label >= p->ncode) return false;
+    yb_instr prev = p->code[last];
+    unsigned n = YB_I_OP(prev) == YB_OP_MOV ? 1 : YB_I_OP(prev) == YB_OP_MOVN ? YB_I_D(prev) : 0;
+    if (n == 0 || n == 255 || YB_I_A(prev) + n != YB_I_A(i) || YB_I_B(prev) + n != YB_I_B(i)) return false;
+    p->code[last] = yb_mk(YB_OP_MOVN, YB_I_A(prev), YB_I_B(prev), 0, n + 1);
+    return true;
+}
+
 static int emit(gen *g, yb_instr i)
 {
     yb_program *p = g->p;
+    if (YB_I_OP(i) == YB_OP_MOV && merge_mov(g, i)) return p->ncode - 1;
     if (p->ncode == g->cap_code) {
         g->cap_code = g->cap_code ? g->cap_code * 2 : 256;
         p->code = realloc(p->code, (size_t)g->cap_code * sizeof *p->code);
@@ -70,6 +91,7 @@ static void patch(gen *g, int at, int target)
         g->ok = false;
         return;
     }
+    if (target > g->label) g->label = target;
     yb_instr i = g->p->code[at];
     i &= ~((yb_instr)0xffffff << 40);
     i |= (yb_instr)((uint64_t)(uint32_t)off & 0xffffff) << 40;
@@ -179,6 +201,10 @@ static int resident(gen *g, const yb_expr *e)
         return g->elem_reg[e->sym_index];
     if (e->constant) return -1;
     if ((e->kind == E_NAME || e->kind == E_FIELD) && names_value(e)) return reg_of(g, e->sym_index);
+    /* given(record) of the claim: its slot always holds whether it was given */
+    if (e->kind == E_CALL && e->sym_kind != SYM_NATIVE && strcmp(e->name, "given") == 0 &&
+        ((yb_expr *)e->args.items[0])->sym_kind == SYM_INPUT_RECORD)
+        return field_reg(g, ((yb_expr *)e->args.items[0])->sym_index);
     return -1;
 }
 
@@ -344,6 +370,26 @@ static void jl_patch(gen *g, jlist *l, int target)
     l->n = 0;
 }
 
+/* The instruction at `at`, the only one that computed temporary t, and a jump
+ * on t (JMPT when `when`, else JMPF) as one superinstruction in its place:
+ * given(field), held, `new`, text comparisons.  Its pc, or -1 (no such pair). */
+static int fuse_jump(gen *g, int at, int t, bool when)
+{
+    yb_instr i = g->p->code[at];
+    unsigned op = YB_I_OP(i);
+    if (!fusing(g) || YB_I_A(i) != (unsigned)t) return -1;
+    switch (op) {
+    case YB_OP_PRESF: i = yb_mk_j(when ? YB_OP_JGIVEN : YB_OP_JABSENT, YB_I_B(i), YB_I_C(i), 0); break;
+    case YB_OP_HELD: i = yb_mk_j(when ? YB_OP_JHELD : YB_OP_JNHELD, 0, 0, 0); break;
+    case YB_OP_STNEW: i = yb_mk_j(when ? YB_OP_JNEW : YB_OP_JOLD, 0, YB_I_B(i), 0); break;
+    case YB_OP_TEQ:
+    case YB_OP_TNE: i = yb_mk_j((op == YB_OP_TEQ) == when ? YB_OP_JTEQ : YB_OP_JTNE, YB_I_B(i), YB_I_C(i), 0); break;
+    default: return -1;
+    }
+    g->p->code[at] = i;
+    return at;
+}
+
 /* Jump (adding the jump to `out`) when e is `when`; fall through otherwise.
  * Comparisons become one fused compare-and-jump; and/or/not cost nothing. */
 static void gen_jump_if(gen *g, yb_expr *e, bool when, jlist *out)
@@ -392,8 +438,10 @@ static void gen_jump_if(gen *g, yb_expr *e, bool when, jlist *out)
         DONE(x, o);
     } else {
         bool o;
+        int before = here(g);
         int t = value(g, e, &o);
-        jl_add(g, out, jump(g, when ? YB_OP_JMPT : YB_OP_JMPF, t, 0));
+        int fused = o && here(g) == before + 1 ? fuse_jump(g, before, t, when) : -1;
+        jl_add(g, out, fused >= 0 ? fused : jump(g, when ? YB_OP_JMPT : YB_OP_JMPF, t, 0));
         DONE(t, o);
     }
     g->loc = saved;
@@ -1009,10 +1057,15 @@ static void gen_state_open(gen *g, yb_decl *d)
     }
     g->loc = d->loc;
     op3(g, YB_OP_STOPEN, d->index, first, d->keys.n);
-    int t = tmp(g, YB_T_BOOL);
-    op3(g, YB_OP_STNEW, t, d->index, 0);
-    int skip = jump(g, YB_OP_JMPF, t, 0);
-    release(g, t);
+    int skip;
+    if (fusing(g)) {
+        skip = jump(g, YB_OP_JOLD, 0, d->index);
+    } else {
+        int t = tmp(g, YB_T_BOOL);
+        op3(g, YB_OP_STNEW, t, d->index, 0);
+        skip = jump(g, YB_OP_JMPF, t, 0);
+        release(g, t);
+    }
     for (int i = 0; i < d->fields.n; i++) {
         yb_fielddecl *fd = d->fields.items[i];
         if (fd->dflt) gen_into(g, fd->dflt, sd->first_reg + i);
@@ -1029,15 +1082,52 @@ static void gen_state_open(gen *g, yb_decl *d)
 
 /* After every step: each invariant the compiler could not prove is tested,
  * and a settlement that breaks one becomes a record error (INVARIANT). */
+/* The register of an invariant `X >= 0` (no `when`), X in a register of
+ * its own (an output, say); -1 for any other invariant. */
+static int nonneg_reg(gen *g, const yb_invariant *inv)
+{
+    const yb_expr *e = inv->e;
+    if (inv->proved || inv->cond || e->kind != E_BINARY || !yb_kind_numeric(e->a->type.kind)) return -1;
+    const yb_expr *x = e->op == OP_GE ? e->a : e->op == OP_LE ? e->b : NULL, *zero = e->op == OP_GE ? e->b : e->a;
+    if (!x || !zero->constant || zero->ival != 0 || x->constant) return -1;
+    return resident(g, x);
+}
+
+/* Consecutive invariants `X >= 0` over consecutive registers (`all money
+ * outputs >= 0`) are tested first with one JNONNEG that jumps past all of
+ * them; only a claim that breaks one runs them one by one, for its message. */
+static void gen_nonneg_guard(gen *g, yb_compiler *c, int i, int *guard, int *until)
+{
+    *guard = -1;
+    int first = nonneg_reg(g, c->invariants.items[i]), n = 1, j = i + 1;
+    if (!fusing(g) || first < 0) return;
+    for (; j < c->invariants.n && n < 65535; j++) {
+        yb_invariant *inv = c->invariants.items[j];
+        if (inv->proved) continue;
+        if (nonneg_reg(g, inv) != first + n) break;
+        n++;
+    }
+    if (n < 2) return;
+    g->loc = ((yb_invariant *)c->invariants.items[i])->e->loc;
+    *guard = jump(g, YB_OP_JNONNEG, first, n);
+    *until = j;
+}
+
 static void gen_invariants(gen *g, yb_compiler *c)
 {
     yb_program *p = g->p;
+    int guard = -1, until = 0;
     for (int i = 0; i < c->invariants.n; i++) {
         yb_invariant *inv = c->invariants.items[i];
+        if (guard >= 0 && i == until) {
+            patch(g, guard, here(g));
+            guard = -1;
+        }
         if (inv->proved) {
             p->nproved++;
             continue;
         }
+        if (guard < 0) gen_nonneg_guard(g, c, i, &guard, &until);
         g->loc = inv->e->loc;
         jlist holds = {.n = 0};
         if (inv->cond) gen_jump_if(g, inv->cond, false, &holds);
@@ -1048,6 +1138,7 @@ static void gen_invariants(gen *g, yb_compiler *c)
         op3(g, YB_OP_INVARIANT, p->ninvariants++, 0, 0);
         jl_patch(g, &holds, here(g));
     }
+    if (guard >= 0) patch(g, guard, here(g));
 }
 
 bool yb_codegen(yb_compiler *c)

@@ -7,10 +7,12 @@
 #include "outline.h"
 
 /* xref, outline: NULL, or where the index (xref.c) and the outline (outline.c) of what was read go. */
-static yb_program *compile(const char *name, const char *text, yb_diag *diag, struct yb_xref **xref, yb_outline *outline)
+static yb_program *compile(const char *name, const char *text, yb_diag *diag, struct yb_xref **xref, yb_outline *outline,
+                           bool plain)
 {
     yb_compiler c;
     memset(&c, 0, sizeof c);
+    c.plain = plain;
     c.arena = yb_arena_new();
     c.diag = diag;
     c.prog = calloc(1, sizeof *c.prog);
@@ -63,13 +65,13 @@ static yb_program *compile(const char *name, const char *text, yb_diag *diag, st
 
 yb_program *yb_compile_with(const char *name, const char *text, yb_diag *diag, struct yb_xref **xref)
 {
-    return compile(name, text, diag, xref, NULL);
+    return compile(name, text, diag, xref, NULL, false);
 }
 
 yb_program *yb_compile_outline(const char *path, yb_diag *diag, yb_outline *out, struct yb_xref **xref)
 {
     memset(out, 0, sizeof *out);
-    return compile(path, NULL, diag, xref, out);
+    return compile(path, NULL, diag, xref, out, false);
 }
 
 yb_program *yb_compile_file(const char *path, yb_diag *diag) { return yb_compile_with(path, NULL, diag, NULL); }
@@ -77,4 +79,9 @@ yb_program *yb_compile_file(const char *path, yb_diag *diag) { return yb_compile
 yb_program *yb_compile_string(const char *name, const char *text, yb_diag *diag)
 {
     return yb_compile_with(name, text, diag, NULL);
+}
+
+yb_program *yb_compile_plain(const char *name, const char *text, yb_diag *diag)
+{
+    return compile(name, text, diag, NULL, NULL, true);
 }

@@ -24,5 +24,8 @@
 yb_program *yb_compile_file(const char *path, yb_diag *diag);
 /* Compile source text held in memory (tests); `name` is used in messages. */
 yb_program *yb_compile_string(const char *name, const char *text, yb_diag *diag);
+/* The same without superinstructions (vm/opcodes.def, after NATIVE): the
+ * sequences they replace, for tests that hold one to the other. */
+yb_program *yb_compile_plain(const char *name, const char *text, yb_diag *diag);
 
 #endif

@@ -96,6 +96,7 @@ typedef struct yb_compiler {
     int cap_fields;
     int cap_regs;
     bool regs_full; /* the register limit was reached (and reported) */
+    bool plain;     /* no superinstructions (yb_compile_plain: the tests' reference) */
     uint8_t *param_used;
     yb_vec derived; /* yb_decl* of `define NAME of item`, by derived index */
     yb_vec natives; /* yb_decl* of `extern fn`, by native index */

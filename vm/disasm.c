@@ -18,7 +18,8 @@ static void operand(const yb_program *p, FILE *out, char shape, unsigned v)
     case 'x': fprintf(out, " reject:%s", (int)v < p->nrejects ? p->rejects[v].path : "?"); return;
     case 'y': fprintf(out, " invariant:%s", (int)v < p->ninvariants ? p->invariants[v].text : "?"); return;
     case 'v': fprintf(out, " %s", (int)v < p->nderived ? p->derived[v].name : "?"); return;
-    case 'n': fprintf(out, " %u", v); return;
+    case 'n':
+    case 'm': fprintf(out, " %u", v); return;
     case 'g': fprintf(out, " %s", (int)v < p->nnatives ? p->natives[v].name : "?"); return;
     case 'q': fprintf(out, " (r%u..)", v); return;
     default: fprintf(out, " r%u", v); return;
@@ -63,6 +64,11 @@ void yb_disasm(const yb_program *p, FILE *out)
         fprintf(out, "%5d  %-8s", pc, op < YB_OP__COUNT ? yb_op_names[op] : "???");
         if (op >= YB_OP__COUNT) { fputc('\n', out); continue; }
         const char *s = yb_op_shapes[op];
+        if (s[0] == 'f') { /* JGIVEN, JABSENT: a claim field's slot and index, then the jump */
+            unsigned f = YB_I_B(i);
+            fprintf(out, " slot%u %s -> %d\n", YB_I_A(i), (int)f < p->schema.nfields ? p->schema.fields[f].name : "?", pc + 1 + YB_I_J(i));
+            continue;
+        }
         operand(p, out, s[0], YB_I_A(i));
         if (s[1] == 'k') {
             uint32_t k = YB_I_K(i);

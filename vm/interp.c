@@ -441,6 +441,15 @@ static void absent_field(yb_vm *vm, int pc, int field)
     fail(vm, pc, path, "required here, but not given");
 }
 
+static bool text_equal(const yb_vm *vm, int64_t x, int64_t y)
+{
+    const char *px, *py;
+    uint32_t nx, ny;
+    yb_vm_text(vm, x, &px, &nx);
+    yb_vm_text(vm, y, &py, &ny);
+    return nx == ny && memcmp(px, py, nx) == 0;
+}
+
 /* Each LOOPK's loop, parsed once; the instruction's k names it.  (One the
  * parser would refuse cannot have passed the verifier; it would run as LOOPB.) */
 static bool decode_loopk(yb_vm *vm, const void *const *table)
@@ -491,7 +500,7 @@ static bool decode(yb_vm *vm, const void *const *table)
         d[pc].c = (uint16_t)YB_I_C(i);
         d[pc].d = (uint8_t)YB_I_D(i);
         d[pc].k = YB_I_IMM(i);
-        d[pc].t = pc + 1 + YB_I_J(i);
+        d[pc].t = 1 + YB_I_J(i); /* relative: the loop below keeps no base pointer live */
     }
     vm->dcode = d;
     if (decode_loopk(vm, table)) return true;
@@ -517,20 +526,24 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     vm->frame = p->epoch_cells[0];
     vm->defined = p->epoch_defined[0];
     for (int k = 0; k < p->nloads; k++) R[p->loads[k].reg] = claim->slots[p->loads[k].slot];
-    const yb_dinstr *const base = vm->dcode;
-    const yb_dinstr *ip = base + p->entry;
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(YB_SWITCH_DISPATCH)
+    /* GCC otherwise keeps ip on the stack (a load and a store per instruction) */
+    register const yb_dinstr *ip __asm__("r15") = vm->dcode + p->entry;
+#else
+    const yb_dinstr *ip = vm->dcode + p->entry;
+#endif
 
 #if defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH)
 #define CASE(name) L_##name:
 #define DISPATCH() goto *ip->h
 #define NEXT do { ip++; DISPATCH(); } while (0)
-#define JUMP() do { ip = base + ip->t; DISPATCH(); } while (0)
+#define JUMP() do { ip += ip->t; DISPATCH(); } while (0)
     DISPATCH();
 #else
 #define CASE(name) case YB_OP_##name:
 /* no do-while here: `continue` must reach the dispatch loop */
 #define NEXT { ip++; continue; }
-#define JUMP() { ip = base + ip->t; continue; }
+#define JUMP() { ip += ip->t; continue; }
     for (;;) {
         switch (ip->op) {
 #endif
@@ -538,7 +551,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
 #define RA R[ip->a]
 #define RB R[ip->b]
 #define RC R[ip->c]
-#define PC ((int)(ip - base))
+#define PC ((int)(ip - vm->dcode))
 /* a parameter read of a VM with coverage counts (yb_vm_count_into) is counted */
 #define COUNTED() do { if (__builtin_expect(vm->counts != NULL, 0)) yb_vm_count(vm, ip); } while (0)
 #define OVERFLOW() do { fail(vm, PC, NULL, "arithmetic overflow (amounts too large)"); goto error; } while (0)
@@ -579,16 +592,8 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(NE) RA = RB != RC; NEXT;
     CASE(LT) RA = RB < RC; NEXT;
     CASE(LE) RA = RB <= RC; NEXT;
-    CASE(TEQ)
-    CASE(TNE) {
-        const char *pb, *pc2;
-        uint32_t nb, nc;
-        yb_vm_text(vm, RB, &pb, &nb);
-        yb_vm_text(vm, RC, &pc2, &nc);
-        bool eq = nb == nc && memcmp(pb, pc2, nb) == 0;
-        RA = ip->op == YB_OP_TEQ ? eq : !eq;
-        NEXT;
-    }
+    CASE(TEQ) RA = text_equal(vm, RB, RC); NEXT;
+    CASE(TNE) RA = !text_equal(vm, RB, RC); NEXT;
     CASE(NOT) RA = !RB; NEXT;
     CASE(JMP) JUMP(); NEXT;
     CASE(JMPF) if (!RA) JUMP(); NEXT;
@@ -853,6 +858,23 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(NATIVE) {
         char why[256]; /* written only when the call fails */
         if (!yb_native_call(vm, ip->b, R + ip->c, &RA, why, sizeof why)) { fail(vm, PC, NULL, "%s", why); goto error; }
+        NEXT;
+    }
+
+    /* superinstructions: each is the pair or run named in opcodes.def, one dispatch */
+    CASE(JGIVEN) if (claim->present[ip->a]) JUMP(); NEXT;
+    CASE(JABSENT) if (!claim->present[ip->a]) JUMP(); NEXT;
+    CASE(JHELD) if (vm->held) JUMP(); NEXT;
+    CASE(JNHELD) if (!vm->held) JUMP(); NEXT;
+    CASE(JNEW) if (vm->fresh[ip->b]) JUMP(); NEXT;
+    CASE(JOLD) if (!vm->fresh[ip->b]) JUMP(); NEXT;
+    CASE(JTEQ) if (text_equal(vm, RA, RB)) JUMP(); NEXT;
+    CASE(JTNE) if (!text_equal(vm, RA, RB)) JUMP(); NEXT;
+    CASE(MOVN) for (unsigned k = 0; k < ip->d; k++) R[ip->a + k] = R[ip->b + k]; NEXT;
+    CASE(JNONNEG) {
+        int64_t low = 0;
+        for (unsigned k = 0; k < ip->b; k++) low |= R[ip->a + k]; /* the sign bit of any negative one */
+        if (low >= 0) JUMP();
         NEXT;
     }
 

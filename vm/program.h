@@ -17,7 +17,7 @@
 typedef uint64_t yb_instr;
 
 /* The .ybc format's version: a file of another version is refused with "recompile". */
-#define YBC_VERSION 8
+#define YBC_VERSION 9
 
 enum {
 #define OP(name, a, b, c, d, doc) YB_OP_##name,

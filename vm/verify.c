@@ -243,7 +243,9 @@ static bool writes(yb_instr i, int r, const yb_program *p)
         const yb_state_desc *sd = &p->states[YB_I_A(i)];
         return r >= sd->first_reg && r < sd->first_reg + sd->nfields;
     }
-    if (op == YB_OP_JMPF || op == YB_OP_JMPT || op == YB_OP_EPOCH) return false;
+    if (op == YB_OP_JMPF || op == YB_OP_JMPT || op == YB_OP_EPOCH || op == YB_OP_JTEQ || op == YB_OP_JTNE || op == YB_OP_JNONNEG)
+        return false;
+    if (op == YB_OP_MOVN) return r >= (int)YB_I_A(i) && r < (int)(YB_I_A(i) + YB_I_D(i));
     return is_reg_shape(yb_op_shapes[op][0]) && (int)YB_I_A(i) == r;
 }
 
@@ -302,6 +304,26 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
         case YB_OP_MULI:
         case YB_OP_DIVI:
             if (p->reg_kinds[a] == YB_T_INT && op == YB_OP_DIVI) FAIL("instruction %d: ints do not divide", pc);
+            break;
+        case YB_OP_JGIVEN:
+        case YB_OP_JABSENT: {
+            const yb_field *f = (int)b < s->nfields ? &s->fields[b] : NULL;
+            if (!f || p->elem_list[b] >= 0 || f->kind == YB_T_LIST || (int)a != f->slot) FAIL("instruction %d: field %u is not a claim field at slot %u", pc, b, a);
+            break;
+        }
+        case YB_OP_JNEW:
+        case YB_OP_JOLD:
+            if ((int)b >= p->nstates) FAIL("instruction %d: state %u out of range", pc, b);
+            break;
+        case YB_OP_MOVN:
+            if (d < 1 || (int)(a + d) > p->nregs || (int)(b + d) > p->nregs) FAIL("instruction %d: registers out of range", pc);
+            for (unsigned k = 0; k < d; k++)
+                if (p->reg_kinds[a + k] != p->reg_kinds[b + k]) FAIL("instruction %d: operands of different kinds", pc);
+            break;
+        case YB_OP_JNONNEG:
+            if (b < 1 || (int)(a + b) > p->nregs) FAIL("instruction %d: registers out of range", pc);
+            for (unsigned k = 0; k < b; k++)
+                if (!yb_kind_numeric(p->reg_kinds[a + k])) FAIL("instruction %d: register %u is not a number", pc, a + k);
             break;
         case YB_OP_LDF:
         case YB_OP_LDFC:
@@ -405,7 +427,8 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
             if (opened_at[YB_I_A(i)] >= 0) { snprintf(err, errlen, "instruction %d: state opened twice", pc); ok = false; }
             opened_at[YB_I_A(i)] = pc;
         }
-        if ((op == YB_OP_STNEW && opened_at[YB_I_B(i)] < 0) || (op == YB_OP_STINIT && opened_at[YB_I_A(i)] < 0)) {
+        bool asks_new = op == YB_OP_STNEW || op == YB_OP_JNEW || op == YB_OP_JOLD;
+        if ((asks_new && opened_at[YB_I_B(i)] < 0) || (op == YB_OP_STINIT && opened_at[YB_I_A(i)] < 0)) {
             snprintf(err, errlen, "instruction %d: state used before it is opened", pc);
             ok = false;
         }
@@ -418,7 +441,8 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
                 unsigned st = YB_I_A(p->code[k]);
                 for (int u = t; u < p->ncode && ok; u++) {
                     unsigned uo = YB_I_OP(p->code[u]);
-                    if ((uo == YB_OP_STNEW && YB_I_B(p->code[u]) == st) || (uo == YB_OP_STINIT && YB_I_A(p->code[u]) == st)) {
+                    bool uses_new = uo == YB_OP_STNEW || uo == YB_OP_JNEW || uo == YB_OP_JOLD;
+                    if ((uses_new && YB_I_B(p->code[u]) == st) || (uo == YB_OP_STINIT && YB_I_A(p->code[u]) == st)) {
                         snprintf(err, errlen, "instruction %d: a jump skips the opening of a state used later", pc);
                         ok = false;
                     }

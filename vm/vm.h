@@ -31,7 +31,7 @@ typedef struct yb_dinstr {
     uint16_t a, b, c;
     uint8_t d, op;
     int32_t k;            /* b and c as one 32-bit operand: constant index or immediate */
-    int32_t t;            /* a jump's absolute target */
+    int32_t t;            /* a jump's target, relative to the jump */
 } yb_dinstr;
 
 /* A durable ledger behind the running totals (store/ledger_store.h): asked
