@@ -214,6 +214,7 @@ int ybj_fast_open(yb_reader *r)
         ci->first = first;
         ci->count = count;
         ci->hint = dummy;
+        ci->unknown = *dummy;
         for (int32_t k = 0; k < count && count <= 64; k++) {
             const yb_field *f = &s->fields[first + k];
             if (f->flags & YB_F_REQUIRED) ci->req |= 1ULL << k;
@@ -313,6 +314,28 @@ YBR_NOINLINE static const char *str_rest(ybj_parse *P, const char *q)
         unsigned c = (unsigned char)*q;
         if (c == '"') return q;
         if (c < 0x80) return NULL; /* a backslash or a control byte */
+#ifdef YBR_SSE2
+        {
+            /* up to five such sequences at once: a lead at bytes 0, 3, 6, 9
+               and 12, continuation bytes between (16 bytes from q, which
+               is not NUL: within the padding) */
+            const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
+            __m128i lead = _mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8((char)0xF0)), _mm_set1_epi8((char)0xE0));
+            lead = _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xE0)),
+                                                 _mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xED))),
+                                    lead);
+            __m128i cont = _mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8((char)0xC0)), _mm_set1_epi8((char)0x80));
+            unsigned leads = 0x1249; /* bytes 0, 3, 6, 9, 12 */
+            unsigned good = ((unsigned)_mm_movemask_epi8(lead) & leads) |
+                            ((unsigned)_mm_movemask_epi8(cont) & ~leads & 0x7FFF);
+            unsigned seqs = (unsigned)__builtin_ctz(~good) / 3; /* whole sequences from q */
+            if (seqs) {
+                q += 3 * seqs;
+                if ((unsigned char)*q < 0x80) q = str_stop(q);
+                continue;
+            }
+        }
+#endif
         int L;
         if ((c & 0xF0) == 0xE0 && c != 0xE0 && c != 0xED && ((unsigned char)q[1] & 0xC0) == 0x80 &&
             ((unsigned char)q[2] & 0xC0) == 0x80)
@@ -521,6 +544,11 @@ YBR_COLD static const char *fast_key(ybj_parse *P, const char *p, ybr_cinfo *ci,
         *fk = (*fk)->next;
         return p + (*fk)->len;
     }
+    /* the key that is no child met last time (an item's name, say) */
+    if (key_is(p, &ci->unknown)) {
+        *fk = NULL;
+        return p + ci->unknown.len;
+    }
     if (*p != '"') return NULL;
     p++;
     const char *q = str_stop(p);
@@ -530,6 +558,17 @@ YBR_COLD static const char *fast_key(ybj_parse *P, const char *p, ybr_cinfo *ci,
     int32_t fi = ybr_lookup(r, (int32_t)(ci - r->cinfo) - 1, p, n, ybr_hash(p, n));
     *fk = fi < 0 ? NULL : &r->fkey[fi];
     if (fi >= 0 && r->fkey[fi].bits) *(prev ? &prev->next : &ci->hint) = &r->fkey[fi];
+    if (fi < 0 && n + 3 <= sizeof ci->unknown.w) {
+        /* remembered as `"name":` (no escape, no control byte, valid UTF-8: str_rest saw to it) */
+        ybr_fkey *u = &ci->unknown;
+        memset(u->w, 0, sizeof u->w);
+        u->w[0] = '"';
+        memcpy(u->w + 1, p, n);
+        u->w[n + 1] = '"';
+        u->w[n + 2] = ':';
+        u->len = (uint32_t)n + 3;
+        u->bits = (uint32_t)((1ULL << u->len) - 1);
+    }
     return q + 2;
 }
 

@@ -59,6 +59,7 @@ typedef struct ybr_cinfo {
     uint64_t req;         /* bit k: child first+k is required (count <= 64) */
     uint64_t lists;       /* bit k: child first+k is a list */
     ybr_fkey *hint;       /* the key that came first last time (the dummy: none known) */
+    ybr_fkey unknown;     /* the last key met that is no child, as `"name":` (as the dummy: none yet) */
 } ybr_cinfo;
 
 /* An enum member as it appears in a JSON string, `name"` (len 0: longer,
