@@ -385,15 +385,18 @@ int ybr_json_next(yb_reader *r, yb_claim *c, yb_record_error *err)
     if (r->fkey && c->schema == r->s && r->beg < r->end && r->buf[r->beg] == '{') {
         /* the fast path straight from the buffer: it stops at every control
            byte, so it reads no further than the line's newline (or the NUL
-           after the data, and then the line is looked for first) */
+           after the data: the last line of an input that has ended -- a
+           line fed from memory has no newline -- or else the line is looked
+           for first) */
         const char *ls = r->buf + r->beg;
         ybj_parse P = {r, c, err, ls, r->buf + r->end, 1};
         ybj_fast_reset(r, c);
         const char *q = ybj_fast_object(&P, ls, r->cinfo, c->slots, c->present, 1);
         if (q) {
             while (*q == ' ' || *q == '\t' || *q == '\r') q++;
-            if (*q == '\n' && (size_t)(q - ls) <= r->max_record) {
-                r->beg = (size_t)(q - r->buf) + 1;
+            size_t at = (size_t)(q - r->buf);
+            if ((*q == '\n' || (at == r->end && r->eof)) && (size_t)(q - ls) <= r->max_record) {
+                r->beg = at + (*q == '\n');
                 if (r->scan < r->beg) r->scan = r->beg;
                 r->records++;
                 c->line = ++r->line;

@@ -1723,6 +1723,50 @@ static void test_fast_path_agrees(void **state)
     for (size_t i = 0; i < no; i++) free(owned[i]);
 }
 
+/* Lines fed from memory have no newline (yb_reader_feed, as `run --jobs`
+ * feeds them): read as the same bytes read from a file, record by record. */
+static void test_fed_lines(void **state)
+{
+    (void)state;
+    char *cjk = with("\"scheme\":\"resident\",", "\"scheme\":\"resident\",\"name\":\"\xe8\x91\xa1\xe8\x90\x84\",");
+    char *two = malloc(2 * strlen(BASE) + 2), *trailing = malloc(strlen(BASE) + 4), *after = malloc(strlen(BASE) + 4);
+    sprintf(two, "%s\n%s", BASE, BASE);
+    sprintf(trailing, "%s \t\r", BASE);
+    sprintf(after, "%s x", BASE);
+    const char *feeds[] = {BASE, cjk, two, trailing, after, "", "{", "{\"claim_id\":\"C\"}", BASE};
+    yb_schema *s = std_schema();
+    yb_claim *cm = yb_claim_new(s);
+    yb_reader *m = yb_reader_open_mem(s, "test");
+    assert_non_null(m);
+    for (size_t k = 0; k < sizeof feeds / sizeof feeds[0]; k++) {
+        rd t;
+        rd_open(&t, feeds[k], strlen(feeds[k]), YB_FMT_JSONL);
+        assert_int_equal(yb_reader_feed(m, feeds[k], strlen(feeds[k])), 0);
+        for (;;) {
+            yb_record_error em;
+            int kf = next(&t), km = yb_reader_next(m, cm, &em);
+            if (kf != km) fail_msg("feed %zu: %d (%s) and %d (%s)", k, kf, t.err.message, km, em.message);
+            if (kf == 0) break;
+            if (kf == 1) {
+                same_claims(t.c, cm, t.c->line);
+                assert_int_equal(t.c->line, cm->line);
+                continue;
+            }
+            assert_int_equal(t.err.line, em.line);
+            assert_string_equal(t.err.field, em.field);
+            assert_string_equal(t.err.message, em.message);
+        }
+        rd_close(&t);
+    }
+    yb_reader_close(m);
+    yb_claim_free(cm);
+    free_schema(s);
+    free(cjk);
+    free(two);
+    free(trailing);
+    free(after);
+}
+
 /* Dates on the fast path against yb_date_parse: every month and day (0 to 32)
  * of years around the ends of its year table and of the calendar. */
 static void test_fast_dates(void **state)
@@ -1878,6 +1922,7 @@ int main(void)
         cmocka_unit_test(test_csv_file),
         cmocka_unit_test(test_fuzz_jsonl),
         cmocka_unit_test(test_fast_path_agrees),
+        cmocka_unit_test(test_fed_lines),
         cmocka_unit_test(test_fast_dates),
         cmocka_unit_test(test_fast_money),
         cmocka_unit_test(test_fuzz_csv),
