@@ -11,14 +11,21 @@
 # 5.4's per-claim logic once.  Runs alternate (C, VM, C, VM, ...) ROUNDS
 # times and the medians are reported, because the machine is shared.
 #
+# Wall time on a shared machine moves by a third between rounds, so with
+# valgrind installed the end-to-end runs are also counted by callgrind
+# (instructions and simulated branch mispredictions, which do not move with
+# the load) on the first YB_BENCH_REAL_CG claims of the distinct corpus.
+#
 # Knobs: YB_BENCH_REAL_N (500000), YB_BENCH_ROUNDS (3), YB_BENCH_SEED (2025),
-#        YB_BENCH_YIBAO (bin/yibao), CC, LUA.
+#        YB_BENCH_REAL_CG (20000; 0: no counts), YB_BENCH_YIBAO (bin/yibao),
+#        CC, LUA.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 B=build/bench
 N=${YB_BENCH_REAL_N:-500000}
 ROUNDS=${YB_BENCH_ROUNDS:-3}
+CG_N=${YB_BENCH_REAL_CG:-20000}
 SEED=${YB_BENCH_SEED:-2025}
 YIBAO=${YB_BENCH_YIBAO:-bin/yibao}
 CC=${CC:-cc}
@@ -121,3 +128,25 @@ for shape in distinct m10; do
     LB=$(sed -n 's/^vm: running totals: [0-9]* keys in \([0-9]*\) bytes.*/\1/p' "$B/bench-std.txt")
     echo "  running totals of the standard policy: $LB bytes, $(awk -v b="$LB" -v m="$MY" 'BEGIN { printf "%.0f", b / m }') bytes per member-year"
 done
+
+# callgrind's counts of the end-to-end runs (repeatable, unlike the timings)
+if [ "$CG_N" -gt 0 ] && command -v valgrind > /dev/null; then
+    "$B/gen_claims" "$CG_N" --seed "$SEED" --realistic --distinct > "$B/real-cg.jsonl"
+    # counts CMD...: "instructions mispredictions" of one run
+    counts() {
+        valgrind --tool=callgrind --branch-sim=yes --callgrind-out-file=/dev/null "$@" 2>&1 > /dev/null |
+            awk '/ I +refs:/ { gsub(",", "", $NF); i = $NF } /Mispredicts:/ { gsub(",", "", $3); m = $3 } END { print i, m }'
+    }
+    read -r ci cm < <(counts "$B/native_e2e" "$B/real-cg.jsonl" /dev/null)
+    echo
+    echo "== callgrind, $CG_N claims of the distinct corpus (instructions and simulated mispredictions: they do not move with the load)"
+    printf '  %-44s %14s %8s %14s %8s\n' "end to end" "instructions" "/C" "mispredicts" "/C"
+    printf '  %-44s %14d %8s %14d %8s\n' "native C, JSON in and out" "$ci" "1.00" "$cm" "1.00"
+    for pol in "$EXAMPLE" "$STANDARD"; do
+        read -r yi ym < <(counts "$YIBAO" run "$pol" "$B/real-cg.jsonl" -o /dev/null)
+        printf '  %-44s %14d %8s %14d %8s\n' "yibao run $(basename "$pol")" "$yi" "$(ratio "$yi" "$ci")" "$ym" "$(ratio "$ym" "$cm")"
+    done
+elif [ "$CG_N" -gt 0 ]; then
+    echo
+    echo "(valgrind not installed: no instruction counts; Debian package valgrind)"
+fi
