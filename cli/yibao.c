@@ -36,12 +36,14 @@ static const char usage[] =
     "       yibao compile POLICY.yb -o POLICY.ybc\n"
     "       yibao run POLICY.yb|POLICY.ybc [CLAIMS...|-] [-o OUT] [--format jsonl|csv]\n"
     "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
-    "                 [--max-record BYTES] [--strict] [--jobs N]\n"
+    "                 [--max-record BYTES] [--strict] [--jobs N] [-v]\n"
     "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]\n"
     "                 [--native LIB=PATH]... (also on check, explain, compare, test, coverage, bench, serve)\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
     "       yibao shard POLICY.yb|POLICY.ybc [CLAIMS...|-] -n PARTS -o DIR\n"
     "                 (DIR/part-K.jsonl: claims split as run --jobs splits them)\n"
+    "       yibao merge-reports POLICY.yb REPORTS... [-o OUT]\n"
+    "                 (the --report lines of the parts' runs merged as one run prints them)\n"
     "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc [CLAIMS...|-] [-o OUT] [--max-record BYTES] [--strict]\n"
     "                 [--text|--json|--csv] [--html FILE] [--as-of YEAR|--shift-years N] [--top N]\n"
     "       yibao params POLICY.yb|POLICY.ybc [--json]   (every parameter and table value, with its dates)\n"
@@ -367,7 +369,10 @@ static int cmd_run(int argc, char **argv)
             long n = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
             if (!end || *end || n < 1 || n > 64) { free(inputs); return usage_error("run", "--jobs needs a number of workers from 1 to 64, not %s", i + 1 < argc ? argv[i + 1] : "nothing"); }
             jobs = (int)n;
+            o.jobs_given = true;
             i++;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            o.jobs_log = stderr;
         } else if (strcmp(a, "--migrate") == 0) {
             migrate = true;
         } else if (strcmp(a, "--stamp") == 0) {
@@ -426,6 +431,33 @@ static int cmd_run(int argc, char **argv)
     free(stamp_json);
     free(inputs);
     return ok && st.batch.errors == 0 ? 0 : 1;
+}
+
+/* yibao merge-reports POLICY REPORTS... [-o OUT] (cli/shard.c) */
+static int cmd_merge_reports(int argc, char **argv)
+{
+    const char *policy = NULL, *out = NULL;
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    int ninputs = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) out = argv[++i];
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            free(inputs);
+            return usage_error("merge-reports", "unknown option %s", argv[i]);
+        } else if (!policy) policy = argv[i];
+        else inputs[ninputs++] = argv[i];
+    }
+    if (!policy) {
+        free(inputs);
+        return usage_error("merge-reports", "merge-reports needs a policy and report files%s", "");
+    }
+    yb_program *p = load_policy(policy, false, NULL);
+    FILE *of = p && out ? fopen(out, "wb") : stdout;
+    if (p && !of) fprintf(stderr, "yibao: cannot write %s\n", out);
+    int rc = p && of ? yb_cmd_merge_reports(p, inputs, ninputs, of, out) : 1;
+    yb_program_free(p);
+    free(inputs);
+    return rc;
 }
 
 /* yibao shard POLICY [CLAIMS...|-] -n N -o DIR (cli/shard.c) */
@@ -582,6 +614,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "disasm") == 0) return cmd_disasm(argc - 2, argv + 2);
     if (strcmp(cmd, "shard") == 0) return cmd_shard(argc - 2, argv + 2);
+    if (strcmp(cmd, "merge-reports") == 0) return cmd_merge_reports(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0) return yb_cmd_compare(argc - 2, argv + 2);
     if (strcmp(cmd, "params") == 0) return yb_cmd_params(argc - 2, argv + 2);

@@ -2,40 +2,13 @@
  * constant, computed with the same exact arithmetic the VM uses. */
 #include "internal.h"
 
-/* What instruction `opcode` computes from a and b: the same exact arithmetic
- * as the VM, false on overflow, division by zero or a date out of range. */
-static bool fold_instr(unsigned opcode, int64_t a, int64_t b, yb_rounding mode, int64_t *out)
-{
-    switch (opcode) {
-    case YB_OP_ADD: return !__builtin_add_overflow(a, b, out);
-    case YB_OP_SUB: return !__builtin_sub_overflow(a, b, out);
-    case YB_OP_MULI: return !__builtin_mul_overflow(a, b, out);
-    case YB_OP_MULR: return yb_money_mul_rate(a, b, mode, out);
-    case YB_OP_MULRR: return yb_rate_mul(a, b, mode, out);
-    case YB_OP_DIVR: return yb_money_div_rate(a, b, mode, out);
-    case YB_OP_RATIO: return yb_money_ratio(a, b, mode, out);
-    case YB_OP_DIVI: return yb_div_int(a, b, mode, out);
-    case YB_OP_DADD: return yb_date_add(a, b, out);
-    case YB_OP_DSUB: return yb_date_add(a, yb_duration_make(-yb_duration_months(b), -yb_duration_days(b)), out);
-    case YB_OP_DDIFF: *out = a - b; return true;
-    case YB_OP_DURADD:
-        *out = yb_duration_make(yb_duration_months(a) + yb_duration_months(b), yb_duration_days(a) + yb_duration_days(b));
-        return true;
-    case YB_OP_EQ: *out = a == b; return true;
-    case YB_OP_NE: *out = a != b; return true;
-    case YB_OP_LT: *out = a < b; return true;
-    case YB_OP_LE: *out = a <= b; return true;
-    }
-    return false;
-}
-
 static bool fold_binary(yb_expr *e, int64_t a, int64_t b, int64_t *out)
 {
     const yb_arith_rule *ar = yb_arith_find(e->op, e->a->type.kind, e->b->type.kind);
-    if (ar) return ar->swap ? fold_instr(ar->opcode, b, a, (yb_rounding)e->ival, out)
-                            : fold_instr(ar->opcode, a, b, (yb_rounding)e->ival, out);
+    if (ar) return ar->swap ? yb_arith_apply(ar->opcode, b, a, (yb_rounding)e->ival, out)
+                            : yb_arith_apply(ar->opcode, a, b, (yb_rounding)e->ival, out);
     const yb_compare_rule *cr = yb_compare_find(e->op);
-    if (cr) return cr->swap ? fold_instr(cr->opcode, b, a, 0, out) : fold_instr(cr->opcode, a, b, 0, out);
+    if (cr) return cr->swap ? yb_arith_apply(cr->opcode, b, a, 0, out) : yb_arith_apply(cr->opcode, a, b, 0, out);
     if (e->op == OP_AND) return (*out = a && b, true);
     if (e->op == OP_OR) return (*out = a || b, true);
     return false;

@@ -87,6 +87,11 @@ typedef struct yb_run_opts {
     int (*admit)(void *gate, const yb_claim *c, char *msg, size_t msglen);
     bool (*settled)(void *gate, const yb_claim *c, char *msg, size_t msglen);
     void *gate;
+    /* --jobs (batch_jobs.c): jobs_log (-v) gets a line saying how the batch was
+       split or why it runs on one worker; jobs_given (--jobs N was written):
+       a family-grouped batch read from a pipe says it runs on one worker */
+    FILE *jobs_log;
+    bool jobs_given;
 } yb_run_opts;
 
 typedef struct yb_run_stats {

@@ -31,6 +31,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report_merge.h"
+#include "route_key.h"
+#include "route_plan.h"
 #include "settlement_writer.h"
 
 enum { CHUNK_BYTES = 8 << 20, MAX_JOBS = 64 };
@@ -39,143 +42,6 @@ int yb_jobs_default(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (int)n;
-}
-
-/* ------------------------------------------------------------------------ */
-/* the route value: a top-level string field of a JSON line                 */
-
-static const char *ws(const char *p, const char *e)
-{
-    while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
-    return p;
-}
-
-static int hexval(char ch)
-{
-    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-}
-
-static long hex4(const char *p, const char *e)
-{
-    if (e - p < 4) return -1;
-    long v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0) return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-/* A JSON string at p (at its quote), decoded into out (up to cap bytes; the
- * length is counted past cap); returns the position after it, or NULL when
- * malformed. */
-static const char *jstring(const char *p, const char *e, char *out, size_t cap, size_t *len)
-{
-    size_t n = 0;
-#define OUT(ch) do { if (n < cap) out[n] = (char)(ch); n++; } while (0)
-    if (p >= e || *p != '"') return NULL;
-    for (p++; p < e && *p != '"'; p++) {
-        if (*p != '\\') { OUT(*p); continue; }
-        if (++p >= e) return NULL;
-        switch (*p) {
-        case '"': case '\\': case '/': OUT(*p); break;
-        case 'b': OUT('\b'); break;
-        case 'f': OUT('\f'); break;
-        case 'n': OUT('\n'); break;
-        case 'r': OUT('\r'); break;
-        case 't': OUT('\t'); break;
-        case 'u': {
-            long u = hex4(p + 1, e);
-            if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF)) return NULL;
-            p += 4;
-            if (u >= 0xD800 && u <= 0xDBFF) {
-                if (e - p < 7 || p[1] != '\\' || p[2] != 'u') return NULL;
-                long u2 = hex4(p + 3, e);
-                if (u2 < 0xDC00 || u2 > 0xDFFF) return NULL;
-                u = 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00);
-                p += 6;
-            }
-            if (u < 0x80) OUT(u);
-            else if (u < 0x800) { OUT(0xC0 | (u >> 6)); OUT(0x80 | (u & 63)); }
-            else if (u < 0x10000) { OUT(0xE0 | (u >> 12)); OUT(0x80 | ((u >> 6) & 63)); OUT(0x80 | (u & 63)); }
-            else { OUT(0xF0 | (u >> 18)); OUT(0x80 | ((u >> 12) & 63)); OUT(0x80 | ((u >> 6) & 63)); OUT(0x80 | (u & 63)); }
-            break;
-        }
-        default: return NULL;
-        }
-    }
-#undef OUT
-    *len = n;
-    return p < e ? p + 1 : NULL;
-}
-
-/* Past one JSON value (strings honoured, brackets counted); NULL when malformed. */
-static const char *skip_value(const char *p, const char *e)
-{
-    int depth = 0;
-    do {
-        p = ws(p, e);
-        if (p >= e) return NULL;
-        if (*p == '"') {
-            for (p++; p < e && *p != '"'; p++)
-                if (*p == '\\') p++;
-            if (p >= e) return NULL;
-            p++;
-        } else if (*p == '{' || *p == '[') {
-            depth++;
-            p++;
-        } else if (*p == '}' || *p == ']') {
-            if (--depth < 0) return NULL;
-            p++;
-        } else if (*p == ',' || *p == ':') {
-            if (!depth) return NULL;
-            p++;
-        } else {
-            while (p < e && !strchr(" \t\r\n,:{}[]\"", *p)) p++;
-        }
-    } while (depth > 0);
-    return p;
-}
-
-/* The hash of the decoded value of top-level string field `key`, or 0 when
- * the line has none or is not a JSON object: such a line is a record error
- * or a claim without the field, and all of them go to worker 0.  The scan
- * stops at the field: a line that gives it twice, or is malformed after it,
- * is a record error (the reader refuses a key given twice), and a record
- * error touches no state, so any worker may report it. */
-static uint64_t route_hash(const char *p, const char *e, const char *key, size_t keylen)
-{
-    char k[256], v[512];
-    size_t kn, vn;
-    p = ws(p, e);
-    if (p >= e || *p++ != '{') return 0;
-    for (;;) {
-        p = jstring(ws(p, e), e, k, sizeof k, &kn);
-        if (!p) return 0;
-        p = ws(p, e);
-        if (p >= e || *p++ != ':') return 0;
-        p = ws(p, e);
-        if (kn == keylen && !memcmp(k, key, kn)) {
-            if (p >= e || *p != '"' || !jstring(p, e, v, sizeof v, &vn)) return 0;
-            if (vn > sizeof v) vn = sizeof v; /* longer ids: hashed on their first 512 bytes */
-            uint64_t h = 1469598103934665603ULL;
-            for (size_t i = 0; i < vn; i++) h = (h ^ (unsigned char)v[i]) * 1099511628211ULL;
-            return (h >> 1) + 1; /* never 0; the low bits still vary */
-        }
-        if (!(p = skip_value(p, e))) return 0;
-        p = ws(p, e);
-        if (p >= e || *p++ != ',') return 0;
-    }
-}
-
-int yb_route_line(const yb_program *p, const char *line, size_t len, long lineno, int n)
-{
-    if (n < 2 || p->route_field <= 0) return 0;
-    const char *b = line, *e = line + len;
-    if (lineno == 1 && len >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3;
-    const char *key = p->schema.fields[p->route_field - 1].name;
-    return (int)(route_hash(b, e, key, strlen(key)) % (uint64_t)n);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -208,6 +74,8 @@ typedef struct worker {
     char *scratch;    /* a line after a newline (see feed_line) */
     size_t scratch_cap;
     bool failed; /* out of memory or a write error */
+    yb_report_opens *opens; /* where this worker's report entries were opened (report_merge.h) */
+    int input;              /* the input being read: its index */
     long records, done, errors, held;
     const char *reasons[YB_MAX_REASONS];
     yb_alert alerts[YB_MAX_ALERTS];
@@ -290,6 +158,7 @@ static void *work(void *arg)
             w->records++;
             if (rc > 0) {
                 if (!settle_one(w, wr, l)) w->failed = true;
+                if (!yb_report_opens_note(w->opens, w->vm, yb_report_pos(w->input, l->line))) w->failed = true;
             } else {
                 yb_batch_error(w->errf, w->name, l->line, NULL, err.field, err.message);
                 err_written(w, l);
@@ -309,8 +178,8 @@ typedef struct jobs {
     worker *w;
     int n;
     const yb_run_opts *o;
-    const char *key;
-    size_t keylen;
+    yb_router *router;
+    int input; /* the input being read: its index */
     yb_run_stats *st;
     struct timespec t0;          /* for the progress line */
     double bytes_before, bytes_all; /* of the inputs before this one; of all */
@@ -333,12 +202,8 @@ static void progress(jobs *J, size_t pos, bool last)
  * input order.  false: a worker failed (reported) or the output failed. */
 static bool run_chunk(jobs *J, const char *chunk, line_ref *lines, size_t n, const char *name)
 {
-    for (size_t i = 0; i < n; i++) {
-        const char *b = chunk + lines[i].off, *e = b + lines[i].len;
-        if (lines[i].line == 1 && e - b >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3; /* skipped there */
-        uint64_t h = route_hash(b, e, J->key, J->keylen);
-        lines[i].worker = (int)(h % (uint64_t)J->n);
-    }
+    for (size_t i = 0; i < n; i++)
+        lines[i].worker = yb_router_route(J->router, chunk + lines[i].off, lines[i].len, lines[i].line);
     pthread_t t[MAX_JOBS];
     bool started[MAX_JOBS] = {false};
     for (int k = 0; k < J->n; k++) {
@@ -347,6 +212,7 @@ static bool run_chunk(jobs *J, const char *chunk, line_ref *lines, size_t n, con
         w->lines = lines;
         w->nlines = n;
         w->name = name;
+        w->input = J->input;
         w->out = w->err = NULL;
         w->outlen = w->errlen = 0;
         w->errmark = 0;
@@ -435,6 +301,7 @@ typedef struct mapped {
     const char *data;
     size_t size;
     int fd;
+    bool not_file; /* a pipe or a terminal: it cannot be read twice */
 } mapped;
 
 static bool map_input(const char *path, size_t max_record, mapped *m)
@@ -443,7 +310,8 @@ static bool map_input(const char *path, size_t max_record, mapped *m)
     m->size = 0;
     m->fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
     struct stat sb;
-    if (m->fd < 0 || fstat(m->fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return false;
+    if (m->fd < 0 || fstat(m->fd, &sb) != 0) return false;
+    if ((m->not_file = !S_ISREG(sb.st_mode))) return false;
     m->size = (size_t)sb.st_size;
     if (m->size == 0) return true;
     void *d = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, m->fd, 0);
@@ -473,68 +341,104 @@ static void unmap_input(mapped *m)
     m->fd = -1;
 }
 
-/* Worker k's report entries added into worker 0's. */
+/* Every worker's report entries merged into worker 0's (report_merge.h). */
 static bool merge_reports(jobs *J)
 {
-    yb_vm *v0 = J->w[0].vm;
-    const yb_program *p = v0->p;
-    for (int s = 0; s < p->nstates; s++) {
-        if (!p->states[s].report) continue;
-        for (int k = 1; k < J->n; k++) {
-            const yb_ledger *l = J->w[k].vm->ledgers[s];
-            size_t pos = 0;
-            yb_ledger_entry *e;
-            while ((e = yb_ledger_next(l, &pos))) {
-                yb_ledger_entry *d = yb_ledger_get(v0->ledgers[s], yb_ledger_key(l, e), e->keylen);
-                if (!d) return false;
-                /* the entry just got: setting it cannot fail */
-                for (int f = 0; f < p->states[s].nfields; f++)
-                    d = yb_ledger_set_value(v0->ledgers[s], d, f,
-                                            yb_ledger_value(v0->ledgers[s], d, f) + yb_ledger_value(l, e, f));
-                d->flags |= e->flags;
-            }
-        }
+    yb_vm *vms[MAX_JOBS];
+    yb_report_opens *opens[MAX_JOBS];
+    for (int k = 0; k < J->n; k++) {
+        vms[k] = J->w[k].vm;
+        opens[k] = J->w[k].opens;
+    }
+    char err[300];
+    if (yb_report_merge(vms, opens, J->n, err, sizeof err)) return true;
+    if (J->o->batch.errors) fprintf(J->o->batch.errors, "error: %s\n", err);
+    return false;
+}
+
+/* The pre-pass of a batch routed by groups (route_key.h): every line's ids
+ * joined, the pages read given back as it goes. */
+static bool learn_input(yb_router *r, const char *data, size_t size)
+{
+    size_t dropped = 0;
+    long line = 0;
+    for (size_t pos = 0; pos < size;) {
+        const char *nl = memchr(data + pos, '\n', size - pos);
+        size_t end = nl ? (size_t)(nl - data) : size;
+        if (!yb_router_learn(r, data + pos, end - pos, ++line)) return false;
+        pos = end + 1;
+        give_back(data, pos, &dropped);
     }
     return true;
 }
 
-static bool splittable(const yb_vm *vm, int njobs, const char *const *inputs, int ninputs, const yb_run_opts *o)
+/* NULL when the batch can be split; else why not (for -v). */
+static const char *unsplittable(const yb_vm *vm, const char *const *inputs, int ninputs, const yb_run_opts *o)
 {
     const yb_program *p = vm->p;
-    if (njobs < 2 || p->route_field <= 0 || o->admit || o->settled || o->out_format != YB_FMT_JSONL) return false;
-    if (o->batch.in_format == YB_FMT_CSV) return false;
+    if (p->route_field <= 0) return p->route_plan && p->route_plan->why[0] ? p->route_plan->why : "a compiled policy (.ybc) keeps no routing: compile from source to split";
+    if (o->admit || o->settled) return "a durable ledger settles claims one at a time";
+    if (o->out_format != YB_FMT_JSONL) return "CSV output";
+    if (o->batch.in_format == YB_FMT_CSV) return "CSV input";
     /* the memory reader has the default options (claim_reader.h) */
     if (o->batch.reader.strict || (o->batch.reader.max_record && o->batch.reader.max_record != YB_DEFAULT_MAX_RECORD))
-        return false;
+        return "--strict or --max-record";
     for (int i = 0; i < ninputs; i++)
-        if (o->batch.in_format < 0 && strcmp(inputs[i], "-") != 0 && yb_format_of(inputs[i]) == YB_FMT_CSV) return false;
-    return true;
+        if (o->batch.in_format < 0 && strcmp(inputs[i], "-") != 0 && yb_format_of(inputs[i]) == YB_FMT_CSV) return "CSV input";
+    return NULL;
+}
+
+/* The batch on one worker; -v (o->jobs_log) says why. */
+static bool one_worker(yb_vm *vm, int njobs, const char *why, const char *const *inputs, int ninputs, const yb_run_opts *o,
+                       yb_run_stats *st)
+{
+    if (o->jobs_log && njobs > 1) fprintf(o->jobs_log, "yibao: --jobs %d: one worker: %s\n", njobs, why);
+    return yb_batch_run(vm, inputs, ninputs, o, st);
 }
 
 bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninputs, const yb_run_opts *o,
                        yb_run_stats *st)
 {
     if (njobs > MAX_JOBS) njobs = MAX_JOBS;
-    if (njobs < 1) njobs = 1;
-    if (!splittable(vm, njobs, inputs, ninputs, o)) return yb_batch_run(vm, inputs, ninputs, o, st);
+    if (njobs < 2) return yb_batch_run(vm, inputs, ninputs, o, st);
+    const char *why = unsplittable(vm, inputs, ninputs, o);
+    if (why) return one_worker(vm, njobs, why, inputs, ninputs, o, st);
     static const char *const stdin_only[] = {"-"};
     const char *const *in = ninputs > 0 ? inputs : stdin_only;
     int nin = ninputs > 0 ? ninputs : 1;
+    const yb_program *p = vm->p;
+    bool oom = false;
+    yb_router *router = yb_router_new(p, njobs, &oom);
+    if (!router) return one_worker(vm, njobs, oom ? "out of memory" : "a routing field nested too deep", inputs, ninputs, o, st);
     /* every input mapped and checked first: one that cannot be split, and the whole batch is read as one worker would */
     mapped *maps = calloc((size_t)nin, sizeof *maps);
     bool can = maps != NULL;
     for (int i = 0; can && i < nin; i++) maps[i].fd = -1;
     for (int i = 0; can && i < nin; i++) can = map_input(in[i], YB_DEFAULT_MAX_RECORD, &maps[i]);
+    for (int i = 0; can && yb_router_grouped(router) && i < nin; i++) can = learn_input(router, maps[i].data, maps[i].size);
     if (!can) {
+        bool pipe = false;
+        for (int i = 0; maps && i < nin; i++) pipe |= maps[i].not_file;
         for (int i = 0; maps && i < nin; i++) unmap_input(&maps[i]);
         free(maps);
-        return yb_batch_run(vm, inputs, ninputs, o, st);
+        bool grouped = yb_router_grouped(router);
+        yb_router_free(router);
+        /* a family's claims are grouped by reading the input twice: a pipe cannot be */
+        if (grouped && pipe && o->jobs_given && !o->jobs_log)
+            fprintf(o->batch.errors ? o->batch.errors : stderr, "yibao: --jobs %d: one worker: claims are grouped by family before they are split, which needs a file, not a pipe\n", njobs);
+        return one_worker(vm, njobs, pipe && grouped ? "claims are grouped by family before they are split, which needs a file, not a pipe"
+                                                     : "an input is not a regular file, holds a NUL byte or a line over the record limit",
+                          inputs, ninputs, o, st);
     }
-    const yb_program *p = vm->p;
+    yb_router_seal(router);
+    if (o->jobs_log) {
+        char how[600];
+        yb_router_describe(router, how, sizeof how);
+        fprintf(o->jobs_log, "yibao: --jobs %d: %d workers, claims routed by %s\n", njobs, njobs, how);
+    }
     memset(st, 0, sizeof *st);
     worker *w = calloc((size_t)njobs, sizeof *w);
-    const char *key = p->schema.fields[p->route_field - 1].name;
-    jobs J = {.w = w, .n = njobs, .o = o, .key = key, .keylen = strlen(key), .st = st};
+    jobs J = {.w = w, .n = njobs, .o = o, .router = router, .st = st};
     bool ok = w != NULL;
     for (int k = 0; ok && k < njobs; k++) {
         w[k].id = k;
@@ -543,7 +447,8 @@ bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninp
         w[k].own_vm = k > 0;
         w[k].r = yb_reader_open_mem(&p->schema, "-");
         w[k].claim = yb_claim_new(&p->schema);
-        if (!w[k].vm || !w[k].r || !w[k].claim) ok = false;
+        w[k].opens = yb_report_opens_new(p);
+        if (!w[k].vm || !w[k].r || !w[k].claim || !w[k].opens) ok = false;
     }
     if (!ok) {
         /* no reader for this input shape, or out of memory: one worker says why */
@@ -551,16 +456,19 @@ bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninp
             if (w[k].own_vm) yb_vm_free(w[k].vm);
             yb_reader_close(w[k].r);
             yb_claim_free(w[k].claim);
+            yb_report_opens_free(w[k].opens);
         }
         free(w);
         for (int i = 0; i < nin; i++) unmap_input(&maps[i]);
         free(maps);
-        return yb_batch_run(vm, inputs, ninputs, o, st);
+        yb_router_free(router);
+        return one_worker(vm, njobs, "out of memory", inputs, ninputs, o, st);
     }
     clock_gettime(CLOCK_MONOTONIC, &J.t0);
     for (int i = 0; i < nin; i++) J.bytes_all += (double)maps[i].size;
     for (int i = 0; ok && i < nin; i++) {
         const char *name = strcmp(in[i], "-") == 0 ? "<stdin>" : in[i];
+        J.input = i;
         ok = run_input(&J, maps[i].data, maps[i].size, name);
         J.bytes_before += (double)maps[i].size;
     }
@@ -573,16 +481,15 @@ bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninp
         st->batch.errors += w[k].errors;
         st->held += w[k].held;
     }
-    if (ok && !merge_reports(&J)) {
-        if (o->batch.errors) fprintf(o->batch.errors, "error: out of memory\n");
-        ok = false;
-    }
+    if (ok && !merge_reports(&J)) ok = false;
     for (int k = 0; k < njobs; k++) {
         if (w[k].own_vm) yb_vm_free(w[k].vm);
         yb_reader_close(w[k].r);
         yb_claim_free(w[k].claim);
+        yb_report_opens_free(w[k].opens);
         free(w[k].scratch);
     }
     free(w);
+    yb_router_free(router);
     return ok;
 }

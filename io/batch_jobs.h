@@ -15,9 +15,4 @@ int yb_jobs_default(void);
 bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninputs, const yb_run_opts *o,
                        yb_run_stats *st);
 
-/* The shard (0 .. n-1) of one JSON line (line number lineno in its file)
- * under the same routing as --jobs: always 0 when the policy's states cannot
- * be split (`yibao shard`, contrib/dask/). */
-int yb_route_line(const yb_program *p, const char *line, size_t len, long lineno, int n);
-
 #endif

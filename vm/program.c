@@ -45,6 +45,7 @@ void yb_program_free(yb_program *p)
     free(p->name);
     free(p->version);
     free(p->source);
+    free(p->route_plan);
     yb_schema_free(&p->schema);
     for (int i = 0; i < p->nouts; i++) free(p->outs[i].name);
     free(p->outs);

@@ -225,6 +225,9 @@ typedef struct yb_program {
        split by it, and reports merge by adding; 0: one worker.  Not kept in a
        .ybc file: a loaded program settles on one worker. */
     int32_t route_field;
+    /* the rest of the routing (compiler/route_plan.h: grouped ids, how reports
+       merge); NULL in a loaded program; one block, freed with free() */
+    struct yb_route_plan *route_plan;
     int32_t nreasons;
     char **reasons;
     int32_t nalerts;

@@ -13,25 +13,24 @@ A part is settled by one task that writes its settlements and report to
 temporary files and renames them into place only when `yibao run` finished,
 so a task whose worker dies is simply run again by Dask (the scheduler
 reschedules the tasks of a lost worker) and no claim is lost or counted twice.
-State travels with its part: a part holds every claim of its members.
+State travels with its part: a part holds every claim of its members, and
+of their families (a relative drawing on a payer's account is in the payer's
+part: `yibao shard` groups them first, as `yibao run --jobs` does).
 
 The same building blocks without Dask:
   Slurm job array:   yibao shard POLICY claims.jsonl -n $N -o parts/   (one job), then
                      sbatch --array=0-$((N-1)) with
                        yibao run POLICY parts/part-$SLURM_ARRAY_TASK_ID.jsonl --jobs 1 \\
                          -o out/part-$SLURM_ARRAY_TASK_ID.jsonl --report out/report-$SLURM_ARRAY_TASK_ID.jsonl
-                     and finally python3 yibao_dask.py merge-reports out/report-*.jsonl
+                     and finally yibao merge-reports POLICY out/report-*.jsonl -o reports.jsonl
   Spark:             rdd = sc.parallelize(range(N), N).mapPartitions(settle) where settle runs
                      `yibao run` on parts/part-K.jsonl (K = the partition index) as settle_part does.
 """
 import argparse
-import glob
-import json
 import os
 import subprocess
 import sys
 import tempfile
-from decimal import Decimal
 
 
 def shard(yibao, policy, claims, parts, outdir):
@@ -58,41 +57,12 @@ def settle_part(yibao, policy, part, outdir):
     return base
 
 
-def _add(a, b):
-    """Two printed report values added exactly: integers, money, rates ("12.5%")."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        raise ValueError("a bool report field cannot be added up")
-    if isinstance(a, int) and isinstance(b, int):
-        return a + b
-    pa, pb = str(a).endswith("%"), str(b).endswith("%")
-    da, db = Decimal(str(a).rstrip("%")), Decimal(str(b).rstrip("%"))
-    places = max(-da.as_tuple().exponent, -db.as_tuple().exponent, 2)
-    s = format(da + db, "." + str(places) + "f")
-    return s + "%" if pa or pb else s
-
-
-def merge_reports(paths):
-    """The report lines of every part, entries with the same report and key
-    added field by field (the policy's reports are only added to when its
-    batch can be split: compiler/routing.c), in the order `yibao run` prints
-    them (report by report as first seen, keys sorted as printed)."""
-    merged, order = {}, []
-    for p in paths:
-        with open(p, encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                e = json.loads(line)
-                k = (e["report"], json.dumps(e["key"], ensure_ascii=False))
-                if k not in merged:
-                    merged[k] = e
-                    order.append(k)
-                else:
-                    m = merged[k]
-                    for field, v in e.items():
-                        if field not in ("report", "key"):
-                            m[field] = _add(m[field], v) if field in m else v
-    return [merged[k] for k in order]
+def merge_reports(yibao, policy, paths, out):
+    """`yibao merge-reports`: the report lines of every part merged into
+    what one `yibao run` over every claim prints (added fields added up,
+    a report's `set` fields recomputed over the merged entry, fixed fields
+    checked to agree), written to out."""
+    subprocess.run([yibao, "merge-reports", policy, *paths, "-o", out], check=True)
 
 
 def run(yibao, policy, claims, parts, outdir, client):
@@ -105,17 +75,11 @@ def run(yibao, policy, claims, parts, outdir, client):
         for b in bases:
             with open(b + ".settlements.jsonl", encoding="utf-8") as f:
                 out.write(f.read())
-    with open(os.path.join(outdir, "reports.jsonl"), "w", encoding="utf-8") as out:
-        for e in merge_reports([b + ".report.jsonl" for b in bases]):
-            out.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
+    merge_reports(yibao, policy, [b + ".report.jsonl" for b in bases], os.path.join(outdir, "reports.jsonl"))
     return bases
 
 
 def main(argv):
-    if argv and argv[0] == "merge-reports":
-        for e in merge_reports(argv[1:]):
-            print(json.dumps(e, ensure_ascii=False, separators=(",", ":")))
-        return 0
     ap = argparse.ArgumentParser()
     ap.add_argument("policy")
     ap.add_argument("claims", nargs="+")

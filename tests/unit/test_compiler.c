@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "claim_reader.h"
+#include "route_plan.h"
 #include "compiler.h"
 #include "suggest.h"
 #include "yb_limits.h"
@@ -531,18 +532,22 @@ static void date_constants_stay_in_range(void **state)
     yb_program_free(p);
 }
 
-/* --jobs (compiler/routing.c): the field a batch splits by, or 0 (one worker). */
-static int route_of(const char *src)
+/* --jobs (compiler/routing.c): 1 split by member_id, 2 by another field, 3
+ * by groups of ids, 0 one worker (and then why contains `why`, if given). */
+static int route_why(const char *src, const char *why)
 {
     char *text = NULL;
     yb_program *p = compile(src, &text);
     if (!p) fail_msg("%s", text);
     free(text);
     int f = p->route_field > 0 ? p->route_field : 0;
-    int r = f ? (strcmp(p->schema.fields[f - 1].name, "member_id") == 0 ? 1 : 2) : 0;
+    int r = !f ? 0 : p->route_plan->nids > 1 ? 3 : strcmp(p->schema.fields[f - 1].name, "member_id") == 0 ? 1 : 2;
+    if (!f && why && !strstr(p->route_plan->why, why)) fail_msg("why: %s", p->route_plan->why);
     yb_program_free(p);
     return r;
 }
+
+static int route_of(const char *src) { return route_why(src, NULL); }
 
 static void batches_split_by_the_field_every_state_keys_on(void **state)
 {
@@ -556,21 +561,42 @@ static void batches_split_by_the_field_every_state_keys_on(void **state)
     assert_int_equal(route_of(HEADER "state t per member_id { n: int }\n"
                                      "report k per level { claims: int  fund: money }\n"
                                      "rule r\n  add 1 to t.n\n  add 1 to k.claims\n  add fund to k.fund\n"), 1);
-    /* a key choosing between two fields (a family account's payer): one worker */
+    /* a key choosing between two fields (a family account's payer): split by groups */
     assert_int_equal(route_of(HEADER "define payer = if level = primary then claim_id else member_id\n"
-                                     "state t per payer { n: int }\nrule r\n  add 1 to t.n\n"), 0);
-    /* two states on different fields: one worker */
+                                     "state t per payer { n: int }\nrule r\n  add 1 to t.n\n"), 3);
+    /* two states on different fields: groups of both */
     assert_int_equal(route_of(HEADER "state t per member_id { n: int }\nstate u per claim_id { n: int }\n"
-                                     "rule r\n  add 1 to t.n\n  add 1 to u.n\n"), 0);
+                                     "rule r\n  add 1 to t.n\n  add 1 to u.n\n"), 3);
     /* a state not keyed on a claim's text field at all: one worker */
-    assert_int_equal(route_of(HEADER "state t per year of date { n: int }\nrule r\n  add 1 to t.n\n"), 0);
-    /* a report set, read or given a default cannot be added up: one worker */
+    assert_int_equal(route_why(HEADER "state t per year of date { n: int }\nrule r\n  add 1 to t.n\n", "state `t` has no key"), 0);
+    /* a field set from the entry's added fields after they are added: recomputed after the merge */
     assert_int_equal(route_of(HEADER "state t per member_id { n: int }\nreport k per level { n: int  m: int }\n"
-                                     "rule r\n  add 1 to t.n\n  add 1 to k.n\n  set k.m = k.n\n"), 0);
-    assert_int_equal(route_of(HEADER "state t per member_id { n: int }\nreport k per level { n: int }\n"
-                                     "rule r\n  add 1 to t.n\n  add 1 to k.n\n  set fund = k.n * 1.00\n"), 0);
-    assert_int_equal(route_of(HEADER "state t per member_id { n: int }\nreport k per level { n: int = 5 }\n"
-                                     "rule r\n  add 1 to t.n\n  add 1 to k.n\n"), 0);
+                                     "rule r\n  add 1 to t.n\n  add 1 to k.n\n  set k.m = k.n * 2\n"), 1);
+    /* ... under a condition that stays true once true (k.n only grows) */
+    assert_int_equal(route_of(HEADER "state t per member_id { n: int }\nreport k per level { n: int  m: int }\n"
+                                     "rule r\n  add 1 to t.n\n  add 1 to k.n\n  if k.n > 1 then\n    set k.m = k.n\n  end\n"), 1);
+    /* a fixed field (a default, never written): kept from the entry opened first */
+    assert_int_equal(route_of(HEADER "state t per member_id { n: int }\nreport k per level { n: int  m: int = 5 }\n"
+                                     "rule r\n  add 1 to t.n\n  add 1 to k.n\n"), 1);
+    /* refused: a set before an add, a condition that may turn false, an amount that may be
+       negative under the condition, a report read elsewhere, a default added to, another
+       `when`, a rule between the report and its set */
+    assert_int_equal(route_why(HEADER "state t per member_id { n: int }\nreport k per level { n: int  m: int }\n"
+                                      "rule r\n  add 1 to t.n\n  set k.m = k.n\n  add 1 to k.n\n", "added to after"), 0);
+    assert_int_equal(route_why(HEADER "state t per member_id { n: int }\nreport k per level { n: int  m: int }\n"
+                                      "rule r\n  add 1 to t.n\n  add 1 to k.n\n  if k.n < 3 then\n    set k.m = k.n\n  end\n",
+                               "may turn false"), 0);
+    assert_int_equal(route_why(HEADER "state t per member_id { n: int }\nreport k per level { n: money  m: int }\n"
+                                      "rule r\n  add 1 to t.n\n  set fund = 1.00\n  add fund to k.n\n"
+                                      "  if k.n > 0 then\n    set k.m = 1\n  end\n", "may turn false"), 0);
+    assert_int_equal(route_why(HEADER "state t per member_id { n: int }\nreport k per level { n: int }\n"
+                                      "rule r\n  add 1 to t.n\n  add 1 to k.n\n  set fund = k.n * 1.00\n", "reads a report"), 0);
+    assert_int_equal(route_why(HEADER "state t per member_id { n: int }\nreport k per level { n: int = 5 }\n"
+                                      "rule r\n  add 1 to t.n\n  add 1 to k.n\n", "has a default and is written"), 0);
+    assert_int_equal(route_why(HEADER "state t per member_id { n: int }\nreport k per level when level = primary { n: int  m: int }\n"
+                                      "rule r\n  add 1 to t.n\n  add 1 to k.n\n  set k.m = k.n\n", "is not the `when`"), 0);
+    assert_int_equal(route_why(HEADER "state t per member_id { n: int }\nreport k per level { n: int  m: int }\n"
+                                      "rule q\n  add 1 to t.n\nrule r\n  add 1 to k.n\n  set k.m = k.n\n", "runs between"), 0);
 }
 
 int main(void)

@@ -1,0 +1,182 @@
+/* The routing of a claim line (route_key.h).
+ *
+ * The compiler says (compiler/routing.c) which claim text fields the keys of
+ * the kept states hold: one (`member_id`), and then a line goes to the
+ * worker the hash of that field's value names; or several (a family
+ * account's payer `account_payer.member_id` beside `member_id`), and then
+ * the values every line gives are joined into groups first (route_groups.c)
+ * and a line goes to the worker of its group.  Values are read from the raw
+ * JSON here, decoded as the claim reader decodes them (escapes included), so
+ * two spellings of one id route alike.  A value longer than 512 bytes counts
+ * by its first 512: two ids sharing them share a worker, which is safe. */
+#include "route_key.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_lite.h"
+#include "route_groups.h"
+#include "route_plan.h"
+
+enum { MAX_DEPTH = 8, ID_BYTES = 512 };
+
+typedef struct id_path {
+    const char *names[MAX_DEPTH]; /* from the top-level key down */
+    size_t lens[MAX_DEPTH];
+    int n;
+} id_path;
+
+struct yb_router {
+    int n;            /* workers */
+    int nids;         /* the fields: 1, or several for groups */
+    id_path paths[YB_RP_MAX_IDS];
+    char names[YB_RP_MAX_IDS][256];
+    yb_groups *groups; /* when nids > 1 */
+};
+
+/* The decoded string at path in the object at p (up to ID_BYTES kept);
+ * false when the line has none or is malformed before it.  The scan stops
+ * at the field: a line that gives it twice, or is malformed after it, is a
+ * record error (the reader refuses a key given twice), and a record error
+ * touches no state, so any worker may report it. */
+static bool lookup(const char *p, const char *e, const id_path *path, int depth, char *out, size_t *len)
+{
+    char k[256];
+    size_t kn;
+    p = yb_jl_ws(p, e);
+    if (p >= e || *p++ != '{') return false;
+    if (yb_jl_ws(p, e) < e && *yb_jl_ws(p, e) == '}') return false;
+    for (;;) {
+        p = yb_jl_string(yb_jl_ws(p, e), e, k, sizeof k, &kn);
+        if (!p) return false;
+        p = yb_jl_ws(p, e);
+        if (p >= e || *p++ != ':') return false;
+        p = yb_jl_ws(p, e);
+        if (kn == path->lens[depth] && !memcmp(k, path->names[depth], kn)) {
+            if (depth + 1 < path->n) return lookup(p, e, path, depth + 1, out, len);
+            if (p >= e || *p != '"' || !yb_jl_string(p, e, out, ID_BYTES, len)) return false;
+            if (*len > ID_BYTES) *len = ID_BYTES;
+            return true;
+        }
+        if (!(p = yb_jl_skip(p, e))) return false;
+        p = yb_jl_ws(p, e);
+        if (p >= e || *p++ != ',') return false;
+    }
+}
+
+/* ---------------------------------------------------------------- router */
+
+/* The record field f sits in directly, or -1 at the top level. */
+static int parent_of(const yb_schema *s, int f)
+{
+    for (int i = 0; i < s->nfields; i++)
+        if (s->fields[i].kind == YB_T_RECORD && f >= s->fields[i].first && f < s->fields[i].first + s->fields[i].count) return i;
+    return -1;
+}
+
+static bool make_path(const yb_schema *s, int f, id_path *path, char *name, size_t cap)
+{
+    int chain[MAX_DEPTH], n = 0;
+    for (int x = f; x >= 0; x = parent_of(s, x)) {
+        if (n == MAX_DEPTH) return false;
+        chain[n++] = x;
+    }
+    path->n = n;
+    size_t at = 0;
+    name[0] = 0;
+    for (int i = 0; i < n; i++) {
+        const char *nm = s->fields[chain[n - 1 - i]].name;
+        path->names[i] = nm;
+        path->lens[i] = strlen(nm);
+        at += (size_t)snprintf(name + (at < cap ? at : cap), at < cap ? cap - at : 0, "%s%s", i ? "." : "", nm);
+    }
+    return true;
+}
+
+yb_router *yb_router_new(const yb_program *p, int n, bool *oom)
+{
+    *oom = false;
+    if (p->route_field <= 0 || n < 1) return NULL;
+    yb_router *r = calloc(1, sizeof *r);
+    if (!r) {
+        *oom = true;
+        return NULL;
+    }
+    r->n = n;
+    const yb_route_plan *rp = p->route_plan;
+    r->nids = rp && rp->nids > 1 ? rp->nids : 1;
+    for (int i = 0; i < r->nids; i++) {
+        int f = rp && rp->nids > 1 ? rp->ids[i] : p->route_field - 1;
+        if (!make_path(&p->schema, f, &r->paths[i], r->names[i], sizeof r->names[i])) {
+            free(r);
+            return NULL;
+        }
+    }
+    if (r->nids > 1 && !(r->groups = yb_groups_new())) {
+        free(r);
+        *oom = true;
+        return NULL;
+    }
+    return r;
+}
+
+void yb_router_free(yb_router *r)
+{
+    if (!r) return;
+    yb_groups_free(r->groups);
+    free(r);
+}
+
+bool yb_router_grouped(const yb_router *r) { return r && r->groups; }
+
+static const char *body_of(const char *line, size_t len, long lineno)
+{
+    return lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? line + 3 : line; /* skipped there */
+}
+
+bool yb_router_learn(yb_router *r, const char *line, size_t len, long lineno)
+{
+    const char *b = body_of(line, len, lineno), *e = line + len;
+    long first = -1;
+    char v[ID_BYTES];
+    size_t vn;
+    for (int i = 0; i < r->nids; i++) {
+        if (!lookup(b, e, &r->paths[i], 0, v, &vn)) continue;
+        long node = yb_groups_add(r->groups, v, vn);
+        if (node < 0) return false;
+        if (first >= 0) yb_groups_union(r->groups, first, node);
+        else first = node;
+    }
+    return true;
+}
+
+void yb_router_seal(yb_router *r)
+{
+    if (r && r->groups) yb_groups_seal(r->groups);
+}
+
+int yb_router_route(const yb_router *r, const char *line, size_t len, long lineno)
+{
+    if (!r || r->n < 2) return 0;
+    const char *b = body_of(line, len, lineno), *e = line + len;
+    char v[ID_BYTES];
+    size_t vn;
+    for (int i = 0; i < r->nids; i++) {
+        if (!lookup(b, e, &r->paths[i], 0, v, &vn)) continue;
+        if (!r->groups) return (int)(yb_route_hash(v, vn) % (uint64_t)r->n);
+        long node = yb_groups_find(r->groups, v, vn);
+        /* every line was learnt: an id not found was not given then either */
+        return (int)((node >= 0 ? yb_groups_root_hash(r->groups, node) : yb_route_hash(v, vn)) % (uint64_t)r->n);
+    }
+    return 0;
+}
+
+void yb_router_describe(const yb_router *r, char *buf, size_t n)
+{
+    size_t at = (size_t)snprintf(buf, n, "%s", r->names[0]);
+    for (int i = 1; i < r->nids && at < n; i++)
+        at += (size_t)snprintf(buf + at, n - at, " grouped with %s", r->names[i]);
+    if (r->groups && at < n)
+        snprintf(buf + at, n - at, " (%zu ids, %zu groups joined)", yb_groups_count(r->groups), yb_groups_joined(r->groups));
+}

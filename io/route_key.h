@@ -1,0 +1,33 @@
+/* The routing of a claim line for `yibao run --jobs`, `yibao shard` and the
+ * Dask driver (route_key.c): which worker (or part) settles it, so that every
+ * claim that can meet a state entry meets it on the same worker. */
+#ifndef YB_ROUTE_KEY_H
+#define YB_ROUTE_KEY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "program.h"
+
+typedef struct yb_router yb_router;
+
+/* The router of p among n workers (n >= 1); NULL when p cannot be split
+ * (route_field 0: everything goes to worker 0) or out of memory (*oom set). */
+yb_router *yb_router_new(const yb_program *p, int n, bool *oom);
+void yb_router_free(yb_router *r);
+/* Does r route by groups of ids (compiler/route_plan.h ids)?  Then every line
+ * of the batch goes through yb_router_learn before any is routed, and
+ * yb_router_seal after the last. */
+bool yb_router_grouped(const yb_router *r);
+/* One line (lineno in its file: a byte order mark on line 1 is skipped) of
+ * the pre-pass: the ids it gives joined into one group.  false: out of memory. */
+bool yb_router_learn(yb_router *r, const char *line, size_t len, long lineno);
+void yb_router_seal(yb_router *r);
+/* The worker (0 .. n-1) of one line; reads only (threads may route at once).
+ * A line that gives no id (a record error: it touches no state) goes to 0. */
+int yb_router_route(const yb_router *r, const char *line, size_t len, long lineno);
+/* "member_id", or "member_id grouped with account_payer.member_id" (the
+ * fields, for -v), and the ids and groups learnt ("12 ids, 3 joined"). */
+void yb_router_describe(const yb_router *r, char *buf, size_t n);
+
+#endif

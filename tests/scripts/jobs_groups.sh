@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# The standard policy splits (compiler/routing.c, io/route_key.c,
+# io/route_groups.c, io/report_merge.c): claims of a family (relatives drawing
+# on a payer's account) are grouped before they are routed, and the reports
+# that `set` (inpatient ratio, out-of-catalog share) are recomputed after the
+# merge.  The specification is `--jobs 1`: --jobs 2 and 3 must give the same
+# settlements, errors (original line numbers), reports and status, byte for
+# byte, and really use that many workers (-v).  Then: a pipe runs on one
+# worker and says so; a policy the analysis cannot split says why; shard +
+# merge-reports equals one run; and report totals worked out by hand on a
+# tiny corpus with a small policy whose report adds, sets and keeps a default.
+set -u
+Y=${1:-bin/yibao}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+P=stdlib-policies/hunan.yb
+
+cc -O2 -o "$T/gen" bench/gen_claims.c || { bad "cannot build gen_claims"; exit 1; }
+"$T/gen" 3000 --seed 14 --members 300 --realistic > "$T/base.jsonl"
+# Families: members in groups of 2 to 4 (consecutive in order of first
+# appearance, so a family spans members that hash to different workers); a
+# third of a family's claims draw on the payer's account (the group's first
+# member) with a close relation, some `other` (refused), some with the
+# payer's balance, some escaped as \u; payers also settle their own claims.
+python3 - "$T/base.jsonl" "$T/fam.jsonl" <<'PY'
+import sys, json, random
+rnd = random.Random(14)
+lines = open(sys.argv[1], encoding='utf-8').read().splitlines()
+order = []
+for l in lines:
+    m = json.loads(l)['member_id']
+    if m not in order: order.append(m)
+payer, i = {}, 0
+while i < len(order):
+    size = rnd.choice([1, 2, 3, 4])
+    for m in order[i:i + size]: payer[m] = order[i]
+    i += size
+rels = ['spouse', 'parent', 'child', 'sibling', 'grandparent', 'grandchild', 'other']
+out = []
+for n, l in enumerate(lines):
+    c = json.loads(l)
+    p = payer[c['member_id']]
+    if p != c['member_id'] and rnd.random() < 0.35:
+        ap = {'member_id': p, 'relation': rnd.choice(rels)}
+        if rnd.random() < 0.6: ap['balance'] = '%d.%02d' % (rnd.randint(0, 3000), rnd.randint(0, 99))
+        c['account_payer'] = ap
+    s = json.dumps(c, ensure_ascii=False, separators=(',', ':'))
+    if 'account_payer' in c and n % 7 == 0:      # the payer's id escaped: the same payer
+        s = s.replace('"account_payer":{"member_id":"4', '"account_payer":{"member_id":"\\u0034', 1)
+    if n % 401 == 3: s = s[: len(s) // 2]          # a record error
+    out.append(s)
+open(sys.argv[2], 'w', encoding='utf-8').write('\n'.join(out) + '\n')
+print(sum(1 for l in out if 'account_payer' in l), 'claims draw on a payer', file=sys.stderr)
+PY
+
+# same NAME ARGS...: --jobs 1, 2 and 3 give identical stdout, stderr and status
+same() {
+    local name=$1 j rc
+    shift
+    for j in 1 2 3; do
+        "$Y" "$@" --jobs "$j" > "$T/out$j" 2> "$T/err$j"; rc=$?
+        echo "$rc" > "$T/rc$j"
+    done
+    for j in 2 3; do
+        if ! cmp -s "$T/out1" "$T/out$j" || ! cmp -s "$T/err1" "$T/err$j" || ! cmp -s "$T/rc1" "$T/rc$j"; then
+            bad "$name: --jobs $j differs from --jobs 1"
+            diff "$T/out1" "$T/out$j" | head -5
+            diff "$T/err1" "$T/err$j" | head -5
+            return
+        fi
+    done
+    ok "$name: --jobs 1, 2, 3 identical ($(wc -l < "$T/out1") lines out, $(grep -c '"report"' "$T/out1") report lines, $(grep -c error "$T/err1") errors, status $(cat "$T/rc1"))"
+}
+
+same "families, standard policy" run "$P" "$T/fam.jsonl" --report -
+grep -q '"account":"[1-9]' "$T/out1" && ok "accounts paid something" || bad "no account paid anything"
+grep -q '"report":"inpatient_reimbursement"' "$T/out1" && grep -q '"report":"out_of_catalog"' "$T/out1" &&
+    ok "both reports that set are printed" || bad "a report that sets is missing"
+same "families, two inputs" run "$P" "$T/fam.jsonl" examples/corpus.jsonl --report -
+
+# -v: really two workers, routed by groups
+"$Y" run "$P" "$T/fam.jsonl" --jobs 2 -v -o /dev/null --report /dev/null 2> "$T/v"
+if grep -q "^yibao: --jobs 2: 2 workers, claims routed by member_id grouped with account_payer.member_id (300 ids, [1-9][0-9]* groups joined)" "$T/v"; then
+    ok "2 workers, by family groups: $(head -1 "$T/v")"
+else
+    bad "not split by groups: $(cat "$T/v")"
+fi
+# the split is uneven but real: neither worker settled everything (parts of yibao shard, the same routing)
+mkdir "$T/p"
+"$Y" shard "$P" "$T/fam.jsonl" -n 2 -o "$T/p" 2> /dev/null
+n0=$(wc -l < "$T/p/part-0.jsonl"); n1=$(wc -l < "$T/p/part-1.jsonl")
+[ "$n0" -gt 0 ] && [ "$n1" -gt 0 ] && ok "the 2 workers' shares: $n0 and $n1 claims" || bad "one worker got every claim ($n0, $n1)"
+
+# a pipe cannot be read twice: one worker, said with --jobs given
+for j in 1 2; do cat "$T/fam.jsonl" | "$Y" run "$P" - --jobs "$j" > "$T/s$j" 2> "$T/e$j"; done
+if cmp -s "$T/s1" "$T/s2" && grep -q "^yibao: --jobs 2: one worker: claims are grouped by family before they are split, which needs a file, not a pipe" "$T/e2"; then
+    ok "a pipe: one worker, the same settlements, and it says why"
+else
+    bad "a pipe: $(head -2 "$T/e2")"
+fi
+if "$Y" run "$P" "$T/fam.jsonl" -o /dev/null 2>&1 | grep -q "one worker"; then bad "a note without --jobs"; else ok "no note without --jobs"; fi
+
+# a policy whose key reads something else: one worker, and -v says why
+cat > "$T/year.yb" <<'EOF'
+policy "year" version "1" effective 2024-01-01
+input claim { claim_id: text  member_id: text  date: date  amount: money }
+output settlement { claim_id: text = claim_id  status  fund: money  reasons alerts }
+dated by date
+state pool per year of date { paid: money }
+rule r
+  set fund = min(amount, 100.00 - pool.paid)
+  add fund to pool.paid
+EOF
+printf '{"claim_id":"a","member_id":"m1","date":"2025-01-02","amount":"60.00"}\n{"claim_id":"b","member_id":"m2","date":"2025-01-03","amount":"60.00"}\n' > "$T/y.jsonl"
+same "a policy keyed on the year" run "$T/year.yb" "$T/y.jsonl"
+"$Y" run "$T/year.yb" "$T/y.jsonl" --jobs 2 -v -o /dev/null 2> "$T/v"
+grep -q "^yibao: --jobs 2: one worker: state \`pool\` has no key that is a claim's text field" "$T/v" &&
+    ok "a key the analysis cannot split: $(head -1 "$T/v")" || bad "no reason given: $(cat "$T/v")"
+
+# shard + run per part + merge-reports = one run (settlements sorted by claim id)
+rm -rf "$T/p" && mkdir "$T/p"
+"$Y" shard "$P" "$T/fam.jsonl" -n 3 -o "$T/p"
+for k in 0 1 2; do "$Y" run "$P" "$T/p/part-$k.jsonl" -o "$T/p/s$k" --report "$T/p/r$k" 2> /dev/null; done
+"$Y" merge-reports "$P" "$T/p/r0" "$T/p/r1" "$T/p/r2" > "$T/merged"
+"$Y" run "$P" "$T/fam.jsonl" -o "$T/whole" --report "$T/whole_rep" 2> /dev/null
+sortid() { python3 -c 'import sys, json; sys.stdout.write("".join(sorted(open(sys.argv[1]), key=lambda l: json.loads(l)["claim_id"])))' "$1"; }
+cat "$T/p/s0" "$T/p/s1" "$T/p/s2" > "$T/parts"
+if cmp -s <(sortid "$T/parts") <(sortid "$T/whole"); then ok "shard + run: the settlements of one run ($(wc -l < "$T/whole"))"; else bad "shard + run differs from one run"; fi
+if cmp -s "$T/merged" "$T/whole_rep"; then ok "merge-reports: the reports of one run ($(wc -l < "$T/merged") lines)"; else bad "merge-reports differs"; diff "$T/merged" "$T/whole_rep" | head -4; fi
+# standard input spooled for the groups: the same parts
+rm -rf "$T/q" && mkdir "$T/q"
+"$Y" shard "$P" - -n 3 -o "$T/q" < "$T/fam.jsonl"
+cmp -s "$T/p/part-1.jsonl" "$T/q/part-1.jsonl" && ok "shard of standard input: the same parts" || bad "shard of standard input differs"
+
+# Report totals by hand: a report that adds, sets a ratio from its totals under
+# `if total > 0`, and keeps a default read from the claim (the opener's).
+cat > "$T/rep.yb" <<'EOF'
+policy "rep" version "1" effective 2024-01-01
+enum level { low = 0, high = 1 }
+input claim { claim_id: text  member_id: text  date: date  level: level  amount: money
+  payer: optional { member_id: text } }
+output settlement { claim_id: text = claim_id  status  fund: money  reasons alerts }
+dated by date
+define payer_id = if given(payer) then payer.member_id else member_id
+state acct per payer_id { used: money }
+rule pay
+  set fund = min(amount, 50.00 - acct.used)
+  add fund to acct.used
+define band = if level = low then "low" else "high"
+report share per band when fund > 0.00 {
+  claims: int
+  total: money
+  paid: money
+  ratio: rate
+  cap: rate = if level = low then 10% else 20%
+  met: bool
+}
+rule shares when fund > 0.00
+  add 1 to share.claims
+  add amount to share.total
+  add fund to share.paid
+  if share.total > 0 then
+    set share.ratio = share.paid / share.total
+  end
+  set share.met = share.paid >= round_up(share.total * share.cap)
+report opened per year of date when fund > 0.00 { claims: int  first: money = amount }
+rule openers when fund > 0.00
+  add 1 to opened.claims
+EOF
+cat > "$T/rep.jsonl" <<'EOF'
+{"claim_id":"c1","member_id":"C","date":"2025-01-01","level":0,"amount":"30.00"}
+{"claim_id":"c2","member_id":"B","date":"2025-01-02","level":0,"amount":"40.00","payer":{"member_id":"C"}}
+{"claim_id":"c3","member_id":"A","date":"2025-01-03","level":1,"amount":"200.00"}
+{"claim_id":"c4","member_id":"D","date":"2025-01-04","level":1,"amount":"10.00"}
+{"claim_id":"c5","member_id":"C","date":"2025-01-05","level":0,"amount":"5.00"}
+EOF
+# (The ids are chosen so that C's family (B draws on C's account) is not on worker 0 with
+# 2 or 3 workers and A is: worker 0's `opened` entry is opened later than C's worker's.)
+# c1: C's account 0 used: fund 30.00 (C used 30.00).  c2: B draws on C: min(40, 50 - 30) = 20.00 (C used 50).
+# c3: A: min(200, 50) = 50.00.  c4: D: 10.00.  c5: C: min(5, 50 - 50) = 0.00: no report entry.
+# low:  claims 2, total 30 + 40 = 70.00, paid 30 + 20 = 50.00, ratio 50 / 70 = 71.4286% (half up),
+#       cap 10% (c1 opened it), met: 50.00 >= round_up(70.00 x 10%) = 7.00: true
+# high: claims 2, total 200 + 10 = 210.00, paid 50 + 10 = 60.00, ratio 60 / 210 = 28.5714%,
+#       cap 20%, met: 60.00 >= round_up(210.00 x 20%) = 42.00: true
+# opened: claims c1 to c4 = 4; first: the amount of c1, which opened it: 30.00
+cat > "$T/rep_want" <<'EOF'
+{"report":"share","key":["high"],"claims":2,"total":"210.00","paid":"60.00","ratio":"28.5714%","cap":"20%","met":true}
+{"report":"share","key":["low"],"claims":2,"total":"70.00","paid":"50.00","ratio":"71.4286%","cap":"10%","met":true}
+{"report":"opened","key":[2025],"claims":4,"first":"30.00"}
+EOF
+same "hand-checked report, small policy" run "$T/rep.yb" "$T/rep.jsonl" --report -
+grep '"report"' "$T/out2" > "$T/rep_got"
+if cmp -s "$T/rep_got" "$T/rep_want"; then ok "report totals as worked out by hand (--jobs 2)"; else bad "report totals"; diff "$T/rep_got" "$T/rep_want"; fi
+"$Y" run "$T/rep.yb" "$T/rep.jsonl" --jobs 2 -v -o /dev/null --report /dev/null 2> "$T/v"
+grep -q "2 workers, claims routed by member_id grouped with payer.member_id (4 ids, 1 groups joined)" "$T/v" &&
+    ok "the small policy splits by groups" || bad "the small policy: $(cat "$T/v")"
+exit $fail
