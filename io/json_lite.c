@@ -3,6 +3,7 @@
  * (report_read.c).  Strings are decoded as the claim reader decodes them. */
 #include "json_lite.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 const char *yb_jl_ws(const char *p, const char *e)
@@ -72,6 +73,10 @@ const char *yb_jl_string(const char *p, const char *e, char *out, size_t cap, si
 }
 
 /* Past one JSON value (strings honoured, brackets counted); NULL when malformed. */
+/* The bytes that end a number or a literal. */
+static const bool is_stop[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, [','] = 1, [':'] = 1,
+                                  ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, ['"'] = 1};
+
 const char *yb_jl_skip(const char *p, const char *e)
 {
     int depth = 0;
@@ -79,10 +84,17 @@ const char *yb_jl_skip(const char *p, const char *e)
         p = yb_jl_ws(p, e);
         if (p >= e) return NULL;
         if (*p == '"') {
-            for (p++; p < e && *p != '"'; p++)
-                if (*p == '\\') p++;
-            if (p >= e) return NULL;
-            p++;
+            /* the closing quote is the next one not escaped: found with memchr
+               (a claim's item list is mostly strings: the routing pre-pass
+               skips it whole on every line) */
+            for (p++;;) {
+                const char *q = memchr(p, '"', (size_t)(e - p));
+                if (!q) return NULL;
+                const char *b = q;
+                while (b > p && b[-1] == '\\') b--;
+                p = q + 1;
+                if ((q - b) % 2 == 0) break;
+            }
         } else if (*p == '{' || *p == '[') {
             depth++;
             p++;
@@ -93,7 +105,7 @@ const char *yb_jl_skip(const char *p, const char *e)
             if (!depth) return NULL;
             p++;
         } else {
-            while (p < e && !strchr(" \t\r\n,:{}[]\"", *p)) p++;
+            while (p < e && !is_stop[(unsigned char)*p]) p++;
         }
     } while (depth > 0);
     return p;

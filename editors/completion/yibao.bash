@@ -1,11 +1,11 @@
 # bash completion for yibao.  Install: source this file from ~/.bashrc, or copy it to
 # /usr/share/bash-completion/completions/yibao.  The command list follows `yibao --help`
 # (tests/scripts/completion.sh checks that it does).
-_yibao_commands="bench check compare compile coverage diff disasm doc explain fmt keygen ledger lsp params run serve shard sign test"
+_yibao_commands="bench check compare compile coverage diff disasm doc explain fmt keygen ledger lsp merge-reports params run serve shard sign test"
 
 _yibao_options() {
     case $1 in
-        run)      echo "-o --format --input-format --jobs --ledger --migrate --report --stamp --trust --explain --strict --max-record --help" ;;
+        run)      echo "-o --format --input-format --jobs --ledger --migrate --report --stamp --trust --explain --strict --max-record -v --verbose --help" ;;
         check)    echo "--werror --help" ;;
         compile)  echo "-o --help" ;;
         compare)  echo "-o --strict --max-record --help" ;;
@@ -19,6 +19,7 @@ _yibao_options() {
         keygen)   echo "-o --help" ;;
         sign)     echo "--key -o --help" ;;
         shard)    echo "-n -o --help" ;;
+        merge-reports) echo "-o --help" ;;
         serve)    echo "--port --listen --threads --trust --poll --max-body --ledger --migrate --help" ;;
         *)        echo "--help" ;;
     esac
