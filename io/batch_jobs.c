@@ -1,15 +1,16 @@
 /* `yibao run --jobs N`: the batch settled by N threads, each with its own VM
  * and running totals, with exactly the output of one.
  *
- * The compiler says (program.h route_field, compiler/routing.c) which
- * top-level text field every kept state's key holds.  The input is read in
- * chunks of lines; each line goes to the worker the hash of that field's
- * value names (read from the raw JSON here, decoded as the reader decodes it),
- * so every claim that can meet a state entry meets it on the same worker, in
+ * The compiler says (compiler/routing.c) which claim text fields the kept
+ * states' keys hold.  The input is read in chunks of lines; each line goes to
+ * the worker route_key.c names (the hash of that field's value, or of the
+ * line's family group, worked out by a pre-pass over every input first), so
+ * every claim that can meet a state entry meets it on the same worker, in
  * input order.  Workers parse and settle their lines of a chunk in parallel
  * into their own buffers; then the chunk's settlements and error messages are
- * written in input order with their original line numbers.  Reports, added up
- * only (routing.c), are merged into the first worker's VM by adding.
+ * written in input order with their original line numbers.  Reports are
+ * merged into the first worker's VM as routing.c classed their fields
+ * (report_merge.c; each worker notes where its entries were opened).
  *
  * Anything this cannot split exactly (no route field, CSV in or out, a durable
  * ledger gate, one job, an input that is not a regular file or holds a NUL

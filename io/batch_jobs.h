@@ -8,10 +8,10 @@
 /* The machine's cores (at most 64): --jobs without a number. */
 int yb_jobs_default(void);
 
-/* yb_batch_run on njobs workers when the policy's states split by a claim
- * field (program.h route_field) and the run can be split (JSON Lines in and
- * out, no durable ledger, default reader options); else yb_batch_run itself.
- * The reports of every worker end up in vm's ledgers. */
+/* yb_batch_run on njobs workers when the policy's batch can be split
+ * (compiler/routing.c; spec.md 7.8) and the run can be (JSON Lines in and
+ * out, files, no durable ledger, default reader options); else yb_batch_run
+ * itself (o->jobs_log says why).  The merged reports end up in vm's ledgers. */
 bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninputs, const yb_run_opts *o,
                        yb_run_stats *st);
 
