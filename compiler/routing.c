@@ -352,8 +352,9 @@ static bool writes_report(const yb_program *p, const yb_vec *body, int s)
 }
 
 /* The derive rule's body: adds of report s before every set, sets at the top
- * or under upward conditions (cond: the node of the conditions around). */
-static bool walk_derive(plan *P, int s, const yb_vec *body, int cond, bool *seen_set)
+ * or under upward conditions (cond: the node of the conditions around; in:
+ * inside an `if` on anything else, where no set may be). */
+static bool walk_derive(plan *P, int s, const yb_vec *body, int cond, bool *seen_set, bool in)
 {
     const yb_program *p = P->c->prog;
     const yb_state_desc *sd = &p->states[s];
@@ -363,6 +364,7 @@ static bool walk_derive(plan *P, int s, const yb_vec *body, int cond, bool *seen
         if (mine && (st->kind == S_ADD || st->kind == S_SUBTRACT) && *seen_set)
             return refuse(P, "report `%s` is added to after one of its fields is set%s", sd->name, "");
         if (mine && st->kind == S_SET) {
+            if (in) return refuse(P, "a `set` of report `%s` is under a condition on the claim%s", sd->name, "");
             *seen_set = true;
             int v = build(P, s, st->value, 0);
             if (v < 0) return refuse(P, "a `set` of report `%s` reads more than the entry's added and fixed fields%s", sd->name, "");
@@ -376,8 +378,9 @@ static bool walk_derive(plan *P, int s, const yb_vec *body, int cond, bool *seen
             int g = build(P, s, st->value, 0);
             if (g >= 0 && cond >= 0) g = node(P, (yb_rp_node){.kind = YB_RPN_AND, .a = cond, .b = g});
             if (g < 0) return refuse(P, "report `%s`: too many nodes%s", sd->name, "");
-            if (!walk_derive(P, s, &st->then_body, g, seen_set)) return false;
-        } else if (!walk_derive(P, s, &st->then_body, cond, seen_set) || !walk_derive(P, s, &st->else_body, cond, seen_set)) {
+            if (!walk_derive(P, s, &st->then_body, g, seen_set, in)) return false;
+        } else if (!walk_derive(P, s, &st->then_body, cond, seen_set, true) ||
+                   !walk_derive(P, s, &st->else_body, cond, seen_set, true)) {
             return false;
         }
     }
@@ -427,7 +430,7 @@ static bool plan_report(plan *P, const yb_decl *d, int at)
     if (!same_expr(rule->value, d->value, 0))
         return refuse(P, "the `when` of rule `%s` is not the `when` of report `%s`", rule->name, d->name);
     bool seen = false;
-    return walk_derive(P, d->index, &rule->body, -1, &seen);
+    return walk_derive(P, d->index, &rule->body, -1, &seen, false);
 }
 
 /* ------------------------------------------------------------- the plan */

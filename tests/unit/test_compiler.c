@@ -591,6 +591,9 @@ static void batches_split_by_the_field_every_state_keys_on(void **state)
                                       "  if k.n > 0 then\n    set k.m = 1\n  end\n", "may turn false"), 0);
     assert_int_equal(route_why(HEADER "state t per member_id { n: int }\nreport k per level { n: int }\n"
                                       "rule r\n  add 1 to t.n\n  add 1 to k.n\n  set fund = k.n * 1.00\n", "reads a report"), 0);
+    assert_int_equal(route_why(HEADER "state t per member_id { n: int }\nreport k per level { n: int  m: int }\n"
+                                      "rule r\n  add 1 to t.n\n  add 1 to k.n\n  if level = primary then\n"
+                                      "    add 0 to k.n\n    set k.m = k.n\n  end\n", "under a condition on the claim"), 0);
     assert_int_equal(route_why(HEADER "state t per member_id { n: int }\nreport k per level { n: int = 5 }\n"
                                       "rule r\n  add 1 to t.n\n  add 1 to k.n\n", "has a default and is written"), 0);
     assert_int_equal(route_why(HEADER "state t per member_id { n: int }\nreport k per level when level = primary { n: int  m: int }\n"
