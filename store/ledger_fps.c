@@ -573,7 +573,7 @@ bool yb_fps_upgrade_v1(yb_store *st, char *err, size_t errlen)
         ok = v1_index(st, states.v[i], "SELECT batch, fps FROM yb_records WHERE state = $1", err, errlen);
     ok = ok && b->ops->exec(b, "DROP TABLE yb_claims; DROP TABLE yb_records", NULL, 0, NULL, NULL, err, errlen) &&
          yb_fps_rebuild_all(st, err, errlen) &&
-         b->ops->exec(b, "UPDATE yb_meta SET v = '" YB_LEDGER_FORMAT "' WHERE k = 'format'", NULL, 0, NULL, NULL, err,
+         b->ops->exec(b, "UPDATE yb_meta SET v = 'yibao-ledger 2' WHERE k = 'format'", NULL, 0, NULL, NULL, err,
                       errlen) &&
          b->ops->exec(b, "COMMIT", NULL, 0, NULL, NULL, err, errlen);
     if (!ok) b->ops->exec(b, "ROLLBACK", NULL, 0, NULL, NULL, NULL, 0);

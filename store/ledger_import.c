@@ -181,6 +181,8 @@ static const jval *jget(const jval *o, const char *name)
 typedef struct imp_state {
     int64_t id;
     yb_decl decl;
+    yb_bkt_item *items; /* its entries, into buckets once every line is in */
+    size_t n, cap;
 } imp_state;
 
 typedef struct importer {
@@ -317,15 +319,42 @@ static bool import_entry(importer *im, const jval *o)
             return false;
         }
     }
-    unsigned char buf[8 * 1024];
-    yb_store_pack(v, s->decl.nfields, buf);
-    yb_cell c[6] = {yb_cell_i(sid), yb_cell_b(key, keylen), yb_cell_b(buf, (size_t)s->decl.nfields * 8),
-                    yb_cell_i(opened), yb_cell_i(changed), yb_cell_i(batch)};
-    bool ok = im->st->b->ops->exec(im->st->b,
-                                   "INSERT INTO yb_entry(state, key, vals, opened_by, changed_by, batch) "
-                                   "VALUES ($1, $2, $3, $4, $5, $6)",
-                                   c, 6, NULL, NULL, im->err, sizeof im->err);
+    size_t nv = (size_t)s->decl.nfields * 8;
+    unsigned char *p = s->n == s->cap ? NULL : malloc(keylen + nv + 1);
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        yb_bkt_item *items = realloc(s->items, cap * sizeof *items);
+        if (items) {
+            s->items = items;
+            s->cap = cap;
+            p = malloc(keylen + nv + 1);
+        }
+    }
+    if (!p) {
+        free(key);
+        return false;
+    }
+    memcpy(p, key, keylen);
+    yb_store_pack(v, s->decl.nfields, p + keylen);
     free(key);
+    s->items[s->n++] = (yb_bkt_item){0, {p, p + keylen, (uint32_t)keylen, (uint32_t)nv, opened, changed, batch}};
+    return true;
+}
+
+/* Each state's entries into its buckets (under the imported fingerprint key). */
+static bool write_states(importer *im)
+{
+    yb_store *st = im->st;
+    bool ok = true;
+    for (int i = 0; ok && i < im->nstates; i++) {
+        imp_state *s = &im->states[i];
+        int64_t nb = yb_bkt_count_for(0, (int64_t)s->n);
+        yb_cell v[3] = {yb_cell_i(nb), yb_cell_i((int64_t)s->n), yb_cell_i(s->id)};
+        ok = yb_bkt_write_all(st, s->id, s->items, s->n, nb, im->err, sizeof im->err) &&
+             st->b->ops->bucket_flush(st->b, im->err, sizeof im->err) &&
+             st->b->ops->exec(st->b, "UPDATE yb_state SET buckets = $1, entries = $2 WHERE id = $3", v, 3, NULL, NULL,
+                              im->err, sizeof im->err);
+    }
     return ok;
 }
 
@@ -383,6 +412,7 @@ static bool import_state(importer *im, const jval *o)
         im->cap = cap;
     }
     imp_state *s = &im->states[im->nstates];
+    *s = (imp_state){0};
     if (!yb_decl_parse(decl, &s->decl) || s->decl.nfields != nfields) {
         yb_decl_free(&s->decl);
         snprintf(im->err, sizeof im->err, "state %s: a declaration the ledger cannot read", name);
@@ -402,9 +432,17 @@ static bool import_line(importer *im, const jval *o)
     int64_t id, policy, claims;
     if (jget(o, "yibao_ledger")) {
         const char *fmt = str(o, "yibao_ledger"), *key = str(o, "fp_key");
-        if (!fmt || strcmp(fmt, YB_LEDGER_FORMAT) != 0 || !key || strlen(key) != 32) {
+        /* the lines of an export are the same since format 2 */
+        if (!fmt || (strcmp(fmt, YB_LEDGER_FORMAT) != 0 && strcmp(fmt, "yibao-ledger 2") != 0) || !key ||
+            strlen(key) != 32 || strspn(key, "0123456789abcdef") != 32) {
             snprintf(im->err, sizeof im->err, "not an export of a ledger of format \"%s\"", YB_LEDGER_FORMAT);
             return false;
+        }
+        char half[17];
+        for (int h = 0; h < 2; h++) { /* the buckets are the key's: computed under it */
+            memcpy(half, key + 16 * h, 16);
+            half[16] = 0;
+            im->st->fpkey[h] = strtoull(half, NULL, 16);
         }
         yb_cell c = yb_cell_t(key);
         return b->ops->exec(b, "UPDATE yb_meta SET v = $1 WHERE k = 'fp_key'", &c, 1, NULL, NULL, im->err, sizeof im->err);
@@ -483,11 +521,7 @@ int yb_ledger_import(const char *where, const char *file, FILE *errs)
         fprintf(errs, "%s: error: cannot read\n", file);
         ok = false;
     }
-    if (ok && !(ok = im.st->b->ops->exec(im.st->b,
-                                         "UPDATE yb_state SET entries = (SELECT COUNT(*) FROM yb_entry WHERE "
-                                         "yb_entry.state = yb_state.id)",
-                                         NULL, 0, NULL, NULL, im.err, sizeof im.err)))
-        fprintf(errs, "yibao: %s: %s\n", where, im.err);
+    if (ok && !(ok = write_states(&im))) fprintf(errs, "yibao: %s: %s\n", where, im.err[0] ? im.err : "out of memory");
     if (ok && !(ok = yb_fps_rebuild_all(im.st, im.err, sizeof im.err))) fprintf(errs, "yibao: %s: %s\n", where, im.err);
     if (ok && !(ok = im.st->b->ops->exec(im.st->b, "COMMIT", NULL, 0, NULL, NULL, im.err, sizeof im.err)))
         fprintf(errs, "yibao: %s: %s\n", where, im.err);
@@ -496,7 +530,11 @@ int yb_ledger_import(const char *where, const char *file, FILE *errs)
         fprintf(errs, "yibao: %s: nothing imported\n", where);
     }
     if (in != stdin) fclose(in);
-    for (int i = 0; i < im.nstates; i++) yb_decl_free(&im.states[i].decl);
+    for (int i = 0; i < im.nstates; i++) {
+        yb_decl_free(&im.states[i].decl);
+        for (size_t k = 0; k < im.states[i].n; k++) free((void *)im.states[i].items[k].e.key);
+        free(im.states[i].items);
+    }
     free(im.states);
     yb_store_close(im.st);
     if (ok) fprintf(errs, "imported %ld lines into %s\n", lineno, where);

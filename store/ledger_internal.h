@@ -6,9 +6,20 @@
 #include "ledger_store.h"
 #include "store_backend.h"
 
-#define YB_LEDGER_FORMAT "yibao-ledger 2"
+#define YB_LEDGER_FORMAT "yibao-ledger 3"
 
 typedef struct yb_store yb_store;
+
+/* The buckets of one state a batch has read (ledger_entries.c). */
+typedef struct yb_bkt_cache {
+    int64_t nb;            /* the state's buckets on disk (a power of two, or 0) */
+    unsigned char **blob;  /* per bucket: its bytes once read (NULL: absent or not read) */
+    uint32_t *len;
+    uint8_t *loaded;       /* per bucket: read (or known absent), or rewritten by this commit */
+    uint8_t *changed;      /* per bucket: to be written at commit */
+    int64_t fetched;       /* buckets read one by one */
+    bool all;              /* every bucket read */
+} yb_bkt_cache;
 
 /* One fingerprint index of the ledger (ledger_fps.c): the claim ids
    (state 0) or the records of a state without fields. */
@@ -27,7 +38,8 @@ struct yb_store {
     yb_backend *b;
     char where[256];
     uint64_t fpkey[2]; /* this ledger's fingerprint key (yb_meta) */
-    bool format_ok, fpkey_ok, format_v1;
+    bool format_ok, fpkey_ok;
+    int format_old;    /* 1 or 2: a ledger of an older format (upgraded by a run) */
     /* the batch */
     bool in_batch, broken;
     bool migrated; /* the batch changed the ledger's state declarations */
@@ -36,10 +48,9 @@ struct yb_store {
     int64_t policy_id, batch_id;
     int64_t *state_ids;   /* per state of the policy: its id in the ledger, 0 for a report */
     int64_t *on_disk;     /* per state: its entries in the ledger when the batch began */
-    int64_t *asked;       /* per state: keys asked for one by one */
     uint8_t *complete;    /* per state: every entry of the ledger is in memory: nothing to ask */
     int64_t *added;       /* per state: entries this batch added (at commit) */
-    bool preload_due;     /* a state was asked for an eighth of its entries: load them all */
+    yb_bkt_cache *bc;     /* per state: its buckets read in this batch */
     int32_t claim_slot;
     yb_fp_index *fpi;     /* the claim ids, then each state without fields */
     int nfpi;
@@ -76,6 +87,50 @@ bool yb_store_migrate_state(yb_store *st, const yb_program *p, int s, int64_t id
                             int64_t *out, char *err, size_t errlen);
 bool yb_store_retire_state(yb_store *st, int64_t id, const char *decl, char *err, size_t errlen);
 bool yb_state_retired(const char *decl);
+
+/* ledger_buckets.c: a state's entries packed into buckets (format 3). */
+enum { YB_BKT_MAX = 32 }; /* entries a bucket holds on average before the state's buckets double */
+typedef struct yb_bkt_entry {
+    const unsigned char *key, *vals;
+    uint32_t keylen, valslen;
+    int64_t opened, changed, batch;
+} yb_bkt_entry;
+typedef struct yb_bkt_item {
+    int64_t bucket;
+    yb_bkt_entry e;
+} yb_bkt_item;
+typedef struct yb_bkt_buf {
+    unsigned char *p;
+    size_t n, cap;
+    int64_t count;
+} yb_bkt_buf;
+/* The bucket count a state of nb buckets needs for entries (nb, or doubled until they fit). */
+int64_t yb_bkt_count_for(int64_t nb, int64_t entries);
+int64_t yb_bkt_of(const uint64_t key[2], const void *k, size_t n, int64_t nb);
+/* The entry at *pos of a blob: 1 (and *pos past it), 0 at the end, -1 damaged. */
+int yb_bkt_next(const unsigned char *blob, size_t n, size_t *pos, yb_bkt_entry *e);
+int yb_bkt_key_cmp(const yb_bkt_entry *a, const yb_bkt_entry *b);
+/* The entry of key in a blob (its keys in order): 1 found, 0 absent, -1 damaged. */
+int yb_bkt_find(const unsigned char *blob, size_t n, const void *key, uint32_t keylen, yb_bkt_entry *e);
+bool yb_bkt_buf_add(yb_bkt_buf *b, const yb_bkt_entry *e);
+/* Every entry of items into nb buckets of state (sorted here; the state's old buckets deleted by the caller). */
+bool yb_bkt_write_all(yb_store *st, int64_t state, yb_bkt_item *items, size_t n, int64_t nb, char *err, size_t errlen);
+/* Every entry of the ledger as a row (state, key, vals, opened_by, changed_by,
+   batch), by state; with sorted, in key order within a state (a state's
+   entries held in memory); with a prefix, only keys that start with it.
+   *bad: a bucket was damaged (its entries after the damage left out). */
+bool yb_bkt_each(yb_store *st, bool sorted, const void *prefix, size_t prefix_len, yb_row_fn fn, void *ctx,
+                 bool *bad, char *err, size_t errlen);
+/* A ledger of format 2 (one row per entry) to format 3, in one transaction. */
+bool yb_bkt_upgrade_v2(yb_store *st, char *err, size_t errlen);
+
+/* ledger_entries.c: the batch's entries: read by bucket on first touch, written back by bucket. */
+int yb_entries_load(void *ctx, int s, const unsigned char *key, uint32_t keylen, int64_t *values, char *err,
+                    size_t errlen);
+bool yb_entries_write(yb_store *st, char *err, size_t errlen);
+/* Forgets the buckets read (a new batch); false when out of memory. */
+bool yb_entries_reset(yb_store *st);
+void yb_entries_free(yb_store *st);
 
 /* ledger_fps.c: the fingerprint indexes of a batch (claim ids, records). */
 bool yb_fps_begin(yb_store *st, yb_vm *vm, char *err, size_t errlen);

@@ -40,79 +40,63 @@ static size_t name_len(const char *field, size_t len)
     return c ? (size_t)(c - field) : len;
 }
 
-typedef struct row {
-    unsigned char *key;
-    size_t keylen;
-    int64_t *vals;
-} row;
-
 typedef struct rows {
-    row *v;
+    yb_bkt_item *v;     /* the state's entries, values rearranged (into arena blocks) */
     size_t n, cap;
-    int nold;
+    int nold, nnew;
+    const int *map;
     bool bad, oom;
 } rows;
 
+/* One bucket of the state: each entry with its values rearranged, in a block of its own. */
 static bool collect(void *ctx, const yb_cell *cols, int ncols)
 {
     rows *r = ctx;
-    if (ncols < 2 || cols[1].n != (size_t)r->nold * 8) {
-        r->bad = true;
-        return false;
+    size_t pos = 0;
+    yb_bkt_entry e;
+    int rc;
+    while ((rc = yb_bkt_next(cols[0].p, cols[0].n, &pos, &e)) > 0) {
+        if (e.valslen != (uint32_t)r->nold * 8) break;
+        if (r->n == r->cap) {
+            size_t cap = r->cap ? r->cap * 2 : 256;
+            yb_bkt_item *v = realloc(r->v, cap * sizeof *v);
+            if (!v) return r->oom = true, false;
+            r->v = v;
+            r->cap = cap;
+        }
+        unsigned char *p = malloc(e.keylen + (size_t)r->nnew * 8 + 1);
+        if (!p) return r->oom = true, false;
+        memcpy(p, e.key, e.keylen);
+        for (int f = 0; f < r->nnew; f++) {
+            int64_t v = 0;
+            if (r->map[f] >= 0) yb_store_unpack(e.vals + 8 * (size_t)r->map[f], 1, &v);
+            yb_store_pack(&v, 1, p + e.keylen + 8 * (size_t)f);
+        }
+        e.key = p;
+        e.vals = p + e.keylen;
+        e.valslen = (uint32_t)r->nnew * 8;
+        r->v[r->n++] = (yb_bkt_item){0, e};
     }
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 256;
-        row *v = realloc(r->v, cap * sizeof *v);
-        if (!v) goto oom;
-        r->v = v;
-        r->cap = cap;
-    }
-    row *w = &r->v[r->n];
-    w->key = malloc(cols[0].n ? cols[0].n : 1);
-    w->vals = malloc((size_t)(r->nold ? r->nold : 1) * 8);
-    if (!w->key || !w->vals) {
-        free(w->key);
-        free(w->vals);
-        goto oom;
-    }
-    memcpy(w->key, cols[0].p, cols[0].n);
-    w->keylen = cols[0].n;
-    yb_store_unpack(cols[1].p, r->nold, w->vals);
-    r->n++;
-    return true;
-oom:
-    r->oom = true;
+    if (rc == 0) return true;
+    r->bad = true;
     return false;
 }
 
 /* Every entry of the state, its values rearranged: map[i] = old field of new field i, or -1. */
 static bool rewrite_entries(yb_store *st, int64_t id, int nold, const int *map, int nnew, char *err, size_t errlen)
 {
-    rows r = {.nold = nold};
+    rows r = {.nold = nold, .nnew = nnew, .map = map};
     yb_cell sid = yb_cell_i(id);
-    bool ok = st->b->ops->exec(st->b, "SELECT key, vals FROM yb_entry WHERE state = $1", &sid, 1, collect, &r, err,
-                               errlen);
+    int64_t nb = 0;
+    bool ok = yb_store_query_int(st, "SELECT buckets FROM yb_state WHERE id = $1", &sid, 1, &nb, err, errlen) &&
+              st->b->ops->exec(st->b, "SELECT data FROM yb_bucket WHERE state = $1", &sid, 1, collect, &r, err, errlen);
     if (r.bad) snprintf(err, errlen, "an entry of state %lld does not have %d values: run `yibao ledger check`",
                         (long long)id, nold);
     if (r.oom) snprintf(err, errlen, "out of memory");
     ok = ok && !r.bad && !r.oom;
-    unsigned char *buf = malloc((size_t)(nnew ? nnew : 1) * 8);
-    int64_t *vals = malloc((size_t)(nnew ? nnew : 1) * 8);
-    if (!buf || !vals) ok = false;
-    for (size_t i = 0; ok && i < r.n; i++) {
-        for (int f = 0; f < nnew; f++) vals[f] = map[f] >= 0 ? r.v[i].vals[map[f]] : 0;
-        yb_store_pack(vals, nnew, buf);
-        yb_cell v[3] = {yb_cell_b(buf, (size_t)nnew * 8), sid, yb_cell_b(r.v[i].key, r.v[i].keylen)};
-        ok = st->b->ops->exec(st->b, "UPDATE yb_entry SET vals = $1 WHERE state = $2 AND key = $3", v, 3, NULL, NULL,
-                              err, errlen);
-    }
-    for (size_t i = 0; i < r.n; i++) {
-        free(r.v[i].key);
-        free(r.v[i].vals);
-    }
+    ok = ok && (!r.n || (yb_bkt_write_all(st, id, r.v, r.n, nb, err, errlen) && st->b->ops->bucket_flush(st->b, err, errlen)));
+    for (size_t i = 0; i < r.n; i++) free((void *)r.v[i].e.key);
     free(r.v);
-    free(buf);
-    free(vals);
     return ok;
 }
 

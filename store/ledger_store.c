@@ -4,8 +4,9 @@
  * Tables (ledger_schema.c): yb_meta (format, fingerprint key), yb_policy (each
  * policy that ran a batch: name, version, hash), yb_state (each state's
  * declaration), yb_batch (each batch: when, which policy, how many claims),
- * yb_entry (one row per key: its values, the policy that opened it and the
- * one that last changed it, and that batch); the fingerprints of the claim
+ * yb_bucket (each state's entries, packed by hash bucket, ledger_buckets.c:
+ * per key its values, the policy that opened it and the one that last
+ * changed it, and that batch); the fingerprints of the claim
  * ids settled and of the records of states without fields: yb_fps, yb_run,
  * yb_filter (ledger_fps.c). */
 #include "ledger_store.h"
@@ -84,7 +85,7 @@ static bool read_meta_row(void *ctx, const yb_cell *cols, int ncols)
     v[n] = 0;
     if (cols[0].n == 6 && memcmp(cols[0].p, "format", 6) == 0) {
         st->format_ok = strcmp(v, YB_LEDGER_FORMAT) == 0;
-        st->format_v1 = strcmp(v, "yibao-ledger 1") == 0;
+        st->format_old = strcmp(v, "yibao-ledger 1") == 0 ? 1 : strcmp(v, "yibao-ledger 2") == 0 ? 2 : 0;
     }
     if (cols[0].n == 6 && memcmp(cols[0].p, "fp_key", 6) == 0 && strlen(v) == 32) {
         char a[17], b[17];
@@ -148,14 +149,20 @@ yb_store *yb_store_open(const char *where, bool create, char *err, size_t errlen
     }
     if (ok && empty) ok = create_ledger(st, msg, sizeof msg);
     if (ok) ok = b->ops->exec(b, "SELECT k, v FROM yb_meta", NULL, 0, read_meta_row, st, msg, sizeof msg);
-    if (ok && st->format_v1 && st->fpkey_ok && create) { /* a run upgrades it; the tools only read */
+    if (ok && st->format_old == 1 && st->fpkey_ok && create) { /* a run upgrades it; the tools only read */
         ok = yb_fps_upgrade_v1(st, msg, sizeof msg);
         if (ok) fprintf(stderr, "yibao: note: %s: upgraded from format 1 to format 2 (the duplicate index on disk)\n", where);
-        st->format_ok = ok;
+        if (ok) st->format_old = 2;
     }
-    if (ok && st->format_v1 && !st->format_ok) {
-        snprintf(msg, sizeof msg, "a ledger of format \"yibao-ledger 1\": the next `yibao run` on it upgrades it to \"%s\"",
-                 YB_LEDGER_FORMAT);
+    if (ok && st->format_old == 2 && st->fpkey_ok && create) {
+        ok = yb_bkt_upgrade_v2(st, msg, sizeof msg);
+        if (ok) fprintf(stderr, "yibao: note: %s: upgraded from format 2 to format 3 (the entries by bucket)\n", where);
+        st->format_ok = ok;
+        if (ok) st->format_old = 0;
+    }
+    if (ok && st->format_old && !st->format_ok) {
+        snprintf(msg, sizeof msg, "a ledger of format \"yibao-ledger %d\": the next `yibao run` on it upgrades it to \"%s\"",
+                 st->format_old, YB_LEDGER_FORMAT);
         ok = false;
     }
     if (ok && (!st->format_ok || !st->fpkey_ok)) {
@@ -179,9 +186,9 @@ void yb_store_close(yb_store *st)
     yb_fps_end(st);
     free(st->state_ids);
     free(st->on_disk);
-    free(st->asked);
     free(st->complete);
     free(st->added);
+    yb_entries_free(st);
     st->b->ops->close(st->b);
     free(st);
 }
@@ -194,29 +201,6 @@ static int32_t claim_id_slot(const yb_schema *s)
     for (int i = s->root_first; i < s->root_first + s->root_count; i++)
         if (s->fields[i].kind == YB_T_TEXT && strcmp(s->fields[i].name, "claim_id") == 0) return s->fields[i].slot;
     return -1;
-}
-
-static int load_hook(void *ctx, int s, const unsigned char *key, uint32_t keylen, int64_t *values, char *err,
-                     size_t errlen)
-{
-    yb_store *st = ctx;
-    if (st->broken) {
-        snprintf(err, errlen, "%s: the ledger failed earlier in this batch", st->where);
-        return -1;
-    }
-    if (!st->state_ids[s] || st->complete[s]) return 0;
-    /* one by one while the batch touches few of the state's keys; once it has
-       asked for an eighth of them (SQLite), a scan of them all costs less
-       (admit does it, between claims: the VM holds an entry of this ledger now) */
-    if (++st->asked[s] * st->b->ops->preload_ratio >= st->on_disk[s] && st->on_disk[s] >= 1024) st->preload_due = true;
-    char msg[300];
-    int rc = st->b->ops->entry_get(st->b, st->state_ids[s], key, keylen, values, st->p->states[s].nfields, msg,
-                                   sizeof msg);
-    if (rc < 0) {
-        st->broken = true;
-        snprintf(err, errlen, "%s: %s", st->where, msg);
-    }
-    return rc;
 }
 
 static void now_text(char *buf, size_t n)
@@ -252,20 +236,17 @@ bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t err
     int ns = p->nstates ? p->nstates : 1;
     free(st->state_ids);
     free(st->on_disk);
-    free(st->asked);
     free(st->complete);
     free(st->added);
     st->added = calloc((size_t)ns, sizeof *st->added);
     st->state_ids = calloc((size_t)ns, sizeof *st->state_ids);
     st->on_disk = calloc((size_t)ns, sizeof *st->on_disk);
-    st->asked = calloc((size_t)ns, sizeof *st->asked);
     st->complete = calloc((size_t)ns, sizeof *st->complete);
-    st->preload_due = false;
     st->admitted = false;
     st->nsettled = 0;
     st->broken = false;
     st->migrated = false;
-    if (!st->state_ids || !st->on_disk || !st->asked || !st->complete || !st->added) {
+    if (!st->state_ids || !st->on_disk || !st->complete || !st->added || !yb_entries_reset(st)) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
@@ -284,7 +265,7 @@ bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t err
     vm->fpkey[1] = st->fpkey[1];
     vm->rec_tag = (uint32_t)st->batch_id;
     if (!yb_fps_begin(st, vm, msg, sizeof msg)) goto fail;
-    vm->load = load_hook;
+    vm->load = yb_entries_load;
     vm->load_ctx = st;
     return true;
 fail:
@@ -308,15 +289,19 @@ static bool resume(yb_store *st, yb_vm *vm, bool *stale, char *msg, size_t msgle
     }
     for (int s = 0; s < st->p->nstates; s++) { /* what the last batch added is on disk now; the VM holds none of it */
         st->on_disk[s] += st->added[s];
-        st->added[s] = st->asked[s] = 0;
+        st->added[s] = 0;
         st->complete[s] = st->on_disk[s] == 0;
     }
-    st->preload_due = st->admitted = st->broken = st->migrated = false;
+    st->admitted = st->broken = st->migrated = false;
     st->nsettled = 0;
     st->batch_id = last + 1;
+    if (!yb_entries_reset(st)) {
+        snprintf(msg, msglen, "out of memory");
+        return false;
+    }
     if (!insert_batch_row(st, msg, msglen) || !yb_fps_resume(st, msg, msglen)) return false;
     vm->rec_tag = (uint32_t)st->batch_id;
-    vm->load = load_hook;
+    vm->load = yb_entries_load;
     vm->load_ctx = st;
     return true;
 }
@@ -367,61 +352,8 @@ static bool batch_row(void *ctx, const yb_cell *cols, int ncols)
     return true;
 }
 
-typedef struct preload_ctx {
-    yb_store *st;
-    int s;
-    bool oom, bad;
-} preload_ctx;
-
-static bool preload_row(void *ctx, const yb_cell *cols, int ncols)
-{
-    preload_ctx *x = ctx;
-    yb_ledger *l = x->st->vm->ledgers[x->s];
-    int nf = x->st->p->states[x->s].nfields;
-    if (cols[1].n != (size_t)nf * 8 || cols[0].n > UINT32_MAX) {
-        x->bad = true;
-        return false;
-    }
-    yb_ledger_entry *e = yb_ledger_get(l, cols[0].p, (uint32_t)cols[0].n);
-    if (!e) {
-        x->oom = true;
-        return false;
-    }
-    if (e->flags & (YB_ENTRY_LOADED | YB_ENTRY_OPENED)) return true; /* met in this batch: memory is newer */
-    for (int f = 0; f < nf; f++) { /* the entry just got: setting it cannot fail */
-        int64_t v;
-        yb_store_unpack(cols[1].p + 8 * (size_t)f, 1, &v);
-        e = yb_ledger_set_value(l, e, f, v);
-    }
-    e->flags |= YB_ENTRY_LOADED | YB_ENTRY_OPENED | YB_ENTRY_STORED;
-    return true;
-}
-
-/* Every entry of the states that were asked for enough of their keys. */
-static bool preload(yb_store *st, char *msg, size_t msglen)
-{
-    st->preload_due = false;
-    for (int s = 0; s < st->p->nstates; s++) {
-        if (st->complete[s] || st->asked[s] * st->b->ops->preload_ratio < st->on_disk[s]) continue;
-        preload_ctx x = {st, s, false, false};
-        char err[300] = "";
-        yb_cell id = yb_cell_i(st->state_ids[s]);
-        bool ok = st->b->ops->exec(st->b, "SELECT key, vals FROM yb_entry WHERE state = $1", &id, 1, preload_row, &x,
-                                   err, sizeof err);
-        if (!ok || x.oom || x.bad) {
-            snprintf(msg, msglen, "%s: %s", st->where,
-                     x.oom ? "out of memory for the running totals" : x.bad ? "an entry does not fit its state: run `yibao ledger check`" : err);
-            st->broken = true;
-            return false;
-        }
-        st->complete[s] = 1;
-    }
-    return true;
-}
-
 int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
 {
-    if (st->preload_due && !preload(st, msg, msglen)) return -1;
     if (st->broken) {
         snprintf(msg, msglen, "%s: the ledger failed; the batch stops here and nothing of it is kept", st->where);
         return -1;
@@ -481,63 +413,11 @@ bool yb_store_settled(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
     return false;
 }
 
-/* Sort context: the ledger the keys live in (C11 qsort takes none, so one
-   ledger at a time through a small merge sort of our own). */
-static int key_cmp(const yb_ledger *l, const yb_ledger_entry *a, const yb_ledger_entry *b)
-{
-    uint32_t n = a->keylen < b->keylen ? a->keylen : b->keylen;
-    int c = memcmp(yb_ledger_key(l, a), yb_ledger_key(l, b), n);
-    return c ? c : (a->keylen > b->keylen) - (a->keylen < b->keylen);
-}
-
-static void sort_entries(const yb_ledger *l, yb_ledger_entry **v, yb_ledger_entry **tmp, size_t n)
-{
-    if (n < 2) return;
-    size_t h = n / 2, i = 0, j = h, k = 0;
-    sort_entries(l, v, tmp, h);
-    sort_entries(l, v + h, tmp, n - h);
-    while (i < h && j < n) tmp[k++] = key_cmp(l, v[i], v[j]) <= 0 ? v[i++] : v[j++];
-    while (i < h) tmp[k++] = v[i++];
-    while (j < n) tmp[k++] = v[j++];
-    memcpy(v, tmp, n * sizeof *v);
-}
-
-/* The changed entries of each state, in key order: the database's tree is
-   walked once from left to right instead of at random. */
+/* The changed entries (ledger_entries.c), then each state's count. */
 static bool write_entries(yb_store *st, char *err, size_t errlen)
 {
     yb_backend *b = st->b;
-    bool ok = true;
-    for (int s = 0; ok && s < st->p->nstates; s++) {
-        if (!st->state_ids[s] || st->vm->recsets[s]) continue;
-        const yb_ledger *l = st->vm->ledgers[s];
-        int nf = st->p->states[s].nfields;
-        size_t n = 0, pos = 0, count = yb_ledger_count(l);
-        yb_ledger_entry **v = malloc((count ? count : 1) * sizeof *v), **tmp = malloc((count ? count : 1) * sizeof *v);
-        int64_t *vals = malloc((nf ? (size_t)nf : 1) * sizeof *vals);
-        if (!v || !tmp || !vals) {
-            snprintf(err, errlen, "out of memory");
-            ok = false;
-        }
-        int64_t added = 0;
-        for (yb_ledger_entry *e; ok && (e = yb_ledger_next(l, &pos));) {
-            if (!(e->flags & YB_ENTRY_DIRTY)) continue;
-            v[n++] = e;
-            added += !(e->flags & YB_ENTRY_STORED);
-        }
-        st->added[s] = added;
-        if (ok) sort_entries(l, v, tmp, n);
-        for (size_t i = 0; ok && i < n; i++) {
-            yb_ledger_values(l, v[i], vals);
-            ok = b->ops->entry_put(b, st->state_ids[s], yb_ledger_key(l, v[i]), v[i]->keylen, vals, nf,
-                                   st->policy_id, st->batch_id, err, errlen);
-        }
-        free(v);
-        free(tmp);
-        free(vals);
-    }
-    ok = ok && b->ops->entry_flush(b, err, errlen);
-    /* after the flush: a server may be in the middle of taking the entries in */
+    bool ok = yb_entries_write(st, err, errlen);
     for (int s = 0; ok && s < st->p->nstates; s++) {
         yb_cell c[2] = {yb_cell_i(st->added[s]), yb_cell_i(st->state_ids[s])};
         if (st->added[s])
@@ -581,8 +461,8 @@ bool yb_store_commit(yb_store *st, char *err, size_t errlen)
     ok = ok && write_entries(st, msg, sizeof msg) && yb_fps_commit(st, msg, sizeof msg) &&
          b->ops->exec(b, "UPDATE yb_batch SET claims = $1 WHERE id = $2", v, 2, NULL, NULL, msg, sizeof msg) &&
          b->ops->exec(b, "COMMIT", NULL, 0, NULL, NULL, msg, sizeof msg);
-    if (!ok) {
-        snprintf(err, errlen, "%s: %s", st->where, msg);
+    if (!ok) { /* whatever failed (a server gone during the COPY says only that), the batch is rolled back */
+        snprintf(err, errlen, "%s: %s%s", st->where, msg, strstr(msg, "nothing of") ? "" : "; nothing of this batch is kept");
         yb_store_rollback(st);
         return false;
     }

@@ -17,6 +17,7 @@ typedef struct tool_state {
     char *name;
     yb_decl decl;
     bool decl_ok;
+    int64_t buckets; /* ledger check: its bucket count */
 } tool_state;
 
 typedef struct tool_policy {
@@ -230,7 +231,7 @@ static bool show_row(void *vctx, const yb_cell *cols, int ncols)
         t->problems++;
         return true;
     }
-    /* the range query finds keys that start with the member's bytes: the first key must be exactly it */
+    /* keys that start with the member's length and bytes: the first key is exactly it */
     uint32_t len;
     memcpy(&len, cols[1].p, 4);
     if (len != strlen(t->member)) return true;
@@ -277,23 +278,16 @@ int yb_ledger_show(const char *where, const char *member, bool json, FILE *out, 
 {
     tool_ctx t = {.out = out, .errs = errs, .json = json, .first = true, .member = member};
     if (!tool_start(&t, where)) return tool_end(&t, 1);
-    /* every key whose first part is the member: the byte range [len member, len member 0xff...) */
+    /* every key whose first part is the member: its length, then its bytes */
     size_t n = strlen(member);
     uint32_t len = (uint32_t)n;
-    unsigned char *lo = malloc(n + 4), *hi = malloc(n + 4);
-    if (!lo || !hi) {
-        free(lo);
-        free(hi);
+    unsigned char *lo = malloc(n + 4);
+    if (!lo) {
         fprintf(errs, "yibao: out of memory\n");
         return tool_end(&t, 1);
     }
     memcpy(lo, &len, 4);
     memcpy(lo + 4, member, n);
-    /* the smallest bytes above every key that starts with lo: lo with its last byte below 0xff raised */
-    memcpy(hi, lo, n + 4);
-    size_t hn = n + 4;
-    while (hn > 0 && hi[hn - 1] == 0xff) hn--;
-    hi[hn - 1]++; /* the length's bytes are never all 0xff */
     if (json) {
         fputs("{\"member\":", out);
         yb_put_json_text(out, member, n);
@@ -302,13 +296,10 @@ int yb_ledger_show(const char *where, const char *member, bool json, FILE *out, 
         fprintf(out, "member %s\n", member);
     }
     char err[600];
-    yb_cell v[2] = {yb_cell_b(lo, n + 4), yb_cell_b(hi, hn)};
-    bool ok = t.st->b->ops->exec(t.st->b,
-                                 "SELECT state, key, vals, opened_by, changed_by, batch FROM yb_entry "
-                                 "WHERE key >= $1 AND key < $2 ORDER BY state, key",
-                                 v, 2, show_row, &t, err, sizeof err);
+    bool bad = false; /* every bucket read: a key's bucket is its hash's, not its member's */
+    bool ok = yb_bkt_each(t.st, true, lo, n + 4, show_row, &t, &bad, err, sizeof err);
+    t.problems += bad;
     free(lo);
-    free(hi);
     if (json) fputs("]}\n", out);
     else if (!t.rows) fputs("  no running totals in this ledger\n", out);
     if (!ok) fprintf(errs, "yibao: %s: %s\n", where, err);
@@ -401,6 +392,7 @@ int yb_ledger_export(const char *where, FILE *out, FILE *errs)
     if (!tool_start(&t, where)) return tool_end(&t, 1);
     yb_backend *b = t.st->b;
     char err[600];
+    bool bad = false;
     fprintf(out, "{\"yibao_ledger\":\"%s\",\"fp_key\":\"%016" PRIx64 "%016" PRIx64 "\"}\n", YB_LEDGER_FORMAT,
             t.st->fpkey[0], t.st->fpkey[1]);
     bool ok =
@@ -410,11 +402,11 @@ int yb_ledger_export(const char *where, FILE *out, FILE *errs)
                      err, sizeof err) &&
         b->ops->exec(b, "SELECT id, at, policy, kind, claims FROM yb_batch ORDER BY id", NULL, 0, export_batch, &t, err,
                      sizeof err) &&
-        b->ops->exec(b, "SELECT state, key, vals, opened_by, changed_by, batch FROM yb_entry ORDER BY state, key", NULL,
-                     0, export_entry, &t, err, sizeof err) &&
+        yb_bkt_each(t.st, true, NULL, 0, export_entry, &t, &bad, err, sizeof err) &&
         b->ops->exec(b, "SELECT state, run, fps FROM yb_fps ORDER BY state, run, hi", NULL, 0, export_fps, &t, err,
                      sizeof err);
     if (!ok) fprintf(errs, "yibao: %s: %s\n", where, err);
+    t.problems += bad;
     if (t.problems) fprintf(errs, "yibao: %s: %ld entries do not fit their state and were left out: run `yibao ledger check`\n", where, t.problems);
     return tool_end(&t, ok && !t.problems ? 0 : 1);
 }
@@ -489,6 +481,44 @@ static bool check_entry(void *vctx, const yb_cell *cols, int ncols)
             problem(t, "an entry of state %lld names policy %lld, which the ledger does not have", sid, yb_cell_int(&cols[k]));
     if (batch_index(c, yb_cell_int(&cols[5])) < 0)
         problem(t, "an entry of state %lld names batch %lld, which the ledger does not have", sid, yb_cell_int(&cols[5]));
+    return true;
+}
+
+static bool check_buckets_of(void *vctx, const yb_cell *cols, int ncols)
+{
+    tool_ctx *t = vctx;
+    tool_state *s = state_by_id(t, yb_cell_int(&cols[0]));
+    if (s) s->buckets = yb_cell_int(&cols[1]);
+    return true;
+}
+
+/* A bucket of entries (ledger_buckets.c): readable to its end, its keys in
+   order and each in the bucket its hash names, as many as it says. */
+static bool check_bucket(void *vctx, const yb_cell *cols, int ncols)
+{
+    check_ctx *c = vctx;
+    tool_ctx *t = c->t;
+    int64_t sid = yb_cell_int(&cols[0]), b = yb_cell_int(&cols[1]), said = yb_cell_int(&cols[2]), n = 0;
+    tool_state *s = state_by_id(t, sid);
+    int64_t nb = s ? s->buckets : 0;
+    if (s && (b < 0 || b >= nb))
+        problem(t, "state %lld has bucket %lld, beyond its bucket count", sid, b);
+    size_t pos = 0;
+    yb_bkt_entry e, prev = {0};
+    int rc;
+    bool misplaced = false, unordered = false;
+    while ((rc = yb_bkt_next(cols[3].p, cols[3].n, &pos, &e)) > 0) {
+        yb_cell row[6] = {yb_cell_i(sid), yb_cell_b(e.key, e.keylen), yb_cell_b(e.vals, e.valslen),
+                          yb_cell_i(e.opened), yb_cell_i(e.changed), yb_cell_i(e.batch)};
+        check_entry(c, row, 6);
+        if (n++ && yb_bkt_key_cmp(&prev, &e) >= 0) unordered = true;
+        if (nb > 0 && !(nb & (nb - 1)) && yb_bkt_of(t->st->fpkey, e.key, e.keylen, nb) != b) misplaced = true;
+        prev = e;
+    }
+    if (rc < 0) problem(t, "bucket %lld of state %lld is damaged (its entries after the damage are lost)", b, sid);
+    if (unordered) problem(t, "bucket %lld of state %lld has its keys out of order (or one twice)", b, sid);
+    if (misplaced) problem(t, "bucket %lld of state %lld holds a key of another bucket (a batch would not find it)", b, sid);
+    if (n != said) problem(t, "bucket %lld of state %lld says it holds another number of entries", b, sid);
     return true;
 }
 
@@ -691,13 +721,13 @@ int yb_ledger_check(const char *where, FILE *out, FILE *errs)
         if (!t.states[i].decl_ok) problem(&t, "state %lld has a declaration the ledger cannot read%.0lld", t.states[i].id, 0);
     ok = ok &&
          b->ops->exec(b, "SELECT id, policy, claims FROM yb_batch ORDER BY id", NULL, 0, check_batch, &c, err, sizeof err) &&
-         b->ops->exec(b, "SELECT state, key, vals, opened_by, changed_by, batch FROM yb_entry", NULL, 0, check_entry, &c,
-                      err, sizeof err) &&
+         b->ops->exec(b, "SELECT id, buckets FROM yb_state", NULL, 0, check_buckets_of, &t, err, sizeof err) &&
+         b->ops->exec(b, "SELECT state, bucket, n, data FROM yb_bucket", NULL, 0, check_bucket, &c, err, sizeof err) &&
          b->ops->exec(b, "SELECT state, run, n FROM yb_run", NULL, 0, check_run_row, &c, err, sizeof err) &&
          b->ops->exec(b, "SELECT state, page, bits, sum FROM yb_filter", NULL, 0, check_filter_row, &c, err, sizeof err) &&
          b->ops->exec(b, "SELECT state, run, fps FROM yb_fps ORDER BY state, run, hi", NULL, 0, check_fps_row, &c, err,
                       sizeof err) &&
-         b->ops->exec(b, "SELECT s.id, s.entries, (SELECT COUNT(*) FROM yb_entry e WHERE e.state = s.id) FROM yb_state s",
+         b->ops->exec(b, "SELECT s.id, s.entries, (SELECT COALESCE(SUM(n), 0) FROM yb_bucket e WHERE e.state = s.id) FROM yb_state s",
                       NULL, 0, check_counts, &c, err, sizeof err);
     if (ok && !c.oom) check_filters(&c);
     for (int i = 0; ok && i < c.nbatches; i++)

@@ -1,7 +1,7 @@
 /* The ledger on a PostgreSQL server (Debian libpq-dev), for a bureau whose
  * batches run on several machines.  A batch is one transaction that first
- * locks yb_batch (two batches never interleave); a key's totals are one
- * prepared statement away; the changed entries go up at commit in one COPY
+ * locks yb_batch (two batches never interleave); a bucket of keys is one
+ * prepared statement away; the changed buckets go up at commit in one COPY
  * into a temporary table and one INSERT … ON CONFLICT.  A server that goes
  * away mid-batch takes the open transaction with it: the ledger stays as it
  * was before the batch. */
@@ -124,31 +124,35 @@ static bool pg_has_ledger(yb_backend *b, bool *ours, bool *empty, char *err, siz
     return ok;
 }
 
-static int pg_entry_get(yb_backend *b, int64_t state, const void *key, size_t keylen, int64_t *vals, int nvals,
-                        char *err, size_t errlen)
+static int pg_bucket_get(yb_backend *b, int64_t state, int64_t bucket, unsigned char **data, size_t *n, char *err,
+                         size_t errlen)
 {
     pg_backend *g = (pg_backend *)b;
+    *data = NULL;
+    *n = 0;
     if (!g->prepared) {
-        PGresult *r = PQprepare(g->conn, "yb_get", "SELECT vals FROM yb_entry WHERE state = $1 AND key = $2", 2, NULL);
+        PGresult *r = PQprepare(g->conn, "yb_get", "SELECT data FROM yb_bucket WHERE state = $1 AND bucket = $2", 2, NULL);
         bool ok = ok_result(g, r, err, errlen);
         PQclear(r);
         if (!ok) return -1;
         g->prepared = true;
     }
-    char s[24];
+    char s[24], k[24];
     snprintf(s, sizeof s, "%lld", (long long)state);
-    const char *values[2] = {s, keylen ? key : ""};
-    int lengths[2] = {(int)strlen(s), (int)keylen}, formats[2] = {0, 1};
+    snprintf(k, sizeof k, "%lld", (long long)bucket);
+    const char *values[2] = {s, k};
+    int lengths[2] = {(int)strlen(s), (int)strlen(k)}, formats[2] = {0, 0};
     PGresult *r = PQexecPrepared(g->conn, "yb_get", 2, values, lengths, formats, 1);
     int out = -1;
     if (ok_result(g, r, err, errlen)) {
         out = PQntuples(r) > 0;
-        if (out && PQgetlength(r, 0, 0) != nvals * 8) {
-            snprintf(err, errlen, "an entry of state %lld has %d bytes of values, not %d: run `yibao ledger check`",
-                     (long long)state, PQgetlength(r, 0, 0), nvals * 8);
+        size_t len = out ? (size_t)PQgetlength(r, 0, 0) : 0;
+        if (out && !(*data = malloc(len ? len : 1))) {
+            snprintf(err, errlen, "out of memory");
             out = -1;
-        } else if (out && nvals) {
-            yb_store_unpack((const unsigned char *)PQgetvalue(r, 0, 0), nvals, vals);
+        } else if (out) {
+            memcpy(*data, PQgetvalue(r, 0, 0), len);
+            *n = len;
         }
     }
     PQclear(r);
@@ -170,13 +174,13 @@ static size_t put_hex(char *o, const unsigned char *p, size_t n)
     return k;
 }
 
-static bool pg_entry_put(yb_backend *b, int64_t state, const void *key, size_t keylen, const int64_t *vals, int nvals,
-                         int64_t policy, int64_t batch, char *err, size_t errlen)
+static bool pg_bucket_put(yb_backend *b, int64_t state, int64_t bucket, int64_t count, const void *data, size_t n,
+                          char *err, size_t errlen)
 {
     pg_backend *g = (pg_backend *)b;
     if (!g->copying) {
-        PGresult *r = PQexec(g->conn, "CREATE TEMP TABLE IF NOT EXISTS yb_put (state BIGINT, key BYTEA, vals BYTEA,"
-                                      " policy BIGINT, batch BIGINT) ON COMMIT DROP;"
+        PGresult *r = PQexec(g->conn, "CREATE TEMP TABLE IF NOT EXISTS yb_put (state BIGINT, bucket BIGINT, n BIGINT,"
+                                      " data BYTEA) ON COMMIT DROP;"
                                       "TRUNCATE yb_put");
         bool ok = ok_result(g, r, err, errlen);
         PQclear(r);
@@ -188,7 +192,7 @@ static bool pg_entry_put(yb_backend *b, int64_t state, const void *key, size_t k
         if (!ok) return false;
         g->copying = true;
     }
-    size_t need = 100 + 2 * (keylen + (size_t)nvals * 8);
+    size_t need = 100 + 2 * n;
     if (need > g->cap) {
         char *l = realloc(g->line, need);
         if (!l) {
@@ -198,24 +202,16 @@ static bool pg_entry_put(yb_backend *b, int64_t state, const void *key, size_t k
         g->line = l;
         g->cap = need;
     }
-    unsigned char packed[8 * 64], *p = nvals <= 64 ? packed : malloc((size_t)nvals * 8);
-    if (!p) {
-        snprintf(err, errlen, "out of memory");
-        return false;
-    }
-    yb_store_pack(vals, nvals, p);
-    size_t k = (size_t)snprintf(g->line, g->cap, "%lld\t", (long long)state);
-    k += put_hex(g->line + k, key, keylen);
-    g->line[k++] = '\t';
-    k += put_hex(g->line + k, p, (size_t)nvals * 8);
-    k += (size_t)snprintf(g->line + k, g->cap - k, "\t%lld\t%lld\n", (long long)policy, (long long)batch);
-    if (p != packed) free(p);
+    size_t k = (size_t)snprintf(g->line, g->cap, "%lld\t%lld\t%lld\t", (long long)state, (long long)bucket,
+                                (long long)count);
+    k += put_hex(g->line + k, data, n);
+    g->line[k++] = '\n';
     if (PQputCopyData(g->conn, g->line, (int)k) == 1) return true;
     set_err(g, NULL, err, errlen);
     return false;
 }
 
-static bool pg_entry_flush(yb_backend *b, char *err, size_t errlen)
+static bool pg_bucket_flush(yb_backend *b, char *err, size_t errlen)
 {
     pg_backend *g = (pg_backend *)b;
     if (!g->copying) return true;
@@ -229,10 +225,8 @@ static bool pg_entry_flush(yb_backend *b, char *err, size_t errlen)
     PQclear(r);
     while ((r = PQgetResult(g->conn))) PQclear(r);
     if (!ok) return false;
-    r = PQexec(g->conn, "INSERT INTO yb_entry (state, key, vals, opened_by, changed_by, batch)"
-                        " SELECT state, key, vals, policy, policy, batch FROM yb_put"
-                        " ON CONFLICT (state, key) DO UPDATE SET vals = excluded.vals,"
-                        " changed_by = excluded.changed_by, batch = excluded.batch");
+    r = PQexec(g->conn, "INSERT INTO yb_bucket (state, bucket, n, data) SELECT state, bucket, n, data FROM yb_put"
+                        " ON CONFLICT (state, bucket) DO UPDATE SET n = excluded.n, data = excluded.data");
     ok = ok_result(g, r, err, errlen);
     PQclear(r);
     return ok;
@@ -245,6 +239,11 @@ static void pg_close(yb_backend *b)
     free(g->line);
     free(g);
 }
+
+/* The entries by bucket (ledger_buckets.c): in a new ledger, and a ledger of format 2 upgraded. */
+#define BUCKET_TABLE \
+        "CREATE TABLE yb_bucket (state BIGINT NOT NULL, bucket BIGINT NOT NULL, n BIGINT NOT NULL," \
+        " data BYTEA NOT NULL, PRIMARY KEY (state, bucket));"
 
 /* The fingerprint indexes (ledger_fps.c): in a new ledger, and added to one of format 1. */
 #define FPS_TABLES \
@@ -264,22 +263,22 @@ static const yb_backend_ops pg_ops = {
         "CREATE TABLE yb_policy (id BIGINT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
         " hash TEXT NOT NULL UNIQUE);"
         "CREATE TABLE yb_state (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, decl TEXT NOT NULL,"
-        " nfields BIGINT NOT NULL, policy BIGINT NOT NULL, entries BIGINT NOT NULL DEFAULT 0);"
+        " nfields BIGINT NOT NULL, policy BIGINT NOT NULL, entries BIGINT NOT NULL DEFAULT 0,"
+        " buckets BIGINT NOT NULL DEFAULT 0);"
         "CREATE TABLE yb_batch (id BIGINT PRIMARY KEY, at TEXT NOT NULL, policy BIGINT NOT NULL,"
         " kind TEXT NOT NULL, claims BIGINT NOT NULL);"
-        "CREATE TABLE yb_entry (state BIGINT NOT NULL, key BYTEA NOT NULL, vals BYTEA NOT NULL,"
-        " opened_by BIGINT NOT NULL, changed_by BIGINT NOT NULL, batch BIGINT NOT NULL,"
-        " PRIMARY KEY (state, key));"
+        BUCKET_TABLE
         FPS_TABLES,
     .fps_sql = FPS_TABLES,
+    .bucket_sql = BUCKET_TABLE,
     .preload_ratio = 64, /* a question is a round trip (~50 us); a row of a scan, ~1 us */
     .begin_sql = "BEGIN; LOCK TABLE yb_batch IN EXCLUSIVE MODE",
     .ready = NULL,
     .integrity = NULL,
     .has_ledger = pg_has_ledger,
-    .entry_get = pg_entry_get,
-    .entry_put = pg_entry_put,
-    .entry_flush = pg_entry_flush,
+    .bucket_get = pg_bucket_get,
+    .bucket_put = pg_bucket_put,
+    .bucket_flush = pg_bucket_flush,
 };
 
 yb_backend *yb_pg_open(const char *conninfo, char *err, size_t errlen)

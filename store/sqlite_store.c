@@ -161,27 +161,31 @@ static bool sq_integrity(yb_backend *b, char *err, size_t errlen)
     return false;
 }
 
-static const char get_sql[] = "SELECT vals FROM yb_entry WHERE state = $1 AND key = $2";
+static const char get_sql[] = "SELECT data FROM yb_bucket WHERE state = $1 AND bucket = $2";
 
-static int sq_entry_get(yb_backend *b, int64_t state, const void *key, size_t keylen, int64_t *vals, int nvals,
-                        char *err, size_t errlen)
+static int sq_bucket_get(yb_backend *b, int64_t state, int64_t bucket, unsigned char **data, size_t *n, char *err,
+                         size_t errlen)
 {
     sq_backend *s = (sq_backend *)b;
     sqlite3_stmt *st = prepared(s, get_sql);
+    *data = NULL;
+    *n = 0;
     if (!st) {
         set_err(s, err, errlen);
         return -1;
     }
     sqlite3_bind_int64(st, 1, state);
-    sqlite3_bind_blob(st, 2, keylen ? key : "", (int)keylen, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, bucket);
     int rc = sqlite3_step(st), out = 0;
     if (rc == SQLITE_ROW) {
-        if (sqlite3_column_bytes(st, 0) != nvals * 8) {
-            snprintf(err, errlen, "an entry of state %lld has %d bytes of values, not %d: run `yibao ledger check`",
-                     (long long)state, sqlite3_column_bytes(st, 0), nvals * 8);
+        size_t len = (size_t)sqlite3_column_bytes(st, 0);
+        const void *p = sqlite3_column_blob(st, 0);
+        if (!(*data = malloc(len ? len : 1))) {
+            snprintf(err, errlen, "out of memory");
             out = -1;
         } else {
-            if (nvals) yb_store_unpack(sqlite3_column_blob(st, 0), nvals, vals);
+            if (len) memcpy(*data, p, len);
+            *n = len;
             out = 1;
         }
     } else if (rc != SQLITE_DONE) {
@@ -193,27 +197,18 @@ static int sq_entry_get(yb_backend *b, int64_t state, const void *key, size_t ke
 }
 
 static const char put_sql[] =
-    "INSERT INTO yb_entry(state, key, vals, opened_by, changed_by, batch) VALUES ($1, $2, $3, $4, $4, $5) "
-    "ON CONFLICT (state, key) DO UPDATE SET vals = excluded.vals, changed_by = excluded.changed_by, "
-    "batch = excluded.batch";
+    "INSERT INTO yb_bucket(state, bucket, n, data) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (state, bucket) DO UPDATE SET n = excluded.n, data = excluded.data";
 
-static bool sq_entry_put(yb_backend *b, int64_t state, const void *key, size_t keylen, const int64_t *vals, int nvals,
-                         int64_t policy, int64_t batch, char *err, size_t errlen)
+static bool sq_bucket_put(yb_backend *b, int64_t state, int64_t bucket, int64_t count, const void *data, size_t n,
+                          char *err, size_t errlen)
 {
-    unsigned char buf[8 * 64], *p = nvals <= 64 ? buf : malloc((size_t)nvals * 8);
-    if (!p) {
-        snprintf(err, errlen, "out of memory");
-        return false;
-    }
-    yb_store_pack(vals, nvals, p);
-    yb_cell v[5] = {{YB_CELL_INT, state, NULL, 0}, {YB_CELL_BLOB, 0, key, keylen}, {YB_CELL_BLOB, 0, p, (size_t)nvals * 8},
-                    {YB_CELL_INT, policy, NULL, 0}, {YB_CELL_INT, batch, NULL, 0}};
-    bool ok = sq_exec(b, put_sql, v, 5, NULL, NULL, err, errlen);
-    if (p != buf) free(p);
-    return ok;
+    yb_cell v[4] = {{YB_CELL_INT, state, NULL, 0}, {YB_CELL_INT, bucket, NULL, 0}, {YB_CELL_INT, count, NULL, 0},
+                    {YB_CELL_BLOB, 0, data, n}};
+    return sq_exec(b, put_sql, v, 4, NULL, NULL, err, errlen);
 }
 
-static bool sq_entry_flush(yb_backend *b, char *err, size_t errlen) { return true; }
+static bool sq_bucket_flush(yb_backend *b, char *err, size_t errlen) { return true; }
 
 static void sq_close(yb_backend *b)
 {
@@ -222,6 +217,12 @@ static void sq_close(yb_backend *b)
     sqlite3_close(s->db);
     free(s);
 }
+
+/* The entries by bucket (ledger_buckets.c): in a new ledger, and a ledger of format 2 upgraded.
+   A rowid table: a bucket of a few KiB stays on its own page, not in overflow pages. */
+#define BUCKET_TABLE \
+        "CREATE TABLE yb_bucket (state INTEGER NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL," \
+        " data BLOB NOT NULL, PRIMARY KEY (state, bucket));"
 
 /* The fingerprint indexes (ledger_fps.c): in a new ledger, and added to one of format 1. */
 #define FPS_TABLES \
@@ -241,22 +242,22 @@ static const yb_backend_ops sq_ops = {
         "CREATE TABLE yb_policy (id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
         " hash TEXT NOT NULL UNIQUE);"
         "CREATE TABLE yb_state (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, decl TEXT NOT NULL,"
-        " nfields INTEGER NOT NULL, policy INTEGER NOT NULL, entries INTEGER NOT NULL DEFAULT 0);"
+        " nfields INTEGER NOT NULL, policy INTEGER NOT NULL, entries INTEGER NOT NULL DEFAULT 0,"
+        " buckets INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE yb_batch (id INTEGER PRIMARY KEY, at TEXT NOT NULL, policy INTEGER NOT NULL,"
         " kind TEXT NOT NULL, claims INTEGER NOT NULL);"
-        "CREATE TABLE yb_entry (state INTEGER NOT NULL, key BLOB NOT NULL, vals BLOB NOT NULL,"
-        " opened_by INTEGER NOT NULL, changed_by INTEGER NOT NULL, batch INTEGER NOT NULL,"
-        " PRIMARY KEY (state, key)) WITHOUT ROWID;"
+        BUCKET_TABLE
         FPS_TABLES,
     .fps_sql = FPS_TABLES,
+    .bucket_sql = BUCKET_TABLE,
     .preload_ratio = 8,
     .begin_sql = "BEGIN IMMEDIATE",
     .ready = sq_ready,
     .integrity = sq_integrity,
     .has_ledger = sq_has_ledger,
-    .entry_get = sq_entry_get,
-    .entry_put = sq_entry_put,
-    .entry_flush = sq_entry_flush,
+    .bucket_get = sq_bucket_get,
+    .bucket_put = sq_bucket_put,
+    .bucket_flush = sq_bucket_flush,
 };
 
 yb_backend *yb_sqlite_open(const char *path, char *err, size_t errlen)

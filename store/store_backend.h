@@ -35,6 +35,8 @@ typedef struct yb_backend_ops {
     const char *create_sql;
     /* The fingerprint indexes' tables alone (a ledger of format 1 upgraded). */
     const char *fps_sql;
+    /* The entries' table (yb_bucket) alone (a ledger of format 2 upgraded). */
+    const char *bucket_sql;
     /* A state asked for 1/preload_ratio of its entries one by one is loaded
        whole: where one question costs a round trip, sooner. */
     int preload_ratio;
@@ -46,14 +48,16 @@ typedef struct yb_backend_ops {
     bool (*integrity)(yb_backend *b, char *err, size_t errlen);
     /* Whether the database holds tables none of them ours (a database that is not a ledger). */
     bool (*has_ledger)(yb_backend *b, bool *ours, bool *empty, char *err, size_t errlen);
-    /* The entry of (state, key): 1 with its values (copied into vals, nvals
-       at most), 0 absent, -1 error.  Called once per key a run meets: fast. */
-    int (*entry_get)(yb_backend *b, int64_t state, const void *key, size_t keylen, int64_t *vals, int nvals,
-                     char *err, size_t errlen);
-    /* Upsert one entry; entries of one commit come in a row, then flush. */
-    bool (*entry_put)(yb_backend *b, int64_t state, const void *key, size_t keylen, const int64_t *vals, int nvals,
-                      int64_t policy, int64_t batch, char *err, size_t errlen);
-    bool (*entry_flush)(yb_backend *b, char *err, size_t errlen);
+    /* The blob of bucket (state, bucket) of the entries (ledger_buckets.c): 1
+       with *data (malloc'd) and *n, 0 absent, -1 error.  Called once per
+       bucket a batch meets: fast. */
+    int (*bucket_get)(yb_backend *b, int64_t state, int64_t bucket, unsigned char **data, size_t *n, char *err,
+                      size_t errlen);
+    /* Upsert one bucket holding count entries; the buckets of one commit come
+       in a row, then flush (no other statement in between). */
+    bool (*bucket_put)(yb_backend *b, int64_t state, int64_t bucket, int64_t count, const void *data, size_t n,
+                       char *err, size_t errlen);
+    bool (*bucket_flush)(yb_backend *b, char *err, size_t errlen);
 } yb_backend_ops;
 
 struct yb_backend {

@@ -77,13 +77,55 @@ check "a damaged part of an old run: a batch of new claims does not read it (exi
 "$Y" ledger check "$T/fp-part.db" > "$T/fpp.out" 2>&1
 check "  ledger check finds it" grep -q 'a part of run 1 of fingerprint index 0 is not whole 12-byte entries' "$T/fpp.out"
 
-# a ledger of format 1 (each batch's fingerprints in one row of yb_claims or
-# yb_records, no filter), made from a format-2 one: the tools refuse it and say
-# how it is upgraded; the next run upgrades it and it still knows its claims and records
-python3 - "$T/fp-plain.db" "$T/v1.db" << 'EOF'
+# a ledger of format 2 (one row of yb_entry per key), made from a format-3 one
+# (store/ledger_buckets.c: each bucket's entries decoded): the tools refuse it
+# and say how it is upgraded; the next run upgrades it, with every total as it was
+to_v2() {
+    python3 - "$1" "$2" << 'EOF'
 import shutil, sqlite3, sys
 shutil.copy(sys.argv[1], sys.argv[2])
 db = sqlite3.connect(sys.argv[2])
+def varint(b, i):
+    x = s = 0
+    while True:
+        c = b[i]; i += 1
+        x |= (c & 0x7f) << s; s += 7
+        if not c & 0x80: return x, i
+db.execute("CREATE TABLE yb_entry (state INTEGER NOT NULL, key BLOB NOT NULL, vals BLOB NOT NULL, opened_by INTEGER NOT NULL,"
+           " changed_by INTEGER NOT NULL, batch INTEGER NOT NULL, PRIMARY KEY (state, key)) WITHOUT ROWID")
+for state, data in db.execute("SELECT state, data FROM yb_bucket").fetchall():
+    i = 0
+    while i < len(data):
+        n, i = varint(data, i); key = data[i:i + n]; i += n
+        n, i = varint(data, i); vals = data[i:i + n]; i += n
+        o, i = varint(data, i); c, i = varint(data, i); b, i = varint(data, i)
+        db.execute("INSERT INTO yb_entry VALUES (?, ?, ?, ?, ?, ?)", (state, key, vals, o, c, b))
+db.execute("DROP TABLE yb_bucket")
+db.execute("ALTER TABLE yb_state DROP COLUMN buckets")
+db.execute("UPDATE yb_meta SET v = 'yibao-ledger 2' WHERE k = 'format'")
+db.commit()
+EOF
+}
+to_v2 "$T/fp-plain.db" "$T/v2.db"
+"$Y" ledger export "$T/fp-plain.db" | grep '^{"entry"' > "$T/v2.before"
+check "a ledger of format 2 (made for the test) holds every entry" \
+    [ "$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM yb_entry").fetchone()[0])' "$T/v2.db")" = "$(wc -l < "$T/v2.before")" ]
+"$Y" ledger export "$T/v2.db" > /dev/null 2> "$T/v2.err"
+check "a ledger of format 2: ledger export exits 1" [ $? = 1 ]
+check "  saying the next run upgrades it" grep -q 'a ledger of format "yibao-ledger 2": the next `yibao run` on it upgrades it to "yibao-ledger 3"' "$T/v2.err"
+"$Y" run "$P" "$T/b.jsonl" --ledger "$T/v2.db" > /dev/null 2> "$T/v2.err"
+check "  the next run upgrades it" grep -q 'v2.db: upgraded from format 2 to format 3' "$T/v2.err"
+check "  and knows every claim settled before" grep -q '^0 settled, 163 already settled, 0 errors$' "$T/v2.err"
+check "  every entry as it was" diff "$T/v2.before" <("$Y" ledger export "$T/v2.db" | grep '^{"entry"')
+check "  after which the ledger checks" quiet "$Y" ledger check "$T/v2.db"
+
+# a ledger of format 1 (each batch's fingerprints in one row of yb_claims or
+# yb_records, no filter), made from a format-2 one: the tools refuse it and say
+# how it is upgraded; the next run upgrades it and it still knows its claims and records
+to_v2 "$T/fp-plain.db" "$T/v1.db"
+python3 - "$T/v1.db" << 'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
 db.execute("CREATE TABLE yb_claims (batch INTEGER NOT NULL, part INTEGER NOT NULL, fps BLOB NOT NULL, PRIMARY KEY (batch, part))")
 db.execute("CREATE TABLE yb_records (state INTEGER NOT NULL, batch INTEGER NOT NULL, part INTEGER NOT NULL, fps BLOB NOT NULL, PRIMARY KEY (state, batch, part))")
 rows = {}
@@ -108,6 +150,7 @@ check "a ledger of format 1: ledger check exits 1" [ $? = 1 ]
 check "  saying the next run upgrades it" grep -q 'a ledger of format "yibao-ledger 1": the next `yibao run` on it upgrades it' "$T/v1.err"
 "$Y" run "$P" "$T/b.jsonl" --ledger "$T/v1.db" > /dev/null 2> "$T/v1.err"
 check "  the next run upgrades it" grep -q 'v1.db: upgraded from format 1 to format 2' "$T/v1.err"
+check "  and on to format 3" grep -q 'v1.db: upgraded from format 2 to format 3' "$T/v1.err"
 check "  and knows every claim settled before" grep -q '^0 settled, 163 already settled, 0 errors$' "$T/v1.err"
 "$Y" run "$P" "$T/dup.jsonl" --ledger "$T/v1.db" > "$T/v1.out" 2> /dev/null
 check "  and every record (a duplicate held)" grep -q '"status":"held".*DUPLICATE_CLAIM' "$T/v1.out"
