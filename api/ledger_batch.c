@@ -27,6 +27,7 @@ static bool forget_totals(yb_vm *vm)
         yb_ledger_free(vm->ledgers[s]);
         vm->ledgers[s] = fresh;
     }
+    yb_vm_share_keys(vm);
     return true;
 }
 

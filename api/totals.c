@@ -266,6 +266,7 @@ static yibao_status import_all(yb_vm *vm, const void *data, size_t len, yibao_er
             yb_ledger_free(ledgers[s]);
         }
     }
+    if (st == YIBAO_OK) yb_vm_share_keys(vm);
     free(ledgers);
     return st ? st : api_ok(err);
 }

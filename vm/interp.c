@@ -48,6 +48,7 @@ yb_vm *yb_vm_new(const yb_program *p)
         yb_vm_free(vm);
         return NULL;
     }
+    yb_vm_share_keys(vm);
     /* the constant registers: set once, never written by the claim code */
     for (int pc = 0; pc < p->entry; pc++) {
         yb_instr i = p->code[pc];
@@ -55,6 +56,24 @@ yb_vm *yb_vm_new(const yb_program *p)
         else if (YB_I_OP(i) == YB_OP_LOADK) vm->regs[YB_I_A(i)] = p->consts[YB_I_K(i)];
     }
     return vm;
+}
+
+/* A state keyed by a prefix of another state's keys (the account by payer,
+   the totals by member and year) may keep a reference to the other's key
+   bytes instead of a copy, when the two are opened on the same value:
+   20 bytes a member-year in the standard policy (see yb_ledger_share_keys). */
+void yb_vm_share_keys(yb_vm *vm)
+{
+    const yb_program *p = vm->p;
+    for (int s = 0; s < p->nstates; s++) {
+        const yb_state_desc *a = &p->states[s];
+        for (int d = 0; !vm->recsets[s] && d < p->nstates; d++) {
+            const yb_state_desc *b = &p->states[d];
+            if (vm->recsets[d] || b->nkeys <= a->nkeys || memcmp(a->key_kinds, b->key_kinds, (size_t)a->nkeys) != 0) continue;
+            yb_ledger_share_keys(vm->ledgers[s], vm->ledgers[d]);
+            break;
+        }
+    }
 }
 
 void yb_vm_free(yb_vm *vm)

@@ -31,7 +31,6 @@
 #define _DEFAULT_SOURCE /* madvise */
 #include "ledger.h"
 #include "siphash.h"
-#include "table_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,12 +42,27 @@
 #define MAX_CHUNKS (1u << (32u - CHUNK_SHIFT)) /* 8192 chunks: 16 GiB of rows per ledger */
 #define FIRST_CHUNK (16u << 10)                /* bytes: small ledgers (reports) stay small */
 #define HUGE_PAGE ((size_t)2 << 20)
-#define DEAD 2                                 /* yb_ledger_entry.wide of a row that moved */
+/* yb_ledger_entry.wide, a set of bits */
+#define WIDE 1u   /* the values take 8 bytes each */
+#define DEAD 2u   /* the row moved (to widen): skipped, but its key bytes stay */
+#define SHARED 4u /* the key is a reference to the donor's row (4 bytes), not its bytes */
 
 typedef struct chunk {
     unsigned char *rows;
     uint32_t used, cap; /* units */
 } chunk;
+
+/* A ledger's rows.  They outlive the ledger while another ledger shares
+   their keys (yb_ledger_share_keys): each holds a reference. */
+typedef struct arena {
+    int nvalues;
+    int refs;
+    chunk *chunks;     /* grown as needed: a small ledger (a report) stays small */
+    uint32_t nchunks, chunks_cap;
+    size_t bytes;      /* chunks allocated, in bytes */
+    uint32_t last;     /* the place of the row the ledger's last yb_ledger_get gave */
+    bool has_last;
+} arena;
 
 struct yb_ledger {
     int nvalues;
@@ -57,9 +71,8 @@ struct yb_ledger {
     size_t max_probe;  /* the longest walk from a key's home slot to its entry */
     uint64_t key[2];   /* the hash key, random per ledger */
     uint64_t *slots;   /* tag << 32 | place; 0 when empty */
-    chunk *chunks;     /* grown as needed: a small ledger (a report) stays small */
-    uint32_t nchunks, chunks_cap;
-    size_t bytes;      /* chunks allocated, in bytes */
+    arena *a;          /* the rows */
+    arena *donor;      /* the rows whose keys new rows may share, or NULL */
 };
 
 static uint32_t tag_of(const yb_ledger *l, const void *p, uint32_t n)
@@ -70,21 +83,78 @@ static uint32_t tag_of(const yb_ledger *l, const void *p, uint32_t n)
 
 static size_t home(uint32_t tag, unsigned logcap) { return (size_t)(tag >> (32 - logcap)); }
 
-static yb_ledger_entry *row_at(const yb_ledger *l, uint32_t place)
+static yb_ledger_entry *arena_row(const arena *a, uint32_t place)
 {
-    return (yb_ledger_entry *)(l->chunks[place >> CHUNK_SHIFT].rows + (size_t)(place & (CHUNK_UNITS - 1)) * UNIT);
+    return (yb_ledger_entry *)(a->chunks[place >> CHUNK_SHIFT].rows + (size_t)(place & (CHUNK_UNITS - 1)) * UNIT);
 }
 
-static size_t value_size(const yb_ledger_entry *e) { return e->wide == 1 ? 8 : 4; }
+static yb_ledger_entry *row_at(const yb_ledger *l, uint32_t place) { return arena_row(l->a, place); }
 
-static uint32_t row_units(const yb_ledger *l, size_t vsize, uint32_t keylen)
+static void arena_release(arena *a)
 {
-    return (uint32_t)((sizeof(yb_ledger_entry) + vsize * (size_t)l->nvalues + keylen + UNIT - 1) / UNIT);
+    if (!a || --a->refs > 0) return;
+    for (uint32_t c = 0; a->chunks && c < a->nchunks; c++) free(a->chunks[c].rows);
+    free(a->chunks);
+    free(a);
+}
+
+static size_t value_size(const yb_ledger_entry *e) { return e->wide & WIDE ? 8 : 4; }
+
+/* the bytes a row keeps for its key: a reference (a place in the donor) or the key */
+static uint32_t stored_key(bool shared, uint32_t keylen) { return shared ? 4 : keylen; }
+
+static uint32_t row_units(const yb_ledger *l, size_t vsize, uint32_t stored)
+{
+    return (uint32_t)((sizeof(yb_ledger_entry) + vsize * (size_t)l->nvalues + stored + UNIT - 1) / UNIT);
+}
+
+static uint32_t units_of(const yb_ledger *l, const yb_ledger_entry *e)
+{
+    return row_units(l, value_size(e), stored_key(e->wide & SHARED, e->keylen));
+}
+
+/* where a row of a keeps its key (or the reference to it) */
+static unsigned char *stored_at(const arena *a, const yb_ledger_entry *e)
+{
+    return (unsigned char *)e->data + value_size(e) * (size_t)a->nvalues;
 }
 
 static const unsigned char *key_of(const yb_ledger *l, const yb_ledger_entry *e)
 {
-    return e->data + value_size(e) * (size_t)l->nvalues;
+    const unsigned char *k = stored_at(l->a, e);
+    if (!(e->wide & SHARED)) return k;
+    uint32_t place;
+    memcpy(&place, k, 4);
+    return stored_at(l->donor, arena_row(l->donor, place)); /* never SHARED itself: see share_place */
+}
+
+/* Index tables from 1 MiB up are mapped, not allocated: their pages are
+   zero until written, so a new table becomes resident only as grow() fills
+   it, and the old one is given back as grow() reads it; the two are never
+   resident together (when they were, the last doubling held 1.5 times the
+   index at once: about 20 bytes a member-year at the peak). */
+#define MAP_MIN ((size_t)1 << 20)
+#define GIVE_BACK ((size_t)256 << 10) /* bytes of the old table given back at a time */
+
+static size_t index_bytes(unsigned logcap) { return sizeof(uint64_t) << logcap; }
+
+static uint64_t *index_alloc(unsigned logcap)
+{
+    size_t bytes = index_bytes(logcap);
+    if (bytes < MAP_MIN) return calloc(bytes / sizeof(uint64_t), sizeof(uint64_t));
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it the index still works */
+#endif
+    return p;
+}
+
+static void index_free(uint64_t *slots, unsigned logcap)
+{
+    if (!slots) return;
+    if (index_bytes(logcap) < MAP_MIN) free(slots);
+    else munmap(slots, index_bytes(logcap));
 }
 
 yb_ledger *yb_ledger_new(int nvalues)
@@ -96,27 +166,31 @@ yb_ledger *yb_ledger_new(int nvalues)
     l->nvalues = nvalues;
     l->logcap = 10;
     yb_siphash_random_key(l->key);
-    l->slots = yb_table_alloc((size_t)1 << l->logcap, sizeof *l->slots);
-    if (!l->slots) {
+    l->slots = index_alloc(l->logcap);
+    l->a = calloc(1, sizeof *l->a);
+    if (!l->slots || !l->a) {
         yb_ledger_free(l);
         return NULL;
     }
+    l->a->nvalues = nvalues;
+    l->a->refs = 1;
     return l;
 }
 
 void yb_ledger_free(yb_ledger *l)
 {
     if (!l) return;
-    for (uint32_t c = 0; l->chunks && c < l->nchunks; c++) free(l->chunks[c].rows);
-    free(l->chunks);
-    free(l->slots);
+    arena_release(l->a);
+    arena_release(l->donor);
+    index_free(l->slots, l->logcap);
     free(l);
 }
 
 /* A new chunk with room for at least `units`: small ones first, then 2 MiB
    ones on huge pages (rows are met in no order, like the index's slots). */
-static bool open_chunk(yb_ledger *l, uint32_t units)
+static bool open_chunk(yb_ledger *ledger, uint32_t units)
 {
+    arena *l = ledger->a;
     if (l->nchunks == MAX_CHUNKS) return false;
     if (l->nchunks == l->chunks_cap) {
         uint32_t cap = l->chunks_cap ? l->chunks_cap * 2 : 8;
@@ -142,15 +216,17 @@ static bool open_chunk(yb_ledger *l, uint32_t units)
     return true;
 }
 
-static uint32_t room(const yb_ledger *l)
+static uint32_t room(const yb_ledger *ledger)
 {
+    const arena *l = ledger->a;
     const chunk *c = l->nchunks ? &l->chunks[l->nchunks - 1] : NULL;
     return c ? c->cap - c->used : 0;
 }
 
 /* `units` from the last chunk, which has room; its place. */
-static uint32_t take(yb_ledger *l, uint32_t units)
+static uint32_t take(yb_ledger *ledger, uint32_t units)
 {
+    arena *l = ledger->a;
     chunk *c = &l->chunks[l->nchunks - 1];
     uint32_t place = (l->nchunks - 1) << CHUNK_SHIFT | c->used;
     c->used += units;
@@ -160,22 +236,29 @@ static uint32_t take(yb_ledger *l, uint32_t units)
 /* Makes sure the last chunk has `units` free, opening another if not. */
 static bool ensure_room(yb_ledger *l, uint32_t units) { return room(l) >= units || open_chunk(l, units); }
 
+/* Doubles the index.  Slots are read in order and land near twice their
+   place (a home is the top bits of the tag), so both tables are walked
+   front to back: the new one's pages are touched in order, the old one's
+   handed back behind the reader. */
 static bool grow(yb_ledger *l)
 {
     if (l->logcap == 32) return false;
     unsigned logcap = l->logcap + 1;
     size_t cap = (size_t)1 << logcap, mask = cap - 1, max_probe = 0;
-    uint64_t *slots = yb_table_alloc(cap, sizeof *slots);
+    uint64_t *slots = index_alloc(logcap);
     if (!slots) return false;
+    bool mapped = index_bytes(l->logcap) >= MAP_MIN;
+    size_t step = GIVE_BACK / sizeof *slots;
     for (size_t i = 0, old = (size_t)1 << l->logcap; i < old; i++) {
         uint64_t s = l->slots[i];
+        if (mapped && i % step == step - 1) madvise(l->slots + i + 1 - step, GIVE_BACK, MADV_DONTNEED);
         if (!s) continue;
         size_t j = home((uint32_t)(s >> 32), logcap), probe = 0;
         while (slots[j]) j = (j + 1) & mask, probe++;
         if (probe > max_probe) max_probe = probe;
         slots[j] = s;
     }
-    free(l->slots);
+    index_free(l->slots, l->logcap);
     l->slots = slots;
     l->logcap = logcap;
     l->max_probe = max_probe;
@@ -200,6 +283,33 @@ static size_t find(const yb_ledger *l, uint32_t tag, const void *key, uint32_t k
     return i;
 }
 
+void yb_ledger_share_keys(yb_ledger *l, const yb_ledger *donor)
+{
+    if (donor == l || l->donor) return;
+    l->donor = donor->a;
+    l->donor->refs++;
+}
+
+/* The donor's last row, when its key starts with key: a new row may keep
+   the reference instead of the bytes.  A shared row is never a donor's
+   (its bytes are elsewhere), so a reference is followed once at most. */
+static bool share_place(const yb_ledger *l, const void *key, uint32_t keylen, uint32_t *place)
+{
+    const arena *d = l->donor;
+    if (!d || !d->has_last || keylen <= 4) return false;
+    const yb_ledger_entry *e = arena_row(d, d->last);
+    if (e->wide & SHARED || e->keylen < keylen || memcmp(stored_at(d, e), key, keylen) != 0) return false;
+    *place = d->last;
+    return true;
+}
+
+static yb_ledger_entry *gave(yb_ledger *l, uint32_t place)
+{
+    l->a->last = place;
+    l->a->has_last = true;
+    return row_at(l, place);
+}
+
 yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen)
 {
     if (keylen > YB_LEDGER_MAX_KEY) return NULL;
@@ -209,9 +319,11 @@ yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen)
     if (l->slots[i]) {
         yb_ledger_entry *e = row_at(l, (uint32_t)l->slots[i]);
         /* the room yb_ledger_set may need to widen it */
-        return e->wide || room(l) >= wide_units || open_chunk(l, wide_units) ? e : NULL;
+        return e->wide & WIDE || room(l) >= wide_units || open_chunk(l, wide_units) ? gave(l, (uint32_t)l->slots[i]) : NULL;
     }
-    uint32_t units = row_units(l, 4, keylen);
+    uint32_t ref;
+    bool shared = share_place(l, key, keylen, &ref);
+    uint32_t units = row_units(l, 4, stored_key(shared, keylen));
     if (!ensure_room(l, units + wide_units)) return NULL;
     if ((l->count + 1) * 4 > ((size_t)3 << l->logcap)) {
         if (!grow(l)) return NULL;
@@ -221,18 +333,19 @@ yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen)
     uint32_t place = take(l, units);
     yb_ledger_entry *e = row_at(l, place);
     e->flags = 0;
-    e->wide = 0;
+    e->wide = shared ? SHARED : 0;
     e->keylen = (uint16_t)keylen;
     memset(e->data, 0, 4 * (size_t)l->nvalues);
-    memcpy(e->data + 4 * (size_t)l->nvalues, key, keylen);
+    if (shared) memcpy(stored_at(l->a, e), &ref, 4);
+    else memcpy(stored_at(l->a, e), key, keylen);
     l->slots[i] = (uint64_t)tag << 32 | place;
     l->count++;
-    return e;
+    return gave(l, place);
 }
 
 void yb_ledger_values(const yb_ledger *l, const yb_ledger_entry *e, int64_t *out)
 {
-    if (e->wide) {
+    if (e->wide & WIDE) {
         memcpy(out, e->data, 8 * (size_t)l->nvalues);
         return;
     }
@@ -246,7 +359,7 @@ void yb_ledger_values(const yb_ledger *l, const yb_ledger_entry *e, int64_t *out
 int64_t yb_ledger_value(const yb_ledger *l, const yb_ledger_entry *e, int f)
 {
     (void)l;
-    if (e->wide) {
+    if (e->wide & WIDE) {
         int64_t v;
         memcpy(&v, e->data + 8 * (size_t)f, 8);
         return v;
@@ -259,7 +372,7 @@ int64_t yb_ledger_value(const yb_ledger *l, const yb_ledger_entry *e, int f)
 /* e's row again with 8-byte values; the index points at the new one. */
 static yb_ledger_entry *widen(yb_ledger *l, yb_ledger_entry *e)
 {
-    uint32_t units = row_units(l, 8, e->keylen);
+    uint32_t stored = stored_key(e->wide & SHARED, e->keylen), units = row_units(l, 8, stored);
     if (!ensure_room(l, units)) return NULL;
     const unsigned char *key = key_of(l, e);
     size_t mask = ((size_t)1 << l->logcap) - 1, i = home(tag_of(l, key, e->keylen), l->logcap);
@@ -267,25 +380,26 @@ static yb_ledger_entry *widen(yb_ledger *l, yb_ledger_entry *e)
     uint32_t place = take(l, units);
     yb_ledger_entry *w = row_at(l, place);
     *w = *e;
-    w->wide = 1;
+    w->wide = (uint8_t)(e->wide | WIDE);
     for (int f = 0; f < l->nvalues; f++) {
         int64_t v = yb_ledger_value(l, e, f);
         memcpy(w->data + 8 * (size_t)f, &v, 8); /* rows are 4-byte aligned only */
     }
-    memcpy(w->data + 8 * (size_t)l->nvalues, key, e->keylen);
-    e->wide = DEAD;
+    memcpy(stored_at(l->a, w), stored_at(l->a, e), stored); /* the key, or the reference to it */
+    e->wide |= DEAD; /* its key bytes stay where they are: a sharing ledger may point at them */
     l->slots[i] = (l->slots[i] & ~(uint64_t)UINT32_MAX) | place;
+    if (l->a->has_last && row_at(l, l->a->last) == e) l->a->last = place;
     return w;
 }
 
 yb_ledger_entry *yb_ledger_set(yb_ledger *l, yb_ledger_entry *e, const int64_t *in)
 {
-    if (!e->wide) {
+    if (!(e->wide & WIDE)) {
         uint64_t misfit = 0; /* checked before anything is written: a failed move leaves e as it was */
         for (int f = 0; f < l->nvalues; f++) misfit |= (uint64_t)(in[f] ^ (int32_t)in[f]);
         if (misfit && !(e = widen(l, e))) return NULL;
     }
-    if (e->wide) {
+    if (e->wide & WIDE) {
         memcpy(e->data, in, 8 * (size_t)l->nvalues);
         return e;
     }
@@ -298,8 +412,8 @@ yb_ledger_entry *yb_ledger_set(yb_ledger *l, yb_ledger_entry *e, const int64_t *
 
 yb_ledger_entry *yb_ledger_set_value(yb_ledger *l, yb_ledger_entry *e, int f, int64_t v)
 {
-    if (!e->wide && v != (int32_t)v && !(e = widen(l, e))) return NULL;
-    if (e->wide) {
+    if (!(e->wide & WIDE) && v != (int32_t)v && !(e = widen(l, e))) return NULL;
+    if (e->wide & WIDE) {
         memcpy(e->data + 8 * (size_t)f, &v, 8);
     } else {
         int32_t n = (int32_t)v;
@@ -312,11 +426,12 @@ size_t yb_ledger_count(const yb_ledger *l) { return l->count; }
 
 size_t yb_ledger_max_probe(const yb_ledger *l) { return l->max_probe; }
 
-size_t yb_ledger_bytes(const yb_ledger *l) { return l->bytes + (sizeof *l->slots << l->logcap); }
+size_t yb_ledger_bytes(const yb_ledger *l) { return l->a->bytes + (sizeof *l->slots << l->logcap); }
 
 /* *pos: a place (the chunk, then the unit within it). */
-yb_ledger_entry *yb_ledger_next(const yb_ledger *l, size_t *pos)
+yb_ledger_entry *yb_ledger_next(const yb_ledger *ledger, size_t *pos)
 {
+    const arena *l = ledger->a;
     for (;;) {
         size_t c = *pos >> CHUNK_SHIFT, u = *pos & (CHUNK_UNITS - 1);
         if (c >= l->nchunks) return NULL;
@@ -325,8 +440,8 @@ yb_ledger_entry *yb_ledger_next(const yb_ledger *l, size_t *pos)
             continue;
         }
         yb_ledger_entry *e = (yb_ledger_entry *)(l->chunks[c].rows + (size_t)u * UNIT);
-        *pos += row_units(l, value_size(e), e->keylen);
-        if (e->wide != DEAD) return e;
+        *pos += units_of(ledger, e);
+        if (!(e->wide & DEAD)) return e;
     }
 }
 

@@ -24,9 +24,9 @@ enum {
  * kept packed, so there is no int64_t array to point at). */
 typedef struct yb_ledger_entry {
     uint8_t flags;
-    uint8_t wide; /* private: the values take 8 bytes each (else 4) */
+    uint8_t wide; /* private: how the row is kept (8-byte values, moved, key shared) */
     uint16_t keylen;
-    unsigned char data[]; /* private: the values, then the key bytes */
+    unsigned char data[]; /* private: the values, then the key bytes (or a reference to them) */
 } yb_ledger_entry;
 
 typedef struct yb_ledger yb_ledger;
@@ -48,6 +48,12 @@ int64_t yb_ledger_value(const yb_ledger *l, const yb_ledger_entry *e, int f);
 yb_ledger_entry *yb_ledger_set(yb_ledger *l, yb_ledger_entry *e, const int64_t *in);
 /* Sets value f of e alone; the same as yb_ledger_set otherwise. */
 yb_ledger_entry *yb_ledger_set_value(yb_ledger *l, yb_ledger_entry *e, int f, int64_t v);
+/* Lets l keep, for a new key, a 4-byte reference to the same bytes at the
+ * start of the key of the row donor's last yb_ledger_get gave, instead of a
+ * copy: the account keyed by payer (most often the member) then shares the
+ * member id of the member-year's totals met just before.  yb_ledger_key of
+ * such an entry points into donor's rows, so donor must outlive l's use. */
+void yb_ledger_share_keys(yb_ledger *l, const yb_ledger *donor);
 size_t yb_ledger_count(const yb_ledger *l);
 /* The most slots any lookup of a present key walks past before its entry (0
  * when every entry sits in its home slot): small unless keys collide. */

@@ -99,6 +99,9 @@ typedef struct yb_vm {
 
 yb_vm *yb_vm_new(const yb_program *p);
 void yb_vm_free(yb_vm *vm);
+/* Lets each state's ledger share key bytes with a state keyed by more (call
+ * again after replacing vm->ledgers). */
+void yb_vm_share_keys(yb_vm *vm);
 /* Settle one claim.  On YB_RUN_RECORD_ERROR, vm->err says why and nothing
  * the claim did to the running totals is kept. */
 yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim);

@@ -198,6 +198,54 @@ static void values_exact_across_widening(void **state)
     yb_ledger_free(l);
 }
 
+/* A ledger keyed by a prefix of another's keys (the account by payer, the
+ * totals by member and year) keeps a reference to the donor row's key
+ * bytes when the two are opened on the same value, one after the other;
+ * otherwise (another payer, opened first) a copy.  Keys read back exactly,
+ * across widening on either side and after the donor is freed. */
+static void keys_shared_with_a_donor(void **state)
+{
+    (void)state;
+    yb_ledger *totals = yb_ledger_new(2), *account = yb_ledger_new(1), *plain = yb_ledger_new(1);
+    assert_non_null(totals);
+    assert_non_null(account);
+    assert_non_null(plain);
+    yb_ledger_share_keys(account, totals);
+    enum { N = 100000 };
+    char k[64];
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(k, sizeof k, "43000019%010d", i), kn = n + 8;
+        memcpy(k + n, "\xe9\x07\0\0\0\0\0\0", 8); /* the year, as state keys carry an int */
+        bool first = i % 5 == 4;  /* the account opened before the totals: a copy */
+        bool other = i % 7 == 6;  /* a relative pays: not a prefix, a copy */
+        const char *payer = other ? "PAYER-SOMEONE-ELSE-01" : k;
+        int pn = other ? (int)strlen(payer) : n;
+        yb_ledger_entry *a = NULL, *t, *p;
+        if (first) assert_non_null(a = yb_ledger_get(account, payer, (uint32_t)pn));
+        assert_non_null(t = yb_ledger_get(totals, k, (uint32_t)kn));
+        assert_non_null(t = yb_ledger_set(totals, t, (int64_t[]){i, i % 3 ? 1 : INT64_MIN + i}));
+        if (!first) assert_non_null(a = yb_ledger_get(account, payer, (uint32_t)pn));
+        /* shared: the account's key is the totals' key bytes themselves */
+        assert_true((yb_ledger_key(account, a) == yb_ledger_key(totals, t)) == (!first && !other));
+        assert_non_null(a = yb_ledger_set_value(account, a, 0, yb_ledger_value(account, a, 0) + (i % 2 ? i : (int64_t)1 << 40)));
+        assert_non_null(p = yb_ledger_get(plain, payer, (uint32_t)pn));
+        assert_non_null(yb_ledger_set_value(plain, p, 0, yb_ledger_value(plain, p, 0) + (i % 2 ? i : (int64_t)1 << 40)));
+    }
+    yb_ledger_free(totals); /* the shared key bytes stay with the account */
+    size_t pos = 0, n = 0;
+    for (yb_ledger_entry *e; (e = yb_ledger_next(account, &pos)); n++) {
+        yb_ledger_entry *p = yb_ledger_get(plain, yb_ledger_key(account, e), e->keylen);
+        assert_non_null(p);
+        assert_int_equal(p->keylen, e->keylen);
+        assert_memory_equal(yb_ledger_key(plain, p), yb_ledger_key(account, e), e->keylen);
+        assert_int_equal(yb_ledger_value(account, e, 0), yb_ledger_value(plain, p, 0));
+        assert_ptr_equal(yb_ledger_get(account, yb_ledger_key(plain, p), p->keylen), e);
+    }
+    assert_int_equal(n, yb_ledger_count(plain));
+    yb_ledger_free(account);
+    yb_ledger_free(plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +253,7 @@ int main(void)
         cmocka_unit_test(flood_of_colliding_ids_keeps_probes_short),
         cmocka_unit_test(same_entries_whatever_the_key),
         cmocka_unit_test(values_exact_across_widening),
+        cmocka_unit_test(keys_shared_with_a_donor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
