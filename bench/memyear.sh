@@ -13,15 +13,15 @@
 # member is a member-year); members met when drawn at random: the expected
 # count, M (1 - (1 - 1/M)^N), 99.995 % of M at ten claims a member.
 #
-# Knobs: YB_BENCH_MEM_DISTINCT (250000: M for distinct), YB_BENCH_MEM_M10
-#        (100000: M for m10), YB_BENCH_SEED (2025), YB_BENCH_YIBAO (bin/yibao),
+# Knobs: YB_BENCH_MEM_DISTINCT (500000: M for distinct), YB_BENCH_MEM_M10
+#        (200000: M for m10), YB_BENCH_SEED (2025), YB_BENCH_YIBAO (bin/yibao),
 #        YB_BENCH_TIME (/usr/bin/time), CC.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 B=build/bench
-DM=${YB_BENCH_MEM_DISTINCT:-250000}
-MM=${YB_BENCH_MEM_M10:-100000}
+DM=${YB_BENCH_MEM_DISTINCT:-500000}
+MM=${YB_BENCH_MEM_M10:-200000}
 SEED=${YB_BENCH_SEED:-2025}
 YIBAO=${YB_BENCH_YIBAO:-bin/yibao}
 TIME=${YB_BENCH_TIME:-/usr/bin/time}

@@ -127,6 +127,7 @@ for shape in distinct m10; do
     # the running totals alone (vm/ledger.c's rows and index, without the duplicate index)
     LB=$(sed -n 's/^vm: running totals: [0-9]* keys in \([0-9]*\) bytes.*/\1/p' "$B/bench-std.txt")
     echo "  running totals of the standard policy: $LB bytes, $(awk -v b="$LB" -v m="$MY" 'BEGIN { printf "%.0f", b / m }') bytes per member-year"
+    echo "  (these divide fixed costs over the members too: bench/memyear.sh gives the marginal bytes per member-year)"
 done
 
 # callgrind's counts of the end-to-end runs (repeatable, unlike the timings)

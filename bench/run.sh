@@ -10,6 +10,7 @@
 #   YB_BENCH_BIG_N    claims for the peak-memory run, 0 skips it (default 10000000)
 #   YB_BENCH_REAL_N   claims of the realistic corpus, each shape (default 500000)
 #   YB_BENCH_ROUNDS   alternating rounds of the realistic runs (default 3)
+#   YB_BENCH_MEM_DISTINCT, YB_BENCH_MEM_M10: the member counts of bench/memyear.sh
 #   YB_BENCH_POLICY   the example policy in yibao         (default examples/hunan-basic.yb)
 #   YB_BENCH_YIBAO    the yibao binary                    (default bin/yibao)
 #   YB_BENCH_TIME     GNU time, for peak RSS; absent -> VmHWM polled from /proc
@@ -224,6 +225,8 @@ vm_peak_memory
 
 step "claims of real size (bench/realistic.sh): example and standard policy, C end to end, two member shapes"
 bash bench/realistic.sh || echo "bench/realistic.sh failed"
+step "the standard policy's memory (bench/memyear.sh): running totals per member-year, duplicate check per earlier record, as marginal peak RSS"
+bash bench/memyear.sh || echo "bench/memyear.sh failed"
 
 step "the durable ledger (bench/ledger.sh): a later batch with --ledger against the same batch in memory"
 bash bench/ledger.sh || echo "bench/ledger.sh failed"

@@ -8,7 +8,16 @@
  * kept in 4 bytes while every value of the row fits in 32 bits (a year's
  * totals in fen do, below 21 million yuan); the first value that does not
  * moves the row to a new one with 8-byte values (its old place is marked dead
- * and skipped), so every value stays exact.
+ * and skipped, its key bytes kept), so every value stays exact.
+ *
+ * Shared keys: a ledger keyed by a prefix of another's keys may keep, for a
+ * new key, a 4-byte reference to the other's row instead of the key bytes,
+ * when the other's last lookup was a key that starts with the same bytes
+ * (yb_ledger_share_keys).  The standard policy's account (keyed by payer,
+ * most often the member) is opened just after the member-year's totals
+ * (keyed by member and year): its row is 16 bytes instead of 36.  The rows
+ * of a ledger are an arena with a reference count, so a donor's rows stay
+ * while a sharing ledger needs them, whichever is freed first.
  *
  * Index: open addressing with linear probing over 8-byte slots, each the
  * row's place and 32 bits of its key's hash (so a probe rarely touches a row
@@ -16,7 +25,10 @@
  * which the slot keeps: growing the index (doubling, at most 3/4 full) reads
  * only the old slots, never a row, and writes the new ones in order.  That is
  * 8 bytes an entry where the old table moved and zeroed 136, and the pages
- * the kernel zeroes for the arena are touched once, as rows are added.
+ * the kernel zeroes for the arena are touched once, as rows are added.  From
+ * 1 MiB an index is mapped (zero pages until written) and, while it grows,
+ * the old table is given back behind the reader, so the two are never
+ * resident together.
  *
  * Keys come from the claims (member ids), so a hostile sender could choose
  * them: with an unkeyed hash, ids crafted to collide made every lookup walk
