@@ -262,14 +262,9 @@ static bool field_always_present(gen *g, int field)
     return true;
 }
 
-static void gen_key_index(gen *g, yb_vec *keys, int param, int dst_idx)
+/* The cell of a two-key parameter: k1 * n2 + k2 (one key: the enum itself, gen_symbol). */
+static void gen_key_index(gen *g, yb_vec *keys, int dst_idx)
 {
-    /* one key: the enum itself indexes; two keys: k1 * n2 + k2 */
-    (void)param;
-    if (keys->n == 1) {
-        gen_into(g, keys->items[0], dst_idx);
-        return;
-    }
     yb_expr *k1 = keys->items[0], *k2 = keys->items[1];
     bool o1, o2;
     int r1 = value(g, k1, &o1), r2 = value(g, k2, &o2);
@@ -292,9 +287,16 @@ static void gen_symbol(gen *g, yb_expr *e, int dst)
         op3(g, YB_OP_PARAM, dst, e->sym_index, 0);
         return;
     case SYM_PARAM_CELL: {
-        uint8_t ik = e->args.n == 1 ? YB_T_ENUM : YB_T_INT;
+        if (e->args.n == 1) { /* the enum indexes the cell where it already is */
+            bool o;
+            int k = value(g, e->args.items[0], &o);
+            op3(g, YB_OP_PARAMX, dst, e->sym_index, k);
+            DONE(k, o);
+            return;
+        }
+        uint8_t ik = YB_T_INT;
         int idx = tmp(g, ik);
-        gen_key_index(g, &e->args, e->sym_index, idx);
+        gen_key_index(g, &e->args, idx);
         op3(g, YB_OP_PARAMX, dst, e->sym_index, idx);
         release(g, idx);
         return;

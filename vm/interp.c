@@ -33,6 +33,8 @@ yb_vm *yb_vm_new(const yb_program *p)
     vm->recfp = calloc((size_t)ns, sizeof *vm->recfp);
     vm->noentry = calloc(1, sizeof(yb_ledger_entry) + sizeof(int64_t));
     vm->rec_tag = 1;
+    vm->year_date = 0; /* 1970-01-01 */
+    vm->year = 1970;
     yb_siphash_random_key(vm->fpkey);
 
     vm->fired = calloc((size_t)(p->nblocks ? p->nblocks : 1), sizeof *vm->fired);
@@ -635,7 +637,12 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(AGE) RA = yb_date_age(RB, RC); NEXT;
     CASE(DPART) {
         if (ip->d == 0) {
-            RA = yb_date_year(RB);
+            /* the same date's year, asked for several keys of a claim: worked out once */
+            if (RB != vm->year_date) {
+                vm->year_date = RB;
+                vm->year = yb_date_year(RB);
+            }
+            RA = vm->year;
         } else {
             int y, m, d;
             yb_date_to_ymd(RB, &y, &m, &d);

@@ -425,6 +425,25 @@ static int32_t run_clause(yb_vm *vm, const yb_loopk *k, int ci, const yb_list_da
         if (c->leave) { acc = v; break; }                                                        \
         if (__builtin_add_overflow(acc, v, &acc)) { o->err = YB_LOOPK_OVERFLOW; break; }         \
     }
+    /* `sum of X in items where F = V` (or !=): whether an element passes is the
+       data's to decide, so each is added, as 0 when it does not pass, rather
+       than skipped by a branch the CPU mispredicts half the time */
+    if ((f->gop == YB_OP_JNE || f->gop == YB_OP_JEQ) && !c->cap && !c->leave && (c->derived < 0 || dcap >= n)) {
+        const bool skip_equal = f->gop == YB_OP_JEQ;
+        const int64_t *src = vslot >= 0 ? slots + vslot : c->derived >= 0 ? dv : &val;
+        const size_t step = vslot >= 0 ? stride : c->derived >= 0 ? 1 : 0;
+        const int64_t *gx = slots + gslot;
+        int32_t last = -1;
+        for (idx = 0; idx < n; idx++, gx += stride, src += step) {
+            const bool take = (*gx == other) != skip_equal;
+            const int64_t v = *src & -(int64_t)take;
+            last = take ? idx : last;
+            if (__builtin_add_overflow(acc, v, &acc)) { o->err = YB_LOOPK_OVERFLOW; break; }
+        }
+        o->last = last;
+        o->acc = acc;
+        return idx;
+    }
     bool left = f->gfield_left;
     switch (f->gop) {
     case 0: CLAUSE_LOOP(false) break;

@@ -91,6 +91,7 @@ typedef struct yb_vm {
     uint32_t *fired; /* per block: the claim number that last ran it */
     yb_vm_counts *counts; /* coverage counts, or NULL (the normal run) */
     uint32_t claim_no;
+    int64_t year_date, year; /* the last date DPART took the year of, and that year */
     yb_run_error err;
     /* --explain output, built only when asked */
     char *xbuf;
