@@ -130,6 +130,17 @@ sortid() { python3 -c 'import sys, json; sys.stdout.write("".join(sorted(open(sy
 cat "$T/p/s0" "$T/p/s1" "$T/p/s2" > "$T/parts"
 if cmp -s <(sortid "$T/parts") <(sortid "$T/whole"); then ok "shard + run: the settlements of one run ($(wc -l < "$T/whole"))"; else bad "shard + run differs from one run"; fi
 if cmp -s "$T/merged" "$T/whole_rep"; then ok "merge-reports: the reports of one run ($(wc -l < "$T/merged") lines)"; else bad "merge-reports differs"; diff "$T/merged" "$T/whole_rep" | head -4; fi
+# merge-reports refuses what it cannot merge exactly, naming the file and line; nothing is printed
+printf '{"report":"nope","key":[]}\n' > "$T/bad1"
+sed 's/"claims":\([0-9]*\)/"claims":"\1"/' "$T/whole_rep" > "$T/bad2"             # an int written as a string
+sed 's/"target":"70%"/"target":"71%"/' "$T/whole_rep" > "$T/bad3"               # a fixed field that differs
+printf 'not json\n' > "$T/bad4"
+for b in "bad1:1: error: the policy has no report \`nope\`" "bad2:[0-9]*: error: field \`claims\` of report" \
+         "bad3:[0-9]*: error: report \`inpatient_reimbursement\`: \`target\` differs between parts" "bad4:1: error: not a report line"; do
+    f=${b%%:*}
+    "$Y" merge-reports "$P" "$T/whole_rep" "$T/$f" > "$T/mout" 2> "$T/merr"; rc=$?
+    if [ "$rc" = 1 ] && [ ! -s "$T/mout" ] && grep -q "$T/$b" "$T/merr"; then ok "merge-reports refuses $f: $(cut -c1-90 "$T/merr" | sed "s#$T/##")"; else bad "merge-reports $f: rc $rc, $(cat "$T/merr")"; fi
+done
 # standard input spooled for the groups: the same parts
 rm -rf "$T/q" && mkdir "$T/q"
 "$Y" shard "$P" - -n 3 -o "$T/q" < "$T/fam.jsonl"
