@@ -6,7 +6,8 @@
 #   m10       about 10 claims a member (N/10 members drawn at random)
 # Timed: the example policy in plain C (per-claim logic over a pre-loaded
 # TSV; and end to end, JSON in and out, bench/native_e2e.c), the VM's
-# per-claim logic (`yibao bench`) and `yibao run` end to end, each with the
+# per-claim logic (`yibao bench`) and `yibao run --jobs 1` end to end (one
+# core, as the C program; bench/jobs.sh times more workers), each with the
 # example policy and the standard policy (stdlib-policies/hunan.yb), and Lua
 # 5.4's per-claim logic once.  Runs alternate (C, VM, C, VM, ...) ROUNDS
 # times and the medians are reported, because the machine is shared.
@@ -72,8 +73,8 @@ run_rss() {
 # the resident size of a run that keeps no state to speak of: subtracted
 # from the peak to get the ledger's bytes per member-year
 "$B/gen_claims" 200 --seed "$SEED" --realistic --distinct > "$B/real-tiny.jsonl"
-run_rss /dev/null "$YIBAO" run "$STANDARD" "$B/real-tiny.jsonl"; BASE_STD=$RSS
-run_rss /dev/null "$YIBAO" run "$EXAMPLE" "$B/real-tiny.jsonl"; BASE_EX=$RSS
+run_rss /dev/null "$YIBAO" run --jobs 1 "$STANDARD" "$B/real-tiny.jsonl"; BASE_STD=$RSS
+run_rss /dev/null "$YIBAO" run --jobs 1 "$EXAMPLE" "$B/real-tiny.jsonl"; BASE_EX=$RSS
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (shared: figures are medians of $ROUNDS alternating rounds)"
 for shape in distinct m10; do
@@ -93,9 +94,9 @@ for shape in distinct m10; do
         vstd="$vstd $(rate_of < "$B/bench-std.txt")"
         "$B/native_e2e" "$J" "$B/real-native.jsonl" 2> "$B/e2e.err"
         e2e="$e2e $(rate_of < "$B/e2e.err")"
-        run_rss "$B/real-vm-ex.jsonl" "$YIBAO" run "$EXAMPLE" "$J"
+        run_rss "$B/real-vm-ex.jsonl" "$YIBAO" run --jobs 1 "$EXAMPLE" "$J"
         rex="$rex $(awk -v n="$N" -v t="$WALL" 'BEGIN { printf "%.0f", n / t }')"; rssex="$rssex $RSS"
-        run_rss /dev/null "$YIBAO" run "$STANDARD" "$J"
+        run_rss /dev/null "$YIBAO" run --jobs 1 "$STANDARD" "$J"
         rstd="$rstd $(awk -v n="$N" -v t="$WALL" 'BEGIN { printf "%.0f", n / t }')"; rssstd="$rssstd $RSS"
         echo "  round $r: native $(echo "$nat" | awk '{print $NF}'), vm example $(echo "$vex" | awk '{print $NF}'), vm standard $(echo "$vstd" | awk '{print $NF}'), native e2e $(echo "$e2e" | awk '{print $NF}'), run example $(echo "$rex" | awk '{print $NF}'), run standard $(echo "$rstd" | awk '{print $NF}') claims/s"
     done
@@ -118,8 +119,8 @@ for shape in distinct m10; do
     [ -n "$lua" ] && row "per-claim logic: Lua 5.4 (one pass)" "$lua" "$(ratio "$NAT" "$lua")"
     printf '  %-44s %10s %9s %9s\n' "" "" "" "time/C e2e"
     row "end to end: native C, JSON in and out" "$E2E" "1.00"
-    row "end to end: yibao run, example policy" "$REX" "$(ratio "$E2E" "$REX")"
-    row "end to end: yibao run, standard policy" "$RSTD" "$(ratio "$E2E" "$RSTD")"
+    row "end to end: yibao run --jobs 1, example" "$REX" "$(ratio "$E2E" "$REX")"
+    row "end to end: yibao run --jobs 1, standard" "$RSTD" "$(ratio "$E2E" "$RSTD")"
     echo "  peak RSS: example $RSSEX KiB, standard $RSSSTD KiB;" \
          "bytes per member-year (peak minus a 200-claim run, / $MY): example" \
          "$(awk -v a="$RSSEX" -v b="$BASE_EX" -v m="$MY" 'BEGIN { printf "%.0f", (a - b) * 1024 / m }'), standard" \
@@ -144,7 +145,7 @@ if [ "$CG_N" -gt 0 ] && command -v valgrind > /dev/null; then
     printf '  %-44s %14s %8s %14s %8s\n' "end to end" "instructions" "/C" "mispredicts" "/C"
     printf '  %-44s %14d %8s %14d %8s\n' "native C, JSON in and out" "$ci" "1.00" "$cm" "1.00"
     for pol in "$EXAMPLE" "$STANDARD"; do
-        read -r yi ym < <(counts "$YIBAO" run "$pol" "$B/real-cg.jsonl" -o /dev/null)
+        read -r yi ym < <(counts "$YIBAO" run --jobs 1 "$pol" "$B/real-cg.jsonl" -o /dev/null)
         printf '  %-44s %14d %8s %14d %8s\n' "yibao run $(basename "$pol")" "$yi" "$(ratio "$yi" "$ci")" "$ym" "$(ratio "$ym" "$cm")"
     done
 elif [ "$CG_N" -gt 0 ]; then

@@ -71,17 +71,23 @@ static void settlements(yb_settlement *a, yb_settlement *b, int64_t *va, int64_t
     b->text_ctx = (void *)pool;
 }
 
-static char *run(yb_format fmt, const yb_settlement *s, int n, size_t *len)
+/* The n settlements s written with the fields f (nf of them), as one string. */
+static char *run_fields(yb_format fmt, const yb_out_field *f, int nf, const yb_settlement *s, int n, size_t *len)
 {
     char *out = NULL;
-    FILE *f = open_memstream(&out, len);
-    assert_non_null(f);
-    yb_writer *w = yb_writer_open(f, fmt, fields, NF, enums);
+    FILE *fp = open_memstream(&out, len);
+    assert_non_null(fp);
+    yb_writer *w = yb_writer_open(fp, fmt, f, nf, enums);
     assert_non_null(w);
     for (int i = 0; i < n; i++) assert_true(yb_writer_put(w, &s[i]));
     assert_true(yb_writer_close(w));
-    fclose(f);
+    fclose(fp);
     return out;
+}
+
+static char *run(yb_format fmt, const yb_settlement *s, int n, size_t *len)
+{
+    return run_fields(fmt, fields, NF, s, n, len);
 }
 
 static void test_jsonl_exact(void **state)
@@ -148,13 +154,8 @@ static void test_numbers(void **state)
         yb_settlement s;
         memset(&s, 0, sizeof s);
         s.values = v;
-        char *out = NULL;
         size_t len;
-        FILE *fp = open_memstream(&out, &len);
-        yb_writer *w = yb_writer_open(fp, YB_FMT_JSONL, f, 3, NULL);
-        assert_true(yb_writer_put(w, &s));
-        assert_true(yb_writer_close(w));
-        fclose(fp);
+        char *out = run_fields(YB_FMT_JSONL, f, 3, &s, 1, &len);
         char m[32], d[16], want[128];
         yb_money_format(money[k], m);
         yb_date_format(v[2], d);
@@ -227,13 +228,8 @@ static void test_text_values(void **state)
     s.values = v;
     s.text = text_fn;
     s.text_ctx = (void *)arena;
-    char *out = NULL;
     size_t len;
-    FILE *fp = open_memstream(&out, &len);
-    yb_writer *w = yb_writer_open(fp, YB_FMT_JSONL, f, 3, NULL);
-    assert_true(yb_writer_put(w, &s));
-    assert_true(yb_writer_close(w));
-    fclose(fp);
+    char *out = run_fields(YB_FMT_JSONL, f, 3, &s, 1, &len);
     assert_string_equal(out, "{\"claim_id\":\"C-2025-000000001\",\"name\":\"\xe8\x91\xa1\xe8\x90\x84 10%\","
                              "\"odd\":\"0123456789\\\"\\\\\\n\\u0001x\"}\n");
     free(out);
