@@ -510,9 +510,11 @@ static void gen_loop(gen *g, yb_expr **aggs, const int *dsts, int n)
     g->loop_list[g->nloops] = li;
     g->loop_index[g->nloops++] = i;
     int exit_jump = -1;
+    yb_loc outer = g->loc;
     for (int k = 0; k < n; k++) {
         yb_expr *e = aggs[k];
         jlist skip = {.n = 0};
+        if (e->loc.line > 0) g->loc = e->loc; /* an overflow names the sum's own line */
         if (e->c) gen_jump_if(g, e->c, e->op == AGG_ALL, &skip);
         switch (e->op) {
         case AGG_SUM: {
@@ -528,6 +530,7 @@ static void gen_loop(gen *g, yb_expr **aggs, const int *dsts, int n)
         }
         jl_patch(g, &skip, here(g));
     }
+    g->loc = outer;
     g->nloops--;
     int loopn = jump(g, YB_OP_LOOPN, i, li);
     patch(g, loopn, body);
@@ -1184,8 +1187,8 @@ bool yb_codegen(yb_compiler *c)
         int regs[16], n = 0;
         for (int j = i; j < p->nouts && n < 16; j++) {
             yb_fielddecl *fj = c->output->fields.items[j];
-            if (fj->special) continue;
-            if (!fj->dflt || !fusable(g, n ? aggs[0] : NULL, fj->dflt, regs, n)) break;
+            if (fj->special || !fj->dflt) continue; /* no code: the sums on either side share the loop */
+            if (!fusable(g, n ? aggs[0] : NULL, fj->dflt, regs, n)) break;
             aggs[n] = fj->dflt;
             regs[n++] = reg_of(g, j);
             i = j;
