@@ -13,7 +13,8 @@
 #
 # The ledger first holds batch 1 (N claims); batch 2 (the next N claims of the
 # same members, so most of its keys are in the ledger) is run three ways: in
-# memory (no ledger), --ledger FILE.db, --ledger postgresql:// (a throwaway
+# memory (no ledger, one worker: --jobs 1, as a ledger's batch runs; the
+# default --jobs is printed beside it), --ledger FILE.db, --ledger postgresql:// (a throwaway
 # server, as in tests/scripts/ledger_pg.sh; skipped without Debian's
 # postgresql).  Each timed run starts from a copy of the one-batch ledger.  The
 # machine is shared, so CPU time (user + sys of yibao, GNU time) is the figure
@@ -80,9 +81,12 @@ tail -n +"$((N + 1))" "$W/all.jsonl" > "$W/b2.jsonl"
 echo "batches of $N claims, $MEMBERS members (standard policy $POLICY)"
 
 SETUP=:
-MEM=$(timed "$YIBAO" run "$POLICY" "$W/b2.jsonl")
+# the baseline: one worker, as a ledger's batch settles; the default (--jobs
+# = the cores, claims routed to workers) is printed beside it
+MEM=$(timed "$YIBAO" run "$POLICY" "$W/b2.jsonl" --jobs 1)
 report "in memory:" "$MEM"
 MEMCPU=${MEM%% *}
+report "  (default --jobs)" "$(timed "$YIBAO" run "$POLICY" "$W/b2.jsonl")" "$MEMCPU"
 
 "$YIBAO" run "$POLICY" "$W/b1.jsonl" --ledger "$W/base.db" > /dev/null 2>&1
 sq_setup() { rm -f "$W/t.db" "$W/t.db-wal" "$W/t.db-shm"; cp "$W/base.db" "$W/t.db"; }
@@ -119,7 +123,7 @@ if [ "$CG" != 0 ]; then
     rm -f "$W/base.db"*
     "$YIBAO" run "$POLICY" "$W/c1.jsonl" --ledger "$W/base.db" > /dev/null 2>&1
     SETUP=:
-    I_MEM=$(instructions "$YIBAO" run "$POLICY" "$W/c2.jsonl")
+    I_MEM=$(instructions "$YIBAO" run "$POLICY" "$W/c2.jsonl" --jobs 1)
     SETUP=sq_setup
     I_SQ=$(instructions "$YIBAO" run "$POLICY" "$W/c2.jsonl" --ledger "$W/t.db")
     echo "callgrind, batch 2 of $CG claims: in memory $I_MEM instructions; SQLite $I_SQ = $(ratio "${I_SQ//,/}" "${I_MEM//,/}")x"

@@ -16,6 +16,7 @@ static void cache_free(yb_bkt_cache *c)
         for (int64_t b = 0; b < c->nb; b++) free(c->blob[b]);
     free(c->blob);
     free(c->len);
+    free(c->count);
     free(c->loaded);
     free(c->changed);
     memset(c, 0, sizeof *c);
@@ -37,9 +38,10 @@ static bool cache_size(yb_bkt_cache *c, int64_t nb)
     size_t n = nb ? (size_t)nb : 1;
     c->blob = calloc(n, sizeof *c->blob);
     c->len = calloc(n, sizeof *c->len);
+    c->count = calloc(n, sizeof *c->count);
     c->loaded = calloc(n, 1);
     c->changed = calloc(n, 1);
-    return c->blob && c->len && c->loaded && c->changed;
+    return c->blob && c->len && c->count && c->loaded && c->changed;
 }
 
 bool yb_entries_reset(yb_store *st)
@@ -222,6 +224,7 @@ static bool merge_bucket(yb_store *st, int s, int64_t b, const dirty *d, size_t 
     free(c->blob[b]);
     c->blob[b] = p;
     c->len[b] = (uint32_t)out->n;
+    c->count[b] = (uint32_t)out->count;
     c->loaded[b] = c->changed[b] = 1;
     return true;
 }
@@ -344,11 +347,7 @@ bool yb_entries_write(yb_store *st, char *err, size_t errlen)
         if (!st->state_ids[s] || st->vm->recsets[s] || grow[s] || !c || !c->blob) continue;
         for (int64_t k = 0; ok && k < c->nb; k++)
             if (c->changed[k]) {
-                yb_bkt_entry e;
-                size_t pos = 0;
-                int64_t count = 0;
-                while (yb_bkt_next(c->blob[k], c->len[k], &pos, &e) > 0) count++;
-                ok = b->ops->bucket_put(b, st->state_ids[s], k, count, c->blob[k], c->len[k], err, errlen);
+                ok = b->ops->bucket_put(b, st->state_ids[s], k, c->count[k], c->blob[k], c->len[k], err, errlen);
                 c->changed[k] = 0;
             }
     }

@@ -15,6 +15,7 @@ typedef struct yb_bkt_cache {
     int64_t nb;            /* the state's buckets on disk (a power of two, or 0) */
     unsigned char **blob;  /* per bucket: its bytes once read (NULL: absent or not read) */
     uint32_t *len;
+    uint32_t *count;       /* per bucket rewritten: its entries */
     uint8_t *loaded;       /* per bucket: read (or known absent), or rewritten by this commit */
     uint8_t *changed;      /* per bucket: to be written at commit */
     int64_t fetched;       /* buckets read one by one */

@@ -52,17 +52,25 @@ yb_cell yb_cell_b(const void *p, size_t n) { return (yb_cell){YB_CELL_BLOB, 0, p
 
 void yb_store_pack(const int64_t *vals, int n, unsigned char *out)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n > 0) memcpy(out, vals, (size_t)n * 8); /* the stored order is the machine's: a copy */
+#else
     for (int i = 0; i < n; i++)
         for (int b = 0; b < 8; b++) out[i * 8 + b] = (unsigned char)((uint64_t)vals[i] >> (8 * b));
+#endif
 }
 
 void yb_store_unpack(const unsigned char *in, int n, int64_t *vals)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n > 0) memcpy(vals, in, (size_t)n * 8);
+#else
     for (int i = 0; i < n; i++) {
         uint64_t v = 0;
         for (int b = 0; b < 8; b++) v |= (uint64_t)in[i * 8 + b] << (8 * b);
         vals[i] = (int64_t)v;
     }
+#endif
 }
 
 static void hex64(uint64_t v, char out[17]) { snprintf(out, 17, "%016" PRIx64, v); }
