@@ -269,7 +269,7 @@ bool yb_bkt_each(yb_store *st, bool sorted, const void *prefix, size_t prefix_le
 {
     scan_ctx x = {fn, ctx, prefix, prefix_len, sorted, false, -1, NULL, NULL, 0, 0, 0, 0};
     err[0] = 0;
-    bool ok = st->b->ops->exec(st->b, "SELECT state, data FROM yb_bucket ORDER BY state, bucket", NULL, 0, scan_row, &x,
+    bool ok = st->b->ops->exec_raw(st->b, "SELECT state, data FROM yb_bucket ORDER BY state, bucket", NULL, 0, scan_row, &x,
                                err, errlen);
     if (ok && sorted) ok = flush_state(&x);
     if (!ok && !err[0]) snprintf(err, errlen, "out of memory");

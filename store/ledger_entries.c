@@ -103,7 +103,7 @@ static bool fetch_all(yb_store *st, int s, char *err, size_t errlen)
     all_ctx x = {c, false, false};
     yb_cell id = yb_cell_i(st->state_ids[s]);
     err[0] = 0;
-    bool ok = st->b->ops->exec(st->b, "SELECT bucket, data FROM yb_bucket WHERE state = $1", &id, 1, all_row, &x, err,
+    bool ok = st->b->ops->exec_raw(st->b, "SELECT bucket, data FROM yb_bucket WHERE state = $1", &id, 1, all_row, &x, err,
                                errlen);
     if (x.oom) snprintf(err, errlen, "out of memory for the running totals");
     else if (x.bad) snprintf(err, errlen, "state %lld has a bucket beyond its count: run `yibao ledger check`",

@@ -178,7 +178,7 @@ static int index_lookup(void *ctx, uint64_t fp, uint32_t *tag, char *err, size_t
     for (int r = x->nruns - 1; r >= 0; r--) {
         find_ctx f = {fp, 0, 0};
         yb_cell v[3] = {yb_cell_i(x->state), yb_cell_i(x->runs[r]), yb_cell_i(signed_order(fp))};
-        if (!b->ops->exec(b, part_sql, v, 3, find_row, &f, err, errlen)) return -1;
+        if (!b->ops->exec_raw(b, part_sql, v, 3, find_row, &f, err, errlen)) return -1;
         if (f.found < 0) {
             snprintf(err, errlen, "a part of the %s index is damaged: run `yibao ledger check`", x->name);
             return -1;
@@ -254,7 +254,7 @@ static bool rebuild_filter(yb_store *st, yb_fp_index *x, char *err, size_t errle
     memset(yb_fpset_filter(x->set), 0, YB_FILTER_BYTES);
     x->filter_count = 0;
     yb_cell v = yb_cell_i(x->state);
-    if (!st->b->ops->exec(st->b, "SELECT fps FROM yb_fps WHERE state = $1", &v, 1, rebuild_row, x, err, errlen))
+    if (!st->b->ops->exec_raw(st->b, "SELECT fps FROM yb_fps WHERE state = $1", &v, 1, rebuild_row, x, err, errlen))
         return false;
     yb_fpset_pages_mark(x->set, true);
     x->rebuilt = true;
@@ -314,7 +314,7 @@ bool yb_fps_begin(yb_store *st, yb_vm *vm, char *err, size_t errlen)
     }
     if (!st->b->ops->exec(st->b, "SELECT state, run, n FROM yb_run ORDER BY state, run", NULL, 0, run_row, st, err,
                           errlen) ||
-        !st->b->ops->exec(st->b, "SELECT state, page, bits, sum FROM yb_filter", NULL, 0, filter_row, st, err, errlen))
+        !st->b->ops->exec_raw(st->b, "SELECT state, page, bits, sum FROM yb_filter", NULL, 0, filter_row, st, err, errlen))
         return false;
     for (int i = 0; i < st->nfpi; i++) {
         yb_fp_index *x = &st->fpi[i];
@@ -407,7 +407,7 @@ static bool write_run(yb_store *st, yb_fp_index *x, char *err, size_t errlen)
     for (int r = x->nruns - merge; r < x->nruns; r++) {
         keep_ctx k = {x->set, false};
         yb_cell v[2] = {yb_cell_i(x->state), yb_cell_i(x->runs[r])};
-        if (!b->ops->exec(b, "SELECT fps FROM yb_fps WHERE state = $1 AND run = $2", v, 2, keep_row, &k, err, errlen) ||
+        if (!b->ops->exec_raw(b, "SELECT fps FROM yb_fps WHERE state = $1 AND run = $2", v, 2, keep_row, &k, err, errlen) ||
             k.bad) {
             if (k.bad) snprintf(err, errlen, "a part of the %s index is damaged: run `yibao ledger check`", x->name);
             else if (!err[0]) snprintf(err, errlen, "%s", yb_fpset_error(x->set));

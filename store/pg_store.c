@@ -70,8 +70,38 @@ static bool rows(pg_backend *g, PGresult *r, yb_row_fn fn, void *ctx, char *err,
     return ok;
 }
 
-static bool pg_exec(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
-                    char *err, size_t errlen)
+/* A big-endian integer of a binary result. */
+static int64_t be_int(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++) v = v << 8 | p[i];
+    if (n < 8 && n > 0 && (p[0] & 0x80)) v |= ~(uint64_t)0 << (8 * n); /* sign-extended */
+    return (int64_t)v;
+}
+
+/* Rows of a binary result: bytea as it is (no hex to decode), integers as numbers, text as it is. */
+static bool raw_rows(PGresult *r, yb_row_fn fn, void *ctx)
+{
+    int nrows = PQntuples(r), ncols = PQnfields(r);
+    if (ncols > 16) ncols = 16;
+    bool ok = true;
+    for (int i = 0; ok && i < nrows; i++) {
+        yb_cell cols[16];
+        for (int c = 0; c < ncols; c++) {
+            const unsigned char *v = (const unsigned char *)PQgetvalue(r, i, c);
+            int n = PQgetlength(r, i, c);
+            Oid t = PQftype(r, c);
+            if (PQgetisnull(r, i, c)) cols[c] = (yb_cell){YB_CELL_NULL, 0, "", 0};
+            else if (t == 20 || t == 23 || t == 21) cols[c] = (yb_cell){YB_CELL_INT, be_int(v, n), NULL, 0};
+            else cols[c] = (yb_cell){t == 17 ? YB_CELL_BLOB : YB_CELL_TEXT, 0, v, (size_t)n};
+        }
+        ok = fn(ctx, cols, ncols);
+    }
+    return ok;
+}
+
+static bool pg_run(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
+                   char *err, size_t errlen, bool raw)
 {
     pg_backend *g = (pg_backend *)b;
     enum { MAXP = 8 };
@@ -97,16 +127,30 @@ static bool pg_exec(yb_backend *b, const char *sql, const yb_cell *params, int n
             lengths[i] = (int)c->n;
         }
     }
-    PGresult *r = nparams ? PQexecParams(g->conn, sql, nparams, NULL, values, lengths, formats, 0) : PQexec(g->conn, sql);
+    PGresult *r = nparams || raw ? PQexecParams(g->conn, sql, nparams, NULL, values, lengths, formats, raw)
+                                 : PQexec(g->conn, sql);
     bool ok = ok_result(g, r, err, errlen);
     /* COMMIT of a transaction an error aborted answers ROLLBACK, and succeeds */
     if (ok && strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
         if (err) snprintf(err, errlen, "the server rolled the batch back (an earlier statement failed)");
         ok = false;
     }
-    if (ok && fn) ok = rows(g, r, fn, ctx, err, errlen);
+    if (ok && fn) ok = raw ? raw_rows(r, fn, ctx) : rows(g, r, fn, ctx, err, errlen);
+    if (!ok && raw && err && !err[0]) snprintf(err, errlen, "out of memory");
     PQclear(r);
     return ok;
+}
+
+static bool pg_exec(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
+                    char *err, size_t errlen)
+{
+    return pg_run(b, sql, params, nparams, fn, ctx, err, errlen, false);
+}
+
+static bool pg_exec_raw(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
+                        char *err, size_t errlen)
+{
+    return pg_run(b, sql, params, nparams, fn, ctx, err, errlen, true);
 }
 
 static bool pg_has_ledger(yb_backend *b, bool *ours, bool *empty, char *err, size_t errlen)
@@ -258,6 +302,7 @@ static const yb_backend_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
     .exec = pg_exec,
+    .exec_raw = pg_exec_raw,
     .create_sql =
         "CREATE TABLE yb_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
         "CREATE TABLE yb_policy (id BIGINT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"

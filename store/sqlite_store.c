@@ -237,6 +237,7 @@ static const yb_backend_ops sq_ops = {
     .name = "sqlite",
     .close = sq_close,
     .exec = sq_exec,
+    .exec_raw = sq_exec,
     .create_sql =
         "CREATE TABLE yb_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
         "CREATE TABLE yb_policy (id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"

@@ -31,6 +31,11 @@ typedef struct yb_backend_ops {
        err may be NULL (a rollback, whose failure changes nothing). */
     bool (*exec)(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
                  char *err, size_t errlen);
+    /* One statement whose columns are all integers, text or blobs, read
+       without conversion: integers may come as INT cells, blobs without
+       escaping (PostgreSQL's binary results).  For the big reads. */
+    bool (*exec_raw)(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
+                     char *err, size_t errlen);
     /* The schema's statements for this database (types differ). */
     const char *create_sql;
     /* The fingerprint indexes' tables alone (a ledger of format 1 upgraded). */
