@@ -4,7 +4,10 @@
 # example policy: wall and CPU seconds (user + system) and peak RSS, medians
 # of ROUNDS alternating rounds; the settlements of both compared byte for byte.
 # The machine's load average is printed: on a shared machine other processes
-# take a share of the cores and the wall times say so.
+# take a share of the cores and the wall times say so; the CPU ratio (total
+# CPU of --jobs 2 over --jobs 1's: what the split costs) holds either way.
+# Each thread's CPU and idle time in the last --jobs 2 round (YB_JOBS_TRACE)
+# say how evenly the work was shared.
 # Knobs: YB_BENCH_JOBS_N (500000), YB_BENCH_ROUNDS (3), YB_BENCH_YIBAO (bin/yibao), CC.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +25,10 @@ median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print (NR 
 one() {
     python3 -c 'import resource, subprocess, sys, time
 t = time.monotonic()
-subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), stderr=subprocess.DEVNULL, check=True)
+subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), stderr=open(sys.argv[1] + ".err", "w"), check=True)
 w = time.monotonic() - t
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.3f %.3f %d" % (w, u.ru_utime + u.ru_stime, u.ru_maxrss))' "$B/jobs-out-$1.jsonl" "$YIBAO" run "$POLICY" "$J" --jobs "$1"
+print("%.3f %.3f %d" % (w, u.ru_utime + u.ru_stime, u.ru_maxrss))' "$B/jobs-out-$1.jsonl" env YB_JOBS_TRACE=1 "$YIBAO" run "$POLICY" "$J" --jobs "$1"
 }
 echo "machine: $(nproc) cores, load average before $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A wall cpu rss
@@ -36,6 +39,7 @@ for r in $(seq "$ROUNDS"); do
         echo "  round $r, --jobs $j: $w s wall, $c s CPU, $m KiB peak"
     done
 done
+grep '^jobs: ' "$B/jobs-out-2.jsonl.err" | sed 's/^/  last round, --jobs 2: /'
 cmp -s "$B/jobs-out-1.jsonl" "$B/jobs-out-2.jsonl" && echo "  settlements of --jobs 1 and 2 identical ($(wc -l < "$B/jobs-out-1.jsonl") lines)" || echo "  settlements DIFFER"
 W1=$(echo "${wall[1]}" | median); W2=$(echo "${wall[2]}" | median)
 C1=$(echo "${cpu[1]}" | median); C2=$(echo "${cpu[2]}" | median)

@@ -2,34 +2,51 @@
  * and running totals, with exactly the output of one.
  *
  * The compiler says (compiler/routing.c) which claim text fields the kept
- * states' keys hold.  The input is read in chunks of lines; each line goes to
- * the worker route_key.c names (the hash of that field's value, or of the
- * line's family group, worked out by a pre-pass over every input first), so
- * every claim that can meet a state entry meets it on the same worker, in
- * input order.  Workers parse and settle their lines of a chunk in parallel
- * into their own buffers; then the chunk's settlements and error messages are
- * written in input order with their original line numbers.  Reports are
- * merged into the first worker's VM as routing.c classed their fields
+ * states' keys hold.  Each line goes to the worker route_key.c names (the
+ * hash of that field's value, or of the line's family group, worked out by a
+ * pre-pass over every input first: learn_inputs), so every claim that can
+ * meet a state entry meets it on the same worker, in input order.
+ *
+ * The input is read in slots of whole lines (SLOT_BYTES, NSLOTS of them in
+ * flight: memory stays bounded).  A slot goes through four steps, and the
+ * threads take whatever step is ready, so no thread does the serial work
+ * while the others wait:
+ *   read    one thread at a time, in input order (pread into the slot);
+ *   scan    NPARTS parts in parallel: the lines split, checked (no NUL byte)
+ *           and routed;
+ *   settle  each worker its own lines of the slot, parsed in place, into its
+ *           own buffers (reused from slot to slot);
+ *   write   one thread at a time, in input order: the settlements with one
+ *           writev per run of lines, the error messages with their original
+ *           line numbers.
+ * Reports are merged into the caller's VM as routing.c classed their fields
  * (report_merge.c; each worker notes where its entries were opened).
  *
  * Anything this cannot split exactly (no route field, CSV in or out, a durable
- * ledger gate, one job, an input that is not a regular file or holds a NUL
- * byte or an overlong line) goes to yb_batch_run: one worker, never a guess.
+ * ledger gate, one job, an input that is not a regular file) goes to
+ * yb_batch_run: one worker, never a guess (-v says why).  A slot holding a
+ * NUL byte (the file reader may stop at one, depending on where its buffer
+ * ends) or a line longer than a slot is not settled by the workers: the slots
+ * before it are written, and the batch is read again from the start by one
+ * VM, the caller's, which writes only from that slot's first line on
+ * (replay): the same output as one worker.
  *
  * On a terminal (o->batch.progress) the progress line of yb_batch_run is kept
- * up to date after each chunk: the claims the workers read, the time left
- * from the bytes of every input. */
-/* madvise (MADV_DONTNEED: give the pages of a mapped input back) */
-#define _DEFAULT_SOURCE
+ * up to date after each slot written.  YB_JOBS_TRACE=1 in the environment
+ * prints each thread's CPU time, idle time and steps taken (bench/jobs.sh). */
+/* strchrnul, memrchr */
+#define _GNU_SOURCE
 #include "batch_jobs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "report_merge.h"
@@ -37,7 +54,7 @@
 #include "route_plan.h"
 #include "settlement_writer.h"
 
-enum { CHUNK_BYTES = 8 << 20, MAX_JOBS = 64 };
+enum { SLOT_BYTES = 1024 << 10, SLOT_PAD = 64, NSLOTS = 4, NPARTS = 4, MAX_JOBS = 64, MAX_IOV = 512, OUT_STAGE = 256 << 10 };
 
 int yb_jobs_default(void)
 {
@@ -46,331 +63,646 @@ int yb_jobs_default(void)
 }
 
 /* ------------------------------------------------------------------------ */
-/* the workers                                                               */
+/* slots                                                                     */
 
 typedef struct line_ref {
-    size_t off, len; /* in the chunk */
-    long line;       /* in its file */
-    int worker;
-    uint8_t settled; /* a settlement line was written */
-    uint32_t errlen; /* bytes of error messages */
+    uint32_t off, len; /* in the slot, the newline not counted */
+    uint32_t rel;      /* its line number within its part (from 1) */
+    uint16_t worker;
+    uint8_t nl;      /* a newline follows it */
+    uint8_t bom;     /* starts with a byte order mark and is not line 1 (see feed_marked) */
+    uint8_t what;    /* after settling: 0 blank, 1 settled, 2 held, 3 a record error */
+    uint32_t outlen; /* bytes of its settlement */
+    uint32_t errlen; /* bytes of its error messages */
 } line_ref;
 
+typedef struct part {
+    line_ref *lines;
+    size_t n, cap;
+    long nlines; /* lines starting in it, blank ones too */
+    long base;   /* line number of its first line, minus one */
+    bool bad;    /* a NUL byte, or out of memory */
+} part;
+
+typedef struct slot {
+    char *buf; /* SLOT_BYTES + SLOT_PAD */
+    size_t len; /* bytes of whole lines */
+    int input;
+    bool first; /* starts its input: line 1 is its first line */
+    bool bad;   /* a line longer than a slot, or a read error: see replay */
+    bool last;  /* the last slot of the last input */
+    double end; /* bytes of the inputs read with it (the progress line) */
+    long base;  /* lines of its input before it */
+    part parts[NPARTS];
+    int parts_taken, parts_done, settled;
+} slot;
+
 typedef struct worker {
+    struct jobs *J;
+    int id;
     yb_vm *vm;
-    bool own_vm;
     yb_reader *r;
     yb_claim *claim;
-    const yb_run_opts *o;
-    const char *name;     /* the input's name in messages */
-    const char *chunk;
-    line_ref *lines;
-    size_t nlines;
-    int id;
-    /* this chunk's output */
-    char *out, *err;
-    size_t outlen, errlen;
-    FILE *outf, *errf;
-    long errmark;     /* bytes of errf accounted to lines */
-    char *scratch;    /* a line after a newline (see feed_line) */
+    yb_writer *out[NSLOTS]; /* settlements of the slot, in memory */
+    FILE *errf[NSLOTS];     /* error messages of the slot */
+    char *err[NSLOTS];
+    size_t errsize[NSLOTS];
+    long errmark; /* bytes of errf accounted to lines */
+    char *scratch; /* a line after a newline (see feed_marked) */
     size_t scratch_cap;
-    bool failed; /* out of memory or a write error */
-    yb_report_opens *opens; /* where this worker's report entries were opened (report_merge.h) */
-    int input;              /* the input being read: its index */
-    long records, done, errors, held;
+    long next; /* the next slot to settle */
     const char *reasons[YB_MAX_REASONS];
     yb_alert alerts[YB_MAX_ALERTS];
+    yb_report_opens *opens; /* where this worker's report entries were opened (report_merge.h) */
+    double idle; /* seconds waiting (YB_JOBS_TRACE) */
+    long steps[4];
+    struct timespec cpu;
 } worker;
 
-/* The bytes of error messages written for l since the last ones. */
-static void err_written(worker *w, line_ref *l)
+typedef struct input {
+    const char *name; /* in messages */
+    int fd;
+    off_t start, size;
+} input;
+
+typedef struct jobs {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    worker *w;
+    int n, nalloc, threads; /* workers routed to; made; threads running them (the caller's one included) */
+    const yb_run_opts *o;
+    const yb_program *p;
+    yb_router *router;
+    input *in;
+    int nin;
+    slot slots[NSLOTS];
+    /* the reader's (one thread at a time: `reading`) */
+    int rin;
+    off_t rpos;
+    char *carry; /* the partial line at the end of the last slot read */
+    size_t carry_len;
+    double rdone;
+    /* under mu */
+    bool reading, writing, failed, write_failed, ended; /* ended: every input read */ /* failed: out of memory, or the output (write_failed) */
+    long nread, nnumbered, nwritten;
+    long limit;      /* slots to write: LONG_MAX until the inputs end or a slot is bad */
+    int num_input;   /* numbering: the input of the last slot numbered, and its lines so far */
+    long num_lines;
+    int replay_input; /* a bad slot: where the replay starts writing (-1: none) */
+    long replay_line;
+    /* the writer's */
+    yb_run_stats *st;
+    double bytes_all;
+    struct timespec t0;
+    struct iovec iov[MAX_IOV]; /* [0]: the stage; [1..niov]: runs */
+    int niov;
+    char *stage;
+    size_t stage_len;
+} jobs;
+
+static slot *slot_of(jobs *J, long q) { return &J->slots[q % NSLOTS]; }
+
+/* ------------------------------------------------------------------------ */
+/* read: the next slot of whole lines (one thread at a time)                */
+
+/* Bytes from the reader's input into b (up to want); 0 at its end, -1 on an error. */
+static ssize_t read_some(jobs *J, char *b, size_t want)
 {
-    long at = ftell(w->errf);
-    if (at < 0) { w->failed = true; return; }
-    l->errlen += (uint32_t)(at - w->errmark);
-    w->errmark = at;
+    input *in = &J->in[J->rin];
+    for (;;) {
+        ssize_t got = pread(in->fd, b, want, J->rpos);
+        if (got >= 0 || errno != EINTR) {
+            if (got > 0) J->rpos += got;
+            return got;
+        }
+    }
 }
+
+static void read_slot(jobs *J, slot *s)
+{
+    s->len = 0;
+    s->bad = s->last = false;
+    s->input = J->rin;
+    s->first = J->carry_len == 0 && J->rpos == J->in[J->rin].start;
+    memcpy(s->buf, J->carry, J->carry_len);
+    size_t len = J->carry_len;
+    J->carry_len = 0;
+    bool end = false;
+    while (len < SLOT_BYTES) {
+        ssize_t got = read_some(J, s->buf + len, SLOT_BYTES - len);
+        if (got < 0) s->bad = true;
+        if (got <= 0) {
+            end = true;
+            break;
+        }
+        len += (size_t)got;
+    }
+    if (end) {
+        s->len = len; /* the last line may have no newline */
+        J->rdone += (double)(J->rpos - J->in[J->rin].start);
+        J->rin++;
+        if (J->rin < J->nin) J->rpos = J->in[J->rin].start;
+        s->last = J->rin == J->nin;
+    } else {
+        const char *nl = memrchr(s->buf, '\n', len);
+        if (!nl) s->bad = true; /* a line longer than a slot */
+        s->len = nl ? (size_t)(nl - s->buf) + 1 : len;
+        J->carry_len = len - s->len;
+        memcpy(J->carry, s->buf + s->len, J->carry_len);
+    }
+    s->end = J->rdone + (J->rin < J->nin ? (double)(J->rpos - J->in[J->rin].start) : 0);
+    memset(s->buf + s->len, 0, SLOT_PAD); /* the scan's sentinel; the parser's padding */
+}
+
+/* ------------------------------------------------------------------------ */
+/* scan: one part's lines split, checked and routed (in parallel)           */
+
+static bool add_line(part *pt, line_ref l)
+{
+    if (pt->n == pt->cap) {
+        size_t cap = pt->cap ? 2 * pt->cap : 1024;
+        line_ref *b = realloc(pt->lines, cap * sizeof *b);
+        if (!b) return false;
+        pt->lines = b;
+        pt->cap = cap;
+    }
+    pt->lines[pt->n++] = l;
+    return true;
+}
+
+/* The lines that start in part j of s: [len * j / NPARTS, len * (j + 1) / NPARTS). */
+static void scan_part(jobs *J, slot *s, int j)
+{
+    part *pt = &s->parts[j];
+    pt->n = 0;
+    pt->nlines = 0;
+    pt->bad = false;
+    char *b = s->buf, *data_end = b + s->len;
+    char *p = b + s->len * (size_t)j / NPARTS, *stop = b + s->len * (size_t)(j + 1) / NPARTS;
+    if (j > 0 && p < stop && p[-1] != '\n') { /* the line under way belongs to the part before */
+        char *nl = memchr(p, '\n', (size_t)(data_end - p));
+        p = nl ? nl + 1 : data_end;
+    }
+    while (p < stop) {
+        char *e = strchrnul(p, '\n'); /* the sentinel stops it at the data's end */
+        if (!*e && e < data_end) { /* a NUL byte */
+            pt->bad = true;
+            return;
+        }
+        pt->nlines++;
+        if (e > p) {
+            bool line1 = s->first && j == 0 && pt->nlines == 1;
+            bool mark = e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0;
+            /* the line number only says whether a byte order mark is skipped */
+            int worker = yb_router_route(J->router, p, (size_t)(e - p), line1 ? 1 : 0);
+            line_ref l = {(uint32_t)(p - b), (uint32_t)(e - p), (uint32_t)pt->nlines, (uint16_t)worker, e < data_end,
+                          mark && !line1, 0, 0, 0};
+            if (!add_line(pt, l)) {
+                pt->bad = true;
+                return;
+            }
+        }
+        p = e < data_end ? e + 1 : data_end;
+    }
+}
+
+/* Under mu: the slots scanned in order get their line numbers; a bad one
+ * ends the batch there. */
+static void number_slots(jobs *J)
+{
+    while (J->nnumbered < J->nread && J->nnumbered < J->limit) {
+        slot *s = slot_of(J, J->nnumbered);
+        if (s->parts_done < NPARTS) return;
+        if (s->input != J->num_input) {
+            J->num_input = s->input;
+            J->num_lines = 0;
+        }
+        s->base = J->num_lines;
+        bool bad = s->bad;
+        for (int j = 0; j < NPARTS; j++) {
+            s->parts[j].base = J->num_lines;
+            J->num_lines += s->parts[j].nlines;
+            bad = bad || s->parts[j].bad;
+        }
+        if (bad) {
+            J->limit = J->nnumbered;
+            J->replay_input = s->input;
+            J->replay_line = s->base + 1;
+            return;
+        }
+        J->nnumbered++;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* settle: a worker's lines of a slot                                        */
 
 static void text_of(void *ctx, int64_t v, const char **p, uint32_t *n) { yb_vm_text(ctx, v, p, n); }
 
-/* One claim settled by w's VM, its settlement written to wr. */
-static bool settle_one(worker *w, yb_writer *wr, line_ref *l)
+/* The settlement of the claim just read, into wr; false when out of memory. */
+static bool put_settlement(yb_vm *vm, yb_writer *wr, const yb_run_opts *o, const char **reasons, yb_alert *alerts)
 {
-    yb_vm *vm = w->vm;
-    if (!yb_batch_settle(vm, w->claim, w->name, l->line, NULL, w->errf)) {
-        w->errors++;
-        err_written(w, l);
-        return true;
-    }
-    w->held += vm->held;
-    yb_batch_outcome(vm, w->reasons, w->alerts);
-    yb_settlement s = {vm->regs, vm->held, w->reasons, vm->nreasons, w->alerts, vm->nalerts, NULL, 0, text_of, vm, NULL};
-    if (w->o->explain) {
+    yb_batch_outcome(vm, reasons, alerts);
+    yb_settlement s = {vm->regs, vm->held, reasons, vm->nreasons, alerts, vm->nalerts, NULL, 0, text_of, vm, NULL};
+    if (o->explain) {
         yb_vm_explain(vm);
         s.explain = vm->xbuf;
         s.explain_len = vm->xlen;
     }
-    if (w->o->stamp) {
-        s.stamp = w->o->stamp;
+    s.stamp = o->stamp;
+    return yb_writer_put(wr, &s);
+}
+
+/* The reader reads a line as its line 1, where a byte order mark is skipped;
+ * anywhere else in a file a mark is an error.  Such a line is fed after an
+ * empty line, as the file reader would see it. */
+static int feed_marked(worker *w, const char *s, size_t len, yb_record_error *err)
+{
+    if (w->scratch_cap < len + 1) {
+        char *b = realloc(w->scratch, len + 1);
+        if (!b) return -2;
+        w->scratch = b;
+        w->scratch_cap = len + 1;
     }
-    if (!yb_writer_put(wr, &s)) return false;
-    w->done++;
-    l->settled = 1;
+    w->scratch[0] = '\n';
+    memcpy(w->scratch + 1, s, len);
+    if (yb_reader_feed(w->r, w->scratch, len + 1) != 0) return -2;
+    return yb_reader_next(w->r, w->claim, err);
+}
+
+/* One line read and settled; false when out of memory. */
+static bool settle_line(worker *w, slot *s, part *pt, line_ref *l, int k)
+{
+    jobs *J = w->J;
+    const char *name = J->in[s->input].name;
+    long line = pt->base + l->rel;
+    yb_record_error err;
+    int rc = l->bom ? feed_marked(w, s->buf + l->off, l->len, &err)
+                    : yb_reader_read_line(w->r, s->buf + l->off, l->len + l->nl, w->claim, &err);
+    if (rc == -2) return false;
+    if (rc == 0) return true;
+    long at = -1;
+    size_t before = 0;
+    if (rc < 0) {
+        yb_batch_error(w->errf[k], name, line, NULL, err.field, err.message);
+        l->what = 3;
+    } else if (!yb_batch_settle(w->vm, w->claim, name, line, NULL, w->errf[k])) {
+        l->what = 3;
+        if (!yb_report_opens_note(w->opens, w->vm, yb_report_pos(s->input, line))) return false;
+    } else {
+        if (!yb_report_opens_note(w->opens, w->vm, yb_report_pos(s->input, line))) return false;
+        yb_writer_held(w->out[k], &before);
+        if (!put_settlement(w->vm, w->out[k], J->o, w->reasons, w->alerts)) return false;
+        size_t after;
+        yb_writer_held(w->out[k], &after);
+        l->outlen = (uint32_t)(after - before);
+        l->what = w->vm->held ? 2 : 1;
+        return true;
+    }
+    if ((at = ftell(w->errf[k])) < 0) return false;
+    l->errlen = (uint32_t)(at - w->errmark);
+    w->errmark = at;
     return true;
 }
 
-/* The reader reads a line fed to it as its line 1, where a byte order mark
- * is skipped; anywhere else in a file a mark is an error.  Such a line is
- * fed after an empty line, as the file reader would see it. */
-static bool feed_line(worker *w, const line_ref *l)
+static bool settle_slot(worker *w, long q)
 {
-    const char *s = w->chunk + l->off;
-    if (l->line == 1 || l->len < 3 || memcmp(s, "\xEF\xBB\xBF", 3) != 0) return yb_reader_feed(w->r, s, l->len) == 0;
-    if (w->scratch_cap < l->len + 1) {
-        char *b = realloc(w->scratch, l->len + 1);
-        if (!b) return false;
-        w->scratch = b;
-        w->scratch_cap = l->len + 1;
+    jobs *J = w->J;
+    int k = (int)(q % NSLOTS);
+    slot *s = &J->slots[k];
+    w->errmark = 0;
+    if (!w->errf[k] && !(w->errf[k] = open_memstream(&w->err[k], &w->errsize[k]))) return false;
+    for (int j = 0; j < NPARTS; j++) {
+        part *pt = &s->parts[j];
+        for (size_t i = 0; i < pt->n; i++)
+            if (pt->lines[i].worker == w->id && !settle_line(w, s, pt, &pt->lines[i], k)) return false;
     }
-    w->scratch[0] = '\n';
-    memcpy(w->scratch + 1, s, l->len);
-    return yb_reader_feed(w->r, w->scratch, l->len + 1) == 0;
+    return fflush(w->errf[k]) == 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* write: a slot's settlements and messages in input order (one thread)     */
+
+/* The settlements held (the stage, then the runs of J->iov[1..]) written:
+ * with writev when the output is a file descriptor, else through the FILE;
+ * on an error the rest goes through the FILE, which fails too and says so. */
+static bool flush_out(jobs *J)
+{
+    FILE *out = J->o->out;
+    int fd = fileno(out);
+    J->iov[0] = (struct iovec){J->stage, J->stage_len};
+    struct iovec *v = J->iov;
+    int n = J->niov + 1;
+    if (n == 1 && !J->stage_len) return true;
+    J->niov = 0;
+    J->stage_len = 0;
+    while (n > 0 && fd >= 0) {
+        ssize_t put = writev(fd, v, n);
+        if (put < 0 && errno == EINTR) continue;
+        if (put <= 0) break;
+        for (; n > 0 && (size_t)put >= v->iov_len; v++, n--) put -= (ssize_t)v->iov_len;
+        if (n > 0) {
+            v->iov_base = (char *)v->iov_base + put;
+            v->iov_len -= (size_t)put;
+        }
+    }
+    for (; n > 0; v++, n--)
+        if (fwrite(v->iov_base, 1, v->iov_len, out) != v->iov_len) return false;
+    return true;
+}
+
+/* A run of settlements to write (p: in a worker's buffer). */
+static bool put_out(jobs *J, const char *p, size_t n)
+{
+    struct iovec *last = J->niov ? &J->iov[J->niov] : NULL;
+    if (last && (const char *)last->iov_base + last->iov_len == p) { /* the run goes on */
+        last->iov_len += n;
+        return true;
+    }
+    if (J->niov == MAX_IOV - 1 && !flush_out(J)) return false;
+    J->iov[++J->niov] = (struct iovec){(void *)p, n};
+    return true;
+}
+
+/* The end of a slot: its runs written, unless they fit on the stage (then
+ * they are copied there, as one worker's writer holds its output in blocks
+ * of OUT_STAGE, so a small batch's settlements come out at the end, after its
+ * messages, as with one worker). */
+static bool end_out(jobs *J)
+{
+    size_t pending = 0;
+    for (int i = 1; i <= J->niov; i++) pending += J->iov[i].iov_len;
+    if (J->stage_len + pending > OUT_STAGE) return flush_out(J);
+    for (int i = 1; i <= J->niov; i++) {
+        memcpy(J->stage + J->stage_len, J->iov[i].iov_base, J->iov[i].iov_len);
+        J->stage_len += J->iov[i].iov_len;
+    }
+    J->niov = 0;
+    return true;
+}
+
+static bool write_slot(jobs *J, long q)
+{
+    int k = (int)(q % NSLOTS);
+    slot *s = &J->slots[k];
+    FILE *errs = J->o->batch.errors;
+    size_t opos[MAX_JOBS] = {0}, epos[MAX_JOBS] = {0};
+    const char *outb[MAX_JOBS];
+    for (int w = 0; w < J->n; w++) {
+        size_t len;
+        outb[w] = yb_writer_held(J->w[w].out[k], &len);
+    }
+    bool ok = true;
+    yb_batch_stats *st = &J->st->batch;
+    for (int j = 0; ok && j < NPARTS; j++) {
+        const part *pt = &s->parts[j];
+        for (size_t i = 0; ok && i < pt->n; i++) {
+            const line_ref *l = &pt->lines[i];
+            int w = l->worker;
+            if (l->errlen) {
+                if (errs) fwrite(J->w[w].err[k] + epos[w], 1, l->errlen, errs);
+                epos[w] += l->errlen;
+            }
+            if (l->outlen && !put_out(J, outb[w] + opos[w], l->outlen)) ok = false;
+            opos[w] += l->outlen;
+            st->records += l->what != 0;
+            st->done += l->what == 1 || l->what == 2;
+            st->errors += l->what == 3;
+            J->st->held += l->what == 2;
+        }
+    }
+    if (!end_out(J)) ok = false;
+    for (int w = 0; w < J->n; w++) {
+        yb_writer_clear(J->w[w].out[k]);
+        if (J->w[w].errf[k]) fseek(J->w[w].errf[k], 0, SEEK_SET);
+    }
+    return ok;
+}
+
+/* The progress line after a slot written, at most once a second, and once
+ * more at the end (last). */
+static void progress(jobs *J, double done, bool last)
+{
+    FILE *f = J->o->batch.progress;
+    if (!f) return;
+    long records = J->st->batch.records;
+    double s = yb_batch_seconds_since(&J->t0);
+    if (!records || (!last && s < 1)) return;
+    yb_batch_progress_line(f, records, s, done, J->bytes_all, last);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the threads                                                               */
+
+enum { STEP_WRITE, STEP_SETTLE, STEP_SCAN, STEP_READ, STEP_NONE };
+
+/* Under mu: the worker w settles a slot for next, if any: itself, or for the
+ * caller's thread, a worker no thread could be made for. */
+static worker *settle_due(jobs *J, worker *w)
+{
+    if (w->next < J->nnumbered) return w;
+    for (int k = J->threads; w->id == 0 && k < J->n; k++)
+        if (J->w[k].next < J->nnumbered) return &J->w[k];
+    return NULL;
+}
+
+/* Under mu: the step w takes next (q: the slot; j: the part to scan; as:
+ * the worker it settles for). */
+static int next_step(jobs *J, worker *w, long *q, int *j, worker **as)
+{
+    if (J->failed) return STEP_NONE;
+    if (!J->writing && J->nwritten < J->nnumbered && slot_of(J, J->nwritten)->settled == J->n) {
+        *q = J->nwritten;
+        return STEP_WRITE;
+    }
+    if ((*as = settle_due(J, w))) {
+        *q = (*as)->next;
+        return STEP_SETTLE;
+    }
+    for (long t = J->nnumbered; t < J->nread && t < J->limit; t++) {
+        slot *s = slot_of(J, t);
+        if (s->parts_taken < NPARTS) {
+            *q = t;
+            *j = s->parts_taken++;
+            return STEP_SCAN;
+        }
+    }
+    if (!J->reading && !J->ended && J->nread < J->limit && J->nread - J->nwritten < NSLOTS) {
+        *q = J->nread;
+        return STEP_READ;
+    }
+    return STEP_NONE;
+}
+
+static bool all_done(const jobs *J)
+{
+    return J->failed || (J->nwritten == J->nnumbered && J->nnumbered == J->limit) ||
+           (J->ended && J->nwritten == J->nread);
+}
+
+/* Out of the lock: step `step` of slot q. */
+static bool do_step(jobs *J, worker *w, int step, long q, int j)
+{
+    switch (step) {
+    case STEP_WRITE: return write_slot(J, q);
+    case STEP_SETTLE: return settle_slot(w, q);
+    case STEP_SCAN: scan_part(J, slot_of(J, q), j); return true;
+    default: read_slot(J, slot_of(J, q)); return true;
+    }
+}
+
+/* Under mu: what a step done changes. */
+static void step_done(jobs *J, worker *w, int step, long q, bool ok)
+{
+    slot *s = slot_of(J, q);
+    if (!ok) J->failed = true;
+    if (!ok && step == STEP_WRITE) J->write_failed = true;
+    switch (step) {
+    case STEP_WRITE:
+        J->nwritten++;
+        J->writing = false;
+        progress(J, s->end, false);
+        break;
+    case STEP_SETTLE:
+        s->settled++;
+        w->next++;
+        break;
+    case STEP_SCAN:
+        s->parts_done++;
+        number_slots(J);
+        break;
+    default:
+        J->reading = false;
+        J->nread++;
+        s->parts_taken = s->parts_done = s->settled = 0;
+        if (s->bad) s->parts_taken = s->parts_done = NPARTS; /* not scanned: the replay reads it */
+        J->ended = s->last;
+        if (J->ended && J->limit == LONG_MAX) J->limit = J->nread;
+        number_slots(J);
+        break;
+    }
+}
+
+static double seconds(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
 static void *work(void *arg)
 {
     worker *w = arg;
-    const yb_program *p = w->vm->p;
-    w->outf = open_memstream(&w->out, &w->outlen);
-    w->errf = open_memstream(&w->err, &w->errlen);
-    yb_writer *wr = w->outf ? yb_writer_open(w->outf, YB_FMT_JSONL, p->outs, p->nouts, p->schema.enums) : NULL;
-    if (!w->outf || !w->errf || !wr) {
-        w->failed = true;
-        yb_writer_close(wr);
-        return NULL;
+    jobs *J = w->J;
+    pthread_mutex_lock(&J->mu);
+    for (;;) {
+        long q = 0;
+        worker *as = w;
+        int j = 0, step = next_step(J, w, &q, &j, &as);
+        if (step == STEP_NONE) {
+            if (all_done(J)) break;
+            struct timespec a, b;
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            pthread_cond_wait(&J->cv, &J->mu);
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            w->idle += seconds(&a, &b);
+            continue;
+        }
+        if (step == STEP_WRITE) J->writing = true;
+        if (step == STEP_READ) J->reading = true;
+        pthread_mutex_unlock(&J->mu);
+        bool ok = do_step(J, as, step, q, j);
+        w->steps[step]++;
+        pthread_mutex_lock(&J->mu);
+        step_done(J, as, step, q, ok);
+        pthread_cond_broadcast(&J->cv);
     }
-    for (size_t i = 0; i < w->nlines && !w->failed; i++) {
-        line_ref *l = &w->lines[i];
-        if (l->worker != w->id) continue;
-        if (!feed_line(w, l)) { w->failed = true; break; }
-        yb_record_error err;
-        int rc;
-        while ((rc = yb_reader_next(w->r, w->claim, &err)) != 0) {
-            w->records++;
-            if (rc > 0) {
-                if (!settle_one(w, wr, l)) w->failed = true;
-                if (!yb_report_opens_note(w->opens, w->vm, yb_report_pos(w->input, l->line))) w->failed = true;
-            } else {
-                yb_batch_error(w->errf, w->name, l->line, NULL, err.field, err.message);
-                err_written(w, l);
-                w->errors++;
-            }
+    pthread_cond_broadcast(&J->cv);
+    pthread_mutex_unlock(&J->mu);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &w->cpu);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the replay: one VM from the start, writing from a bad slot's first line  */
+
+typedef struct replay {
+    yb_vm *vm;
+    yb_writer *wr;
+    yb_claim *claim;
+    const yb_run_opts *o;
+    yb_run_stats *st;
+    const char *reasons[YB_MAX_REASONS];
+    yb_alert alerts[YB_MAX_ALERTS];
+} replay;
+
+/* Every record of input i read by the file reader and settled; written (and
+ * counted) from line `from` on. */
+static bool replay_input(replay *R, const input *in, const char *path, long from)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    FILE *errs = R->o->batch.errors;
+    char why[256];
+    yb_reader *r = f ? yb_reader_open_opts(&R->vm->p->schema, f, in->name, YB_FMT_JSONL, &R->o->batch.reader, why, sizeof why) : NULL;
+    bool ok = r != NULL;
+    if (!r && errs) fprintf(errs, "%s: error: cannot read it again\n", in->name);
+    int rc;
+    yb_record_error err;
+    while (ok && (rc = yb_reader_next(r, R->claim, &err)) != 0) {
+        long line = rc > 0 ? R->claim->line : err.line;
+        bool quiet = line < from;
+        R->st->batch.records += !quiet;
+        if (rc < 0) {
+            if (!quiet) yb_batch_error(errs, in->name, line, NULL, err.field, err.message);
+            R->st->batch.errors += !quiet;
+        } else if (!yb_batch_settle(R->vm, R->claim, in->name, line, NULL, quiet ? NULL : errs)) {
+            R->st->batch.errors += !quiet;
+        } else if (!quiet) {
+            R->st->held += R->vm->held;
+            R->st->batch.done++;
+            ok = put_settlement(R->vm, R->wr, R->o, R->reasons, R->alerts);
         }
     }
-    if (!yb_writer_close(wr)) w->failed = true;
-    if (fflush(w->errf) != 0) w->failed = true;
-    return NULL;
+    yb_reader_close(r);
+    if (f && f != stdin) fclose(f);
+    return ok;
+}
+
+static bool run_replay(jobs *J, yb_vm *vm, const char *const *paths)
+{
+    replay *R = calloc(1, sizeof *R);
+    bool ok = R != NULL;
+    if (R) {
+        *R = (replay){.vm = vm, .o = J->o, .st = J->st};
+        R->claim = yb_claim_new(&J->p->schema);
+        R->wr = yb_writer_open(J->o->out, YB_FMT_JSONL, J->p->outs, J->p->nouts, J->p->schema.enums);
+        ok = R->claim && R->wr;
+    }
+    if (!ok && J->o->batch.errors) fprintf(J->o->batch.errors, "error: out of memory\n");
+    for (int i = 0; ok && i < J->nin; i++)
+        ok = replay_input(R, &J->in[i], paths[i], i < J->replay_input ? LONG_MAX : i == J->replay_input ? J->replay_line : 0);
+    if (R && !yb_writer_close(R->wr)) ok = false;
+    if (R) yb_claim_free(R->claim);
+    free(R);
+    return ok;
 }
 
 /* ------------------------------------------------------------------------ */
 /* the batch                                                                 */
 
-typedef struct jobs {
-    worker *w;
-    int n;
-    const yb_run_opts *o;
-    yb_router *router;
-    int input; /* the input being read: its index */
-    yb_run_stats *st;
-    struct timespec t0;          /* for the progress line */
-    double bytes_before, bytes_all; /* of the inputs before this one; of all */
-} jobs;
-
-/* The progress line after a chunk (pos: bytes done of this input), at most
- * once a second, and once more at the end (last). */
-static void progress(jobs *J, size_t pos, bool last)
+/* Every worker's report entries merged into vm's (report_merge.h): vm is
+ * the first part, with no entries of its own. */
+static bool merge_reports(jobs *J, yb_vm *vm)
 {
-    FILE *f = J->o->batch.progress;
-    if (!f) return;
-    long records = 0;
-    for (int k = 0; k < J->n; k++) records += J->w[k].records;
-    double s = yb_batch_seconds_since(&J->t0);
-    if (!records || (!last && s < 1)) return;
-    yb_batch_progress_line(f, records, s, J->bytes_before + (double)pos, J->bytes_all, last);
-}
-
-/* Settle one chunk's lines on the workers, then write what they wrote in
- * input order.  false: a worker failed (reported) or the output failed. */
-static bool run_chunk(jobs *J, const char *chunk, line_ref *lines, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        lines[i].worker = yb_router_route(J->router, chunk + lines[i].off, lines[i].len, lines[i].line);
-    pthread_t t[MAX_JOBS];
-    bool started[MAX_JOBS] = {false};
+    yb_vm *vms[MAX_JOBS + 1] = {vm};
+    yb_report_opens *opens[MAX_JOBS + 1] = {yb_report_opens_new(J->p)};
     for (int k = 0; k < J->n; k++) {
-        worker *w = &J->w[k];
-        w->chunk = chunk;
-        w->lines = lines;
-        w->nlines = n;
-        w->name = name;
-        w->input = J->input;
-        w->out = w->err = NULL;
-        w->outlen = w->errlen = 0;
-        w->errmark = 0;
-        started[k] = k > 0 && pthread_create(&t[k], NULL, work, w) == 0;
-        if (k > 0 && !started[k]) work(w); /* no thread: do it here */
+        vms[k + 1] = J->w[k].vm;
+        opens[k + 1] = J->w[k].opens;
     }
-    work(&J->w[0]);
-    bool ok = true;
-    for (int k = 0; k < J->n; k++) {
-        if (started[k]) pthread_join(t[k], NULL);
-        if (J->w[k].failed) ok = false;
-    }
-    FILE *errs = J->o->batch.errors;
-    size_t opos[MAX_JOBS] = {0}, epos[MAX_JOBS] = {0};
-    for (int k = 0; k < J->n; k++) {
-        if (J->w[k].outf) fclose(J->w[k].outf);
-        if (J->w[k].errf) fclose(J->w[k].errf);
-        J->w[k].outf = J->w[k].errf = NULL;
-    }
-    if (!ok && errs) fprintf(errs, "error: out of memory\n");
-    for (size_t i = 0; ok && i < n; i++) {
-        worker *w = &J->w[lines[i].worker];
-        int k = lines[i].worker;
-        if (lines[i].errlen && errs) fwrite(w->err + epos[k], 1, lines[i].errlen, errs);
-        epos[k] += lines[i].errlen;
-        if (lines[i].settled) {
-            const char *s = w->out + opos[k], *nl = memchr(s, '\n', w->outlen - opos[k]);
-            size_t len = nl ? (size_t)(nl - s) + 1 : w->outlen - opos[k];
-            if (fwrite(s, 1, len, J->o->out) != len) ok = false;
-            opos[k] += len;
-        }
-    }
-    for (int k = 0; k < J->n; k++) {
-        free(J->w[k].out);
-        free(J->w[k].err);
-        J->w[k].out = J->w[k].err = NULL;
-    }
+    char err[300] = "out of memory";
+    bool ok = opens[0] && yb_report_merge(vms, opens, J->n + 1, err, sizeof err);
+    yb_report_opens_free(opens[0]);
+    if (!ok && J->o->batch.errors) fprintf(J->o->batch.errors, "error: %s\n", err);
     return ok;
-}
-
-/* The pages of a mapped input below done given back (whole pages past
- * *dropped, once at least half a chunk is done with), so a
- * read-only mapping read once stays small however big the file. */
-static void give_back(const char *data, size_t done, size_t *dropped)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    done = done / page * page;
-    if (done <= *dropped || done - *dropped < CHUNK_BYTES / 2) return;
-    madvise((char *)data + *dropped, done - *dropped, MADV_DONTNEED);
-    *dropped = done;
-}
-
-/* Every line of one input (mapped), chunk by chunk; the pages done with are
- * given back, so the mapping does not stay resident. */
-static bool run_input(jobs *J, const char *data, size_t size, const char *name)
-{
-    size_t lcap = 1 << 16, pos = 0, dropped = 0;
-    line_ref *lines = malloc(lcap * sizeof *lines);
-    long line = 0;
-    if (!lines) {
-        if (J->o->batch.errors) fprintf(J->o->batch.errors, "error: out of memory\n");
-        return false;
-    }
-    bool ok = true;
-    while (ok && pos < size) {
-        size_t start = pos, n = 0;
-        while (pos < size && pos - start < CHUNK_BYTES && n < lcap) {
-            const char *nl = memchr(data + pos, '\n', size - pos);
-            size_t end = nl ? (size_t)(nl - data) : size;
-            line++;
-            if (end > pos) lines[n++] = (line_ref){pos - start, end - pos, line, 0, 0, 0};
-            pos = nl ? end + 1 : size;
-        }
-        if (n && !run_chunk(J, data + start, lines, n, name)) ok = false;
-        progress(J, pos, false);
-        give_back(data, pos, &dropped);
-    }
-    free(lines);
-    return ok;
-}
-
-/* A mapped input the workers can split exactly as the file reader reads it:
- * a regular file with no NUL byte (the reader may stop at one, depending on
- * where its buffer ends) and no line over the record limit. */
-typedef struct mapped {
-    const char *data;
-    size_t size;
-    int fd;
-    bool not_file; /* a pipe or a terminal: it cannot be read twice */
-} mapped;
-
-static bool map_input(const char *path, size_t max_record, mapped *m)
-{
-    m->data = NULL;
-    m->size = 0;
-    m->fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
-    struct stat sb;
-    if (m->fd < 0 || fstat(m->fd, &sb) != 0) return false;
-    if ((m->not_file = !S_ISREG(sb.st_mode))) return false;
-    m->size = (size_t)sb.st_size;
-    if (m->size == 0) return true;
-    void *d = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, m->fd, 0);
-    if (d == MAP_FAILED) return false;
-    m->data = d;
-    madvise(d, m->size, MADV_SEQUENTIAL);
-    /* checked line by line, the pages read given back as it goes: a check
-     * of the whole file at once kept the whole file resident (732 MiB at
-     * the peak for 500,000 claims) */
-    size_t dropped = 0;
-    for (size_t pos = 0; pos < m->size;) {
-        const char *nl = memchr(m->data + pos, '\n', m->size - pos);
-        size_t end = nl ? (size_t)(nl - m->data) : m->size;
-        if (end - pos > max_record || memchr(m->data + pos, 0, end - pos)) return false;
-        pos = end + 1;
-        give_back(m->data, pos, &dropped);
-    }
-    give_back(m->data, m->size, &dropped);
-    return true;
-}
-
-static void unmap_input(mapped *m)
-{
-    if (m->data) munmap((void *)m->data, m->size);
-    if (m->fd >= 0) close(m->fd);
-    m->data = NULL;
-    m->fd = -1;
-}
-
-/* Every worker's report entries merged into worker 0's (report_merge.h). */
-static bool merge_reports(jobs *J)
-{
-    yb_vm *vms[MAX_JOBS];
-    yb_report_opens *opens[MAX_JOBS];
-    for (int k = 0; k < J->n; k++) {
-        vms[k] = J->w[k].vm;
-        opens[k] = J->w[k].opens;
-    }
-    char err[300];
-    if (yb_report_merge(vms, opens, J->n, err, sizeof err)) return true;
-    if (J->o->batch.errors) fprintf(J->o->batch.errors, "error: %s\n", err);
-    return false;
-}
-
-/* The pre-pass of a batch routed by groups (route_key.h): every line's ids
- * joined, the pages read given back as it goes. */
-static bool learn_input(yb_router *r, const char *data, size_t size)
-{
-    size_t dropped = 0;
-    long line = 0;
-    for (size_t pos = 0; pos < size;) {
-        const char *nl = memchr(data + pos, '\n', size - pos);
-        size_t end = nl ? (size_t)(nl - data) : size;
-        if (!yb_router_learn(r, data + pos, end - pos, ++line)) return false;
-        pos = end + 1;
-        give_back(data, pos, &dropped);
-    }
-    return true;
 }
 
 /* NULL when the batch can be split; else why not (for -v). */
@@ -381,7 +713,7 @@ static const char *unsplittable(const yb_vm *vm, const char *const *inputs, int 
     if (o->admit || o->settled) return "a durable ledger settles claims one at a time";
     if (o->out_format != YB_FMT_JSONL) return "CSV output";
     if (o->batch.in_format == YB_FMT_CSV) return "CSV input";
-    /* the memory reader has the default options (claim_reader.h) */
+    /* the workers' readers have the default options (claim_reader.h) */
     if (o->batch.reader.strict || (o->batch.reader.max_record && o->batch.reader.max_record != YB_DEFAULT_MAX_RECORD))
         return "--strict or --max-record";
     for (int i = 0; i < ninputs; i++)
@@ -397,6 +729,148 @@ static bool one_worker(yb_vm *vm, int njobs, const char *why, const char *const 
     return yb_batch_run(vm, inputs, ninputs, o, st);
 }
 
+static void close_inputs(input *in, int n)
+{
+    for (int i = 0; in && i < n; i++)
+        if (in[i].fd >= 0) close(in[i].fd);
+    free(in);
+}
+
+/* Every input opened: NULL when one cannot be, or is not a regular file
+ * (*pipe set: it cannot be read twice), and then it is read by one worker. */
+static input *open_inputs(const char *const *paths, int n, bool *pipe)
+{
+    input *in = calloc((size_t)n, sizeof *in);
+    for (int i = 0; in && i < n; i++) in[i].fd = -1;
+    for (int i = 0; in && i < n; i++) {
+        bool std = strcmp(paths[i], "-") == 0;
+        struct stat sb;
+        in[i].name = std ? "<stdin>" : paths[i];
+        in[i].fd = std ? dup(0) : open(paths[i], O_RDONLY);
+        bool ok = in[i].fd >= 0 && fstat(in[i].fd, &sb) == 0;
+        if (!ok || !S_ISREG(sb.st_mode)) {
+            *pipe = ok;
+            close_inputs(in, n);
+            return NULL;
+        }
+        in[i].start = std ? lseek(in[i].fd, 0, SEEK_CUR) : 0; /* standard input is read from where it is */
+        if (in[i].start < 0) in[i].start = 0;
+        in[i].size = sb.st_size;
+        posix_fadvise(in[i].fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+    return in;
+}
+
+/* The pre-pass of a batch routed by groups (route_key.h): every line of
+ * every input learnt, read slot by slot as the pipeline reads them, which
+ * then starts again from the first. */
+static bool learn_inputs(jobs *J)
+{
+    slot *s = &J->slots[0];
+    long line = 0;
+    bool ok = true;
+    do {
+        read_slot(J, s);
+        if (s->first) line = 0;
+        for (char *p = s->buf, *e = s->buf + s->len; ok && p < e;) {
+            char *nl = memchr(p, '\n', (size_t)(e - p));
+            char *end = nl ? nl : e;
+            ok = yb_router_learn(J->router, p, (size_t)(end - p), ++line);
+            p = end + 1;
+        }
+    } while (ok && !s->last);
+    J->rin = 0;
+    J->rpos = J->in[0].start;
+    J->carry_len = 0;
+    J->rdone = 0;
+    return ok;
+}
+
+static void free_worker(worker *w)
+{
+    yb_vm_free(w->vm);
+    yb_report_opens_free(w->opens);
+    yb_reader_close(w->r);
+    yb_claim_free(w->claim);
+    for (int k = 0; k < NSLOTS; k++) {
+        if (w->out[k]) yb_writer_close(w->out[k]);
+        if (w->errf[k]) fclose(w->errf[k]);
+        free(w->err[k]);
+    }
+    free(w->scratch);
+}
+
+static bool new_worker(jobs *J, worker *w, int id)
+{
+    const yb_program *p = J->p;
+    *w = (worker){.J = J, .id = id};
+    w->vm = yb_vm_new(p);
+    w->r = yb_reader_open_mem(&p->schema, "-");
+    w->claim = yb_claim_new(&p->schema);
+    w->opens = yb_report_opens_new(p);
+    bool ok = w->vm && w->r && w->claim && w->opens;
+    for (int k = 0; ok && k < NSLOTS; k++) ok = (w->out[k] = yb_writer_open_mem(YB_FMT_JSONL, p->outs, p->nouts, p->schema.enums));
+    return ok;
+}
+
+static void free_jobs(jobs *J)
+{
+    for (int k = 0; J->w && k < J->nalloc; k++) free_worker(&J->w[k]);
+    free(J->w);
+    for (int k = 0; k < NSLOTS; k++) {
+        free(J->slots[k].buf);
+        for (int j = 0; j < NPARTS; j++) free(J->slots[k].parts[j].lines);
+    }
+    free(J->carry);
+    free(J->stage);
+    close_inputs(J->in, J->nin);
+    yb_router_free(J->router);
+    pthread_mutex_destroy(&J->mu);
+    pthread_cond_destroy(&J->cv);
+}
+
+static bool new_jobs(jobs *J, int njobs)
+{
+    bool ok = (J->w = calloc((size_t)njobs, sizeof *J->w)) && (J->carry = malloc(SLOT_BYTES)) &&
+              (J->stage = malloc(OUT_STAGE));
+    for (int k = 0; ok && k < NSLOTS; k++) ok = (J->slots[k].buf = malloc(SLOT_BYTES + SLOT_PAD)) != NULL;
+    for (int k = 0; ok && k < njobs; k++) {
+        ok = new_worker(J, &J->w[k], k);
+        J->nalloc = k + 1; /* freed with the rest, made or not */
+    }
+    J->n = njobs;
+    return ok;
+}
+
+static void trace(const jobs *J, double wall)
+{
+    const char *t = getenv("YB_JOBS_TRACE");
+    FILE *f = J->o->batch.errors;
+    if (!t || !*t || strcmp(t, "0") == 0 || !f) return;
+    for (int k = 0; k < J->n; k++) {
+        const worker *w = &J->w[k];
+        fprintf(f, "jobs: thread %d: %.3f s CPU, %.3f s idle of %.3f s; slots written %ld, settled %ld, parts scanned %ld, slots read %ld\n",
+                k, (double)w->cpu.tv_sec + (double)w->cpu.tv_nsec / 1e9, w->idle, wall, w->steps[STEP_WRITE],
+                w->steps[STEP_SETTLE], w->steps[STEP_SCAN], w->steps[STEP_READ]);
+    }
+}
+
+/* The pipeline on J->n threads, the caller's one among them (when a thread
+ * cannot be made, the caller's settles that worker's lines too); false when
+ * a step failed. */
+static bool run_threads(jobs *J)
+{
+    pthread_t t[MAX_JOBS];
+    int made = 1;
+    pthread_mutex_lock(&J->mu); /* no thread starts before the count is known */
+    while (made < J->n && pthread_create(&t[made], NULL, work, &J->w[made]) == 0) made++;
+    J->threads = made;
+    pthread_mutex_unlock(&J->mu);
+    work(&J->w[0]);
+    for (int k = 1; k < made; k++) pthread_join(t[k], NULL);
+    return !J->failed;
+}
+
 bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninputs, const yb_run_opts *o,
                        yb_run_stats *st)
 {
@@ -405,31 +879,37 @@ bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninp
     const char *why = unsplittable(vm, inputs, ninputs, o);
     if (why) return one_worker(vm, njobs, why, inputs, ninputs, o, st);
     static const char *const stdin_only[] = {"-"};
-    const char *const *in = ninputs > 0 ? inputs : stdin_only;
+    const char *const *paths = ninputs > 0 ? inputs : stdin_only;
     int nin = ninputs > 0 ? ninputs : 1;
     const yb_program *p = vm->p;
-    bool oom = false;
+    bool oom = false, pipe = false;
     yb_router *router = yb_router_new(p, njobs, &oom);
     if (!router) return one_worker(vm, njobs, oom ? "out of memory" : "a routing field nested too deep", inputs, ninputs, o, st);
-    /* every input mapped and checked first: one that cannot be split, and the whole batch is read as one worker would */
-    mapped *maps = calloc((size_t)nin, sizeof *maps);
-    bool can = maps != NULL;
-    for (int i = 0; can && i < nin; i++) maps[i].fd = -1;
-    for (int i = 0; can && i < nin; i++) can = map_input(in[i], YB_DEFAULT_MAX_RECORD, &maps[i]);
-    for (int i = 0; can && yb_router_grouped(router) && i < nin; i++) can = learn_input(router, maps[i].data, maps[i].size);
-    if (!can) {
-        bool pipe = false;
-        for (int i = 0; maps && i < nin; i++) pipe |= maps[i].not_file;
-        for (int i = 0; maps && i < nin; i++) unmap_input(&maps[i]);
-        free(maps);
-        bool grouped = yb_router_grouped(router);
+    bool grouped = yb_router_grouped(router);
+    input *in = open_inputs(paths, nin, &pipe);
+    if (!in) {
         yb_router_free(router);
         /* a family's claims are grouped by reading the input twice: a pipe cannot be */
+        const char *twice = "claims are grouped by family before they are split, which needs a file, not a pipe";
         if (grouped && pipe && o->jobs_given && !o->jobs_log)
-            fprintf(o->batch.errors ? o->batch.errors : stderr, "yibao: --jobs %d: one worker: claims are grouped by family before they are split, which needs a file, not a pipe\n", njobs);
-        return one_worker(vm, njobs, pipe && grouped ? "claims are grouped by family before they are split, which needs a file, not a pipe"
-                                                     : "an input is not a regular file, holds a NUL byte or a line over the record limit",
-                          inputs, ninputs, o, st);
+            fprintf(o->batch.errors ? o->batch.errors : stderr, "yibao: --jobs %d: one worker: %s\n", njobs, twice);
+        return one_worker(vm, njobs, grouped && pipe ? twice : "an input is not a regular file", inputs, ninputs, o, st);
+    }
+    jobs *J = calloc(1, sizeof *J);
+    if (!J) {
+        close_inputs(in, nin);
+        yb_router_free(router);
+        return one_worker(vm, njobs, "out of memory", inputs, ninputs, o, st);
+    }
+    *J = (jobs){.o = o, .p = p, .router = router, .in = in, .nin = nin, .st = st, .rpos = in[0].start,
+                .limit = LONG_MAX, .num_input = -1, .replay_input = -1};
+    pthread_mutex_init(&J->mu, NULL);
+    pthread_cond_init(&J->cv, NULL);
+    if (!new_jobs(J, njobs) || (grouped && !learn_inputs(J))) {
+        /* out of memory, or no reader for this input shape: one worker says which */
+        free_jobs(J);
+        free(J);
+        return one_worker(vm, njobs, "out of memory", inputs, ninputs, o, st);
     }
     yb_router_seal(router);
     if (o->jobs_log) {
@@ -438,59 +918,19 @@ bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninp
         fprintf(o->jobs_log, "yibao: --jobs %d: %d workers, claims routed by %s\n", njobs, njobs, how);
     }
     memset(st, 0, sizeof *st);
-    worker *w = calloc((size_t)njobs, sizeof *w);
-    jobs J = {.w = w, .n = njobs, .o = o, .router = router, .st = st};
-    bool ok = w != NULL;
-    for (int k = 0; ok && k < njobs; k++) {
-        w[k].id = k;
-        w[k].o = o;
-        w[k].vm = k == 0 ? vm : yb_vm_new(p);
-        w[k].own_vm = k > 0;
-        w[k].r = yb_reader_open_mem(&p->schema, "-");
-        w[k].claim = yb_claim_new(&p->schema);
-        w[k].opens = yb_report_opens_new(p);
-        if (!w[k].vm || !w[k].r || !w[k].claim || !w[k].opens) ok = false;
-    }
-    if (!ok) {
-        /* no reader for this input shape, or out of memory: one worker says why */
-        for (int k = 0; w && k < njobs; k++) {
-            if (w[k].own_vm) yb_vm_free(w[k].vm);
-            yb_reader_close(w[k].r);
-            yb_claim_free(w[k].claim);
-            yb_report_opens_free(w[k].opens);
-        }
-        free(w);
-        for (int i = 0; i < nin; i++) unmap_input(&maps[i]);
-        free(maps);
-        yb_router_free(router);
-        return one_worker(vm, njobs, "out of memory", inputs, ninputs, o, st);
-    }
-    clock_gettime(CLOCK_MONOTONIC, &J.t0);
-    for (int i = 0; i < nin; i++) J.bytes_all += (double)maps[i].size;
-    for (int i = 0; ok && i < nin; i++) {
-        const char *name = strcmp(in[i], "-") == 0 ? "<stdin>" : in[i];
-        J.input = i;
-        ok = run_input(&J, maps[i].data, maps[i].size, name);
-        J.bytes_before += (double)maps[i].size;
-    }
-    progress(&J, 0, true);
-    for (int i = 0; i < nin; i++) unmap_input(&maps[i]);
-    free(maps);
-    for (int k = 0; k < njobs; k++) {
-        st->batch.records += w[k].records;
-        st->batch.done += w[k].done;
-        st->batch.errors += w[k].errors;
-        st->held += w[k].held;
-    }
-    if (ok && !merge_reports(&J)) ok = false;
-    for (int k = 0; k < njobs; k++) {
-        if (w[k].own_vm) yb_vm_free(w[k].vm);
-        yb_reader_close(w[k].r);
-        yb_claim_free(w[k].claim);
-        yb_report_opens_free(w[k].opens);
-        free(w[k].scratch);
-    }
-    free(w);
-    yb_router_free(router);
+    clock_gettime(CLOCK_MONOTONIC, &J->t0);
+    for (int i = 0; i < nin; i++) J->bytes_all += (double)(in[i].size - in[i].start);
+    /* a write error is said by the caller, who knows the output (as yb_batch_run) */
+    bool ok = fflush(o->out) == 0 && run_threads(J);
+    if (!ok && !J->write_failed && o->batch.errors) fprintf(o->batch.errors, "error: out of memory\n");
+    if (!flush_out(J)) ok = false;
+    trace(J, yb_batch_seconds_since(&J->t0));
+    /* the caller's VM gets the workers' reports; or, after a bad slot, settles
+       the whole batch again itself */
+    if (ok && J->replay_input >= 0) ok = run_replay(J, vm, paths);
+    else if (ok && !merge_reports(J, vm)) ok = false;
+    progress(J, J->bytes_all, true);
+    free_jobs(J);
+    free(J);
     return ok;
 }

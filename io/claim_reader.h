@@ -56,5 +56,12 @@ void yb_reader_close(yb_reader *r);
  * lines are numbered from 1 in each buffer.  feed returns -1 when out of memory. */
 yb_reader *yb_reader_open_mem(const yb_schema *s, const char *name);
 int yb_reader_feed(yb_reader *r, const char *data, size_t n);
+/* One line read in place, without the copy of a feed (yibao run --jobs): the
+ * line's bytes [line, line + n), ending with its newline or else followed by
+ * a zero byte, are writable, and 64 bytes past line + n are readable.  It is
+ * numbered 1 (a byte order mark at its start is skipped).  Returns as
+ * yb_reader_next: 1, -1, or 0 for a blank line.  Text read into the claim may
+ * point into the line. */
+int yb_reader_read_line(yb_reader *r, char *line, size_t n, yb_claim *c, yb_record_error *err);
 
 #endif

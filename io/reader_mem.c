@@ -34,3 +34,23 @@ int yb_reader_feed(yb_reader *r, const char *data, size_t n)
     r->line = 0;
     return 0;
 }
+
+int yb_reader_read_line(yb_reader *r, char *line, size_t n, yb_claim *c, yb_record_error *err)
+{
+    /* the reader's own buffer set aside for the call: the line is its whole
+       input, ended (eof), so it is never filled, grown or moved */
+    char *own = r->buf;
+    size_t cap = r->cap;
+    r->buf = line;
+    r->cap = n;
+    r->beg = r->scan = 0;
+    r->end = n;
+    r->eof = 1;
+    r->read_error = r->read_error_told = 0;
+    r->line = 0;
+    int rc = yb_reader_next(r, c, err); /* one line: one record at most */
+    r->buf = own;
+    r->cap = cap;
+    r->beg = r->scan = r->end = 0;
+    return rc;
+}

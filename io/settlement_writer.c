@@ -48,6 +48,7 @@ static void fail(yb_writer *w, int err)
 
 static void flush(yb_writer *w)
 {
+    if (!w->f) return; /* in memory: the bytes stay until yb_writer_clear */
     if (w->len && !w->failed) {
         errno = 0;
         if (fwrite(w->buf, 1, w->len, w->f) != w->len) fail(w, errno ? errno : EIO);
@@ -59,14 +60,20 @@ static void flush(yb_writer *w)
 static bool room_slow(yb_writer *w, size_t n)
 {
     flush(w);
-    if (w->cap >= n) return true;
-    char *b = realloc(w->buf, n + OUT_SLACK);
+    if (w->cap - w->len >= n) return true;
+    size_t want = w->len + n; /* in memory the block grows: doubled, so a put costs O(1) */
+    if (want < n || want > SIZE_MAX / 2 - OUT_SLACK) {
+        fail(w, ENOMEM);
+        return false;
+    }
+    if (!w->f && want < 2 * w->cap) want = 2 * w->cap;
+    char *b = realloc(w->buf, want + OUT_SLACK);
     if (!b) {
         fail(w, ENOMEM);
         return false;
     }
     w->buf = b;
-    w->cap = n;
+    w->cap = want;
     return true;
 }
 
@@ -405,10 +412,32 @@ static void put_csv(yb_writer *w, const yb_settlement *s)
 /* ------------------------------------------------------------------------ */
 /* The writer                                                                */
 
+static yb_writer *writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, int nfields,
+                              const yb_enum_desc *enums);
+
 yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, int nfields,
                           const yb_enum_desc *enums)
 {
-    if (!f || nfields < 0 || (nfields > 0 && !fields) || (fmt != YB_FMT_JSONL && fmt != YB_FMT_CSV)) return NULL;
+    return f ? writer_open(f, fmt, fields, nfields, enums) : NULL;
+}
+
+yb_writer *yb_writer_open_mem(yb_format fmt, const yb_out_field *fields, int nfields, const yb_enum_desc *enums)
+{
+    return writer_open(NULL, fmt, fields, nfields, enums);
+}
+
+const char *yb_writer_held(const yb_writer *w, size_t *n)
+{
+    *n = w->len;
+    return w->buf;
+}
+
+void yb_writer_clear(yb_writer *w) { w->len = 0; }
+
+static yb_writer *writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, int nfields,
+                              const yb_enum_desc *enums)
+{
+    if (nfields < 0 || (nfields > 0 && !fields) || (fmt != YB_FMT_JSONL && fmt != YB_FMT_CSV)) return NULL;
     yb_writer *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->f = f;
@@ -471,7 +500,7 @@ bool yb_writer_flush(yb_writer *w)
     if (w->header_due) put_csv_header(w);
     flush(w);
     errno = 0;
-    if (!w->failed && fflush(w->f) != 0) fail(w, errno ? errno : EIO);
+    if (!w->failed && w->f && fflush(w->f) != 0) fail(w, errno ? errno : EIO);
     if (w->failed) errno = w->err;
     return !w->failed;
 }
@@ -482,7 +511,7 @@ bool yb_writer_close(yb_writer *w)
     if (w->header_due) put_csv_header(w);
     flush(w);
     errno = 0;
-    if (!w->failed && fflush(w->f) != 0) fail(w, errno ? errno : EIO);
+    if (!w->failed && w->f && fflush(w->f) != 0) fail(w, errno ? errno : EIO);
     bool ok = !w->failed;
     int err = w->err;
     for (int i = 0; i < w->n; i++) free(w->key[i]);

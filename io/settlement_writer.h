@@ -53,6 +53,13 @@ yb_writer *yb_writer_open(FILE *f, yb_format fmt, const yb_out_field *fields, in
 /* CSV: the header gets the four stamp columns, and every row their values
  * (a row without a stamp leaves them empty).  Call before the first put. */
 void yb_writer_stamp_columns(yb_writer *w);
+/* A writer that keeps what it writes in memory (yibao run --jobs: each
+ * worker's settlements, written out in input order): its block grows and is
+ * never written; yb_writer_held says what it holds (valid until the next put),
+ * yb_writer_clear empties it. */
+yb_writer *yb_writer_open_mem(yb_format fmt, const yb_out_field *fields, int nfields, const yb_enum_desc *enums);
+const char *yb_writer_held(const yb_writer *w, size_t *n);
+void yb_writer_clear(yb_writer *w);
 /* Returns false on a write error. */
 bool yb_writer_put(yb_writer *w, const yb_settlement *s);
 bool yb_writer_close(yb_writer *w); /* flushes; false on a write error, with errno saying which */
