@@ -54,7 +54,8 @@
 #include "route_plan.h"
 #include "settlement_writer.h"
 
-enum { SLOT_BYTES = 1024 << 10, SLOT_PAD = 64, NSLOTS = 4, NPARTS = 4, MAX_JOBS = 64, MAX_IOV = 512, OUT_STAGE = 256 << 10 };
+enum { SLOT_BYTES = 1024 << 10, SLOT_PAD = 64, NSLOTS = 4, NPARTS = 4, MAX_JOBS = 64, MAX_IOV = 512, OUT_STAGE = 256 << 10,
+       COPY_BELOW = 2 * SLOT_PAD };
 
 int yb_jobs_default(void)
 {
@@ -70,7 +71,7 @@ typedef struct line_ref {
     uint32_t rel;      /* its line number within its part (from 1) */
     uint16_t worker;
     uint8_t nl;      /* a newline follows it */
-    uint8_t bom;     /* starts with a byte order mark and is not line 1 (see feed_marked) */
+    uint8_t copy;    /* 1: read from a copy (a short line); 2: and after an empty line (a byte order mark not on line 1) */
     uint8_t what;    /* after settling: 0 blank, 1 settled, 2 held, 3 a record error */
     uint32_t outlen; /* bytes of its settlement */
     uint32_t errlen; /* bytes of its error messages */
@@ -108,7 +109,7 @@ typedef struct worker {
     char *err[NSLOTS];
     size_t errsize[NSLOTS];
     long errmark; /* bytes of errf accounted to lines */
-    char *scratch; /* a line after a newline (see feed_marked) */
+    char *scratch; /* a line copied (see feed_copy) */
     size_t scratch_cap;
     long next; /* the next slot to settle */
     const char *reasons[YB_MAX_REASONS];
@@ -255,8 +256,9 @@ static void scan_part(jobs *J, slot *s, int j)
             bool mark = e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0;
             /* the line number only says whether a byte order mark is skipped */
             int worker = yb_router_route(J->router, p, (size_t)(e - p), line1 ? 1 : 0);
+            uint8_t copy = mark && !line1 ? 2 : e - p < COPY_BELOW;
             line_ref l = {(uint32_t)(p - b), (uint32_t)(e - p), (uint32_t)pt->nlines, (uint16_t)worker, e < data_end,
-                          mark && !line1, 0, 0, 0};
+                          copy, 0, 0, 0};
             if (!add_line(pt, l)) {
                 pt->bad = true;
                 return;
@@ -313,20 +315,26 @@ static bool put_settlement(yb_vm *vm, yb_writer *wr, const yb_run_opts *o, const
     return yb_writer_put(wr, &s);
 }
 
-/* The reader reads a line as its line 1, where a byte order mark is skipped;
- * anywhere else in a file a mark is an error.  Such a line is fed after an
- * empty line, as the file reader would see it. */
-static int feed_marked(worker *w, const char *s, size_t len, yb_record_error *err)
+/* A line read from a copy.  In place, the reader writes a NUL over the
+ * newline (and a carriage return) of a line that leaves its fast path, while
+ * another worker's reader may load up to SLOT_PAD bytes past the end of the
+ * line before (never using them, but it is a data race): a line shorter than
+ * COPY_BELOW is copied, so writes in place stay out of every other line's
+ * reach.  The reader also reads a line as its line 1, where a byte order
+ * mark is skipped; anywhere else in a file a mark is an error, so such a
+ * line is fed after an empty line (copy 2), as the file reader would see it. */
+static int feed_copy(worker *w, const char *s, size_t len, int copy, yb_record_error *err)
 {
-    if (w->scratch_cap < len + 1) {
-        char *b = realloc(w->scratch, len + 1);
+    size_t at = copy == 2;
+    if (w->scratch_cap < len + at) {
+        char *b = realloc(w->scratch, len + at);
         if (!b) return -2;
         w->scratch = b;
-        w->scratch_cap = len + 1;
+        w->scratch_cap = len + at;
     }
     w->scratch[0] = '\n';
-    memcpy(w->scratch + 1, s, len);
-    if (yb_reader_feed(w->r, w->scratch, len + 1) != 0) return -2;
+    memcpy(w->scratch + at, s, len);
+    if (yb_reader_feed(w->r, w->scratch, len + at) != 0) return -2;
     return yb_reader_next(w->r, w->claim, err);
 }
 
@@ -337,7 +345,7 @@ static bool settle_line(worker *w, slot *s, part *pt, line_ref *l, int k)
     const char *name = J->in[s->input].name;
     long line = pt->base + l->rel;
     yb_record_error err;
-    int rc = l->bom ? feed_marked(w, s->buf + l->off, l->len, &err)
+    int rc = l->copy ? feed_copy(w, s->buf + l->off, l->len, l->copy, &err)
                     : yb_reader_read_line(w->r, s->buf + l->off, l->len + l->nl, w->claim, &err);
     if (rc == -2) return false;
     if (rc == 0) return true;
