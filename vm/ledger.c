@@ -21,10 +21,11 @@
  *
  * Index: open addressing with linear probing over 8-byte slots, each the
  * row's place and 32 bits of its key's hash (so a probe rarely touches a row
- * that is not the one sought).  A slot's home is the top bits of its hash,
- * which the slot keeps: growing the index (doubling, at most 3/4 full) reads
- * only the old slots, never a row, and writes the new ones in order.  That is
- * 8 bytes an entry where the old table moved and zeroed 136, and the pages
+ * that is not the one sought).  A slot's home is its hash scaled to the
+ * capacity (hash × capacity / 2^32), from the 32 bits the slot keeps:
+ * growing the index (by half, at most 3/4 full, so 1/2 to 3/4 full: 10.7 to
+ * 16 bytes a key) reads only the old slots, never a row, and writes the new
+ * ones in order.  That is 8 bytes a slot where the old table moved and zeroed 136, and the pages
  * the kernel zeroes for the arena are touched once, as rows are added.  From
  * 1 MiB an index is mapped (zero pages until written) and, while it grows,
  * the old table is given back behind the reader, so the two are never
@@ -78,7 +79,7 @@ typedef struct arena {
 
 struct yb_ledger {
     int nvalues;
-    unsigned logcap;   /* the index has 1 << logcap slots, at most 3/4 full */
+    size_t cap;        /* the index's slots, at most 3/4 full */
     size_t count;
     size_t max_probe;  /* the longest walk from a key's home slot to its entry */
     uint64_t key[2];   /* the hash key, random per ledger */
@@ -93,7 +94,11 @@ static uint32_t tag_of(const yb_ledger *l, const void *p, uint32_t n)
     return t ? t : 1; /* 0 marks an empty slot */
 }
 
-static size_t home(uint32_t tag, unsigned logcap) { return (size_t)(tag >> (32 - logcap)); }
+/* A tag's home: its place in [0, cap) scaled from [0, 2^32), so homes keep
+   the tags' order whatever the capacity (grow() relies on it). */
+static size_t home(uint32_t tag, size_t cap) { return (size_t)(((uint64_t)tag * cap) >> 32); }
+
+static size_t next_slot(size_t i, size_t cap) { return i + 1 == cap ? 0 : i + 1; }
 
 static yb_ledger_entry *arena_row(const arena *a, uint32_t place)
 {
@@ -143,16 +148,19 @@ static const unsigned char *key_of(const yb_ledger *l, const yb_ledger_entry *e)
 /* Index tables from 1 MiB up are mapped, not allocated: their pages are
    zero until written, so a new table becomes resident only as grow() fills
    it, and the old one is given back as grow() reads it; the two are never
-   resident together (when they were, the last doubling held 1.5 times the
-   index at once: about 20 bytes a member-year at the peak). */
+   resident together (when they were, the last growth held the old table
+   and the new at once: about 20 bytes a member-year at the peak). */
 #define MAP_MIN ((size_t)1 << 20)
 #define GIVE_BACK ((size_t)256 << 10) /* bytes of the old table given back at a time */
+#define MIN_CAP ((size_t)1024)
+#define CAP_STEP ((size_t)512)        /* capacities are whole 4 KiB pages of slots */
+#define MAX_CAP ((size_t)1 << 32)
 
-static size_t index_bytes(unsigned logcap) { return sizeof(uint64_t) << logcap; }
+static size_t index_bytes(size_t cap) { return sizeof(uint64_t) * cap; }
 
-static uint64_t *index_alloc(unsigned logcap)
+static uint64_t *index_alloc(size_t cap)
 {
-    size_t bytes = index_bytes(logcap);
+    size_t bytes = index_bytes(cap);
     if (bytes < MAP_MIN) return calloc(bytes / sizeof(uint64_t), sizeof(uint64_t));
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return NULL;
@@ -162,11 +170,11 @@ static uint64_t *index_alloc(unsigned logcap)
     return p;
 }
 
-static void index_free(uint64_t *slots, unsigned logcap)
+static void index_free(uint64_t *slots, size_t cap)
 {
     if (!slots) return;
-    if (index_bytes(logcap) < MAP_MIN) free(slots);
-    else munmap(slots, index_bytes(logcap));
+    if (index_bytes(cap) < MAP_MIN) free(slots);
+    else munmap(slots, index_bytes(cap));
 }
 
 yb_ledger *yb_ledger_new(int nvalues)
@@ -176,9 +184,9 @@ yb_ledger *yb_ledger_new(int nvalues)
     yb_ledger *l = calloc(1, sizeof *l);
     if (!l) return NULL;
     l->nvalues = nvalues;
-    l->logcap = 10;
+    l->cap = MIN_CAP;
     yb_siphash_random_key(l->key);
-    l->slots = index_alloc(l->logcap);
+    l->slots = index_alloc(l->cap);
     l->a = calloc(1, sizeof *l->a);
     if (!l->slots || !l->a) {
         yb_ledger_free(l);
@@ -194,7 +202,7 @@ void yb_ledger_free(yb_ledger *l)
     if (!l) return;
     arena_release(l->a);
     arena_release(l->donor);
-    index_free(l->slots, l->logcap);
+    index_free(l->slots, l->cap);
     free(l);
 }
 
@@ -248,46 +256,47 @@ static uint32_t take(yb_ledger *ledger, uint32_t units)
 /* Makes sure the last chunk has `units` free, opening another if not. */
 static bool ensure_room(yb_ledger *l, uint32_t units) { return room(l) >= units || open_chunk(l, units); }
 
-/* Doubles the index.  Slots are read in order and land near twice their
-   place (a home is the top bits of the tag), so both tables are walked
-   front to back: the new one's pages are touched in order, the old one's
-   handed back behind the reader. */
+/* Grows the index by half.  Slots are read in order and land near 1.5 times
+   their place (homes keep the tags' order), so both tables are walked front
+   to back: the new one's pages are touched in order, the old one's handed
+   back behind the reader.  (Growing by half rather than doubling: the index
+   is 1/2 to 3/4 full instead of 3/8 to 3/4, for two grow passes a key
+   instead of one.) */
 static bool grow(yb_ledger *l)
 {
-    if (l->logcap == 32) return false;
-    unsigned logcap = l->logcap + 1;
-    size_t cap = (size_t)1 << logcap, mask = cap - 1, max_probe = 0;
-    uint64_t *slots = index_alloc(logcap);
+    if (l->cap > MAX_CAP / 3 * 2) return false;
+    size_t cap = (l->cap + l->cap / 2 + CAP_STEP - 1) / CAP_STEP * CAP_STEP, max_probe = 0;
+    uint64_t *slots = index_alloc(cap);
     if (!slots) return false;
-    bool mapped = index_bytes(l->logcap) >= MAP_MIN;
+    bool mapped = index_bytes(l->cap) >= MAP_MIN;
     size_t step = GIVE_BACK / sizeof *slots;
-    for (size_t i = 0, old = (size_t)1 << l->logcap; i < old; i++) {
+    for (size_t i = 0, old = l->cap; i < old; i++) {
         uint64_t s = l->slots[i];
         if (mapped && i % step == step - 1) madvise(l->slots + i + 1 - step, GIVE_BACK, MADV_DONTNEED);
         if (!s) continue;
-        size_t j = home((uint32_t)(s >> 32), logcap), probe = 0;
-        while (slots[j]) j = (j + 1) & mask, probe++;
+        size_t j = home((uint32_t)(s >> 32), cap), probe = 0;
+        while (slots[j]) j = next_slot(j, cap), probe++;
         if (probe > max_probe) max_probe = probe;
         slots[j] = s;
     }
-    index_free(l->slots, l->logcap);
+    index_free(l->slots, l->cap);
     l->slots = slots;
-    l->logcap = logcap;
+    l->cap = cap;
     l->max_probe = max_probe;
     return true;
 }
 
 void yb_ledger_prefetch(const yb_ledger *l, const void *key, uint32_t keylen)
 {
-    __builtin_prefetch(&l->slots[home(tag_of(l, key, keylen), l->logcap)]);
+    __builtin_prefetch(&l->slots[home(tag_of(l, key, keylen), l->cap)]);
 }
 
 /* The slot holding key (tag is its hash's), or where it would go. */
 static size_t find(const yb_ledger *l, uint32_t tag, const void *key, uint32_t keylen, size_t *probe)
 {
-    size_t mask = ((size_t)1 << l->logcap) - 1, i = home(tag, l->logcap);
+    size_t i = home(tag, l->cap);
     *probe = 0;
-    for (uint64_t s; (s = l->slots[i]) != 0; i = (i + 1) & mask, ++*probe) {
+    for (uint64_t s; (s = l->slots[i]) != 0; i = next_slot(i, l->cap), ++*probe) {
         if ((uint32_t)(s >> 32) != tag) continue;
         const yb_ledger_entry *e = row_at(l, (uint32_t)s);
         if (e->keylen == keylen && memcmp(key_of(l, e), key, keylen) == 0) break;
@@ -337,7 +346,7 @@ yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen)
     bool shared = share_place(l, key, keylen, &ref);
     uint32_t units = row_units(l, 4, stored_key(shared, keylen));
     if (!ensure_room(l, units + wide_units)) return NULL;
-    if ((l->count + 1) * 4 > ((size_t)3 << l->logcap)) {
+    if ((l->count + 1) * 4 > 3 * l->cap) {
         if (!grow(l)) return NULL;
         i = find(l, tag, key, keylen, &probe);
     }
@@ -387,8 +396,8 @@ static yb_ledger_entry *widen(yb_ledger *l, yb_ledger_entry *e)
     uint32_t stored = stored_key(e->wide & SHARED, e->keylen), units = row_units(l, 8, stored);
     if (!ensure_room(l, units)) return NULL;
     const unsigned char *key = key_of(l, e);
-    size_t mask = ((size_t)1 << l->logcap) - 1, i = home(tag_of(l, key, e->keylen), l->logcap);
-    while (row_at(l, (uint32_t)l->slots[i]) != e) i = (i + 1) & mask;
+    size_t i = home(tag_of(l, key, e->keylen), l->cap);
+    while (row_at(l, (uint32_t)l->slots[i]) != e) i = next_slot(i, l->cap);
     uint32_t place = take(l, units);
     yb_ledger_entry *w = row_at(l, place);
     *w = *e;
@@ -438,7 +447,7 @@ size_t yb_ledger_count(const yb_ledger *l) { return l->count; }
 
 size_t yb_ledger_max_probe(const yb_ledger *l) { return l->max_probe; }
 
-size_t yb_ledger_bytes(const yb_ledger *l) { return l->a->bytes + (sizeof *l->slots << l->logcap); }
+size_t yb_ledger_bytes(const yb_ledger *l) { return l->a->bytes + index_bytes(l->cap); }
 
 /* *pos: a place (the chunk, then the unit within it). */
 yb_ledger_entry *yb_ledger_next(const yb_ledger *ledger, size_t *pos)
