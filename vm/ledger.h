@@ -2,7 +2,7 @@
  * member and a year, an account holder, …).  Memory grows with the number of
  * keys, never with the number of claims: 76 bytes for a member-year's ten
  * totals and its key, 16 for an account sharing the member's key bytes, plus
- * 11-21 bytes of index a key (ledger.c says how). */
+ * 11-16 bytes of index a key (ledger.c says how). */
 #ifndef YB_LEDGER_H
 #define YB_LEDGER_H
 
