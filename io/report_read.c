@@ -183,6 +183,7 @@ bool yb_report_read_entry(yb_vm *vm, int s, const void *key, uint32_t klen, cons
     const yb_program *p = vm->p;
     const yb_state_desc *sd = &p->states[s];
     yb_ledger *l = vm->ledgers[s];
+    if (sd->nfields > 256) FAIL("report `%s` has too many fields", sd->name);
     yb_ledger_entry *d = yb_ledger_get(l, key, klen);
     if (!d) FAIL("out of memory");
     int64_t a[256];
