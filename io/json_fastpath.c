@@ -18,7 +18,9 @@
  * already settled (defaults, absent records); the keys met are bits of a
  * 64-bit mask; each key is predicted from the one before it and confirmed by
  * two 16-byte compares of `"name":`; each kind of value has a straight-line
- * reader.  Anything else -- other whitespace, an escape, a wrong or missing
+ * reader, which ends by jumping to the next key's.  A key that is no field is
+ * skipped with its value when that is a plain scalar (fast_skip).  Anything
+ * else -- other whitespace, an escape, a wrong or missing
  * value, a duplicate key, a container of more than 64 children -- makes it
  * give up (NULL) before it reports anything, and yb_reader_next reads the
  * line again from a reset claim with the general parser above, which decides
