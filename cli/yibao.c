@@ -36,7 +36,7 @@ static const char usage[] =
     "       yibao compile POLICY.yb -o POLICY.ybc\n"
     "       yibao run POLICY.yb|POLICY.ybc [CLAIMS...|-] [-o OUT] [--format jsonl|csv]\n"
     "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
-    "                 [--max-record BYTES] [--strict] [--jobs N] [-v]\n"
+    "                 [--max-record BYTES] [--strict] [--jobs N (default: the cores)] [-v]\n"
     "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]\n"
     "                 [--native LIB=PATH]... (also on check, explain, compare, test, coverage, bench, serve)\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
