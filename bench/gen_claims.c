@@ -150,6 +150,9 @@ static uint64_t g_seed;
 static int g_real;
 /* --distinct: claim i belongs to member i (every member distinct) */
 static int g_distinct;
+/* --cycle: claim i belongs to member i mod M (every member met once in the
+   first M claims: 1 M and 10 M claims of 1 M members hold the same members) */
+static int g_cycle;
 
 static void gen_member(uint64_t idx, member *m)
 {
@@ -296,7 +299,7 @@ static void real_counts(rng *r, claim *c, int64_t *total)
 static void gen_claim(rng *r, uint64_t i, uint64_t N, uint64_t members, claim *c, member *m)
 {
     c->n = i;
-    gen_member(g_distinct ? i : (uint64_t)below(r, (int64_t)members), m);
+    gen_member(g_distinct ? i : g_cycle ? i % members : (uint64_t)below(r, (int64_t)members), m);
     c->m = m;
     /* dates: 2025-01-01 .. 2025-12-31 in claim order */
     int64_t day = D(2025, 1, 1) + (int64_t)((__int128)i * 365 / N);
@@ -565,7 +568,7 @@ static void write_tsv(const claim *c)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_claims N [--seed S] [--members M] [--format jsonl|tsv] [--realistic] [--distinct]\n");
+    fprintf(stderr, "usage: gen_claims N [--seed S] [--members M] [--format jsonl|tsv] [--realistic] [--distinct] [--cycle]\n");
     exit(2);
 }
 
@@ -588,6 +591,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--members") && i + 1 < argc) members = parse_u64(argv[++i]);
         else if (!strcmp(argv[i], "--realistic")) g_real = 1;
         else if (!strcmp(argv[i], "--distinct")) g_distinct = 1;
+        else if (!strcmp(argv[i], "--cycle")) g_cycle = 1;
         else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
             if (!strcmp(f, "tsv")) tsv = 1;
