@@ -392,6 +392,20 @@ static int fuse_jump(gen *g, int at, int t, bool when)
     return at;
 }
 
+/* `x in [A, B, …]` over members 0 to 15 of an enum: the set, bit v for member
+ * v, for one JIN or JNIN instead of a compare and jump per member; -1 if not. */
+static int enum_set(gen *g, const yb_expr *e)
+{
+    if (!fusing(g) || e->a->type.kind != YB_T_ENUM || e->args.n < 2) return -1;
+    int set = 0;
+    for (int i = 0; i < e->args.n; i++) {
+        const yb_expr *v = e->args.items[i];
+        if (!v->constant || v->ival < 0 || v->ival > 15) return -1;
+        set |= 1 << v->ival;
+    }
+    return set;
+}
+
 /* Jump (adding the jump to `out`) when e is `when`; fall through otherwise.
  * Comparisons become one fused compare-and-jump; and/or/not cost nothing. */
 static void gen_jump_if(gen *g, yb_expr *e, bool when, jlist *out)
@@ -427,6 +441,13 @@ static void gen_jump_if(gen *g, yb_expr *e, bool when, jlist *out)
         bool o;
         int x = value(g, e->a, &o);
         bool member = e->op ? !when : when; /* jump when x is among the values? */
+        int set = enum_set(g, e);
+        if (set >= 0) {
+            jl_add(g, out, jump(g, member ? YB_OP_JIN : YB_OP_JNIN, x, set));
+            DONE(x, o);
+            g->loc = saved;
+            return;
+        }
         jlist found = {.n = 0};
         for (int i = 0; i < e->args.n; i++) {
             bool oi;

@@ -20,6 +20,12 @@ static void operand(const yb_program *p, FILE *out, char shape, unsigned v)
     case 'v': fprintf(out, " %s", (int)v < p->nderived ? p->derived[v].name : "?"); return;
     case 'n':
     case 'm': fprintf(out, " %u", v); return;
+    case 'h': /* JIN, JNIN: the members' numbers */
+        fputs(" {", out);
+        for (unsigned m = 0, first = 1; m < 16; m++)
+            if (v >> m & 1) fprintf(out, first ? "%u" : ",%u", m), first = 0;
+        fputc('}', out);
+        return;
     case 'g': fprintf(out, " %s", (int)v < p->nnatives ? p->natives[v].name : "?"); return;
     case 'q': fprintf(out, " (r%u..)", v); return;
     default: fprintf(out, " r%u", v); return;

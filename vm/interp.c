@@ -897,6 +897,8 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(JTEQ) if (text_equal(vm, RA, RB)) JUMP(); NEXT;
     CASE(JTNE) if (!text_equal(vm, RA, RB)) JUMP(); NEXT;
     CASE(MOVN) for (unsigned k = 0; k < ip->d; k++) R[ip->a + k] = R[ip->b + k]; NEXT;
+    CASE(JIN) if ((uint64_t)RA < 16 && (ip->b >> RA & 1)) JUMP(); NEXT;
+    CASE(JNIN) if (!((uint64_t)RA < 16 && (ip->b >> RA & 1))) JUMP(); NEXT;
     CASE(JNONNEG) {
         int64_t low = 0;
         for (unsigned k = 0; k < ip->b; k++) low |= R[ip->a + k]; /* the sign bit of any negative one */

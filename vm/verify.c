@@ -243,7 +243,8 @@ static bool writes(yb_instr i, int r, const yb_program *p)
         const yb_state_desc *sd = &p->states[YB_I_A(i)];
         return r >= sd->first_reg && r < sd->first_reg + sd->nfields;
     }
-    if (op == YB_OP_JMPF || op == YB_OP_JMPT || op == YB_OP_EPOCH || op == YB_OP_JTEQ || op == YB_OP_JTNE || op == YB_OP_JNONNEG)
+    if (op == YB_OP_JMPF || op == YB_OP_JMPT || op == YB_OP_EPOCH || op == YB_OP_JTEQ || op == YB_OP_JTNE || op == YB_OP_JNONNEG ||
+        op == YB_OP_JIN || op == YB_OP_JNIN)
         return false;
     if (op == YB_OP_MOVN) return r >= (int)YB_I_A(i) && r < (int)(YB_I_A(i) + YB_I_D(i));
     return is_reg_shape(yb_op_shapes[op][0]) && (int)YB_I_A(i) == r;

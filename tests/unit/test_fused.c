@@ -2,7 +2,7 @@
  * sequences they replace.  One policy uses every one of them; it is compiled
  * as usual and with yb_compile_plain (no superinstructions: PRESF + JMPF,
  * HELD + JMPT, STNEW + JMPF, TEQ + JMPF, MOV after MOV, one compare and jump
- * per invariant), and both programs settle the same claims, one after the
+ * per invariant, one per member of `in [..]`), and both programs settle the same claims, one after the
  * other on one VM each (so the running totals are new, then not).  They must
  * agree on the status, the error message, the reasons, the alerts, every
  * output, every running total and every value --explain shows. */
@@ -22,7 +22,7 @@
 static const char *src =
     "policy \"fused\" version \"1\" effective 2024-01-01\n"
     "enum kind { plain, odd, broken }\n"
-    "reasons GIVEN, ABSENT, HELD_TOO, NOT_HELD, FIRST, AGAIN, NAMED, OTHER, PAYER\n"
+    "reasons GIVEN, ABSENT, HELD_TOO, NOT_HELD, FIRST, AGAIN, NAMED, OTHER, PAYER, AMONG, NONE_OF\n"
     "record payer { member_id: text }\n"
     "input claim { claim_id: text  member_id: text  kind: kind  amount: money  note: text optional\n"
     "  payer: payer optional  a0: money  b0: money  c0: int }\n"
@@ -40,6 +40,8 @@ static const char *src =
     "rule named when member_id = \"M1\"\n  reason NAMED\n"        /* JTNE */
     "rule other when member_id != \"M1\"\n  reason OTHER\n"       /* JTEQ */
     "rule payer when given(payer)\n  reason PAYER\n"              /* the record's slot, read once */
+    "rule among when kind in [plain, broken]\n  reason AMONG\n"   /* JNIN */
+    "rule none_of when kind not in [odd, broken]\n  reason NONE_OF\n" /* JIN */
     "rule pay when not held\n"
     "  set fund = if kind = broken then 0.00 - amount else amount * 80%\n"
     "  set copay = amount - fund\n"
@@ -91,10 +93,12 @@ static int run(yb_vm *vm, const char *line)
     return rc;
 }
 
-static void same_reg(const yb_vm *a, const yb_vm *b, int r, size_t claim, const char *what)
+/* Register ra of a and rb of b (temporaries and constants may be numbered
+ * differently in the two programs; outputs and running totals are not). */
+static void same_value(const yb_vm *a, int ra, const yb_vm *b, int rb, size_t claim, const char *what)
 {
-    if (a->regs[r] != b->regs[r])
-        fail_msg("claim %zu: %s (register %d): %lld fused, %lld plain", claim, what, r, (long long)a->regs[r], (long long)b->regs[r]);
+    if (a->regs[ra] != b->regs[rb])
+        fail_msg("claim %zu: %s: %lld fused, %lld plain", claim, what, (long long)a->regs[ra], (long long)b->regs[rb]);
 }
 
 static void each_superinstruction_is_made(void **state)
@@ -102,7 +106,8 @@ static void each_superinstruction_is_made(void **state)
     (void)state;
     yb_program *fused = compile(false), *plain = compile(true);
     const unsigned ops[] = {YB_OP_JGIVEN, YB_OP_JABSENT, YB_OP_JHELD, YB_OP_JNHELD, YB_OP_JNEW,
-                            YB_OP_JOLD,   YB_OP_JTEQ,    YB_OP_JTNE,  YB_OP_MOVN,  YB_OP_JNONNEG};
+                            YB_OP_JOLD,   YB_OP_JTEQ,    YB_OP_JTNE,  YB_OP_MOVN,  YB_OP_JNONNEG,
+                            YB_OP_JIN,    YB_OP_JNIN};
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
         if (count_op(fused, ops[i]) < 1) fail_msg("no %s in the compiled policy", yb_op_names[ops[i]]);
         assert_int_equal(count_op(plain, ops[i]), 0);
@@ -133,11 +138,13 @@ static void fused_settles_as_plain(void **state)
         assert_int_equal(a->nalerts, b->nalerts);
         assert_memory_equal(a->alerts, b->alerts, (size_t)a->nalerts * sizeof *a->alerts);
         if (ra != YB_RUN_SETTLED) continue;
-        for (int r = 0; r < fused->nouts; r++) same_reg(a, b, r, i, fused->outs[r].name);
-        for (int s = 0; s < fused->nstates; s++)
-            for (int f = 0; f < fused->states[s].nfields; f++) same_reg(a, b, fused->states[s].first_reg + f, i, "a running total");
+        for (int r = 0; r < fused->nouts; r++) same_value(a, r, b, r, i, fused->outs[r].name);
+        for (int s = 0; s < fused->nstates; s++) {
+            int fr = fused->states[s].first_reg, pr = plain->states[s].first_reg;
+            for (int f = 0; f < fused->states[s].nfields; f++) same_value(a, fr + f, b, pr + f, i, "a running total");
+        }
         assert_int_equal(fused->nexplain, plain->nexplain);
-        for (int k = 0; k < fused->nexplain; k++) same_reg(a, b, fused->explain[k].reg, i, fused->explain[k].label);
+        for (int k = 0; k < fused->nexplain; k++) same_value(a, fused->explain[k].reg, b, plain->explain[k].reg, i, fused->explain[k].label);
     }
     /* c4 breaks `all money outputs >= 0` at fund */
     assert_int_equal(errors, 1);
@@ -163,6 +170,7 @@ static void verifier_checks_superinstructions(void **state)
         else if (op == YB_OP_MOVN) bad = yb_mk(op, YB_I_A(i), YB_I_B(i), 0, (unsigned)p->nregs);
         else if (op == YB_OP_JNONNEG) bad = yb_mk_j(op, YB_I_A(i), (unsigned)p->nregs, YB_I_J(i));
         else if (op == YB_OP_JTEQ || op == YB_OP_JTNE) bad = yb_mk_j(op, YB_I_A(i), YB_I_B(i), -1); /* a jump backward */
+        else if (op == YB_OP_JIN || op == YB_OP_JNIN) bad = yb_mk_j(op, 0, YB_I_B(i), YB_I_J(i)); /* r0: claim_id, text */
         else continue;
         p->code[pc] = bad;
         if (yb_verify(p, err, sizeof err)) fail_msg("instruction %d (%s) passed the verifier broken", pc, yb_op_names[op]);
