@@ -100,7 +100,7 @@ int yb_cmd_shard(const yb_program *p, int n, const char *dir, const char *const 
     }
     if (!r && n > 1)
         fprintf(stderr, "yibao: the policy's claims cannot be split (%s): every claim goes to part 0\n",
-                p->route_plan && p->route_plan->why[0] ? p->route_plan->why : "a compiled .ybc keeps no routing");
+                p->route_plan && p->route_plan->why[0] ? p->route_plan->why : "the policy has no routing plan");
     bool ok = true;
     FILE *std_in = stdin;
     bool spooled = false;
@@ -139,7 +139,7 @@ int yb_cmd_shard(const yb_program *p, int n, const char *dir, const char *const 
 int yb_cmd_merge_reports(const yb_program *p, const char *const *inputs, int ninputs, FILE *out, const char *outname)
 {
     if (!p->route_plan) {
-        fprintf(stderr, "yibao: merge-reports needs the policy's source (a compiled .ybc keeps no routing)\n");
+        fprintf(stderr, "yibao: the policy has no routing plan: its reports cannot be merged\n");
         return 1;
     }
     if (p->route_field <= 0 && ninputs > 1) {

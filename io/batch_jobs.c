@@ -717,7 +717,7 @@ static bool merge_reports(jobs *J, yb_vm *vm)
 static const char *unsplittable(const yb_vm *vm, const char *const *inputs, int ninputs, const yb_run_opts *o)
 {
     const yb_program *p = vm->p;
-    if (p->route_field <= 0) return p->route_plan && p->route_plan->why[0] ? p->route_plan->why : "a compiled policy (.ybc) keeps no routing: compile from source to split";
+    if (p->route_field <= 0) return p->route_plan && p->route_plan->why[0] ? p->route_plan->why : "the policy has no routing plan";
     if (o->admit || o->settled) return "a durable ledger settles claims one at a time";
     if (o->out_format != YB_FMT_JSONL) return "CSV output";
     if (o->batch.in_format == YB_FMT_CSV) return "CSV input";

@@ -15,7 +15,7 @@ typedef struct yb_router yb_router;
  * (route_field 0: everything goes to worker 0) or out of memory (*oom set). */
 yb_router *yb_router_new(const yb_program *p, int n, bool *oom);
 void yb_router_free(yb_router *r);
-/* Does r route by groups of ids (compiler/route_plan.h ids)?  Then every line
+/* Does r route by groups of ids (vm/route_plan.h ids)?  Then every line
  * of the batch goes through yb_router_learn before any is routed, and
  * yb_router_seal after the last. */
 bool yb_router_grouped(const yb_router *r);

@@ -17,7 +17,7 @@
 typedef uint64_t yb_instr;
 
 /* The .ybc format's version: a file of another version is refused with "recompile". */
-#define YBC_VERSION 9
+#define YBC_VERSION 10
 
 enum {
 #define OP(name, a, b, c, d, doc) YB_OP_##name,
@@ -222,11 +222,11 @@ typedef struct yb_program {
     yb_state_desc *states;
     /* `yibao run --jobs` (compiler/routing.c): route_field - 1 is the top-level
        text field whose value every kept state's key holds, so the batch can be
-       split by it, and reports merge by adding; 0: one worker.  Not kept in a
-       .ybc file: a loaded program settles on one worker. */
+       split by it, and reports merge by adding; 0: one worker.  Kept in a
+       .ybc file (section ROUT) with route_plan. */
     int32_t route_field;
-    /* the rest of the routing (compiler/route_plan.h: grouped ids, how reports
-       merge); NULL in a loaded program; one block, freed with free() */
+    /* the rest of the routing (vm/route_plan.h: grouped ids, how reports
+       merge); one block, freed with free() */
     struct yb_route_plan *route_plan;
     int32_t nreasons;
     char **reasons;

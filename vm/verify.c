@@ -9,6 +9,7 @@
 
 #include "loopk.h"
 #include "program.h"
+#include "route_plan.h"
 
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return false; } while (0)
@@ -486,5 +487,5 @@ bool yb_verify(const yb_program *p, char *err, size_t errlen)
         if (end <= pc || end >= p->ncode || YB_I_OP(p->code[end]) != YB_OP_LOOPN || end + 1 + YB_I_J(p->code[end]) != pc + 1)
             FAIL("instruction %d: loop start without its end", pc);
     }
-    return true;
+    return yb_route_plan_check(p, err, errlen);
 }

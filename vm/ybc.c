@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "program.h"
+#include "route_plan.h"
 
 static const unsigned char MAGIC[8] = {0x89, 'Y', 'B', 'C', '\r', '\n', 0x1a, '\n'};
 
@@ -24,6 +25,7 @@ enum {
     T_META = TAG('M', 'E', 'T', 'A'), T_SCHM = TAG('S', 'C', 'H', 'M'), T_OUTS = TAG('O', 'U', 'T', 'S'),
     T_CONS = TAG('C', 'O', 'N', 'S'), T_PARM = TAG('P', 'A', 'R', 'M'), T_STAT = TAG('S', 'T', 'A', 'T'),
     T_RULE = TAG('R', 'U', 'L', 'E'), T_NATV = TAG('N', 'A', 'T', 'V'), T_CODE = TAG('C', 'O', 'D', 'E'), T_LINE = TAG('L', 'I', 'N', 'E'),
+    T_ROUT = TAG('R', 'O', 'U', 'T'),
 };
 
 static uint64_t fnv1a(const unsigned char *p, size_t n)
@@ -91,6 +93,34 @@ static void put_pieces(wbuf *w, const yb_text_piece *pc, int n)
 {
     u32(w, (uint32_t)n);
     for (int k = 0; k < n; k++) { str(w, pc[k].text); i64(w, pc[k].reg); u16(w, pc[k].enum_id); }
+}
+
+/* `yibao run --jobs` routing (route_plan.h): i32 route_field, u8 1 if a plan
+ * follows; the plan: u32 nregs, nregs bytes of reg_class; u32 nids, nids x
+ * i32; str why; u32 nsets, per set i32 state, field, cond, value; u32
+ * nnodes, per node u8 kind, u8 mode, u16 opcode, i32 a, b, c, i64 k. */
+static void put_route(wbuf *w, const yb_program *p)
+{
+    const yb_route_plan *rp = p->route_plan;
+    u32(w, (uint32_t)p->route_field);
+    u8(w, rp != NULL);
+    if (!rp) return;
+    u32(w, (uint32_t)rp->nregs);
+    put(w, rp->reg_class, (size_t)rp->nregs);
+    u32(w, (uint32_t)rp->nids);
+    for (int i = 0; i < rp->nids; i++) u32(w, (uint32_t)rp->ids[i]);
+    str(w, rp->why);
+    u32(w, (uint32_t)rp->nsets);
+    for (int i = 0; i < rp->nsets; i++) {
+        const yb_rp_set *st = &rp->sets[i];
+        u32(w, (uint32_t)st->state); u32(w, (uint32_t)st->field); u32(w, (uint32_t)st->cond); u32(w, (uint32_t)st->value);
+    }
+    u32(w, (uint32_t)rp->nnodes);
+    for (int i = 0; i < rp->nnodes; i++) {
+        const yb_rp_node *x = &rp->nodes[i];
+        u8(w, x->kind); u8(w, x->mode); u16(w, x->opcode);
+        u32(w, (uint32_t)x->a); u32(w, (uint32_t)x->b); u32(w, (uint32_t)x->c); i64(w, x->k);
+    }
 }
 
 static void write_body(const yb_program *p, wbuf *w)
@@ -225,6 +255,10 @@ static void write_body(const yb_program *p, wbuf *w)
 
     s = section_begin(w, T_LINE);
     for (int i = 0; i < p->ncode; i++) { u32(w, p->lines[i]); u16(w, p->line_files[i]); }
+    section_end(w, s);
+
+    s = section_begin(w, T_ROUT);
+    put_route(w, p);
     section_end(w, s);
 }
 
@@ -537,6 +571,41 @@ static void read_lines(rbuf *r, yb_program *p)
     for (int i = 0; i < p->ncode && !r->bad; i++) { p->lines[i] = r32(r); p->line_files[i] = r16(r); }
 }
 
+/* The routing (put_route); counts past the plan's arrays are malformed,
+ * what the indices name is checked by yb_verify (route_check.c). */
+static void read_route(rbuf *r, yb_program *p)
+{
+    p->route_field = (int32_t)r32(r);
+    if (!r8(r) || r->bad) return;
+    int32_t nregs = rcount(r, 1);
+    if (r->bad) return;
+    yb_route_plan *rp = p->route_plan = calloc(1, sizeof *rp + (size_t)nregs + 1);
+    if (!rp) { r->bad = true; return; }
+    rp->nregs = nregs;
+    memcpy(rp->reg_class, r->p + r->at, (size_t)nregs);
+    r->at += (size_t)nregs;
+    rp->nids = rcount(r, 4);
+    if (rp->nids > YB_RP_MAX_IDS) { r->bad = true; return; }
+    for (int i = 0; i < rp->nids; i++) rp->ids[i] = (int32_t)r32(r);
+    char *why = rstr_req(r);
+    if (why && strlen(why) < sizeof rp->why) memcpy(rp->why, why, strlen(why) + 1);
+    else r->bad = true;
+    free(why);
+    rp->nsets = rcount(r, 16);
+    if (rp->nsets > YB_RP_MAX_SETS) { r->bad = true; return; }
+    for (int i = 0; i < rp->nsets; i++) {
+        yb_rp_set *st = &rp->sets[i];
+        st->state = (int32_t)r32(r); st->field = (int32_t)r32(r); st->cond = (int32_t)r32(r); st->value = (int32_t)r32(r);
+    }
+    rp->nnodes = rcount(r, 24);
+    if (rp->nnodes > YB_RP_MAX_NODES) { r->bad = true; return; }
+    for (int i = 0; i < rp->nnodes; i++) {
+        yb_rp_node *x = &rp->nodes[i];
+        x->kind = r8(r); x->mode = r8(r); x->opcode = r16(r);
+        x->a = (int32_t)r32(r); x->b = (int32_t)r32(r); x->c = (int32_t)r32(r); x->k = ri64(r);
+    }
+}
+
 yb_program *yb_ybc_read(const unsigned char *data, size_t len, char *err, size_t errlen)
 {
     if (len < 32 || !yb_ybc_signature_ok(data, len)) {
@@ -562,10 +631,11 @@ yb_program *yb_ybc_read(const unsigned char *data, size_t len, char *err, size_t
     }
     yb_program *p = calloc(1, sizeof *p);
     rbuf r = {data + 32, len - 32, 0, false};
-    static const uint32_t order[] = {T_META, T_SCHM, T_OUTS, T_CONS, T_PARM, T_STAT, T_RULE, T_NATV, T_CODE, T_LINE};
-    static const char *const names[] = {"META", "SCHM", "OUTS", "CONS", "PARM", "STAT", "RULE", "NATV (native functions)", "CODE", "LINE"};
+    static const uint32_t order[] = {T_META, T_SCHM, T_OUTS, T_CONS, T_PARM, T_STAT, T_RULE, T_NATV, T_CODE, T_LINE, T_ROUT};
+    static const char *const names[] = {"META", "SCHM", "OUTS", "CONS", "PARM", "STAT", "RULE", "NATV (native functions)", "CODE", "LINE",
+                                        "ROUT (routing for --jobs)"};
     void (*readers[])(rbuf *, yb_program *) = {read_meta, read_schema, read_outs, read_consts, read_params,
-                                               read_states, read_rules, read_natives, read_code, read_lines};
+                                               read_states, read_rules, read_natives, read_code, read_lines, read_route};
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         uint32_t tag = r32(&r), slen = r32(&r);
         if (r.bad || tag != order[k] || slen > r.n - r.at) {

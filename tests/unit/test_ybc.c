@@ -16,6 +16,7 @@
 #include "claim_reader.h"
 #include "yb_limits.h"
 #include "compiler.h"
+#include "route_plan.h"
 #include "vm.h"
 
 static const char *claims =
@@ -179,6 +180,38 @@ static void counts_past_int_max_are_refused(void **state)
     expect_refused_bytes(copy, len, "state 0 is malformed");
     free(copy);
     free(data);
+}
+
+/* The routing of --jobs survives the file (section ROUT): the loaded plan is
+ * the compiled one, field for field, for a policy routed by one field and for
+ * the standard policy (grouped ids, derived report fields, recomputed sets). */
+static void round_trip_keeps_the_routing(void **state)
+{
+    (void)state;
+    const char *paths[] = {"examples/hunan-basic.yb", "stdlib-policies/hunan.yb"};
+    for (int k = 0; k < 2; k++) {
+        yb_diag d;
+        yb_diag_init(&d, stderr);
+        yb_program *p = yb_compile_file(paths[k], &d);
+        yb_diag_free(&d);
+        assert_non_null(p);
+        assert_non_null(p->route_plan);
+        assert_true(p->route_field > 0);
+        unsigned char *data;
+        size_t len;
+        char err[256];
+        yb_ybc_write_mem(p, &data, &len);
+        yb_program *q = yb_ybc_read(data, len, err, sizeof err);
+        if (!q) fail_msg("%s: %s", paths[k], err);
+        assert_int_equal(q->route_field, p->route_field);
+        assert_non_null(q->route_plan);
+        assert_int_equal(q->route_plan->nregs, p->nregs);
+        assert_memory_equal(q->route_plan, p->route_plan, sizeof *p->route_plan + (size_t)p->nregs);
+        if (k == 1) assert_true(p->route_plan->nids == 2 && p->route_plan->nsets > 0 && p->route_plan->nnodes > 0);
+        free(data);
+        yb_program_free(q);
+        yb_program_free(p);
+    }
 }
 
 static void round_trip_keeps_every_settlement(void **state)
@@ -350,6 +383,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_keeps_every_settlement),
+        cmocka_unit_test(round_trip_keeps_the_routing),
         cmocka_unit_test(truncated_files_are_refused),
         cmocka_unit_test(flipped_bits_fail_the_checksum),
         cmocka_unit_test(resealed_damage_never_crashes),

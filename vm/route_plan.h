@@ -2,12 +2,14 @@
  * `yibao merge-reports` beyond program.h's route_field: the claim fields
  * whose values are grouped before routing (a family account's payer with the
  * member), how each report field merges, and the report `set`s that are
- * recomputed after a merge.  Made by the compiler only (not kept in a .ybc
- * file: a loaded program settles on one worker); one allocation, freed with
+ * recomputed after a merge.  Made by the compiler, kept in a .ybc file
+ * (vm/ybc.c section ROUT) and checked when one is loaded (route_check.c), so
+ * a loaded program splits as its source does; one allocation, freed with
  * free(). */
 #ifndef YB_ROUTE_PLAN_H
 #define YB_ROUTE_PLAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define YB_RP_MAX_IDS 4
@@ -34,6 +36,7 @@ enum {
     YB_RPN_IF,     /* c ? a : b */
     YB_RPN_MIN,    /* min(a, b) */
     YB_RPN_MAX,    /* max(a, b) */
+    YB_RPN__COUNT
 };
 
 typedef struct yb_rp_node {
@@ -61,5 +64,12 @@ typedef struct yb_route_plan {
     int32_t nregs;
     uint8_t reg_class[]; /* per register: YB_RP_* of the report field it holds */
 } yb_route_plan;
+
+struct yb_program;
+/* Does p's routing (route_field, route_plan) name only what p has: text
+ * fields of its schema, report fields, nodes before the node that reads
+ * them, opcodes of arith.def?  A .ybc file's plan is checked before it is
+ * used (yb_verify); false with err set. */
+bool yb_route_plan_check(const struct yb_program *p, char *err, size_t errlen);
 
 #endif
