@@ -15,14 +15,19 @@
  *   an index of n fingerprints written by batches of b has at most
  *   RUNS_FREE + log2(n / b) runs, and each fingerprint is rewritten about
  *   log2(n / b) times in all.
- * - yb_filter (state, page, bits, sum): each index's Bloom filter (fpset.h),
- *   by 4 KiB page (or the gaps between its set bits, a byte each mostly,
- *   when shorter) with a checksum; page -1 holds how many
- *   fingerprints the filter covers and its size.  A batch reads the filter
- *   and the run list when it starts (O(filter), whatever the history) and
- *   writes the pages its fingerprints changed at commit.  A filter that fails
- *   its checksums, or covers another number of fingerprints than the runs
- *   hold, is rebuilt from the runs (a note says so), never trusted.
+ * - yb_filter (state, page, bits, sum): each index's Bloom filter (fpset.h)
+ *   as a checkpoint, by 4 KiB page (or the gaps between its set bits, a
+ *   byte each mostly, when shorter) with a checksum; page -1 holds how many
+ *   fingerprints the filter covers, its size and the last run it includes
+ *   (a header of 16 bytes, written before the checkpoints: every run).  A
+ *   batch reads the filter, the run list and the runs after the checkpoint
+ *   when it starts, and at commit writes its run only; the filter is written
+ *   again (every page) only when the runs after the checkpoint hold more
+ *   than CKPT_BYTES of fingerprints, or when the batch's run takes in runs
+ *   the checkpoint includes: opening stays O(filter), whatever the history,
+ *   and a batch does not rewrite 8 MiB a filter.  A filter that fails its
+ *   checksums, or covers another number of fingerprints than its runs hold,
+ *   is rebuilt from the runs (a note says so), never trusted.
  *
  * During the batch the fpset keeps the batch's own fingerprints (memory, then
  * its temporary file); a filter positive it cannot confirm is looked up in
@@ -37,6 +42,12 @@
 /* RUNS_FREE: an index may have this many runs before a batch merges its
    run with the newest ones (a lookup reads a part of each run). */
 enum { PART = 256, ENTRY = 12, RUNS_FREE = 8 };
+
+/* The runs after a filter's checkpoint hold at most this many bytes of
+   fingerprints (174,762 of them) before a commit writes the filter again: a
+   batch's start reads them (a quarter of the filter's size, so opening stays
+   O(filter)), a checkpoint writes the filter's 8 MiB. */
+#define CKPT_BYTES (YB_FILTER_BYTES / 4)
 
 static const char part_sql[] = "SELECT fps FROM yb_fps WHERE state = $1 AND run = $2 AND hi >= $3 ORDER BY hi LIMIT 1";
 
@@ -226,9 +237,10 @@ static bool filter_row(void *vctx, const yb_cell *cols, int ncols)
     int64_t page = yb_cell_int(&cols[1]);
     const yb_cell *bits = &cols[2];
     bool sum_ok = bits->kind == YB_CELL_BLOB && (uint64_t)yb_cell_int(&cols[3]) == yb_fps_checksum(bits->p, bits->n);
-    if (page == -1 && sum_ok && bits->n == 16) {
+    if (page == -1 && sum_ok && (bits->n == 16 || bits->n == 24)) {
         x->has_header = true;
         x->filter_count = (int64_t)get_le(bits->p, 8);
+        x->ckpt_run = bits->n == 24 ? (int64_t)get_le((const unsigned char *)bits->p + 16, 8) : INT64_MAX;
         if (get_le((const unsigned char *)bits->p + 8, 8) != YB_FILTER_BYTES) x->filter_bad = true;
     } else if (!(page >= 0 && (size_t)page < YB_FILTER_PAGES && sum_ok &&
                  yb_fps_page_decode(bits->p, bits->n, yb_fpset_filter(x->set) + (size_t)page * YB_FILTER_PAGE))) {
@@ -243,29 +255,62 @@ static bool rebuild_row(void *vctx, const yb_cell *cols, int ncols)
     if (cols[0].n % ENTRY) return true; /* counted short: the index is rebuilt, check reports the part */
     for (size_t i = 0; i < cols[0].n; i += ENTRY) {
         yb_fpset_filter_add(x->set, get_le((const unsigned char *)cols[0].p + i, 8));
-        x->filter_count++;
+        x->loaded++;
     }
     return true;
 }
+
+/* The fingerprints of the index's runs after run `after` into its filter (x->loaded counts them). */
+static bool add_runs(yb_store *st, yb_fp_index *x, int64_t after, char *err, size_t errlen)
+{
+    x->loaded = 0;
+    yb_cell v[2] = {yb_cell_i(x->state), yb_cell_i(after)};
+    return st->b->ops->exec_raw(st->b, "SELECT fps FROM yb_fps WHERE state = $1 AND run > $2", v, 2, rebuild_row, x,
+                                err, errlen);
+}
+
+static int64_t last_run(const yb_fp_index *x) { return x->nruns ? x->runs[x->nruns - 1] : 0; }
 
 /* The index's filter from its runs; every page is written at commit. */
 static bool rebuild_filter(yb_store *st, yb_fp_index *x, char *err, size_t errlen)
 {
     memset(yb_fpset_filter(x->set), 0, YB_FILTER_BYTES);
-    x->filter_count = 0;
-    yb_cell v = yb_cell_i(x->state);
-    if (!st->b->ops->exec_raw(st->b, "SELECT fps FROM yb_fps WHERE state = $1", &v, 1, rebuild_row, x, err, errlen))
-        return false;
+    if (!add_runs(st, x, INT64_MIN, err, errlen)) return false;
+    x->filter_count = x->loaded;
+    x->ckpt_run = last_run(x);
     yb_fpset_pages_mark(x->set, true);
     x->rebuilt = true;
     return true;
 }
 
-static int64_t runs_total(const yb_fp_index *x)
+/* The fingerprints of the runs up to `upto` (all: INT64_MAX). */
+static int64_t runs_upto(const yb_fp_index *x, int64_t upto)
 {
     int64_t n = 0;
-    for (int r = 0; r < x->nruns; r++) n += x->sizes[r];
+    for (int r = 0; r < x->nruns; r++)
+        if (x->runs[r] <= upto) n += x->sizes[r];
     return n;
+}
+
+static int64_t runs_total(const yb_fp_index *x) { return runs_upto(x, INT64_MAX); }
+
+/* The checkpoint filter, and the runs after it: false when they do not agree
+   (the filter is then rebuilt). */
+static bool load_after_checkpoint(yb_store *st, yb_fp_index *x, bool *agree, char *err, size_t errlen)
+{
+    *agree = false;
+    if (x->filter_bad || !x->has_header) {
+        *agree = !x->filter_bad && runs_total(x) == 0;
+        return true;
+    }
+    if (x->ckpt_run == INT64_MAX) { /* a header of before the checkpoints: every run */
+        x->ckpt_run = last_run(x);
+        x->header_old = true;
+    }
+    if (x->filter_count != runs_upto(x, x->ckpt_run)) return true;
+    if (!add_runs(st, x, x->ckpt_run, err, errlen)) return false;
+    *agree = x->loaded == runs_total(x) - x->filter_count;
+    return true;
 }
 
 static bool add_index(yb_store *st, int64_t state, yb_fpset *set, const char *name)
@@ -298,6 +343,9 @@ void yb_fps_end(yb_store *st)
 bool yb_fps_begin(yb_store *st, yb_vm *vm, char *err, size_t errlen)
 {
     yb_fps_end(st);
+    /* YB_LEDGER_CKPT_FPS: a lower bound, for the tests (a checkpoint after a few claims) */
+    const char *knob = getenv("YB_LEDGER_CKPT_FPS");
+    st->ckpt_fps = knob && atoll(knob) > 0 ? atoll(knob) : (int64_t)(CKPT_BYTES / ENTRY);
     const yb_program *p = st->p;
     st->fpi = calloc((size_t)p->nstates + 1, sizeof *st->fpi);
     bool ok = st->fpi && add_index(st, 0, yb_fpset_new(true), "claim id");
@@ -319,7 +367,9 @@ bool yb_fps_begin(yb_store *st, yb_vm *vm, char *err, size_t errlen)
     for (int i = 0; i < st->nfpi; i++) {
         yb_fp_index *x = &st->fpi[i];
         int64_t total = runs_total(x);
-        if (!x->filter_bad && (x->has_header ? x->filter_count == total : total == 0)) continue;
+        bool agree;
+        if (!load_after_checkpoint(st, x, &agree, err, errlen)) return false;
+        if (agree) continue;
         if (!rebuild_filter(st, x, err, errlen)) return false;
         fprintf(stderr, "yibao: note: %s: the filter of the %s index was damaged or missing; rebuilt from its %" PRId64
                         " fingerprints\n", st->where, x->name, x->filter_count);
@@ -397,13 +447,14 @@ static bool keep_row(void *vctx, const yb_cell *cols, int ncols)
 
 /* The batch's fingerprints, with the newest runs no bigger than what they
    join, become one new run. */
-static bool write_run(yb_store *st, yb_fp_index *x, char *err, size_t errlen)
+static bool write_run(yb_store *st, yb_fp_index *x, int64_t *run_out, bool *took_ckpt, char *err, size_t errlen)
 {
     yb_backend *b = st->b;
     int64_t total = (int64_t)yb_fpset_count(x->set);
     int merge = 0;
     while (x->nruns - merge >= RUNS_FREE && x->sizes[x->nruns - 1 - merge] <= total)
         total += x->sizes[x->nruns - 1 - merge++];
+    *took_ckpt = merge && x->runs[x->nruns - merge] <= x->ckpt_run;
     for (int r = x->nruns - merge; r < x->nruns; r++) {
         keep_ctx k = {x->set, false};
         yb_cell v[2] = {yb_cell_i(x->state), yb_cell_i(x->runs[r])};
@@ -417,7 +468,8 @@ static bool write_run(yb_store *st, yb_fp_index *x, char *err, size_t errlen)
             !b->ops->exec(b, "DELETE FROM yb_run WHERE state = $1 AND run = $2", v, 2, NULL, NULL, err, errlen))
             return false;
     }
-    int64_t run = x->nruns ? x->runs[x->nruns - 1] + 1 : 1, n = 0;
+    int64_t run = last_run(x) + 1, n = 0;
+    *run_out = run;
     yb_cell v[3] = {yb_cell_i(x->state), yb_cell_i(run), yb_cell_i(0)};
     bool ok = write_set(st, x->state, run, x->set, &n, err, errlen);
     v[2] = yb_cell_i(n);
@@ -434,30 +486,48 @@ static bool put_page(yb_store *st, int64_t state, int64_t page, const void *bits
     return st->b->ops->exec(st->b, filter_put_sql, v, 4, NULL, NULL, err, errlen);
 }
 
-/* The pages the batch changed, and the header. */
-static bool write_filter(yb_store *st, yb_fp_index *x, int64_t count, char *err, size_t errlen)
+/* The pages marked changed, and the header: the filter covers `count`
+   fingerprints, every one of the runs up to `upto`. */
+static bool write_filter(yb_store *st, yb_fp_index *x, int64_t count, int64_t upto, char *err, size_t errlen)
 {
     const unsigned char *bits = yb_fpset_filter(x->set);
     unsigned char buf[YB_FILTER_PAGE];
     for (size_t pg = 0; pg < YB_FILTER_PAGES; pg++) {
         if (!yb_fpset_page_dirty(x->set, pg)) continue;
         size_t n = page_encode(bits + pg * YB_FILTER_PAGE, buf);
+        if (!n) continue; /* empty: a page without a row is all zeros (a rebuilt filter's rows were deleted first) */
         if (!put_page(st, x->state, (int64_t)pg, buf, n, err, errlen)) return false;
     }
-    unsigned char head[16];
+    unsigned char head[24];
     put_le(head, (uint64_t)count, 8);
     put_le(head + 8, YB_FILTER_BYTES, 8);
+    put_le(head + 16, (uint64_t)upto, 8);
     return put_page(st, x->state, -1, head, sizeof head, err, errlen);
 }
 
+/* The batch's run; the filter too when it was rebuilt or never written, when the run took in
+   runs of the checkpoint (whose count would no longer match), or when the
+   runs after the checkpoint pass CKPT_BYTES.  A checkpoint writes every page:
+   a service's batches forget which pages changed since the last one. */
 bool yb_fps_commit(yb_store *st, char *err, size_t errlen)
 {
     for (int i = 0; i < st->nfpi; i++) {
         yb_fp_index *x = &st->fpi[i];
-        int64_t added = (int64_t)yb_fpset_count(x->set);
+        int64_t added = (int64_t)yb_fpset_count(x->set), run = last_run(x), total = runs_total(x) + added;
+        bool took_ckpt = false;
         if (!added && !x->rebuilt) continue;
-        if (added && !write_run(st, x, err, errlen)) return false;
-        if (!write_filter(st, x, runs_total(x) + added, err, errlen)) return false;
+        if (added && !write_run(st, x, &run, &took_ckpt, err, errlen)) return false;
+        int64_t after = total - runs_upto(x, x->ckpt_run);
+        if (x->has_header && !x->header_old && !x->rebuilt && !took_ckpt && after <= st->ckpt_fps) continue;
+        yb_cell v = yb_cell_i(x->state);
+        if (x->rebuilt && !st->b->ops->exec(st->b, "DELETE FROM yb_filter WHERE state = $1", &v, 1, NULL, NULL, err, errlen))
+            return false;
+        yb_fpset_pages_mark(x->set, true);
+        if (!write_filter(st, x, total, run, err, errlen)) return false;
+        x->ckpt_run = run;
+        x->filter_count = total;
+        x->has_header = true;
+        x->header_old = false;
     }
     return true;
 }
@@ -508,8 +578,11 @@ bool yb_fps_rebuild_all(yb_store *st, char *err, size_t errlen)
         yb_fpset *set = ok ? yb_fpset_new(true) : NULL;
         if (ok && !set) snprintf(err, errlen, "out of memory");
         st->nfpi = 0;
+        int64_t last = 0;
+        yb_cell w = yb_cell_i(state);
         ok = ok && add_index(st, state, set, "imported") && rebuild_filter(st, &st->fpi[0], err, errlen) &&
-             write_filter(st, &st->fpi[0], st->fpi[0].filter_count, err, errlen);
+             yb_store_query_int(st, "SELECT MAX(run) FROM yb_run WHERE state = $1", &w, 1, &last, err, errlen) &&
+             write_filter(st, &st->fpi[0], st->fpi[0].filter_count, last, err, errlen);
         yb_fpset_free(set);
     }
     free(st->fpi);

@@ -32,7 +32,10 @@ typedef struct yb_fp_index {
     int64_t *runs, *sizes; /* the ledger's runs, oldest first */
     int nruns, cap;
     bool has_header, filter_bad, rebuilt;
+    bool header_old;      /* a header of before the checkpoints (every run): the next commit writes one */
     int64_t filter_count; /* fingerprints the stored filter covers */
+    int64_t ckpt_run;     /* the last run the stored filter (a checkpoint) includes */
+    int64_t loaded;       /* fingerprints added to the filter from runs as the batch began */
 } yb_fp_index;
 
 struct yb_store {
@@ -53,6 +56,7 @@ struct yb_store {
     int64_t *added;       /* per state: entries this batch added (at commit) */
     yb_bkt_cache *bc;     /* per state: its buckets read in this batch */
     int32_t claim_slot;
+    int64_t ckpt_fps;     /* a filter is written again once its runs after the checkpoint hold more */
     yb_fp_index *fpi;     /* the claim ids, then each state without fields */
     int nfpi;
     yb_fpset *claims;     /* fpi[0].set: claim id fingerprint -> the batch that settled it */

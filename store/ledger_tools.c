@@ -528,6 +528,7 @@ static bool check_bucket(void *vctx, const yb_cell *cols, int ncols)
    checksums) and holding every fingerprint (else a duplicate goes unseen). */
 typedef struct fp_filter {
     int64_t state, count; /* count: what its header says, -1 none */
+    int64_t upto;         /* the last run the filter (a checkpoint) includes */
     unsigned char *bits;
     bool bad_page;
     int64_t held, missing;
@@ -553,7 +554,7 @@ static fp_filter *filter_for(check_ctx *c, int64_t state, bool add)
     unsigned char *bits = v ? calloc(1, YB_FILTER_BYTES) : NULL;
     if (v) f->filters = v;
     if (!bits) return NULL;
-    f->filters[f->nfilters] = (fp_filter){state, -1, bits, false, 0, 0};
+    f->filters[f->nfilters] = (fp_filter){state, -1, INT64_MAX, bits, false, 0, 0};
     return &f->filters[f->nfilters++];
 }
 
@@ -568,10 +569,11 @@ static bool check_filter_row(void *vctx, const yb_cell *cols, int ncols)
     }
     const yb_cell *b = &cols[2];
     bool sum_ok = (uint64_t)yb_cell_int(&cols[3]) == yb_fps_checksum(b->p, b->n);
-    if (page == -1 && sum_ok && b->n == 16) {
-        int64_t v[2];
-        yb_store_unpack(b->p, 2, v);
+    if (page == -1 && sum_ok && (b->n == 16 || b->n == 24)) {
+        int64_t v[3] = {0, 0, INT64_MAX}; /* 16 bytes: a filter of before the checkpoints, of every run */
+        yb_store_unpack(b->p, (int)(b->n / 8), v);
         ff->count = v[0];
+        ff->upto = v[2];
         if ((uint64_t)v[1] != YB_FILTER_BYTES) ff->bad_page = true;
     } else if (!(page >= 0 && (size_t)page < YB_FILTER_PAGES && sum_ok &&
                  yb_fps_page_decode(b->p, b->n, ff->bits + page * YB_FILTER_PAGE))) {
@@ -622,7 +624,8 @@ static bool check_fp(check_ctx *c, int64_t state, uint64_t fp, uint32_t tag)
     if (state == 0) f->count++;
     else t->records++;
     fp_filter *ff = filter_for(c, state, false);
-    if (ff && !ff->bad_page) ff->held++, ff->missing += !yb_filter_has(ff->bits, fp);
+    /* the runs after the checkpoint are added to the filter as a batch begins */
+    if (ff && !ff->bad_page && f->run <= ff->upto) ff->held++, ff->missing += !yb_filter_has(ff->bits, fp);
     uint32_t other;
     int rc = yb_fpset_find(f->seen, fp, &other);
     if (rc > 0) problem(t, "a fingerprint of index %lld is there twice (batches %lld and another)", state, (long long)tag);

@@ -156,6 +156,52 @@ check "  and knows every claim settled before" grep -q '^0 settled, 163 already 
 check "  and every record (a duplicate held)" grep -q '"status":"held".*DUPLICATE_CLAIM' "$T/v1.out"
 check "  after which the ledger checks" quiet "$Y" ledger check "$T/v1.db"
 
+# ---- the filter is a checkpoint (store/ledger_fps.c): a batch writes its run of
+# fingerprints, not the filter's pages, until the runs after the checkpoint hold
+# more than a bound (YB_LEDGER_CKPT_FPS lowers it from 174,762 to 50 here); a
+# batch adds those runs to the filter as it opens the ledger.
+# ckpt DB: the claim-id index's filter header (fingerprints covered, the last run
+# included) and its pages' rows (how many, a sum of their checksums: a rewrite changes it)
+ckpt() {
+    python3 - "$1" << 'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+head = db.execute("SELECT bits FROM yb_filter WHERE state = 0 AND page = -1").fetchone()[0]
+pages = db.execute("SELECT COUNT(*), TOTAL(sum) FROM yb_filter WHERE state = 0 AND page >= 0").fetchone()
+print(int.from_bytes(head[0:8], "little"), int.from_bytes(head[16:24], "little"), pages[0], int(pages[1]))
+EOF
+}
+runs() { python3 -c 'import sqlite3, sys; print(*sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*), SUM(n) FROM yb_run WHERE state = 0").fetchone())' "$1"; }
+export YB_LEDGER_CKPT_FPS=50
+K=$T/ckpt.db
+head -n 20 "$T/b.jsonl" > "$T/k1.jsonl"
+sed -n '21,80p' "$T/b.jsonl" > "$T/k2.jsonl"
+head -n 1 "$T/k1.jsonl" | sed 's/"claim_id":"[^"]*"/"claim_id":"DUP-K1"/' > "$T/kdup.jsonl"
+"$Y" run "$P" "$T/a.jsonl" --ledger "$K" > /dev/null 2>&1
+read -r n1 r1 p1 s1 <<< "$(ckpt "$K")"
+check "checkpoints: the first batch writes the filter, covering its 163 claim ids, run 1" [ "$n1 $r1" = "163 1" ]
+"$Y" run "$P" "$T/k1.jsonl" --ledger "$K" > /dev/null 2> "$T/k1.err"
+check "  a small batch (20 claims) settles" grep -q '^20 settled, 0 already settled, 0 errors$' "$T/k1.err"
+check "  and writes its run (2 runs, 183 claim ids)" [ "$(runs "$K")" = "2 183" ]
+check "  but not the filter: header and pages as before" [ "$(ckpt "$K")" = "$n1 $r1 $p1 $s1" ]
+check "  the ledger checks" quiet "$Y" ledger check "$K"
+"$Y" run "$P" "$T/dup.jsonl" --ledger "$K" > "$T/kd.out" 2> /dev/null
+check "  a duplicate of a claim in the checkpoint is held" grep -q '"status":"held".*DUPLICATE_CLAIM' "$T/kd.out"
+"$Y" run "$P" "$T/kdup.jsonl" --ledger "$K" > "$T/kd2.out" 2> /dev/null
+check "  a duplicate of a claim in a run after it is held" grep -q '"status":"held".*DUPLICATE_CLAIM' "$T/kd2.out"
+"$Y" run "$P" "$T/k1.jsonl" --ledger "$K" > /dev/null 2> "$T/k1re.err"
+check "  a re-run of the small batch settles nothing" grep -q '^0 settled, 20 already settled, 0 errors$' "$T/k1re.err"
+"$Y" run "$P" "$T/a.jsonl" --ledger "$K" > /dev/null 2> "$T/k0re.err"
+check "  nor of the first" grep -q '^0 settled, 163 already settled, 0 errors$' "$T/k0re.err"
+check "  still the first checkpoint (4 runs, 185 claim ids)" [ "$(ckpt "$K") | $(runs "$K")" = "$n1 $r1 $p1 $s1 | 4 185" ]
+"$Y" run "$P" "$T/k2.jsonl" --ledger "$K" > /dev/null 2> "$T/k2.err"
+check "  past 50 fingerprints after it (22 + 60) the filter is written again: all 245 claim ids, to run 5" \
+    [ "$(ckpt "$K" | cut -d' ' -f1,2) | $(runs "$K")" = "245 5 | 5 245" ]
+check "  the ledger checks" quiet "$Y" ledger check "$K"
+"$Y" run "$P" "$T/k2.jsonl" --ledger "$K" > /dev/null 2> "$T/k2re.err"
+check "  and a re-run of that batch settles nothing" grep -q '^0 settled, 60 already settled, 0 errors$' "$T/k2re.err"
+unset YB_LEDGER_CKPT_FPS
+
 # ---- a file that is not a ledger: refused, exit 1, left as it is
 printf 'not a database at all\n' > "$T/text.db"
 cp "$T/text.db" "$T/text.copy"
