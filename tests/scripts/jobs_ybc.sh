@@ -49,6 +49,28 @@ for P in examples/hunan-basic.yb stdlib-policies/hunan.yb; do
     fi
 done
 
+# a policy keyed on a field inside a record: routed by its path, from the .ybc too
+cat > "$T/nested.yb" <<'EOF'
+policy "n" version "1" effective 2024-01-01
+input claim { claim_id: text  date: date  amount: money
+  payer: { member_id: text } }
+output settlement { claim_id: text = claim_id  status  fund: money  reasons alerts }
+dated by date
+state acct per payer.member_id { used: money }
+rule pay
+  set fund = min(amount, 50.00 - acct.used)
+  add fund to acct.used
+EOF
+# p1: 30.00, then min(30.00, 50.00 - 30.00) = 20.00; p2: 30.00
+printf '{"claim_id":"a","date":"2025-01-02","amount":"30.00","payer":{"member_id":"p1"}}\n{"claim_id":"b","date":"2025-01-03","amount":"30.00","payer":{"member_id":"p2"}}\n{"claim_id":"c","date":"2025-01-03","amount":"30.00","payer":{"member_id":"p1"}}\n' > "$T/n.jsonl"
+"$Y" compile "$T/nested.yb" -o "$T/n.ybc" &&
+    "$Y" run "$T/n.ybc" "$T/n.jsonl" --jobs 2 -v 2> "$T/v" | grep -o '"fund":"[0-9.]*"' | tr '\n' ' ' > "$T/f"
+if [ "$(cat "$T/f")" = '"fund":"30.00" "fund":"30.00" "fund":"20.00" ' ] && grep -q "2 workers, claims routed by payer.member_id" "$T/v"; then
+    ok "a nested key: the .ybc splits by payer.member_id and pays 30.00, 30.00, 20.00"
+else
+    bad "a nested key: $(cat "$T/f") $(cat "$T/v")"
+fi
+
 # a signed .ybc: the signature covers the image, routing included; it still splits
 "$Y" keygen prov -o "$T" 2> /dev/null
 "$Y" sign "$T/hunan.ybc" --key "$T/prov.key" -o "$T/hs.ybc"
