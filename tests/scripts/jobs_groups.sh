@@ -56,24 +56,7 @@ open(sys.argv[2], 'w', encoding='utf-8').write('\n'.join(out) + '\n')
 print(sum(1 for l in out if 'account_payer' in l), 'claims draw on a payer', file=sys.stderr)
 PY
 
-# same NAME ARGS...: --jobs 1, 2 and 3 give identical stdout, stderr and status
-same() {
-    local name=$1 j rc
-    shift
-    for j in 1 2 3; do
-        "$Y" "$@" --jobs "$j" > "$T/out$j" 2> "$T/err$j"; rc=$?
-        echo "$rc" > "$T/rc$j"
-    done
-    for j in 2 3; do
-        if ! cmp -s "$T/out1" "$T/out$j" || ! cmp -s "$T/err1" "$T/err$j" || ! cmp -s "$T/rc1" "$T/rc$j"; then
-            bad "$name: --jobs $j differs from --jobs 1"
-            diff "$T/out1" "$T/out$j" | head -5
-            diff "$T/err1" "$T/err$j" | head -5
-            return
-        fi
-    done
-    ok "$name: --jobs 1, 2, 3 identical ($(wc -l < "$T/out1") lines out, $(grep -c '"report"' "$T/out1") report lines, $(grep -c error "$T/err1") errors, status $(cat "$T/rc1"))"
-}
+. "$(dirname "$0")/jobs_same.sh"
 
 same "families, standard policy" run "$P" "$T/fam.jsonl" --report -
 grep -q '"account":"[1-9]' "$T/out1" && ok "accounts paid something" || bad "no account paid anything"
