@@ -73,24 +73,24 @@ static void progress(const yb_batch_opts *o, batch_input *in, const yb_batch_sta
                      bool last)
 {
     if (!o->progress || (!last && (st->records & 0xffff) != 0) || !st->records) return;
-    double s = yb_batch_seconds_since(t0);
+    double s = yb_batch_seconds_since(t0); // ok-float: time, bytes or prose, never money
     if (s < 1 && !last) return;
     struct stat sb;
     long pos = in->f[0] && in->f[0] != stdin ? ftell(in->f[0]) : -1;
     bool sized = !last && pos > 0 && fstat(fileno(in->f[0]), &sb) == 0;
-    yb_batch_progress_line(o->progress, st->records, s, sized ? (double)pos : 0, sized ? (double)sb.st_size : 0, last);
+    yb_batch_progress_line(o->progress, st->records, s, sized ? (double)pos : 0, sized ? (double)sb.st_size : 0, last); // ok-float: time, bytes or prose, never money
 }
 
-double yb_batch_seconds_since(const struct timespec *t0)
+double yb_batch_seconds_since(const struct timespec *t0) // ok-float: time, bytes or prose, never money
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9; // ok-float: time, bytes or prose, never money
 }
 
-void yb_batch_progress_line(FILE *f, long records, double s, double done, double total, bool last)
+void yb_batch_progress_line(FILE *f, long records, double s, double done, double total, bool last) // ok-float: time, bytes or prose, never money
 {
-    fprintf(f, "\r%ld claims, %.0f claims/s", records, s > 0 ? (double)records / s : 0.0);
+    fprintf(f, "\r%ld claims, %.0f claims/s", records, s > 0 ? (double)records / s : 0.0); // ok-float: time, bytes or prose, never money
     if (!last && done > 0 && total > done) fprintf(f, ", %.0f s left   ", s * (total - done) / done);
     fputs(last ? "            \n" : "   ", f);
     fflush(f);

@@ -57,9 +57,9 @@ bool yb_batch_each(const yb_batch_side *sides, int nsides, const char *const *in
 /* The progress line (on a terminal): "\rN claims, R claims/s, S s left",
  * the time left from `done` of `total` bytes read (none when total is 0 or
  * not above done); `last` ends it with a newline, without the time left. */
-void yb_batch_progress_line(FILE *f, long records, double seconds, double done, double total, bool last);
+void yb_batch_progress_line(FILE *f, long records, double seconds, double done, double total, bool last); // ok-float: time, bytes or prose, never money
 /* Seconds since t0 (CLOCK_MONOTONIC). */
-double yb_batch_seconds_since(const struct timespec *t0);
+double yb_batch_seconds_since(const struct timespec *t0); // ok-float: time, bytes or prose, never money
 
 /* The one wording of a bad record: FILE:LINE: error: [LABEL: ][FIELD: ]MESSAGE
  * (nothing when errs is NULL). */

@@ -92,7 +92,7 @@ typedef struct slot {
     bool first; /* starts its input: line 1 is its first line */
     bool bad;   /* a line longer than a slot, or a read error: see replay */
     bool last;  /* the last slot of the last input */
-    double end; /* bytes of the inputs read with it (the progress line) */
+    double end; /* bytes of the inputs read with it (the progress line) */ // ok-float: time, bytes or prose, never money
     long base;  /* lines of its input before it */
     part parts[NPARTS];
     int parts_taken, parts_done, settled;
@@ -115,7 +115,7 @@ typedef struct worker {
     const char *reasons[YB_MAX_REASONS];
     yb_alert alerts[YB_MAX_ALERTS];
     yb_report_opens *opens; /* where this worker's report entries were opened (report_merge.h) */
-    double idle; /* seconds waiting (YB_JOBS_TRACE) */
+    double idle; /* seconds waiting (YB_JOBS_TRACE) */ // ok-float: time, bytes or prose, never money
     long steps[4];
     struct timespec cpu;
 } worker;
@@ -142,7 +142,7 @@ typedef struct jobs {
     off_t rpos;
     char *carry; /* the partial line at the end of the last slot read */
     size_t carry_len;
-    double rdone;
+    double rdone; // ok-float: time, bytes or prose, never money
     /* under mu */
     bool reading, writing, failed, write_failed, ended; /* ended: every input read */ /* failed: out of memory, or the output (write_failed) */
     long nread, nnumbered, nwritten;
@@ -153,7 +153,7 @@ typedef struct jobs {
     long replay_line;
     /* the writer's */
     yb_run_stats *st;
-    double bytes_all;
+    double bytes_all; // ok-float: time, bytes or prose, never money
     struct timespec t0;
     struct iovec iov[MAX_IOV]; /* [0]: the stage; [1..niov]: runs */
     int niov;
@@ -200,7 +200,7 @@ static void read_slot(jobs *J, slot *s)
     }
     if (end) {
         s->len = len; /* the last line may have no newline */
-        J->rdone += (double)(J->rpos - J->in[J->rin].start);
+        J->rdone += (double)(J->rpos - J->in[J->rin].start); // ok-float: time, bytes or prose, never money
         J->rin++;
         if (J->rin < J->nin) J->rpos = J->in[J->rin].start;
         s->last = J->rin == J->nin;
@@ -211,7 +211,7 @@ static void read_slot(jobs *J, slot *s)
         J->carry_len = len - s->len;
         memcpy(J->carry, s->buf + s->len, J->carry_len);
     }
-    s->end = J->rdone + (J->rin < J->nin ? (double)(J->rpos - J->in[J->rin].start) : 0);
+    s->end = J->rdone + (J->rin < J->nin ? (double)(J->rpos - J->in[J->rin].start) : 0); // ok-float: time, bytes or prose, never money
     memset(s->buf + s->len, 0, SLOT_PAD); /* the scan's sentinel; the parser's padding */
 }
 
@@ -489,12 +489,12 @@ static bool write_slot(jobs *J, long q)
 
 /* The progress line after a slot written, at most once a second, and once
  * more at the end (last). */
-static void progress(jobs *J, double done, bool last)
+static void progress(jobs *J, double done, bool last) // ok-float: time, bytes or prose, never money
 {
     FILE *f = J->o->batch.progress;
     if (!f) return;
     long records = J->st->batch.records;
-    double s = yb_batch_seconds_since(&J->t0);
+    double s = yb_batch_seconds_since(&J->t0); // ok-float: time, bytes or prose, never money
     if (!records || (!last && s < 1)) return;
     yb_batch_progress_line(f, records, s, done, J->bytes_all, last);
 }
@@ -591,9 +591,9 @@ static void step_done(jobs *J, worker *w, int step, long q, bool ok)
     }
 }
 
-static double seconds(const struct timespec *a, const struct timespec *b)
+static double seconds(const struct timespec *a, const struct timespec *b) // ok-float: time, bytes or prose, never money
 {
-    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9; // ok-float: time, bytes or prose, never money
 }
 
 static void *work(void *arg)
@@ -850,7 +850,7 @@ static bool new_jobs(jobs *J, int njobs)
     return ok;
 }
 
-static void trace(const jobs *J, double wall)
+static void trace(const jobs *J, double wall) // ok-float: time, bytes or prose, never money
 {
     const char *t = getenv("YB_JOBS_TRACE");
     FILE *f = J->o->batch.errors;
@@ -858,7 +858,7 @@ static void trace(const jobs *J, double wall)
     for (int k = 0; k < J->n; k++) {
         const worker *w = &J->w[k];
         fprintf(f, "jobs: thread %d: %.3f s CPU, %.3f s idle of %.3f s; slots written %ld, settled %ld, parts scanned %ld, slots read %ld\n",
-                k, (double)w->cpu.tv_sec + (double)w->cpu.tv_nsec / 1e9, w->idle, wall, w->steps[STEP_WRITE],
+                k, (double)w->cpu.tv_sec + (double)w->cpu.tv_nsec / 1e9, w->idle, wall, w->steps[STEP_WRITE], // ok-float: time, bytes or prose, never money
                 w->steps[STEP_SETTLE], w->steps[STEP_SCAN], w->steps[STEP_READ]);
     }
 }
@@ -927,7 +927,7 @@ bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninp
     }
     memset(st, 0, sizeof *st);
     clock_gettime(CLOCK_MONOTONIC, &J->t0);
-    for (int i = 0; i < nin; i++) J->bytes_all += (double)(in[i].size - in[i].start);
+    for (int i = 0; i < nin; i++) J->bytes_all += (double)(in[i].size - in[i].start); // ok-float: time, bytes or prose, never money
     /* a write error is said by the caller, who knows the output (as yb_batch_run) */
     bool ok = fflush(o->out) == 0 && run_threads(J);
     if (!ok && !J->write_failed && o->batch.errors) fprintf(o->batch.errors, "error: out of memory\n");

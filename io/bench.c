@@ -56,11 +56,11 @@ static yb_claim *pack(const yb_claim *c)
     return v;
 }
 
-static double now(void)
+static double now(void) // ok-float: time, bytes or prose, never money
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9; // ok-float: time, bytes or prose, never money
 }
 
 /* Claims are read in batches of BATCH (untimed) and the VM settles each batch
@@ -74,7 +74,7 @@ typedef struct bench_ctx {
     yb_claim *batch[BATCH];
     int k;          /* claims in batch */
     int stop_after; /* 0: read on; else stop once the batch is full (steady_state_growth) */
-    double total;   /* seconds in the VM */
+    double total;   /* seconds in the VM */ // ok-float: time, bytes or prose, never money
     long n, refused;
     int64_t check;
     bool oom;
@@ -83,7 +83,7 @@ typedef struct bench_ctx {
 /* Settle the claims in the batch, timed. */
 static void settle_batch(bench_ctx *x)
 {
-    double t0 = now();
+    double t0 = now(); // ok-float: time, bytes or prose, never money
     for (int i = 0; i < x->k; i++) {
         if (yb_vm_run(x->vm, x->batch[i]) != YB_RUN_SETTLED) x->refused++;
         x->check += x->vm->regs[x->p->nouts > 4 ? 4 : 0];
@@ -108,7 +108,7 @@ static yb_batch_step bench_one(void *ctx, yb_claim *const *claims, const char *f
 }
 
 /* One pass over the file: seconds in the VM, or -1 when it could not be read. */
-static double settle_file(bench_ctx *x, const char *path, const yb_batch_opts *o, long *unreadable)
+static double settle_file(bench_ctx *x, const char *path, const yb_batch_opts *o, long *unreadable) // ok-float: time, bytes or prose, never money
 {
     yb_batch_side side = {&x->p->schema, NULL};
     yb_batch_stats st;
@@ -152,13 +152,13 @@ int yb_bench_vm(const yb_program *p, const char *path, int passes, const yb_batc
         return 1;
     }
     x->p = p;
-    double best = 1e30;
+    double best = 1e30; // ok-float: time, bytes or prose, never money
     long unreadable = 0;
     yb_batch_opts quiet = *o; /* bad records are reported by the first pass only */
     for (int pass = 0; pass < passes; pass++) {
         yb_vm_free(x->vm); /* fresh running totals each pass */
         x->vm = yb_vm_new(p);
-        double t = x->vm ? settle_file(x, path, &quiet, &unreadable) : -1;
+        double t = x->vm ? settle_file(x, path, &quiet, &unreadable) : -1; // ok-float: time, bytes or prose, never money
         quiet.errors = NULL;
         if (t < 0) {
             fprintf(o->errors, "yibao: bench: no claims were read from %s\n", path);
@@ -169,7 +169,7 @@ int yb_bench_vm(const yb_program *p, const char *path, int passes, const yb_batc
         if (t < best) best = t;
     }
     printf("vm: %ld claims in %.3f s = %.0f claims/s (best of %d; %ld record errors, %ld unreadable records; checksum %lld)\n",
-           x->n, best, (double)x->n / best, passes, x->refused, unreadable, (long long)x->check);
+           x->n, best, (double)x->n / best, passes, x->refused, unreadable, (long long)x->check); // ok-float: time, bytes or prose, never money
     size_t keys = 0, bytes = 0;
     for (int s = 0; s < p->nstates; s++)
         if (!x->vm->recsets[s]) keys += yb_ledger_count(x->vm->ledgers[s]), bytes += yb_ledger_bytes(x->vm->ledgers[s]);

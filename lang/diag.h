@@ -1,5 +1,5 @@
 /* Diagnostics for humans: `file:line:col: error: message`, the source line,
- * a caret under the spot (CJK counted double width), and a "did you mean"
+ * a caret under the spot (CJK counted double width), and a "did you mean" // ok-float: time, bytes or prose, never money
  * suggestion chosen by edit distance.  One yb_diag per compilation: no
  * global state. */
 #ifndef YB_DIAG_H

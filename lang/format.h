@@ -1,7 +1,7 @@
 /* The canonical layout of a policy file (`yibao fmt`).  Conservative: only the
  * white space between a line's words changes (never to none), blank lines are
  * collapsed, and runs of table-like lines are aligned in columns (CJK counted
- * double width), so the compiled program is the same. */
+ * double width), so the compiled program is the same. */ // ok-float: time, bytes or prose, never money
 #ifndef YB_FORMAT_H
 #define YB_FORMAT_H
 

@@ -94,7 +94,7 @@ bool yb_store_retire_state(yb_store *st, int64_t id, const char *decl, char *err
 bool yb_state_retired(const char *decl);
 
 /* ledger_buckets.c: a state's entries packed into buckets (format 3). */
-enum { YB_BKT_MAX = 32 }; /* entries a bucket holds on average before the state's buckets double */
+enum { YB_BKT_MAX = 32 }; /* entries a bucket holds on average before the state's buckets double */ // ok-float: time, bytes or prose, never money
 typedef struct yb_bkt_entry {
     const unsigned char *key, *vals;
     uint32_t keylen, valslen;
