@@ -1,8 +1,9 @@
 /* The ledger on a PostgreSQL server (Debian libpq-dev), for a bureau whose
  * batches run on several machines.  A batch is one transaction that first
  * locks yb_batch (two batches never interleave); a bucket of keys is one
- * prepared statement away; the changed buckets go up at commit in one COPY
- * into a temporary table and one INSERT … ON CONFLICT.  A server that goes
+ * prepared statement away; the changed buckets go up at commit in one binary
+ * COPY (bytea as it is, not hex) into a temporary table and one INSERT … ON
+ * CONFLICT.  A server that goes
  * away mid-batch takes the open transaction with it: the ledger stays as it
  * was before the batch. */
 #include "store_backend.h"
@@ -17,8 +18,6 @@ typedef struct pg_backend {
     PGconn *conn;
     bool prepared; /* yb_get */
     bool copying;  /* a COPY into yb_put is open */
-    char *line;    /* one COPY row */
-    size_t cap;
 } pg_backend;
 
 /* The server's message, on one line; "the server went away" when it did. */
@@ -203,56 +202,58 @@ static int pg_bucket_get(yb_backend *b, int64_t state, int64_t bucket, unsigned 
     return out;
 }
 
-/* COPY text format: bytea as \\x and hex digits. */
-static size_t put_hex(char *o, const unsigned char *p, size_t n)
+/* COPY's binary format: big-endian integers, bytea as it is (no hex to write
+   or for the server to read). */
+static size_t put_be(unsigned char *o, uint64_t v, int n)
 {
-    static const char digits[] = "0123456789abcdef";
-    size_t k = 0;
-    o[k++] = '\\';
-    o[k++] = '\\';
-    o[k++] = 'x';
-    for (size_t i = 0; i < n; i++) {
-        o[k++] = digits[p[i] >> 4];
-        o[k++] = digits[p[i] & 15];
-    }
-    return k;
+    for (int i = 0; i < n; i++) o[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
+    return (size_t)n;
+}
+
+static bool copy_send(pg_backend *g, const unsigned char *p, size_t n, char *err, size_t errlen)
+{
+    if (PQputCopyData(g->conn, (const char *)p, (int)n) == 1) return true;
+    set_err(g, NULL, err, errlen);
+    return false;
+}
+
+/* The rows go into a temporary table by one binary COPY (opened by the first). */
+static bool copy_open(pg_backend *g, char *err, size_t errlen)
+{
+    static const unsigned char header[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0377, '\r', '\n', 0};
+    PGresult *r = PQexec(g->conn, "CREATE TEMP TABLE IF NOT EXISTS yb_put (state BIGINT, bucket BIGINT, n BIGINT,"
+                                  " data BYTEA) ON COMMIT DROP;"
+                                  "TRUNCATE yb_put");
+    bool ok = ok_result(g, r, err, errlen);
+    PQclear(r);
+    if (!ok) return false;
+    r = PQexec(g->conn, "COPY yb_put FROM STDIN WITH (FORMAT binary)");
+    ok = r && PQresultStatus(r) == PGRES_COPY_IN;
+    if (!ok) set_err(g, r, err, errlen);
+    PQclear(r);
+    g->copying = ok;
+    return ok && copy_send(g, header, sizeof header, err, errlen); /* the signature, no flags, no extension */
 }
 
 static bool pg_bucket_put(yb_backend *b, int64_t state, int64_t bucket, int64_t count, const void *data, size_t n,
                           char *err, size_t errlen)
 {
     pg_backend *g = (pg_backend *)b;
-    if (!g->copying) {
-        PGresult *r = PQexec(g->conn, "CREATE TEMP TABLE IF NOT EXISTS yb_put (state BIGINT, bucket BIGINT, n BIGINT,"
-                                      " data BYTEA) ON COMMIT DROP;"
-                                      "TRUNCATE yb_put");
-        bool ok = ok_result(g, r, err, errlen);
-        PQclear(r);
-        if (!ok) return false;
-        r = PQexec(g->conn, "COPY yb_put FROM STDIN");
-        ok = r && PQresultStatus(r) == PGRES_COPY_IN;
-        if (!ok) set_err(g, r, err, errlen);
-        PQclear(r);
-        if (!ok) return false;
-        g->copying = true;
+    if (n > INT32_MAX - 64) {
+        snprintf(err, errlen, "a bucket of %zu bytes is too big for the server", n);
+        return false;
     }
-    size_t need = 100 + 2 * n;
-    if (need > g->cap) {
-        char *l = realloc(g->line, need);
-        if (!l) {
-            snprintf(err, errlen, "out of memory");
-            return false;
-        }
-        g->line = l;
-        g->cap = need;
+    if (!g->copying && !copy_open(g, err, errlen)) return false;
+    /* 4 fields: 3 int8 (a length of 8, 8 bytes), a bytea of n bytes */
+    unsigned char row[2 + 3 * 12 + 4];
+    size_t k = put_be(row, 4, 2);
+    int64_t ints[3] = {state, bucket, count};
+    for (int i = 0; i < 3; i++) {
+        k += put_be(row + k, 8, 4);
+        k += put_be(row + k, (uint64_t)ints[i], 8);
     }
-    size_t k = (size_t)snprintf(g->line, g->cap, "%lld\t%lld\t%lld\t", (long long)state, (long long)bucket,
-                                (long long)count);
-    k += put_hex(g->line + k, data, n);
-    g->line[k++] = '\n';
-    if (PQputCopyData(g->conn, g->line, (int)k) == 1) return true;
-    set_err(g, NULL, err, errlen);
-    return false;
+    k += put_be(row + k, n, 4);
+    return copy_send(g, row, k, err, errlen) && (!n || copy_send(g, data, n, err, errlen));
 }
 
 static bool pg_bucket_flush(yb_backend *b, char *err, size_t errlen)
@@ -260,6 +261,8 @@ static bool pg_bucket_flush(yb_backend *b, char *err, size_t errlen)
     pg_backend *g = (pg_backend *)b;
     if (!g->copying) return true;
     g->copying = false;
+    static const unsigned char trailer[2] = {0xff, 0xff};
+    if (!copy_send(g, trailer, sizeof trailer, err, errlen)) return false;
     if (PQputCopyEnd(g->conn, NULL) != 1) {
         set_err(g, NULL, err, errlen);
         return false;
@@ -280,7 +283,6 @@ static void pg_close(yb_backend *b)
 {
     pg_backend *g = (pg_backend *)b;
     PQfinish(g->conn);
-    free(g->line);
     free(g);
 }
 
