@@ -81,25 +81,52 @@ static bool skip_varint(const unsigned char *p, size_t n, size_t *pos)
     return false;
 }
 
-int yb_bkt_find(const unsigned char *blob, size_t n, const void *key, uint32_t keylen, yb_bkt_entry *e)
+uint32_t *yb_bkt_index(const unsigned char *blob, size_t n, bool *bad)
 {
+    uint32_t cap = 32, k = 0, *off = malloc((cap + 1) * sizeof *off);
     size_t pos = 0;
-    while (pos < n) {
-        size_t at = pos;
+    *bad = false;
+    while (off && pos < n) {
+        if (k == cap) {
+            uint32_t *v = cap < UINT32_MAX / 4 ? realloc(off, ((size_t)(cap *= 2) + 1) * sizeof *v) : NULL;
+            if (!v) break;
+            off = v;
+        }
+        off[++k] = (uint32_t)pos;
         uint64_t kl, vl;
+        if (!get_varint(blob, n, &pos, &kl) || kl > n - pos) break;
+        pos += kl;
+        if (!get_varint(blob, n, &pos, &vl) || vl > n - pos) break;
+        pos += vl;
+        if (!skip_varint(blob, n, &pos) || !skip_varint(blob, n, &pos) || !skip_varint(blob, n, &pos)) break;
+    }
+    if (off && pos < n) *bad = true; /* damaged (or out of memory: bad stays false) */
+    if (!off || pos < n) {
+        free(off);
+        return NULL;
+    }
+    off[0] = k;
+    return off;
+}
+
+int yb_bkt_find(const unsigned char *blob, size_t n, const uint32_t *index, const void *key, uint32_t keylen,
+                yb_bkt_entry *e)
+{
+    uint32_t a = 0, b = index[0];
+    while (a < b) { /* the keys are in order: a binary search of the entries' starts */
+        uint32_t mid = a + (b - a) / 2;
+        size_t pos = index[mid + 1];
+        uint64_t kl;
         if (!get_varint(blob, n, &pos, &kl) || kl > n - pos) return -1;
         size_t m = kl < keylen ? kl : keylen;
         int c = m ? memcmp(blob + pos, key, m) : 0;
         if (!c) c = (kl > keylen) - (kl < keylen);
         if (c == 0) {
-            pos = at;
+            pos = index[mid + 1];
             return yb_bkt_next(blob, n, &pos, e) > 0 ? 1 : -1;
         }
-        if (c > 0) return 0; /* the keys are in order: it is not here */
-        pos += kl; /* the rest of the entry, skipped without decoding */
-        if (!get_varint(blob, n, &pos, &vl) || vl > n - pos) return -1;
-        pos += vl;
-        if (!skip_varint(blob, n, &pos) || !skip_varint(blob, n, &pos) || !skip_varint(blob, n, &pos)) return -1;
+        if (c < 0) a = mid + 1;
+        else b = mid;
     }
     return 0;
 }

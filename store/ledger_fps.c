@@ -74,6 +74,13 @@ static uint64_t load64(const unsigned char *p)
 
 static void put_le(unsigned char *p, uint64_t v, int n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n == 8 || n == 4) { /* one store: a run's 12-byte entries are written by the hundred thousand */
+        uint32_t w = (uint32_t)v;
+        memcpy(p, n == 8 ? (const void *)&v : (const void *)&w, (size_t)n);
+        return;
+    }
+#endif
     for (int b = 0; b < n; b++) p[b] = (unsigned char)(v >> (8 * b));
 }
 
@@ -135,6 +142,13 @@ bool yb_fps_page_decode(const unsigned char *in, size_t n, unsigned char *page)
     memset(page, 0, YB_FILTER_PAGE);
     unsigned long bit = 0;
     for (size_t i = 0; i < n;) {
+        if (!(in[i] & 0x80)) { /* a gap of one byte: most of them */
+            bit += in[i++];
+            if (bit >= YB_FILTER_PAGE * 8) return false;
+            page[bit >> 3] |= (unsigned char)(1u << (bit & 7));
+            bit++;
+            continue;
+        }
         unsigned long gap = 0;
         int shift = 0;
         do {
