@@ -72,10 +72,7 @@ int yb_money_format(yb_money m, char *buf)
     uint64_t a = m < 0 ? (uint64_t)0 - (uint64_t)m : (uint64_t)m;
     size_t o = 0;
     if (m < 0) buf[o++] = '-';
-    o += yb_decimal_u64_wide(buf + o, a / 100); /* at most 17 digits after the sign: within the 24 bytes */
-    buf[o++] = '.';
-    yb_decimal_2(buf + o, (unsigned)(a % 100));
-    o += 2;
+    o += yb_decimal_cents(buf + o, a); /* at most 21 bytes after the sign: within the 24 bytes */
     buf[o] = 0;
     return (int)o;
 }

@@ -75,8 +75,8 @@ static void rate_literals(void **state)
     yb_money_format(2427300, buf); assert_string_equal(buf, "24273.00");
 }
 
-/* Money text: the yuan below 10^8 are written 8 digits at once, the rest one
- * pair at a time; both into exactly the 24 bytes money.h asks for (ASan
+/* Money text: below 10^8 fen the 8 digits at once with the point put in,
+ * below 10^8 yuan the yuan 8 digits at once, the rest one pair at a time; both into exactly the 24 bytes money.h asks for (ASan
  * sees a write past them). */
 static void money_format_every_width(void **state)
 {
@@ -88,7 +88,11 @@ static void money_format_every_width(void **state)
         {0, "0.00"},
         {1, "0.01"},
         {100, "1.00"},
+        {10, "0.10"},
         {1000000, "10000.00"},             /* zeros inside */
+        {99999999, "999999.99"},           /* the largest below 10^8 fen: 8 digits at once, point put in */
+        {100000000, "1000000.00"},         /* 10^8 fen: the yuan apart */
+        {-99999999, "-999999.99"},
         {1234567, "12345.67"},
         {1000000001, "10000000.01"},
         {9999999999, "99999999.99"},       /* the largest yuan below 10^8 */
