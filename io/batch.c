@@ -184,7 +184,8 @@ void yb_batch_outcome(const yb_vm *vm, const char **reasons, yb_alert *alerts)
     for (int k = 0; k < vm->nreasons; k++) reasons[k] = p->reasons[vm->reasons[k]];
     for (int k = 0; k < vm->nalerts; k++) {
         const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
-        alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, NULL, 0};
+        const yb_alert_text *t = &p->alert_text[vm->alerts[k]];
+        alerts[k] = (yb_alert){a->id, t->id_len, a->severity, NULL, 0, t->plain};
         yb_vm_alert_message(vm, k, &alerts[k].message, &alerts[k].message_len);
     }
 }

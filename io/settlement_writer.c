@@ -17,12 +17,35 @@
 #define OUT_BLOCK (256u * 1024)
 #define OUT_SLACK 16 /* bytes past the block's end that word copies may touch */
 
+/* How put_json writes a field: bits, tested in turn (see put_json). */
+enum { W_MONEY = 1, W_QUOTED = 2, W_BARE = 4, W_TEXT = 8, W_STATUS = 16, W_REASONS = 32, W_ALERTS = 64, W_OTHER = 128 };
+
+static uint8_t op_of(yb_kind k)
+{
+    switch (k) {
+    case YB_T_MONEY: return W_MONEY;
+    case YB_T_RATE:
+    case YB_T_DATE:
+    case YB_T_DURATION: return W_QUOTED;
+    case YB_T_INT:
+    case YB_T_BOOL: return W_BARE;
+    case YB_T_TEXT: return W_TEXT;
+    case YB_T_STATUS: return W_STATUS;
+    case YB_T_REASONS: return W_REASONS;
+    case YB_T_ALERTS: return W_ALERTS;
+    default: return W_OTHER; /* enum, or a kind of no value */
+    }
+}
+
 struct yb_writer {
     FILE *f;
     yb_format fmt;
     int n;
     uint8_t *kind;
+    uint8_t *op; /* JSON: how put_json writes each field (W_*) */
     uint16_t *enum_id;
+    int64_t *zeros;       /* the values of a settlement without any */
+    size_t line_room;     /* JSON: bytes that hold every key and fixed-width value of a line */
     char **key; /* JSON: "name": with its quotes and colon */
     size_t *keylen;
     const yb_enum_desc *enums;
@@ -97,13 +120,12 @@ static inline void putc1(yb_writer *w, char ch)
 
 static void puts0(yb_writer *w, const char *s) { put(w, s, strlen(s)); }
 
-/* A precomputed key: its allocation is padded to whole words (16 bytes at
- * least), and the block has OUT_SLACK bytes past cap, so it is copied in
- * words without a call -- 16 bytes whatever its length up to 16, so that the
+/* A precomputed key, into room made before: its allocation is padded to
+ * whole words (16 bytes at least), and the block has OUT_SLACK bytes past
+ * cap, so it is copied in words without a call -- 16 bytes whatever its length up to 16, so that the
  * copy does not branch on it. */
 static inline void put_key(yb_writer *w, const char *k, size_t n)
 {
-    if (!room(w, n)) return;
     char *o = w->buf + w->len;
     uint64_t x, y;
     memcpy(&x, k, 8);
@@ -157,14 +179,22 @@ static size_t fmt_duration(char *d, int64_t v)
 
 static void put_sink(void *w, const char *p, size_t n) { put(w, p, n); }
 
+static void json_str_as(yb_writer *w, const char *p, size_t n, bool plain);
+
 /* A JSON string: quoted, escaped as everywhere (json_text.h).  Most need no
  * escape: copied whole. */
 static void json_str(yb_writer *w, const char *p, size_t n)
 {
+    json_str_as(w, p, n, yb_json_plain_len(p, n) == n);
+}
+
+/* The same, told whether the text needs an escape (plain: none). */
+static void json_str_as(yb_writer *w, const char *p, size_t n, bool plain)
+{
     if (!room(w, n + 2)) return;
     char *o = w->buf + w->len;
     *o = '"';
-    if (yb_json_plain_len(p, n) == n) {
+    if (plain) {
         memcpy(o + 1, p, n);
         o[n + 1] = '"';
         w->len += n + 2;
@@ -233,67 +263,86 @@ static long scalar(const yb_writer *w, int i, int64_t v, char *d)
 /* ------------------------------------------------------------------------ */
 /* JSON Lines                                                                */
 
-static void put_json(yb_writer *w, const yb_settlement *s)
+static void json_text_field(yb_writer *w, const yb_settlement *s, int64_t v)
+{
+    const char *p;
+    uint32_t n;
+    text_of(s, v, &p, &n);
+    json_str(w, p, n);
+}
+
+static void json_reasons(yb_writer *w, const yb_settlement *s)
+{
+    putc1(w, '[');
+    for (int k = 0; k < s->nreasons; k++) {
+        if (k) putc1(w, ',');
+        const char *p = s->reasons[k] ? s->reasons[k] : "";
+        json_str(w, p, strlen(p));
+    }
+    putc1(w, ']');
+}
+
+static void json_alerts(yb_writer *w, const yb_settlement *s)
+{
+    putc1(w, '[');
+    for (int k = 0; k < s->nalerts; k++) {
+        const yb_alert *a = &s->alerts[k];
+        puts0(w, k ? ",{\"rule\":" : "{\"rule\":");
+        json_str_as(w, a->rule ? a->rule : "", a->rule ? a->rule_len : 0, (a->plain & 1) || !a->rule);
+        puts0(w, a->severity ? ",\"severity\":\"block\",\"message\":" : ",\"severity\":\"warn\",\"message\":");
+        json_str_as(w, a->message ? a->message : "", a->message ? a->message_len : 0, (a->plain & 2) || !a->message);
+        putc1(w, '}');
+    }
+    putc1(w, ']');
+}
+
+/* An enum's name (its number when it has none), or null for a kind of no value. */
+static void json_other(yb_writer *w, int i, int64_t v)
 {
     char d[64];
-    if (w->n == 0) putc1(w, '{');
+    if (w->kind[i] != YB_T_ENUM) {
+        put(w, "null", 4);
+        return;
+    }
+    const char *m = enum_member(w, i, v);
+    if (m) json_str(w, m, strlen(m));
+    else put(w, d, yb_decimal_i64(d, v));
+}
+
+/* One line.  Room for every key and fixed-width value of the line is made
+ * once at its start and again after each value of variable width, so that
+ * money, numbers and dates -- most of a line -- are written without a check
+ * each; the kinds are told apart by bit tests (conditional branches, which
+ * the same order of kinds on every line makes predictable, rather than one
+ * indirect jump whose target changes with the kind). */
+static void put_json(yb_writer *w, const yb_settlement *s)
+{
+    if (!room(w, w->line_room)) return;
+    const int64_t *vals = s->values ? s->values : w->zeros;
+    if (w->n == 0) w->buf[w->len++] = '{';
     for (int i = 0; i < w->n; i++) {
-        int64_t v = s->values ? s->values[i] : 0;
-        put_key(w, w->key[i], w->keylen[i]); /* with the '{' or ',' before it */
-        switch (w->kind[i]) {
-        case YB_T_TEXT: {
-            const char *p;
-            uint32_t n;
-            text_of(s, v, &p, &n);
-            json_str(w, p, n);
-            break;
-        }
-        case YB_T_ENUM: {
-            const char *m = enum_member(w, i, v);
-            if (m) json_str(w, m, strlen(m));
-            else put(w, d, yb_decimal_i64(d, v));
-            break;
-        }
-        case YB_T_STATUS: puts0(w, s->held ? "\"held\"" : "\"settled\""); break;
-        case YB_T_REASONS:
-            putc1(w, '[');
-            for (int k = 0; k < s->nreasons; k++) {
-                if (k) putc1(w, ',');
-                const char *p = s->reasons[k] ? s->reasons[k] : "";
-                json_str(w, p, strlen(p));
-            }
-            putc1(w, ']');
-            break;
-        case YB_T_ALERTS:
-            putc1(w, '[');
-            for (int k = 0; k < s->nalerts; k++) {
-                const yb_alert *a = &s->alerts[k];
-                puts0(w, k ? ",{\"rule\":" : "{\"rule\":");
-                json_str(w, a->rule ? a->rule : "", a->rule ? a->rule_len : 0);
-                puts0(w, a->severity ? ",\"severity\":\"block\",\"message\":" : ",\"severity\":\"warn\",\"message\":");
-                json_str(w, a->message ? a->message : "", a->message ? a->message_len : 0);
-                putc1(w, '}');
-            }
-            putc1(w, ']');
-            break;
-        case YB_T_MONEY:
-        case YB_T_RATE:
-        case YB_T_DATE:
-        case YB_T_DURATION: { /* formatted in place: at most 40 bytes */
-            if (!room(w, 64)) return;
-            char *o = w->buf + w->len;
-            *o = '"';
-            long n = scalar(w, i, v, o + 1);
-            o[n + 1] = '"';
-            w->len += (size_t)n + 2;
-            break;
-        }
-        case YB_T_INT:
-        case YB_T_BOOL:
-            if (!room(w, 64)) return;
-            w->len += (size_t)scalar(w, i, v, w->buf + w->len);
-            break;
-        default: puts0(w, "null"); break;
+        int64_t v = vals[i];
+        unsigned op = w->op[i];
+        put_key(w, w->key[i], w->keylen[i]); /* with the '{' or ',' before it, and a quote before a quoted value */
+        char *o = w->buf + w->len;
+        if (op & W_MONEY) {
+            size_t n = (size_t)yb_money_format(v, o);
+            o[n] = '"';
+            w->len += n + 1;
+        } else if (op & W_QUOTED) { /* rate, date, duration: at most 40 bytes */
+            size_t n = (size_t)scalar(w, i, v, o);
+            o[n] = '"';
+            w->len += n + 1;
+        } else if (op & W_BARE) { /* int, bool */
+            w->len += (size_t)scalar(w, i, v, o);
+        } else {
+            /* of variable width: room again after it */
+            if (op & W_TEXT) json_text_field(w, s, v);
+            else if (op & W_STATUS) put(w, s->held ? "\"held\"" : "\"settled\"", s->held ? 6 : 9);
+            else if (op & W_REASONS) json_reasons(w, s);
+            else if (op & W_ALERTS) json_alerts(w, s);
+            else json_other(w, i, v);
+            if (!room(w, w->line_room)) return;
         }
     }
     if (s->explain) {
@@ -446,29 +495,37 @@ static yb_writer *writer_open(FILE *f, yb_format fmt, const yb_out_field *fields
     w->enums = enums;
     size_t n1 = (size_t)nfields + 1;
     w->kind = calloc(n1, sizeof *w->kind);
+    w->op = calloc(n1, sizeof *w->op);
+    w->zeros = calloc(n1, sizeof *w->zeros);
     w->enum_id = calloc(n1, sizeof *w->enum_id);
     w->key = calloc(n1, sizeof *w->key);
     w->keylen = calloc(n1, sizeof *w->keylen);
     w->cap = OUT_BLOCK;
     w->buf = malloc(w->cap + OUT_SLACK);
-    if (!w->kind || !w->enum_id || !w->key || !w->keylen || !w->buf) goto fail;
+    if (!w->kind || !w->op || !w->zeros || !w->enum_id || !w->key || !w->keylen || !w->buf) goto fail;
+    w->line_room = 64;
     for (int i = 0; i < nfields; i++) {
         const char *name = fields[i].name ? fields[i].name : "";
         w->kind[i] = fields[i].kind;
+        w->op[i] = op_of(fields[i].kind);
         w->enum_id[i] = fields[i].enum_id;
         if (fields[i].kind == YB_T_ENUM && !enums) goto fail;
         /* the JSON key, escaped once, after the '{' or ',' before it: {"name": or ,"name":
-           (padded for put_key: 16 bytes at least, and 8 past the end) */
+           and the opening quote of a quoted value (padded for put_key: 16 bytes at least,
+           and 8 past the end) */
         size_t nl = strlen(name);
-        if (nl > (SIZE_MAX - 4 - 16) / 6) goto fail;
-        char *k = w->key[i] = calloc(6 * nl + 4 + 16, 1);
+        if (nl > (SIZE_MAX / 2 - 5 - 16 - 64) / 6) goto fail;
+        char *k = w->key[i] = calloc(6 * nl + 5 + 16, 1);
         if (!k) goto fail;
         k[0] = i ? ',' : '{';
         k[1] = '"';
         char *e = yb_json_text_at(k + 2, name, nl);
         *e++ = '"';
         *e++ = ':';
+        if (w->op[i] & (W_MONEY | W_QUOTED)) *e++ = '"';
         w->keylen[i] = (size_t)(e - k);
+        if (w->line_room > SIZE_MAX / 2 - w->keylen[i] - 64) goto fail;
+        w->line_room += w->keylen[i] + 64; /* a value of fixed width: 64 bytes at most */
     }
     w->fields = fields;
     w->header_due = fmt == YB_FMT_CSV;
@@ -479,6 +536,8 @@ fail:
     free(w->key);
     free(w->keylen);
     free(w->kind);
+    free(w->op);
+    free(w->zeros);
     free(w->enum_id);
     free(w->buf);
     free(w);
@@ -518,6 +577,8 @@ bool yb_writer_close(yb_writer *w)
     free(w->key);
     free(w->keylen);
     free(w->kind);
+    free(w->op);
+    free(w->zeros);
     free(w->enum_id);
     free(w->buf);
     free(w->tmp);

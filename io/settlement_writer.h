@@ -18,6 +18,7 @@ typedef struct yb_alert {
     uint8_t severity; /* 0 warn, 1 block */
     const char *message;
     uint32_t message_len;
+    uint8_t plain; /* bit 0: the rule, bit 1: the message needs no JSON escape (known beforehand); 0: looked at */
 } yb_alert;
 
 /* Which policy settled a claim (--stamp): its JSON object, written as

@@ -87,7 +87,7 @@ void yb_vm_alert_message(const yb_vm *vm, int k, const char **s, uint32_t *n)
     const yb_alert_desc *a = &vm->p->alerts[vm->alerts[k]];
     if (!a->npieces) {
         *s = a->message;
-        *n = (uint32_t)strlen(a->message);
+        *n = vm->p->alert_text[vm->alerts[k]].message_len;
         return;
     }
     *s = vm->atext + (size_t)k * SLOT;

@@ -1,12 +1,15 @@
 /* Program lifetime and the tables derived at load: parameter epochs (one
  * frame of values per interval between effective dates, so a claim selects
- * its parameters with one binary search) and element-field side tables. */
+ * its parameters with one binary search), element-field side tables and
+ * the alerts' text lengths. */
 #include "program.h"
 #include "native.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "json_text.h"
 
 const char *const yb_op_names[YB_OP__COUNT] = {
 #define OP(name, a, b, c, d, doc) #name,
@@ -126,6 +129,7 @@ void yb_program_free(yb_program *p)
     free(p->elem_list);
     free(p->elem_slot);
     free(p->elem_stride);
+    free(p->alert_text);
     free(p);
 }
 
@@ -133,6 +137,27 @@ static int cmp_date(const void *a, const void *b)
 {
     yb_date x = *(const yb_date *)a, y = *(const yb_date *)b;
     return x < y ? -1 : x > y;
+}
+
+/* The lengths and JSON plainness of every alert's id and constant message,
+ * once: a settlement writer copies them as they are (io/batch.c). */
+static bool alert_texts(yb_program *p, char *err, size_t errlen)
+{
+    p->alert_text = calloc((size_t)p->nalerts + 1, sizeof *p->alert_text);
+    if (!p->alert_text) {
+        snprintf(err, errlen, "out of memory for the alerts");
+        return false;
+    }
+    for (int i = 0; i < p->nalerts; i++) {
+        const yb_alert_desc *a = &p->alerts[i];
+        yb_alert_text *t = &p->alert_text[i];
+        size_t il = a->id ? strlen(a->id) : 0, ml = a->message ? strlen(a->message) : 0;
+        t->id_len = (uint32_t)il;
+        t->message_len = (uint32_t)ml;
+        t->plain = (uint8_t)((a->id && yb_json_plain_len(a->id, il) == il) |
+                             (a->message && !a->npieces && yb_json_plain_len(a->message, ml) == ml) << 1);
+    }
+    return true;
 }
 
 bool yb_program_prepare(yb_program *p, char *err, size_t errlen)
@@ -236,5 +261,5 @@ bool yb_program_prepare(yb_program *p, char *err, size_t errlen)
             }
         }
     }
-    return true;
+    return alert_texts(p, err, errlen);
 }

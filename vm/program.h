@@ -126,6 +126,12 @@ typedef struct yb_alert_desc {
     yb_text_piece *pieces;
 } yb_alert_desc;
 
+/* What writing an alert needs of its desc, derived at load (not in the file). */
+typedef struct yb_alert_text {
+    uint32_t id_len, message_len; /* strlen of id and message */
+    uint8_t plain; /* bit 0: the id, bit 1: the message (when it has no pieces) needs no JSON escape */
+} yb_alert_text;
+
 typedef struct yb_reject_desc {
     int32_t field;   /* schema field index, or -1 */
     char *path;      /* "member.status" */
@@ -269,6 +275,7 @@ typedef struct yb_program {
     int32_t frame_size;
     int32_t *elem_list, *elem_slot; /* schema field -> its list and slot */
     int32_t *elem_stride;           /* schema field -> slots per element of its list */
+    yb_alert_text *alert_text;      /* per alert */
 } yb_program;
 
 void yb_program_free(yb_program *p);

@@ -144,7 +144,7 @@ static inline long fz_settle(const yb_program *p, const uint8_t *data, size_t si
         for (int k = 0; k < vm->nreasons; k++) reasons[k] = p->reasons[vm->reasons[k]];
         for (int k = 0; k < vm->nalerts; k++) {
             const yb_alert_desc *a = &p->alerts[vm->alerts[k]];
-            alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message)};
+            alerts[k] = (yb_alert){a->id, (uint32_t)strlen(a->id), a->severity, a->message, (uint32_t)strlen(a->message), 0};
         }
         yb_settlement s = {vm->regs, vm->held, reasons, vm->nreasons, alerts, vm->nalerts, NULL, 0, fz_text_of, vm, NULL};
         if (explain) {

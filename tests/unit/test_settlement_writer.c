@@ -37,9 +37,11 @@ static const char pool[] = "C-1M \"q\"\\\n\x01\xe5\xbc\xa0,x";
 /* claim_id "C-1" at 0; member_id `M "q"\<LF><SOH>张,x` at 3 */
 
 static const char *const reasons1[] = {"WAITING_PERIOD", "NOT_DESIGNATED"};
+/* plain: the rule is known to need no escape, the first message is not (its
+   quotes are escaped all the same), the second message is */
 static const yb_alert alerts1[] = {
-    {"DUPLICATE_CLAIM", 15, 1, "same \"member\"", 13},
-    {"OUT_OF_CATALOG_SHARE", 20, 0, "x", 1},
+    {"DUPLICATE_CLAIM", 15, 1, "same \"member\"", 13, 1},
+    {"OUT_OF_CATALOG_SHARE", 20, 0, "x", 1, 3},
 };
 
 static void settlements(yb_settlement *a, yb_settlement *b, int64_t *va, int64_t *vb)
