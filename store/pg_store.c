@@ -13,11 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A statement prepared on the connection (sent ahead, below). */
+enum { PG_STMTS = 32 };
+typedef struct pg_stmt {
+    char *sql;
+    char name[16];
+    bool pending; /* its preparation sent, not answered yet */
+} pg_stmt;
+
 typedef struct pg_backend {
     yb_backend base;
     PGconn *conn;
     bool prepared; /* yb_get */
     bool copying;  /* a COPY into yb_put is open */
+    int queued;    /* statements sent ahead (pipeline mode), their answers not read yet */
+    pg_stmt stmts[PG_STMTS];
+    int nstmts, last_stmt;
+    unsigned names; /* statement names given so far */
 } pg_backend;
 
 /* The server's message, on one line; "the server went away" when it did. */
@@ -99,34 +111,147 @@ static bool raw_rows(PGresult *r, yb_row_fn fn, void *ctx)
     return ok;
 }
 
-static bool pg_run(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
-                   char *err, size_t errlen, bool raw)
+/* A big-endian integer of n bytes (libpq's binary parameters, binary COPY). */
+static size_t put_be(unsigned char *o, uint64_t v, int n)
 {
-    pg_backend *g = (pg_backend *)b;
-    enum { MAXP = 8 };
+    for (int i = 0; i < n; i++) o[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
+    return (size_t)n;
+}
+
+/* A statement's parameters as libpq takes them: integers as binary int8
+   (no decimal to print or parse), blobs as binary bytea, text as it is. */
+enum { MAXP = 8 };
+typedef struct pg_params {
+    Oid types[MAXP];
     const char *values[MAXP];
     int lengths[MAXP], formats[MAXP];
-    char ints[MAXP][24];
+    unsigned char ints[MAXP][8];
+} pg_params;
+
+static bool bind_params(pg_params *q, const yb_cell *params, int nparams, char *err, size_t errlen)
+{
     if (nparams > MAXP) {
         if (err) snprintf(err, errlen, "too many parameters");
         return false;
     }
     for (int i = 0; i < nparams; i++) {
         const yb_cell *c = &params[i];
-        formats[i] = c->kind == YB_CELL_BLOB;
-        if (c->kind == YB_CELL_INT) {
-            snprintf(ints[i], sizeof ints[i], "%lld", (long long)c->i);
-            values[i] = ints[i];
-            lengths[i] = (int)strlen(ints[i]);
-        } else if (c->kind == YB_CELL_NULL) {
-            values[i] = NULL;
-            lengths[i] = 0;
-        } else {
-            values[i] = c->p;
-            lengths[i] = (int)c->n;
-        }
+        q->types[i] = c->kind == YB_CELL_INT ? 20 /* int8 */ : 0; /* 0: the server infers it */
+        q->formats[i] = c->kind == YB_CELL_BLOB || c->kind == YB_CELL_INT;
+        q->values[i] = c->kind == YB_CELL_INT ? (const char *)q->ints[i] : c->kind == YB_CELL_NULL ? NULL : c->p;
+        q->lengths[i] = c->kind == YB_CELL_INT ? 8 : c->kind == YB_CELL_NULL ? 0 : (int)c->n;
+        if (c->kind == YB_CELL_INT) put_be(q->ints[i], (uint64_t)c->i, 8);
     }
-    PGresult *r = nparams || raw ? PQexecParams(g->conn, sql, nparams, NULL, values, lengths, formats, raw)
+    return true;
+}
+
+/* ---------------------------------------------------------------- statements sent ahead
+ * A batch's writes (a statement with parameters and no rows to read, inside
+ * the batch's transaction: the fingerprint parts, the filter pages, …) are
+ * sent in pipeline mode without waiting for their answers, each as a
+ * statement prepared once per connection: thousands of them cost a few round
+ * trips, not one each, and the server parses each kind once.  The answers are
+ * read (drain) before anything else is asked: the first error among them
+ * fails that next call, and the batch (its transaction is aborted already). */
+
+/* The prepared statement for sql (sent ahead when new): its name, or NULL when the table is full. */
+static const char *stmt_name(pg_backend *g, const char *sql, int nparams, const Oid *types, bool *sent_ok)
+{
+    *sent_ok = true;
+    for (int i = 0; i < g->nstmts; i++) {
+        int k = (g->last_stmt + i) % g->nstmts; /* the statement of the last call, most often */
+        if (strcmp(g->stmts[k].sql, sql) == 0) return g->last_stmt = k, g->stmts[k].name;
+    }
+    if (g->nstmts == PG_STMTS) return NULL;
+    pg_stmt *t = &g->stmts[g->nstmts];
+    if (!(t->sql = strdup(sql))) return NULL;
+    snprintf(t->name, sizeof t->name, "yb_s%u", ++g->names); /* never reused: a name dropped stays unused */
+    t->pending = true;
+    if (!PQsendPrepare(g->conn, t->name, sql, nparams, types)) {
+        free(t->sql);
+        *sent_ok = false;
+        return NULL;
+    }
+    g->queued++;
+    g->last_stmt = g->nstmts++;
+    return t->name;
+}
+
+/* After a drain: the statements prepared in it are known to the server, or (an error) forgotten. */
+static void stmts_settle(pg_backend *g, bool ok)
+{
+    int k = 0;
+    for (int i = 0; i < g->nstmts; i++) {
+        if (g->stmts[i].pending && !ok) {
+            free(g->stmts[i].sql);
+            continue;
+        }
+        g->stmts[i].pending = false;
+        g->stmts[k++] = g->stmts[i];
+    }
+    g->nstmts = k;
+    g->last_stmt = 0;
+}
+
+static bool send_ahead(pg_backend *g, const char *sql, const pg_params *q, int nparams, char *err, size_t errlen)
+{
+    if (!g->queued && PQenterPipelineMode(g->conn) != 1) {
+        set_err(g, NULL, err, errlen);
+        return false;
+    }
+    bool sent = true;
+    const char *name = stmt_name(g, sql, nparams, q->types, &sent);
+    if (sent)
+        sent = name ? PQsendQueryPrepared(g->conn, name, nparams, q->values, q->lengths, q->formats, 0)
+                    : PQsendQueryParams(g->conn, sql, nparams, q->types, q->values, q->lengths, q->formats, 0);
+    if (sent) g->queued++;
+    if (!sent) set_err(g, NULL, err, errlen);
+    if (!g->queued) PQexitPipelineMode(g->conn);
+    return sent;
+}
+
+/* The answers of the statements sent ahead: false with the first error (err may be NULL). */
+static bool drain(pg_backend *g, char *err, size_t errlen)
+{
+    if (!g->queued) return true;
+    bool ok = PQpipelineSync(g->conn) == 1;
+    if (!ok) set_err(g, NULL, err, errlen);
+    /* each statement's answer ends with a NULL; the sync's comes last */
+    for (int nulls = 0; ok || PQstatus(g->conn) == CONNECTION_OK;) {
+        PGresult *r = PQgetResult(g->conn);
+        if (!r && (PQstatus(g->conn) != CONNECTION_OK || ++nulls > g->queued + 1)) {
+            if (ok) set_err(g, NULL, err, errlen);
+            ok = false;
+            break;
+        }
+        ExecStatusType s = r ? PQresultStatus(r) : PGRES_COMMAND_OK;
+        if (ok && s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_PIPELINE_SYNC) {
+            set_err(g, r, err, errlen); /* later ones answer PGRES_PIPELINE_ABORTED: skipped */
+            ok = false;
+        }
+        PQclear(r);
+        if (s == PGRES_PIPELINE_SYNC) break;
+    }
+    g->queued = 0;
+    stmts_settle(g, ok);
+    if (PQexitPipelineMode(g->conn) != 1 && ok) {
+        set_err(g, NULL, err, errlen);
+        ok = false;
+    }
+    return ok;
+}
+
+static bool pg_run(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
+                   char *err, size_t errlen, bool raw)
+{
+    pg_backend *g = (pg_backend *)b;
+    pg_params q;
+    if (!bind_params(&q, params, nparams, err, errlen)) return false;
+    /* a write of the batch (err NULL: a rollback, whose answer is not waited for anyway) */
+    if (!fn && !raw && nparams && err && (g->queued || PQtransactionStatus(g->conn) == PQTRANS_INTRANS))
+        return send_ahead(g, sql, &q, nparams, err, errlen);
+    if (!drain(g, err, errlen) && err) return false;
+    PGresult *r = nparams || raw ? PQexecParams(g->conn, sql, nparams, q.types, q.values, q.lengths, q.formats, raw)
                                  : PQexec(g->conn, sql);
     bool ok = ok_result(g, r, err, errlen);
     /* COMMIT of a transaction an error aborted answers ROLLBACK, and succeeds */
@@ -155,6 +280,7 @@ static bool pg_exec_raw(yb_backend *b, const char *sql, const yb_cell *params, i
 static bool pg_has_ledger(yb_backend *b, bool *ours, bool *empty, char *err, size_t errlen)
 {
     pg_backend *g = (pg_backend *)b;
+    if (!drain(g, err, errlen)) return false;
     PGresult *r = PQexec(g->conn, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()");
     bool ok = ok_result(g, r, err, errlen);
     *ours = false;
@@ -173,6 +299,7 @@ static int pg_bucket_get(yb_backend *b, int64_t state, int64_t bucket, unsigned 
     pg_backend *g = (pg_backend *)b;
     *data = NULL;
     *n = 0;
+    if (!drain(g, err, errlen)) return -1;
     if (!g->prepared) {
         PGresult *r = PQprepare(g->conn, "yb_get", "SELECT data FROM yb_bucket WHERE state = $1 AND bucket = $2", 2, NULL);
         bool ok = ok_result(g, r, err, errlen);
@@ -202,14 +329,6 @@ static int pg_bucket_get(yb_backend *b, int64_t state, int64_t bucket, unsigned 
     return out;
 }
 
-/* COPY's binary format: big-endian integers, bytea as it is (no hex to write
-   or for the server to read). */
-static size_t put_be(unsigned char *o, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++) o[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
-    return (size_t)n;
-}
-
 static bool copy_send(pg_backend *g, const unsigned char *p, size_t n, char *err, size_t errlen)
 {
     if (PQputCopyData(g->conn, (const char *)p, (int)n) == 1) return true;
@@ -217,9 +336,11 @@ static bool copy_send(pg_backend *g, const unsigned char *p, size_t n, char *err
     return false;
 }
 
-/* The rows go into a temporary table by one binary COPY (opened by the first). */
+/* The rows go into a temporary table by one binary COPY (opened by the
+   first): no hex for yibao to write or for the server to read. */
 static bool copy_open(pg_backend *g, char *err, size_t errlen)
 {
+    if (!drain(g, err, errlen)) return false;
     static const unsigned char header[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0377, '\r', '\n', 0};
     PGresult *r = PQexec(g->conn, "CREATE TEMP TABLE IF NOT EXISTS yb_put (state BIGINT, bucket BIGINT, n BIGINT,"
                                   " data BYTEA) ON COMMIT DROP;"
@@ -283,6 +404,7 @@ static void pg_close(yb_backend *b)
 {
     pg_backend *g = (pg_backend *)b;
     PQfinish(g->conn);
+    for (int i = 0; i < g->nstmts; i++) free(g->stmts[i].sql);
     free(g);
 }
 
