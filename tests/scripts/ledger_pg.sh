@@ -2,7 +2,8 @@
 # The durable ledger on PostgreSQL: a throwaway server of its own (initdb and
 # pg_ctl from Debian's postgresql, in a temporary directory, listening on a Unix
 # socket there only, run as an unprivileged user), the shared suite against it,
-# then a server that goes away in the middle of a batch.  The server is stopped
+# a ledger of format 2 upgraded by the next run, then a server that goes away
+# in the middle of a batch.  The server is stopped
 # and its directory removed however the script ends.
 # usage: ledger_pg.sh YIBAO   (from the repository's root)
 set -u
@@ -12,6 +13,53 @@ T=$(mktemp -d)
 trap 'pg_stop immediate; rm -rf "$T"' EXIT
 . tests/scripts/pg_server.sh
 . tests/scripts/ledger_suite.sh
+
+# ---- a ledger of format 2 (one row of yb_entry per key), made from a format-3
+# one (store/ledger_buckets.c: each bucket's entries decoded, as in
+# ledger_sqlite.sh): the tools refuse it and say how it is upgraded; the next
+# run upgrades it in one transaction, with every total as it was
+psql_to() { "$PGBIN/psql" -qAt -v ON_ERROR_STOP=1 -h "$T/sock" -U yb -d "$@"; }
+cat > "$T/to_v2.py" << 'EOF'
+import sys
+def varint(b, i):
+    x = s = 0
+    while True:
+        c = b[i]; i += 1
+        x |= (c & 0x7f) << s; s += 7
+        if not c & 0x80: return x, i
+print("BEGIN;")
+print("CREATE TABLE yb_entry (state BIGINT NOT NULL, key BYTEA NOT NULL, vals BYTEA NOT NULL,"
+      " opened_by BIGINT NOT NULL, changed_by BIGINT NOT NULL, batch BIGINT NOT NULL, PRIMARY KEY (state, key));")
+for line in sys.stdin:
+    state, data = line.split("|")
+    data = bytes.fromhex(data.strip())
+    i = 0
+    while i < len(data):
+        n, i = varint(data, i); key = data[i:i + n]; i += n
+        n, i = varint(data, i); vals = data[i:i + n]; i += n
+        o, i = varint(data, i); c, i = varint(data, i); b, i = varint(data, i)
+        print("INSERT INTO yb_entry VALUES (%s, '\\x%s', '\\x%s', %d, %d, %d);" % (state, key.hex(), vals.hex(), o, c, b))
+print("DROP TABLE yb_bucket; ALTER TABLE yb_state DROP COLUMN buckets;")
+print("UPDATE yb_meta SET v = 'yibao-ledger 2' WHERE k = 'format'; COMMIT;")
+EOF
+V2=$(new_ledger v2)
+"$Y" run "$P" "$T/a.jsonl" --ledger "$V2" > /dev/null 2>&1
+"$Y" ledger export "$V2" | grep '^{"entry"' > "$T/v2.before"
+psql_to v2 -c "SELECT state, encode(data, 'hex') FROM yb_bucket" | python3 "$T/to_v2.py" | psql_to v2 > /dev/null
+check "a ledger of format 2 (made for the test) holds every entry" \
+    [ "$(psql_to v2 -c 'SELECT COUNT(*) FROM yb_entry')" = "$(wc -l < "$T/v2.before")" -a -s "$T/v2.before" ]
+"$Y" ledger export "$V2" > /dev/null 2> "$T/v2.err"
+check "a ledger of format 2: ledger export exits 1" [ $? = 1 ]
+check "  saying the next run upgrades it" grep -q 'a ledger of format "yibao-ledger 2": the next `yibao run` on it upgrades it to "yibao-ledger 3"' "$T/v2.err"
+check "  and leaves it as it was" [ "$(psql_to v2 -c "SELECT v FROM yb_meta WHERE k = 'format'")" = "yibao-ledger 2" ]
+"$Y" run "$P" "$T/a.jsonl" --ledger "$V2" > /dev/null 2> "$T/v2.err"
+check "  the next run upgrades it" grep -q 'upgraded from format 2 to format 3' "$T/v2.err"
+check "  and knows every claim settled before" grep -q '^0 settled, 163 already settled, 0 errors$' "$T/v2.err"
+check "  every entry as it was" diff "$T/v2.before" <("$Y" ledger export "$V2" | grep '^{"entry"')
+check "  no yb_entry left" [ "$(psql_to v2 -c "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'yb_entry'")" = 0 ]
+check "  after which the ledger checks" grep -q '^ok: ' <("$Y" ledger check "$V2")
+"$Y" run "$P" "$T/b.jsonl" --ledger "$V2" > /dev/null 2> "$T/v2b.err"
+check "  and takes the next batch" grep -q '^163 settled, 0 already settled, 0 errors$' "$T/v2b.err"
 
 # ---- the server goes away in the middle of a batch: a clear error, exit 1, the ledger as before
 G=$(new_ledger gone)
