@@ -3,8 +3,8 @@
 # pg_ctl from Debian's postgresql, in a temporary directory, listening on a Unix
 # socket there only, run as an unprivileged user), the shared suite against it,
 # a ledger of format 2 upgraded by the next run, then a server that goes away
-# in the middle of a batch.  The server is stopped
-# and its directory removed however the script ends.
+# in the middle of a batch.  The server is stopped and its directory removed
+# however the script ends.
 # usage: ledger_pg.sh YIBAO   (from the repository's root)
 set -u
 Y=$1
