@@ -7,7 +7,7 @@
  *     each, little-endian), varint opened_by, varint changed_by, varint batch
  *
  * A batch rewrites the few thousand buckets its changed keys fall in instead
- * of upserting every key (one B-tree operation per ~20 entries, not per entry),
+ * of upserting every key (one B-tree operation per 64-128 entries, not per entry),
  * and its first touch of a bucket answers every key in it.  A state's bucket
  * count doubles when it averages more than YB_BKT_MAX entries a bucket (its
  * entries are then dealt out again, in the same commit). */

@@ -95,7 +95,12 @@ bool yb_store_retire_state(yb_store *st, int64_t id, const char *decl, char *err
 bool yb_state_retired(const char *decl);
 
 /* ledger_buckets.c: a state's entries packed into buckets (format 3). */
-enum { YB_BKT_MAX = 32 }; /* entries a bucket holds on average before the state's buckets double */ // ok-float: time, bytes or prose, never money
+/* Entries a bucket holds on average before the state's bucket count grows
+   twofold.  A batch rewrites whole buckets and SQLite's cost is mostly per
+   row: 128 rather than 32 makes a batch touching most members write a quarter
+   of the rows (9 % fewer instructions); a one-claim batch rewrites a few
+   buckets of 4-16 KiB. */
+enum { YB_BKT_MAX = 128 };
 typedef struct yb_bkt_entry {
     const unsigned char *key, *vals;
     uint32_t keylen, valslen;
