@@ -81,18 +81,47 @@ static bool skip_varint(const unsigned char *p, size_t n, size_t *pos)
     return false;
 }
 
-uint32_t *yb_bkt_index(const unsigned char *blob, size_t n, bool *bad)
+uint64_t yb_bkt_word(const unsigned char *key, uint32_t n, uint32_t skip)
 {
-    uint32_t cap = 32, k = 0, *off = malloc((cap + 1) * sizeof *off);
+    uint64_t w = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (skip <= n && n - skip >= 8) { /* one load */
+        memcpy(&w, key + skip, 8);
+        return __builtin_bswap64(w);
+    }
+#endif
+    for (uint32_t i = 0; i < 8; i++) w = w << 8 | (skip < n && i < n - skip ? key[skip + i] : 0);
+    return w;
+}
+
+uint32_t yb_bkt_common(const unsigned char *a, uint32_t na, const unsigned char *b, uint32_t nb)
+{
+    uint32_t n = na < nb ? na : nb, i = 0;
+    while (i < n && a[i] == b[i]) i++;
+    return i;
+}
+
+/* The key of the entry at pos (its start). */
+static const unsigned char *key_at(const unsigned char *blob, size_t n, size_t pos, uint32_t *len)
+{
+    uint64_t kl = 0;
+    get_varint(blob, n, &pos, &kl); /* read once already, whole: yb_bkt_index checked it */
+    *len = (uint32_t)kl;
+    return blob + pos;
+}
+
+yb_bkt_idx *yb_bkt_index(const unsigned char *blob, size_t n, bool *bad)
+{
+    uint32_t cap = 32, k = 0, *off = malloc(cap * sizeof *off);
     size_t pos = 0;
     *bad = false;
     while (off && pos < n) {
         if (k == cap) {
-            uint32_t *v = cap < UINT32_MAX / 4 ? realloc(off, ((size_t)(cap *= 2) + 1) * sizeof *v) : NULL;
+            uint32_t *v = cap < UINT32_MAX / 4 ? realloc(off, (size_t)(cap *= 2) * sizeof *v) : NULL;
             if (!v) break;
             off = v;
         }
-        off[++k] = (uint32_t)pos;
+        off[k++] = (uint32_t)pos;
         uint64_t kl, vl;
         if (!get_varint(blob, n, &pos, &kl) || kl > n - pos) break;
         pos += kl;
@@ -101,28 +130,57 @@ uint32_t *yb_bkt_index(const unsigned char *blob, size_t n, bool *bad)
         if (!skip_varint(blob, n, &pos) || !skip_varint(blob, n, &pos) || !skip_varint(blob, n, &pos)) break;
     }
     if (off && pos < n) *bad = true; /* damaged (or out of memory: bad stays false) */
-    if (!off || pos < n) {
+    yb_bkt_idx *x = off && pos >= n ? malloc(sizeof *x + (size_t)k * (sizeof *x->off + sizeof *x->word)) : NULL;
+    if (!x) {
         free(off);
         return NULL;
     }
-    off[0] = k;
-    return off;
+    x->n = k;
+    x->word = (uint64_t *)(x + 1);
+    x->off = (uint32_t *)(x->word + k);
+    memcpy(x->off, off, (size_t)k * sizeof *off);
+    free(off);
+    x->skip = 0;
+    x->first = k ? x->off[0] : 0;
+    if (k) { /* the keys are in order: what the first and last share, all share */
+        uint32_t la, lb;
+        const unsigned char *a = key_at(blob, n, x->off[0], &la), *b = key_at(blob, n, x->off[k - 1], &lb);
+        x->skip = yb_bkt_common(a, la, b, lb);
+    }
+    for (uint32_t i = 0; i < k; i++) {
+        uint32_t len;
+        const unsigned char *key = key_at(blob, n, x->off[i], &len);
+        x->word[i] = yb_bkt_word(key, len, x->skip);
+    }
+    return x;
 }
 
-int yb_bkt_find(const unsigned char *blob, size_t n, const uint32_t *index, const void *key, uint32_t keylen,
+int yb_bkt_find(const unsigned char *blob, size_t n, const yb_bkt_idx *x, const void *key, uint32_t keylen,
                 yb_bkt_entry *e)
 {
-    uint32_t a = 0, b = index[0];
-    while (a < b) { /* the keys are in order: a binary search of the entries' starts */
+    if (!x->n) return 0;
+    uint32_t flen;
+    const unsigned char *first = key_at(blob, n, x->first, &flen);
+    if (keylen < x->skip || (x->skip && memcmp(first, key, x->skip) != 0)) return 0; /* not the bucket's prefix */
+    uint64_t w = yb_bkt_word(key, keylen, x->skip);
+    uint32_t a = 0, b = x->n;
+    while (a < b) { /* the words keep the keys' order (ties: the whole keys decide) */
         uint32_t mid = a + (b - a) / 2;
-        size_t pos = index[mid + 1];
-        uint64_t kl;
-        if (!get_varint(blob, n, &pos, &kl) || kl > n - pos) return -1;
-        size_t m = kl < keylen ? kl : keylen;
-        int c = m ? memcmp(blob + pos, key, m) : 0;
-        if (!c) c = (kl > keylen) - (kl < keylen);
+        if (x->word[mid] < w) {
+            a = mid + 1;
+            continue;
+        }
+        if (x->word[mid] > w) {
+            b = mid;
+            continue;
+        }
+        uint32_t len;
+        const unsigned char *k = key_at(blob, n, x->off[mid], &len);
+        size_t m = len < keylen ? len : keylen;
+        int c = m ? memcmp(k, key, m) : 0;
+        if (!c) c = (len > keylen) - (len < keylen);
         if (c == 0) {
-            pos = index[mid + 1];
+            size_t pos = x->off[mid];
             return yb_bkt_next(blob, n, &pos, e) > 0 ? 1 : -1;
         }
         if (c < 0) a = mid + 1;

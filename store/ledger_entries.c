@@ -181,6 +181,7 @@ fail:
 
 typedef struct dirty {
     int64_t bucket;
+    uint64_t word; /* by_bucket: the key's yb_bkt_word past its bucket's shared prefix */
     yb_bkt_entry e; /* vals: packed into the commit's arena */
 } dirty;
 
@@ -239,6 +240,32 @@ static bool merge_bucket(yb_store *st, int s, int64_t b, const dirty *d, size_t 
     return true;
 }
 
+/* A bucket's few dozen changed keys into order: a binary insertion that
+   compares the 8 bytes after the prefix they all share, as integers, and
+   whole keys only on a tie. */
+static void sort_bucket(dirty *v, size_t m)
+{
+    if (m < 2) return;
+    uint32_t skip = v[0].e.keylen;
+    for (size_t i = 1; i < m; i++) {
+        uint32_t c = yb_bkt_common(v[0].e.key, v[0].e.keylen, v[i].e.key, v[i].e.keylen);
+        if (c < skip) skip = c;
+    }
+    for (size_t i = 0; i < m; i++) v[i].word = yb_bkt_word(v[i].e.key, v[i].e.keylen, skip);
+    for (size_t i = 1; i < m; i++) {
+        dirty x = v[i];
+        size_t lo = 0, hi = i;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            int c = v[mid].word != x.word ? (v[mid].word > x.word ? 1 : -1) : yb_bkt_key_cmp(&v[mid].e, &x.e);
+            if (c > 0) hi = mid;
+            else lo = mid + 1;
+        }
+        memmove(v + lo + 1, v + lo, (i - lo) * sizeof *v);
+        v[lo] = x;
+    }
+}
+
 /* d[0 .. n) in order of bucket, then key: a counting sort by bucket (a
    batch's changed keys spread over the state's nb buckets, a few each),
    then each bucket's few by key.  qsort of the whole was a fifth of a
@@ -259,21 +286,8 @@ static dirty *by_bucket(const dirty *d, size_t n, int64_t nb)
     /* start[b] is now the end of bucket b */
     for (size_t b = 0, from = 0; b < nbk; from = start[b++]) {
         size_t m = start[b] - from;
-        if (m > 64) {
-            qsort(out + from, m, sizeof *out, dirty_cmp);
-            continue;
-        }
-        for (size_t i = from + 1; i < start[b]; i++) { /* binary insertion: a bucket holds a few dozen */
-            dirty x = out[i];
-            size_t lo = from, hi = i;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (yb_bkt_key_cmp(&out[mid].e, &x.e) > 0) hi = mid;
-                else lo = mid + 1;
-            }
-            memmove(out + lo + 1, out + lo, (i - lo) * sizeof *out);
-            out[lo] = x;
-        }
+        if (m > 64) qsort(out + from, m, sizeof *out, dirty_cmp);
+        else sort_bucket(out + from, m);
     }
     free(start);
     return out;
@@ -301,7 +315,7 @@ static dirty *collect(yb_store *st, int s, int64_t nb, unsigned char **arena, si
         yb_ledger_values(l, e, tmp);
         yb_store_pack(tmp, nf, v);
         const unsigned char *key = yb_ledger_key(l, e);
-        d[k] = (dirty){nb ? yb_bkt_of(st->fpkey, key, e->keylen, nb) : 0,
+        d[k] = (dirty){nb ? yb_bkt_of(st->fpkey, key, e->keylen, nb) : 0, 0,
                        {key, v, e->keylen, (uint32_t)nf * 8, st->policy_id, st->policy_id, st->batch_id}};
         *added += !(e->flags & YB_ENTRY_STORED);
         k++;

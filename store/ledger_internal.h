@@ -18,7 +18,7 @@ typedef struct yb_bkt_cache {
     uint32_t *count;       /* per bucket rewritten: its entries */
     uint8_t *loaded;       /* per bucket: read (or known absent), or rewritten by this commit */
     uint8_t *changed;      /* per bucket: to be written at commit */
-    uint32_t **index;      /* per bucket: its entries' starts (yb_bkt_index), made on the first lookup */
+    struct yb_bkt_idx **index; /* per bucket: its lookup index (yb_bkt_index), made on the first lookup */
     int64_t fetched;       /* buckets read one by one */
     bool all;              /* every bucket read */
 } yb_bkt_cache;
@@ -121,12 +121,25 @@ int64_t yb_bkt_of(const uint64_t key[2], const void *k, size_t n, int64_t nb);
 /* The entry at *pos of a blob: 1 (and *pos past it), 0 at the end, -1 damaged. */
 int yb_bkt_next(const unsigned char *blob, size_t n, size_t *pos, yb_bkt_entry *e);
 int yb_bkt_key_cmp(const yb_bkt_entry *a, const yb_bkt_entry *b);
-/* Where each entry of a blob starts: [0] the count, then the offsets (malloc'd);
-   NULL when out of memory, or damaged (*bad). */
-uint32_t *yb_bkt_index(const unsigned char *blob, size_t n, bool *bad);
+/* A blob's entries for lookups (yb_bkt_index, one malloc): where each starts,
+   and each key's 8 bytes after the prefix all the keys share (skip bytes),
+   big-endian, zero-padded: in the keys' order, so a binary search compares
+   integers and reads a key only on a tie. */
+typedef struct yb_bkt_idx {
+    uint32_t n, skip, first; /* entries; the shared prefix's length; where the first entry starts */
+    uint32_t *off;
+    uint64_t *word;
+} yb_bkt_idx;
+/* NULL when out of memory, or damaged (*bad). */
+yb_bkt_idx *yb_bkt_index(const unsigned char *blob, size_t n, bool *bad);
 /* The entry of key in a blob (its keys in order) through its index: 1 found, 0 absent, -1 damaged. */
-int yb_bkt_find(const unsigned char *blob, size_t n, const uint32_t *index, const void *key, uint32_t keylen,
+int yb_bkt_find(const unsigned char *blob, size_t n, const yb_bkt_idx *x, const void *key, uint32_t keylen,
                 yb_bkt_entry *e);
+/* A key's 8 bytes from skip on, big-endian, zeros past its end: keys sharing
+   their first skip bytes are in the order of these words (ties aside). */
+uint64_t yb_bkt_word(const unsigned char *key, uint32_t n, uint32_t skip);
+/* How many first bytes two keys share. */
+uint32_t yb_bkt_common(const unsigned char *a, uint32_t na, const unsigned char *b, uint32_t nb);
 bool yb_bkt_buf_add(yb_bkt_buf *b, const yb_bkt_entry *e);
 /* Every entry of items into nb buckets of state (sorted here; the state's old buckets deleted by the caller). */
 bool yb_bkt_write_all(yb_store *st, int64_t state, yb_bkt_item *items, size_t n, int64_t nb, char *err, size_t errlen);

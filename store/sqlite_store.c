@@ -64,8 +64,10 @@ static bool bind(sqlite3_stmt *st, const yb_cell *params, int n)
     return true;
 }
 
-static bool sq_exec(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
-                    char *err, size_t errlen)
+/* raw: integer columns come as INT cells (exec_raw), not as decimal text to be
+   parsed again (sqlite3_column_text formats each: 350 instructions a column). */
+static bool sq_run(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
+                   char *err, size_t errlen, bool raw)
 {
     sq_backend *s = (sq_backend *)b;
     if (!nparams && !fn) {
@@ -90,6 +92,8 @@ static bool sq_exec(yb_backend *b, const char *sql, const yb_cell *params, int n
             cols[i].i = 0;
             if (t == SQLITE_NULL) {
                 cols[i] = (yb_cell){YB_CELL_NULL, 0, "", 0};
+            } else if (raw && t == SQLITE_INTEGER) {
+                cols[i] = (yb_cell){YB_CELL_INT, sqlite3_column_int64(st, i), "", 0};
             } else if (t == SQLITE_BLOB) {
                 const void *p = sqlite3_column_blob(st, i);
                 cols[i] = (yb_cell){YB_CELL_BLOB, 0, p ? p : "", (size_t)sqlite3_column_bytes(st, i)};
@@ -110,6 +114,18 @@ static bool sq_exec(yb_backend *b, const char *sql, const yb_cell *params, int n
     sqlite3_clear_bindings(st);
     if (!cached(s, st)) sqlite3_finalize(st);
     return ok;
+}
+
+static bool sq_exec(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
+                    char *err, size_t errlen)
+{
+    return sq_run(b, sql, params, nparams, fn, ctx, err, errlen, false);
+}
+
+static bool sq_exec_raw(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
+                        char *err, size_t errlen)
+{
+    return sq_run(b, sql, params, nparams, fn, ctx, err, errlen, true);
 }
 
 static bool sq_has_ledger(yb_backend *b, bool *ours, bool *empty, char *err, size_t errlen)
@@ -237,7 +253,7 @@ static const yb_backend_ops sq_ops = {
     .name = "sqlite",
     .close = sq_close,
     .exec = sq_exec,
-    .exec_raw = sq_exec,
+    .exec_raw = sq_exec_raw,
     .create_sql =
         "CREATE TABLE yb_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
         "CREATE TABLE yb_policy (id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
