@@ -117,7 +117,7 @@ typedef struct worker {
     yb_report_opens *opens; /* where this worker's report entries were opened (report_merge.h) */
     double idle; /* seconds waiting (YB_JOBS_TRACE) */ // ok-float: time, bytes or prose, never money
     long steps[4];
-    struct timespec cpu;
+    double cpu_s; /* CPU seconds in the pipeline (YB_JOBS_TRACE) */ // ok-float: time, bytes or prose, never money
 } worker;
 
 typedef struct input {
@@ -143,6 +143,12 @@ typedef struct jobs {
     char *carry; /* the partial line at the end of the last slot read */
     size_t carry_len;
     double rdone; // ok-float: time, bytes or prose, never money
+    /* the pre-pass's (learn_inputs), under mu: the next piece */
+    int lin;
+    off_t lpos, lpiece;
+    bool lfailed;
+    double learn_wall, learn_cpu; /* YB_JOBS_TRACE */ // ok-float: time, bytes or prose, never money
+    long learn_pieces;
     /* under mu */
     bool reading, writing, failed, write_failed, ended; /* ended: every input read */ /* failed: out of memory, or the output (write_failed) */
     long nread, nnumbered, nwritten;
@@ -600,6 +606,8 @@ static void *work(void *arg)
 {
     worker *w = arg;
     jobs *J = w->J;
+    struct timespec cpu0;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
     pthread_mutex_lock(&J->mu);
     for (;;) {
         long q = 0;
@@ -625,7 +633,9 @@ static void *work(void *arg)
     }
     pthread_cond_broadcast(&J->cv);
     pthread_mutex_unlock(&J->mu);
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &w->cpu);
+    struct timespec cpu1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
+    w->cpu_s = seconds(&cpu0, &cpu1);
     return NULL;
 }
 
@@ -769,28 +779,163 @@ static input *open_inputs(const char *const *paths, int n, bool *pipe)
     return in;
 }
 
-/* The pre-pass of a batch routed by groups (route_key.h): every line of
- * every input learnt, read slot by slot as the pipeline reads them, which
- * then starts again from the first. */
+/* ------------------------------------------------------------------------ */
+/* the pre-pass of a batch routed by groups (route_key.h)                    */
+
+/* The inputs are cut into pieces of bytes (at most LEARN_PIECE, at least
+ * LEARN_MIN, about eight a thread), which the threads take in turn; a piece
+ * learns the lines that start in it, each into the thread's own groups
+ * (their roots do not depend on the order of the links), merged at the end.
+ * Only the joining is serial, and only over the ids linked. */
+enum { LEARN_PIECE = 16 << 20, LEARN_MIN = 64 << 10, LEARN_BUF = 128 << 10 };
+
+typedef struct learner {
+    jobs *J;
+    yb_groups *g;
+    char *buf; /* cap bytes: LEARN_BUF, or SLOT_BYTES for a long line */
+    size_t cap;
+    bool ok;
+    long pieces;                  /* YB_JOBS_TRACE */
+    struct timespec cpu0, cpu;    /* the thread's CPU time before and after */
+} learner;
+
+/* Under mu: the next piece, [*from, *to) of input *in; false when none is left. */
+static bool take_piece(jobs *J, int *in, off_t *from, off_t *to)
+{
+    while (J->lin < J->nin && J->lpos >= J->in[J->lin].size)
+        if (++J->lin < J->nin) J->lpos = J->in[J->lin].start;
+    if (J->lin >= J->nin || J->lfailed) return false;
+    *in = J->lin;
+    *from = J->lpos;
+    *to = J->in[J->lin].size - J->lpos > J->lpiece ? J->lpos + J->lpiece : J->in[J->lin].size;
+    J->lpos = *to;
+    return true;
+}
+
+/* Bytes of in at off into b (up to want, fewer only at its end); -1 on an error. */
+static ssize_t read_at(const input *in, char *b, size_t want, off_t off)
+{
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = pread(in->fd, b + got, want - got, off + (off_t)got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        if (n == 0) break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+/* The lines of in that start in [from, to), learnt.  The buffer always
+ * starts at a line's start (after the line under way at `from`, which the
+ * piece before learns: it reads on past its end to that line's newline).
+ * It holds LEARN_BUF bytes (the kernel's copy into it stays in the cache),
+ * grown to a slot for a longer line; a line that does not fit in a slot is
+ * skipped: the pipeline never settles it on a worker (its slot is bad: one
+ * VM settles the batch again), and the claims before it link nothing
+ * through it. */
+static bool learn_piece(learner *L, const input *in, off_t from, off_t to)
+{
+    off_t base = from > in->start ? from - 1 : from; /* the offset of b[0]: from - 1 says whether a line starts at from */
+    size_t len = 0;
+    bool skip = from > in->start, eof = false;
+    for (;;) {
+        char *b = L->buf;
+        ssize_t got = read_at(in, b + len, L->cap - len, base + (off_t)len);
+        if (got < 0) return false;
+        len += (size_t)got;
+        eof = len < L->cap;
+        char *p = b, *e = b + len;
+        if (skip) { /* the rest of the line under way */
+            char *nl = memchr(p, '\n', len);
+            if (!nl && eof) return true;
+            skip = !nl;
+            p = nl ? nl + 1 : e;
+        }
+        off_t at = base + (p - b);
+        if ((p == e && eof) || at >= to) return true;
+        /* the last line that is ours ends at the first newline from to - 1 on */
+        char *last = NULL;
+        if (to - 1 - base < (off_t)len) last = memchr(b + (to - 1 - base), '\n', (size_t)(e - (b + (to - 1 - base))));
+        bool done = last || eof;
+        if (!done && !(last = memrchr(p, '\n', (size_t)(e - p)))) {
+            if (p == b && L->cap < SLOT_BYTES) { /* a long line: the buffer grown to a slot */
+                char *nb = realloc(L->buf, SLOT_BYTES);
+                if (!nb) return false;
+                L->buf = nb;
+                L->cap = SLOT_BYTES;
+                continue;
+            }
+            if (p == b) { /* a line longer than a slot */
+                skip = true;
+                base += (off_t)len;
+                len = 0;
+                continue;
+            }
+            last = p - 1; /* the line under way moves to the buffer's start */
+        }
+        char *end = last ? last + 1 : e;
+        if (end > p && !yb_router_learn_text(L->J->router, L->g, p, (size_t)(end - p), at == in->start)) return false;
+        if (done) return true;
+        len = (size_t)(e - end);
+        memmove(b, end, len);
+        base += end - b;
+    }
+}
+
+static void *learn_work(void *arg)
+{
+    learner *L = arg;
+    jobs *J = L->J;
+    int in = 0;
+    off_t from = 0, to = 0;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &L->cpu0);
+    for (;;) {
+        pthread_mutex_lock(&J->mu);
+        if (!L->ok) J->lfailed = true;
+        bool more = take_piece(J, &in, &from, &to);
+        pthread_mutex_unlock(&J->mu);
+        if (!more) break;
+        L->ok = learn_piece(L, &J->in[in], from, to);
+        L->pieces++;
+    }
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &L->cpu);
+    return NULL;
+}
+
+/* Every line of every input learnt on J->n threads (the caller's one among
+ * them), the threads' groups merged into the router's; false when out of
+ * memory or an input could not be read (then one worker reads it, and says). */
 static bool learn_inputs(jobs *J)
 {
-    slot *s = &J->slots[0];
-    long line = 0;
+    learner L[MAX_JOBS];
+    pthread_t t[MAX_JOBS];
+    off_t all = 0;
+    for (int i = 0; i < J->nin; i++) all += J->in[i].size - J->in[i].start;
+    off_t piece = all / (8 * (off_t)J->n);
+    J->lpiece = piece > LEARN_PIECE ? LEARN_PIECE : piece < LEARN_MIN ? LEARN_MIN : piece;
+    J->lin = 0;
+    J->lpos = J->in[0].start;
+    int made = 0;
     bool ok = true;
-    do {
-        read_slot(J, s);
-        if (s->first) line = 0;
-        for (char *p = s->buf, *e = s->buf + s->len; ok && p < e;) {
-            char *nl = memchr(p, '\n', (size_t)(e - p));
-            char *end = nl ? nl : e;
-            ok = yb_router_learn(J->router, p, (size_t)(end - p), ++line);
-            p = end + 1;
-        }
-    } while (ok && !s->last);
-    J->rin = 0;
-    J->rpos = J->in[0].start;
-    J->carry_len = 0;
-    J->rdone = 0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int k = 0; k < J->n; k++) {
+        L[k] = (learner){.J = J, .g = yb_groups_new(), .buf = malloc(LEARN_BUF), .cap = LEARN_BUF};
+        L[k].ok = L[k].g && L[k].buf;
+        ok = ok && L[k].ok;
+    }
+    for (made = 1; ok && made < J->n && pthread_create(&t[made], NULL, learn_work, &L[made]) == 0; made++) {}
+    if (ok) learn_work(&L[0]);
+    for (int k = 1; k < made; k++) pthread_join(t[k], NULL);
+    for (int k = 0; k < J->n; k++) {
+        ok = ok && L[k].ok && yb_router_absorb(J->router, L[k].g);
+        yb_groups_free(L[k].g);
+        free(L[k].buf);
+        J->learn_cpu += seconds(&L[k].cpu0, &L[k].cpu);
+        J->learn_pieces += L[k].pieces;
+    }
+    J->learn_wall = yb_batch_seconds_since(&t0);
     return ok;
 }
 
@@ -855,10 +1000,13 @@ static void trace(const jobs *J, double wall) // ok-float: time, bytes or prose,
     const char *t = getenv("YB_JOBS_TRACE");
     FILE *f = J->o->batch.errors;
     if (!t || !*t || strcmp(t, "0") == 0 || !f) return;
+    if (yb_router_grouped(J->router))
+        fprintf(f, "jobs: family pre-pass: %.3f s wall, %.3f s CPU, %ld pieces on %d threads\n", J->learn_wall, J->learn_cpu,
+                J->learn_pieces, J->n);
     for (int k = 0; k < J->n; k++) {
         const worker *w = &J->w[k];
         fprintf(f, "jobs: thread %d: %.3f s CPU, %.3f s idle of %.3f s; slots written %ld, settled %ld, parts scanned %ld, slots read %ld\n",
-                k, (double)w->cpu.tv_sec + (double)w->cpu.tv_nsec / 1e9, w->idle, wall, w->steps[STEP_WRITE], // ok-float: time, bytes or prose, never money
+                k, w->cpu_s, w->idle, wall, w->steps[STEP_WRITE], // ok-float: time, bytes or prose, never money
                 w->steps[STEP_SETTLE], w->steps[STEP_SCAN], w->steps[STEP_READ]);
     }
 }
@@ -913,11 +1061,12 @@ bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninp
                 .limit = LONG_MAX, .num_input = -1, .replay_input = -1};
     pthread_mutex_init(&J->mu, NULL);
     pthread_cond_init(&J->cv, NULL);
-    if (!new_jobs(J, njobs) || (grouped && !learn_inputs(J))) {
-        /* out of memory, or no reader for this input shape: one worker says which */
+    bool made = new_jobs(J, njobs);
+    if (!made || (grouped && !learn_inputs(J))) {
+        /* out of memory, or an input that cannot be read: one worker says which */
         free_jobs(J);
         free(J);
-        return one_worker(vm, njobs, "out of memory", inputs, ninputs, o, st);
+        return one_worker(vm, njobs, made ? "out of memory, or an input could not be read" : "out of memory", inputs, ninputs, o, st);
     }
     yb_router_seal(router);
     if (o->jobs_log) {

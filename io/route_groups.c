@@ -1,32 +1,27 @@
-/* Groups of claim ids: union-find over a hash table of the ids met.
+/* Groups of claim ids: union-find over a hash table of the ids linked.
  *
- * Each distinct id is a node (24 bytes, its bytes in one growing buffer, a
- * 4-byte slot of an open-addressing table at most half full).  A union hangs
- * the root with the larger index under the other, so a node's parent is
- * never after it and every group's root is the id met first: the routing
- * depends on the input alone.  Finds halve their path; yb_groups_seal then
- * points every node at its root in one pass in index order (a parent is
- * sealed before its children), after which routing only reads. */
+ * The table is open addressing over entries of 16 bytes (an id's hash and
+ * its parent's hash; hash 0 marks an empty entry: yb_route_hash is never 0),
+ * at most half full.  A parent is named by its hash, not by its place, so
+ * the table can grow without renumbering.  A union hangs the root with the
+ * larger hash under the other: every group's root is its least hash, the
+ * same whatever the order of the links (yb_groups_absorb merges the groups
+ * that threads learnt apart).  Finds halve their path; yb_groups_seal then
+ * points every id at its root, after which routing reads one entry a claim
+ * (one cache line: the table holds the linked ids only, not every member). */
 #include "route_groups.h"
 
 #include <stdlib.h>
-#include <string.h>
 
-typedef struct gnode {
-    uint64_t hash;
-    uint64_t off; /* in bytes */
-    uint32_t len;
-    uint32_t parent;
-} gnode;
+typedef struct gent {
+    uint64_t hash;   /* 0: empty */
+    uint64_t parent; /* the parent's hash; its own at a root */
+} gent;
 
 struct yb_groups {
-    gnode *nodes;
-    size_t n, cap;
-    char *bytes;
-    size_t blen, bcap;
-    uint32_t *slots; /* node + 1; 0: empty */
-    size_t nslots;   /* a power of two */
-    size_t joined;
+    gent *t;
+    size_t nslots; /* a power of two */
+    size_t n, joined;
 };
 
 uint64_t yb_route_hash(const char *p, size_t n)
@@ -41,8 +36,7 @@ yb_groups *yb_groups_new(void)
     yb_groups *g = calloc(1, sizeof *g);
     if (!g) return NULL;
     g->nslots = 1024;
-    g->slots = calloc(g->nslots, sizeof *g->slots);
-    if (!g->slots) {
+    if (!(g->t = calloc(g->nslots, sizeof *g->t))) {
         free(g);
         return NULL;
     }
@@ -52,106 +46,81 @@ yb_groups *yb_groups_new(void)
 void yb_groups_free(yb_groups *g)
 {
     if (!g) return;
-    free(g->nodes);
-    free(g->bytes);
-    free(g->slots);
+    free(g->t);
     free(g);
 }
 
-static size_t slot_of(const yb_groups *g, uint64_t h, const char *id, size_t len)
+/* FNV-1a's low bits depend on the low bits of its state only: the slot is
+ * taken from the high bits of the hash times a large odd constant. */
+static size_t home(uint64_t h, size_t nslots) { return (size_t)((h * 0x9E3779B97F4A7C15ULL) >> 32) & (nslots - 1); }
+
+/* The entry of h, or the empty one where it would go. */
+static gent *entry(const yb_groups *g, uint64_t h)
 {
     size_t mask = g->nslots - 1;
-    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-        uint32_t s = g->slots[i];
-        if (!s) return i;
-        const gnode *n = &g->nodes[s - 1];
-        if (n->hash == h && n->len == len && memcmp(g->bytes + n->off, id, len) == 0) return i;
-    }
+    for (size_t i = home(h, g->nslots);; i = (i + 1) & mask)
+        if (g->t[i].hash == h || g->t[i].hash == 0) return &g->t[i];
 }
 
-static bool grow_slots(yb_groups *g)
+static bool grow(yb_groups *g)
 {
-    size_t ns = g->nslots * 2;
-    uint32_t *s = calloc(ns, sizeof *s);
-    if (!s) return false;
-    for (size_t i = 0; i < g->nslots; i++) {
-        uint32_t v = g->slots[i];
-        if (!v) continue;
-        size_t j = (size_t)g->nodes[v - 1].hash & (ns - 1);
-        while (s[j]) j = (j + 1) & (ns - 1);
-        s[j] = v;
-    }
-    free(g->slots);
-    g->slots = s;
-    g->nslots = ns;
+    yb_groups bigger = {calloc(2 * g->nslots, sizeof *g->t), 2 * g->nslots, g->n, g->joined};
+    if (!bigger.t) return false;
+    for (size_t i = 0; i < g->nslots; i++)
+        if (g->t[i].hash) *entry(&bigger, g->t[i].hash) = g->t[i];
+    free(g->t);
+    *g = bigger;
     return true;
 }
 
-static bool reserve(void **p, size_t *cap, size_t need, size_t size)
+static bool add(yb_groups *g, uint64_t h)
 {
-    if (need <= *cap) return true;
-    size_t c = *cap ? *cap : 1024;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q) return false;
-    *p = q;
-    *cap = c;
+    if (entry(g, h)->hash) return true;
+    if ((g->n + 1) * 2 > g->nslots && !grow(g)) return false;
+    *entry(g, h) = (gent){h, h};
+    g->n++;
     return true;
 }
 
-long yb_groups_find(const yb_groups *g, const char *id, size_t len)
+static uint64_t root(yb_groups *g, uint64_t h)
 {
-    uint32_t s = g->slots[slot_of(g, yb_route_hash(id, len), id, len)];
-    return s ? (long)s - 1 : -1;
-}
-
-long yb_groups_add(yb_groups *g, const char *id, size_t len)
-{
-    uint64_t h = yb_route_hash(id, len);
-    size_t at = slot_of(g, h, id, len);
-    if (g->slots[at]) return (long)g->slots[at] - 1;
-    if (g->n >= UINT32_MAX - 1 || len > UINT32_MAX) return -1;
-    if ((g->n + 1) * 2 > g->nslots) {
-        if (!grow_slots(g)) return -1;
-        at = slot_of(g, h, id, len);
+    for (;;) {
+        gent *e = entry(g, h);
+        if (e->parent == h) return h;
+        e->parent = entry(g, e->parent)->parent; /* path halving */
+        h = e->parent;
     }
-    if (!reserve((void **)&g->nodes, &g->cap, g->n + 1, sizeof *g->nodes) ||
-        !reserve((void **)&g->bytes, &g->bcap, g->blen + len + 1, 1))
-        return -1;
-    memcpy(g->bytes + g->blen, id, len);
-    g->nodes[g->n] = (gnode){h, g->blen, (uint32_t)len, (uint32_t)g->n};
-    g->blen += len;
-    g->slots[at] = (uint32_t)(g->n + 1);
-    return (long)g->n++;
 }
 
-static uint32_t root(yb_groups *g, uint32_t a)
+bool yb_groups_link(yb_groups *g, uint64_t a, uint64_t b)
 {
-    while (g->nodes[a].parent != a) {
-        g->nodes[a].parent = g->nodes[g->nodes[a].parent].parent; /* path halving */
-        a = g->nodes[a].parent;
-    }
-    return a;
-}
-
-void yb_groups_union(yb_groups *g, long a, long b)
-{
-    if (a < 0 || b < 0) return;
-    uint32_t ra = root(g, (uint32_t)a), rb = root(g, (uint32_t)b);
-    if (ra == rb) return;
-    if (ra < rb) g->nodes[rb].parent = ra;
-    else g->nodes[ra].parent = rb;
+    if (!add(g, a) || !add(g, b)) return false;
+    uint64_t ra = root(g, a), rb = root(g, b);
+    if (ra == rb) return true;
+    if (ra < rb) entry(g, rb)->parent = ra;
+    else entry(g, ra)->parent = rb;
     g->joined++;
+    return true;
+}
+
+bool yb_groups_absorb(yb_groups *into, const yb_groups *from)
+{
+    /* an id linked to its parent, for every id: the same groups */
+    for (size_t i = 0; i < from->nslots; i++)
+        if (from->t[i].hash && !yb_groups_link(into, from->t[i].hash, from->t[i].parent)) return false;
+    return true;
 }
 
 void yb_groups_seal(yb_groups *g)
 {
-    for (size_t i = 0; i < g->n; i++) g->nodes[i].parent = g->nodes[g->nodes[i].parent].parent;
+    for (size_t i = 0; i < g->nslots; i++)
+        if (g->t[i].hash) g->t[i].parent = root(g, g->t[i].hash);
 }
 
-uint64_t yb_groups_root_hash(const yb_groups *g, long a)
+uint64_t yb_groups_root(const yb_groups *g, uint64_t h)
 {
-    return g->nodes[g->nodes[a].parent].hash;
+    const gent *e = entry(g, h);
+    return e->hash ? e->parent : h;
 }
 
 size_t yb_groups_count(const yb_groups *g) { return g->n; }

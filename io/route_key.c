@@ -4,8 +4,13 @@
  * the kept states hold: one (`member_id`), and then a line goes to the
  * worker the hash of that field's value names; or several (a family
  * account's payer `account_payer.member_id` beside `member_id`), and then
- * the values every line gives are joined into groups first (route_groups.c)
- * and a line goes to the worker of its group.  Values are read from the raw
+ * the values each line gives are joined into groups first (route_groups.c)
+ * and a line goes to the worker of its group.  Only a line that gives two
+ * values links anything, and it must name a field beyond the first (or
+ * escape something): the pre-pass looks only at the lines where such a name
+ * or a backslash occurs (memmem and memchr over the whole text, much faster
+ * than a look at every line), and a line routes by the root of its first
+ * value's group, or by the value itself when it was never linked.  Values are read from the raw
  * JSON here, decoded as the claim reader decodes them (escapes included), so
  * two spellings of one id route alike.  A value longer than 512 bytes counts
  * by its first 512: two ids sharing them share a worker, which is safe. */
@@ -33,6 +38,9 @@ struct yb_router {
     int nids;         /* the fields: 1, or several for groups */
     id_path paths[YB_RP_MAX_IDS];
     char names[YB_RP_MAX_IDS][256];
+    const char *needles[YB_RP_MAX_IDS]; /* the distinct top-level names of the fields beyond the first */
+    size_t needle_lens[YB_RP_MAX_IDS];
+    int nneedles;
     yb_groups *groups; /* when nids > 1 */
 };
 
@@ -114,6 +122,16 @@ yb_router *yb_router_new(const yb_program *p, int n, bool *oom)
             return NULL;
         }
     }
+    for (int i = 1; i < r->nids; i++) {
+        const id_path *t = &r->paths[i];
+        int k = 0;
+        while (k < r->nneedles && !(r->needle_lens[k] == t->lens[0] && !memcmp(r->needles[k], t->names[0], t->lens[0]))) k++;
+        if (k == r->nneedles) {
+            r->needles[k] = t->names[0];
+            r->needle_lens[k] = t->lens[0];
+            r->nneedles++;
+        }
+    }
     if (r->nids > 1 && !(r->groups = yb_groups_new())) {
         free(r);
         *oom = true;
@@ -145,22 +163,57 @@ static bool may_give(const char *b, const char *e, const id_path *path, bool esc
     return escapes || memmem(b, (size_t)(e - b), path->names[0], path->lens[0]) != NULL;
 }
 
-bool yb_router_learn(yb_router *r, const char *line, size_t len, long lineno)
+/* One line's values linked in g: only when it gives two (or more). */
+static bool learn_line(const yb_router *r, yb_groups *g, const char *line, size_t len, long lineno)
 {
     const char *b = body_of(line, len, lineno), *e = line + len;
-    long first = -1;
+    bool escapes = memchr(b, '\\', (size_t)(e - b)) != NULL, beyond = false;
+    for (int i = 1; i < r->nids && !beyond; i++) beyond = may_give(b, e, &r->paths[i], escapes);
+    if (!beyond) return true; /* a line that gives one value links nothing */
+    uint64_t ids[YB_RP_MAX_IDS];
+    int n = 0;
     char v[ID_BYTES];
     size_t vn;
-    bool escapes = memchr(b, '\\', (size_t)(e - b)) != NULL;
-    for (int i = 0; i < r->nids; i++) {
-        if (!may_give(b, e, &r->paths[i], escapes) || !lookup(b, e, &r->paths[i], 0, v, &vn)) continue;
-        long node = yb_groups_add(r->groups, v, vn);
-        if (node < 0) return false;
-        if (first >= 0) yb_groups_union(r->groups, first, node);
-        else first = node;
-    }
+    for (int i = 0; i < r->nids; i++)
+        if (may_give(b, e, &r->paths[i], escapes) && lookup(b, e, &r->paths[i], 0, v, &vn)) ids[n++] = yb_route_hash(v, vn);
+    for (int i = 1; i < n; i++)
+        if (!yb_groups_link(g, ids[0], ids[i])) return false;
     return true;
 }
+
+bool yb_router_learn(yb_router *r, const char *line, size_t len, long lineno)
+{
+    return learn_line(r, r->groups, line, len, lineno);
+}
+
+/* Where needle k (k == nneedles: a backslash) next occurs in [p, e), or NULL. */
+static const char *next_mark(const yb_router *r, int k, const char *p, const char *e)
+{
+    if (k == r->nneedles) return memchr(p, '\\', (size_t)(e - p));
+    return memmem(p, (size_t)(e - p), r->needles[k], r->needle_lens[k]);
+}
+
+bool yb_router_learn_text(const yb_router *r, yb_groups *g, const char *text, size_t len, bool input_start)
+{
+    const char *e = text + len, *next[YB_RP_MAX_IDS + 1];
+    int nk = r->nneedles + 1;
+    for (int k = 0; k < nk; k++) next[k] = next_mark(r, k, text, e);
+    for (;;) {
+        const char *mark = NULL;
+        for (int k = 0; k < nk; k++)
+            if (next[k] && (!mark || next[k] < mark)) mark = next[k];
+        if (!mark) return true;
+        const char *start = memrchr(text, '\n', (size_t)(mark - text)), *end = memchr(mark, '\n', (size_t)(e - mark));
+        start = start ? start + 1 : text;
+        end = end ? end : e;
+        if (!learn_line(r, g, start, (size_t)(end - start), input_start && start == text ? 1 : 0)) return false;
+        const char *after = end < e ? end + 1 : e;
+        for (int k = 0; k < nk; k++)
+            if (next[k] && next[k] < after) next[k] = next_mark(r, k, after, e);
+    }
+}
+
+bool yb_router_absorb(yb_router *r, const yb_groups *g) { return yb_groups_absorb(r->groups, g); }
 
 void yb_router_seal(yb_router *r)
 {
@@ -175,10 +228,9 @@ int yb_router_route(const yb_router *r, const char *line, size_t len, long linen
     size_t vn;
     for (int i = 0; i < r->nids; i++) {
         if (!lookup(b, e, &r->paths[i], 0, v, &vn)) continue;
-        if (!r->groups) return (int)(yb_route_hash(v, vn) % (uint64_t)r->n);
-        long node = yb_groups_find(r->groups, v, vn);
-        /* every line was learnt: an id not found was not given then either */
-        return (int)((node >= 0 ? yb_groups_root_hash(r->groups, node) : yb_route_hash(v, vn)) % (uint64_t)r->n);
+        uint64_t h = yb_route_hash(v, vn);
+        /* every line was learnt: an id never linked is a group of its own */
+        return (int)((r->groups ? yb_groups_root(r->groups, h) : h) % (uint64_t)r->n);
     }
     return 0;
 }

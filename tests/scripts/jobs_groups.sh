@@ -64,9 +64,80 @@ grep -q '"report":"inpatient_reimbursement"' "$T/out1" && grep -q '"report":"out
     ok "both reports that set are printed" || bad "a report that sets is missing"
 same "families, two inputs" run "$P" "$T/fam.jsonl" examples/corpus.jsonl --report -
 
+# The pre-pass learns the links on every thread, piece by piece (an input is cut into about
+# eight pieces a thread: here 3 MB in pieces of 64-200 KB, so lines and families straddle them),
+# each into groups of its own, merged at the end.  Edges, each a link that only one line makes,
+# between two members alone in their families whose ids hash to different workers with 2 and 3
+# workers (so a link missed would split them): the payer's own claims draw on the account first,
+# so a claim on the wrong worker would find a fresh account and settle differently.
+#   late:  the last line of the file links X1 to Y1 (a payer met only at the end);
+#   long:  a line padded to 300 KB (past the pre-pass's 128 KB buffer: it grows to a slot) in the
+#          middle links X2 to Y2;
+#   split: the link X1 -> Y1 is in the second of two inputs, the payer's claims in the first;
+#   huge:  a 3 MiB line (longer than a slot: the batch is settled again by one VM from its slot).
+python3 - "$T/fam.jsonl" "$T/edge" <<'PY'
+import sys, json
+def h(s):
+    x = 1469598103934665603
+    for c in s.encode(): x = ((x ^ c) * 1099511628211) % 2**64
+    return (x >> 1) + 1
+lines = open(sys.argv[1], encoding='utf-8').read().splitlines()
+claims = []
+for l in lines:
+    try: claims.append(json.loads(l))
+    except ValueError: claims.append(None)
+fam = {}
+for c in claims:
+    if c and 'account_payer' in c: fam[c['member_id']] = fam[c['account_payer']['member_id']] = 1
+# payers: alone, with their own account, whose first balance exceeds all their claims' amounts
+# (some of it is left whenever a relative's claim comes); relatives: any member alone
+spent, first, alone = {}, {}, []
+for c in claims:
+    m = c and c['member_id']
+    if not m or m in fam: continue
+    if m not in alone: alone.append(m)
+    spent[m] = spent.get(m, 0) + sum(float(i['amount']) for i in c['items'])
+    if m not in first: first[m] = c
+def own(m):
+    c = first[m]
+    return c['scheme'] == 'employee' and c['member']['status'] in ('in_service', 'retired') and 'account_balance' in c['member']
+payers = [m for m in alone if own(m) and float(first[m]['member']['account_balance']) > spent[m] + 1]
+pairs, used = [], set()
+for b in payers:
+    for a in alone:
+        if a != b and not {a, b} & used and h(a) % 2 != h(b) % 2 and h(a) % 3 != h(b) % 3:
+            pairs.append((a, b)); used |= {a, b}; break
+    if len(pairs) == 2: break
+assert len(pairs) == 2, pairs
+def link(x, y, cid):
+    c = json.loads(json.dumps(next(d for d in claims if d and d['member_id'] == x)))
+    c['claim_id'] = cid
+    it = c['items'][0]                      # a cent more: not a duplicate of the claim copied
+    it['amount'] = '%.2f' % (float(it['amount']) + 0.01)
+    it.pop('limit', None)
+    c['account_payer'] = {'member_id': y, 'relation': 'spouse'}
+    return json.dumps(c, ensure_ascii=False, separators=(',', ':'))
+late = link(*pairs[0], 'EDGE-LATE')
+long_ = link(*pairs[1], 'EDGE-LONG').replace(',"account_payer"', ',' + ' ' * 300000 + '"account_payer"', 1)
+split = link(*pairs[0], 'EDGE-SPLIT')     # another run: the late pair again
+huge = lines[10].replace(',', ',' + ' ' * (3 << 20), 1)
+mid = len(lines) // 2
+out = lines[:mid] + [long_] + lines[mid:] + [late]
+open(sys.argv[2] + '-late-long.jsonl', 'w', encoding='utf-8').write('\n'.join(out) + '\n')
+open(sys.argv[2] + '-second.jsonl', 'w', encoding='utf-8').write(split + '\n' + lines[0] + '\n')
+open(sys.argv[2] + '-huge.jsonl', 'w', encoding='utf-8').write('\n'.join(lines[:mid] + [huge] + lines[mid:]) + '\n')
+print('edges: late and split', pairs[0], 'long', pairs[1], file=sys.stderr)
+PY
+same "a link only on the last line, and one on a 300 KB line" run "$P" "$T/edge-late-long.jsonl" --report -
+grep -q '"claim_id":"EDGE-LATE".*"account":"[1-9]' "$T/out1" && grep -q '"claim_id":"EDGE-LONG".*"account":"[1-9]' "$T/out1" &&
+    ok "the edge claims draw on the payer's account" || bad "an edge claim drew nothing on the account: $(grep EDGE "$T/out1" | cut -c1-200)"
+same "a link only in the second input" run "$P" "$T/fam.jsonl" "$T/edge-second.jsonl" --report -
+grep -q '"claim_id":"EDGE-SPLIT".*"account":"[1-9]' "$T/out1" && ok "the second input's link draws on the account" || bad "EDGE-SPLIT drew nothing"
+same "a 3 MiB line among families (one VM again from its slot)" run "$P" "$T/edge-huge.jsonl" --report -
+
 # -v: really two workers, routed by groups
 "$Y" run "$P" "$T/fam.jsonl" --jobs 2 -v -o /dev/null --report /dev/null 2> "$T/v"
-if grep -q "^yibao: --jobs 2: 2 workers, claims routed by member_id grouped with account_payer.member_id (300 ids, [1-9][0-9]* groups joined)" "$T/v"; then
+if grep -q "^yibao: --jobs 2: 2 workers, claims routed by member_id grouped with account_payer.member_id ([1-9][0-9]* ids, [1-9][0-9]* groups joined)" "$T/v"; then
     ok "2 workers, by family groups: $(head -1 "$T/v")"
 else
     bad "not split by groups: $(cat "$T/v")"
@@ -171,8 +242,9 @@ cat > "$T/rep.jsonl" <<'EOF'
 {"claim_id":"c4","member_id":"D","date":"2025-01-04","level":1,"amount":"10.00"}
 {"claim_id":"c5","member_id":"C","date":"2025-01-05","level":0,"amount":"5.00"}
 EOF
-# (The ids are chosen so that C's family (B draws on C's account) is not on worker 0 with
-# 2 or 3 workers and A is: worker 0's `opened` entry is opened later than C's worker's.)
+# (The ids are chosen so that C's family (B draws on C's account; its root is the one of B and C
+# whose yb_route_hash is less) is not on worker 0 with 2 or 3 workers and A is: worker 0's
+# `opened` entry is opened later than C's worker's.  Only B and C are linked: 2 ids.)
 # c1: C's account 0 used: fund 30.00 (C used 30.00).  c2: B draws on C: min(40, 50 - 30) = 20.00 (C used 50).
 # c3: A: min(200, 50) = 50.00.  c4: D: 10.00.  c5: C: min(5, 50 - 50) = 0.00: no report entry.
 # low:  claims 2, total 30 + 40 = 70.00, paid 30 + 20 = 50.00, ratio 50 / 70 = 71.4286% (half up),
@@ -189,6 +261,6 @@ same "hand-checked report, small policy" run "$T/rep.yb" "$T/rep.jsonl" --report
 grep '"report"' "$T/out2" > "$T/rep_got"
 if cmp -s "$T/rep_got" "$T/rep_want"; then ok "report totals as worked out by hand (--jobs 2)"; else bad "report totals"; diff "$T/rep_got" "$T/rep_want"; fi
 "$Y" run "$T/rep.yb" "$T/rep.jsonl" --jobs 2 -v -o /dev/null --report /dev/null 2> "$T/v"
-grep -q "2 workers, claims routed by member_id grouped with payer.member_id (4 ids, 1 groups joined)" "$T/v" &&
+grep -q "2 workers, claims routed by member_id grouped with payer.member_id (2 ids, 1 groups joined)" "$T/v" &&
     ok "the small policy splits by groups" || bad "the small policy: $(cat "$T/v")"
 exit $fail

@@ -14,50 +14,76 @@
 #include "route_key.h"
 #include "route_plan.h"
 
-static long add(yb_groups *g, const char *id)
+static uint64_t h(const char *id) { return yb_route_hash(id, strlen(id)); }
+
+static void join(yb_groups *g, const char *a, const char *b) { assert_true(yb_groups_link(g, h(a), h(b))); }
+
+static uint64_t root_of(const yb_groups *g, const char *id) { return yb_groups_root(g, h(id)); }
+
+static uint64_t least(const char *const *ids, int n)
 {
-    long n = yb_groups_add(g, id, strlen(id));
-    assert_true(n >= 0);
-    return n;
+    uint64_t m = h(ids[0]);
+    for (int i = 1; i < n; i++)
+        if (h(ids[i]) < m) m = h(ids[i]);
+    return m;
 }
 
-static uint64_t root_of(yb_groups *g, const char *id)
-{
-    long n = yb_groups_find(g, id, strlen(id));
-    assert_true(n >= 0);
-    return yb_groups_root_hash(g, n);
-}
-
-/* Unions are transitive, the root is the id met first, an id is one node however often met. */
+/* Links are transitive, a group's root is its least hash, an id is one
+ * entry however often linked, and an id never linked is its own root. */
 static void groups_join_families(void **state)
 {
     (void)state;
     yb_groups *g = yb_groups_new();
     assert_non_null(g);
     /* family 1: M1 pays for M2 and M3; M3 also pays for M4 (a chain) */
-    long m2 = add(g, "M2"), m1 = add(g, "M1");
-    yb_groups_union(g, m2, m1);
-    yb_groups_union(g, add(g, "M3"), add(g, "M1"));
-    yb_groups_union(g, add(g, "M4"), add(g, "M3"));
-    /* family 2 alone; an id met twice is one node */
-    long m5 = add(g, "M5");
-    assert_int_equal(add(g, "M5"), m5);
-    yb_groups_union(g, m5, m5);
+    join(g, "M2", "M1");
+    join(g, "M3", "M1");
+    join(g, "M4", "M3");
+    join(g, "M2", "M4"); /* already one group: joins nothing */
+    /* family 2: M5 paying for itself */
+    join(g, "M5", "M5");
     assert_int_equal(yb_groups_count(g), 5);
     assert_int_equal(yb_groups_joined(g), 3);
-    assert_int_equal(yb_groups_find(g, "M9", 2), -1);
     yb_groups_seal(g);
-    uint64_t r = root_of(g, "M1");
-    assert_int_equal(root_of(g, "M2"), r);
-    assert_int_equal(root_of(g, "M3"), r);
-    assert_int_equal(root_of(g, "M4"), r);
-    /* the root is M2, the first id met: its own hash */
-    assert_int_equal(r, yb_route_hash("M2", 2));
-    assert_int_equal(root_of(g, "M5"), yb_route_hash("M5", 2));
+    const char *fam[] = {"M1", "M2", "M3", "M4"};
+    for (int i = 0; i < 4; i++) assert_true(root_of(g, fam[i]) == least(fam, 4));
+    assert_true(root_of(g, "M5") == h("M5"));
+    assert_true(root_of(g, "M9") == h("M9"));
     yb_groups_free(g);
 }
 
-/* Many ids (the table grows, the ids' buffer moves): pairs (2k, 2k+1) joined. */
+/* The same links in another order, or learnt apart by two "threads" and
+ * absorbed, give the same roots and the same count of groups joined. */
+static void groups_any_order(void **state)
+{
+    (void)state;
+    const char *pairs[][2] = {{"a", "b"}, {"c", "d"}, {"e", "f"}, {"b", "c"}, {"f", "g"}, {"x", "x"}, {"d", "a"}};
+    int n = (int)(sizeof pairs / sizeof pairs[0]);
+    yb_groups *fwd = yb_groups_new(), *back = yb_groups_new(), *t0 = yb_groups_new(), *t1 = yb_groups_new(),
+              *merged = yb_groups_new();
+    for (int i = 0; i < n; i++) {
+        join(fwd, pairs[i][0], pairs[i][1]);
+        join(back, pairs[n - 1 - i][1], pairs[n - 1 - i][0]);
+        join(i % 2 ? t1 : t0, pairs[i][0], pairs[i][1]);
+    }
+    assert_true(yb_groups_absorb(merged, t1));
+    assert_true(yb_groups_absorb(merged, t0));
+    yb_groups *all[] = {fwd, back, merged};
+    const char *abcd[] = {"a", "b", "c", "d"}, *efg[] = {"e", "f", "g"};
+    for (int k = 0; k < 3; k++) {
+        yb_groups_seal(all[k]);
+        assert_int_equal(yb_groups_count(all[k]), 8);
+        assert_int_equal(yb_groups_joined(all[k]), 5); /* 8 ids, 3 groups */
+        for (int i = 0; i < 4; i++) assert_true(root_of(all[k], abcd[i]) == least(abcd, 4));
+        for (int i = 0; i < 3; i++) assert_true(root_of(all[k], efg[i]) == least(efg, 3));
+        assert_true(root_of(all[k], "x") == h("x"));
+    }
+    for (int k = 0; k < 3; k++) yb_groups_free(all[k]);
+    yb_groups_free(t0);
+    yb_groups_free(t1);
+}
+
+/* Many ids (the table grows): pairs (2k, 2k+1) linked. */
 static void groups_grow(void **state)
 {
     (void)state;
@@ -66,8 +92,7 @@ static void groups_grow(void **state)
     for (int k = 0; k < 20000; k++) {
         snprintf(a, sizeof a, "id-%d", 2 * k);
         snprintf(b, sizeof b, "id-%d", 2 * k + 1);
-        long na = add(g, a), nb = add(g, b); /* a first: the root */
-        yb_groups_union(g, na, nb);
+        join(g, a, b);
     }
     assert_int_equal(yb_groups_count(g), 40000);
     assert_int_equal(yb_groups_joined(g), 20000);
@@ -75,8 +100,9 @@ static void groups_grow(void **state)
     for (int k = 0; k < 20000; k += 997) {
         snprintf(a, sizeof a, "id-%d", 2 * k);
         snprintf(b, sizeof b, "id-%d", 2 * k + 1);
-        assert_int_equal(root_of(g, a), root_of(g, b));
-        assert_int_equal(root_of(g, a), yb_route_hash(a, strlen(a)));
+        const char *pair[] = {a, b};
+        assert_true(root_of(g, a) == least(pair, 2));
+        assert_true(root_of(g, b) == least(pair, 2));
     }
     yb_groups_free(g);
 }
@@ -94,7 +120,9 @@ static void groups_grow(void **state)
     "rule r\n  add 1 to acct.n\n  add 1 to totals.n\n"
 
 /* A line's worker follows its group: the payer's id joins the member's,
- * read as the claim reader reads it (escapes, a byte order mark on line 1). */
+ * read as the claim reader reads it (escapes, a byte order mark on line 1),
+ * learnt line by line or from the whole text (only the lines naming
+ * account_payer, or escaping something, looked at). */
 static void lines_route_by_group(void **state)
 {
     (void)state;
@@ -115,26 +143,43 @@ static void lines_route_by_group(void **state)
         "not json",
     };
     int n = (int)(sizeof lines / sizeof lines[0]);
+    /* the same lines as one text, for yb_router_learn_text */
+    char text[1024] = "";
+    for (int i = 0; i < n; i++) {
+        strcat(text, lines[i]);
+        strcat(text, "\n");
+    }
+    const char *abc[] = {"A", "B", "C"};
     bool oom;
     for (int workers = 2; workers <= 7; workers++) {
-        yb_router *r = yb_router_new(p, workers, &oom);
-        assert_non_null(r);
-        assert_true(yb_router_grouped(r));
-        for (int i = 0; i < n; i++) assert_true(yb_router_learn(r, lines[i], strlen(lines[i]), i + 1));
-        yb_router_seal(r);
-        int w[6];
-        for (int i = 0; i < n; i++) w[i] = yb_router_route(r, lines[i], strlen(lines[i]), i + 1);
-        /* A, B (paid by \u0041 = A) and C (paid by B) are one family: the root A */
-        assert_int_equal(w[0], (int)(yb_route_hash("A", 1) % (uint64_t)workers));
-        assert_int_equal(w[1], w[0]);
-        assert_int_equal(w[2], w[0]);
-        assert_int_equal(w[3], (int)(yb_route_hash("D", 1) % (uint64_t)workers));
-        assert_int_equal(w[4], w[3]);
-        assert_int_equal(w[5], 0); /* no id: a record error, worker 0 */
-        char how[300];
-        yb_router_describe(r, how, sizeof how);
-        assert_string_equal(how, "member_id grouped with account_payer.member_id (4 ids, 2 groups joined)");
-        yb_router_free(r);
+        for (int by_text = 0; by_text < 2; by_text++) {
+            yb_router *r = yb_router_new(p, workers, &oom);
+            assert_non_null(r);
+            assert_true(yb_router_grouped(r));
+            if (by_text) {
+                yb_groups *g = yb_groups_new();
+                assert_true(yb_router_learn_text(r, g, text, strlen(text), true));
+                assert_true(yb_router_absorb(r, g));
+                yb_groups_free(g);
+            } else {
+                for (int i = 0; i < n; i++) assert_true(yb_router_learn(r, lines[i], strlen(lines[i]), i + 1));
+            }
+            yb_router_seal(r);
+            int w[6];
+            for (int i = 0; i < n; i++) w[i] = yb_router_route(r, lines[i], strlen(lines[i]), i + 1);
+            /* A, B (paid by \u0041 = A) and C (paid by B) are one family: its least hash routes it */
+            assert_int_equal(w[0], (int)(least(abc, 3) % (uint64_t)workers));
+            assert_int_equal(w[1], w[0]);
+            assert_int_equal(w[2], w[0]);
+            assert_int_equal(w[3], (int)(h("D") % (uint64_t)workers));
+            assert_int_equal(w[4], w[3]);
+            assert_int_equal(w[5], 0); /* no id: a record error, worker 0 */
+            char how[300];
+            yb_router_describe(r, how, sizeof how);
+            /* linked: A, B, C (c2, c3) and D (c5, paying for itself); c1 and c4 link nothing */
+            assert_string_equal(how, "member_id grouped with account_payer.member_id (4 ids, 2 groups joined)");
+            yb_router_free(r);
+        }
     }
     yb_program_free(p);
 }
@@ -143,6 +188,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(groups_join_families),
+        cmocka_unit_test(groups_any_order),
         cmocka_unit_test(groups_grow),
         cmocka_unit_test(lines_route_by_group),
     };
