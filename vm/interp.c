@@ -455,6 +455,16 @@ static void invariant_broken(yb_vm *vm, int pc, int x)
     fail(vm, pc, NULL, "%s", msg);
 }
 
+/* A parameter read on a date before its first value takes effect. */
+static void not_in_force(yb_vm *vm, int pc, unsigned pi)
+{
+    const yb_param *pp = &vm->p->params[pi];
+    char d[16], first[16];
+    yb_date_format(vm->frame_date, d);
+    yb_date_format(pp->versions[0].from, first);
+    fail(vm, pc, NULL, "no value of `%s` is in force on %s; the first takes effect %s", pp->name, d, first);
+}
+
 static void absent_field(yb_vm *vm, int pc, int field)
 {
     char path[160];
@@ -500,10 +510,32 @@ static bool decode_loopk(yb_vm *vm, const void *const *table)
     return true;
 }
 
+/* A pair of vm/pairs.def: the handler of an A followed by an X. */
+typedef struct yb_pair {
+    uint8_t a, x;
+    const void *h;
+} yb_pair;
+
+/* Each instruction followed by the second of one of its pairs takes the
+ * pair's handler (vm/pairs.def says why).  After decode_loopk: a LOOPK that
+ * runs as LOOPB pairs as LOOPB. */
+static void join_pairs(yb_vm *vm, const yb_pair *pairs, int npairs)
+{
+    yb_dinstr *d = vm->dcode;
+    vm->npaired = 0;
+    for (int pc = 0; pc + 1 < vm->p->ncode; pc++)
+        for (int k = 0; k < npairs; k++)
+            if (pairs[k].a == d[pc].op && pairs[k].x == d[pc + 1].op) {
+                d[pc].h = pairs[k].h;
+                vm->npaired++;
+                break;
+            }
+}
+
 /* The code, decoded once per VM: operands unpacked, jump targets made
  * absolute, and (with computed goto) each instruction's handler address in
  * place, so dispatch is one indirect jump through the instruction itself. */
-static bool decode(yb_vm *vm, const void *const *table)
+static bool decode(yb_vm *vm, const void *const *table, const yb_pair *pairs, int npairs)
 {
     const yb_program *p = vm->p;
     yb_dinstr *d = calloc((size_t)p->ncode, sizeof *d);
@@ -524,7 +556,10 @@ static bool decode(yb_vm *vm, const void *const *table)
         d[pc].t = 1 + YB_I_J(i); /* relative: the loop below keeps no base pointer live */
     }
     vm->dcode = d;
-    if (decode_loopk(vm, table)) return true;
+    if (decode_loopk(vm, table)) {
+        if (pairs && !vm->unpaired) join_pairs(vm, pairs, npairs);
+        return true;
+    }
     free(d);
     vm->dcode = NULL;
     return false;
@@ -536,9 +571,10 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     int64_t *R = vm->regs;
 #if defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH)
 #include "jumptab.h"
-    if (!vm->dcode && !decode(vm, dispatch_table)) return YB_RUN_RECORD_ERROR;
+    if (!vm->dcode && !decode(vm, dispatch_table, pair_table, (int)(sizeof pair_table / sizeof pair_table[0])))
+        return YB_RUN_RECORD_ERROR;
 #else
-    if (!vm->dcode && !decode(vm, NULL)) return YB_RUN_RECORD_ERROR;
+    if (!vm->dcode && !decode(vm, NULL, NULL, 0)) return YB_RUN_RECORD_ERROR;
 #endif
     vm->claim = claim;
     vm->held = false;
@@ -577,17 +613,79 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
 #define COUNTED() do { if (__builtin_expect(vm->counts != NULL, 0)) yb_vm_count(vm, ip); } while (0)
 #define OVERFLOW() do { fail(vm, PC, NULL, "arithmetic overflow (amounts too large)"); goto error; } while (0)
 
+/* The bodies of the instructions that may open a pair (vm/pairs.def): one copy
+ * each, used by the instruction's own handler and by its pairs' handlers. */
+#define BODY_MOV RA = RB;
+#define BODY_ADD if (__builtin_add_overflow(RB, RC, &RA)) OVERFLOW();
+#define BODY_SUB if (__builtin_sub_overflow(RB, RC, &RA)) OVERFLOW();
+#define BODY_MULI if (__builtin_mul_overflow(RB, RC, &RA)) OVERFLOW();
+#define BODY_ZERO memset(&RA, 0, (size_t)ip->b * sizeof(int64_t));
+#define BODY_MULR if (!yb_money_mul_rate(RB, RC, (yb_rounding)ip->d, &RA)) OVERFLOW();
+#define BODY_MIN RA = RB < RC ? RB : RC;
+#define BODY_MAX RA = RB > RC ? RB : RC;
+#define BODY_LT RA = RB < RC;
+#define BODY_JMPF if (!RA) JUMP();
+#define BODY_JMPT if (RA) JUMP();
+#define BODY_JEQ if (RA == RB) JUMP();
+#define BODY_JNE if (RA != RB) JUMP();
+#define BODY_JLT if (RA < RB) JUMP();
+#define BODY_JLE if (RA <= RB) JUMP();
+#define BODY_EPOCH select_epoch(vm, RA);
+#define BODY_KEYIDX RA = RB * (int64_t)ip->d + RC;
+#define BODY_STPREF state_prefetch(vm, (int)ip->a, (int)ip->b, (int)ip->c, PC);
+#define BODY_STOPEN if (!state_open(vm, (int)ip->a, (int)ip->b, (int)ip->c, PC)) goto error;
+/* the opening values stand even if this claim is later held; cannot fail */
+#define BODY_STINIT vm->entry[ip->a] = yb_ledger_set(vm->ledgers[ip->a], vm->entry[ip->a], R + p->states[ip->a].first_reg);
+#define BODY_FIRE vm->fired[ip->a] = vm->claim_no;
+#define BODY_JABSENT if (!claim->present[ip->a]) JUMP();
+#define BODY_JHELD if (vm->held) JUMP();
+#define BODY_JOLD if (!vm->fresh[ip->b]) JUMP();
+#define BODY_MOVN for (unsigned k = 0; k < ip->d; k++) R[ip->a + k] = R[ip->b + k];
+#define BODY_JIN if ((uint64_t)RA < 16 && (ip->b >> RA & 1)) JUMP();
+#define BODY_JNIN if (!((uint64_t)RA < 16 && (ip->b >> RA & 1))) JUMP();
+#define BODY_LDFC                                                                                 \
+    if (!claim->present[ip->b]) { absent_field(vm, PC, (int)ip->c); goto error; }               \
+    RA = claim->slots[ip->b];
+/* the same date's year, asked for several keys of a claim: worked out once */
+#define BODY_DPART                                                                                \
+    if (ip->d == 0) {                                                                             \
+        if (RB != vm->year_date) {                                                                \
+            vm->year_date = RB;                                                                   \
+            vm->year = yb_date_year(RB);                                                          \
+        }                                                                                         \
+        RA = vm->year;                                                                            \
+    } else {                                                                                      \
+        int y_, m_, d_;                                                                           \
+        yb_date_to_ymd(RB, &y_, &m_, &d_);                                                        \
+        RA = ip->d == 1 ? m_ : d_;                                                                \
+    }
+/* PARAM (keyed 0) and PARAMX (keyed 1: the cell is RC, checked) */
+#define BODY_PARAM_KEYED(keyed)                                                                   \
+    {                                                                                             \
+        COUNTED();                                                                                \
+        unsigned pi_ = ip->b;                                                                     \
+        if (!vm->defined[pi_]) { not_in_force(vm, PC, pi_); goto error; }                         \
+        int64_t idx_ = keyed ? RC : 0;                                                            \
+        if (keyed && (idx_ < 0 || idx_ >= p->params[pi_].size)) {                                 \
+            fail(vm, PC, NULL, "key %lld is outside parameter `%s`", (long long)idx_, p->params[pi_].name); \
+            goto error;                                                                           \
+        }                                                                                         \
+        RA = vm->frame[p->param_base[pi_] + idx_];                                                \
+    }
+#define BODY_PARAM BODY_PARAM_KEYED(0)
+#define BODY_PARAMX BODY_PARAM_KEYED(1)
+
     CASE(NOP) NEXT;
     CASE(HALT) goto done;
     CASE(LOADK) RA = p->consts[(uint32_t)ip->k]; NEXT;
     CASE(LOADI) RA = ip->k; NEXT;
-    CASE(MOV) RA = RB; NEXT;
-    CASE(ZERO) memset(&RA, 0, (size_t)ip->b * sizeof(int64_t)); NEXT;
-    CASE(ADD) if (__builtin_add_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;
-    CASE(SUB) if (__builtin_sub_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;
-    CASE(MULI) if (__builtin_mul_overflow(RB, RC, &RA)) OVERFLOW(); NEXT;
+    CASE(MOV) BODY_MOV NEXT;
+    CASE(ZERO) BODY_ZERO NEXT;
+    CASE(ADD) BODY_ADD NEXT;
+    CASE(SUB) BODY_SUB NEXT;
+    CASE(MULI) BODY_MULI NEXT;
     CASE(NEG) if (RB == INT64_MIN) OVERFLOW(); RA = -RB; NEXT;
-    CASE(MULR) if (!yb_money_mul_rate(RB, RC, (yb_rounding)ip->d, &RA)) OVERFLOW(); NEXT;
+    CASE(MULR) BODY_MULR NEXT;
     CASE(DIVR)
         if (!yb_money_div_rate(RB, RC, (yb_rounding)ip->d, &RA)) {
             fail(vm, PC, NULL, RC == 0 ? "division by a rate of 0%%" : "arithmetic overflow");
@@ -607,22 +705,22 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
             goto error;
         }
         NEXT;
-    CASE(MIN) RA = RB < RC ? RB : RC; NEXT;
-    CASE(MAX) RA = RB > RC ? RB : RC; NEXT;
+    CASE(MIN) BODY_MIN NEXT;
+    CASE(MAX) BODY_MAX NEXT;
     CASE(EQ) RA = RB == RC; NEXT;
     CASE(NE) RA = RB != RC; NEXT;
-    CASE(LT) RA = RB < RC; NEXT;
+    CASE(LT) BODY_LT NEXT;
     CASE(LE) RA = RB <= RC; NEXT;
     CASE(TEQ) RA = text_equal(vm, RB, RC); NEXT;
     CASE(TNE) RA = !text_equal(vm, RB, RC); NEXT;
     CASE(NOT) RA = !RB; NEXT;
     CASE(JMP) JUMP(); NEXT;
-    CASE(JMPF) if (!RA) JUMP(); NEXT;
-    CASE(JMPT) if (RA) JUMP(); NEXT;
-    CASE(JEQ) if (RA == RB) JUMP(); NEXT;
-    CASE(JNE) if (RA != RB) JUMP(); NEXT;
-    CASE(JLT) if (RA < RB) JUMP(); NEXT;
-    CASE(JLE) if (RA <= RB) JUMP(); NEXT;
+    CASE(JMPF) BODY_JMPF NEXT;
+    CASE(JMPT) BODY_JMPT NEXT;
+    CASE(JEQ) BODY_JEQ NEXT;
+    CASE(JNE) BODY_JNE NEXT;
+    CASE(JLT) BODY_JLT NEXT;
+    CASE(JLE) BODY_JLE NEXT;
     CASE(DADD)
     CASE(DSUB) {
         yb_duration d = RC;
@@ -635,21 +733,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     }
     CASE(DDIFF) RA = RB - RC; NEXT;
     CASE(AGE) RA = yb_date_age(RB, RC); NEXT;
-    CASE(DPART) {
-        if (ip->d == 0) {
-            /* the same date's year, asked for several keys of a claim: worked out once */
-            if (RB != vm->year_date) {
-                vm->year_date = RB;
-                vm->year = yb_date_year(RB);
-            }
-            RA = vm->year;
-        } else {
-            int y, m, d;
-            yb_date_to_ymd(RB, &y, &m, &d);
-            RA = ip->d == 1 ? m : d;
-        }
-        NEXT;
-    }
+    CASE(DPART) BODY_DPART NEXT;
     CASE(MKDUR) {
         int64_t n = RB;
         unsigned unit = ip->d;
@@ -663,12 +747,9 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     CASE(DURADD)
         RA = yb_duration_make(yb_duration_months(RB) + yb_duration_months(RC), yb_duration_days(RB) + yb_duration_days(RC));
         NEXT;
-    CASE(EPOCH) select_epoch(vm, RA); NEXT;
+    CASE(EPOCH) BODY_EPOCH NEXT;
     CASE(LDF) RA = claim->slots[ip->b]; NEXT;
-    CASE(LDFC)
-        if (!claim->present[ip->b]) { absent_field(vm, PC, (int)ip->c); goto error; }
-        RA = claim->slots[ip->b];
-        NEXT;
+    CASE(LDFC) BODY_LDFC NEXT;
     CASE(PRESF) RA = claim->present[ip->b]; NEXT;
     CASE(LISTLEN) RA = claim->lists[ip->b].count; NEXT;
     /* element fields: the index comes from a register, so it is checked */
@@ -751,45 +832,22 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         }
         JUMP();
     }
-    CASE(PARAM)
-    CASE(PARAMX) {
-        COUNTED();
-        unsigned pi = ip->b;
-        const yb_param *pp = &p->params[pi];
-        if (!vm->defined[pi]) {
-            char d[16], first[16];
-            yb_date_format(vm->frame_date, d);
-            yb_date_format(pp->versions[0].from, first);
-            fail(vm, PC, NULL, "no value of `%s` is in force on %s; the first takes effect %s", pp->name, d, first);
-            goto error;
-        }
-        int64_t idx = 0;
-        if (ip->op == YB_OP_PARAMX) {
-            idx = RC;
-            if (idx < 0 || idx >= pp->size) {
-                fail(vm, PC, NULL, "key %lld is outside parameter `%s`", (long long)idx, pp->name);
-                goto error;
-            }
-        }
-        RA = vm->frame[p->param_base[pi] + idx];
-        NEXT;
-    }
+    CASE(PARAM) BODY_PARAM NEXT;
+    CASE(PARAMX) BODY_PARAMX NEXT;
     CASE(RANGEHAS) {
         COUNTED();
         RA = vm->defined[ip->b] &&
              find_band(vm, &p->params[ip->b], &p->bandsets[vm->frame[p->param_base[ip->b]]], RC) >= 0;
         NEXT;
     }
-    CASE(KEYIDX) RA = RB * (int64_t)ip->d + RC; NEXT;
+    CASE(KEYIDX) BODY_KEYIDX NEXT;
     CASE(RANGE) {
         COUNTED();
         unsigned pi = ip->b;
         const yb_param *pp = &p->params[pi];
-        char d[16], v[64], first[16];
+        char v[64];
         if (!vm->defined[pi]) {
-            yb_date_format(vm->frame_date, d);
-            yb_date_format(pp->versions[0].from, first);
-            fail(vm, PC, NULL, "no value of `%s` is in force on %s; the first takes effect %s", pp->name, d, first);
+            not_in_force(vm, PC, pi);
             goto error;
         }
         const yb_band_set *bs = &p->bandsets[vm->frame[p->param_base[pi]]];
@@ -833,16 +891,11 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
         RA = sum;
         NEXT;
     }
-    CASE(STPREF) state_prefetch(vm, (int)ip->a, (int)ip->b, (int)ip->c, PC); NEXT;
-    CASE(STOPEN) if (!state_open(vm, (int)ip->a, (int)ip->b, (int)ip->c, PC)) goto error; NEXT;
+    CASE(STPREF) BODY_STPREF NEXT;
+    CASE(STOPEN) BODY_STOPEN NEXT;
     CASE(STNEW) RA = vm->fresh[ip->b]; NEXT;
-    CASE(STINIT) {
-        int s = (int)ip->a;
-        /* the opening values stand even if this claim is later held */
-        vm->entry[s] = yb_ledger_set(vm->ledgers[s], vm->entry[s], R + p->states[s].first_reg); /* cannot fail */
-        NEXT;
-    }
-    CASE(FIRE) vm->fired[ip->a] = vm->claim_no; NEXT;
+    CASE(STINIT) BODY_STINIT NEXT;
+    CASE(FIRE) BODY_FIRE NEXT;
     CASE(REASON) {
         uint16_t r = (uint16_t)ip->a;
         bool dup = false;
@@ -889,22 +942,30 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
 
     /* superinstructions: each is the pair or run named in opcodes.def, one dispatch */
     CASE(JGIVEN) if (claim->present[ip->a]) JUMP(); NEXT;
-    CASE(JABSENT) if (!claim->present[ip->a]) JUMP(); NEXT;
-    CASE(JHELD) if (vm->held) JUMP(); NEXT;
+    CASE(JABSENT) BODY_JABSENT NEXT;
+    CASE(JHELD) BODY_JHELD NEXT;
     CASE(JNHELD) if (!vm->held) JUMP(); NEXT;
     CASE(JNEW) if (vm->fresh[ip->b]) JUMP(); NEXT;
-    CASE(JOLD) if (!vm->fresh[ip->b]) JUMP(); NEXT;
+    CASE(JOLD) BODY_JOLD NEXT;
     CASE(JTEQ) if (text_equal(vm, RA, RB)) JUMP(); NEXT;
     CASE(JTNE) if (!text_equal(vm, RA, RB)) JUMP(); NEXT;
-    CASE(MOVN) for (unsigned k = 0; k < ip->d; k++) R[ip->a + k] = R[ip->b + k]; NEXT;
-    CASE(JIN) if ((uint64_t)RA < 16 && (ip->b >> RA & 1)) JUMP(); NEXT;
-    CASE(JNIN) if (!((uint64_t)RA < 16 && (ip->b >> RA & 1))) JUMP(); NEXT;
+    CASE(MOVN) BODY_MOVN NEXT;
+    CASE(JIN) BODY_JIN NEXT;
+    CASE(JNIN) BODY_JNIN NEXT;
     CASE(JNONNEG) {
         int64_t low = 0;
         for (unsigned k = 0; k < ip->b; k++) low |= R[ip->a + k]; /* the sign bit of any negative one */
         if (low >= 0) JUMP();
         NEXT;
     }
+
+#if defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH)
+    /* the joined handlers of vm/pairs.def: A's work, then straight into X's
+       handler with ip on X (so X's errors name X's line) */
+#define PAIR(A, X) P_##A##_##X: BODY_##A ip++; goto L_##X;
+#include "pairs.def"
+#undef PAIR
+#endif
 
 #if !(defined(__GNUC__) && !defined(YB_SWITCH_DISPATCH))
         default: fail(vm, PC, NULL, "bad opcode"); goto error;

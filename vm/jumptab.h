@@ -4,3 +4,10 @@ static const void *const dispatch_table[YB_OP__COUNT] = {
 #include "opcodes.def"
 #undef OP
 };
+
+/* The joined handlers of vm/pairs.def, for decode (see join_pairs). */
+static const yb_pair pair_table[] = {
+#define PAIR(A, X) {YB_OP_##A, YB_OP_##X, &&P_##A##_##X},
+#include "pairs.def"
+#undef PAIR
+};

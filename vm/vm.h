@@ -54,6 +54,8 @@ typedef struct yb_vm {
     const yb_program *p;
     int64_t *regs;
     yb_dinstr *dcode;
+    bool unpaired;           /* set before the first claim: decode joins no pairs (tests) */
+    int npaired;             /* instructions decode gave a joined handler (vm/pairs.def) */
     struct yb_loopk *loopk;  /* the LOOPK loops, decoded with the code (vm/loopk.h) */
     int64_t **dvals;         /* per derived value: one per element of the current claim's list */
     int32_t *dcap;
