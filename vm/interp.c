@@ -32,6 +32,16 @@ yb_vm *yb_vm_new(const yb_program *p)
     vm->recsets = calloc((size_t)ns, sizeof *vm->recsets);
     vm->recfp = calloc((size_t)ns, sizeof *vm->recfp);
     vm->noentry = calloc(1, sizeof(yb_ledger_entry) + sizeof(int64_t));
+    vm->pref_claim = calloc((size_t)ns, sizeof *vm->pref_claim);
+    vm->pref_hash = calloc((size_t)ns, sizeof *vm->pref_hash);
+    vm->pref_n = calloc((size_t)ns, 1);
+    vm->pref_at = calloc((size_t)ns, sizeof *vm->pref_at);
+    int nkeys = 0;
+    for (int i = 0; vm->pref_at && i < p->nstates; i++) {
+        vm->pref_at[i] = nkeys;
+        nkeys += p->states[i].nkeys;
+    }
+    vm->pref_vals = calloc((size_t)(nkeys ? nkeys : 1), sizeof *vm->pref_vals);
     vm->rec_tag = 1;
     vm->year_date = 0; /* 1970-01-01 */
     vm->year = 1970;
@@ -42,6 +52,7 @@ yb_vm *yb_vm_new(const yb_program *p)
     vm->dcap = calloc((size_t)(p->nderived ? p->nderived : 1), sizeof *vm->dcap);
     bool ok = vm->dvals && vm->dcap && vm->regs && vm->ledgers && vm->entry && vm->fresh && vm->opened && vm->opened_list && vm->fired;
     ok = ok && vm->recsets && vm->recfp && vm->noentry && yb_vm_messages_init(vm);
+    ok = ok && vm->pref_claim && vm->pref_hash && vm->pref_n && vm->pref_at && vm->pref_vals;
     for (int i = 0; ok && i < p->nstates; i++) {
         ok = (vm->ledgers[i] = yb_ledger_new(p->states[i].nfields)) != NULL;
         if (ok && p->states[i].nfields == 0 && !p->states[i].report) ok = (vm->recsets[i] = yb_fpset_new(true)) != NULL;
@@ -88,6 +99,11 @@ void yb_vm_free(yb_vm *vm)
     free(vm->recsets);
     free(vm->recfp);
     free(vm->noentry);
+    free(vm->pref_claim);
+    free(vm->pref_hash);
+    free(vm->pref_n);
+    free(vm->pref_at);
+    free(vm->pref_vals);
     free(vm->ledgers);
     free(vm->entry);
     free(vm->fresh);
@@ -219,11 +235,28 @@ static void state_prefetch(yb_vm *vm, int s, int first, int nkeys, int pc)
 {
     long len = state_key(vm, s, first, nkeys, pc);
     if (len < 0) return; /* STOPEN will report it */
+    uint64_t h;
     if (vm->recsets[s]) {
-        yb_fpset_prefetch(vm->recsets[s], yb_fingerprint(vm->fpkey, vm->keybuf, (size_t)len));
-        return;
+        h = yb_fingerprint(vm->fpkey, vm->keybuf, (size_t)len);
+        yb_fpset_prefetch(vm->recsets[s], h);
+    } else {
+        h = yb_ledger_prefetch(vm->ledgers[s], vm->keybuf, (uint32_t)len);
     }
-    yb_ledger_prefetch(vm->ledgers[s], vm->keybuf, (uint32_t)len);
+    if (nkeys > vm->p->states[s].nkeys) return;
+    memcpy(vm->pref_vals + vm->pref_at[s], vm->regs + first, (size_t)nkeys * sizeof(int64_t));
+    vm->pref_n[s] = (uint8_t)nkeys;
+    vm->pref_hash[s] = h;
+    vm->pref_claim[s] = vm->claim_no;
+}
+
+/* STPREF hashed these very key values in this claim (a text key's value
+   names the same bytes all through a claim): its hash stands. */
+static bool prefetched(yb_vm *vm, int s, int first, int nkeys)
+{
+    bool same = vm->pref_claim[s] == vm->claim_no && vm->pref_n[s] == nkeys &&
+                memcmp(vm->pref_vals + vm->pref_at[s], vm->regs + first, (size_t)nkeys * sizeof(int64_t)) == 0;
+    vm->pref_claim[s] = 0;
+    return same;
 }
 
 /* A key this run has not met: the durable ledger may have its totals (read
@@ -244,7 +277,7 @@ static bool load_entry(yb_vm *vm, int s, yb_ledger_entry **e, uint32_t keylen, i
 
 /* A state with no fields: was its key met before?  Room for one more
    fingerprint is made now, so that keeping it at the end cannot fail. */
-static bool record_open(yb_vm *vm, int s, long len, int pc)
+static bool record_open(yb_vm *vm, int s, long len, bool known, int pc)
 {
     yb_fpset *set = vm->recsets[s];
     if (!yb_fpset_room(set)) {
@@ -255,7 +288,7 @@ static bool record_open(yb_vm *vm, int s, long len, int pc)
         vm->opened[s] = 1;
         vm->opened_list[vm->nopened++] = s;
     }
-    vm->recfp[s] = yb_fingerprint(vm->fpkey, vm->keybuf, (size_t)len);
+    vm->recfp[s] = known ? vm->pref_hash[s] : yb_fingerprint(vm->fpkey, vm->keybuf, (size_t)len);
     vm->entry[s] = vm->noentry;
     uint32_t tag;
     int rc = yb_fpset_find(set, vm->recfp[s], &tag);
@@ -272,10 +305,10 @@ static bool state_open(yb_vm *vm, int s, int first, int nkeys, int pc)
     const yb_state_desc *sd = &vm->p->states[s];
     long len = state_key(vm, s, first, nkeys, pc);
     if (len < 0) return false;
-    if (vm->recsets[s]) return record_open(vm, s, len, pc);
-    /* the hash is worked out again rather than trusted from STPREF: the prefetch
-       is only a hint, and the keys may have changed since */
-    yb_ledger_entry *e = yb_ledger_get(vm->ledgers[s], vm->keybuf, (uint32_t)len);
+    bool known = prefetched(vm, s, first, nkeys);
+    if (vm->recsets[s]) return record_open(vm, s, len, known, pc);
+    yb_ledger_entry *e = known ? yb_ledger_get_tagged(vm->ledgers[s], vm->keybuf, (uint32_t)len, (uint32_t)vm->pref_hash[s])
+                               : yb_ledger_get(vm->ledgers[s], vm->keybuf, (uint32_t)len);
     if (!e) {
         fail(vm, pc, NULL, "out of memory for the running totals of `%s`", sd->name);
         return false;

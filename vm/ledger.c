@@ -286,9 +286,11 @@ static bool grow(yb_ledger *l)
     return true;
 }
 
-void yb_ledger_prefetch(const yb_ledger *l, const void *key, uint32_t keylen)
+uint32_t yb_ledger_prefetch(const yb_ledger *l, const void *key, uint32_t keylen)
 {
-    __builtin_prefetch(&l->slots[home(tag_of(l, key, keylen), l->cap)]);
+    uint32_t tag = tag_of(l, key, keylen);
+    __builtin_prefetch(&l->slots[home(tag, l->cap)]);
+    return tag;
 }
 
 /* The slot holding key (tag is its hash's), or where it would go. */
@@ -333,8 +335,12 @@ static yb_ledger_entry *gave(yb_ledger *l, uint32_t place)
 
 yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen)
 {
+    return yb_ledger_get_tagged(l, key, keylen, tag_of(l, key, keylen));
+}
+
+yb_ledger_entry *yb_ledger_get_tagged(yb_ledger *l, const void *key, uint32_t keylen, uint32_t tag)
+{
     if (keylen > YB_LEDGER_MAX_KEY) return NULL;
-    uint32_t tag = tag_of(l, key, keylen);
     size_t probe, i = find(l, tag, key, keylen, &probe);
     uint32_t wide_units = row_units(l, 8, keylen);
     if (l->slots[i]) {

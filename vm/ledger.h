@@ -38,6 +38,9 @@ void yb_ledger_free(yb_ledger *l);
  * when out of memory or the key is longer than YB_LEDGER_MAX_KEY.  The pointer
  * is good until the next yb_ledger_get or yb_ledger_set on this ledger. */
 yb_ledger_entry *yb_ledger_get(yb_ledger *l, const void *key, uint32_t keylen);
+/* yb_ledger_get, with the key's tag as yb_ledger_prefetch gave it for these
+ * very key bytes (the key is hashed once). */
+yb_ledger_entry *yb_ledger_get_tagged(yb_ledger *l, const void *key, uint32_t keylen, uint32_t tag);
 /* Every value of e into out[0 .. nvalues). */
 void yb_ledger_values(const yb_ledger *l, const yb_ledger_entry *e, int64_t *out);
 /* Value f of e. */
@@ -62,8 +65,9 @@ size_t yb_ledger_max_probe(const yb_ledger *l);
 /* Bytes the ledger holds (index and entries), for the benchmark's figures. */
 size_t yb_ledger_bytes(const yb_ledger *l);
 /* A hint to the CPU to start loading the key's slot: work done between this
- * and yb_ledger_get() hides the cache miss. */
-void yb_ledger_prefetch(const yb_ledger *l, const void *key, uint32_t keylen);
+ * and yb_ledger_get() hides the cache miss.  Returns the key's tag, for
+ * yb_ledger_get_tagged. */
+uint32_t yb_ledger_prefetch(const yb_ledger *l, const void *key, uint32_t keylen);
 /* Every entry (for reports): a new array of yb_ledger_count() pointers, or NULL. */
 yb_ledger_entry **yb_ledger_entries(const yb_ledger *l);
 /* Walks every entry in the order the keys were first met: start with *pos = 0;

@@ -71,6 +71,15 @@ typedef struct yb_vm {
     int32_t *opened_list;
     int nopened;
     unsigned char keybuf[4096];
+    /* What STPREF hashed, per state: its key registers' values in claim
+       pref_claim[s] (pref_n[s] of them, at pref_vals + pref_at[s]) and the
+       hash (the ledger's tag, or the record's fingerprint): STOPEN of the
+       same values in the same claim hashes the key bytes no second time. */
+    uint32_t *pref_claim;
+    uint64_t *pref_hash;
+    uint8_t *pref_n;
+    int32_t *pref_at;
+    int64_t *pref_vals;
     yb_vm_load_fn load; /* NULL: totals start empty and last this run only */
     void *load_ctx;
     /* A state with no fields (`state seen per … { }`) only says whether its key
