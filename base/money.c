@@ -69,10 +69,7 @@ bool yb_rate_parse_percent(const char *s, size_t n, yb_rate *out)
 
 int yb_money_format(yb_money m, char *buf)
 {
-    uint64_t a = m < 0 ? (uint64_t)0 - (uint64_t)m : (uint64_t)m;
-    size_t o = 0;
-    if (m < 0) buf[o++] = '-';
-    o += yb_decimal_cents(buf + o, a); /* at most 21 bytes after the sign: within the 24 bytes */
+    size_t o = yb_money_text(buf, m);
     buf[o] = 0;
     return (int)o;
 }

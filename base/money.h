@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decimal.h"
+
 typedef int64_t yb_money; /* fen */
 typedef int64_t yb_rate;  /* parts per million */
 
@@ -98,6 +100,15 @@ bool yb_rate_parse_percent(const char *s, size_t n, yb_rate *out);
 
 /* Format money as "-123.45"; buf needs 24 bytes.  Returns the length. */
 int yb_money_format(yb_money m, char *buf);
+/* The same without the NUL, inline (the settlement writer's money): the
+ * bytes after the text, within the 24, may be overwritten. */
+static inline size_t yb_money_text(char *d, yb_money m)
+{
+    uint64_t a = m < 0 ? (uint64_t)0 - (uint64_t)m : (uint64_t)m;
+    d[0] = '-';
+    size_t sign = m < 0;
+    return sign + yb_decimal_cents(d + sign, a); /* at most 21 bytes after the sign */
+}
 
 /* Format a rate as a percentage "85%", "2.5%"; buf needs 32 bytes. */
 int yb_rate_format(yb_rate r, char *buf);

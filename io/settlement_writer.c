@@ -326,7 +326,7 @@ static void put_json(yb_writer *w, const yb_settlement *s)
         put_key(w, w->key[i], w->keylen[i]); /* with the '{' or ',' before it, and a quote before a quoted value */
         char *o = w->buf + w->len;
         if (op & W_MONEY) {
-            size_t n = (size_t)yb_money_format(v, o);
+            size_t n = yb_money_text(o, v);
             o[n] = '"';
             w->len += n + 1;
         } else if (op & W_QUOTED) { /* rate, date, duration: at most 40 bytes */
