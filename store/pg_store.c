@@ -336,6 +336,15 @@ static bool copy_send(pg_backend *g, const unsigned char *p, size_t n, char *err
     return false;
 }
 
+/* The tables of blobs a batch rewrites (buckets of a few KiB, fingerprint
+   parts of 3 KiB, filter pages of up to 4 KiB, and yb_put, the buckets on
+   their way) keep rows of up to 8 KiB whole in the table, and never compress
+   a blob: past the default 2 KiB a row would be compressed (in vain, mostly:
+   fingerprints are random) and moved to the TOAST table, which cost the
+   server more than the batch's other work. */
+#define INLINE " WITH (toast_tuple_target = 8160)"
+#define RAW(table, column) "ALTER TABLE " table " ALTER " column " SET STORAGE EXTERNAL;"
+
 /* The rows go into a temporary table by one binary COPY (opened by the
    first): no hex for yibao to write or for the server to read. */
 static bool copy_open(pg_backend *g, char *err, size_t errlen)
@@ -343,8 +352,8 @@ static bool copy_open(pg_backend *g, char *err, size_t errlen)
     if (!drain(g, err, errlen)) return false;
     static const unsigned char header[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0377, '\r', '\n', 0};
     PGresult *r = PQexec(g->conn, "CREATE TEMP TABLE IF NOT EXISTS yb_put (state BIGINT, bucket BIGINT, n BIGINT,"
-                                  " data BYTEA) ON COMMIT DROP;"
-                                  "TRUNCATE yb_put");
+                                  " data BYTEA)" INLINE " ON COMMIT DROP;"
+                                  RAW("yb_put", "data") "TRUNCATE yb_put");
     bool ok = ok_result(g, r, err, errlen);
     PQclear(r);
     if (!ok) return false;
@@ -408,26 +417,19 @@ static void pg_close(yb_backend *b)
     free(g);
 }
 
-/* The tables of blobs a batch rewrites (buckets of ~1 KiB, fingerprint parts
-   of 3 KiB, filter pages of up to 4 KiB) keep their rows whole in the table:
-   past the default 2 KiB a row would be compressed (in vain: fingerprints are
-   random) and moved to the TOAST table, which costs the server more than the
-   batch's other work. */
-#define INLINE " WITH (toast_tuple_target = 8160)"
-
 /* The entries by bucket (ledger_buckets.c): in a new ledger, and a ledger of format 2 upgraded. */
 #define BUCKET_TABLE \
         "CREATE TABLE yb_bucket (state BIGINT NOT NULL, bucket BIGINT NOT NULL, n BIGINT NOT NULL," \
-        " data BYTEA NOT NULL, PRIMARY KEY (state, bucket))" INLINE ";"
+        " data BYTEA NOT NULL, PRIMARY KEY (state, bucket))" INLINE ";" RAW("yb_bucket", "data")
 
 /* The fingerprint indexes (ledger_fps.c): in a new ledger, and added to one of format 1. */
 #define FPS_TABLES \
         "CREATE TABLE yb_run (state BIGINT NOT NULL, run BIGINT NOT NULL, n BIGINT NOT NULL," \
         " PRIMARY KEY (state, run));" \
         "CREATE TABLE yb_fps (state BIGINT NOT NULL, run BIGINT NOT NULL, hi BIGINT NOT NULL, fps BYTEA NOT NULL," \
-        " PRIMARY KEY (state, run, hi))" INLINE ";" \
+        " PRIMARY KEY (state, run, hi))" INLINE ";" RAW("yb_fps", "fps") \
         "CREATE TABLE yb_filter (state BIGINT NOT NULL, page BIGINT NOT NULL, bits BYTEA NOT NULL, sum BIGINT NOT NULL," \
-        " PRIMARY KEY (state, page))" INLINE ";"
+        " PRIMARY KEY (state, page))" INLINE ";" RAW("yb_filter", "bits")
 
 static const yb_backend_ops pg_ops = {
     .name = "postgresql",
