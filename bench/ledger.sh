@@ -45,20 +45,40 @@ W=$(mktemp -d)
 chmod 755 "$W"
 trap 'pg_down; rm -rf "$W"' EXIT
 pg_down() { :; }
+SERVER=
+# pg_cpu: the CPU ms of the throwaway server so far: the postmaster, its live
+# processes and the ones it reaped (a batch's backend exits with the batch)
+pg_cpu() {
+    local pm t=0 p f
+    pm=$(head -n 1 "$W/data/postmaster.pid")
+    for p in "$pm" $(pgrep -P "$pm"); do
+        f=$(cat "/proc/$p/stat" 2> /dev/null) || continue
+        set -- ${f##*) }
+        t=$((t + ${12} + ${13}))
+        [ "$p" = "$pm" ] && t=$((t + ${14} + ${15}))
+    done
+    echo $((t * 1000 / $(getconf CLK_TCK)))
+}
 
 # timed CMD...: RUNS runs of CMD (SETUP before each, untimed); prints the
-# median CPU ms (user + sys), the median wall ms, and the spread of the CPU times
+# median CPU ms (user + sys), the median wall ms, the spread of the CPU times,
+# and (with SERVER set: a function printing a server's CPU ms so far) the
+# median of the server's CPU ms during each run
 timed() {
     : > "$W/times"
     for _ in $(seq "$RUNS"); do
         $SETUP
+        local s0=0 s1=0
+        [ -n "$SERVER" ] && s0=$($SERVER)
         "$TIME" -f "%U %S %e" -o "$W/t" "$@" > /dev/null 2>&1
-        tail -n 1 "$W/t" >> "$W/times"
+        [ -n "$SERVER" ] && sleep 0.2 && s1=$($SERVER) # the backend has exited, its CPU counted
+        echo "$(tail -n 1 "$W/t") $((s1 - s0))" >> "$W/times"
     done
-    local c w m=$(( (RUNS + 1) / 2 ))
+    local c w s m=$(( (RUNS + 1) / 2 ))
     c=$(awk '{ printf "%d\n", ($1 + $2) * 1000 }' "$W/times" | sort -n)
     w=$(awk '{ printf "%d\n", $3 * 1000 }' "$W/times" | sort -n)
-    echo "$(sed -n "${m}p" <<< "$c") $(sed -n "${m}p" <<< "$w") $(head -n 1 <<< "$c")-$(tail -n 1 <<< "$c")"
+    s=$(awk '{ print $4 }' "$W/times" | sort -n)
+    echo "$(sed -n "${m}p" <<< "$c") $(sed -n "${m}p" <<< "$w") $(head -n 1 <<< "$c")-$(tail -n 1 <<< "$c") $(sed -n "${m}p" <<< "$s")"
 }
 # instructions CMD...: callgrind's count of instructions (SETUP before)
 instructions() {
@@ -66,11 +86,16 @@ instructions() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 > /dev/null | sed -n 's/.*Collected : //p'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-report() { # NAME "cpu wall spread" [BASE-cpu]
-    set -- "$1" $2 "${3:-}"
-    printf '%-18s CPU %6d ms (median of %d; %s)  wall %6d ms' "$1" "$2" "$RUNS" "$4" "$3"
-    [ -n "$5" ] && printf '  = %sx the in-memory CPU' "$(ratio "$2" "$5")"
+report() { # NAME "cpu wall spread server" ["base-cpu base-wall"]
+    set -- "$1" $2 ${3:-}
+    local name=$1 cpu=$2 wall=$3 spread=$4 server=${5:-} base=${6:-} basewall=${7:-}
+    [ -n "$SERVER" ] || server=
+    printf '%-18s CPU %6d ms (median of %d; %s)  wall %6d ms' "$name" "$cpu" "$RUNS" "$spread" "$wall"
+    [ -n "$base" ] && printf '  = %sx the in-memory CPU, %sx its wall' "$(ratio "$cpu" "$base")" "$(ratio "$wall" "$basewall")"
     echo
+    [ -n "$server" ] && printf '%-18s server CPU %d ms (median): yibao + server = %sx the in-memory CPU\n' "" "$server" \
+        "$(ratio $((cpu + server)) "$base")"
+    return 0
 }
 
 
@@ -85,7 +110,7 @@ SETUP=:
 # = the cores, claims routed to workers) is printed beside it
 MEM=$(timed "$YIBAO" run "$POLICY" "$W/b2.jsonl" --jobs 1)
 report "in memory:" "$MEM"
-MEMCPU=${MEM%% *}
+MEMCPU="${MEM%% *} $(cut -d ' ' -f 2 <<< "$MEM")" # its CPU and wall
 report "  (default --jobs)" "$(timed "$YIBAO" run "$POLICY" "$W/b2.jsonl")" "$MEMCPU"
 
 "$YIBAO" run "$POLICY" "$W/b1.jsonl" --ledger "$W/base.db" > /dev/null 2>&1
@@ -110,9 +135,10 @@ if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
     }
     SETUP=pg_setup
     PGURL="postgresql:///t?host=$W/sock&user=yb"
+    SERVER=pg_cpu
     PG=$(timed "$YIBAO" run "$POLICY" "$W/b2.jsonl" --ledger "$PGURL")
     report "PostgreSQL ledger:" "$PG" "$MEMCPU"
-    echo "  (yibao's CPU only: the server's own work, on the same machine, is not in it)"
+    SERVER=
 else
     echo "PostgreSQL ledger: skipped (no /usr/lib/postgresql/*/bin/initdb)"
 fi
