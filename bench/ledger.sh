@@ -18,7 +18,10 @@
 # server, as in tests/scripts/ledger_pg.sh; skipped without Debian's
 # postgresql).  Each timed run starts from a copy of the one-batch ledger.  The
 # machine is shared, so CPU time (user + sys of yibao, GNU time) is the figure
-# to read; wall time is printed beside it.  With YB_BENCH_LEDGER_CG=n,
+# to read; wall time is printed beside it, and each is set against the
+# in-memory run's.  For PostgreSQL the server's CPU during the run (its
+# processes on this machine, from /proc) is printed too, and yibao's and the
+# server's together against the in-memory CPU.  With YB_BENCH_LEDGER_CG=n,
 # valgrind's callgrind counts the instructions of the same three runs on n
 # claims (a count does not move with the load).
 #
