@@ -32,6 +32,7 @@ typedef struct gen {
     int *elem_reg;  /* per element field: its register in the loop being generated, or -1 */
     int *state_keys; /* per state: the first register of keys worked out early, or -1 */
     int *writes;     /* per symbol (outputs, state fields): how many statements write it */
+    int *left;       /* per symbol: how many of those are still to be generated */
     int nwrites;
     int *sym_reg;    /* per symbol of the checker: its register (regalloc.c) */
     int label;       /* the last pc a jump lands on, so far (no MOVN merges across it) */
@@ -917,6 +918,13 @@ static void count_writes(gen *g, yb_vec *body)
     }
 }
 
+/* An output that no statement still to be generated writes: its register
+   keeps its value to the end of the claim. */
+static bool final_output(const gen *g, const yb_expr *e)
+{
+    return g->left && e->kind == E_NAME && e->sym_index >= 0 && e->sym_index < g->nwrites && g->left[e->sym_index] == 0;
+}
+
 static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
 {
     yb_program *p = g->p;
@@ -944,10 +952,13 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
             break;
         }
         /* the value keeps a register of its own for --explain; a constant, a claim
-           field, a let or a define already has one that nothing overwrites */
+           field, a let or a define already has one that nothing overwrites, and
+           so has an output no statement still to come writes (the code runs in
+           the order it is generated: a MOV a claim fewer for `add total to …`) */
         int v = resident(g, s->value);
         bool immutable = v >= 0 && (s->value->constant || s->value->kind == E_TEXT || s->value->sym_kind == SYM_LOCAL ||
-                                    s->value->sym_kind == SYM_DEFINE || s->value->sym_kind == SYM_INPUT_FIELD);
+                                    s->value->sym_kind == SYM_DEFINE || s->value->sym_kind == SYM_INPUT_FIELD ||
+                                    (s->value->sym_kind == SYM_OUTPUT && final_output(g, s->value)));
         if (!immutable) {
             v = yb_reg_new(g->c, kind_of(s->value));
             gen_into(g, s->value, v);
@@ -1003,6 +1014,9 @@ static void gen_stmt(gen *g, yb_decl *rule, yb_stmt *s)
         break;
     }
     }
+    /* after the statement: its own value may read what it writes */
+    if ((s->kind == S_SET || s->kind == S_ADD || s->kind == S_SUBTRACT) && g->left && s->target->sym_index < g->nwrites)
+        g->left[s->target->sym_index]--;
 }
 
 static void gen_stmts(gen *g, yb_decl *rule, yb_vec *body)
@@ -1182,10 +1196,12 @@ bool yb_codegen(yb_compiler *c)
     for (int i = 0; i < p->nstates; i++) p->states[i].first_reg = g->sym_reg[c->state_syms[i]];
     g->nwrites = c->nsyms;
     g->writes = calloc((size_t)(c->nsyms ? c->nsyms : 1), sizeof *g->writes);
+    g->left = malloc((size_t)(c->nsyms ? c->nsyms : 1) * sizeof *g->left);
     for (int i = 0; i < c->steps.n; i++) {
         yb_decl *d = c->steps.items[i];
         if (d->kind == D_RULE) count_writes(g, &d->body);
     }
+    if (g->left) memcpy(g->left, g->writes, (size_t)c->nsyms * sizeof *g->left);
     /* block 0: the policy's definitions, always run */
     g->cur_block = new_block(g, NULL, "definitions", ((yb_loc){.file = 0}));
     op3(g, YB_OP_FIRE, 0, 0, 0);
@@ -1299,6 +1315,7 @@ bool yb_codegen(yb_compiler *c)
     free(g->elem_reg);
     free(g->state_keys);
     free(g->writes);
+    free(g->left);
     free(g->sym_reg);
     return g->ok;
 }

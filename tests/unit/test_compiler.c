@@ -424,6 +424,56 @@ static void a_block_is_never_hidden_by_a_warn_of_the_same_id(void **state)
  * a fraction of a second: global names are hashed.  A scan of every earlier
  * name per lookup made 70,000 of them take 90 s to be refused.  Past the
  * register limit the policy is refused with a message, not slowly. */
+/* `add OUTPUT to …` reads the output's own register when no statement still
+ * to come writes it (no copy), and a copy when one does (the statement
+ * itself included): --explain shows the value added either way. */
+static void outputs_added_after_their_last_write_are_not_copied(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    yb_program *p = compile(HEADER
+                            "state totals per claim_id { early: money  late: money }\n"
+                            "rule pay\n"
+                            "  set fund = 10.00\n"
+                            "  set copay = 2.00\n"
+                            "  add fund to totals.early\n" /* fund is written again below: copied */
+                            "  add 5.00 to fund\n"
+                            "  add fund to totals.late\n"  /* fund's last write is behind: its register */
+                            "  add copay to copay\n",      /* reads what it writes: copied */
+                            &text);
+    if (!p) fail_msg("%s", text);
+    free(text);
+    int movs_fund = 0, movs_copay = 0;
+    for (int pc = p->entry; pc < p->ncode; pc++) {
+        if (YB_I_OP(p->code[pc]) != YB_OP_MOV) continue;
+        movs_fund += YB_I_B(p->code[pc]) == 2;
+        movs_copay += YB_I_B(p->code[pc]) == 3;
+    }
+    assert_int_equal(movs_fund, 1);  /* for totals.early; none for totals.late */
+    assert_int_equal(movs_copay, 1); /* for `add copay to copay` */
+    yb_vm *vm = yb_vm_new(p);
+    int64_t o[16];
+    assert_int_equal(settle(vm, "{\"claim_id\":\"1\",\"member_id\":\"m\",\"date\":\"2024-06-01\",\"level\":1,"
+                                "\"items\":[{\"code\":\"a\",\"class\":\"A\",\"amount\":\"1\"}]}", o),
+                     YB_RUN_SETTLED);
+    assert_int_equal(o[2], 1500); /* fund: 10.00 + 5.00 */
+    assert_int_equal(o[3], 400);  /* copay: 2.00 + 2.00 */
+    /* what --explain shows for each: the value added */
+    const char *label[] = {"add to totals.early", "add to totals.late", "add to copay"};
+    const int64_t want[] = {1000, 1500, 200};
+    for (int i = 0; i < 3; i++) {
+        int found = 0;
+        for (int e = 0; e < p->nexplain; e++)
+            if (strcmp(p->explain[e].label, label[i]) == 0) {
+                assert_int_equal(vm->regs[p->explain[e].reg], want[i]);
+                found++;
+            }
+        assert_int_equal(found, 1);
+    }
+    yb_vm_free(vm);
+    yb_program_free(p);
+}
+
 static void many_defines_compile_fast(void **state)
 {
     (void)state;
@@ -624,6 +674,7 @@ int main(void)
         cmocka_unit_test(a_block_is_never_hidden_by_a_warn_of_the_same_id),
         cmocka_unit_test(text_keys_are_found_among_many),
         cmocka_unit_test(deep_nesting_is_an_error_not_a_crash),
+        cmocka_unit_test(outputs_added_after_their_last_write_are_not_copied),
         cmocka_unit_test(many_defines_compile_fast),
         cmocka_unit_test(sources_are_regular_files_of_bounded_size),
         cmocka_unit_test(input_field_names_are_bounded),
