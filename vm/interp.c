@@ -152,7 +152,8 @@ static void where(const yb_vm *vm, int pc, char *buf, size_t n)
     }
 }
 
-static void fail(yb_vm *vm, int pc, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* cold: the paths that call it are laid out away from the handlers' hot code */
+static void fail(yb_vm *vm, int pc, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5), cold));
 static void fail(yb_vm *vm, int pc, const char *field, const char *fmt, ...)
 {
     snprintf(vm->err.field, sizeof vm->err.field, "%s", field ? field : "");
@@ -401,7 +402,7 @@ static bool select_epoch(yb_vm *vm, yb_date d)
     return true;
 }
 
-static void reject_record(yb_vm *vm, int pc, int x)
+static __attribute__((cold)) void reject_record(yb_vm *vm, int pc, int x)
 {
     const yb_reject_desc *r = &vm->p->rejects[x];
     char found[200] = "";
@@ -445,7 +446,7 @@ static int last_setter(const yb_vm *vm, int o)
 }
 
 /* `invariant … broken: fund 7800.00 ≠ basic 8000.00 + …; fund set by 结算 (split.yb:6), …` */
-static void invariant_broken(yb_vm *vm, int pc, int x)
+static __attribute__((cold)) void invariant_broken(yb_vm *vm, int pc, int x)
 {
     const yb_program *p = vm->p;
     const yb_invariant_desc *v = &p->invariants[x];
@@ -489,7 +490,7 @@ static void invariant_broken(yb_vm *vm, int pc, int x)
 }
 
 /* A parameter read on a date before its first value takes effect. */
-static void not_in_force(yb_vm *vm, int pc, unsigned pi)
+static __attribute__((cold)) void not_in_force(yb_vm *vm, int pc, unsigned pi)
 {
     const yb_param *pp = &vm->p->params[pi];
     char d[16], first[16];
@@ -498,7 +499,7 @@ static void not_in_force(yb_vm *vm, int pc, unsigned pi)
     fail(vm, pc, NULL, "no value of `%s` is in force on %s; the first takes effect %s", pp->name, d, first);
 }
 
-static void absent_field(yb_vm *vm, int pc, int field)
+static __attribute__((cold)) void absent_field(yb_vm *vm, int pc, int field)
 {
     char path[160];
     yb_field_path(&vm->p->schema, NULL, field, -1, path, sizeof path);
