@@ -59,19 +59,19 @@ size_t yb_decimal_cents(char *d, uint64_t v)
         yb_decimal_2(d + n + 1, (unsigned)(v % 100));
         return n + 3;
     }
-    /* the 8 digits of v, "." put between the sixth and the seventh: 9 bytes
-       in lo (bytes 0-7) and hi (byte 8), then the zeros before the first
-       whole-yuan digit (at most 5: one is kept) shifted out -- no branch on
-       the length, no division loop */
+    /* the 8 digits of v: the first six (the yuan) less the zeros before the
+       first that is not (at most 5: one is kept), the point, the last two
+       -- no branch on the length, no division loop */
     uint64_t raw = digits8(v);
     unsigned lead = (unsigned)__builtin_ctzll(raw | 1ULL << 40) >> 3;
     uint64_t x = raw + 0x3030303030303030ULL;
-    uint64_t lo = (x & 0x0000FFFFFFFFFFFFULL) | (uint64_t)'.' << 48 | (x >> 48 & 0xFF) << 56, hi = x >> 56;
-    unsigned s = 8 * lead;
-    lo = lo >> s | (hi << (63 - s)) << 1;
-    memcpy(d, &lo, 8);
-    d[8] = (char)(hi >> s);
-    return 9 - lead;
+    uint64_t yuan = (x & 0x0000FFFFFFFFFFFFULL) >> (8 * lead);
+    uint16_t fen = (uint16_t)(x >> 48);
+    size_t n = 6 - lead;
+    memcpy(d, &yuan, 8);
+    d[n] = '.';
+    memcpy(d + n + 1, &fen, 2);
+    return n + 3;
 }
 #else
 size_t yb_decimal_u64_wide(char *d, uint64_t v) { return yb_decimal_u64(d, v); }
