@@ -23,7 +23,8 @@
  *   batch reads the filter, the run list and the runs after the checkpoint
  *   when it starts, and at commit writes its run only; the filter is written
  *   again (every page) only when the runs after the checkpoint hold more
- *   than CKPT_BYTES of fingerprints, or when the batch's run takes in runs
+ *   than CKPT_BYTES of fingerprints (and the batch is not most of them, up
+ *   to four times that: ckpt_due), or when the batch's run takes in runs
  *   the checkpoint includes: opening stays O(filter), whatever the history,
  *   and a batch does not rewrite 8 MiB a filter.  A filter that fails its
  *   checksums, or covers another number of fingerprints than its runs hold,
@@ -43,10 +44,11 @@
    run with the newest ones (a lookup reads a part of each run). */
 enum { PART = 256, ENTRY = 12, RUNS_FREE = 8 };
 
-/* The runs after a filter's checkpoint hold at most this many bytes of
-   fingerprints (174,762 of them) before a commit writes the filter again: a
-   batch's start reads them (a quarter of the filter's size, so opening stays
-   O(filter)), a checkpoint writes the filter's 8 MiB. */
+/* The runs after a filter's checkpoint hold more than this many bytes of
+   fingerprints (174,762 of them) only after a batch that is most of them
+   (ckpt_due), and never more than four times as many (the filter's size):
+   a batch's start reads them, so opening stays O(filter); a checkpoint
+   writes the filter's 8 MiB. */
 #define CKPT_BYTES (YB_FILTER_BYTES / 4)
 
 static const char part_sql[] = "SELECT fps FROM yb_fps WHERE state = $1 AND run = $2 AND hi >= $3 ORDER BY hi LIMIT 1";
@@ -519,9 +521,21 @@ static bool write_filter(yb_store *st, yb_fp_index *x, int64_t count, int64_t up
     return put_page(st, x->state, -1, head, sizeof head, err, errlen);
 }
 
+/* Whether the runs after the checkpoint, `after` fingerprints of which this
+   batch added `added`, call for a new one: past the bound, unless this batch
+   is most of them (a batch of b fingerprints leaves the next opening at most
+   2b to read, in proportion to its own work, and does not write 8 MiB a
+   filter for it: a 200,000-claim batch's checkpoints were half of its
+   ledger's cost), and always past four times the bound (a full filter's
+   worth of fingerprints: opening stays O(filter)). */
+static bool ckpt_due(const yb_store *st, int64_t after, int64_t added)
+{
+    return after > st->ckpt_fps && (after > 4 * st->ckpt_fps || 2 * added <= after);
+}
+
 /* The batch's run; the filter too when it was rebuilt or never written, when the run took in
    runs of the checkpoint (whose count would no longer match), or when the
-   runs after the checkpoint pass CKPT_BYTES.  A checkpoint writes every page:
+   runs after the checkpoint call for it (ckpt_due).  A checkpoint writes every page:
    a service's batches forget which pages changed since the last one. */
 bool yb_fps_commit(yb_store *st, char *err, size_t errlen)
 {
@@ -532,7 +546,7 @@ bool yb_fps_commit(yb_store *st, char *err, size_t errlen)
         if (!added && !x->rebuilt) continue;
         if (added && !write_run(st, x, &run, &took_ckpt, err, errlen)) return false;
         int64_t after = total - runs_upto(x, x->ckpt_run);
-        if (x->has_header && !x->header_old && !x->rebuilt && !took_ckpt && after <= st->ckpt_fps) continue;
+        if (x->has_header && !x->header_old && !x->rebuilt && !took_ckpt && !ckpt_due(st, after, added)) continue;
         yb_cell v = yb_cell_i(x->state);
         if (x->rebuilt && !st->b->ops->exec(st->b, "DELETE FROM yb_filter WHERE state = $1", &v, 1, NULL, NULL, err, errlen))
             return false;

@@ -158,8 +158,9 @@ check "  after which the ledger checks" quiet "$Y" ledger check "$T/v1.db"
 
 # ---- the filter is a checkpoint (store/ledger_fps.c): a batch writes its run of
 # fingerprints, not the filter's pages, until the runs after the checkpoint hold
-# more than a bound (YB_LEDGER_CKPT_FPS lowers it from 174,762 to 50 here); a
-# batch adds those runs to the filter as it opens the ledger.
+# more than a bound (YB_LEDGER_CKPT_FPS lowers it from 174,762 to 50 here) and
+# the batch added at most half of them (up to 4 x the bound: 200 here); a batch
+# adds those runs to the filter as it opens the ledger.
 # ckpt DB: the claim-id index's filter header (fingerprints covered, the last run
 # included) and its pages' rows (how many, a sum of their checksums: a rewrite changes it)
 ckpt() {
@@ -176,6 +177,7 @@ export YB_LEDGER_CKPT_FPS=50
 K=$T/ckpt.db
 head -n 20 "$T/b.jsonl" > "$T/k1.jsonl"
 sed -n '21,80p' "$T/b.jsonl" > "$T/k2.jsonl"
+sed -n '81,100p' "$T/b.jsonl" > "$T/k3.jsonl"
 head -n 1 "$T/k1.jsonl" | sed 's/"claim_id":"[^"]*"/"claim_id":"DUP-K1"/' > "$T/kdup.jsonl"
 "$Y" run "$P" "$T/a.jsonl" --ledger "$K" > /dev/null 2>&1
 read -r n1 r1 p1 s1 <<< "$(ckpt "$K")"
@@ -195,8 +197,14 @@ check "  a re-run of the small batch settles nothing" grep -q '^0 settled, 20 al
 check "  nor of the first" grep -q '^0 settled, 163 already settled, 0 errors$' "$T/k0re.err"
 check "  still the first checkpoint (4 runs, 185 claim ids)" [ "$(ckpt "$K") | $(runs "$K")" = "$n1 $r1 $p1 $s1 | 4 185" ]
 "$Y" run "$P" "$T/k2.jsonl" --ledger "$K" > /dev/null 2> "$T/k2.err"
-check "  past 50 fingerprints after it (22 + 60) the filter is written again: all 245 claim ids, to run 5" \
-    [ "$(ckpt "$K" | cut -d' ' -f1,2) | $(runs "$K")" = "245 5 | 5 245" ]
+# 22 + 60 = 82 after it, past 50, but 60 of them this batch's (2 x 60 > 82): no checkpoint
+check "  a batch that is most of the 82 fingerprints after it leaves the filter (5 runs, 245 claim ids)" \
+    [ "$(ckpt "$K") | $(runs "$K")" = "$n1 $r1 $p1 $s1 | 5 245" ]
+check "  the ledger checks" quiet "$Y" ledger check "$K"
+"$Y" run "$P" "$T/k3.jsonl" --ledger "$K" > /dev/null 2> "$T/k3.err"
+# 82 + 20 = 102 after it, 20 of them this batch's (2 x 20 <= 102): a checkpoint
+check "  the next small batch writes it again: all 265 claim ids, to run 6" \
+    [ "$(ckpt "$K" | cut -d' ' -f1,2) | $(runs "$K")" = "265 6 | 6 265" ]
 check "  the ledger checks" quiet "$Y" ledger check "$K"
 "$Y" run "$P" "$T/k2.jsonl" --ledger "$K" > /dev/null 2> "$T/k2re.err"
 check "  and a re-run of that batch settles nothing" grep -q '^0 settled, 60 already settled, 0 errors$' "$T/k2re.err"
