@@ -17,6 +17,7 @@
 #define _GNU_SOURCE 1 /* memmem */
 #include "route_key.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,31 +187,81 @@ bool yb_router_learn(yb_router *r, const char *line, size_t len, long lineno)
     return learn_line(r, r->groups, line, len, lineno);
 }
 
-/* Where needle k (k == nneedles: a backslash) next occurs in [p, e), or NULL. */
-static const char *next_mark(const yb_router *r, int k, const char *p, const char *e)
+/* Does a needle start at q (q < e), or a backslash stand there? */
+static bool mark_at(const yb_router *r, const char *q, const char *e)
 {
-    if (k == r->nneedles) return memchr(p, '\\', (size_t)(e - p));
-    return memmem(p, (size_t)(e - p), r->needles[k], r->needle_lens[k]);
+    if (*q == '\\') return true;
+    for (int k = 0; k < r->nneedles; k++)
+        if (r->needle_lens[k] <= (size_t)(e - q) && !memcmp(q, r->needles[k], r->needle_lens[k])) return true;
+    return false;
+}
+
+typedef unsigned char yb_v16 __attribute__((vector_size(16))); /* GCC and Clang, any target */
+typedef uint64_t yb_v2 __attribute__((vector_size(16)));
+
+/* The lanes of the 16 bytes at q where a needle may start (its first byte
+ * there and its last len - 1 further on) or a backslash stands. */
+static inline yb_v16 marks16(const yb_router *r, int nk, const char *q, const yb_v16 *first, const yb_v16 *last, yb_v16 slash)
+{
+    yb_v16 a, m;
+    memcpy(&a, q, 16);
+    m = a == slash;
+    for (int k = 0; k < nk; k++) {
+        yb_v16 z;
+        memcpy(&z, q + r->needle_lens[k] - 1, 16);
+        m |= (a == first[k]) & (z == last[k]);
+    }
+    return m;
+}
+
+/* next_mark with nk needles (a constant where inlined: the vectors stay in
+ * registers), 32 bytes a step. */
+static inline const char *scan_marks(const yb_router *r, int nk, const char *p, const char *e)
+{
+    yb_v16 slash, first[YB_RP_MAX_IDS], last[YB_RP_MAX_IDS];
+    size_t reach = 1;
+    for (int i = 0; i < 16; i++) slash[i] = '\\';
+    for (int k = 0; k < nk; k++) {
+        size_t n = r->needle_lens[k];
+        for (int i = 0; i < 16; i++) {
+            first[k][i] = (unsigned char)r->needles[k][0];
+            last[k][i] = (unsigned char)r->needles[k][n - 1];
+        }
+        if (n > reach) reach = n;
+    }
+    const char *q = p;
+    for (; (size_t)(e - q) >= 32 + reach - 1; q += 32) {
+        yb_v16 m0 = marks16(r, nk, q, first, last, slash), m1 = marks16(r, nk, q + 16, first, last, slash);
+        yb_v2 any = (yb_v2)(m0 | m1);
+        if (!(any[0] | any[1])) continue;
+        for (int i = 0; i < 32; i++)
+            if ((i < 16 ? m0[i] : m1[i - 16]) && mark_at(r, q + i, e)) return q + i;
+    }
+    for (; q < e; q++)
+        if (mark_at(r, q, e)) return q;
+    return NULL;
+}
+
+/* The first place in [p, e) where a needle starts or a backslash stands, or
+ * NULL: one pass for all of them, a lane looked at closely only when its
+ * first and last bytes match (memmem and memchr, a pass each, cost more
+ * than the read that brought the text in). */
+static const char *next_mark(const yb_router *r, const char *p, const char *e)
+{
+    return r->nneedles == 1 ? scan_marks(r, 1, p, e) : scan_marks(r, r->nneedles, p, e);
 }
 
 bool yb_router_learn_text(const yb_router *r, yb_groups *g, const char *text, size_t len, bool input_start)
 {
-    const char *e = text + len, *next[YB_RP_MAX_IDS + 1];
-    int nk = r->nneedles + 1;
-    for (int k = 0; k < nk; k++) next[k] = next_mark(r, k, text, e);
-    for (;;) {
-        const char *mark = NULL;
-        for (int k = 0; k < nk; k++)
-            if (next[k] && (!mark || next[k] < mark)) mark = next[k];
-        if (!mark) return true;
+    const char *e = text + len;
+    for (const char *mark, *at = text; (mark = next_mark(r, at, e));) {
         const char *start = memrchr(text, '\n', (size_t)(mark - text)), *end = memchr(mark, '\n', (size_t)(e - mark));
         start = start ? start + 1 : text;
         end = end ? end : e;
         if (!learn_line(r, g, start, (size_t)(end - start), input_start && start == text ? 1 : 0)) return false;
-        const char *after = end < e ? end + 1 : e;
-        for (int k = 0; k < nk; k++)
-            if (next[k] && next[k] < after) next[k] = next_mark(r, k, after, e);
+        at = end < e ? end + 1 : e;
     }
+    return true;
 }
 
 bool yb_router_absorb(yb_router *r, const yb_groups *g) { return yb_groups_absorb(r->groups, g); }

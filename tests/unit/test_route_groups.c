@@ -184,6 +184,43 @@ static void lines_route_by_group(void **state)
     yb_program_free(p);
 }
 
+/* yb_router_learn_text finds a linking line wherever it starts against the
+ * scanner's 32-byte steps, and through an escaped name (no `account_payer`
+ * written: only the backslash shows it), in a text of other lines. */
+static void text_marks_anywhere(void **state)
+{
+    (void)state;
+    FILE *diag = fopen("/dev/null", "w");
+    yb_diag d;
+    yb_diag_init(&d, diag);
+    yb_program *p = yb_compile_string("t.yb", POLICY, &d);
+    yb_diag_free(&d);
+    fclose(diag);
+    assert_non_null(p);
+    const char *links[] = {"{\"member_id\":\"P\",\"account_payer\":{\"member_id\":\"Q\"}}",
+                           "{\"member_id\":\"P\",\"account\\u005fpayer\":{\"member_id\":\"Q\"}}"};
+    const char *pq[] = {"P", "Q"};
+    bool oom;
+    for (int l = 0; l < 2; l++)
+        for (int pad = 0; pad < 70; pad++) {
+            char text[512];
+            int n = snprintf(text, sizeof text, "{\"member_id\":\"R\"}\n%*s\n%s\n{\"member_id\":\"S\"}", pad, "", links[l]);
+            yb_router *r = yb_router_new(p, 2, &oom);
+            yb_groups *g = yb_groups_new();
+            assert_true(yb_router_learn_text(r, g, text, (size_t)n, true));
+            assert_int_equal(yb_groups_count(g), 2);
+            assert_true(yb_router_absorb(r, g));
+            yb_router_seal(r);
+            char how[300];
+            yb_router_describe(r, how, sizeof how);
+            assert_string_equal(how, "member_id grouped with account_payer.member_id (2 ids, 1 groups joined)");
+            assert_int_equal(yb_router_route(r, "{\"member_id\":\"Q\"}", strlen("{\"member_id\":\"Q\"}"), 2), (int)(least(pq, 2) % 2));
+            yb_groups_free(g);
+            yb_router_free(r);
+        }
+    yb_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +228,7 @@ int main(void)
         cmocka_unit_test(groups_any_order),
         cmocka_unit_test(groups_grow),
         cmocka_unit_test(lines_route_by_group),
+        cmocka_unit_test(text_marks_anywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
