@@ -50,20 +50,39 @@ struct yb_router {
  * at the field: a line that gives it twice, or is malformed after it, is a
  * record error (the reader refuses a key given twice), and a record error
  * touches no state, so any worker may report it. */
-static bool lookup(const char *p, const char *e, const id_path *path, int depth, char *out, size_t *len)
+/* Past the key string at p (NULL when malformed); *same: whether it is
+ * name (n bytes) decoded.  A key with nothing escaped is its raw bytes: they
+ * are compared in place (every line's first keys are passed over so). */
+static const char *key_at(const char *p, const char *e, const char *name, size_t n, bool *same)
 {
+    if (p < e && *p == '"') {
+        const char *q = p + 1;
+        while (q < e && *q != '"' && *q != '\\') q++;
+        if (q < e && *q == '"') {
+            *same = (size_t)(q - p - 1) == n && !memcmp(p + 1, name, n);
+            return q + 1;
+        }
+    }
     char k[256];
     size_t kn;
+    p = yb_jl_string(p, e, k, sizeof k, &kn);
+    *same = p && kn == n && !memcmp(k, name, n);
+    return p;
+}
+
+static bool lookup(const char *p, const char *e, const id_path *path, int depth, char *out, size_t *len)
+{
+    bool same;
     p = yb_jl_ws(p, e);
     if (p >= e || *p++ != '{') return false;
     if (yb_jl_ws(p, e) < e && *yb_jl_ws(p, e) == '}') return false;
     for (;;) {
-        p = yb_jl_string(yb_jl_ws(p, e), e, k, sizeof k, &kn);
+        p = key_at(yb_jl_ws(p, e), e, path->names[depth], path->lens[depth], &same);
         if (!p) return false;
         p = yb_jl_ws(p, e);
         if (p >= e || *p++ != ':') return false;
         p = yb_jl_ws(p, e);
-        if (kn == path->lens[depth] && !memcmp(k, path->names[depth], kn)) {
+        if (same) {
             if (depth + 1 < path->n) return lookup(p, e, path, depth + 1, out, len);
             if (p >= e || *p != '"' || !yb_jl_string(p, e, out, ID_BYTES, len)) return false;
             if (*len > ID_BYTES) *len = ID_BYTES;
