@@ -43,6 +43,7 @@ yb_vm *yb_vm_new(const yb_program *p)
     }
     vm->pref_vals = calloc((size_t)(nkeys ? nkeys : 1), sizeof *vm->pref_vals);
     vm->rec_tag = 1;
+    vm->prefetch_min_keys = 1024;
     vm->year_date = 0; /* 1970-01-01 */
     vm->year = 1970;
     yb_siphash_random_key(vm->fpkey);
@@ -234,6 +235,7 @@ static long state_key(yb_vm *vm, int s, int first, int nkeys, int pc)
 
 static void state_prefetch(yb_vm *vm, int s, int first, int nkeys, int pc)
 {
+    if (!vm->recsets[s] && yb_ledger_count(vm->ledgers[s]) < vm->prefetch_min_keys) return;
     long len = state_key(vm, s, first, nkeys, pc);
     if (len < 0) return; /* STOPEN will report it */
     uint64_t h;

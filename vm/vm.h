@@ -75,6 +75,10 @@ typedef struct yb_vm {
        pref_claim[s] (pref_n[s] of them, at pref_vals + pref_at[s]) and the
        hash (the ledger's tag, or the record's fingerprint): STOPEN of the
        same values in the same claim hashes the key bytes no second time. */
+    /* A state with fewer keys than this keeps its index in the cache: STPREF
+       leaves it alone (no hashing for a hint; a report's few rows, say).
+       1024; tests set 0 (every STPREF hashes, and STOPEN reuses its hash). */
+    uint32_t prefetch_min_keys;
     uint32_t *pref_claim;
     uint64_t *pref_hash;
     uint8_t *pref_n;
