@@ -2,9 +2,9 @@
 # The durable ledger on PostgreSQL: a throwaway server of its own (initdb and
 # pg_ctl from Debian's postgresql, in a temporary directory, listening on a Unix
 # socket there only, run as an unprivileged user), the shared suite against it,
-# a ledger of format 2 upgraded by the next run, then a server that goes away
-# in the middle of a batch.  The server is stopped and its directory removed
-# however the script ends.
+# a ledger of format 2 upgraded by the next run, a write sent ahead that the
+# server refuses, then a server that goes away in the middle of a batch.  The
+# server is stopped and its directory removed however the script ends.
 # usage: ledger_pg.sh YIBAO   (from the repository's root)
 set -u
 Y=$1
@@ -60,6 +60,24 @@ check "  no yb_entry left" [ "$(psql_to v2 -c "SELECT COUNT(*) FROM information_
 check "  after which the ledger checks" grep -q '^ok: ' <("$Y" ledger check "$V2")
 "$Y" run "$P" "$T/b.jsonl" --ledger "$V2" > /dev/null 2> "$T/v2b.err"
 check "  and takes the next batch" grep -q '^163 settled, 0 already settled, 0 errors$' "$T/v2b.err"
+
+# ---- a write sent ahead (pipeline mode) that the server refuses: the batch
+# fails there, saying why, and the ledger stays as it was (a trigger refuses
+# the batch's run of claim-id fingerprints, written at commit)
+R=$(new_ledger refuse)
+"$Y" run "$P" "$T/a.jsonl" --ledger "$R" > /dev/null 2>&1
+content "$R" > "$T/refuse.before"
+psql_to refuse -c "CREATE FUNCTION yb_refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$
+    BEGIN RAISE EXCEPTION 'refused by the test'; END \$\$;
+    CREATE TRIGGER yb_refuse BEFORE INSERT ON yb_fps FOR EACH ROW EXECUTE FUNCTION yb_refuse();"
+"$Y" run "$P" "$T/b.jsonl" --ledger "$R" > /dev/null 2> "$T/refuse.err"
+check "a write the server refuses at commit: exit 1" [ $? = 1 ]
+check "  with the server's reason" grep -q 'refused by the test' "$T/refuse.err"
+check "  and that nothing of the batch is kept" grep -q 'nothing of this batch is kept' "$T/refuse.err"
+check "  the ledger as it was before the batch" diff -q "$T/refuse.before" <(content "$R")
+psql_to refuse -c "DROP TRIGGER yb_refuse ON yb_fps"
+"$Y" run "$P" "$T/b.jsonl" --ledger "$R" > /dev/null 2> "$T/refuse.err"
+check "  the same batch once the server takes it: 163 settled" grep -q '^163 settled, 0 already settled, 0 errors$' "$T/refuse.err"
 
 # ---- the server goes away in the middle of a batch: a clear error, exit 1, the ledger as before
 G=$(new_ledger gone)
