@@ -41,9 +41,11 @@
 #ifdef __GNUC__
 #define YBR_COLD __attribute__((noinline, cold)) /* off the hot loop, and out of its registers */
 #define YBR_NOINLINE __attribute__((noinline))
+#define YBR_INLINE inline __attribute__((always_inline)) /* in both object readers (a call costs more than it) */
 #else
 #define YBR_COLD
 #define YBR_NOINLINE
+#define YBR_INLINE inline
 #endif
 
 /* --- tables, built at open --- */
@@ -485,7 +487,7 @@ static inline const char *fast_int(const char *p, int neg_ok, int64_t *out)
 }
 
 /* yb_date_parse for s[0..9] (YYYY-MM-DD, a real calendar day). */
-static inline int fast_date10(const yb_reader *r, const char *s, int64_t *out)
+static YBR_INLINE int fast_date10(const yb_reader *r, const char *s, int64_t *out)
 {
     unsigned y, m, d;
 #ifdef YBR_SWAR
