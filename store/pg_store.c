@@ -21,11 +21,21 @@ typedef struct pg_stmt {
     bool pending; /* its preparation sent, not answered yet */
 } pg_stmt;
 
+/* A bucket held back (pg_bucket_put). */
+enum { PG_HELD = 16 };
+typedef struct pg_row {
+    int64_t state, bucket, count;
+    unsigned char *data;
+    size_t n;
+} pg_row;
+
 typedef struct pg_backend {
     yb_backend base;
     PGconn *conn;
     bool prepared; /* yb_get */
     bool copying;  /* a COPY into yb_put is open */
+    pg_row held[PG_HELD];
+    int nheld;
     int queued;    /* statements sent ahead (pipeline mode), their answers not read yet */
     pg_stmt stmts[PG_STMTS];
     int nstmts, last_stmt;
@@ -241,11 +251,24 @@ static bool drain(pg_backend *g, char *err, size_t errlen)
     return ok;
 }
 
+/* A batch that failed between its first bucket and the flush: the rows held dropped, the COPY ended. */
+static void puts_drop(pg_backend *g)
+{
+    for (int i = 0; i < g->nheld; i++) free(g->held[i].data);
+    g->nheld = 0;
+    if (!g->copying) return;
+    g->copying = false;
+    if (PQputCopyEnd(g->conn, "the batch failed") == 1)
+        for (PGresult *r; (r = PQgetResult(g->conn));) PQclear(r);
+}
+
 static bool pg_run(yb_backend *b, const char *sql, const yb_cell *params, int nparams, yb_row_fn fn, void *ctx,
                    char *err, size_t errlen, bool raw)
 {
     pg_backend *g = (pg_backend *)b;
     pg_params q;
+    /* a new batch, or a rollback: nothing of a failed commit's buckets stays */
+    if ((g->nheld || g->copying) && (strncmp(sql, "BEGIN", 5) == 0 || strncmp(sql, "ROLLBACK", 8) == 0)) puts_drop(g);
     if (!bind_params(&q, params, nparams, err, errlen)) return false;
     /* a write of the batch (err NULL: a rollback, whose answer is not waited for anyway) */
     if (!fn && !raw && nparams && err && (g->queued || PQtransactionStatus(g->conn) == PQTRANS_INTRANS))
@@ -365,31 +388,79 @@ static bool copy_open(pg_backend *g, char *err, size_t errlen)
     return ok && copy_send(g, header, sizeof header, err, errlen); /* the signature, no flags, no extension */
 }
 
-static bool pg_bucket_put(yb_backend *b, int64_t state, int64_t bucket, int64_t count, const void *data, size_t n,
-                          char *err, size_t errlen)
+/* One row of the COPY: 4 fields, 3 int8 (a length of 8, 8 bytes), a bytea of n bytes. */
+static bool copy_row(pg_backend *g, const pg_row *w, char *err, size_t errlen)
 {
-    pg_backend *g = (pg_backend *)b;
-    if (n > INT32_MAX - 64) {
-        snprintf(err, errlen, "a bucket of %zu bytes is too big for the server", n);
-        return false;
-    }
-    if (!g->copying && !copy_open(g, err, errlen)) return false;
-    /* 4 fields: 3 int8 (a length of 8, 8 bytes), a bytea of n bytes */
     unsigned char row[2 + 3 * 12 + 4];
     size_t k = put_be(row, 4, 2);
-    int64_t ints[3] = {state, bucket, count};
+    int64_t ints[3] = {w->state, w->bucket, w->count};
     for (int i = 0; i < 3; i++) {
         k += put_be(row + k, 8, 4);
         k += put_be(row + k, (uint64_t)ints[i], 8);
     }
-    k += put_be(row + k, n, 4);
-    return copy_send(g, row, k, err, errlen) && (!n || copy_send(g, data, n, err, errlen));
+    k += put_be(row + k, w->n, 4);
+    return copy_send(g, row, k, err, errlen) && (!w->n || copy_send(g, w->data, w->n, err, errlen));
+}
+
+/* The rows held back, into the COPY just opened. */
+static bool copy_held(pg_backend *g, char *err, size_t errlen)
+{
+    bool ok = true;
+    for (int i = 0; i < g->nheld; i++) {
+        ok = ok && copy_row(g, &g->held[i], err, errlen);
+        free(g->held[i].data);
+    }
+    g->nheld = 0;
+    return ok;
+}
+
+/* A commit's first PG_HELD buckets are held back: a commit of a few (a
+   service's claim) sends them as upserts ahead of its COMMIT, no temporary
+   table and no COPY to wait for; past that, they open the COPY. */
+static bool pg_bucket_put(yb_backend *b, int64_t state, int64_t bucket, int64_t count, const void *data, size_t n,
+                          char *err, size_t errlen)
+{
+    pg_backend *g = (pg_backend *)b;
+    pg_row w = {state, bucket, count, (unsigned char *)data, n};
+    if (n > INT32_MAX - 64) {
+        snprintf(err, errlen, "a bucket of %zu bytes is too big for the server", n);
+        return false;
+    }
+    if (!g->copying && g->nheld < PG_HELD) {
+        if (!(w.data = malloc(n ? n : 1))) {
+            snprintf(err, errlen, "out of memory");
+            return false;
+        }
+        memcpy(w.data, data, n);
+        g->held[g->nheld++] = w;
+        return true;
+    }
+    if (!g->copying && !(copy_open(g, err, errlen) && copy_held(g, err, errlen))) return false;
+    return copy_row(g, &w, err, errlen);
+}
+
+/* The rows held back, each an upsert sent ahead (the batch's transaction is open). */
+static bool upsert_held(pg_backend *g, char *err, size_t errlen)
+{
+    bool ok = true;
+    for (int i = 0; i < g->nheld; i++) {
+        const pg_row *w = &g->held[i];
+        yb_cell v[4] = {{YB_CELL_INT, w->state, NULL, 0}, {YB_CELL_INT, w->bucket, NULL, 0},
+                        {YB_CELL_INT, w->count, NULL, 0}, {YB_CELL_BLOB, 0, w->data, w->n}};
+        ok = ok && pg_run(&g->base,
+                          "INSERT INTO yb_bucket (state, bucket, n, data) VALUES ($1, $2, $3, $4)"
+                          " ON CONFLICT (state, bucket) DO UPDATE SET n = excluded.n, data = excluded.data",
+                          v, 4, NULL, NULL, err, errlen, false);
+        free(w->data);
+    }
+    g->nheld = 0;
+    return ok;
 }
 
 static bool pg_bucket_flush(yb_backend *b, char *err, size_t errlen)
 {
     pg_backend *g = (pg_backend *)b;
-    if (!g->copying) return true;
+    if (!g->copying) return upsert_held(g, err, errlen);
     g->copying = false;
     static const unsigned char trailer[2] = {0xff, 0xff};
     if (!copy_send(g, trailer, sizeof trailer, err, errlen)) return false;
@@ -414,6 +485,7 @@ static void pg_close(yb_backend *b)
     pg_backend *g = (pg_backend *)b;
     PQfinish(g->conn);
     for (int i = 0; i < g->nstmts; i++) free(g->stmts[i].sql);
+    for (int i = 0; i < g->nheld; i++) free(g->held[i].data);
     free(g);
 }
 
