@@ -1,9 +1,10 @@
-/* The ledger on a PostgreSQL server (Debian libpq-dev), for a bureau whose
- * batches run on several machines.  A batch is one transaction that first
- * locks yb_batch (two batches never interleave); a bucket of keys is one
- * prepared statement away; the changed buckets go up at commit in one binary
- * COPY (bytea as it is, not hex) into a temporary table and one INSERT … ON
- * CONFLICT.  A server that goes
+/* The ledger on a PostgreSQL server (Debian libpq-dev, libpq >= 14), for a
+ * bureau whose batches run on several machines.  A batch is one transaction
+ * that first locks yb_batch (two batches never interleave); a bucket of keys
+ * is one prepared statement away; the changed buckets go up at commit in one
+ * binary COPY (bytea as it is, not hex) into a temporary table and one
+ * INSERT … ON CONFLICT, or, a few of them, as upserts sent ahead; the batch's
+ * other writes are sent ahead in pipeline mode (below).  A server that goes
  * away mid-batch takes the open transaction with it: the ledger stays as it
  * was before the batch. */
 #include "store_backend.h"
