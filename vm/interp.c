@@ -235,6 +235,7 @@ static long state_key(yb_vm *vm, int s, int first, int nkeys, int pc)
 
 static void state_prefetch(yb_vm *vm, int s, int first, int nkeys, int pc)
 {
+    vm->pref_claim[s] = 0; /* nothing kept from an earlier claim (claim_no wraps) */
     if (!vm->recsets[s] && yb_ledger_count(vm->ledgers[s]) < vm->prefetch_min_keys) return;
     long len = state_key(vm, s, first, nkeys, pc);
     if (len < 0) return; /* STOPEN will report it */
@@ -256,7 +257,7 @@ static void state_prefetch(yb_vm *vm, int s, int first, int nkeys, int pc)
    names the same bytes all through a claim): its hash stands. */
 static bool prefetched(yb_vm *vm, int s, int first, int nkeys)
 {
-    bool same = vm->pref_claim[s] == vm->claim_no && vm->pref_n[s] == nkeys &&
+    bool same = vm->claim_no != 0 && vm->pref_claim[s] == vm->claim_no && vm->pref_n[s] == nkeys &&
                 memcmp(vm->pref_vals + vm->pref_at[s], vm->regs + first, (size_t)nkeys * sizeof(int64_t)) == 0;
     vm->pref_claim[s] = 0;
     return same;
