@@ -9,6 +9,11 @@
 #   YB_BENCH_LEDGER_CG       claims for the callgrind counts, 0 skips  (default 0)
 #   YB_BENCH_LEDGER_BIG      "N1 N2": peak RSS runs, 0 skips them      (default "1000000 10000000")
 #   YB_BENCH_LEDGER_MEMBERS  members of the peak RSS runs              (default 100000)
+#   YB_BENCH_LEDGER_CORPUS   claims of the timed batches: "small" (the
+#                            benchmark's 666-byte claims, 3.6 items) or
+#                            "realistic" (gen_claims --realistic: ~1.5 KB,
+#                            ~15 items, inpatient claims carrying most of
+#                            the money)                            (default realistic)
 #   YB_BENCH_YIBAO, YB_BENCH_SEED, YB_BENCH_TIME as in run.sh
 #
 # The ledger first holds batch 1 (N claims); batch 2 (the next N claims of the
@@ -33,6 +38,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build/bench
 N=${YB_BENCH_LEDGER_N:-200000}
+CORPUS=${YB_BENCH_LEDGER_CORPUS:-realistic}
+case "$CORPUS" in small) GENFLAGS= ;; realistic) GENFLAGS=--realistic ;; *) echo "bench/ledger.sh: YB_BENCH_LEDGER_CORPUS is small or realistic, not '$CORPUS'" >&2; exit 2 ;; esac
 RUNS=${YB_BENCH_LEDGER_RUNS:-5}
 CG=${YB_BENCH_LEDGER_CG:-0}
 BIG=${YB_BENCH_LEDGER_BIG:-1000000 10000000}
@@ -103,10 +110,10 @@ report() { # NAME "cpu wall spread server" ["base-cpu base-wall"]
 
 
 timings() {
-"$B/gen_claims" $((2 * N)) --seed "$SEED" --members "$MEMBERS" --format jsonl > "$W/all.jsonl"
+"$B/gen_claims" $((2 * N)) --seed "$SEED" --members "$MEMBERS" $GENFLAGS --format jsonl > "$W/all.jsonl"
 head -n "$N" "$W/all.jsonl" > "$W/b1.jsonl"
 tail -n +"$((N + 1))" "$W/all.jsonl" > "$W/b2.jsonl"
-echo "batches of $N claims, $MEMBERS members (standard policy $POLICY)"
+echo "batches of $N $CORPUS claims, $MEMBERS members (standard policy $POLICY)"
 
 SETUP=:
 # the baseline: one worker, as a ledger's batch settles; the default (--jobs
