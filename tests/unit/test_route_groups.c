@@ -119,6 +119,20 @@ static void groups_grow(void **state)
     "state totals per member_id { n: int }\n"                                                   \
     "rule r\n  add 1 to acct.n\n  add 1 to totals.n\n"
 
+/* POLICY compiled, its diagnostics thrown away (it has none) */
+static yb_program *compile_policy(void)
+{
+    FILE *diag = fopen("/dev/null", "w");
+    assert_non_null(diag);
+    yb_diag d;
+    yb_diag_init(&d, diag);
+    yb_program *p = yb_compile_string("t.yb", POLICY, &d);
+    yb_diag_free(&d);
+    fclose(diag);
+    assert_non_null(p);
+    return p;
+}
+
 /* A line's worker follows its group: the payer's id joins the member's,
  * read as the claim reader reads it (escapes, a byte order mark on line 1),
  * learnt line by line or from the whole text (only the lines naming
@@ -126,13 +140,7 @@ static void groups_grow(void **state)
 static void lines_route_by_group(void **state)
 {
     (void)state;
-    FILE *diag = fopen("/dev/null", "w");
-    yb_diag d;
-    yb_diag_init(&d, diag);
-    yb_program *p = yb_compile_string("t.yb", POLICY, &d);
-    yb_diag_free(&d);
-    fclose(diag);
-    assert_non_null(p);
+    yb_program *p = compile_policy();
     assert_int_equal(p->route_plan->nids, 2);
     const char *lines[] = {
         "\xEF\xBB\xBF{\"claim_id\":\"c1\",\"member_id\":\"A\"}",
@@ -190,13 +198,7 @@ static void lines_route_by_group(void **state)
 static void text_marks_anywhere(void **state)
 {
     (void)state;
-    FILE *diag = fopen("/dev/null", "w");
-    yb_diag d;
-    yb_diag_init(&d, diag);
-    yb_program *p = yb_compile_string("t.yb", POLICY, &d);
-    yb_diag_free(&d);
-    fclose(diag);
-    assert_non_null(p);
+    yb_program *p = compile_policy();
     const char *links[] = {"{\"member_id\":\"P\",\"account_payer\":{\"member_id\":\"Q\"}}",
                            "{\"member_id\":\"P\",\"account\\u005fpayer\":{\"member_id\":\"Q\"}}"};
     const char *pq[] = {"P", "Q"};
