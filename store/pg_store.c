@@ -43,13 +43,24 @@ typedef struct pg_backend {
     unsigned names; /* statement names given so far */
 } pg_backend;
 
+/* Whether the server is gone: libpq may hand back "server closed the
+ * connection unexpectedly", or the server's own "terminating connection"
+ * (SQLSTATE 57P01-57P03, or class 08), before it marks the connection bad. */
+static bool server_gone(pg_backend *g, const PGresult *r, const char *m)
+{
+    if (PQstatus(g->conn) != CONNECTION_OK) return true;
+    const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (code && (strncmp(code, "08", 2) == 0 || strncmp(code, "57P", 3) == 0)) return true;
+    return strstr(m, "server closed the connection") != NULL;
+}
+
 /* The server's message, on one line; "the server went away" when it did. */
 static void set_err(pg_backend *g, const PGresult *r, char *err, size_t errlen)
 {
     if (!err) return;
     const char *m = r ? PQresultErrorMessage(r) : "";
     if (!m || !m[0]) m = PQerrorMessage(g->conn);
-    if (PQstatus(g->conn) != CONNECTION_OK)
+    if (server_gone(g, r, m))
         snprintf(err, errlen, "the ledger's server went away (%.*s); nothing of this batch is kept",
                  (int)strcspn(m, "\n"), m);
     else snprintf(err, errlen, "%.*s", (int)strcspn(m, "\n"), m);
