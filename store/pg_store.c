@@ -286,6 +286,8 @@ static bool pg_run(yb_backend *b, const char *sql, const yb_cell *params, int np
     if (!fn && !raw && nparams && err && (g->queued || PQtransactionStatus(g->conn) == PQTRANS_INTRANS))
         return send_ahead(g, sql, &q, nparams, err, errlen);
     if (!drain(g, err, errlen) && err) return false;
+    /* a failed COMMIT ended the transaction already: no "no transaction in progress" warning */
+    if (strcmp(sql, "ROLLBACK") == 0 && PQtransactionStatus(g->conn) == PQTRANS_IDLE) return true;
     PGresult *r = nparams || raw ? PQexecParams(g->conn, sql, nparams, q.types, q.values, q.lengths, q.formats, raw)
                                  : PQexec(g->conn, sql);
     bool ok = ok_result(g, r, err, errlen);
