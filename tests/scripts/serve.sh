@@ -72,7 +72,7 @@ split -n l/3 -d $C "$T/part"
 # No sleeps decide the outcome: each client settles the first half of its claims, says so, and
 # waits for the swap before the rest; the files are dropped only once every client has begun,
 # each after the watcher has logged the one before (a loaded or an idle machine alike).
-wait_for() { for _ in $(seq 300); do eval "$1" && return 0; sleep 0.1; done; echo "FAIL: timed out waiting for: $1"; return 1; }
+wait_for() { for _ in $(seq 1200); do eval "$1" && return 0; sleep 0.1; done; echo "FAIL: timed out waiting for: $1"; return 1; }
 for k in 0 1 2; do
     ( n=$(wc -l <"$T/part0$k"); i=0
       while IFS= read -r line; do
@@ -110,6 +110,6 @@ check "the good one swapped in, logged" grep -q 'swapped .* -> 长沙 基本医�
 check "/metrics: 1 swap, 3 refused" bash -c "curl -s http://127.0.0.1:$PORT/metrics | grep -qx 'yibao_policy_swaps_total 1' && curl -s http://127.0.0.1:$PORT/metrics | grep -qx 'yibao_policy_swaps_refused_total 3'"
 check "/policy: the new version, signer province" bash -c "curl -s http://127.0.0.1:$PORT/policy | grep -q '\"version\":\"2026.1\",\"hash\":\"$h2\",\"signer\":\"province\"'"
 kill -HUP "$swap_pid"
-for _ in $(seq 50); do grep -q 'nothing to swap' "$T/swap.log" && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q 'nothing to swap' "$T/swap.log" && break; sleep 0.1; done
 check "SIGHUP reloads (the same file: nothing to swap)" grep -q 'e-v2.ybc is the policy in force already' "$T/swap.log"
 exit $((fails > 0))

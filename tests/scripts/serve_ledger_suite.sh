@@ -92,7 +92,7 @@ kport=$PORT
     [ "$code" = 200 ] && printf '%s\n' "$line" >>"$T/answered.jsonl"
   done <$C ) &
 client=$!
-for _ in $(seq 100); do [ "$(cat "$T/answered.jsonl" 2>/dev/null | grep -c .)" -ge 40 ] && break; sleep 0.05; done
+for _ in $(seq 1200); do [ "$(cat "$T/answered.jsonl" 2>/dev/null | grep -c .)" -ge 40 ] && break; sleep 0.05; done
 kill -9 "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null; unset 'pids[-1]'
 wait $client
 answered=$(grep -c . "$T/answered.jsonl")
@@ -115,7 +115,7 @@ sed -i 's/^  admissions: int = ytd.admissions/&\n  spare: int = 0/' "$T/sp/total
 "$Y" compile "$T/sp/hunan.yb" -o "$T/other.ybc" || exit 1
 "$Y" serve "$T/other.ybc" --port 0 --ledger "$SRV" 2>"$T/other.log" &
 p=$!
-for _ in $(seq 100); do kill -0 $p 2>/dev/null || break; sleep 0.05; done
+for _ in $(seq 1200); do kill -0 $p 2>/dev/null || break; sleep 0.05; done
 kill $p 2>/dev/null
 wait $p; rc=$?
 check "a policy whose states differ from the ledger's: the server does not start" [ "$rc" -ne 0 ]
@@ -124,9 +124,9 @@ mkdir "$T/live"; cp "$T/h.ybc" "$T/live/a.ybc"
 : >"$T/f.log"
 "$Y" serve "$T/live" --port 0 --poll 50 --ledger "$SWAP" 2>"$T/f.log" &
 pids+=($!)
-for _ in $(seq 100); do PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/f.log"); [ -n "$PORT" ] && break; sleep 0.1; done
+for _ in $(seq 600); do PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/f.log"); [ -n "$PORT" ] && break; sleep 0.1; done
 sleep 0.05; cp "$T/other.ybc" "$T/live/b.ybc"
-for _ in $(seq 100); do grep -q "refused $T/live/b.ybc" "$T/f.log" && break; sleep 0.05; done
+for _ in $(seq 1200); do grep -q "refused $T/live/b.ybc" "$T/f.log" && break; sleep 0.05; done
 check "a swap to a policy whose states differ: refused and logged" grep -q "refused $T/live/b.ybc: .*the policy's states do not match the ledger's" "$T/f.log"
 check "  the old policy stays" bash -c "curl -s http://127.0.0.1:$PORT/policy | grep -q '\"hash\":\"$(sha256sum "$T/h.ybc" | cut -c1-64)\"'"
 check "  and settles" bash -c "head -1 $C | curl -s -o /dev/null -w '%{http_code}' --data-binary @- http://127.0.0.1:$PORT/settle | grep -qx 200"
