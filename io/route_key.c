@@ -45,51 +45,74 @@ struct yb_router {
     yb_groups *groups; /* when nids > 1 */
 };
 
-/* The decoded string at path in the object at p (up to ID_BYTES kept);
- * false when the line has none or is malformed before it.  The scan stops
- * at the field: a line that gives it twice, or is malformed after it, is a
- * record error (the reader refuses a key given twice), and a record error
- * touches no state, so any worker may report it. */
+/* Past JSON whitespace: between a claim's tokens there is mostly none, and
+ * then this costs one test. */
+static inline const char *ws(const char *p, const char *e)
+{
+    return p < e && (unsigned char)*p > ' ' ? p : yb_jl_ws(p, e);
+}
+
+/* The JSON string at p (at its quote), past it (NULL when malformed): *val
+ * and *len its decoded bytes (the length counted past cap).  With nothing
+ * escaped its raw bytes are its decoded ones and are used in place (every
+ * line's keys and its routing value are read so, no copy); else it is
+ * decoded into buf (cap bytes) as the claim reader decodes it. */
+static const char *string_at(const char *p, const char *e, char *buf, size_t cap, const char **val, size_t *len)
+{
+    if (p >= e || *p != '"') return NULL;
+    const char *q = memchr(p + 1, '"', (size_t)(e - p - 1));
+    if (q && !memchr(p + 1, '\\', (size_t)(q - p - 1))) {
+        *val = p + 1;
+        *len = (size_t)(q - p - 1);
+        return q + 1;
+    }
+    *val = buf;
+    return yb_jl_string(p, e, buf, cap, len);
+}
+
 /* Past the key string at p (NULL when malformed); *same: whether it is
- * name (n bytes) decoded.  A key with nothing escaped is its raw bytes: they
- * are compared in place (every line's first keys are passed over so). */
+ * name (n bytes) decoded. */
 static const char *key_at(const char *p, const char *e, const char *name, size_t n, bool *same)
 {
-    if (p < e && *p == '"') {
-        const char *q = p + 1;
-        while (q < e && *q != '"' && *q != '\\') q++;
-        if (q < e && *q == '"') {
-            *same = (size_t)(q - p - 1) == n && !memcmp(p + 1, name, n);
-            return q + 1;
-        }
+    /* a name has no quote or backslash: its raw bytes, closed, are it */
+    if ((size_t)(e - p) > n + 1 && p[n + 1] == '"' && *p == '"' && !memcmp(p + 1, name, n)) {
+        *same = true;
+        return p + n + 2;
     }
     char k[256];
+    const char *kv;
     size_t kn;
-    p = yb_jl_string(p, e, k, sizeof k, &kn);
-    *same = p && kn == n && !memcmp(k, name, n);
+    p = string_at(p, e, k, sizeof k, &kv, &kn);
+    *same = p && kn == n && !memcmp(kv, name, n);
     return p;
 }
 
-static bool lookup(const char *p, const char *e, const id_path *path, int depth, char *out, size_t *len)
+/* The decoded string at path in the object at p (*val, *len: at most
+ * ID_BYTES of it, in place or in out); false when the line has none or is
+ * malformed before it.  The scan stops at the field: a line that gives it
+ * twice, or is malformed after it, is a record error (the reader refuses a
+ * key given twice), and a record error touches no state, so any worker may
+ * report it. */
+static bool lookup(const char *p, const char *e, const id_path *path, int depth, char *out, const char **val, size_t *len)
 {
     bool same;
-    p = yb_jl_ws(p, e);
+    p = ws(p, e);
     if (p >= e || *p++ != '{') return false;
-    if (yb_jl_ws(p, e) < e && *yb_jl_ws(p, e) == '}') return false;
+    if (ws(p, e) < e && *ws(p, e) == '}') return false;
     for (;;) {
-        p = key_at(yb_jl_ws(p, e), e, path->names[depth], path->lens[depth], &same);
+        p = key_at(ws(p, e), e, path->names[depth], path->lens[depth], &same);
         if (!p) return false;
-        p = yb_jl_ws(p, e);
+        p = ws(p, e);
         if (p >= e || *p++ != ':') return false;
-        p = yb_jl_ws(p, e);
+        p = ws(p, e);
         if (same) {
-            if (depth + 1 < path->n) return lookup(p, e, path, depth + 1, out, len);
-            if (p >= e || *p != '"' || !yb_jl_string(p, e, out, ID_BYTES, len)) return false;
+            if (depth + 1 < path->n) return lookup(p, e, path, depth + 1, out, val, len);
+            if (!string_at(p, e, out, ID_BYTES, val, len)) return false;
             if (*len > ID_BYTES) *len = ID_BYTES;
             return true;
         }
         if (!(p = yb_jl_skip(p, e))) return false;
-        p = yb_jl_ws(p, e);
+        p = ws(p, e);
         if (p >= e || *p++ != ',') return false;
     }
 }
@@ -193,9 +216,10 @@ static bool learn_line(const yb_router *r, yb_groups *g, const char *line, size_
     uint64_t ids[YB_RP_MAX_IDS];
     int n = 0;
     char v[ID_BYTES];
+    const char *val;
     size_t vn;
     for (int i = 0; i < r->nids; i++)
-        if (may_give(b, e, &r->paths[i], escapes) && lookup(b, e, &r->paths[i], 0, v, &vn)) ids[n++] = yb_route_hash(v, vn);
+        if (may_give(b, e, &r->paths[i], escapes) && lookup(b, e, &r->paths[i], 0, v, &val, &vn)) ids[n++] = yb_route_hash(val, vn);
     for (int i = 1; i < n; i++)
         if (!yb_groups_link(g, ids[0], ids[i])) return false;
     return true;
@@ -295,10 +319,11 @@ int yb_router_route(const yb_router *r, const char *line, size_t len, long linen
     if (!r || r->n < 2) return 0;
     const char *b = body_of(line, len, lineno), *e = line + len;
     char v[ID_BYTES];
+    const char *val;
     size_t vn;
     for (int i = 0; i < r->nids; i++) {
-        if (!lookup(b, e, &r->paths[i], 0, v, &vn)) continue;
-        uint64_t h = yb_route_hash(v, vn);
+        if (!lookup(b, e, &r->paths[i], 0, v, &val, &vn)) continue;
+        uint64_t h = yb_route_hash(val, vn);
         /* every line was learnt: an id never linked is a group of its own */
         return (int)((r->groups ? yb_groups_root(r->groups, h) : h) % (uint64_t)r->n);
     }
