@@ -22,6 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(YB_NO_SIMD)
+#include <immintrin.h>
+#define YB_ROUTE_AVX2 1
+#endif
+
 #include "json_lite.h"
 #include "route_groups.h"
 #include "route_plan.h"
@@ -43,6 +48,7 @@ struct yb_router {
     size_t needle_lens[YB_RP_MAX_IDS];
     int nneedles;
     yb_groups *groups; /* when nids > 1 */
+    bool avx2;         /* the pre-pass scans with AVX2 (next_mark) */
 };
 
 /* Past JSON whitespace: between a claim's tokens there is mostly none, and
@@ -156,6 +162,9 @@ yb_router *yb_router_new(const yb_program *p, int n, bool *oom)
         return NULL;
     }
     r->n = n;
+#ifdef YB_ROUTE_AVX2
+    r->avx2 = __builtin_cpu_supports("avx2");
+#endif
     const yb_route_plan *rp = p->route_plan;
     r->nids = rp && rp->nids > 1 ? rp->nids : 1;
     for (int i = 0; i < r->nids; i++) {
@@ -285,12 +294,69 @@ static inline const char *scan_marks(const yb_router *r, int nk, const char *p, 
     return NULL;
 }
 
+#ifdef YB_ROUTE_AVX2
+/* The first of the lanes set in bits (from q) where a mark is, or NULL:
+ * out of the scan's loop, which then keeps its pointers in registers. */
+static __attribute__((noinline)) const char *mark_in(const yb_router *r, const char *q, uint64_t bits, const char *e)
+{
+    for (; bits; bits &= bits - 1)
+        if (mark_at(r, q + __builtin_ctzll(bits), e)) return q + __builtin_ctzll(bits);
+    return NULL;
+}
+
+/* The lanes of the 32 bytes at q where a mark may be (as marks16). */
+__attribute__((target("avx2"))) static inline uint32_t marks32(const yb_router *r, int nk, const char *q, const __m256i *first,
+                                                               const __m256i *last)
+{
+    __m256i a = _mm256_loadu_si256((const __m256i *)q), m = _mm256_cmpeq_epi8(a, _mm256_set1_epi8('\\'));
+    for (int k = 0; k < nk; k++) {
+        __m256i z = _mm256_loadu_si256((const __m256i *)(q + r->needle_lens[k] - 1));
+        m = _mm256_or_si256(m, _mm256_and_si256(_mm256_cmpeq_epi8(a, first[k]), _mm256_cmpeq_epi8(z, last[k])));
+    }
+    return (uint32_t)_mm256_movemask_epi8(m);
+}
+
+/* scan_marks with AVX2 where the processor has it (r->avx2): 64 bytes a
+ * step in two 32-byte compares, the lanes that matched as the bits of one
+ * mask (a third of the instructions of the 16-byte steps, which any x86-64
+ * has). */
+__attribute__((target("avx2"))) static inline const char *scan_marks_avx2(const yb_router *r, int nk, const char *p,
+                                                                          const char *e)
+{
+    __m256i first[YB_RP_MAX_IDS], last[YB_RP_MAX_IDS];
+    size_t reach = 1;
+    for (int k = 0; k < nk; k++) {
+        size_t n = r->needle_lens[k];
+        first[k] = _mm256_set1_epi8(r->needles[k][0]);
+        last[k] = _mm256_set1_epi8(r->needles[k][n - 1]);
+        if (n > reach) reach = n;
+    }
+    const char *q = p;
+    for (; (size_t)(e - q) >= 64 + reach - 1; q += 64) {
+        uint64_t bits = marks32(r, nk, q, first, last) | (uint64_t)marks32(r, nk, q + 32, first, last) << 32;
+        const char *hit = bits ? mark_in(r, q, bits, e) : NULL;
+        if (hit) return hit;
+    }
+    for (; q < e; q++)
+        if (mark_at(r, q, e)) return q;
+    return NULL;
+}
+
+__attribute__((target("avx2"))) static const char *next_mark_avx2(const yb_router *r, const char *p, const char *e)
+{
+    return r->nneedles == 1 ? scan_marks_avx2(r, 1, p, e) : scan_marks_avx2(r, r->nneedles, p, e);
+}
+#endif
+
 /* The first place in [p, e) where a needle starts or a backslash stands, or
  * NULL: one pass for all of them, a lane looked at closely only when its
  * first and last bytes match (memmem and memchr, a pass each, cost more
  * than the read that brought the text in). */
 static const char *next_mark(const yb_router *r, const char *p, const char *e)
 {
+#ifdef YB_ROUTE_AVX2
+    if (r->avx2) return next_mark_avx2(r, p, e);
+#endif
     return r->nneedles == 1 ? scan_marks(r, 1, p, e) : scan_marks(r, r->nneedles, p, e);
 }
 
@@ -328,6 +394,16 @@ int yb_router_route(const yb_router *r, const char *line, size_t len, long linen
         return (int)((r->groups ? yb_groups_root(r->groups, h) : h) % (uint64_t)r->n);
     }
     return 0;
+}
+
+bool yb_router_simd(yb_router *r, bool on)
+{
+#ifdef YB_ROUTE_AVX2
+    r->avx2 = on && __builtin_cpu_supports("avx2");
+#else
+    (void)on;
+#endif
+    return r->avx2;
 }
 
 void yb_router_describe(const yb_router *r, char *buf, size_t n)

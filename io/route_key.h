@@ -34,6 +34,10 @@ void yb_router_seal(yb_router *r);
 /* The worker (0 .. n-1) of one line; reads only (threads may route at once).
  * A line that gives no id (a record error: it touches no state) goes to 0. */
 int yb_router_route(const yb_router *r, const char *line, size_t len, long lineno);
+/* For tests: the pre-pass's scan with the processor's widest vectors (on:
+ * AVX2 where it has it, the default) or with the 16-byte steps any x86-64
+ * or other target has; returns whether the wide one is used. */
+bool yb_router_simd(yb_router *r, bool on);
 /* "member_id", or "member_id grouped with account_payer.member_id" (the
  * fields, for -v), and the ids linked and the groups joined ("(12 ids, 3
  * groups joined)"). */

@@ -193,7 +193,7 @@ static void lines_route_by_group(void **state)
 }
 
 /* yb_router_learn_text finds a linking line wherever it starts against the
- * scanner's 32-byte steps, and through an escaped name (no `account_payer`
+ * scanner's 32- or 64-byte steps (both scans), and through an escaped name (no `account_payer`
  * written: only the backslash shows it), in a text of other lines. */
 static void text_marks_anywhere(void **state)
 {
@@ -203,11 +203,12 @@ static void text_marks_anywhere(void **state)
                            "{\"member_id\":\"P\",\"account\\u005fpayer\":{\"member_id\":\"Q\"}}"};
     const char *pq[] = {"P", "Q"};
     bool oom;
-    for (int l = 0; l < 2; l++)
-        for (int pad = 0; pad < 70; pad++) {
+    for (int k = 0; k < 4; k++) /* each link, by each scan */
+        for (int pad = 0; pad < 140; pad++) {
             char text[512];
-            int n = snprintf(text, sizeof text, "{\"member_id\":\"R\"}\n%*s\n%s\n{\"member_id\":\"S\"}", pad, "", links[l]);
+            int n = snprintf(text, sizeof text, "{\"member_id\":\"R\"}\n%*s\n%s\n{\"member_id\":\"S\"}", pad, "", links[k % 2]);
             yb_router *r = yb_router_new(p, 2, &oom);
+            yb_router_simd(r, k >= 2); /* the 16-byte steps, then AVX2 where the processor has it */
             yb_groups *g = yb_groups_new();
             assert_true(yb_router_learn_text(r, g, text, (size_t)n, true));
             assert_int_equal(yb_groups_count(g), 2);
