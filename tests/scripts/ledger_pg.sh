@@ -61,35 +61,40 @@ check "  after which the ledger checks" grep -q '^ok: ' <("$Y" ledger check "$V2
 "$Y" run "$P" "$T/b.jsonl" --ledger "$V2" > /dev/null 2> "$T/v2b.err"
 check "  and takes the next batch" grep -q '^163 settled, 0 already settled, 0 errors$' "$T/v2b.err"
 
-# ---- a failure after the buckets' COPY (store/pg_store.c): at the statement
-# that moves them from the temporary yb_put into yb_bucket, then at COMMIT
-# itself (a deferred trigger, run by the server as it commits).  Each: exit 1,
-# the server's reason, the ledger as before; the batch (big.jsonl: hundreds of
-# buckets, so they go by COPY, not as upserts) settles once the server takes it.
+# ---- a failure after a COPY (store/pg_store.c): a trigger run once the
+# buckets' COPY into yb_bucket has ended, then one run once the fingerprint
+# parts' COPY into yb_fps has, then at COMMIT itself (a deferred trigger, run
+# as the server commits).  Each: exit 1, the server's reason, the ledger as
+# before; the batch (big.jsonl: hundreds of buckets and parts, so they go by
+# COPY, not as statements) settles once the server takes it.
 Cf=$(new_ledger copyfail)
 "$Y" run "$P" "$T/a.jsonl" --ledger "$Cf" > /dev/null 2>&1
 content "$Cf" > "$T/copyfail.before"
-# the trigger counts the rows the COPY put in yb_put: it fails otherwise (no yb_put)
-psql_to copyfail -c "CREATE FUNCTION yb_refuse_move() RETURNS trigger LANGUAGE plpgsql AS \$\$
-    BEGIN RAISE EXCEPTION 'refused by the test after a COPY of % buckets', (SELECT COUNT(*) FROM yb_put); END \$\$;
-    CREATE TRIGGER yb_refuse_move BEFORE INSERT OR UPDATE ON yb_bucket FOR EACH STATEMENT
-    EXECUTE FUNCTION yb_refuse_move();"
-"$Y" run "$P" "$T/big.jsonl" --ledger "$Cf" > "$T/copyfail.out" 2> "$T/copyfail.err"
-check "a failure after the buckets' COPY: exit 1" [ $? = 1 ]
-check "  with the server's reason" grep -q 'refused by the test after a COPY of [1-9][0-9] buckets' "$T/copyfail.err"
-check "  and that nothing of the batch is kept" grep -q 'nothing of this batch is kept' "$T/copyfail.err"
-check "  the ledger as it was before the batch" diff -q "$T/copyfail.before" <(content "$Cf")
-psql_to copyfail -c "DROP TRIGGER yb_refuse_move ON yb_bucket;
+refuse_after_copy() { # TABLE WHAT: a trigger refusing once a statement has put rows in TABLE, saying how many
+    psql_to copyfail -c "CREATE FUNCTION yb_refuse_$1() RETURNS trigger LANGUAGE plpgsql AS \$\$
+        BEGIN RAISE EXCEPTION 'refused by the test after a COPY of % $2', (SELECT COUNT(*) FROM new); END \$\$;
+        CREATE TRIGGER yb_refuse_$1 AFTER INSERT ON $1 REFERENCING NEW TABLE AS new FOR EACH STATEMENT
+        EXECUTE FUNCTION yb_refuse_$1();"
+}
+copy_fails() { # WHAT PATTERN
+    "$Y" run "$P" "$T/big.jsonl" --ledger "$Cf" > "$T/copyfail.out" 2> "$T/copyfail.err"
+    check "a failure $1: exit 1" [ $? = 1 ]
+    check "  with the server's reason" grep -q "$2" "$T/copyfail.err"
+    check "  and that nothing of the batch is kept" grep -q 'nothing of this batch is kept' "$T/copyfail.err"
+    check "  the ledger as it was before the batch" diff -q "$T/copyfail.before" <(content "$Cf")
+    check "  and no warning of the server's" [ -z "$(grep WARNING "$T/copyfail.err")" ]
+}
+refuse_after_copy yb_bucket buckets
+copy_fails "after the buckets' COPY" 'refused by the test after a COPY of [1-9][0-9]* buckets'
+psql_to copyfail -c "DROP TRIGGER yb_refuse_yb_bucket ON yb_bucket"
+refuse_after_copy yb_fps 'fingerprint parts'
+copy_fails "after the fingerprint parts' COPY" 'refused by the test after a COPY of [1-9][0-9] fingerprint parts'
+psql_to copyfail -c "DROP TRIGGER yb_refuse_yb_fps ON yb_fps;
     CREATE FUNCTION yb_refuse_commit() RETURNS trigger LANGUAGE plpgsql AS \$\$
     BEGIN RAISE EXCEPTION 'refused by the test at commit'; END \$\$;
     CREATE CONSTRAINT TRIGGER yb_refuse_commit AFTER UPDATE ON yb_batch DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION yb_refuse_commit();"
-"$Y" run "$P" "$T/big.jsonl" --ledger "$Cf" > "$T/copyfail.out" 2> "$T/copyfail.err"
-check "a failure at the final COMMIT: exit 1" [ $? = 1 ]
-check "  with the server's reason" grep -q 'refused by the test at commit' "$T/copyfail.err"
-check "  and that nothing of the batch is kept" grep -q 'nothing of this batch is kept' "$T/copyfail.err"
-check "  the ledger as it was before the batch" diff -q "$T/copyfail.before" <(content "$Cf")
-check "  and no warning of the server's (the rollback after a failed COMMIT)" [ -z "$(grep WARNING "$T/copyfail.err")" ]
+copy_fails "at the final COMMIT" 'refused by the test at commit'
 psql_to copyfail -c "DROP TRIGGER yb_refuse_commit ON yb_batch"
 "$Y" run "$P" "$T/big.jsonl" --ledger "$Cf" > /dev/null 2> "$T/copyfail.err"
 check "  the same batch once the server takes it: 20000 settled" grep -q '^20000 settled, 0 already settled, 0 errors$' "$T/copyfail.err"
