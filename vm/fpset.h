@@ -8,6 +8,10 @@
  *   holds YB_FPSET_RECENT of them, then written out, sorted, to a temporary
  *   file (unlinked at once) as a run; runs of equal size are merged, so a
  *   set of n fingerprints has at most log2(n / YB_FPSET_RECENT) + 1 runs.
+ * - While the set is its own (no backing, no filter from a durable ledger), a
+ *   small front filter of its puts (8-16 bits each, grown with the table)
+ *   answers first: it stays in the second-level cache where the 8 MiB filter
+ *   misses every cache (fpset.c says more).
  * - A filter positive is always confirmed exactly: in the table, then in each
  *   run (one 3 KiB read found through a sparse index of every 256th
  *   fingerprint), then through the backing (the durable ledger's runs).  A

@@ -152,6 +152,51 @@ static void puts_mark_their_pages_dirty(void **state)
     yb_fpset_free(s);
 }
 
+/* The front filter (fpset.c), on while the set is its own: fingerprints put
+   through its growths are all found, absent ones are not (its false positives
+   go to the table), and past a spill a fingerprint on disk is still found
+   while it answers first; a fingerprint the backing holds (yb_fpset_filter_add)
+   turns it off, and the big filter answers alone. */
+static void front_filter_answers_exactly(void **state)
+{
+    (void)state;
+    yb_fpset *s = yb_fpset_new(true);
+    assert_non_null(s);
+    const size_t n = YB_FPSET_RECENT + 5000; /* one spill; the front stays on to 2^19 */
+    uint64_t x = 5;
+    uint32_t tag = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t fp = next_fp(&x);
+        assert_true(yb_fpset_room(s));
+        if (i % 1009 == 0) assert_int_equal(yb_fpset_find(s, fp, &tag), 0);
+        assert_true(yb_fpset_put(s, fp, (uint32_t)(fp % 1000) + 1));
+        if (i % 1013 == 0) {
+            assert_int_equal(yb_fpset_find(s, fp, &tag), 1);
+            assert_int_equal(tag, (uint32_t)(fp % 1000) + 1);
+        }
+    }
+    x = 5;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t fp = next_fp(&x);
+        if (i % 89) continue; /* a sample: the first YB_FPSET_RECENT are on disk */
+        assert_int_equal(yb_fpset_find(s, fp, &tag), 1);
+        assert_int_equal(tag, (uint32_t)(fp % 1000) + 1);
+    }
+    uint64_t y = 5555;
+    for (int i = 0; i < 100000; i++) assert_int_equal(yb_fpset_find(s, next_fp(&y), &tag), 0);
+    yb_fpset_free(s);
+
+    s = yb_fpset_new(true);
+    assert_non_null(s);
+    uint64_t held = 0xfedcba987654321ULL;
+    assert_int_equal(yb_fpset_find(s, held, &tag), 0);
+    yb_fpset_set_backing(s, one_fp_backing, &held);
+    yb_fpset_filter_add(s, held);
+    assert_int_equal(yb_fpset_find(s, held, &tag), 1);
+    assert_int_equal(tag, 7);
+    yb_fpset_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +204,7 @@ int main(void)
         cmocka_unit_test(forced_false_positives_are_confirmed),
         cmocka_unit_test(filter_false_positive_rate),
         cmocka_unit_test(puts_mark_their_pages_dirty),
+        cmocka_unit_test(front_filter_answers_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
