@@ -251,6 +251,17 @@ static void state_prefetch(yb_vm *vm, int s, int first, int nkeys, int pc)
     vm->pref_n[s] = (uint8_t)nkeys;
     vm->pref_hash[s] = h;
     vm->pref_claim[s] = vm->claim_no;
+    if (!vm->recsets[s] && s < 64) vm->pref_rows |= (uint64_t)1 << s;
+}
+
+/* The rows of the states whose slots STPREF fetched (vm.h, pref_rows). */
+static void prefetch_rows(yb_vm *vm)
+{
+    for (uint64_t m = vm->pref_rows; m; m &= m - 1) {
+        int s = __builtin_ctzll(m);
+        yb_ledger_prefetch_row(vm->ledgers[s], (uint32_t)vm->pref_hash[s]);
+    }
+    vm->pref_rows = 0;
 }
 
 /* STPREF hashed these very key values in this claim (a text key's value
@@ -260,6 +271,7 @@ static bool prefetched(yb_vm *vm, int s, int first, int nkeys)
     bool same = vm->claim_no != 0 && vm->pref_claim[s] == vm->claim_no && vm->pref_n[s] == nkeys &&
                 memcmp(vm->pref_vals + vm->pref_at[s], vm->regs + first, (size_t)nkeys * sizeof(int64_t)) == 0;
     vm->pref_claim[s] = 0;
+    if (s < 64) vm->pref_rows &= ~((uint64_t)1 << s); /* opened now: its row comes anyway */
     return same;
 }
 
@@ -617,6 +629,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
     vm->held = false;
     vm->nreasons = vm->nalerts = 0;
     vm->claim_no++;
+    vm->pref_rows = 0;
     vm->frame = p->epoch_cells[0];
     vm->defined = p->epoch_defined[0];
     for (int k = 0; k < p->nloads; k++) R[p->loads[k].reg] = claim->slots[p->loads[k].slot];
@@ -867,6 +880,7 @@ yb_run_status yb_vm_run(yb_vm *vm, const yb_claim *claim)
             fail(vm, at, NULL, "out of memory");
             goto error;
         }
+        if (vm->pref_rows) prefetch_rows(vm);
         JUMP();
     }
     CASE(PARAM) BODY_PARAM NEXT;

@@ -293,6 +293,15 @@ uint32_t yb_ledger_prefetch(const yb_ledger *l, const void *key, uint32_t keylen
     return tag;
 }
 
+void yb_ledger_prefetch_row(const yb_ledger *l, uint32_t tag)
+{
+    for (size_t i = home(tag, l->cap), n = 0; l->slots[i] && n < 8; i = next_slot(i, l->cap), n++)
+        if ((uint32_t)(l->slots[i] >> 32) == tag) {
+            __builtin_prefetch(row_at(l, (uint32_t)l->slots[i]));
+            return;
+        }
+}
+
 /* The slot holding key (tag is its hash's), or where it would go. */
 static size_t find(const yb_ledger *l, uint32_t tag, const void *key, uint32_t keylen, size_t *probe)
 {

@@ -68,6 +68,10 @@ size_t yb_ledger_bytes(const yb_ledger *l);
  * and yb_ledger_get() hides the cache miss.  Returns the key's tag, for
  * yb_ledger_get_tagged. */
 uint32_t yb_ledger_prefetch(const yb_ledger *l, const void *key, uint32_t keylen);
+/* The second step, once the slot yb_ledger_prefetch fetched has come: a hint
+ * to load the row of the first slot from the tag's home with that tag (the
+ * row yb_ledger_get_tagged will compare and read, unless the key is new). */
+void yb_ledger_prefetch_row(const yb_ledger *l, uint32_t tag);
 /* Every entry (for reports): a new array of yb_ledger_count() pointers, or NULL. */
 yb_ledger_entry **yb_ledger_entries(const yb_ledger *l);
 /* Walks every entry in the order the keys were first met: start with *pos = 0;

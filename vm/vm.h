@@ -80,6 +80,11 @@ typedef struct yb_vm {
        1024; tests set 0 (every STPREF hashes, and STOPEN reuses its hash). */
     uint32_t prefetch_min_keys;
     uint32_t *pref_claim;
+    /* States (the first 64) whose index slot STPREF fetched in this claim and
+       whose row is still to be fetched: at the end of the next item loop the
+       slot is in the cache, so the row is fetched then (yb_ledger_prefetch_row)
+       and its miss overlaps the work up to STOPEN as the slot's did. */
+    uint64_t pref_rows;
     uint64_t *pref_hash;
     uint8_t *pref_n;
     int32_t *pref_at;
