@@ -298,6 +298,7 @@ static int cmd_compile(int argc, char **argv)
 /* The batch loop's gate (io/batch.h), over the durable ledger. */
 static int gate_admit(void *ctx, const yb_claim *c, char *msg, size_t n) { return yb_store_admit(ctx, c, msg, n); }
 static bool gate_settled(void *ctx, const yb_claim *c, char *msg, size_t n) { return yb_store_settled(ctx, c, msg, n); }
+static void gate_ahead(void *ctx, yb_claim *const *claims) { yb_store_ahead(ctx, claims[0]); }
 
 /* --ledger: open it and start the batch (NULL, message printed, on failure). */
 static yb_store *start_ledger(const char *where, yb_vm *vm, bool migrate, yb_run_opts *o)
@@ -315,6 +316,8 @@ static yb_store *start_ledger(const char *where, yb_vm *vm, bool migrate, yb_run
     o->admit = gate_admit;
     o->settled = gate_settled;
     o->gate = st;
+    o->batch.ahead = gate_ahead;
+    o->batch.ahead_ctx = st;
     return st;
 }
 

@@ -96,36 +96,59 @@ void yb_batch_progress_line(FILE *f, long records, double s, double done, double
     fflush(f);
 }
 
-/* Every record of one input; false when fn gave up. */
-static bool each_record(batch_input *in, const yb_batch_side *sides, int nsides, const char *name,
-                        yb_claim *const *claims, const yb_batch_opts *o, yb_batch_fn fn, void *ctx, yb_batch_stats *st)
-{
+/* One record of each side. */
+typedef struct batch_read {
+    int rc[2], ended, bad;
     yb_record_error err[2];
+} batch_read;
+
+static void read_record(batch_input *in, int nsides, yb_claim *const *claims, const yb_batch_opts *o, batch_read *r)
+{
+    r->ended = r->bad = 0;
+    for (int k = 0; k < nsides; k++) {
+        r->rc[k] = yb_reader_next(in->r[k], claims[k], &r->err[k]);
+        r->ended += r->rc[k] == 0;
+        r->bad += r->rc[k] < 0;
+    }
+    if (o->ahead && !r->ended && !r->bad) o->ahead(o->ahead_ctx, claims);
+}
+
+/* Every record of one input; false when fn gave up.  With o->ahead (and
+   spare claims to read into) the next record is read before fn gets this one. */
+static bool each_record(batch_input *in, const yb_batch_side *sides, int nsides, const char *name,
+                        yb_claim *const *claims, yb_claim *const *spare, const yb_batch_opts *o, yb_batch_fn fn,
+                        void *ctx, yb_batch_stats *st)
+{
+    batch_read rd[2];        /* this record, and the one read ahead */
+    yb_claim *const *cl[2] = {claims, spare};
+    int at = 0;              /* rd[at], cl[at]: this record */
+    bool have_next = false;
     struct timespec t0;
     if (o->progress) clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
         if (o->progress) progress(o, in, st, &t0, false);
-        int rc[2] = {0, 0}, ended = 0, bad = 0;
-        for (int k = 0; k < nsides; k++) {
-            rc[k] = yb_reader_next(in->r[k], claims[k], &err[k]);
-            ended += rc[k] == 0;
-            bad += rc[k] < 0;
-        }
-        if (ended == nsides) {
+        if (have_next) at ^= 1, have_next = false;
+        else read_record(in, nsides, cl[at], o, &rd[at]);
+        const batch_read *cur = &rd[at];
+        if (cur->ended == nsides) {
             if (o->progress) progress(o, in, st, &t0, true);
             return true;
         }
         st->records++;
-        if (ended || bad) {
+        if (cur->ended || cur->bad) {
             for (int k = 0; k < nsides; k++)
-                if (rc[k] < 0) yb_batch_error(o->errors, name, err[k].line, sides[k].label, err[k].field, err[k].message);
-                else if (rc[k] == 0 && o->errors)
+                if (cur->rc[k] < 0) yb_batch_error(o->errors, name, cur->err[k].line, sides[k].label, cur->err[k].field, cur->err[k].message);
+                else if (cur->rc[k] == 0 && o->errors)
                     fprintf(o->errors, "%s: error: the %s reads fewer records\n", name, sides[k].label);
             st->errors++;
-            if (ended) return true;
+            if (cur->ended) return true;
             continue;
         }
-        switch (fn(ctx, claims, name, claims[0]->line)) {
+        if (o->ahead && spare) {
+            read_record(in, nsides, cl[at ^ 1], o, &rd[at ^ 1]);
+            have_next = true;
+        }
+        switch (fn(ctx, cl[at], name, cl[at][0]->line)) {
         case YB_BATCH_DONE: st->done++; break;
         case YB_BATCH_BAD: st->errors++; break;
         case YB_BATCH_END: return true;
@@ -145,10 +168,11 @@ bool yb_batch_each(const yb_batch_side *sides, int nsides, const char *const *in
         inputs = stdin_only;
         ninputs = 1;
     }
-    yb_claim *claims[2] = {NULL, NULL};
+    yb_claim *claims[2] = {NULL, NULL}, *spare[2] = {NULL, NULL};
     bool ok = true;
     for (int k = 0; k < nsides; k++)
-        if (!(claims[k] = yb_claim_new(sides[k].schema))) ok = false;
+        if (!(claims[k] = yb_claim_new(sides[k].schema)) || (o->ahead && !(spare[k] = yb_claim_new(sides[k].schema))))
+            ok = false;
     if (!ok && o->errors) fprintf(o->errors, "error: out of memory\n");
     for (int i = 0; ok && i < ninputs; i++) {
         const char *path = inputs[i];
@@ -157,10 +181,13 @@ bool yb_batch_each(const yb_batch_side *sides, int nsides, const char *const *in
         int opened = open_input(&in, sides, nsides, path, name, o, st);
         if (opened < 0) ok = false;
         if (opened <= 0) continue;
-        ok = each_record(&in, sides, nsides, name, claims, o, fn, ctx, st);
+        ok = each_record(&in, sides, nsides, name, claims, o->ahead ? spare : NULL, o, fn, ctx, st);
         close_input(&in, nsides);
     }
-    for (int k = 0; k < nsides; k++) yb_claim_free(claims[k]);
+    for (int k = 0; k < nsides; k++) {
+        yb_claim_free(claims[k]);
+        yb_claim_free(spare[k]);
+    }
     return ok;
 }
 

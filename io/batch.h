@@ -20,6 +20,13 @@ typedef struct yb_batch_opts {
     yb_reader_opts reader; /* --max-record, --strict */
     FILE *errors;          /* where bad records are reported; NULL: counted only */
     FILE *progress;        /* NULL, or where a progress line is kept up to date (a terminal) */
+    /* NULL, or told of each record read well as soon as it is read; records
+       are then read one ahead of the callback (in the same order, each
+       reported in its turn), so that what the callback will need of a claim
+       (a durable ledger's claim-id lookup: a cache miss a claim) is on its
+       way while the claim before it settles */
+    void (*ahead)(void *ctx, yb_claim *const *claims);
+    void *ahead_ctx;
 } yb_batch_opts;
 
 typedef struct yb_batch_stats {

@@ -39,6 +39,14 @@ typedef struct yb_fp_index {
     int64_t loaded;       /* fingerprints added to the filter from runs as the batch began */
 } yb_fp_index;
 
+/* A claim id read ahead (yb_store_ahead) and its fingerprint: its admission
+   finds it here by its bytes, not hashed again. */
+typedef struct yb_ahead_memo {
+    uint64_t fp;
+    uint32_t len; /* 0: empty (an empty id is hashed at admission) */
+    char id[60];
+} yb_ahead_memo;
+
 struct yb_store {
     yb_backend *b;
     char where[256];
@@ -61,6 +69,8 @@ struct yb_store {
     yb_fp_index *fpi;     /* the claim ids, then each state without fields */
     int nfpi;
     yb_fpset *claims;     /* fpi[0].set: claim id fingerprint -> the batch that settled it */
+    yb_ahead_memo ahead[2]; /* the claims read ahead: the next one, and the one after it */
+    int ahead_next;
     bool admitted;        /* yb_store_admit let a claim through: its fingerprint */
     uint64_t admitted_fp;
     long nsettled;

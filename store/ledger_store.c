@@ -360,6 +360,36 @@ static bool batch_row(void *ctx, const yb_cell *cols, int ncols)
     return true;
 }
 
+/* The claim id's fingerprint, from the read-ahead's memo when it holds this very id. */
+static bool admit_fp(yb_store *st, const yb_claim *c, uint64_t *fp)
+{
+    const char *p;
+    uint32_t n;
+    if (!claim_id(st, c, &p, &n)) return false;
+    for (int i = 0; i < 2; i++) {
+        const yb_ahead_memo *m = &st->ahead[i];
+        if (m->len == n && n <= sizeof m->id && memcmp(m->id, p, n) == 0) {
+            *fp = m->fp;
+            return true;
+        }
+    }
+    *fp = yb_fingerprint(st->fpkey, p, n);
+    return true;
+}
+
+void yb_store_ahead(yb_store *st, const yb_claim *c)
+{
+    const char *p;
+    uint32_t n;
+    if (!st->claims || !claim_id(st, c, &p, &n) || n > sizeof st->ahead[0].id) return;
+    yb_ahead_memo *m = &st->ahead[st->ahead_next];
+    st->ahead_next ^= 1;
+    m->fp = yb_fingerprint(st->fpkey, p, n);
+    m->len = n;
+    memcpy(m->id, p, n);
+    yb_fpset_prefetch(st->claims, m->fp);
+}
+
 int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
 {
     if (st->broken) {
@@ -368,7 +398,7 @@ int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen)
     }
     uint64_t fp;
     st->admitted = false;
-    if (!claim_fp(st, c, &fp)) return 0; /* no id: the reader reports the record */
+    if (!admit_fp(st, c, &fp)) return 0; /* no id: the reader reports the record */
     uint32_t batch = 0;
     int found = yb_fpset_find(st->claims, fp, &batch);
     if (found < 0) {

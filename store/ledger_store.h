@@ -37,6 +37,9 @@ bool yb_store_begin(yb_store *st, yb_vm *vm, bool migrate, char *err, size_t err
  * are kept instead of read again.  The VM must not keep totals loaded in an
  * earlier batch (the caller drops them after each commit). */
 bool yb_store_next(yb_store *st, yb_vm *vm, char *err, size_t errlen);
+/* A claim read ahead of its turn (yb_batch_opts.ahead): its id's place in
+ * the claim-id index is fetched into the cache; changes nothing. */
+void yb_store_ahead(yb_store *st, const yb_claim *c);
 /* Before a claim is settled: 0 settle it; 1 it was settled already (msg says
  * when and by which policy; skip it); -1 the ledger failed (msg; stop). */
 int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen);

@@ -55,6 +55,16 @@ D=$(new_ledger twice)
 "$Y" run "$P" "$T/twice.jsonl" --ledger "$D" > "$T/twice.out" 2> "$T/twice.err"
 check "a claim twice in a batch is settled once" [ "$(wc -l < "$T/twice.out")" = 1 ]
 check "the second is noted" grep -q 'twice.jsonl:2: note: claim HN[0-9]*: already settled earlier in this batch' "$T/twice.err"
+# a ledger's batch reads each record one ahead of the one it settles (io/batch.c):
+# notes, errors and settlements still come in the records' order
+{ sed -n 1p "$T/b.jsonl"; echo 'not json'; sed -n 2p "$T/b.jsonl"; sed -n 1p "$T/b.jsonl"; sed -n 3p "$T/b.jsonl"
+  echo '{"claim_id":7}'; sed -n 2p "$T/b.jsonl"; } > "$T/mixed.jsonl"
+"$Y" run "$P" "$T/mixed.jsonl" --ledger "$(new_ledger mixed)" > "$T/mixed.out" 2> "$T/mixed.err"
+check "a batch with bad records and repeats: its messages in the records' order (2, 4, 6, 7)" \
+    [ "$(sed -n 's/^.*mixed\.jsonl:\([0-9]*\): \(error\|note\): .*/\1 \2/p' "$T/mixed.err" | tr '\n' ' ')" = "2 error 4 note 6 error 7 note " ]
+check "  3 settled, 2 already settled, 2 errors" grep -q '^3 settled, 2 already settled, 2 errors$' "$T/mixed.err"
+check "  its settlements those of records 1, 3 and 5 in order" \
+    [ "$(sed 's/.*"claim_id":"\([^"]*\)".*/\1/' "$T/mixed.out" | tr '\n' ' ')" = "$(sed -n '1p;2p;3p' "$T/b.jsonl" | sed 's/.*"claim_id":"\([^"]*\)".*/\1/' | tr '\n' ' ')" ]
 
 # ---- the duplicate index lasts too: a claim of batch 1 sent again under a new id is held
 head -n 1 "$T/a.jsonl" | sed 's/"claim_id":"[^"]*"/"claim_id":"DUP-1"/' > "$T/dup.jsonl"
