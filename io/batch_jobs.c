@@ -69,7 +69,6 @@ int yb_jobs_default(void)
 typedef struct line_ref {
     uint32_t off, len; /* in the slot, the newline not counted */
     uint32_t rel;      /* its line number within its part (from 1) */
-    uint16_t worker;
     uint8_t nl;      /* a newline follows it */
     uint8_t copy;    /* 1: read from a copy (a short line); 2: and after an empty line (a byte order mark not on line 1) */
     uint8_t what;    /* after settling: 0 blank, 1 settled, 2 held, 3 a record error */
@@ -77,9 +76,19 @@ typedef struct line_ref {
     uint32_t errlen; /* bytes of its error messages */
 } line_ref;
 
-typedef struct part {
-    line_ref *lines;
+/* A worker's lines of a part, in input order.  Written by the scan, then
+ * (what, outlen, errlen) by that worker alone: two workers settling at once
+ * never write one cache line (in one array of every line, neighbours of
+ * different workers shared lines, which then moved between the cores). */
+typedef struct lines {
+    line_ref *v;
     size_t n, cap;
+} lines;
+
+typedef struct part {
+    lines of[MAX_JOBS];
+    uint8_t *order; /* the worker of each line not blank, in input order (the write step's merge) */
+    size_t norder, ordercap;
     long nlines; /* lines starting in it, blank ones too */
     long base;   /* line number of its first line, minus one */
     bool bad;    /* a NUL byte, or out of memory */
@@ -224,16 +233,25 @@ static void read_slot(jobs *J, slot *s)
 /* ------------------------------------------------------------------------ */
 /* scan: one part's lines split, checked and routed (in parallel)           */
 
-static bool add_line(part *pt, line_ref l)
+static bool add_line(part *pt, int worker, line_ref l)
 {
-    if (pt->n == pt->cap) {
-        size_t cap = pt->cap ? 2 * pt->cap : 1024;
-        line_ref *b = realloc(pt->lines, cap * sizeof *b);
+    lines *ls = &pt->of[worker];
+    if (ls->n == ls->cap) {
+        size_t cap = ls->cap ? 2 * ls->cap : 512;
+        line_ref *b = realloc(ls->v, cap * sizeof *b);
         if (!b) return false;
-        pt->lines = b;
-        pt->cap = cap;
+        ls->v = b;
+        ls->cap = cap;
     }
-    pt->lines[pt->n++] = l;
+    if (pt->norder == pt->ordercap) {
+        size_t cap = pt->ordercap ? 2 * pt->ordercap : 1024;
+        uint8_t *b = realloc(pt->order, cap);
+        if (!b) return false;
+        pt->order = b;
+        pt->ordercap = cap;
+    }
+    ls->v[ls->n++] = l;
+    pt->order[pt->norder++] = (uint8_t)worker;
     return true;
 }
 
@@ -241,7 +259,8 @@ static bool add_line(part *pt, line_ref l)
 static void scan_part(jobs *J, slot *s, int j)
 {
     part *pt = &s->parts[j];
-    pt->n = 0;
+    for (int w = 0; w < J->n; w++) pt->of[w].n = 0;
+    pt->norder = 0;
     pt->nlines = 0;
     pt->bad = false;
     char *b = s->buf, *data_end = b + s->len;
@@ -263,9 +282,8 @@ static void scan_part(jobs *J, slot *s, int j)
             /* the line number only says whether a byte order mark is skipped */
             int worker = yb_router_route(J->router, p, (size_t)(e - p), line1 ? 1 : 0);
             uint8_t copy = mark && !line1 ? 2 : e - p < COPY_BELOW;
-            line_ref l = {(uint32_t)(p - b), (uint32_t)(e - p), (uint32_t)pt->nlines, (uint16_t)worker, e < data_end,
-                          copy, 0, 0, 0};
-            if (!add_line(pt, l)) {
+            line_ref l = {(uint32_t)(p - b), (uint32_t)(e - p), (uint32_t)pt->nlines, e < data_end, copy, 0, 0, 0};
+            if (!add_line(pt, worker, l)) {
                 pt->bad = true;
                 return;
             }
@@ -388,8 +406,9 @@ static bool settle_slot(worker *w, long q)
     if (!w->errf[k] && !(w->errf[k] = open_memstream(&w->err[k], &w->errsize[k]))) return false;
     for (int j = 0; j < NPARTS; j++) {
         part *pt = &s->parts[j];
-        for (size_t i = 0; i < pt->n; i++)
-            if (pt->lines[i].worker == w->id && !settle_line(w, s, pt, &pt->lines[i], k)) return false;
+        lines *ls = &pt->of[w->id];
+        for (size_t i = 0; i < ls->n; i++)
+            if (!settle_line(w, s, pt, &ls->v[i], k)) return false;
     }
     return fflush(w->errf[k]) == 0;
 }
@@ -470,9 +489,10 @@ static bool write_slot(jobs *J, long q)
     yb_batch_stats *st = &J->st->batch;
     for (int j = 0; ok && j < NPARTS; j++) {
         const part *pt = &s->parts[j];
-        for (size_t i = 0; ok && i < pt->n; i++) {
-            const line_ref *l = &pt->lines[i];
-            int w = l->worker;
+        size_t at[MAX_JOBS] = {0};
+        for (size_t i = 0; ok && i < pt->norder; i++) {
+            int w = pt->order[i];
+            const line_ref *l = &pt->of[w].v[at[w]++];
             if (l->errlen) {
                 if (errs) fwrite(J->w[w].err[k] + epos[w], 1, l->errlen, errs);
                 epos[w] += l->errlen;
@@ -972,7 +992,11 @@ static void free_jobs(jobs *J)
     free(J->w);
     for (int k = 0; k < NSLOTS; k++) {
         free(J->slots[k].buf);
-        for (int j = 0; j < NPARTS; j++) free(J->slots[k].parts[j].lines);
+        for (int j = 0; j < NPARTS; j++) {
+            part *pt = &J->slots[k].parts[j];
+            for (int w = 0; w < MAX_JOBS; w++) free(pt->of[w].v);
+            free(pt->order);
+        }
     }
     free(J->carry);
     free(J->stage);
