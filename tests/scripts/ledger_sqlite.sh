@@ -77,6 +77,32 @@ check "a damaged part of an old run: a batch of new claims does not read it (exi
 "$Y" ledger check "$T/fp-part.db" > "$T/fpp.out" 2>&1
 check "  ledger check finds it" grep -q 'a part of run 1 of fingerprint index 0 is not whole 12-byte entries' "$T/fpp.out"
 
+# parts of any length are read (a batch writes parts of 640 entries; ledgers written
+# before, 256): every run of a ledger cut into parts of 7 entries, its claims and
+# records are still found there
+cp "$T/fp-plain.db" "$T/fp-cut.db"
+python3 - "$T/fp-cut.db" << 'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+runs = {}
+for state, run, fps in db.execute("SELECT state, run, fps FROM yb_fps ORDER BY state, run, hi").fetchall():
+    runs.setdefault((state, run), bytearray()).extend(fps)
+db.execute("DELETE FROM yb_fps")
+for (state, run), b in runs.items():
+    for i in range(0, len(b), 7 * 12):
+        part = bytes(b[i:i + 7 * 12])
+        hi = int.from_bytes(part[-12:-4], "little") ^ (1 << 63)  # the last fingerprint, top bit flipped, signed
+        db.execute("INSERT INTO yb_fps(state, run, hi, fps) VALUES (?, ?, ?, ?)", (state, run, hi - (1 << 64) if hi >> 63 else hi, part))
+db.commit()
+EOF
+check "a ledger cut into parts of 7 entries checks" quiet "$Y" ledger check "$T/fp-cut.db"
+"$Y" run "$P" "$T/a.jsonl" --ledger "$T/fp-cut.db" > /dev/null 2> "$T/cut-a.err"
+"$Y" run "$P" "$T/b.jsonl" --ledger "$T/fp-cut.db" > /dev/null 2> "$T/cut-b.err"
+check "  both batches run again settle nothing" \
+    [ "$(cat "$T/cut-a.err" "$T/cut-b.err" | grep -c '^0 settled, 163 already settled, 0 errors$')" = 2 ]
+"$Y" run "$P" "$T/dup.jsonl" --ledger "$T/fp-cut.db" > "$T/cut-dup.out" 2> /dev/null
+check "  a duplicate record is found in them and held" grep -q '"status":"held".*DUPLICATE_CLAIM' "$T/cut-dup.out"
+
 # a ledger of format 2 (one row of yb_entry per key), made from a format-3 one
 # (store/ledger_buckets.c: each bucket's entries decoded): the tools refuse it
 # and say how it is upgraded; the next run upgrades it, with every total as it was
