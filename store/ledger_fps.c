@@ -399,6 +399,7 @@ bool yb_fps_begin(yb_store *st, yb_vm *vm, char *err, size_t errlen)
             return false;
         }
     }
+    for (int i = 0; i < st->nfpi; i++) yb_fpset_fold(st->fpi[i].set);
     return true;
 }
 

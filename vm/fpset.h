@@ -73,6 +73,10 @@ const char *yb_fpset_error(const yb_fpset *s);
    of YB_FILTER_PAGE bytes, each marked dirty when a put changes it. */
 unsigned char *yb_fpset_filter(yb_fpset *s);
 bool yb_fpset_filter_has(const yb_fpset *s, uint64_t fp);
+/* Once a durable ledger has filled the filter (yb_fpset_filter, filter_add):
+   a small fold of it is made and asked first (fpset.c); any later write
+   through yb_fpset_filter drops it until the next fold. */
+void yb_fpset_fold(yb_fpset *s);
 /* Adds fp to the filter only (a fingerprint the backing holds). */
 void yb_fpset_filter_add(yb_fpset *s, uint64_t fp);
 bool yb_fpset_page_dirty(const yb_fpset *s, size_t page);
