@@ -238,6 +238,7 @@ static size_t home(uint64_t fp, size_t cap);
 /* The filter block a lookup reads, and the slot a put of a new fingerprint writes. */
 void yb_fpset_prefetch(const yb_fpset *s, uint64_t fp)
 {
+    if (s->front) __builtin_prefetch(front_word(s, fp));
     if (s->filter) __builtin_prefetch((const unsigned char *)s->filter + filter_block(fp) * 64);
     if (s->fold) __builtin_prefetch(fold_block(s, fp));
     __builtin_prefetch(&s->fps[home(fp, s->cap)]);

@@ -65,7 +65,7 @@ void yb_fpset_forget(yb_fpset *s);
 size_t yb_fpset_count(const yb_fpset *s);
 /* Every fingerprint put, in ascending order; false on an error or when fn said stop. */
 bool yb_fpset_each(yb_fpset *s, yb_fpset_each_fn fn, void *ctx);
-/* A hint to the CPU to load fp's filter block. */
+/* A hint to the CPU to load the lines a lookup of fp reads (and a put of it writes). */
 void yb_fpset_prefetch(const yb_fpset *s, uint64_t fp);
 const char *yb_fpset_error(const yb_fpset *s);
 
