@@ -160,6 +160,8 @@ typedef struct jobs {
     long learn_pieces;
     /* under mu */
     bool reading, writing, failed, write_failed, ended; /* ended: every input read */ /* failed: out of memory, or the output (write_failed) */
+    int ready;   /* threads whose workers are made (make_workers) */
+    bool unmade; /* a worker could not be made */
     long nread, nnumbered, nwritten;
     long limit;      /* slots to write: LONG_MAX until the inputs end or a slot is bad */
     int num_input;   /* numbering: the input of the last slot numbered, and its lines so far */
@@ -622,13 +624,38 @@ static double seconds(const struct timespec *a, const struct timespec *b) // ok-
     return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9; // ok-float: time, bytes or prose, never money
 }
 
+static bool new_worker(worker *w);
+
+/* Every worker made, each by the thread that runs it (the caller's thread
+ * makes those no thread could be made for too): glibc gives each thread an
+ * arena of its own, so two workers' objects, which their threads write at
+ * every claim, never share a cache line (made one after the other by one
+ * thread, they did, at their edges and wherever malloc reused a small hole).
+ * No step starts before all are made; false when one could not be (then no
+ * thread takes a step, and the caller settles the batch on one worker). */
+static bool make_workers(jobs *J, worker *w)
+{
+    bool made = new_worker(w);
+    if (w->id == 0) /* the caller's thread, which counted the threads */
+        for (int k = J->threads; k < J->n; k++) made = made && new_worker(&J->w[k]);
+    pthread_mutex_lock(&J->mu);
+    J->unmade = J->unmade || !made;
+    J->ready++;
+    pthread_cond_broadcast(&J->cv);
+    while (J->ready < J->threads) pthread_cond_wait(&J->cv, &J->mu);
+    return !J->unmade;
+}
+
 static void *work(void *arg)
 {
     worker *w = arg;
     jobs *J = w->J;
     struct timespec cpu0;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
-    pthread_mutex_lock(&J->mu);
+    if (!make_workers(J, w)) { /* under mu */
+        pthread_mutex_unlock(&J->mu);
+        return NULL;
+    }
     for (;;) {
         long q = 0;
         worker *as = w;
@@ -973,10 +1000,11 @@ static void free_worker(worker *w)
     free(w->scratch);
 }
 
-static bool new_worker(jobs *J, worker *w, int id)
+/* w's VM, reader, claim and buffers: made by the thread that runs w (see
+ * work), so in that thread's own malloc arena; false when out of memory. */
+static bool new_worker(worker *w)
 {
-    const yb_program *p = J->p;
-    *w = (worker){.J = J, .id = id};
+    const yb_program *p = w->J->p;
     w->vm = yb_vm_new(p);
     w->r = yb_reader_open_mem(&p->schema, "-");
     w->claim = yb_claim_new(&p->schema);
@@ -1011,10 +1039,8 @@ static bool new_jobs(jobs *J, int njobs)
     bool ok = (J->w = calloc((size_t)njobs, sizeof *J->w)) && (J->carry = malloc(SLOT_BYTES)) &&
               (J->stage = malloc(OUT_STAGE));
     for (int k = 0; ok && k < NSLOTS; k++) ok = (J->slots[k].buf = malloc(SLOT_BYTES + SLOT_PAD)) != NULL;
-    for (int k = 0; ok && k < njobs; k++) {
-        ok = new_worker(J, &J->w[k], k);
-        J->nalloc = k + 1; /* freed with the rest, made or not */
-    }
+    for (int k = 0; ok && k < njobs; k++) J->w[k] = (worker){.J = J, .id = k}; /* made by their threads (work) */
+    J->nalloc = ok ? njobs : 0;
     J->n = njobs;
     return ok;
 }
@@ -1103,6 +1129,11 @@ bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninp
     for (int i = 0; i < nin; i++) J->bytes_all += (double)(in[i].size - in[i].start); // ok-float: time, bytes or prose, never money
     /* a write error is said by the caller, who knows the output (as yb_batch_run) */
     bool ok = fflush(o->out) == 0 && run_threads(J);
+    if (J->unmade) { /* nothing settled or written yet */
+        free_jobs(J);
+        free(J);
+        return one_worker(vm, njobs, "out of memory", inputs, ninputs, o, st);
+    }
     if (!ok && !J->write_failed && o->batch.errors) fprintf(o->batch.errors, "error: out of memory\n");
     if (!flush_out(J)) ok = false;
     trace(J, yb_batch_seconds_since(&J->t0));
