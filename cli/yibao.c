@@ -419,7 +419,8 @@ static int cmd_run(int argc, char **argv)
     bool ok = vm && yb_batch_run_jobs(vm, jobs, inputs, ninputs, &o, &st);
     /* standard output is finished once, in main */
     if (of != stdout ? !yb_cli_finish(of, out) : fflush(stdout) != 0 || ferror(stdout)) ok = false;
-    if (store) ok = end_ledger(store, ok);
+    bool kept = true; /* with a ledger: the batch committed (or had nothing to keep) */
+    if (store) ok = kept = end_ledger(store, ok);
     /* the batch reports, once every claim is settled: to --report FILE, or to stderr */
     if (vm) {
         if (!yb_write_reports(vm, rf)) ok = false;
@@ -427,7 +428,9 @@ static int cmd_run(int argc, char **argv)
     } else if (rf && rf != stdout && rf != stderr) {
         fclose(rf);
     }
-    if (vm && ledger) fprintf(stderr, "%ld settled, %ld already settled, %ld errors\n", st.batch.done, st.skipped, st.batch.errors);
+    if (vm && ledger) /* the settlements are written, but a batch rolled back leaves the ledger as it was */
+        fprintf(stderr, "%ld settled, %ld already settled, %ld errors%s\n", st.batch.done, st.skipped, st.batch.errors,
+                kept ? "" : "; the ledger kept none of this batch");
     else if (vm) fprintf(stderr, "%ld settled, %ld errors\n", st.batch.done, st.batch.errors);
     yb_vm_free(vm);
     yb_program_free(p);

@@ -83,6 +83,8 @@ copy_fails() { # WHAT PATTERN
     check "  and that nothing of the batch is kept" grep -q 'nothing of this batch is kept' "$T/copyfail.err"
     check "  the ledger as it was before the batch" diff -q "$T/copyfail.before" <(content "$Cf")
     check "  and no warning of the server's" [ -z "$(grep WARNING "$T/copyfail.err")" ]
+    check "  the summary says the ledger kept none of it" \
+        grep -q '^20000 settled, 0 already settled, 0 errors; the ledger kept none of this batch$' "$T/copyfail.err"
 }
 refuse_after_copy yb_bucket buckets
 copy_fails "after the buckets' COPY" 'refused by the test after a COPY of [1-9][0-9]* buckets'
