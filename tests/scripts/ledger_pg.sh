@@ -64,8 +64,8 @@ check "  and takes the next batch" grep -q '^163 settled, 0 already settled, 0 e
 # ---- a failure after a COPY (store/pg_store.c): a trigger run once the
 # buckets' COPY into yb_bucket has ended, then one run once the fingerprint
 # parts' COPY into yb_fps has, then at COMMIT itself (a deferred trigger, run
-# as the server commits).  Each: exit 1, the server's reason, the ledger as
-# before; the batch (big.jsonl: hundreds of buckets and parts, so they go by
+# as the server commits), then the connection cut after the buckets' COPY.
+# Each: exit 1, the server's reason, the ledger as before; the batch (big.jsonl: hundreds of buckets and parts, so they go by
 # COPY, not as statements) settles once the server takes it.
 Cf=$(new_ledger copyfail)
 "$Y" run "$P" "$T/a.jsonl" --ledger "$Cf" > /dev/null 2>&1
@@ -97,7 +97,14 @@ psql_to copyfail -c "DROP TRIGGER yb_refuse_yb_fps ON yb_fps;
     CREATE CONSTRAINT TRIGGER yb_refuse_commit AFTER UPDATE ON yb_batch DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION yb_refuse_commit();"
 copy_fails "at the final COMMIT" 'refused by the test at commit'
-psql_to copyfail -c "DROP TRIGGER yb_refuse_commit ON yb_batch"
+# the connection cut once the buckets' COPY has ended (the backend ends
+# itself, as when the server goes away right there)
+psql_to copyfail -c "DROP TRIGGER yb_refuse_commit ON yb_batch;
+    CREATE FUNCTION yb_cut() RETURNS trigger LANGUAGE plpgsql AS \$\$
+    BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END \$\$;
+    CREATE TRIGGER yb_cut AFTER INSERT ON yb_bucket FOR EACH STATEMENT EXECUTE FUNCTION yb_cut();"
+copy_fails "the connection cut after the buckets' COPY" "the ledger's server went away"
+psql_to copyfail -c "DROP TRIGGER yb_cut ON yb_bucket"
 "$Y" run "$P" "$T/big.jsonl" --ledger "$Cf" > /dev/null 2> "$T/copyfail.err"
 check "  the same batch once the server takes it: 20000 settled" grep -q '^20000 settled, 0 already settled, 0 errors$' "$T/copyfail.err"
 
