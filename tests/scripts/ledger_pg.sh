@@ -2,8 +2,9 @@
 # The durable ledger on PostgreSQL: a throwaway server of its own (initdb and
 # pg_ctl from Debian's postgresql, in a temporary directory, listening on a Unix
 # socket there only, run as an unprivileged user), the shared suite against it,
-# a ledger of format 2 upgraded by the next run, a write sent ahead that the
-# server refuses, then a server that goes away in the middle of a batch.  The
+# a ledger of format 2 upgraded by the next run, failures once a commit's
+# COPYs have ended and at its COMMIT, a write sent ahead that the server
+# refuses, then a server that goes away in the middle of a batch.  The
 # server is stopped and its directory removed however the script ends.
 # usage: ledger_pg.sh YIBAO   (from the repository's root)
 set -u
