@@ -2,7 +2,8 @@
  * sequences they replace.  One policy uses every one of them; it is compiled
  * as usual and with yb_compile_plain (no superinstructions: PRESF + JMPF,
  * HELD + JMPT, STNEW + JMPF, TEQ + JMPF, MOV after MOV, one compare and jump
- * per invariant, one per member of `in [..]`), and both programs settle the same claims, one after the
+ * per invariant, one per member of `in [..]`; no keys known before their state
+ * opens: codegen.c gen_known_keys), and both programs settle the same claims, one after the
  * other on one VM each (so the running totals are new, then not).  They must
  * agree on the status, the error message, the reasons, the alerts, every
  * output, every running total and every value --explain shows. */
@@ -30,6 +31,9 @@ static const char *src =
     "  reasons alerts }\n"
     /* three opening values from claim fields read one after the other: one MOVN */
     "state totals per member_id { a: money = a0  b: money = b0  n: int = c0 }\n"
+    /* a key known before its state opens: a define not made yet, read where given() holds */
+    "define payer_key = if given(payer) then payer.member_id else member_id\n"
+    "state by_payer per payer_key { paid: money }\n"
     "rule blocked when kind = odd\n  block ODD \"odd on purpose\"\n"
     "rule g when given(note)\n  reason GIVEN\n"                   /* JABSENT */
     "rule ng when not given(note)\n  reason ABSENT\n"             /* JGIVEN */
@@ -45,8 +49,9 @@ static const char *src =
     "rule pay when not held\n"
     "  set fund = if kind = broken then 0.00 - amount else amount * 80%\n"
     "  set copay = amount - fund\n"
-    "  set extra = totals.a + totals.b\n"
+    "  set extra = totals.a + totals.b + by_payer.paid\n"
     "  add fund to totals.a\n"
+    "  add fund to by_payer.paid\n"
     "  add 1 to totals.n\n"
     "invariant all money outputs >= 0\n"                         /* JNONNEG, then one by one */
     "invariant copay <= amount\n";
@@ -112,6 +117,8 @@ static void each_superinstruction_is_made(void **state)
         if (count_op(fused, ops[i]) < 1) fail_msg("no %s in the compiled policy", yb_op_names[ops[i]]);
         assert_int_equal(count_op(plain, ops[i]), 0);
     }
+    /* by_payer's key is worked out with a prefetch at the claim's start (totals' too, in both) */
+    assert_int_equal(count_op(fused, YB_OP_STPREF), count_op(plain, YB_OP_STPREF) + 1);
     /* every superinstruction stands for at least two instructions */
     assert_true(fused->ncode < plain->ncode - 10);
     yb_program_free(fused);
