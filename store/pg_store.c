@@ -50,6 +50,8 @@ typedef struct pg_buf {
 typedef struct pg_backend {
     yb_backend base;
     PGconn *conn;
+    char *conninfo; /* to ask again after a COMMIT whose answer was lost (commit_outcome) */
+    int64_t xid;    /* the batch's transaction (0: none known) */
     bool prepared; /* yb_get */
     pg_rows puts;  /* a commit's buckets (pg_bucket_put) */
     pg_buf bulk;   /* past PG_HELD of them: their rows as COPY's bytes */
@@ -120,6 +122,47 @@ static bool rows(pg_backend *g, PGresult *r, yb_row_fn fn, void *ctx, char *err,
     }
     if (!ok && err && !err[0]) snprintf(err, errlen, "out of memory");
     return ok;
+}
+
+/* A COMMIT whose answer the server took with it when it went away: the
+   batch may have been committed all the same (the server had written its
+   commit) or not.  A new connection asks the server (txid_status of the
+   batch's transaction): true when it was committed, the new connection taking
+   the old one's place; false with err saying what is known. */
+static bool commit_outcome(pg_backend *g, char *err, size_t errlen)
+{
+    const char *keys[] = {"dbname", "connect_timeout", NULL}, *vals[] = {g->conninfo, "10", NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    char x[24], status[16] = "";
+    snprintf(x, sizeof x, "%lld", (long long)g->xid);
+    const char *v[1] = {x};
+    bool up = c && PQstatus(c) == CONNECTION_OK;
+    if (up) PQclear(PQexec(c, "SET client_min_messages = warning"));
+    PGresult *r = up ? PQexecParams(c, "SELECT txid_status($1)", 1, NULL, v, NULL, NULL, 0) : NULL;
+    if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+        snprintf(status, sizeof status, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    g->xid = 0;
+    if (strcmp(status, "committed") == 0) { /* kept: the statements prepared were the old connection's */
+        PQfinish(g->conn);
+        g->conn = c;
+        for (int i = 0; i < g->nstmts; i++) free(g->stmts[i].sql);
+        g->nstmts = g->last_stmt = 0;
+        g->prepared = false;
+        return true;
+    }
+    PQfinish(c);
+    if (!err) return false;
+    char was[300];
+    snprintf(was, sizeof was, "%.*s", (int)strcspn(err, ";"), err); /* "the ledger's server went away (...)" */
+    if (strcmp(status, "aborted") == 0)
+        snprintf(err, errlen, "%s during the COMMIT; asked again, it says the batch was rolled back: nothing of this "
+                 "batch is kept", was);
+    else
+        snprintf(err, errlen, "%s during the COMMIT and could not be asked again whether it had committed the batch: "
+                 "nothing of this batch is kept unless it had; once the server is back, run the batch again (claims "
+                 "it kept are already settled, never counted twice)", was);
+    return false;
 }
 
 /* A big-endian integer of a binary result. */
@@ -345,8 +388,17 @@ static bool pg_run(yb_backend *b, const char *sql, const yb_cell *params, int np
     PGresult *r = nparams || raw ? PQexecParams(g->conn, sql, nparams, q.types, q.values, q.lengths, q.formats, raw)
                                  : PQexec(g->conn, sql);
     bool ok = ok_result(g, r, err, errlen);
+    bool commit = strcmp(sql, "COMMIT") == 0;
+    if (!ok && commit && g->xid &&
+        server_gone(g, r, r && PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r) : PQerrorMessage(g->conn))) {
+        PQclear(r);
+        return commit_outcome(g, err, errlen);
+    }
+    /* a batch's transaction: begin_sql's last statement answers its id */
+    if (strncmp(sql, "BEGIN", 5) == 0) g->xid = ok && PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    if (commit || strncmp(sql, "ROLLBACK", 8) == 0) g->xid = 0;
     /* COMMIT of a transaction an error aborted answers ROLLBACK, and succeeds */
-    if (ok && strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+    if (ok && commit && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
         if (err) snprintf(err, errlen, "the server rolled the batch back (an earlier statement failed)");
         ok = false;
     }
@@ -672,6 +724,7 @@ static void pg_close(yb_backend *b)
 {
     pg_backend *g = (pg_backend *)b;
     PQfinish(g->conn);
+    free(g->conninfo);
     for (int i = 0; i < g->nstmts; i++) free(g->stmts[i].sql);
     for (int i = 0; i < g->puts.nheld; i++) free(g->puts.held[i].data);
     for (int i = 0; i < g->fps.nheld; i++) free(g->fps.held[i].data);
@@ -712,7 +765,7 @@ static const yb_backend_ops pg_ops = {
     .fps_sql = FPS_TABLES,
     .bucket_sql = BUCKET_TABLE,
     .preload_ratio = 64, /* a question is a round trip (~50 us); a row of a scan, ~1 us */
-    .begin_sql = "BEGIN; LOCK TABLE yb_batch IN EXCLUSIVE MODE",
+    .begin_sql = "BEGIN; LOCK TABLE yb_batch IN EXCLUSIVE MODE; SELECT txid_current()",
     .ready = NULL,
     .integrity = NULL,
     .has_ledger = pg_has_ledger,
@@ -729,11 +782,13 @@ yb_backend *yb_pg_open(const char *conninfo, char *err, size_t errlen)
         return NULL;
     }
     g->base.ops = &pg_ops;
-    g->conn = PQconnectdb(conninfo);
+    g->conninfo = strdup(conninfo);
+    g->conn = g->conninfo ? PQconnectdb(conninfo) : NULL;
     if (!g->conn || PQstatus(g->conn) != CONNECTION_OK) {
         const char *m = g->conn ? PQerrorMessage(g->conn) : "out of memory";
         snprintf(err, errlen, "cannot connect to the ledger's server: %.*s", (int)strcspn(m, "\n"), m);
         PQfinish(g->conn);
+        free(g->conninfo);
         free(g);
         return NULL;
     }

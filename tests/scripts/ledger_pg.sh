@@ -105,7 +105,12 @@ psql_to copyfail -c "DROP TRIGGER yb_refuse_commit ON yb_batch;
     BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END \$\$;
     CREATE TRIGGER yb_cut AFTER INSERT ON yb_bucket FOR EACH STATEMENT EXECUTE FUNCTION yb_cut();"
 copy_fails "the connection cut after the buckets' COPY" "the ledger's server went away"
-psql_to copyfail -c "DROP TRIGGER yb_cut ON yb_bucket"
+# and cut at COMMIT (the answer lost): yibao asks the server again whether the batch was committed
+psql_to copyfail -c "DROP TRIGGER yb_cut ON yb_bucket;
+    CREATE CONSTRAINT TRIGGER yb_cut AFTER UPDATE ON yb_batch DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION yb_cut();"
+copy_fails "the connection cut at COMMIT" "went away (.*) during the COMMIT; asked again, it says the batch was rolled back"
+psql_to copyfail -c "DROP TRIGGER yb_cut ON yb_batch"
 "$Y" run "$P" "$T/big.jsonl" --ledger "$Cf" > /dev/null 2> "$T/copyfail.err"
 check "  the same batch once the server takes it: 20000 settled" grep -q '^20000 settled, 0 already settled, 0 errors$' "$T/copyfail.err"
 
