@@ -54,6 +54,9 @@ void yb_fpset_set_backing(yb_fpset *s, yb_fpset_backing_fn fn, void *ctx);
 int yb_fpset_find(yb_fpset *s, uint64_t fp, uint32_t *tag);
 /* Makes room so that the next put cannot fail (may write a run); false on an error. */
 bool yb_fpset_room(yb_fpset *s);
+/* A hint that about n fingerprints will be put: the empty table is made that
+   big at once (up to its bound), not doubled (and faulted in) step by step. */
+void yb_fpset_reserve(yb_fpset *s, size_t n);
 /* Adds fp, which must be absent; false on an error. */
 bool yb_fpset_put(yb_fpset *s, uint64_t fp, uint32_t tag);
 /* Adds fp to the fingerprints but not to the filter (it has it already). */
