@@ -321,8 +321,9 @@ static yb_store *start_ledger(const char *where, yb_vm *vm, bool migrate, yb_run
     return st;
 }
 
-/* The batch is kept only if every settlement was written. */
-static bool end_ledger(yb_store *st, bool ok)
+/* The batch is kept only if every settlement was written; *unknown when
+ * the server went away with the COMMIT's answer (pg_store.c). */
+static bool end_ledger(yb_store *st, bool ok, bool *unknown)
 {
     char err[1024];
     if (!ok) {
@@ -330,6 +331,7 @@ static bool end_ledger(yb_store *st, bool ok)
         fprintf(stderr, "yibao: the ledger is left as it was before this batch\n");
     } else if (!yb_store_commit(st, err, sizeof err)) {
         fprintf(stderr, "yibao: %s\n", err);
+        *unknown = yb_store_commit_unknown(st);
         ok = false;
     }
     yb_store_close(st);
@@ -409,7 +411,7 @@ static int cmd_run(int argc, char **argv)
     if ((ledger && !store) || (out && !(of = fopen(out, "wb"))) || (report && !rf && !(rf = fopen(report, "wb")))) {
         if (!ledger || store) fprintf(stderr, "yibao: cannot write %s\n", out && !of ? out : report);
         if (of && of != stdout) fclose(of);
-        if (store) end_ledger(store, false);
+        if (store) end_ledger(store, false, &(bool){false});
         yb_vm_free(vm);
         yb_program_free(p);
         free(inputs);
@@ -420,7 +422,8 @@ static int cmd_run(int argc, char **argv)
     /* standard output is finished once, in main */
     if (of != stdout ? !yb_cli_finish(of, out) : fflush(stdout) != 0 || ferror(stdout)) ok = false;
     bool kept = true; /* with a ledger: the batch committed (or had nothing to keep) */
-    if (store) ok = kept = end_ledger(store, ok);
+    bool unknown = false; /* whether the batch was committed: its COMMIT's answer lost */
+    if (store) ok = kept = end_ledger(store, ok, &unknown);
     /* the batch reports, once every claim is settled: to --report FILE, or to stderr */
     if (vm) {
         if (!yb_write_reports(vm, rf)) ok = false;
@@ -430,7 +433,9 @@ static int cmd_run(int argc, char **argv)
     }
     if (vm && ledger) /* the settlements are written, but a batch rolled back leaves the ledger as it was */
         fprintf(stderr, "%ld settled, %ld already settled, %ld errors%s\n", st.batch.done, st.skipped, st.batch.errors,
-                kept ? "" : "; the ledger kept none of this batch");
+                kept      ? ""
+                : unknown ? "; whether the ledger kept this batch is not known: run it again once its server is back"
+                          : "; the ledger kept none of this batch");
     else if (vm) fprintf(stderr, "%ld settled, %ld errors\n", st.batch.done, st.batch.errors);
     yb_vm_free(vm);
     yb_program_free(p);

@@ -478,6 +478,8 @@ static bool batch_done(yb_store *st)
     return true;
 }
 
+bool yb_store_commit_unknown(const yb_store *st) { return st->b->commit_unknown; }
+
 bool yb_store_commit(yb_store *st, char *err, size_t errlen)
 {
     char msg[600] = "";

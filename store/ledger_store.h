@@ -47,6 +47,9 @@ int yb_store_admit(yb_store *st, const yb_claim *c, char *msg, size_t msglen);
 bool yb_store_settled(yb_store *st, const yb_claim *c, char *msg, size_t msglen);
 /* Writes everything the batch changed, in one transaction. */
 bool yb_store_commit(yb_store *st, char *err, size_t errlen);
+/* After a failed commit: true when the server went away with the COMMIT's
+   answer and could not be asked again, so whether the batch was kept is not known. */
+bool yb_store_commit_unknown(const yb_store *st);
 /* Drops the batch: the ledger stays as it was before it. */
 void yb_store_rollback(yb_store *st);
 /* Drops a batch of yb_store_next in which nothing was settled (its claim

@@ -143,6 +143,7 @@ static bool commit_outcome(pg_backend *g, char *err, size_t errlen)
         snprintf(status, sizeof status, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     g->xid = 0;
+    g->base.commit_unknown = strcmp(status, "committed") != 0 && strcmp(status, "aborted") != 0;
     if (strcmp(status, "committed") == 0) { /* kept: the statements prepared were the old connection's */
         PQfinish(g->conn);
         g->conn = c;

@@ -67,6 +67,7 @@ typedef struct yb_backend_ops {
 
 struct yb_backend {
     const yb_backend_ops *ops;
+    bool commit_unknown; /* the last COMMIT's answer was lost and the server could not be asked again */
 };
 
 /* Opens an SQLite file (created when absent) or connects to PostgreSQL; NULL with err. */
