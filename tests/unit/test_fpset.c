@@ -75,6 +75,34 @@ static void spilled_fingerprints_stay_exact(void **state)
     yb_fpset_free(s);
 }
 
+/* The walk of a table still in memory (no run on disk), which goes by slot
+   order (a slot's home is a fingerprint's top bits): fingerprints whose home
+   is the last slot wrap to the table's start, before the ones homed at slot
+   0, and a cluster's entries sit in the order they came, not ascending; the
+   walk still gives every one once, ascending. */
+static void walk_in_memory_sorts_clusters_and_the_wrap(void **state)
+{
+    (void)state;
+    yb_fpset *s = yb_fpset_new(true);
+    assert_non_null(s);
+    uint64_t fps[40], sum = 0;
+    size_t n = 0;
+    for (uint64_t k = 0; k < 6; k++) fps[n++] = UINT64_MAX - 1000 * k; /* the last slot, then the start */
+    for (uint64_t k = 1; k <= 6; k++) fps[n++] = 1000 * (7 - k) + 1; /* slot 0, descending */
+    uint64_t x = 7;
+    while (n < 40) fps[n++] = next_fp(&x);
+    for (size_t i = 0; i < n; i++) {
+        sum += fps[i];
+        assert_true(yb_fpset_put(s, fps[i], (uint32_t)(fps[i] % 1000) + 1));
+    }
+    walk w = {0, 0, 0, true};
+    assert_true(yb_fpset_each(s, walk_fp, &w));
+    assert_int_equal(w.n, n);
+    assert_true(w.ordered);
+    assert_true(w.sum == sum);
+    yb_fpset_free(s);
+}
+
 static int backing_calls;
 
 /* A backing that holds exactly one fingerprint. */
@@ -275,6 +303,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spilled_fingerprints_stay_exact),
+        cmocka_unit_test(walk_in_memory_sorts_clusters_and_the_wrap),
         cmocka_unit_test(forced_false_positives_are_confirmed),
         cmocka_unit_test(filter_false_positive_rate),
         cmocka_unit_test(puts_mark_their_pages_dirty),
