@@ -250,19 +250,10 @@ static int loop_index_for(gen *g, int field)
     return -1;
 }
 
-static bool field_always_present(gen *g, int field)
-{
-    const yb_schema *s = &g->p->schema;
-    const yb_field *f = &s->fields[field];
-    if (f->flags & YB_F_DEFAULT) return true;
-    if (!(f->flags & YB_F_REQUIRED)) return false;
-    for (int i = 0; i < s->nfields; i++) {
-        const yb_field *p = &s->fields[i];
-        if (p->kind == YB_T_RECORD && field >= p->first && field < p->first + p->count)
-            return field_always_present(g, i);
-    }
-    return true;
-}
+static bool field_present_under(gen *g, int field, int guard);
+
+/* A claim field that holds a value in every claim (no record guards it). */
+static bool field_always_present(gen *g, int field) { return field_present_under(g, field, -1); }
 
 /* The cell of a two-key parameter: k1 * n2 + k2 (one key: the enum itself, gen_symbol). */
 static void gen_key_index(gen *g, yb_vec *keys, int dst_idx)
@@ -1044,7 +1035,8 @@ static bool output_final(gen *g, int sym)
 
 static yb_decl *define_decl(gen *g, int sym);
 
-/* A claim field present whenever the record `guard` (or the field itself) is given. */
+/* A claim field present whenever the record `guard` (or the field itself) is
+ * given; guard -1: in every claim. */
 static bool field_present_under(gen *g, int field, int guard)
 {
     if (field == guard) return true;
