@@ -161,32 +161,45 @@ static void fold_drop(yb_fpset *s)
     s->fold_blocks = 0;
 }
 
-/* The bits set in f's first n words (a multiple of 8), each OR'd with the n
-   after them (or alone: half false), estimated from every eighth word (a
-   popcount is a library call here: counting them all cost more than the
-   fold saves). */
-static size_t bits_set(const uint64_t *f, size_t n, bool half)
+/* The bits set in f's first n words (a multiple of 8), estimated from every
+   eighth word (a popcount is a library call here: counting them all cost
+   more than the fold saves). */
+static size_t bits_set(const uint64_t *f, size_t n)
 {
     size_t set = 0;
-    for (size_t w = 0; w < n; w += 8) set += (size_t)__builtin_popcountll(half ? f[w] | f[w + n] : f[w]);
+    for (size_t w = 0; w < n; w += 8) set += (size_t)__builtin_popcountll(f[w]);
     return set * 8;
+}
+
+/* The fold's blocks: the fewest from FOLD_MIN_BLOCKS up with at most a third
+   of their bits set, from the big filter's density d (sampled: every 64th
+   word): OR-ing r blocks leaves a bit clear with chance (1 - d)^r, which
+   must stay >= 2/3 (fixed point, 2^-32).  Picked before the fold is made, so
+   only the fold's own size is allocated and written (folding 2 MiB down
+   faulted in 2 MiB an index). */
+static size_t fold_size(const yb_fpset *s)
+{
+    size_t set = 0, sampled = 0;
+    for (size_t w = 0; w < NBLOCKS * 8; w += 64, sampled += 64) set += (size_t)__builtin_popcountll(s->filter[w]);
+    uint64_t clear = ((uint64_t)(sampled - set) << 32) / sampled, two_thirds = ((uint64_t)2 << 32) / 3;
+    for (size_t nb = FOLD_MIN_BLOCKS; nb <= FOLD_MAX_BLOCKS; nb *= 2) {
+        uint64_t p = (uint64_t)1 << 32; /* (1 - d)^(NBLOCKS / nb) */
+        for (size_t r = NBLOCKS / nb; r && p >= two_thirds; r--) p = (p * clear) >> 32;
+        if (p >= two_thirds) return nb;
+    }
+    return FOLD_MAX_BLOCKS; /* checked below: too full, no fold */
 }
 
 void yb_fpset_fold(yb_fpset *s)
 {
     fold_drop(s);
-    size_t nb = FOLD_MAX_BLOCKS, words = nb * 8;
-    uint64_t *f = s->filter ? malloc(nb * 64) : NULL;
+    size_t nb = s->filter ? fold_size(s) : 0, words = nb * 8;
+    uint64_t *f = nb ? malloc(nb * 64) : NULL;
     if (!f) return; /* no filter, or no memory: the big filter answers alone */
     memcpy(f, s->filter, nb * 64);
     for (size_t j = words; j < NBLOCKS * 8; j += words)
         for (size_t w = 0; w < words; w++) f[w] |= s->filter[j + w];
-    while (nb > FOLD_MIN_BLOCKS && bits_set(f, words / 2, true) * 3 <= words / 2 * 64) {
-        words /= 2;
-        nb /= 2;
-        for (size_t w = 0; w < words; w++) f[w] |= f[w + words];
-    }
-    if (bits_set(f, words, false) * 3 > words * 64) {
+    if (bits_set(f, words) * 3 > words * 64) {
         free(f);
         return;
     }
