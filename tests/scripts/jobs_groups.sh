@@ -134,6 +134,16 @@ grep -q '"claim_id":"EDGE-LATE".*"account":"[1-9]' "$T/out1" && grep -q '"claim_
 same "a link only in the second input" run "$P" "$T/fam.jsonl" "$T/edge-second.jsonl" --report -
 grep -q '"claim_id":"EDGE-SPLIT".*"account":"[1-9]' "$T/out1" && ok "the second input's link draws on the account" || bad "EDGE-SPLIT drew nothing"
 same "a 3 MiB line among families (one VM again from its slot)" run "$P" "$T/edge-huge.jsonl" --report -
+# the inputs are mapped (batch_jobs.c map_input); the same edges read with pread (YB_JOBS_MAP=0),
+# whose pre-pass reads 128 KB at a time, grows its buffer to a slot for the 300 KB line and skips the 3 MiB one
+YB_JOBS_MAP=0 same "pread, not mapped: a link on the last line and on a 300 KB line" run "$P" "$T/edge-late-long.jsonl" --report -
+YB_JOBS_MAP=0 same "pread, not mapped: a link only in the second input" run "$P" "$T/fam.jsonl" "$T/edge-second.jsonl" --report -
+YB_JOBS_MAP=0 same "pread, not mapped: a 3 MiB line" run "$P" "$T/edge-huge.jsonl" --report -
+for m in 1 0; do
+    YB_JOBS_MAP=$m YB_JOBS_TRACE=1 "$Y" run "$P" "$T/fam.jsonl" --jobs 2 -o /dev/null --report /dev/null 2> "$T/tr$m"
+done
+grep -q "pre-pass.*inputs mapped" "$T/tr1" && grep -q "pre-pass.*inputs read with pread" "$T/tr0" &&
+    ok "the inputs mapped, and with YB_JOBS_MAP=0 read with pread" || bad "mapped or not: $(grep pre-pass "$T/tr1" "$T/tr0")"
 
 # -v: really two workers, routed by groups
 "$Y" run "$P" "$T/fam.jsonl" --jobs 2 -v -o /dev/null --report /dev/null 2> "$T/v"
