@@ -1106,6 +1106,17 @@ static void check_early(void *ctx, yb_expr *e)
     each_child(e, check_early, ctx);
 }
 
+/* Registers for a state's keys, one after another: the first. */
+static int key_regs(yb_compiler *c, yb_decl *d)
+{
+    int first = -1;
+    for (int k = 0; k < d->keys.n; k++) {
+        int r = yb_reg_new(c, kind_of(d->keys.items[k]));
+        if (k == 0) first = r;
+    }
+    return first;
+}
+
 /* Keys of states that can be known early are worked out right after the
  * claim starts, with a prefetch of their running totals, so the memory
  * fetch overlaps the work before the state opens. */
@@ -1118,11 +1129,7 @@ static void gen_early_keys(gen *g, yb_compiler *c)
         for (int k = 0; k < d->keys.n; k++) check_early(&pu, d->keys.items[k]);
         if (!pu.pure) continue;
         g->loc = d->loc;
-        int first = -1;
-        for (int k = 0; k < d->keys.n; k++) {
-            int r = yb_reg_new(c, kind_of(d->keys.items[k]));
-            if (k == 0) first = r;
-        }
+        int first = key_regs(c, d);
         for (int k = 0; k < d->keys.n; k++) gen_into(g, d->keys.items[k], first + k);
         op3(g, YB_OP_STPREF, d->index, first, d->keys.n);
         g->state_keys[d->index] = first;
@@ -1165,11 +1172,7 @@ static void gen_known_keys(gen *g, yb_compiler *c, int from)
         }
         if (!pu.pure) continue;
         g->loc = d->loc;
-        int first = -1;
-        for (int k = 0; k < d->keys.n; k++) {
-            int r = yb_reg_new(c, kind_of(d->keys.items[k]));
-            if (k == 0) first = r;
-        }
+        int first = key_regs(c, d);
         for (int k = 0; k < d->keys.n; k++) {
             yb_expr *e = d->keys.items[k];
             if (e->kind == E_NAME && e->sym_kind == SYM_DEFINE && !g->made[e->sym_index]) e = define_decl(g, e->sym_index)->value;

@@ -38,6 +38,16 @@ static bool walk_fp(void *ctx, uint64_t fp, uint32_t tag)
     return true;
 }
 
+/* The walk gives every fingerprint once (n of them, summing to sum), ascending. */
+static void assert_walk_gives_all(yb_fpset *s, size_t n, uint64_t sum)
+{
+    walk w = {0, 0, 0, true};
+    assert_true(yb_fpset_each(s, walk_fp, &w));
+    assert_int_equal(w.n, n);
+    assert_true(w.ordered);
+    assert_true(w.sum == sum);
+}
+
 /* More fingerprints than the recent table holds: runs on disk, merged as they
    come; every one found with its tag, none of another seed found, and the
    walk gives them all, ascending. */
@@ -67,11 +77,7 @@ static void spilled_fingerprints_stay_exact(void **state)
         uint32_t tag;
         assert_int_equal(yb_fpset_find(s, next_fp(&y), &tag), 0);
     }
-    walk w = {0, 0, 0, true};
-    assert_true(yb_fpset_each(s, walk_fp, &w));
-    assert_int_equal(w.n, n);
-    assert_true(w.ordered);
-    assert_true(w.sum == sum);
+    assert_walk_gives_all(s, n, sum);
     yb_fpset_free(s);
 }
 
@@ -95,11 +101,7 @@ static void walk_in_memory_sorts_clusters_and_the_wrap(void **state)
         sum += fps[i];
         assert_true(yb_fpset_put(s, fps[i], (uint32_t)(fps[i] % 1000) + 1));
     }
-    walk w = {0, 0, 0, true};
-    assert_true(yb_fpset_each(s, walk_fp, &w));
-    assert_int_equal(w.n, n);
-    assert_true(w.ordered);
-    assert_true(w.sum == sum);
+    assert_walk_gives_all(s, n, sum);
     yb_fpset_free(s);
 }
 
