@@ -77,16 +77,17 @@ refuse_after_copy() { # TABLE WHAT: a trigger refusing once a statement has put 
         CREATE TRIGGER yb_refuse_$1 AFTER INSERT ON $1 REFERENCING NEW TABLE AS new FOR EACH STATEMENT
         EXECUTE FUNCTION yb_refuse_$1();"
 }
-copy_fails() { # WHAT PATTERN
-    "$Y" run "$P" "$T/big.jsonl" --ledger "$Cf" > "$T/copyfail.out" 2> "$T/copyfail.err"
+batch_fails() { # WHAT PATTERN LEDGER CLAIMS N BEFORE: a batch of N claims the server fails
+    "$Y" run "$P" "$4" --ledger "$3" > /dev/null 2> "$T/fail.err"
     check "a failure $1: exit 1" [ $? = 1 ]
-    check "  with the server's reason" grep -q "$2" "$T/copyfail.err"
-    check "  and that nothing of the batch is kept" grep -q 'nothing of this batch is kept' "$T/copyfail.err"
-    check "  the ledger as it was before the batch" diff -q "$T/copyfail.before" <(content "$Cf")
-    check "  and no warning of the server's" [ -z "$(grep WARNING "$T/copyfail.err")" ]
+    check "  with the server's reason" grep -q "$2" "$T/fail.err"
+    check "  and that nothing of the batch is kept" grep -q 'nothing of this batch is kept' "$T/fail.err"
+    check "  the ledger as it was before the batch" diff -q "$6" <(content "$3")
+    check "  and no warning of the server's" [ -z "$(grep WARNING "$T/fail.err")" ]
     check "  the summary says the ledger kept none of it" \
-        grep -q '^20000 settled, 0 already settled, 0 errors; the ledger kept none of this batch$' "$T/copyfail.err"
+        grep -q "^$5 settled, 0 already settled, 0 errors; the ledger kept none of this batch\$" "$T/fail.err"
 }
+copy_fails() { batch_fails "$1" "$2" "$Cf" "$T/big.jsonl" 20000 "$T/copyfail.before"; }
 refuse_after_copy yb_bucket buckets
 copy_fails "after the buckets' COPY" 'refused by the test after a COPY of [1-9][0-9]* buckets'
 psql_to copyfail -c "DROP TRIGGER yb_refuse_yb_bucket ON yb_bucket"
@@ -123,11 +124,7 @@ content "$R" > "$T/refuse.before"
 psql_to refuse -c "CREATE FUNCTION yb_refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$
     BEGIN RAISE EXCEPTION 'refused by the test'; END \$\$;
     CREATE TRIGGER yb_refuse BEFORE INSERT ON yb_fps FOR EACH ROW EXECUTE FUNCTION yb_refuse();"
-"$Y" run "$P" "$T/b.jsonl" --ledger "$R" > /dev/null 2> "$T/refuse.err"
-check "a write the server refuses at commit: exit 1" [ $? = 1 ]
-check "  with the server's reason" grep -q 'refused by the test' "$T/refuse.err"
-check "  and that nothing of the batch is kept" grep -q 'nothing of this batch is kept' "$T/refuse.err"
-check "  the ledger as it was before the batch" diff -q "$T/refuse.before" <(content "$R")
+batch_fails "of a write sent ahead, refused at commit" 'refused by the test' "$R" "$T/b.jsonl" 163 "$T/refuse.before"
 psql_to refuse -c "DROP TRIGGER yb_refuse ON yb_fps"
 "$Y" run "$P" "$T/b.jsonl" --ledger "$R" > /dev/null 2> "$T/refuse.err"
 check "  the same batch once the server takes it: 163 settled" grep -q '^163 settled, 0 already settled, 0 errors$' "$T/refuse.err"
