@@ -472,6 +472,10 @@ yb_ledger_entry *yb_ledger_next(const yb_ledger *ledger, size_t *pos)
         size_t c = *pos >> CHUNK_SHIFT, u = *pos & (CHUNK_UNITS - 1);
         if (c >= l->nchunks) return NULL;
         if (u >= l->chunks[c].used) {
+            /* at the end of the last chunk the walk stays put: rows added
+               later are appended there, and a walk that goes on from *pos
+               (report_merge.c, after each claim) must meet them */
+            if (c + 1 >= l->nchunks) return NULL;
             *pos = (c + 1) << CHUNK_SHIFT;
             continue;
         }

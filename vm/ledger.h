@@ -75,7 +75,7 @@ void yb_ledger_prefetch_row(const yb_ledger *l, uint32_t tag);
 /* Every entry (for reports): a new array of yb_ledger_count() pointers, or NULL. */
 yb_ledger_entry **yb_ledger_entries(const yb_ledger *l);
 /* Walks every entry in the order the keys were first met: start with *pos = 0;
- * NULL when done. */
+ * NULL when done.  A walk ended goes on from *pos to the keys met since. */
 yb_ledger_entry *yb_ledger_next(const yb_ledger *l, size_t *pos);
 /* The key bytes of an entry. */
 const unsigned char *yb_ledger_key(const yb_ledger *l, const yb_ledger_entry *e);

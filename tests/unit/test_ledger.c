@@ -251,6 +251,30 @@ static void keys_shared_with_a_donor(void **state)
     yb_ledger_free(plain);
 }
 
+/* A walk that has ended goes on, from where it stopped, to the keys met
+ * since (report_merge.c walks each worker's report entries after every
+ * claim), across the chunks the rows are kept in (100,000 rows of 20-odd
+ * bytes: past the first chunks, of 16 KiB doubling to 1 MiB). */
+static void walk_goes_on_to_new_keys(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    yb_ledger *l = yb_ledger_new(2);
+    assert_non_null(l);
+    size_t pos = 0;
+    char k[32];
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(k, sizeof k, "key-%d", i);
+        assert_non_null(yb_ledger_get(l, k, (uint32_t)len));
+        yb_ledger_entry *e = yb_ledger_next(l, &pos);
+        assert_non_null(e);
+        assert_int_equal(e->keylen, len);
+        assert_memory_equal(yb_ledger_key(l, e), k, (size_t)len);
+        assert_null(yb_ledger_next(l, &pos));
+    }
+    yb_ledger_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +283,7 @@ int main(void)
         cmocka_unit_test(same_entries_whatever_the_key),
         cmocka_unit_test(values_exact_across_widening),
         cmocka_unit_test(keys_shared_with_a_donor),
+        cmocka_unit_test(walk_goes_on_to_new_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
