@@ -25,6 +25,7 @@
 #include "sign.h"
 #include "program.h"
 #include "report.h"
+#include "report_merge.h"
 #include "batch_jobs.h"
 #include "shard.h"
 #include "vm.h"
@@ -38,11 +39,13 @@ static const char usage[] =
     "                 [--input-format jsonl|csv] [--explain] [--report FILE]\n"
     "                 [--max-record BYTES] [--strict] [--jobs N (default: the cores)] [-v]\n"
     "                 [--ledger FILE.db|postgresql://...] [--migrate] [--trust PUB|DIR] [--stamp]\n"
+    "                 [--positions PART.pos (a shard part's: --report says where entries opened)]\n"
     "                 [--native LIB=PATH]... (also on check, explain, compare, test, coverage, bench, serve)\n"
     "       yibao disasm POLICY.yb|POLICY.ybc\n"
     "       yibao shard POLICY.yb|POLICY.ybc [CLAIMS...|-] -n PARTS -o DIR\n"
     "                 (DIR/part-K.jsonl: claims split as run --jobs splits them)\n"
-    "       yibao merge-reports POLICY.yb REPORTS... [-o OUT]\n"
+    "                 (and DIR/part-K.pos: where each line was, for run --positions)\n"
+    "       yibao merge-reports POLICY.yb REPORTS... [-o OUT] [--keep-opened]\n"
     "                 (the --report lines of the parts' runs merged as one run prints them)\n"
     "       yibao compare OLD.yb|OLD.ybc NEW.yb|NEW.ybc [CLAIMS...|-] [-o OUT] [--max-record BYTES] [--strict]\n"
     "                 [--text|--json|--csv] [--html FILE] [--as-of YEAR|--shift-years N] [--top N]\n"
@@ -340,7 +343,7 @@ static bool end_ledger(yb_store *st, bool ok, bool *unknown)
 
 static int cmd_run(int argc, char **argv)
 {
-    const char *policy = NULL, *out = NULL, *report = NULL, *ledger = NULL, *trust = NULL;
+    const char *policy = NULL, *out = NULL, *report = NULL, *ledger = NULL, *trust = NULL, *positions = NULL;
     bool format_given = false;
     bool migrate = false, stamp = false;
     int jobs = yb_jobs_default();
@@ -352,10 +355,11 @@ static int cmd_run(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-o") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "--input-format") == 0 || strcmp(a, "--report") == 0 ||
-            strcmp(a, "--ledger") == 0 || strcmp(a, "--trust") == 0) {
+            strcmp(a, "--ledger") == 0 || strcmp(a, "--trust") == 0 || strcmp(a, "--positions") == 0) {
             if (i + 1 == argc) { free(inputs); return usage_error("run", "%s needs a value", a); }
             const char *v = argv[++i];
             if (strcmp(a, "-o") == 0) out = v;
+            else if (strcmp(a, "--positions") == 0) positions = v;
             else if (strcmp(a, "--ledger") == 0) ledger = v;
             else if (strcmp(a, "--trust") == 0) trust = v;
             else if (strcmp(a, "--report") == 0) report = v;
@@ -392,6 +396,9 @@ static int cmd_run(int argc, char **argv)
         }
     }
     if (!policy) { free(inputs); return usage_error("run", "run needs a policy file%s", ""); }
+    /* a shard part's report with where its entries were opened (cli/shard.c) */
+    if (positions && !report) { free(inputs); return usage_error("run", "--positions needs --report%s", ""); }
+    if (positions && ninputs != 1) { free(inputs); return usage_error("run", "--positions takes one claims file (a shard part)%s", ""); }
     if (out && !format_given && ends_with(out, ".csv")) o.out_format = YB_FMT_CSV; /* -o out.csv writes CSV */
     o.batch.progress = isatty(fileno(stderr)) ? stderr : NULL; /* a progress line for a person watching */
     if (o.explain && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("run", "--explain needs JSON Lines output (not --format csv)%s", ""); }
@@ -402,6 +409,10 @@ static int cmd_run(int argc, char **argv)
     o.stamp = stamp_json;
     if (migrate && !ledger) { yb_program_free(p); free(inputs); return usage_error("run", "--migrate needs --ledger%s", ""); }
     yb_vm *vm = yb_vm_new(p);
+    if (vm && positions && !(o.opens = yb_report_opens_new(p))) {
+        yb_vm_free(vm);
+        vm = NULL;
+    }
     yb_run_stats st = {{0, 0, 0}, 0, 0, false};
     /* the ledger first: a ledger refused leaves no output file behind */
     yb_store *store = vm && ledger ? start_ledger(ledger, vm, migrate, &o) : NULL;
@@ -412,6 +423,7 @@ static int cmd_run(int argc, char **argv)
         if (!ledger || store) fprintf(stderr, "yibao: cannot write %s\n", out && !of ? out : report);
         if (of && of != stdout) fclose(of);
         if (store) end_ledger(store, false, &(bool){false});
+        yb_report_opens_free(o.opens);
         yb_vm_free(vm);
         yb_program_free(p);
         free(inputs);
@@ -426,7 +438,7 @@ static int cmd_run(int argc, char **argv)
     if (store) ok = kept = end_ledger(store, ok, &unknown);
     /* the batch reports, once every claim is settled: to --report FILE, or to stderr */
     if (vm) {
-        if (!yb_write_reports(vm, rf)) ok = false;
+        if (!yb_cli_part_reports(vm, rf, o.opens, positions)) ok = false;
         if (rf == stdout ? fflush(rf) != 0 || ferror(rf) : rf != stderr && !yb_cli_finish(rf, report)) ok = false;
     } else if (rf && rf != stdout && rf != stderr) {
         fclose(rf);
@@ -437,6 +449,7 @@ static int cmd_run(int argc, char **argv)
                 : unknown ? "; whether the ledger kept this batch is not known: run it again once its server is back"
                           : "; the ledger kept none of this batch");
     else if (vm) fprintf(stderr, "%ld settled, %ld errors\n", st.batch.done, st.batch.errors);
+    yb_report_opens_free(o.opens);
     yb_vm_free(vm);
     yb_program_free(p);
     free(stamp_json);
@@ -444,14 +457,16 @@ static int cmd_run(int argc, char **argv)
     return ok && st.batch.errors == 0 ? 0 : 1;
 }
 
-/* yibao merge-reports POLICY REPORTS... [-o OUT] (cli/shard.c) */
+/* yibao merge-reports POLICY REPORTS... [-o OUT] [--keep-opened] (cli/shard.c) */
 static int cmd_merge_reports(int argc, char **argv)
 {
     const char *policy = NULL, *out = NULL;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     int ninputs = 0;
+    bool keep_opened = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) out = argv[++i];
+        else if (strcmp(argv[i], "--keep-opened") == 0) keep_opened = true;
         else if (argv[i][0] == '-' && argv[i][1]) {
             free(inputs);
             return usage_error("merge-reports", "unknown option %s", argv[i]);
@@ -465,7 +480,7 @@ static int cmd_merge_reports(int argc, char **argv)
     yb_program *p = load_policy(policy, false, NULL);
     FILE *of = p && out ? fopen(out, "wb") : stdout;
     if (p && !of) fprintf(stderr, "yibao: cannot write %s\n", out);
-    int rc = p && of ? yb_cmd_merge_reports(p, inputs, ninputs, of, out) : 1;
+    int rc = p && of ? yb_cmd_merge_reports(p, inputs, ninputs, of, out, keep_opened) : 1;
     yb_program_free(p);
     free(inputs);
     return rc;

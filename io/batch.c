@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "report_merge.h"
 #include "settlement_writer.h"
 
 void yb_batch_error(FILE *errs, const char *file, long line, const char *label, const char *field, const char *msg)
@@ -230,7 +231,13 @@ static yb_batch_step run_one(void *ctx, yb_claim *const *claims, const char *fil
         x->st->stopped = a < 0;
         return a > 0 ? YB_BATCH_SKIP : YB_BATCH_STOP;
     }
-    if (!yb_batch_settle(vm, claims[0], file, line, NULL, errs)) return YB_BATCH_BAD;
+    bool settled = yb_batch_settle(vm, claims[0], file, line, NULL, errs);
+    /* a refused claim may have opened entries too (report_merge.c) */
+    if (x->o->opens && !yb_report_opens_note(x->o->opens, vm, yb_report_pos(0, line))) {
+        if (errs) fprintf(errs, "error: out of memory\n");
+        return YB_BATCH_STOP;
+    }
+    if (!settled) return YB_BATCH_BAD;
     x->st->held += vm->held;
     if (x->o->settled && !x->o->settled(x->o->gate, claims[0], msg, sizeof msg)) {
         if (errs) fprintf(errs, "%s:%ld: error: %s\n", file, line, msg);

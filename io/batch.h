@@ -99,6 +99,10 @@ typedef struct yb_run_opts {
        a family-grouped batch read from a pipe says it runs on one worker */
     FILE *jobs_log;
     bool jobs_given;
+    /* run --positions (a shard part, one input): NULL, or where each claim
+       opened report entries with fixed fields is noted here, by its line
+       (report_merge.h; batch_jobs.c merges its workers' into it) */
+    struct yb_report_opens *opens;
 } yb_run_opts;
 
 typedef struct yb_run_stats {

@@ -712,7 +712,7 @@ typedef struct replay {
 
 /* Every record of input i read by the file reader and settled; written (and
  * counted) from line `from` on. */
-static bool replay_input(replay *R, const input *in, const char *path, long from)
+static bool replay_input(replay *R, int i, const input *in, const char *path, long from)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     FILE *errs = R->o->batch.errors;
@@ -729,7 +729,13 @@ static bool replay_input(replay *R, const input *in, const char *path, long from
         if (rc < 0) {
             if (!quiet) yb_batch_error(errs, in->name, line, NULL, err.field, err.message);
             R->st->batch.errors += !quiet;
-        } else if (!yb_batch_settle(R->vm, R->claim, in->name, line, NULL, quiet ? NULL : errs)) {
+            continue;
+        }
+        bool settled = yb_batch_settle(R->vm, R->claim, in->name, line, NULL, quiet ? NULL : errs);
+        if (R->o->opens && !yb_report_opens_note(R->o->opens, R->vm, yb_report_pos(i, line))) { /* run --positions */
+            if (errs) fprintf(errs, "error: out of memory\n");
+            ok = false;
+        } else if (!settled) {
             R->st->batch.errors += !quiet;
         } else if (!quiet) {
             R->st->held += R->vm->held;
@@ -754,7 +760,7 @@ static bool run_replay(jobs *J, yb_vm *vm, const char *const *paths)
     }
     if (!ok && J->o->batch.errors) fprintf(J->o->batch.errors, "error: out of memory\n");
     for (int i = 0; ok && i < J->nin; i++)
-        ok = replay_input(R, &J->in[i], paths[i], i < J->replay_input ? LONG_MAX : i == J->replay_input ? J->replay_line : 0);
+        ok = replay_input(R, i, &J->in[i], paths[i], i < J->replay_input ? LONG_MAX : i == J->replay_input ? J->replay_line : 0);
     if (R && !yb_writer_close(R->wr)) ok = false;
     if (R) yb_claim_free(R->claim);
     free(R);
@@ -769,14 +775,15 @@ static bool run_replay(jobs *J, yb_vm *vm, const char *const *paths)
 static bool merge_reports(jobs *J, yb_vm *vm)
 {
     yb_vm *vms[MAX_JOBS + 1] = {vm};
-    yb_report_opens *opens[MAX_JOBS + 1] = {yb_report_opens_new(J->p)};
+    /* run --positions: the openings merged into the caller's */
+    yb_report_opens *opens[MAX_JOBS + 1] = {J->o->opens ? J->o->opens : yb_report_opens_new(J->p)};
     for (int k = 0; k < J->n; k++) {
         vms[k + 1] = J->w[k].vm;
         opens[k + 1] = J->w[k].opens;
     }
     char err[300] = "out of memory";
     bool ok = opens[0] && yb_report_merge(vms, opens, J->n + 1, err, sizeof err);
-    yb_report_opens_free(opens[0]);
+    if (opens[0] != J->o->opens) yb_report_opens_free(opens[0]);
     if (!ok && J->o->batch.errors) fprintf(J->o->batch.errors, "error: %s\n", err);
     return ok;
 }

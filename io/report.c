@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json_text.h"
+#include "report_merge.h"
 
 typedef struct sort_ctx {
     const yb_ledger *ledger;
@@ -74,7 +75,17 @@ static void put_value(const yb_program *p, FILE *out, uint8_t kind, uint16_t enu
     else yb_put_json_text(out, (const char *)buf, (uint32_t)strlen(buf));
 }
 
-bool yb_write_reports(const yb_vm *vm, FILE *out)
+bool yb_write_reports(const yb_vm *vm, FILE *out) { return yb_write_reports_at(vm, out, NULL, NULL); }
+
+/* ,"@opened":[INPUT,LINE] when at() knows where the entry was opened. */
+static void put_opened(FILE *out, yb_report_at_fn at, void *ctx, int s, const void *key, uint32_t keylen)
+{
+    uint64_t pos = at ? at(ctx, s, key, keylen) : UINT64_MAX;
+    if (pos != UINT64_MAX)
+        fprintf(out, ",\"@opened\":[%d,%ld]", yb_report_pos_input(pos), yb_report_pos_line(pos));
+}
+
+bool yb_write_reports_at(const yb_vm *vm, FILE *out, yb_report_at_fn at, void *ctx)
 {
     const yb_program *p = vm->p;
     for (int s = 0; s < p->nstates; s++) {
@@ -112,6 +123,7 @@ bool yb_write_reports(const yb_vm *vm, FILE *out)
                 fputc(':', out);
                 put_value(p, out, p->reg_kinds[sd->first_reg + f], 0, yb_ledger_value(l, v[i], f));
             }
+            put_opened(out, at, ctx, s, yb_ledger_key(l, v[i]), v[i]->keylen);
             fputs("}\n", out);
         }
         free(v);

@@ -140,6 +140,32 @@ uint64_t yb_report_opened_at(yb_report_opens *o, int s, const void *key, uint32_
     return e && (e->flags & YB_ENTRY_OPENED) ? (uint64_t)yb_ledger_value(o->at[s], e, 0) : UINT64_MAX;
 }
 
+bool yb_report_opens_put(yb_report_opens *o, int s, const void *key, uint32_t keylen, uint64_t pos)
+{
+    if (!o || s < 0 || s >= o->n || !o->at[s]) return true;
+    yb_ledger_entry *e = yb_ledger_get(o->at[s], key, keylen);
+    if (!e) return false;
+    e = yb_ledger_set_value(o->at[s], e, 0, (int64_t)pos); /* the entry just got: cannot fail */
+    e->flags |= YB_ENTRY_OPENED;
+    return true;
+}
+
+bool yb_report_opens_all(const yb_report_opens *o, uint64_t **out, size_t *n)
+{
+    size_t total = 0, k = 0;
+    for (int s = 0; s < o->n; s++) total += o->at[s] ? yb_ledger_count(o->at[s]) : 0;
+    *n = 0;
+    if (!(*out = malloc((total ? total : 1) * sizeof **out))) return false;
+    for (int s = 0; s < o->n; s++) {
+        size_t cur = 0;
+        const yb_ledger_entry *e;
+        while (o->at[s] && (e = yb_ledger_next(o->at[s], &cur)))
+            if (e->flags & YB_ENTRY_OPENED) (*out)[k++] = (uint64_t)yb_ledger_value(o->at[s], e, 0);
+    }
+    *n = k;
+    return true;
+}
+
 /* ------------------------------------------------------------ recompute */
 
 static bool eval(const yb_route_plan *rp, int n, const int64_t *vals, int64_t *out, int depth)
@@ -271,14 +297,10 @@ static bool merge_entry(yb_vm *const *vms, yb_report_opens *const *opens, int k,
     }
     d = yb_ledger_set(dst, d, a); /* the entry just got: cannot fail */
     d->flags |= e->flags;
-    if (at_k < at_0 && opens[0] && opens[0]->at[s]) { /* worker 0's entry now holds worker k's opening */
-        yb_ledger_entry *o = yb_ledger_get(opens[0]->at[s], key, e->keylen);
-        if (!o) {
-            snprintf(err, errlen, "out of memory");
-            return false;
-        }
-        o = yb_ledger_set_value(opens[0]->at[s], o, 0, (int64_t)at_k);
-        o->flags |= YB_ENTRY_OPENED;
+    /* worker 0's entry now holds worker k's opening */
+    if (at_k < at_0 && !yb_report_opens_put(opens[0], s, key, e->keylen, at_k)) {
+        snprintf(err, errlen, "out of memory");
+        return false;
     }
     return true;
 }

@@ -5,10 +5,14 @@
  * Its key becomes the ledger key the VM would make, so merged entries print
  * in the order and form of one run (report.c); each value is read in its
  * field's kind and must print back exactly as written (nothing is rounded on
- * the way).  Fields merge as report_merge.h says, except a fixed field: the
- * parts do not say which claim opened their entry, so they must agree (they
- * do when the default depends only on the entry's key and the year, as the
- * standard policy's targets do); a disagreement is an error, never a guess. */
+ * the way).  Fields merge as report_merge.h says.  A fixed field is the
+ * value of the entry opened first in the whole batch: a part settled with
+ * `run --positions` says where each entry was opened ("@opened":[INPUT,LINE]
+ * after the fields, in shard's inputs), and the earliest wins.  A line
+ * without it cannot say: its fixed fields must agree with the others' (they
+ * do when the default depends only on the entry's key, as the standard
+ * policy's targets do while no amendment falls inside a year); a
+ * disagreement is an error, never a guess. */
 #include "report_read.h"
 
 #include <stdio.h>
@@ -79,6 +83,38 @@ static bool value_of(const yb_program *p, uint8_t kind, uint16_t enum_id, const 
     return m >= 0 && (size_t)m == n && !memcmp(back, s, n);
 }
 
+/* Digits only (no sign), below lim. */
+static bool whole_below(const char *s, size_t n, uint64_t lim, uint64_t *v)
+{
+    *v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || *v >= lim) return false;
+        *v = *v * 10 + (uint64_t)(s[i] - '0');
+    }
+    return n > 0 && *v < lim;
+}
+
+/* "@opened":[INPUT,LINE] at q: *pos, as report_merge.h's yb_report_pos. */
+static const char *position_of(const char *q, const char *e, uint64_t *pos)
+{
+    char buf[TEXT_CAP + 1];
+    size_t n;
+    bool quoted;
+    uint64_t input, line;
+    q = yb_jl_ws(q, e);
+    if (q >= e || *q++ != '[' || !(q = scalar(q, e, buf, &n, &quoted)) || quoted ||
+        !whole_below(buf, n, YB_REPORT_POS_INPUTS, &input))
+        return NULL;
+    q = yb_jl_ws(q, e);
+    if (q >= e || *q++ != ',' || !(q = scalar(q, e, buf, &n, &quoted)) || quoted ||
+        !whole_below(buf, n, UINT64_C(1) << 40, &line) || line == 0)
+        return NULL;
+    q = yb_jl_ws(q, e);
+    if (q >= e || *q++ != ']') return NULL;
+    *pos = yb_report_pos((int)input, (long)line);
+    return q;
+}
+
 /* The key array at p as the VM's key bytes of state s (interp.c state_key). */
 static const char *key_of(const yb_program *p, int s, const char *q, const char *e, unsigned char *key, size_t *klen)
 {
@@ -129,7 +165,7 @@ static int field_named(const yb_state_desc *sd, const char *name, size_t n)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return false; } while (0)
 
-bool yb_report_read_line(yb_vm *vm, const char *line, size_t len, char *err, size_t errlen)
+bool yb_report_read_line(yb_vm *vm, yb_report_opens *opens, const char *line, size_t len, char *err, size_t errlen)
 {
     const yb_program *p = vm->p;
     const char *q = yb_jl_ws(line, line + len), *e = line + len;
@@ -138,6 +174,7 @@ bool yb_report_read_line(yb_vm *vm, const char *line, size_t len, char *err, siz
     unsigned char key[4096];
     size_t n, klen = 0, vn;
     bool quoted, have_key = false;
+    uint64_t at = UINT64_MAX;
     int s = -1;
     int64_t vals[256];
     uint8_t given[256] = {0};
@@ -156,6 +193,9 @@ bool yb_report_read_line(yb_vm *vm, const char *line, size_t len, char *err, siz
             if (s < 0) FAIL("\"key\" before \"report\"");
             if (!(q = key_of(p, s, q, e, key, &klen))) FAIL("the key does not fit report `%s`", p->states[s].name);
             have_key = true;
+        } else if (n == 7 && !memcmp(name, "@opened", 7)) {
+            if (at != UINT64_MAX || !(q = position_of(q, e, &at)))
+                FAIL("\"@opened\" is not a position [INPUT,LINE] (or it is given twice)");
         } else {
             if (s < 0 || !have_key) FAIL("a field before \"report\" and \"key\"");
             const yb_state_desc *sd = &p->states[s];
@@ -175,10 +215,38 @@ bool yb_report_read_line(yb_vm *vm, const char *line, size_t len, char *err, siz
     const yb_state_desc *sd = &p->states[s];
     for (int f = 0; f < sd->nfields; f++)
         if (!given[f]) FAIL("report `%s`: field `%s` is missing", sd->name, sd->field_names[f]);
-    return yb_report_read_entry(vm, s, key, (uint32_t)klen, vals, err, errlen);
+    return yb_report_read_entry(vm, opens, s, key, (uint32_t)klen, vals, at, err, errlen);
 }
 
-bool yb_report_read_entry(yb_vm *vm, int s, const void *key, uint32_t klen, const int64_t *vals, char *err, size_t errlen)
+/* Which of two parts' entries gives the fixed fields: *take the new one
+ * (opened at pos, values vals) over what a holds (opened at *at).  Where
+ * either was opened is not known: they must agree, and where the merged
+ * entry was opened is not known either. */
+static bool fixed_from(const yb_program *p, int s, const int64_t *a, const int64_t *vals, uint64_t *at, uint64_t pos,
+                       bool *take, char *err, size_t errlen)
+{
+    const yb_state_desc *sd = &p->states[s];
+    *take = false;
+    if (*at != UINT64_MAX && pos != UINT64_MAX) {
+        if (pos == *at)
+            FAIL("report `%s`: two parts opened one entry on the same claim (input %d, line %ld): a report given "
+                 "twice, or parts of different shards", sd->name, yb_report_pos_input(pos), yb_report_pos_line(pos));
+        *take = pos < *at;
+        if (*take) *at = pos;
+        return true;
+    }
+    for (int f = 0; f < sd->nfields; f++)
+        if (p->route_plan && p->route_plan->reg_class[sd->first_reg + f] == YB_RP_FIXED && a[f] != vals[f])
+            FAIL("report `%s`: `%s` differs between parts for one key; it is fixed by the claim that opened the entry, "
+                 "and a part does not say where that was: settle each part with `yibao run … --positions part-K.pos` "
+                 "(written by `yibao shard` beside the part), or merge with one `yibao run --jobs N`",
+                 sd->name, sd->field_names[f]);
+    *at = UINT64_MAX;
+    return true;
+}
+
+bool yb_report_read_entry(yb_vm *vm, yb_report_opens *opens, int s, const void *key, uint32_t klen, const int64_t *vals,
+                          uint64_t pos, char *err, size_t errlen)
 {
     const yb_program *p = vm->p;
     const yb_state_desc *sd = &p->states[s];
@@ -188,18 +256,20 @@ bool yb_report_read_entry(yb_vm *vm, int s, const void *key, uint32_t klen, cons
     if (!d) FAIL("out of memory");
     int64_t a[256];
     yb_ledger_values(l, d, a);
-    bool opened = d->flags & YB_ENTRY_OPENED;
+    bool take = true;
+    uint64_t at = pos;
+    if (d->flags & YB_ENTRY_OPENED) {
+        at = yb_report_opened_at(opens, s, key, klen);
+        if (!fixed_from(p, s, a, vals, &at, pos, &take, err, errlen)) return false;
+    }
     for (int f = 0; f < sd->nfields; f++) {
         uint8_t cls = p->route_plan ? p->route_plan->reg_class[sd->first_reg + f] : YB_RP_ADDED;
         if (cls == YB_RP_ADDED && __builtin_add_overflow(a[f], vals[f], &a[f]))
             FAIL("report `%s`: the total of `%s` overflows", sd->name, sd->field_names[f]);
-        if (cls == YB_RP_FIXED && opened && a[f] != vals[f])
-            FAIL("report `%s`: `%s` differs between parts for one key; it is fixed by the claim that opened the entry, "
-                 "which the parts do not record: merge with one `yibao run --jobs N` instead",
-                 sd->name, sd->field_names[f]);
-        if (cls == YB_RP_FIXED) a[f] = vals[f];
+        if (cls == YB_RP_FIXED && take) a[f] = vals[f];
     }
     d = yb_ledger_set(l, d, a); /* the entry just got: cannot fail */
     d->flags |= YB_ENTRY_OPENED;
+    if (!yb_report_opens_put(opens, s, key, klen, at)) FAIL("out of memory");
     return true;
 }

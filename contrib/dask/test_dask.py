@@ -3,13 +3,17 @@
     byte after sorting by claim id (example policy, and the standard policy
     whose claims are split by family groups: 4 parts each);
   - the merged reports (`yibao merge-reports`: a report's `set` fields
-    recomputed) equal the single run's, byte for byte;
+    recomputed, fixed fields from the entry opened first) equal the single
+    run's, byte for byte; also for the standard policy with its inpatient
+    target amended in mid-year over the corpus shuffled, whose parts disagree
+    on the target (the one in force when the entry's first claim was dated);
   - a worker killed in the middle of a part (os._exit in its task) is replaced
     and the part run again: no claim lost, none counted twice.
 usage: python3 test_dask.py YIBAO
 """
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -47,18 +51,38 @@ def one_run(yibao, policy, claims, tmp):
     return r.stdout.splitlines(keepends=True), open(rep, encoding="utf-8").read().splitlines()
 
 
+def mid_year(root, corpus, tmp):
+    """The standard policy with its inpatient targets amended from 2025-07-01,
+    and the corpus shuffled: each scheme-year's target is the one in force on
+    the date of the claim that opened its entry, first in input order."""
+    policy = os.path.join(tmp, "midyear.yb")
+    with open(policy, "w", encoding="utf-8") as f:
+        f.write('policy "mid-year target" version "1" effective 2024-01-01\n'
+                'import "%s"\n'
+                'amend param inpatient_ratio_target\n'
+                '  from 2025-07-01: employee 72%%  resident 62%%\n' % os.path.join(root, "stdlib-policies", "hunan.yb"))
+    lines = open(corpus, encoding="utf-8").readlines()
+    random.Random(7).shuffle(lines)
+    shuffled = os.path.join(tmp, "shuffled.jsonl")
+    with open(shuffled, "w", encoding="utf-8") as f:
+        f.write("".join(lines))
+    return policy, shuffled
+
+
 def main():
     yibao = os.path.abspath(sys.argv[1])
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-    claims = os.path.join(root, "examples", "corpus.jsonl")
+    corpus = os.path.join(root, "examples", "corpus.jsonl")
     from distributed import Client, LocalCluster
     with tempfile.TemporaryDirectory() as tmp, \
             LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        for name, policy, kill in (("example policy", "examples/hunan-basic.yb", True),
-                                   ("standard policy", "stdlib-policies/hunan.yb", False)):
+        midyear, shuffled = mid_year(root, corpus, tmp)
+        for name, policy, claims, kill in (("example policy", "examples/hunan-basic.yb", corpus, True),
+                                           ("standard policy", "stdlib-policies/hunan.yb", corpus, False),
+                                           ("mid-year target", midyear, shuffled, False)):
             policy = os.path.join(root, policy)
-            out = os.path.join(tmp, name.split()[0])
+            out = os.path.join(tmp, name.split()[0].replace("-", ""))
             os.makedirs(out)
             files = yibao_dask.shard(yibao, policy, [claims], 4, os.path.join(out, "parts"))
             sizes = [sum(1 for _ in open(f, encoding="utf-8")) for f in files]
@@ -80,7 +104,15 @@ def main():
             if kill:
                 check(os.path.exists(os.path.join(tmp, "killed-once")), "a worker was killed in the middle of part 1 and the part rerun")
             else:
-                check(sum(1 for s in sizes if s) > 1, "standard policy: its claims split by family groups (%s)" % sizes)
+                check(sum(1 for s in sizes if s) > 1, "%s: its claims split by family groups (%s)" % (name, sizes))
+            if policy == midyear:
+                targets = set()
+                for b in bases:
+                    for line in open(b + ".report.jsonl", encoding="utf-8"):
+                        r = json.loads(line)
+                        if r["report"] == "inpatient_reimbursement":
+                            targets.add(r["target"])
+                check({"70%", "72%"} <= targets, "%s: the parts disagree on the employee target (%s)" % (name, sorted(targets)))
     return 1 if FAILED else 0
 
 

@@ -13,24 +13,34 @@ A part is settled by one task that writes its settlements and report to
 temporary files and renames them into place only when `yibao run` finished,
 so a task whose worker dies is simply run again by Dask (the scheduler
 reschedules the tasks of a lost worker) and no claim is lost or counted twice.
+Each part is settled with its positions (`--positions part-K.pos`, written by
+`yibao shard`): its report says where in the whole batch each entry was
+opened, so the merge keeps the fixed fields (a default that nothing writes,
+such as a target in force on the date of the claim that opened the entry) of
+the entry opened first, as one `yibao run` does.
 State travels with its part: a part holds every claim of its members, and
 of their families (a relative drawing on a payer's account is in the payer's
 part: `yibao shard` groups them first, as `yibao run --jobs` does).
 
 The same building blocks without Dask:
   Slurm job array:   yibao shard POLICY claims.jsonl -n $N -o parts/   (one job), then
-                     sbatch --array=0-$((N-1)) with
-                       yibao run POLICY parts/part-$SLURM_ARRAY_TASK_ID.jsonl --jobs 1 \\
-                         -o out/part-$SLURM_ARRAY_TASK_ID.jsonl --report out/report-$SLURM_ARRAY_TASK_ID.jsonl
+                     sbatch --array=0-$((N-1)) with (K=$SLURM_ARRAY_TASK_ID)
+                       yibao run POLICY parts/part-$K.jsonl --jobs 1 -o out/part-$K.jsonl \\
+                         --report out/report-$K.jsonl --positions parts/part-$K.pos
                      and finally yibao merge-reports POLICY out/report-*.jsonl -o reports.jsonl
   Spark:             rdd = sc.parallelize(range(N), N).mapPartitions(settle) where settle runs
                      `yibao run` on parts/part-K.jsonl (K = the partition index) as settle_part does.
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
+
+
+# what `yibao run` writes on standard error for a batch it settled: record errors and the count
+RECORD_LINE = re.compile(r"^.*:[0-9]+: error: |^[0-9]+ settled, [0-9]+ errors$")
 
 
 def shard(yibao, policy, claims, parts, outdir):
@@ -38,6 +48,11 @@ def shard(yibao, policy, claims, parts, outdir):
     os.makedirs(outdir, exist_ok=True)
     subprocess.run([yibao, "shard", policy, *claims, "-n", str(parts), "-o", outdir], check=True)
     return [os.path.join(outdir, "part-%d.jsonl" % k) for k in range(parts)]
+
+
+def positions(part):
+    """The positions file `yibao shard` wrote beside part-K.jsonl."""
+    return part[: -len(".jsonl")] + ".pos"
 
 
 def settle_part(yibao, policy, part, outdir):
@@ -48,10 +63,14 @@ def settle_part(yibao, policy, part, outdir):
     os.close(fd)
     fd, tmp_rep = tempfile.mkstemp(dir=outdir, prefix=".tmp-")
     os.close(fd)
-    r = subprocess.run([yibao, "run", policy, part, "--jobs", "1", "-o", tmp_out, "--report", tmp_rep],
-                       stderr=subprocess.PIPE, text=True)
-    if r.returncode not in (0, 1):  # 1: record errors, reported and counted
-        raise RuntimeError("yibao run %s failed: %s" % (part, r.stderr[-2000:]))
+    r = subprocess.run([yibao, "run", policy, part, "--jobs", "1", "-o", tmp_out, "--report", tmp_rep,
+                        "--positions", positions(part)], stderr=subprocess.PIPE, text=True)
+    # status 1 with only record errors (FILE:LINE: error: ..., counted) and the count is a batch
+    # settled; any other line (a write error, a part that cannot be read, a positions file that
+    # is not the part's) is a failure
+    other = [l for l in r.stderr.splitlines() if not RECORD_LINE.match(l)]
+    if r.returncode not in (0, 1) or other:
+        raise RuntimeError("yibao run %s failed: %s" % (part, "\n".join(other[-5:]) or r.stderr[-2000:]))
     os.replace(tmp_out, base + ".settlements.jsonl")
     os.replace(tmp_rep, base + ".report.jsonl")
     return base
@@ -60,8 +79,8 @@ def settle_part(yibao, policy, part, outdir):
 def merge_reports(yibao, policy, paths, out):
     """`yibao merge-reports`: the report lines of every part merged into
     what one `yibao run` over every claim prints (added fields added up,
-    a report's `set` fields recomputed over the merged entry, fixed fields
-    checked to agree), written to out."""
+    fixed fields from the entry opened first, a report's `set` fields
+    recomputed over the merged entry), written to out."""
     subprocess.run([yibao, "merge-reports", policy, *paths, "-o", out], check=True)
 
 

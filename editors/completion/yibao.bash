@@ -5,7 +5,7 @@ _yibao_commands="bench check compare compile coverage diff disasm doc explain fm
 
 _yibao_options() {
     case $1 in
-        run)      echo "-o --format --input-format --jobs --ledger --migrate --report --stamp --trust --explain --strict --max-record -v --verbose --help" ;;
+        run)      echo "-o --format --input-format --jobs --ledger --migrate --report --positions --stamp --trust --explain --strict --max-record -v --verbose --help" ;;
         check)    echo "--werror --help" ;;
         compile)  echo "-o --help" ;;
         compare)  echo "-o --strict --max-record --help" ;;
@@ -19,7 +19,7 @@ _yibao_options() {
         keygen)   echo "-o --help" ;;
         sign)     echo "--key -o --help" ;;
         shard)    echo "-n -o --help" ;;
-        merge-reports) echo "-o --help" ;;
+        merge-reports) echo "-o --keep-opened --help" ;;
         serve)    echo "--port --listen --threads --trust --poll --max-body --ledger --migrate --help" ;;
         *)        echo "--help" ;;
     esac

@@ -1,0 +1,126 @@
+/* Shard positions (report_pos.h).
+ *
+ * Only the lines that opened a report entry are kept: their part positions
+ * are sorted and the file is read once beside them (a part of 8 million
+ * claims has a positions file of ~80 MB, read in a fraction of a second; a
+ * report has a few hundred entries).  The whole file is checked: every line
+ * two whole numbers, each position after the one before (a part keeps its
+ * claims in input order), and a line for every line of the part that opened
+ * an entry, so a file that is not a positions file, or is cut short, is an
+ * error rather than a wrong merge. */
+#include "report_pos.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct yb_pos_map {
+    yb_report_opens *opens; /* not owned: the part's positions, by entry */
+    uint64_t *local;        /* sorted, distinct: part positions that opened an entry */
+    uint64_t *whole;        /* whole[i]: where local[i]'s line was in shard's inputs */
+    size_t n;
+};
+
+bool yb_pos_put(FILE *f, int input, long line) { return fprintf(f, "%d %ld\n", input, line) > 0; }
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* "INPUT LINE" (with or without its newline) as a position; false if not one. */
+static bool parse_line(const char *s, size_t len, uint64_t *pos)
+{
+    if (len && s[len - 1] == '\n') len--;
+    uint64_t v[2] = {0, 0}, lim[2] = {YB_REPORT_POS_INPUTS, UINT64_C(1) << 40};
+    size_t i = 0;
+    for (int k = 0; k < 2; k++) {
+        size_t start = i;
+        while (i < len && s[i] >= '0' && s[i] <= '9' && v[k] < lim[k]) v[k] = v[k] * 10 + (uint64_t)(s[i++] - '0');
+        if (i == start || v[k] >= lim[k] || (k == 0 && (i == len || s[i++] != ' '))) return false;
+    }
+    if (i != len || v[1] == 0) return false;
+    *pos = yb_report_pos((int)v[0], (long)v[1]);
+    return true;
+}
+
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); ok = false; } while (0)
+
+/* m->whole filled from the file at path, read line by line. */
+static bool read_positions(yb_pos_map *m, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return false;
+    }
+    char *buf = NULL;
+    size_t cap = 0, next = 0;
+    ssize_t len;
+    long line = 0;
+    uint64_t prev = 0, pos;
+    bool ok = true;
+    while (ok && (len = getline(&buf, &cap, f)) >= 0) {
+        line++;
+        if (!parse_line(buf, (size_t)len, &pos)) FAIL("%s:%ld: not a position (INPUT LINE, as `yibao shard` writes)", path, line);
+        else if (line > 1 && pos <= prev) FAIL("%s:%ld: positions must increase (a part keeps its claims in input order)", path, line);
+        else if (next < m->n && yb_report_pos_line(m->local[next]) == line) m->whole[next++] = pos;
+        prev = pos;
+    }
+    if (ok && ferror(f)) FAIL("cannot read %s: %s", path, strerror(errno));
+    else if (ok && next < m->n)
+        FAIL("%s: no position for line %ld of the part (the file ends at line %ld): not the positions of this part", path,
+             yb_report_pos_line(m->local[next]), line);
+    free(buf);
+    fclose(f);
+    return ok;
+}
+
+yb_pos_map *yb_pos_map_load(const yb_report_opens *opens, const char *path, char *err, size_t errlen)
+{
+    yb_pos_map *m = calloc(1, sizeof *m);
+    if (!m || !yb_report_opens_all(opens, &m->local, &m->n) || !(m->whole = malloc((m->n ? m->n : 1) * sizeof *m->whole))) {
+        snprintf(err, errlen, "out of memory");
+        yb_pos_map_free(m);
+        return NULL;
+    }
+    m->opens = (yb_report_opens *)opens; /* looked up (yb_report_opened_at adds nothing it answers) */
+    qsort(m->local, m->n, sizeof *m->local, cmp_u64);
+    size_t k = 0;
+    for (size_t i = 0; i < m->n; i++)
+        if (!k || m->local[i] != m->local[k - 1]) m->local[k++] = m->local[i];
+    m->n = k;
+    /* the part is one input: its positions are its lines */
+    if (m->n && yb_report_pos_input(m->local[m->n - 1]) != 0) {
+        snprintf(err, errlen, "--positions: the claims of more than one input");
+        yb_pos_map_free(m);
+        return NULL;
+    }
+    if (!read_positions(m, path, err, errlen)) {
+        yb_pos_map_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void yb_pos_map_free(yb_pos_map *m)
+{
+    if (!m) return;
+    free(m->local);
+    free(m->whole);
+    free(m);
+}
+
+uint64_t yb_pos_map_at(void *ctx, int s, const void *key, uint32_t keylen)
+{
+    yb_pos_map *m = ctx;
+    uint64_t pos = yb_report_opened_at(m->opens, s, key, keylen);
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->local[mid] < pos) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < m->n && m->local[lo] == pos ? m->whole[lo] : UINT64_MAX;
+}
