@@ -493,6 +493,12 @@ static const ecase ecases[] = {
     {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"C\xc0\xaf\"", "", "valid UTF-8 was expected, found byte 0xC0 at column 15"},
     {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"C\xed\xa0\x80\"", "", "valid UTF-8 was expected, found byte 0xED at column 15"},
     {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"C\tD\"", "", "an escape (\\u00XX) for a control character was expected, found byte 0x09 at column 15"},
+    /* a field the schema does not have is skipped, but the line is UTF-8 throughout (spec.md
+       Appendix B): a bad byte in its value or its name is an error too (张 is 3 bytes) */
+    {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"C-2025-000017\",\"name\":\"\xe5\xbc\xa0\xff\"", "",
+     "valid UTF-8 was expected, found byte 0xFF at column 40"},
+    {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"C-2025-000017\",\"na\xffme\":1", "",
+     "valid UTF-8 was expected, found byte 0xFF at column 32"},
     {"\"claim_id\":\"C-2025-000017\"", "\"claim_id\":\"C-2025-000017\" x", "", "',' or '}' was expected, found 'x' at column 29"},
 };
 
