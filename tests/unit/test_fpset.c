@@ -301,6 +301,88 @@ static void fold_answers_as_the_filter(void **state)
     yb_fpset_free(s);
 }
 
+/* A ledger's set (big filter, fold, backing) whose batch puts went to the
+   fold and the table only (fpset.c, deferred puts): a ledger of 1,000
+   fingerprints and a batch of 1,000.  Each put is found from the table, the
+   backing never asked; once the set is told the batch is the ledger's
+   (yb_fpset_forget, the backing now holding them too), each is found through
+   the big filter and the backing (a big filter that lacked them would say
+   absent: 0); a caller taking the filter (a checkpoint) finds them in it;
+   and a batch past the table's bound spills, its first fingerprints found
+   on disk through the big filter. */
+static void deferred_puts_reach_the_filter(void **state)
+{
+    (void)state;
+    sorted_fps held = {calloc(2000, sizeof(uint64_t)), 1000};
+    assert_non_null(held.v);
+    uint64_t x = 21, y = 22;
+    uint32_t tag = 0;
+    for (size_t i = 0; i < held.n; i++) held.v[i] = next_fp(&x);
+    qsort(held.v, held.n, sizeof *held.v, cmp_u64);
+    for (int round = 0; round < 2; round++) {
+        yb_fpset *s = yb_fpset_new(true);
+        assert_non_null(s);
+        yb_fpset_set_backing(s, sorted_backing, &held);
+        for (size_t i = 0; i < held.n; i++) yb_fpset_filter_add(s, held.v[i]);
+        yb_fpset_fold(s);
+        y = 22;
+        for (int i = 0; i < 1000; i++) {
+            assert_true(yb_fpset_room(s));
+            assert_true(yb_fpset_put(s, next_fp(&y), 4));
+        }
+        backing_calls = 0;
+        y = 22;
+        for (int i = 0; i < 1000; i++) {
+            assert_int_equal(yb_fpset_find(s, next_fp(&y), &tag), 1);
+            assert_int_equal(tag, 4);
+        }
+        assert_int_equal(backing_calls, 0);
+        y = 22;
+        if (round == 0) { /* committed: the backing holds the batch */
+            for (int i = 0; i < 1000; i++) held.v[held.n + (size_t)i] = next_fp(&y);
+            sorted_fps both = {held.v, held.n + 1000};
+            qsort(both.v, both.n, sizeof *both.v, cmp_u64);
+            yb_fpset_set_backing(s, sorted_backing, &both);
+            yb_fpset_forget(s);
+            y = 22;
+            for (int i = 0; i < 1000; i++) {
+                assert_int_equal(yb_fpset_find(s, next_fp(&y), &tag), 1);
+                assert_int_equal(tag, 9);
+            }
+            assert_int_equal(backing_calls, 1000);
+            /* the ledger's own 1,000 again */
+            x = 21;
+            for (size_t i = 0; i < held.n; i++) held.v[i] = next_fp(&x);
+            qsort(held.v, held.n, sizeof *held.v, cmp_u64);
+        } else { /* a checkpoint takes the filter */
+            const unsigned char *bits = yb_fpset_filter(s);
+            for (int i = 0; i < 1000; i++) assert_true(yb_filter_has(bits, next_fp(&y)));
+        }
+        yb_fpset_free(s);
+    }
+    /* past the table's bound: a spill */
+    yb_fpset *s = yb_fpset_new(true);
+    assert_non_null(s);
+    yb_fpset_set_backing(s, sorted_backing, &held);
+    for (size_t i = 0; i < held.n; i++) yb_fpset_filter_add(s, held.v[i]);
+    yb_fpset_fold(s);
+    const size_t n = YB_FPSET_RECENT + 1000;
+    y = 23;
+    for (size_t i = 0; i < n; i++) {
+        assert_true(yb_fpset_room(s));
+        assert_true(yb_fpset_put(s, next_fp(&y), 5));
+    }
+    y = 23;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t fp = next_fp(&y);
+        if (i % 97) continue;
+        assert_int_equal(yb_fpset_find(s, fp, &tag), 1);
+        assert_int_equal(tag, 5);
+    }
+    yb_fpset_free(s);
+    free(held.v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +393,7 @@ int main(void)
         cmocka_unit_test(puts_mark_their_pages_dirty),
         cmocka_unit_test(front_filter_answers_exactly),
         cmocka_unit_test(fold_answers_as_the_filter),
+        cmocka_unit_test(deferred_puts_reach_the_filter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
