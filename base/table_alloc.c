@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 void *yb_table_alloc(size_t count, size_t size)
 {
@@ -26,5 +27,24 @@ void *yb_table_alloc(size_t count, size_t size)
     if (madvise(p, rounded, MADV_DONTNEED) == 0) return p;
 #endif
     memset(p, 0, bytes);
+    return p;
+}
+
+void yb_table_written(void *p, size_t bytes)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (!p || page <= 0 || bytes < (size_t)page) return;
+    uintptr_t a = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1), e = ((uintptr_t)p + bytes) & ~((uintptr_t)page - 1);
+    if (e <= a) return;
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    if (madvise((void *)a, e - a, MADV_POPULATE_WRITE) == 0) return;
+#endif
+    for (volatile unsigned char *q = (unsigned char *)a; (uintptr_t)q < e; q += page) *q = 0;
+}
+
+void *yb_table_alloc_written(size_t count, size_t size)
+{
+    void *p = yb_table_alloc(count, size);
+    if (p) yb_table_written(p, count * size);
     return p;
 }

@@ -136,7 +136,7 @@ static void front_room(yb_fpset *s)
 {
     if (!s->front || (s->count + 1) * 16 <= s->front_words * 64) return;
     size_t words = s->front_words * 2;
-    uint64_t *f = s->nruns ? NULL : calloc(words, sizeof *f);
+    uint64_t *f = s->nruns ? NULL : yb_table_alloc_written(words, sizeof *f);
     front_drop(s);
     if (!f) return;
     s->front = f;
@@ -403,8 +403,8 @@ static bool oom(yb_fpset *s)
 static bool grow(yb_fpset *s)
 {
     size_t cap = s->cap * 2;
-    uint64_t *fps = yb_table_alloc(cap, sizeof *fps);
-    uint32_t *tags = s->tags ? yb_table_alloc(cap, sizeof *tags) : NULL;
+    uint64_t *fps = yb_table_alloc_written(cap, sizeof *fps);
+    uint32_t *tags = s->tags ? yb_table_alloc_written(cap, sizeof *tags) : NULL;
     if (!fps || (s->tags && !tags)) {
         free(fps);
         free(tags);
@@ -439,7 +439,7 @@ void yb_fpset_reserve(yb_fpset *s, size_t n)
 /* A tag other than tag0: from now on the table keeps one per slot. */
 static bool split_tags(yb_fpset *s)
 {
-    s->tags = yb_table_alloc(s->cap, sizeof *s->tags);
+    s->tags = yb_table_alloc_written(s->cap, sizeof *s->tags);
     if (!s->tags) return oom(s);
     for (size_t i = 0; i < s->cap; i++) s->tags[i] = s->tag0;
     return true;

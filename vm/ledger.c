@@ -44,6 +44,7 @@
 #define _DEFAULT_SOURCE /* madvise */
 #include "ledger.h"
 #include "siphash.h"
+#include "table_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +162,7 @@ static size_t index_bytes(size_t cap) { return sizeof(uint64_t) * cap; }
 static uint64_t *index_alloc(size_t cap)
 {
     size_t bytes = index_bytes(cap);
-    if (bytes < MAP_MIN) return calloc(bytes / sizeof(uint64_t), sizeof(uint64_t));
+    if (bytes < MAP_MIN) return yb_table_alloc_written(bytes / sizeof(uint64_t), sizeof(uint64_t));
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return NULL;
 #ifdef MADV_HUGEPAGE
