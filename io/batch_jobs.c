@@ -11,11 +11,14 @@
  * flight: memory stays bounded).  A slot goes through four steps, and the
  * threads take whatever step is ready, so no thread does the serial work
  * while the others wait:
- *   read    one thread at a time, in input order (pread into the slot);
+ *   read    one thread at a time, in input order: a window of the mapped
+ *           input (read_window), or pread into the slot;
  *   scan    NPARTS parts in parallel: the lines split, checked (no NUL byte)
  *           and routed;
- *   settle  each worker its own lines of the slot, parsed in place, into its
- *           own buffers (reused from slot to slot);
+ *   settle  each worker its own lines of the slot, copied from a window into
+ *           its own buffer (read_own) or parsed in place in a slot read
+ *           with pread, settled into its own buffers (reused from slot to
+ *           slot);
  *   write   one thread at a time, in input order: the settlements with one
  *           writev per run of lines, the error messages with their original
  *           line numbers.
@@ -34,8 +37,9 @@
  * On a terminal (o->batch.progress) the progress line of yb_batch_run is kept
  * up to date after each slot written.  YB_JOBS_TRACE=1 in the environment
  * prints each thread's CPU time, idle time and steps taken (bench/jobs.sh).
- * A batch routed by groups maps its inputs, read by both the pre-pass and
- * the slots (map_input); YB_JOBS_MAP=0 reads them with pread instead. */
+ * Every named input file is mapped (map_input): the pre-pass of a batch
+ * routed by groups scans it in place and the slots are windows of it, given
+ * back as they are written (give_back); YB_JOBS_MAP=0 reads with pread. */
 /* strchrnul, memrchr */
 #define _GNU_SOURCE
 #include "batch_jobs.h"
@@ -58,7 +62,7 @@
 #include "route_plan.h"
 #include "settlement_writer.h"
 
-enum { SLOT_BYTES = 1024 << 10, SLOT_PAD = 64, NSLOTS = 4, NPARTS = 4, MAX_JOBS = 64, MAX_IOV = 512, OUT_STAGE = 256 << 10,
+enum { UNMAP_STEP = 8 << 20, SLOT_BYTES = 1024 << 10, SLOT_PAD = 64, NSLOTS = 4, NPARTS = 4, MAX_JOBS = 64, MAX_IOV = 512, OUT_STAGE = 256 << 10,
        COPY_BELOW = 2 * SLOT_PAD };
 
 int yb_jobs_default(void)
@@ -100,7 +104,9 @@ typedef struct part {
 
 typedef struct slot {
     char *buf; /* SLOT_BYTES + SLOT_PAD */
+    const char *data; /* its lines: buf, or a window of a mapped input (read_window) */
     size_t len; /* bytes of whole lines */
+    off_t end_at; /* where its input was read to (give_back) */
     int input;
     bool first; /* starts its input: line 1 is its first line */
     bool bad;   /* a line longer than a slot, or a read error: see replay */
@@ -138,6 +144,7 @@ typedef struct input {
     int fd;
     off_t start, size;
     const char *map; /* the file's size bytes mapped (a batch routed by groups), or NULL: pread (map_input) */
+    size_t unmapped; /* bytes from map on given back already (give_back) */
 } input;
 
 typedef struct jobs {
@@ -188,6 +195,22 @@ static slot *slot_of(jobs *J, long q) { return &J->slots[q % NSLOTS]; }
 /* ------------------------------------------------------------------------ */
 /* read: the next slot of whole lines (one thread at a time)                */
 
+/* The pages of a mapped input before `done` unmapped, UNMAP_STEP at a time
+ * (all of them at its end):
+ * as the slots are written, so that the pipeline, on every thread, does the
+ * kernel's work of taking down the mapping (a pass over each of its page
+ * table entries: 30 ms for 755 MB), not the caller's thread alone after the
+ * last slot.  Nothing reads the mapping before a slot written again (the
+ * pre-pass is over; a replay reads the file). */
+static void give_back(input *in, off_t done)
+{
+    if (!in->map) return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), all = (size_t)in->size;
+    size_t upto = done >= in->size ? all : (size_t)done / page * page;
+    if (upto <= in->unmapped || (upto < all && upto - in->unmapped < UNMAP_STEP)) return;
+    if (munmap((void *)(in->map + in->unmapped), upto - in->unmapped) == 0) in->unmapped = upto;
+}
+
 /* Bytes from the reader's input into b (up to want); 0 at its end, -1 on an error. */
 static ssize_t read_some(jobs *J, char *b, size_t want)
 {
@@ -207,8 +230,33 @@ static ssize_t read_some(jobs *J, char *b, size_t want)
     }
 }
 
+/* A slot of a mapped input that is not its last: a window of the mapping,
+ * up to its last newline in SLOT_BYTES, nothing copied (each worker copies
+ * its own lines as it settles them: settle_line).  False when it cannot be
+ * (the input's end is within a slot: its last line may have no newline and
+ * the scan needs a sentinel; no newline in a slot: a line too long), and
+ * then the slot is read as a copy. */
+static bool read_window(jobs *J, slot *s)
+{
+    const input *in = &J->in[J->rin];
+    if (!in->map || J->carry_len || in->size - J->rpos <= SLOT_BYTES + SLOT_PAD) return false;
+    const char *w = in->map + J->rpos, *nl = memrchr(w, '\n', SLOT_BYTES);
+    if (!nl) return false;
+    s->data = w;
+    s->len = (size_t)(nl - w) + 1;
+    s->bad = s->last = false;
+    s->input = J->rin;
+    s->first = J->rpos == in->start;
+    J->rpos += (off_t)s->len;
+    s->end_at = J->rpos;
+    s->end = J->rdone + (double)(J->rpos - in->start); // ok-float: time, bytes or prose, never money
+    return true;
+}
+
 static void read_slot(jobs *J, slot *s)
 {
+    if (read_window(J, s)) return;
+    s->data = s->buf;
     s->len = 0;
     s->bad = s->last = false;
     s->input = J->rin;
@@ -226,6 +274,7 @@ static void read_slot(jobs *J, slot *s)
         }
         len += (size_t)got;
     }
+    s->end_at = J->rpos; /* read_some's position: the carry, if any, is copied from the carry */
     if (end) {
         s->len = len; /* the last line may have no newline */
         J->rdone += (double)(J->rpos - J->in[J->rin].start); // ok-float: time, bytes or prose, never money
@@ -276,14 +325,14 @@ static void scan_part(jobs *J, slot *s, int j)
     pt->norder = 0;
     pt->nlines = 0;
     pt->bad = false;
-    char *b = s->buf, *data_end = b + s->len;
-    char *p = b + s->len * (size_t)j / NPARTS, *stop = b + s->len * (size_t)(j + 1) / NPARTS;
+    const char *b = s->data, *data_end = b + s->len;
+    const char *p = b + s->len * (size_t)j / NPARTS, *stop = b + s->len * (size_t)(j + 1) / NPARTS;
     if (j > 0 && p < stop && p[-1] != '\n') { /* the line under way belongs to the part before */
-        char *nl = memchr(p, '\n', (size_t)(data_end - p));
+        const char *nl = memchr(p, '\n', (size_t)(data_end - p));
         p = nl ? nl + 1 : data_end;
     }
     while (p < stop) {
-        char *e = strchrnul(p, '\n'); /* the sentinel stops it at the data's end */
+        const char *e = strchrnul(p, '\n'); /* the sentinel (or a window's last newline) stops it at the data's end */
         if (!*e && e < data_end) { /* a NUL byte */
             pt->bad = true;
             return;
@@ -375,6 +424,25 @@ static int feed_copy(worker *w, const char *s, size_t len, int copy, yb_record_e
     return yb_reader_next(w->r, w->claim, err);
 }
 
+/* A line of a window (read_window) read from the worker's own copy: the
+ * mapping is read-only (the reader writes over a newline) and only its pages
+ * are shared, never a line another core has just written (copied into a
+ * slot by the thread that read it, the lines that other workers settled
+ * came from that core's cache: on a VM whose two cores may sit on different
+ * dies of the host, a quarter more CPU a claim, bench/README.md). */
+static int read_own(worker *w, const char *s, size_t n, yb_record_error *err)
+{
+    if (w->scratch_cap < n + SLOT_PAD) {
+        char *b = realloc(w->scratch, n + SLOT_PAD);
+        if (!b) return -2;
+        w->scratch = b;
+        w->scratch_cap = n + SLOT_PAD;
+    }
+    memcpy(w->scratch, s, n);
+    memset(w->scratch + n, 0, SLOT_PAD);
+    return yb_reader_read_line(w->r, w->scratch, n, w->claim, err);
+}
+
 /* One line read and settled; false when out of memory. */
 static bool settle_line(worker *w, slot *s, part *pt, line_ref *l, int k)
 {
@@ -382,8 +450,10 @@ static bool settle_line(worker *w, slot *s, part *pt, line_ref *l, int k)
     const char *name = J->in[s->input].name;
     long line = pt->base + l->rel;
     yb_record_error err;
-    int rc = l->copy ? feed_copy(w, s->buf + l->off, l->len, l->copy, &err)
-                    : yb_reader_read_line(w->r, s->buf + l->off, l->len + l->nl, w->claim, &err);
+    bool window = s->data != s->buf;
+    int rc = l->copy == 2 || (l->copy && !window) ? feed_copy(w, s->data + l->off, l->len, l->copy, &err)
+             : window ? read_own(w, s->data + l->off, l->len + l->nl, &err)
+                      : yb_reader_read_line(w->r, s->buf + l->off, l->len + l->nl, w->claim, &err);
     if (rc == -2) return false;
     if (rc == 0) return true;
     long at = -1;
@@ -519,6 +589,7 @@ static bool write_slot(jobs *J, long q)
         }
     }
     if (!end_out(J)) ok = false;
+    give_back(&J->in[s->input], s->end_at);
     for (int w = 0; w < J->n; w++) {
         yb_writer_clear(J->w[w].out[k]);
         if (J->w[w].errf[k]) fseek(J->w[w].errf[k], 0, SEEK_SET);
@@ -815,22 +886,29 @@ static bool one_worker(yb_vm *vm, int njobs, const char *why, const char *const 
 static void close_inputs(input *in, int n)
 {
     for (int i = 0; in && i < n; i++) {
-        if (in[i].map) munmap((void *)in[i].map, (size_t)in[i].size);
+        if (in[i].map && in[i].unmapped < (size_t)in[i].size)
+            munmap((void *)(in[i].map + in[i].unmapped), (size_t)in[i].size - in[i].unmapped);
         if (in[i].fd >= 0) close(in[i].fd);
     }
     free(in);
 }
 
-/* A batch routed by groups reads its input twice, the pre-pass and then the
- * slots: pread twice, the kernel copies the whole file out of the page cache
- * twice (0.08-0.09 s of system time for 755 MB, bench/README.md).  Mapped
- * once, the pre-pass scans the file in place and a slot is a memcpy from the
- * same pages, which the pre-pass's page faults mapped already (one kernel
- * pass in all).  Only a named regular file is mapped (never standard input),
- * whole, and only when it fits in half the memory: a larger one cannot stay
- * in the page cache from one pass to the other anyway, and a mapped file's
- * pages count in the process's RSS.  When mmap fails the input is read with
- * pread, as before.
+/* An input file is mapped, not read with pread into the slots, for two
+ * reasons.  A batch routed by groups reads it twice, the pre-pass and then
+ * the slots: with pread the kernel copies the whole file out of the page
+ * cache twice (0.08-0.09 s of system time for 755 MB, bench/README.md);
+ * mapped, the pre-pass scans it in place and the slots use the same pages.
+ * And a slot read with pread is written by the thread that read it, so the
+ * lines another worker settles come out of that core's cache, which costs
+ * CPU when the host puts the machine's two cores far apart (bench/README.md:
+ * a quarter more, at times); a window of the mapping is only read, and each
+ * worker copies its own lines (read_own).  Only a named regular file is
+ * mapped (never standard input), whole, and only when it fits in half the
+ * memory: a larger one cannot stay in the page cache from one pass to the
+ * other anyway.  Its pages count in the process's RSS until they are given
+ * back (give_back: behind the slots written, UNMAP_STEP at a time; a family
+ * pre-pass has mapped them all first).  When mmap fails it is read with
+ * pread.
  * The mapping is size bytes, fixed by fstat at open, and nothing reads past
  * them.  A file cut shorter while it is mapped raises SIGBUS on the pages
  * past its new end: accepted, since the input is the bureau's own claims
@@ -1161,7 +1239,7 @@ bool yb_batch_run_jobs(yb_vm *vm, int njobs, const char *const *inputs, int ninp
     if (!router) return one_worker(vm, njobs, oom ? "out of memory" : "a routing field nested too deep", inputs, ninputs, o, st);
     bool grouped = yb_router_grouped(router);
     const char *nomap = getenv("YB_JOBS_MAP"); /* 0: pread, not mapped (the tests take both routes) */
-    input *in = open_inputs(paths, nin, grouped && !(nomap && strcmp(nomap, "0") == 0), &pipe);
+    input *in = open_inputs(paths, nin, !(nomap && strcmp(nomap, "0") == 0), &pipe);
     if (!in) {
         yb_router_free(router);
         /* a family's claims are grouped by reading the input twice: a pipe cannot be */
