@@ -7,6 +7,9 @@
     run's, byte for byte; also for the standard policy with its inpatient
     target amended in mid-year over the corpus shuffled, whose parts disagree
     on the target (the one in force when the entry's first claim was dated);
+  - the parts' record errors, named by their place in the claims file through
+    the parts' positions, equal the single run's (mid-year corpus: two bad
+    lines, and a blank one before them);
   - a worker killed in the middle of a part (os._exit in its task) is replaced
     and the part run again: no claim lost, none counted twice.
 usage: python3 test_dask.py YIBAO
@@ -45,10 +48,13 @@ def by_id(lines):
 
 
 def one_run(yibao, policy, claims, tmp):
+    """One `yibao run`: its settlements, report lines and record errors (its
+    standard error without the count line)."""
     rep = os.path.join(tmp, "single-report.jsonl")
     r = subprocess.run([yibao, "run", policy, claims, "--jobs", "1", "--report", rep],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    return r.stdout.splitlines(keepends=True), open(rep, encoding="utf-8").read().splitlines()
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="surrogateescape")
+    errs = r.stderr.splitlines(keepends=True)
+    return r.stdout.splitlines(keepends=True), open(rep, encoding="utf-8").read().splitlines(), "".join(errs[:-1])
 
 
 def mid_year(root, corpus, tmp):
@@ -63,6 +69,11 @@ def mid_year(root, corpus, tmp):
                 '  from 2025-07-01: employee 72%%  resident 62%%\n' % os.path.join(root, "stdlib-policies", "hunan.yb"))
     lines = open(corpus, encoding="utf-8").readlines()
     random.Random(7).shuffle(lines)
+    # record errors, in whichever part they land: a line cut short (routed to part 0), an amount
+    # that is not money, a blank line before them (not a record: the lines after it keep count)
+    lines[40] = lines[40][:60] + "\n"
+    lines[41] = "\n"
+    lines[200] = lines[200].replace('"amount":"', '"amount":"x', 1)
     shuffled = os.path.join(tmp, "shuffled.jsonl")
     with open(shuffled, "w", encoding="utf-8") as f:
         f.write("".join(lines))
@@ -92,7 +103,7 @@ def main():
             got = []
             for b in bases:
                 got += open(b + ".settlements.jsonl", encoding="utf-8").read().splitlines(keepends=True)
-            want, want_rep = one_run(yibao, policy, claims, tmp)
+            want, want_rep, want_err = one_run(yibao, policy, claims, tmp)
             check(by_id(got) == by_id(want), "%s: %d settlements merged from parts of %s claims equal one run's, sorted by claim id"
                   % (name, len(got), sizes))
             ids = [json.loads(l)["claim_id"] for l in got]
@@ -101,6 +112,11 @@ def main():
             yibao_dask.merge_reports(yibao, policy, [b + ".report.jsonl" for b in bases], merged)
             reps = open(merged, encoding="utf-8").read().splitlines()
             check(reps == want_rep, "%s: %d merged report lines equal one run's, byte for byte" % (name, len(reps)))
+            errors = os.path.join(out, "errors.txt")
+            yibao_dask.merge_errors([claims], files, bases, errors)
+            got_err = open(errors, encoding="utf-8", errors="surrogateescape").read()
+            check(got_err == want_err, "%s: %d record errors of the parts, at their places in the claims, equal one run's"
+                  % (name, got_err.count("\n")))
             if kill:
                 check(os.path.exists(os.path.join(tmp, "killed-once")), "a worker was killed in the middle of part 1 and the part rerun")
             else:

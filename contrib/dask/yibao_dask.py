@@ -6,8 +6,10 @@ settlements concatenated and the batch reports merged.
     python3 yibao_dask.py POLICY CLAIMS... --parts N --out DIR [--scheduler ADDR]
 
 writes DIR/settlements.jsonl (part by part; sort by claim_id to compare with
-one `yibao run`) and DIR/reports.jsonl.  Without --scheduler a LocalCluster of
-the machine's cores is started.
+one `yibao run`), DIR/reports.jsonl and DIR/errors.txt (the record errors,
+named by their file and line in CLAIMS and in input order, as one `yibao run`
+prints them).  Without --scheduler a LocalCluster of the machine's cores is
+started.
 
 A part is settled by one task that writes its settlements and report to
 temporary files and renames them into place only when `yibao run` finished,
@@ -27,7 +29,9 @@ The same building blocks without Dask:
                      sbatch --array=0-$((N-1)) with (K=$SLURM_ARRAY_TASK_ID)
                        yibao run POLICY parts/part-$K.jsonl --jobs 1 -o out/part-$K.jsonl \\
                          --report out/report-$K.jsonl --positions parts/part-$K.pos
-                     and finally yibao merge-reports POLICY out/report-*.jsonl -o reports.jsonl
+                     and finally yibao merge-reports POLICY out/report-*.jsonl -o reports.jsonl;
+                     a part's record errors name its own lines: line N of part-K.jsonl was
+                     where line N of part-K.pos says (merge_errors below maps them back)
   Spark:             rdd = sc.parallelize(range(N), N).mapPartitions(settle) where settle runs
                      `yibao run` on parts/part-K.jsonl (K = the partition index) as settle_part does.
 """
@@ -40,7 +44,8 @@ import tempfile
 
 
 # what `yibao run` writes on standard error for a batch it settled: record errors and the count
-RECORD_LINE = re.compile(r"^.*:[0-9]+: error: |^[0-9]+ settled, [0-9]+ errors$")
+ERROR_LINE = re.compile(r"^.*:[0-9]+: error: ")
+COUNT_LINE = re.compile(r"^[0-9]+ settled, [0-9]+ errors$")
 
 
 def shard(yibao, policy, claims, parts, outdir):
@@ -56,24 +61,53 @@ def positions(part):
 
 
 def settle_part(yibao, policy, part, outdir):
-    """Settle one part; its settlements and report appear (renamed into place)
-    only once `yibao run` has finished, so a rerun replaces, never adds."""
+    """Settle one part; its settlements, report and record errors appear
+    (renamed into place) only once `yibao run` has finished, so a rerun
+    replaces, never adds."""
     base = os.path.join(outdir, os.path.basename(part)[: -len(".jsonl")])
-    fd, tmp_out = tempfile.mkstemp(dir=outdir, prefix=".tmp-")
-    os.close(fd)
-    fd, tmp_rep = tempfile.mkstemp(dir=outdir, prefix=".tmp-")
-    os.close(fd)
-    r = subprocess.run([yibao, "run", policy, part, "--jobs", "1", "-o", tmp_out, "--report", tmp_rep,
-                        "--positions", positions(part)], stderr=subprocess.PIPE, text=True)
+    tmp = []
+    for _ in range(3):
+        fd, name = tempfile.mkstemp(dir=outdir, prefix=".tmp-")
+        os.close(fd)
+        tmp.append(name)
+    r = subprocess.run([yibao, "run", policy, part, "--jobs", "1", "-o", tmp[0], "--report", tmp[1],
+                        "--positions", positions(part)], stderr=subprocess.PIPE, text=True, errors="surrogateescape")
     # status 1 with only record errors (FILE:LINE: error: ..., counted) and the count is a batch
     # settled; any other line (a write error, a part that cannot be read, a positions file that
     # is not the part's) is a failure
-    other = [l for l in r.stderr.splitlines() if not RECORD_LINE.match(l)]
+    lines = r.stderr.splitlines(keepends=True)
+    other = [l for l in lines if not ERROR_LINE.match(l) and not COUNT_LINE.match(l)]
     if r.returncode not in (0, 1) or other:
-        raise RuntimeError("yibao run %s failed: %s" % (part, "\n".join(other[-5:]) or r.stderr[-2000:]))
-    os.replace(tmp_out, base + ".settlements.jsonl")
-    os.replace(tmp_rep, base + ".report.jsonl")
+        raise RuntimeError("yibao run %s failed: %s" % (part, "".join(other[-5:]) or r.stderr[-2000:]))
+    with open(tmp[2], "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write("".join(l for l in lines if ERROR_LINE.match(l)))
+    for name, kind in zip(tmp, ("settlements.jsonl", "report.jsonl", "errors.txt")):
+        os.replace(name, base + "." + kind)
     return base
+
+
+def merge_errors(claims, parts, bases, out):
+    """The parts' record errors at their places in the whole batch: each
+    `PART:N: error: ...` becomes `CLAIMS:LINE: error: ...` through line N of
+    the part's positions file (`INPUT LINE`), sorted by input and line: the
+    errors one `yibao run CLAIMS...` prints (before its count line)."""
+    found = []
+    for part, base in zip(parts, bases):
+        at = {}
+        with open(base + ".errors.txt", encoding="utf-8", errors="surrogateescape") as f:
+            for l in f:
+                n, _, rest = l[len(part) + 1:].partition(":")
+                at.setdefault(int(n), []).append(rest)
+        if not at:
+            continue
+        with open(positions(part), encoding="ascii") as f:
+            for n, pos in enumerate(f, 1):
+                for rest in at.get(n, ()):
+                    i, line = map(int, pos.split())
+                    found.append((i, line, "%s:%d:%s" % (claims[i], line, rest)))
+    found.sort(key=lambda e: (e[0], e[1]))
+    with open(out, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write("".join(e[2] for e in found))
 
 
 def merge_reports(yibao, policy, paths, out):
@@ -95,6 +129,7 @@ def run(yibao, policy, claims, parts, outdir, client):
             with open(b + ".settlements.jsonl", encoding="utf-8") as f:
                 out.write(f.read())
     merge_reports(yibao, policy, [b + ".report.jsonl" for b in bases], os.path.join(outdir, "reports.jsonl"))
+    merge_errors(claims, files, bases, os.path.join(outdir, "errors.txt"))
     return bases
 
 
