@@ -58,6 +58,7 @@ typedef struct pg_backend {
     pg_buf keys[2]; /* and their states and buckets, as int8 array elements */
     int64_t nkeys;
     pg_rows fps;   /* a commit's fingerprint parts, by COPY straight into yb_fps (new rows) */
+    pg_buf out;    /* the open COPY's rows not sent yet (copy_send) */
     int queued;    /* statements sent ahead (pipeline mode), their answers not read yet */
     pg_stmt stmts[PG_STMTS];
     int nstmts, last_stmt;
@@ -344,6 +345,7 @@ static void rows_drop(pg_backend *g, pg_rows *s)
     s->nheld = 0;
     if (!s->copying) return;
     s->copying = false;
+    g->out.n = 0;
     if (PQputCopyEnd(g->conn, "the batch failed") == 1)
         for (PGresult *r; (r = PQgetResult(g->conn));) PQclear(r);
 }
@@ -475,10 +477,47 @@ static int pg_bucket_get(yb_backend *b, int64_t state, int64_t bucket, unsigned 
     return out;
 }
 
-static bool copy_send(pg_backend *g, const unsigned char *p, size_t n, char *err, size_t errlen)
+static bool buf_add(pg_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->n < n) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap - b->n < n) cap *= 2;
+        unsigned char *q = realloc(b->p, cap);
+        if (!q) return false;
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+    return true;
+}
+
+static bool copy_put(pg_backend *g, const unsigned char *p, size_t n, char *err, size_t errlen)
 {
     if (PQputCopyData(g->conn, (const char *)p, (int)n) == 1) return true;
     set_err(g, NULL, err, errlen);
+    return false;
+}
+
+/* The rows gathered for the open COPY, sent. */
+static bool copy_flush(pg_backend *g, char *err, size_t errlen)
+{
+    bool ok = !g->out.n || copy_put(g, g->out.p, g->out.n, err, errlen);
+    g->out.n = 0;
+    return ok;
+}
+
+/* Bytes of the open COPY: gathered and sent 64 KiB at a time.  libpq
+   sends each 8 KiB as it comes, a system call and often a wait for the
+   server each: a 200,000-claim batch's 4.8 MB of fingerprint parts made
+   600 of them. */
+enum { PG_CHUNK = 64 << 10 };
+static bool copy_send(pg_backend *g, const unsigned char *p, size_t n, char *err, size_t errlen)
+{
+    if (g->out.n + n > PG_CHUNK && !copy_flush(g, err, errlen)) return false;
+    if (n >= PG_CHUNK) return copy_put(g, p, n, err, errlen);
+    if (buf_add(&g->out, p, n)) return true;
+    snprintf(err, errlen, "out of memory");
     return false;
 }
 
@@ -514,7 +553,7 @@ static bool copy_end(pg_backend *g, pg_rows *s, char *err, size_t errlen)
 {
     s->copying = false;
     static const unsigned char trailer[2] = {0xff, 0xff};
-    if (!copy_send(g, trailer, sizeof trailer, err, errlen)) return false;
+    if (!copy_send(g, trailer, sizeof trailer, err, errlen) || !copy_flush(g, err, errlen)) return false;
     if (PQputCopyEnd(g->conn, NULL) != 1) {
         set_err(g, NULL, err, errlen);
         return false;
@@ -615,21 +654,6 @@ static bool fps_end(pg_backend *g, char *err, size_t errlen)
     return !g->fps.nheld || rows_send_held(g, &g->fps, fps_insert_sql, err, errlen);
 }
 
-static bool buf_add(pg_buf *b, const void *p, size_t n)
-{
-    if (b->cap - b->n < n) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap - b->n < n) cap *= 2;
-        unsigned char *q = realloc(b->p, cap);
-        if (!q) return false;
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, p, n);
-    b->n += n;
-    return true;
-}
-
 /* A bucket past the first PG_HELD: its key, and its row in COPY's bytes. */
 static bool bulk_add(pg_backend *g, const pg_row *w)
 {
@@ -705,7 +729,7 @@ static bool bulk_write(pg_backend *g, char *err, size_t errlen)
     /* in pieces: libpq takes an int's worth at a time */
     for (size_t at = 0; ok && at < g->bulk.n; at += 1 << 20) {
         size_t n = g->bulk.n - at < (size_t)1 << 20 ? g->bulk.n - at : (size_t)1 << 20;
-        ok = copy_send(g, g->bulk.p + at, n, err, errlen);
+        ok = copy_flush(g, err, errlen) && copy_put(g, g->bulk.p + at, n, err, errlen);
     }
     ok = ok && copy_end(g, &g->puts, err, errlen);
     bulk_free(g);
@@ -730,6 +754,7 @@ static void pg_close(yb_backend *b)
     for (int i = 0; i < g->puts.nheld; i++) free(g->puts.held[i].data);
     for (int i = 0; i < g->fps.nheld; i++) free(g->fps.held[i].data);
     bulk_free(g);
+    free(g->out.p);
     free(g);
 }
 
