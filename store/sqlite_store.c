@@ -225,6 +225,7 @@ static bool sq_bucket_put(yb_backend *b, int64_t state, int64_t bucket, int64_t 
 }
 
 static bool sq_bucket_flush(yb_backend *b, char *err, size_t errlen) { return true; }
+static void sq_release(yb_backend *b) { sqlite3_db_release_memory(((sq_backend *)b)->db); }
 
 static void sq_close(yb_backend *b)
 {
@@ -281,6 +282,7 @@ static const yb_backend_ops sq_ops = {
     .bucket_get = sq_bucket_get,
     .bucket_put = sq_bucket_put,
     .bucket_flush = sq_bucket_flush,
+    .release = sq_release,
 };
 
 yb_backend *yb_sqlite_open(const char *path, char *err, size_t errlen)

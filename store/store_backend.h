@@ -62,6 +62,9 @@ typedef struct yb_backend_ops {
        in a row, then flush (no other statement in between). */
     bool (*bucket_put)(yb_backend *b, int64_t state, int64_t bucket, int64_t count, const void *data, size_t n,
                        char *err, size_t errlen);
+    /* Optional: give back the memory of cached pages not in use (the
+       filters' pages once read: the batch's next allocations reuse it) */
+    void (*release)(yb_backend *b);
     bool (*bucket_flush)(yb_backend *b, char *err, size_t errlen);
 } yb_backend_ops;
 

@@ -236,18 +236,14 @@ void yb_fpset_fold(yb_fpset *s)
    time, ~40 this way). */
 static void block_set(uint64_t *b, uint64_t fp)
 {
+    _Static_assert(FILTER_K == 5, "block_set sets five bits");
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    for (int i = 0; i < FILTER_K; i++) {
-        unsigned bit = (unsigned)(fp >> (9 * i)) & 511;
-        b[bit >> 6] |= (uint64_t)1 << (bit & 63);
-    }
+#define YB_SET_BIT(i) (b[((fp >> (9 * (i))) & 511) >> 6] |= (uint64_t)1 << ((fp >> (9 * (i))) & 63))
 #else
-    unsigned char *c = (unsigned char *)b;
-    for (int i = 0; i < FILTER_K; i++) {
-        unsigned bit = (unsigned)(fp >> (9 * i)) & 511;
-        c[bit >> 3] |= (unsigned char)(1u << (bit & 7));
-    }
+#define YB_SET_BIT(i) (((unsigned char *)b)[((fp >> (9 * (i))) & 511) >> 3] |= (unsigned char)(1u << ((fp >> (9 * (i))) & 7)))
 #endif
+    YB_SET_BIT(0), YB_SET_BIT(1), YB_SET_BIT(2), YB_SET_BIT(3), YB_SET_BIT(4); /* unrolled: no loop to count */
+#undef YB_SET_BIT
 }
 
 /* fp's bits into the big filter (big) and the fold (when there is one). */
