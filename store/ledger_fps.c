@@ -253,6 +253,40 @@ static bool run_row(void *vctx, const yb_cell *cols, int ncols)
     return true;
 }
 
+/* The bits a stored page sets: one a gap's last byte, or the raw page's count. */
+static uint64_t stored_bits(const unsigned char *p, size_t n)
+{
+    uint64_t set = 0;
+    if (n == YB_FILTER_PAGE) {
+        for (size_t i = 0; i < n; i += 8) set += (uint64_t)__builtin_popcountll(load64(p + i));
+        return set;
+    }
+    for (size_t i = 0; i < n; i++) set += !(p[i] & 0x80);
+    return set;
+}
+
+/* A stored page kept as it is (decoded when the set asks: stored_page). */
+static bool keep_page(yb_fp_index *x, size_t page, const void *bits, size_t n)
+{
+    if (!x->page_off && (!(x->page_off = calloc(YB_FILTER_PAGES, sizeof *x->page_off)) ||
+                         !(x->page_len = calloc(YB_FILTER_PAGES, sizeof *x->page_len))))
+        return false;
+    if (x->pages_len + n > x->pages_cap) {
+        size_t cap = x->pages_cap ? x->pages_cap * 2 : (size_t)1 << 20;
+        while (cap < x->pages_len + n) cap *= 2;
+        unsigned char *v = realloc(x->pages, cap);
+        if (!v) return false;
+        x->pages = v;
+        x->pages_cap = cap;
+    }
+    memcpy(x->pages + x->pages_len, bits, n);
+    x->page_off[page] = (uint32_t)x->pages_len;
+    x->page_len[page] = (uint32_t)n;
+    x->pages_len += n;
+    x->page_bits += stored_bits(bits, n);
+    return true;
+}
+
 static bool filter_row(void *vctx, const yb_cell *cols, int ncols)
 {
     yb_store *st = vctx;
@@ -266,11 +300,60 @@ static bool filter_row(void *vctx, const yb_cell *cols, int ncols)
         x->filter_count = (int64_t)get_le(bits->p, 8);
         x->ckpt_run = bits->n == 24 ? (int64_t)get_le((const unsigned char *)bits->p + 16, 8) : INT64_MAX;
         if (get_le((const unsigned char *)bits->p + 8, 8) != YB_FILTER_BYTES) x->filter_bad = true;
-    } else if (!(page >= 0 && (size_t)page < YB_FILTER_PAGES && sum_ok &&
-                 page_decode(bits->p, bits->n, yb_fpset_filter(x->set) + (size_t)page * YB_FILTER_PAGE, true))) {
+    } else if (!(page >= 0 && (size_t)page < YB_FILTER_PAGES && sum_ok && bits->n <= YB_FILTER_PAGE)) {
         x->filter_bad = true;
+    } else if (bits->n && !keep_page(x, (size_t)page, bits->p, bits->n)) { /* empty: a page of zeros */
+        return false;
     }
     return true;
+}
+
+/* The set's lazy reader of a stored page (yb_fpset_page_fn): a gap-coded
+   page only sets bits, so ORing it is decoding it without the memset. */
+static bool stored_page(void *ctx, size_t page, unsigned char *out, bool or)
+{
+    const yb_fp_index *x = ctx;
+    size_t n = x->page_len ? x->page_len[page] : 0;
+    const unsigned char *in = n ? x->pages + x->page_off[page] : NULL;
+    if (!or || n < YB_FILTER_PAGE) {
+        if (!n && !or) memset(out, 0, YB_FILTER_PAGE);
+        return !n || page_decode(in, n, out, or);
+    }
+    for (size_t i = 0; i < n; i++) out[i] |= in[i]; /* a raw page */
+    return true;
+}
+
+/* Every stored page into the (zeroed) filter; false when one cannot be decoded. */
+static bool decode_pages(const yb_fp_index *x, unsigned char *filter)
+{
+    for (size_t p = 0; x->page_len && p < YB_FILTER_PAGES; p++)
+        if (x->page_len[p] &&
+            !page_decode(x->pages + x->page_off[p], x->page_len[p], filter + p * YB_FILTER_PAGE, true))
+            return false;
+    return true;
+}
+
+static bool add_runs(yb_store *st, yb_fp_index *x, int64_t after, char *err, size_t errlen);
+
+/* The set's filling of its whole filter (yb_fpset_fill_fn): the stored pages,
+   then the runs after the checkpoint (as the batch's start added them to the
+   set's delta). */
+static bool stored_fill(void *ctx, unsigned char *filter)
+{
+    yb_fp_index *x = ctx;
+    char err[300] = "";
+    return decode_pages(x, filter) && add_runs(x->st, x, x->ckpt_run, err, sizeof err);
+}
+
+static void pages_free(yb_fp_index *x)
+{
+    free(x->pages);
+    free(x->page_off);
+    free(x->page_len);
+    x->pages = NULL;
+    x->page_off = x->page_len = NULL;
+    x->pages_len = x->pages_cap = 0;
+    x->page_bits = 0;
 }
 
 static bool rebuild_row(void *vctx, const yb_cell *cols, int ncols)
@@ -298,7 +381,12 @@ static int64_t last_run(const yb_fp_index *x) { return x->nruns ? x->runs[x->nru
 /* The index's filter from its runs; every page is written at commit. */
 static bool rebuild_filter(yb_store *st, yb_fp_index *x, char *err, size_t errlen)
 {
-    memset(yb_fpset_filter(x->set), 0, YB_FILTER_BYTES);
+    unsigned char *f = yb_fpset_filter(x->set);
+    if (!f) {
+        snprintf(err, errlen, "the %s index: %s", x->name, yb_fpset_error(x->set));
+        return false;
+    }
+    memset(f, 0, YB_FILTER_BYTES);
     if (!add_runs(st, x, INT64_MIN, err, errlen)) return false;
     x->filter_count = x->loaded;
     x->ckpt_run = last_run(x);
@@ -357,6 +445,7 @@ void yb_fps_end(yb_store *st)
         free(st->fpi[i].sizes);
         if (st->fpi[i].state == 0) yb_fpset_free(st->fpi[i].set);
         else if (st->fpi[i].set) yb_fpset_set_backing(st->fpi[i].set, NULL, NULL); /* the VM's: it outlives the batch */
+        pages_free(&st->fpi[i]); /* after: a lazy set no longer reads them */
     }
     free(st->fpi);
     st->fpi = NULL;
@@ -407,6 +496,11 @@ bool yb_fps_begin(yb_store *st, yb_vm *vm, char *err, size_t errlen)
         yb_fp_index *x = &st->fpi[i];
         int64_t total = runs_total(x);
         bool agree;
+        if (!x->filter_bad && x->has_header) { /* the stored filter read lazily, or decoded whole */
+            int64_t later = total - x->filter_count;
+            int rc = yb_fpset_lazy(x->set, stored_page, stored_fill, x, x->page_bits, later > 0 ? (size_t)later : 0);
+            x->filter_bad = rc < 0 || (rc == 0 && !decode_pages(x, yb_fpset_filter(x->set)));
+        }
         if (!load_after_checkpoint(st, x, &agree, err, errlen)) return false;
         if (agree) continue;
         if (!rebuild_filter(st, x, err, errlen)) return false;
@@ -537,6 +631,10 @@ static bool write_filter(yb_store *st, yb_fp_index *x, int64_t count, int64_t up
 {
     const unsigned char *bits = yb_fpset_filter(x->set);
     unsigned char buf[YB_FILTER_PAGE];
+    if (!bits) {
+        snprintf(err, errlen, "the %s index: %s", x->name, yb_fpset_error(x->set));
+        return false;
+    }
     for (size_t pg = 0; pg < YB_FILTER_PAGES; pg++) {
         if (!yb_fpset_page_dirty(x->set, pg)) continue;
         size_t n = page_encode(bits + pg * YB_FILTER_PAGE, buf);

@@ -37,6 +37,11 @@ typedef struct yb_fp_index {
     int64_t filter_count; /* fingerprints the stored filter covers */
     int64_t ckpt_run;     /* the last run the stored filter (a checkpoint) includes */
     int64_t loaded;       /* fingerprints added to the filter from runs as the batch began */
+    /* the stored filter's pages as read (ledger_fps.c: read lazily by the set) */
+    unsigned char *pages;
+    size_t pages_len, pages_cap;
+    uint32_t *page_off, *page_len; /* YB_FILTER_PAGES each; a length of 0: no row (all zeros) */
+    uint64_t page_bits;            /* the bits they set */
 } yb_fp_index;
 
 /* A claim id read ahead (yb_store_ahead) and its fingerprint: its admission

@@ -33,7 +33,18 @@
  * big filter when that stops (a spill, the fold made again),
  * when the caller takes the filter (yb_fpset_filter: a checkpoint), and at
  * yb_fpset_forget (the batch is then the ledger's); a batch that ends
- * without any of these (one `yibao run`) never writes them there. */
+ * without any of these (one `yibao run`) never writes them there.
+ *
+ * Lazy big filter (yb_fpset_lazy): a durable ledger's 8 MiB filter is not
+ * decoded into memory at all while the fold answers: the fold is made from
+ * the stored pages one at a time, a lookup the fold cannot answer decodes
+ * the one page it needs, and whatever would be written into the big filter
+ * (the ledger's fingerprints of the runs after its checkpoint, the batch's
+ * own once they leave the table) goes to a small filter of its own, the
+ * delta.  The whole filter is made (fill) only when the caller takes it
+ * (yb_fpset_filter: a checkpoint).  A 200,000-claim batch no longer zeroes
+ * and writes 16 MiB for its two indexes (and huge pages, whose first touch
+ * took 20-80 ms in some runs on this machine). */
 #include "fpset.h"
 
 #include <errno.h>
@@ -77,6 +88,16 @@ struct yb_fpset {
     uint64_t *fold; /* the big filter folded (yb_fpset_fold), or NULL */
     size_t fold_blocks;
     bool deferred; /* puts not yet in the big filter (see the top) */
+    /* lazy (see the top): the big filter's pages are a durable ledger's,
+       read through page() when asked; writes go to delta meanwhile */
+    bool lazy;
+    yb_fpset_page_fn page;
+    yb_fpset_fill_fn fill;
+    void *page_ctx;
+    uint64_t *delta;
+    size_t delta_blocks;
+    size_t scratch_page; /* the page in scratch, or SIZE_MAX */
+    uint64_t *scratch;   /* YB_FILTER_PAGE bytes */
     yb_fpset_backing_fn backing;
     void *backing_ctx;
     char err[300];
@@ -98,7 +119,13 @@ static bool block_has(const unsigned char *b, uint64_t fp)
 
 bool yb_filter_has(const unsigned char *bits, uint64_t fp) { return block_has(bits + filter_block(fp) * 64, fp); }
 
-bool yb_fpset_filter_has(const yb_fpset *s, uint64_t fp) { return !s->filter || yb_filter_has((const unsigned char *)s->filter, fp); }
+static bool lazy_has(yb_fpset *s, uint64_t fp);
+
+bool yb_fpset_filter_has(yb_fpset *s, uint64_t fp)
+{
+    if (s->lazy) return lazy_has(s, fp);
+    return !s->filter || yb_filter_has((const unsigned char *)s->filter, fp);
+}
 
 /* ---------------------------------------------------------------- the front filter */
 
@@ -192,11 +219,9 @@ static size_t bits_set(const uint64_t *f, size_t n)
    must stay >= 2/3 (fixed point, 2^-32).  Picked before the fold is made, so
    only the fold's own size is allocated and written (folding 2 MiB down
    faulted in 2 MiB an index). */
-static size_t fold_size(const yb_fpset *s)
+static size_t fold_blocks_for(uint64_t set, uint64_t of)
 {
-    size_t set = 0, sampled = 0;
-    for (size_t w = 0; w < NBLOCKS * 8; w += 64, sampled += 64) set += (size_t)__builtin_popcountll(s->filter[w]);
-    uint64_t clear = ((uint64_t)(sampled - set) << 32) / sampled, two_thirds = ((uint64_t)2 << 32) / 3;
+    uint64_t clear = ((of - (set < of ? set : of)) << 32) / of, two_thirds = ((uint64_t)2 << 32) / 3;
     for (size_t nb = FOLD_MIN_BLOCKS; nb <= FOLD_MAX_BLOCKS; nb *= 2) {
         uint64_t p = (uint64_t)1 << 32; /* (1 - d)^(NBLOCKS / nb) */
         for (size_t r = NBLOCKS / nb; r && p >= two_thirds; r--) p = (p * clear) >> 32;
@@ -205,8 +230,16 @@ static size_t fold_size(const yb_fpset *s)
     return FOLD_MAX_BLOCKS; /* checked below: too full, no fold */
 }
 
+static size_t fold_size(const yb_fpset *s)
+{
+    size_t set = 0, sampled = 0;
+    for (size_t w = 0; w < NBLOCKS * 8; w += 64, sampled += 64) set += (size_t)__builtin_popcountll(s->filter[w]);
+    return fold_blocks_for(set, sampled);
+}
+
 void yb_fpset_fold(yb_fpset *s)
 {
+    if (s->lazy) return; /* made from the pages already */
     apply_deferred(s); /* the new fold is made from the big filter */
     fold_drop(s);
     size_t nb = s->filter ? fold_size(s) : 0, words = nb * 8;
@@ -251,7 +284,9 @@ static void filter_bits(yb_fpset *s, uint64_t fp, bool big)
 {
     if (!s->filter) return;
     size_t blk = filter_block(fp);
-    if (big) {
+    if (big && s->lazy) {
+        block_set(s->delta + (blk & (s->delta_blocks - 1)) * 8, fp);
+    } else if (big) {
         block_set(s->filter + blk * 8, fp);
         size_t page = blk * 64 / YB_FILTER_PAGE;
         s->dirty[page >> 3] |= (uint8_t)(1u << (page & 7));
@@ -283,8 +318,11 @@ void yb_fpset_filter_add(yb_fpset *s, uint64_t fp)
     filter_bits(s, fp, true);
 }
 
+static bool unlazy(yb_fpset *s);
+
 unsigned char *yb_fpset_filter(yb_fpset *s)
 {
+    if (!unlazy(s)) return NULL;
     apply_deferred(s); /* the caller reads it whole (a checkpoint) */
     front_drop(s); /* the caller may write pages into it */
     fold_drop(s);
@@ -305,7 +343,7 @@ static size_t home(uint64_t fp, size_t cap);
 void yb_fpset_prefetch(const yb_fpset *s, uint64_t fp)
 {
     if (s->front) __builtin_prefetch(front_word(s, fp));
-    if (s->filter && !defers(s)) __builtin_prefetch((const unsigned char *)s->filter + filter_block(fp) * 64);
+    if (s->filter && !defers(s) && !s->lazy) __builtin_prefetch((const unsigned char *)s->filter + filter_block(fp) * 64);
     if (s->fold) __builtin_prefetch(fold_block(s, fp));
     __builtin_prefetch(&s->fps[home(fp, s->cap)]);
 }
@@ -349,11 +387,16 @@ void yb_fpset_free(yb_fpset *s)
     free(s->dirty);
     free(s->front);
     free(s->fold);
+    free(s->delta);
+    free(s->scratch);
     free(s);
 }
 
+static void lazy_end(yb_fpset *s);
+
 void yb_fpset_set_backing(yb_fpset *s, yb_fpset_backing_fn fn, void *ctx)
 {
+    if (!fn) lazy_end(s);
     s->backing = fn;
     s->backing_ctx = ctx;
     front_drop(s);
@@ -739,6 +782,110 @@ static int run_find(yb_fpset *s, const run *r, uint64_t fp, uint32_t *tag)
     return 0;
 }
 
+/* ---------------------------------------------------------------- the lazy big filter */
+
+/* Is fp in the delta, or in its stored page (decoded into scratch, kept for
+   the next lookup of the same page)?  A page that cannot be read is a
+   "maybe": the backing answers exactly. */
+static bool lazy_has(yb_fpset *s, uint64_t fp)
+{
+    size_t blk = filter_block(fp), page = blk * 64 / YB_FILTER_PAGE;
+    if (block_has((const unsigned char *)(s->delta + (blk & (s->delta_blocks - 1)) * 8), fp)) return true;
+    if (!s->page) return false; /* the backing is gone: what it held is absent now, as with a big filter */
+    if (s->scratch_page != page) {
+        s->scratch_page = SIZE_MAX;
+        if (!s->page(s->page_ctx, page, (unsigned char *)s->scratch, false)) return true;
+        s->scratch_page = page;
+    }
+    return block_has((const unsigned char *)s->scratch + blk * 64 % YB_FILTER_PAGE, fp);
+}
+
+/* The set's own fingerprints (the table's, the runs' on disk) into the big filter. */
+static bool own_into_filter(yb_fpset *s)
+{
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->fps[i]) filter_bits(s, s->fps[i], true);
+    s->deferred = false;
+    cursor *c = s->nruns ? calloc(1, sizeof *c) : NULL;
+    if (s->nruns && !c) return oom(s);
+    bool bad = false;
+    for (int r = 0; r < s->nruns && !bad; r++) {
+        memset(c, 0, sizeof *c);
+        c->r = &s->runs[r];
+        for (entry e; cursor_get(s, c, &e, &bad); c->pos++) filter_bits(s, e.fp, true);
+    }
+    free(c);
+    return !bad;
+}
+
+static void lazy_free(yb_fpset *s)
+{
+    s->lazy = false;
+    free(s->delta);
+    free(s->scratch);
+    s->delta = s->scratch = NULL;
+    s->page = NULL;
+    s->fill = NULL;
+}
+
+/* The whole big filter, made now: the stored pages and what came after them
+   (fill), then the set's own fingerprints. */
+static bool unlazy(yb_fpset *s)
+{
+    if (!s->lazy) return true;
+    yb_fpset_fill_fn fill = s->fill;
+    void *ctx = s->page_ctx;
+    lazy_free(s); /* first: fill adds the ledger's later fingerprints through yb_fpset_filter_add */
+    if (fill && !fill(ctx, (unsigned char *)s->filter)) {
+        snprintf(s->err, sizeof s->err, "the filter's stored pages cannot be read");
+        return false;
+    }
+    return own_into_filter(s);
+}
+
+/* The backing goes (the batch ended): its pages are no longer read; the
+   delta stays (the set's own fingerprints, and what the backing held is
+   absent from now on, as it is behind a big filter without a backing). */
+static void lazy_end(yb_fpset *s)
+{
+    s->page = NULL;
+    s->fill = NULL;
+    s->scratch_page = SIZE_MAX;
+}
+
+int yb_fpset_lazy(yb_fpset *s, yb_fpset_page_fn page, yb_fpset_fill_fn fill, void *ctx, uint64_t bits, size_t added)
+{
+    if (!s->filter || s->lazy || s->count || s->nruns) return 0;
+    /* the fold's size for the stored bits and the added fingerprints' (5 each, at most) */
+    size_t nb = fold_blocks_for(bits + 5 * (uint64_t)added, (uint64_t)YB_FILTER_BYTES * 8), fold_words = nb * 8;
+    size_t db = 64; /* the delta: 16 bits a fingerprint added (more come: the false positives go to the backing) */
+    while (db < NBLOCKS && db * 512 < (uint64_t)added * 16) db *= 2;
+    uint64_t *f = calloc(fold_words, sizeof *f), *d = calloc(db * 8, sizeof *d), *sc = malloc(YB_FILTER_PAGE);
+    int rc = f && d && sc ? 1 : 0; /* no memory: not lazy, the caller reads the filter as before */
+    for (size_t p = 0; rc == 1 && p < YB_FILTER_PAGES; p++) /* a page's blocks are contiguous in the fold: ORed there */
+        if (!page(ctx, p, (unsigned char *)(f + p * (YB_FILTER_PAGE / 8) % fold_words), true)) rc = -1;
+    if (rc == 1 && bits_set(f, fold_words) * 3 > fold_words * 64) rc = 0; /* too full to fold */
+    if (rc != 1) {
+        free(f);
+        free(d);
+        free(sc);
+        return rc;
+    }
+    front_drop(s);
+    fold_drop(s);
+    s->fold = f;
+    s->fold_blocks = nb;
+    s->delta = d;
+    s->delta_blocks = db;
+    s->scratch = sc;
+    s->scratch_page = SIZE_MAX;
+    s->page = page;
+    s->fill = fill;
+    s->page_ctx = ctx;
+    s->lazy = true;
+    return 1;
+}
+
 /* ---------------------------------------------------------------- the set */
 
 int yb_fpset_find(yb_fpset *s, uint64_t fp, uint32_t *tag)
@@ -755,7 +902,7 @@ int yb_fpset_find(yb_fpset *s, uint64_t fp, uint32_t *tag)
             return 0;
         }
     } else if (s->fold && !block_has(fold_block(s, fp), fp)) {
-        if (!defers(s)) __builtin_prefetch((const unsigned char *)s->filter + filter_block(fp) * 64); /* as above */
+        if (!defers(s) && !s->lazy) __builtin_prefetch((const unsigned char *)s->filter + filter_block(fp) * 64); /* as above */
         __builtin_prefetch(&s->fps[home(fp, s->cap)]);
         return 0;
     } else if (!defers(s) && !yb_fpset_filter_has(s, fp)) {

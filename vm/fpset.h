@@ -72,10 +72,11 @@ bool yb_fpset_each(yb_fpset *s, yb_fpset_each_fn fn, void *ctx);
 void yb_fpset_prefetch(const yb_fpset *s, uint64_t fp);
 const char *yb_fpset_error(const yb_fpset *s);
 
-/* The filter, for a durable ledger that keeps it (NULL without one): pages
-   of YB_FILTER_PAGE bytes, each marked dirty when a put changes it. */
+/* The filter, for a durable ledger that keeps it (NULL without one, or when
+   a lazy filter's pages cannot be read: yb_fpset_error): pages of
+   YB_FILTER_PAGE bytes, each marked dirty when a put changes it. */
 unsigned char *yb_fpset_filter(yb_fpset *s);
-bool yb_fpset_filter_has(const yb_fpset *s, uint64_t fp);
+bool yb_fpset_filter_has(yb_fpset *s, uint64_t fp);
 /* Once a durable ledger has filled the filter (yb_fpset_filter, filter_add):
    a small fold of it is made and asked first (fpset.c); any later write
    through yb_fpset_filter drops it until the next fold. */
@@ -85,6 +86,20 @@ void yb_fpset_filter_add(yb_fpset *s, uint64_t fp);
 bool yb_fpset_page_dirty(const yb_fpset *s, size_t page);
 /* Marks every page clean (false) or dirty (true). */
 void yb_fpset_pages_mark(yb_fpset *s, bool dirty);
+/* A durable ledger's stored filter, read lazily (fpset.c): page(ctx, p, out,
+   or) writes page p's YB_FILTER_PAGE bytes into out, or ORs them into out
+   when or is true (false: it cannot be read); fill(ctx,
+   filter) writes the whole filter into the zeroed one given, with the
+   ledger's fingerprints stored after it (through yb_fpset_filter_add). */
+typedef bool (*yb_fpset_page_fn)(void *ctx, size_t page, unsigned char *out, bool or);
+typedef bool (*yb_fpset_fill_fn)(void *ctx, unsigned char *filter);
+/* On a new set: the big filter stays unread; the fold is made from the
+   pages (bits: the bits they set; added: about how many fingerprints
+   yb_fpset_filter_add will add), a lookup the fold cannot answer reads the
+   one page it needs, and yb_fpset_filter fills the whole filter first.
+   1: so; 0: not (no memory, or too full to fold: the caller fills the filter
+   and folds it as before); -1: a page could not be read. */
+int yb_fpset_lazy(yb_fpset *s, yb_fpset_page_fn page, yb_fpset_fill_fn fill, void *ctx, uint64_t bits, size_t added);
 /* Filter arithmetic on a bare filter (yibao ledger check): is fp set in bits? */
 bool yb_filter_has(const unsigned char *bits, uint64_t fp);
 

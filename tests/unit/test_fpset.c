@@ -383,6 +383,148 @@ static void deferred_puts_reach_the_filter(void **state)
     free(held.v);
 }
 
+/* A ledger's stored filter for the lazy tests: its pages (a filter made by
+   another set), the fingerprints stored after it, and how often each
+   callback ran. */
+typedef struct stored {
+    unsigned char *filter;
+    const uint64_t *later;
+    size_t nlater, page_calls, fill_calls;
+    yb_fpset *set;
+    size_t bad_page; /* a page that cannot be read, or SIZE_MAX */
+} stored;
+
+static bool stored_page(void *ctx, size_t page, unsigned char *out, bool or)
+{
+    stored *st = ctx;
+    st->page_calls++;
+    if (page == st->bad_page) return false;
+    const unsigned char *in = st->filter + page * YB_FILTER_PAGE;
+    for (size_t i = 0; i < YB_FILTER_PAGE; i++) out[i] = or ? out[i] | in[i] : in[i];
+    return true;
+}
+
+static bool stored_fill(void *ctx, unsigned char *filter)
+{
+    stored *st = ctx;
+    st->fill_calls++;
+    memcpy(filter, st->filter, YB_FILTER_BYTES);
+    for (size_t i = 0; i < st->nlater; i++) yb_fpset_filter_add(st->set, st->later[i]);
+    return true;
+}
+
+/* The lazy big filter (fpset.c): 3,000 fingerprints in a stored filter, 1,000
+   stored after it (yb_fpset_filter_add), a batch of 1,000 puts.  The fold is
+   made from the pages (each read once); then every ledger fingerprint is
+   found through the backing, the batch's from the table, 20,000 new ones are
+   absent with few pages read and the backing asked at most a few times; the
+   whole filter is made once, when taken (fill), and holds them all.  After
+   yb_fpset_forget the batch's are still found, and past a spill too.  A
+   page that cannot be read: -1; a filter too full to fold: 0. */
+static void lazy_filter_reads_pages_as_asked(void **state)
+{
+    (void)state;
+    sorted_fps held = {calloc(4000 + YB_FPSET_RECENT + 2000, sizeof(uint64_t)), 4000};
+    assert_non_null(held.v);
+    uint64_t x = 31, y = 32, z = 33;
+    uint32_t tag = 0;
+    for (size_t i = 0; i < held.n; i++) held.v[i] = next_fp(&x);
+    yb_fpset *ref = yb_fpset_new(true);
+    assert_non_null(ref);
+    for (size_t i = 0; i < 3000; i++) yb_fpset_filter_add(ref, held.v[i]);
+    stored st = {yb_fpset_filter(ref), held.v + 3000, 1000, 0, 0, NULL, SIZE_MAX};
+    qsort(held.v, held.n, sizeof *held.v, cmp_u64); /* the backing's copy; st.later is read before this */
+    x = 31;
+    for (size_t i = 0; i < 3000; i++) next_fp(&x);
+    uint64_t later[1000];
+    for (size_t i = 0; i < 1000; i++) later[i] = next_fp(&x);
+    st.later = later;
+    for (int round = 0; round < 3; round++) {
+        yb_fpset *s = yb_fpset_new(true);
+        assert_non_null(s);
+        st.set = s;
+        st.page_calls = st.fill_calls = 0;
+        yb_fpset_set_backing(s, sorted_backing, &held);
+        assert_int_equal(yb_fpset_lazy(s, stored_page, stored_fill, &st, 3000 * 5, 1000), 1);
+        assert_int_equal(st.page_calls, YB_FILTER_PAGES); /* the fold: each page once */
+        for (size_t i = 0; i < 1000; i++) yb_fpset_filter_add(s, later[i]);
+        y = 32;
+        for (int i = 0; i < 1000; i++) {
+            assert_true(yb_fpset_room(s));
+            assert_true(yb_fpset_put(s, next_fp(&y), 4));
+        }
+        backing_calls = 0;
+        for (size_t i = 0; i < held.n; i++) {
+            assert_int_equal(yb_fpset_find(s, held.v[i], &tag), 1);
+            assert_int_equal(tag, 9);
+        }
+        assert_int_equal(backing_calls, (int)held.n);
+        y = 32;
+        backing_calls = 0;
+        for (int i = 0; i < 1000; i++) {
+            assert_int_equal(yb_fpset_find(s, next_fp(&y), &tag), 1);
+            assert_int_equal(tag, 4);
+        }
+        assert_int_equal(backing_calls, 0);
+        size_t pages_before = st.page_calls;
+        z = 33;
+        for (int i = 0; i < 20000; i++) assert_int_equal(yb_fpset_find(s, next_fp(&z), &tag), 0);
+        assert_true(st.page_calls - pages_before <= 4000 && backing_calls <= 5); /* the ledger's pages, read as needed */
+        assert_int_equal(st.fill_calls, 0);
+        if (round == 0) { /* a checkpoint takes the filter: made once, holding every fingerprint */
+            const unsigned char *bits = yb_fpset_filter(s);
+            assert_non_null(bits);
+            assert_int_equal(st.fill_calls, 1);
+            for (size_t i = 0; i < held.n; i++) assert_true(yb_filter_has(bits, held.v[i]));
+            y = 32;
+            for (int i = 0; i < 1000; i++) assert_true(yb_filter_has(bits, next_fp(&y)));
+            assert_non_null(yb_fpset_filter(s));
+            assert_int_equal(st.fill_calls, 1);
+        } else if (round == 1) { /* committed: the backing holds the batch, the set forgets it */
+            y = 32;
+            for (int i = 0; i < 1000; i++) held.v[held.n + (size_t)i] = next_fp(&y);
+            sorted_fps both = {held.v, held.n + 1000};
+            qsort(both.v, both.n, sizeof *both.v, cmp_u64);
+            yb_fpset_set_backing(s, sorted_backing, &both);
+            yb_fpset_forget(s);
+            y = 32;
+            for (int i = 0; i < 1000; i++) assert_int_equal(yb_fpset_find(s, next_fp(&y), &tag), 1);
+            assert_int_equal(st.fill_calls, 0);
+            /* the ledger's own 4,000 again */
+            x = 31;
+            for (size_t i = 0; i < held.n; i++) held.v[i] = next_fp(&x);
+            qsort(held.v, held.n, sizeof *held.v, cmp_u64);
+        } else { /* past the table's bound: a spill, found on disk through the delta */
+            const size_t n = YB_FPSET_RECENT + 1000;
+            y = 34;
+            for (size_t i = 0; i < n; i++) {
+                assert_true(yb_fpset_room(s));
+                assert_true(yb_fpset_put(s, next_fp(&y), 5));
+            }
+            y = 34;
+            for (size_t i = 0; i < n; i++) {
+                uint64_t fp = next_fp(&y);
+                if (i % 97) continue;
+                assert_int_equal(yb_fpset_find(s, fp, &tag), 1);
+                assert_int_equal(tag, 5);
+            }
+            assert_int_equal(st.fill_calls, 0);
+        }
+        yb_fpset_free(s);
+    }
+    yb_fpset *s = yb_fpset_new(true);
+    assert_non_null(s);
+    st.bad_page = 5;
+    assert_int_equal(yb_fpset_lazy(s, stored_page, stored_fill, &st, 3000 * 5, 0), -1);
+    st.bad_page = SIZE_MAX;
+    memset(st.filter, 0xff, YB_FILTER_BYTES); /* every bit set: too full to fold */
+    assert_int_equal(yb_fpset_lazy(s, stored_page, stored_fill, &st, (uint64_t)YB_FILTER_BYTES * 8, 0), 0);
+    assert_int_equal(yb_fpset_find(s, next_fp(&z), &tag), 0); /* not lazy: its own (empty) big filter answers */
+    yb_fpset_free(s);
+    yb_fpset_free(ref);
+    free(held.v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +536,7 @@ int main(void)
         cmocka_unit_test(front_filter_answers_exactly),
         cmocka_unit_test(fold_answers_as_the_filter),
         cmocka_unit_test(deferred_puts_reach_the_filter),
+        cmocka_unit_test(lazy_filter_reads_pages_as_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
