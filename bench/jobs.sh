@@ -24,11 +24,18 @@ ${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -o "$B/gen_claims" bench/gen_cl
 J="$B/jobs-$N.jsonl"
 [ -s "$J" ] || "$B/gen_claims" "$N" --realistic --seed 2025 > "$J"
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-# one POLICY JOBS: "wall cpu rss" of one run; its settlements and reports in $B/jobs-out-JOBS.jsonl
+# one POLICY JOBS: "wall cpu rss" of one run; its settlements and reports in $B/jobs-out-JOBS.jsonl.
+# The output file is opened (the last run's truncated) before the clock starts,
+# and each run waits a second first: under the real-time lock (chrt -f, COMMON
+# notes) the kernel lets real-time tasks take 0.95 s of each second on a core
+# (sched_rt_runtime_us) and stops them for the rest, so a run that followed
+# another at once was stopped for up to 50 ms (--jobs 2 after --jobs 1's 1-1.5 s).
 one() {
+    sleep 1
     python3 -c 'import resource, subprocess, sys, time
+out, err = open(sys.argv[1], "w"), open(sys.argv[1] + ".err", "w")
 t = time.monotonic()
-subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), stderr=open(sys.argv[1] + ".err", "w"), check=True)
+subprocess.run(sys.argv[2:], stdout=out, stderr=err, check=True)
 w = time.monotonic() - t
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
 print("%.3f %.3f %d" % (w, u.ru_utime + u.ru_stime, u.ru_maxrss))' "$B/jobs-out-$2.jsonl" env YB_JOBS_TRACE=1 "$YIBAO" run "$1" "$J" --jobs "$2" --report -

@@ -424,14 +424,17 @@ static int feed_copy(worker *w, const char *s, size_t len, int copy, yb_record_e
     return yb_reader_next(w->r, w->claim, err);
 }
 
-/* A line of a window (read_window) read from the worker's own copy: the
- * mapping is read-only (the reader writes over a newline) and only its pages
- * are shared, never a line another core has just written (copied into a
- * slot by the thread that read it, the lines that other workers settled
- * came from that core's cache: on a VM whose two cores may sit on different
- * dies of the host, a quarter more CPU a claim, bench/README.md). */
+/* A line of a window (read_window): read where it is by the reader's fast
+ * path, which never writes, or else from the worker's own copy (the general
+ * parser writes over the newline, and the mapping is read-only).  Only the
+ * page cache's pages are shared, never a line another core has just written
+ * (copied into a slot by the thread that read it, the lines other workers
+ * settled came out of that core's cache: on a VM whose two cores may sit on
+ * different dies of the host, up to a quarter more CPU, bench/README.md). */
 static int read_own(worker *w, const char *s, size_t n, yb_record_error *err)
 {
+    int rc = yb_reader_read_line_ro(w->r, s, n, w->claim, err);
+    if (rc != 2) return rc;
     if (w->scratch_cap < n + SLOT_PAD) {
         char *b = realloc(w->scratch, n + SLOT_PAD);
         if (!b) return -2;

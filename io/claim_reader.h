@@ -63,5 +63,9 @@ int yb_reader_feed(yb_reader *r, const char *data, size_t n);
  * yb_reader_next: 1, -1, or 0 for a blank line.  Text read into the claim may
  * point into the line. */
 int yb_reader_read_line(yb_reader *r, char *line, size_t n, yb_claim *c, yb_record_error *err);
+/* The same for a line that must not be written (a read-only mapping; the
+ * 64 bytes past it readable): only the fast path reads it, and 2 says it
+ * did not (the line is unusual; read a writable copy with read_line). */
+int yb_reader_read_line_ro(yb_reader *r, const char *line, size_t n, yb_claim *c, yb_record_error *err);
 
 #endif

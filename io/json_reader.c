@@ -380,7 +380,10 @@ static const char *parse_object(ybj_parse *P, const char *p, int32_t cont, int64
 int ybr_json_open(yb_reader *r) { return ybj_fast_open(r); }
 void ybr_json_close(yb_reader *r) { ybj_fast_close(r); }
 
-int ybr_json_next(yb_reader *r, yb_claim *c, yb_record_error *err)
+/* The fast path alone: 1 when it read the next line into c, 0 when it gave
+ * up (the line is then read again by the general parser, from its start).
+ * It never writes into the buffer (yb_reader_read_line_ro). */
+int ybr_json_fast(yb_reader *r, yb_claim *c, yb_record_error *err)
 {
     if (r->fkey && c->schema == r->s && r->beg < r->end && r->buf[r->beg] == '{') {
         /* the fast path straight from the buffer: it stops at every control
@@ -405,6 +408,12 @@ int ybr_json_next(yb_reader *r, yb_claim *c, yb_record_error *err)
             }
         }
     }
+    return 0;
+}
+
+int ybr_json_next(yb_reader *r, yb_claim *c, yb_record_error *err)
+{
+    if (ybr_json_fast(r, c, err)) return 1;
     char *ls, *le;
     const char *p;
     for (;;) {

@@ -8,6 +8,7 @@
 /* json_reader.c: JSON Lines */
 int ybr_json_open(yb_reader *r);
 int ybr_json_next(yb_reader *r, yb_claim *c, yb_record_error *err);
+int ybr_json_fast(yb_reader *r, yb_claim *c, yb_record_error *err);
 void ybr_json_close(yb_reader *r);
 
 /* csv_reader.c: CSV */

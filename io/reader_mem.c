@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reader_formats.h"
 #include "reader_internal.h"
 
 yb_reader *yb_reader_open_mem(const yb_schema *s, const char *name)
@@ -33,6 +34,25 @@ int yb_reader_feed(yb_reader *r, const char *data, size_t n)
     r->read_error = r->read_error_told = 0;
     r->line = 0;
     return 0;
+}
+
+int yb_reader_read_line_ro(yb_reader *r, const char *line, size_t n, yb_claim *c, yb_record_error *err)
+{
+    if (r->fmt != YB_FMT_JSONL) return 2;
+    char *own = r->buf;
+    size_t cap = r->cap;
+    r->buf = (char *)line; /* only the fast path reads it, which never writes (json_reader.c) */
+    r->cap = n;
+    r->beg = r->scan = 0;
+    r->end = n;
+    r->eof = 1;
+    r->read_error = r->read_error_told = 0;
+    r->line = 0;
+    int rc = ybr_json_fast(r, c, err) ? 1 : 2;
+    r->buf = own;
+    r->cap = cap;
+    r->beg = r->scan = r->end = 0;
+    return rc;
 }
 
 int yb_reader_read_line(yb_reader *r, char *line, size_t n, yb_claim *c, yb_record_error *err)

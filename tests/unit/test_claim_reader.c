@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 
 #include "claim_reader.h"
 #include "date.h"
@@ -1773,6 +1774,55 @@ static void test_fed_lines(void **state)
     free(after);
 }
 
+/* A line read where it is, read-only (yb_reader_read_line_ro, as `run
+ * --jobs` reads the lines of a mapped file): in a page the test makes
+ * read-only, so a write would fault.  A compact line gives the claim
+ * read_line gives from a writable copy; a line only the general parser reads
+ * (a tab after its '{', an escape, bad JSON) is declined with 2. */
+static void test_read_line_ro(void **state)
+{
+    (void)state;
+    char *cjk = with("\"scheme\":\"resident\",", "\"scheme\":\"resident\",\"name\":\"\xe8\x91\xa1\xe8\x90\x84\",");
+    char *tab = with("{", "{\t"), *esc = with("\"scheme\":\"resident\"", "\"scheme\":\"re\\u0073ident\"");
+    const char *lines[] = {BASE, cjk, tab, esc, "{", BASE};
+    const int fast[] = {1, 1, 0, 0, 0, 1};
+    const long page = 1 << 16; /* a multiple of the page size of every machine we run on */
+    yb_schema *s = std_schema();
+    yb_claim *cr = yb_claim_new(s), *cw = yb_claim_new(s);
+    yb_reader *ro = yb_reader_open_mem(s, "test"), *rw = yb_reader_open_mem(s, "test");
+    assert_true(ro && rw && cr && cw);
+    for (size_t k = 0; k < sizeof lines / sizeof lines[0]; k++) {
+        size_t n = strlen(lines[k]) + 1, size = ((n + 64) / (size_t)page + 1) * (size_t)page;
+        char *b = aligned_alloc((size_t)page, size), *w = malloc(n + 64);
+        assert_true(b && w);
+        memset(b, 'x', size);
+        memcpy(b, lines[k], n - 1);
+        b[n - 1] = '\n';
+        memcpy(w, b, n);
+        memset(w + n, 0, 64);
+        assert_int_equal(mprotect(b, size, PROT_READ), 0);
+        yb_record_error er, ew;
+        int kr = yb_reader_read_line_ro(ro, b, n, cr, &er);
+        int kw = yb_reader_read_line(rw, w, n, cw, &ew);
+        assert_int_equal(kr, fast[k] ? 1 : 2);
+        if (fast[k]) {
+            assert_int_equal(kw, 1);
+            same_claims(cr, cw, (long)k);
+        }
+        assert_int_equal(mprotect(b, size, PROT_READ | PROT_WRITE), 0);
+        free(b);
+        free(w);
+    }
+    yb_reader_close(ro);
+    yb_reader_close(rw);
+    yb_claim_free(cr);
+    yb_claim_free(cw);
+    free_schema(s);
+    free(cjk);
+    free(tab);
+    free(esc);
+}
+
 /* Dates on the fast path against yb_date_parse: every month and day (0 to 32)
  * of years around the ends of its year table and of the calendar. */
 static void test_fast_dates(void **state)
@@ -1929,6 +1979,7 @@ int main(void)
         cmocka_unit_test(test_fuzz_jsonl),
         cmocka_unit_test(test_fast_path_agrees),
         cmocka_unit_test(test_fed_lines),
+        cmocka_unit_test(test_read_line_ro),
         cmocka_unit_test(test_fast_dates),
         cmocka_unit_test(test_fast_money),
         cmocka_unit_test(test_fuzz_csv),
