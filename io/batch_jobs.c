@@ -627,16 +627,29 @@ static worker *settle_due(jobs *J, worker *w)
     return NULL;
 }
 
+/* Under mu: another thread's worker has settled more slots than w. */
+static bool behind(const jobs *J, const worker *w)
+{
+    for (int k = 0; k < J->threads; k++)
+        if (J->w[k].next > w->next) return true;
+    return false;
+}
+
 /* Under mu: the step w takes next (q: the slot; j: the part to scan; as:
- * the worker it settles for). */
+ * the worker it settles for).  A slot settled is written first, but not by
+ * a thread whose worker is behind another's: the slot became ready when the
+ * slower worker settled its part, and if that thread took the write too, it
+ * would take every write and fall further behind while the other waited
+ * (seen: one thread 0.09 s idle of 0.71 s). */
 static int next_step(jobs *J, worker *w, long *q, int *j, worker **as)
 {
     if (J->failed) return STEP_NONE;
-    if (!J->writing && J->nwritten < J->nnumbered && slot_of(J, J->nwritten)->settled == J->n) {
+    *as = settle_due(J, w);
+    if (!J->writing && J->nwritten < J->nnumbered && slot_of(J, J->nwritten)->settled == J->n && !(*as && behind(J, w))) {
         *q = J->nwritten;
         return STEP_WRITE;
     }
-    if ((*as = settle_due(J, w))) {
+    if (*as) {
         *q = (*as)->next;
         return STEP_SETTLE;
     }
