@@ -303,11 +303,14 @@ static int gate_admit(void *ctx, const yb_claim *c, char *msg, size_t n) { retur
 static bool gate_settled(void *ctx, const yb_claim *c, char *msg, size_t n) { return yb_store_settled(ctx, c, msg, n); }
 static void gate_ahead(void *ctx, yb_claim *const *claims) { yb_store_ahead(ctx, claims[0]); }
 
-/* --ledger: open it and start the batch (NULL, message printed, on failure). */
-static yb_store *start_ledger(const char *where, yb_vm *vm, bool migrate, yb_run_opts *o)
+/* --ledger: open it (or take it from early, opened while the policy
+   compiled) and start the batch (NULL, message printed, on failure). */
+static yb_store *start_ledger(const char *where, yb_store_early *early, yb_vm *vm, bool migrate, yb_run_opts *o)
 {
     char err[2048];
-    yb_store *st = yb_store_open(where, true, err, sizeof err);
+    bool again = true;
+    yb_store *st = yb_store_open_join(early, &again, err, sizeof err);
+    if (!st && again) st = yb_store_open(where, true, err, sizeof err);
     if (st && !yb_store_begin(st, vm, migrate, err, sizeof err)) {
         yb_store_close(st);
         st = NULL;
@@ -403,9 +406,11 @@ static int cmd_run(int argc, char **argv)
     o.batch.progress = isatty(fileno(stderr)) ? stderr : NULL; /* a progress line for a person watching */
     if (o.explain && o.out_format == YB_FMT_CSV) { free(inputs); return usage_error("run", "--explain needs JSON Lines output (not --format csv)%s", ""); }
     yb_stamp *stamp_json = NULL;
+    /* a ledger on a server is opened while the policy compiles (ledger_early.c) */
+    yb_store_early *early = ledger ? yb_store_open_early(ledger) : NULL;
     yb_program *p = trust || stamp ? load_signed(policy, trust, &libs, stamp ? &stamp_json : NULL) : load_policy(policy, false, &libs);
     yb_native_libs_free(&libs);
-    if (!p) { free(inputs); return 1; }
+    if (!p) { yb_store_early_drop(early); free(inputs); return 1; }
     o.stamp = stamp_json;
     if (migrate && !ledger) { yb_program_free(p); free(inputs); return usage_error("run", "--migrate needs --ledger%s", ""); }
     yb_vm *vm = yb_vm_new(p);
@@ -413,9 +418,10 @@ static int cmd_run(int argc, char **argv)
         yb_vm_free(vm);
         vm = NULL;
     }
+    if (!vm) yb_store_early_drop(early);
     yb_run_stats st = {{0, 0, 0}, 0, 0, false};
     /* the ledger first: a ledger refused leaves no output file behind */
-    yb_store *store = vm && ledger ? start_ledger(ledger, vm, migrate, &o) : NULL;
+    yb_store *store = vm && ledger ? start_ledger(ledger, early, vm, migrate, &o) : NULL;
     FILE *of = stdout;
     /* every output opened before the first claim: a wrong path costs no batch */
     FILE *rf = !report ? stderr : strcmp(report, "-") == 0 ? stdout : NULL;

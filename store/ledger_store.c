@@ -77,7 +77,7 @@ static void hex64(uint64_t v, char out[17]) { snprintf(out, 17, "%016" PRIx64, v
 
 /* ---------------------------------------------------------------- open */
 
-static bool is_pg(const char *where)
+bool yb_store_on_server(const char *where)
 {
     return strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0 ||
            strstr(where, "dbname=") != NULL || strncmp(where, "host=", 5) == 0;
@@ -131,12 +131,17 @@ static bool create_ledger(yb_store *st, char *err, size_t errlen)
 
 yb_store *yb_store_open(const char *where, bool create, char *err, size_t errlen)
 {
+    return yb_store_open_as(where, create, NULL, err, errlen);
+}
+
+yb_store *yb_store_open_as(const char *where, bool create, bool *needs_create, char *err, size_t errlen)
+{
     char msg[400] = "";
-    if (!create && !is_pg(where) && access(where, F_OK) != 0) {
+    if (!create && !yb_store_on_server(where) && access(where, F_OK) != 0) {
         snprintf(err, errlen, "%s: no such ledger", where);
         return NULL;
     }
-    yb_backend *b = is_pg(where) ? yb_pg_open(where, msg, sizeof msg) : yb_sqlite_open(where, msg, sizeof msg);
+    yb_backend *b = yb_store_on_server(where) ? yb_pg_open(where, msg, sizeof msg) : yb_sqlite_open(where, msg, sizeof msg);
     yb_store *st = b ? calloc(1, sizeof *st) : NULL;
     if (!st) {
         snprintf(err, errlen, "%s: %s", where, b ? "out of memory" : msg);
@@ -154,6 +159,7 @@ yb_store *yb_store_open(const char *where, bool create, char *err, size_t errlen
     if (ok && empty && !create) {
         snprintf(msg, sizeof msg, "an empty database, not a ledger yet");
         ok = false;
+        if (needs_create) *needs_create = true;
     }
     if (ok && empty) ok = create_ledger(st, msg, sizeof msg);
     if (ok) ok = b->ops->exec(b, "SELECT k, v FROM yb_meta", NULL, 0, read_meta_row, st, msg, sizeof msg);
@@ -168,6 +174,7 @@ yb_store *yb_store_open(const char *where, bool create, char *err, size_t errlen
         st->format_ok = ok;
         if (ok) st->format_old = 0;
     }
+    if (ok && st->format_old && !st->format_ok && needs_create) *needs_create = !create;
     if (ok && st->format_old && !st->format_ok) {
         snprintf(msg, sizeof msg, "a ledger of format \"yibao-ledger %d\": the next `yibao run` on it upgrades it to \"%s\"",
                  st->format_old, YB_LEDGER_FORMAT);

@@ -25,6 +25,21 @@ typedef struct yb_store yb_store;
 yb_store *yb_store_open(const char *where, bool create, char *err, size_t errlen);
 /* Closes; a batch not committed is rolled back. */
 void yb_store_close(yb_store *st);
+/* Whether where names a server (PostgreSQL), not a file. */
+bool yb_store_on_server(const char *where);
+/* A ledger on a server opened on a thread while the caller goes on
+ * (ledger_early.c): NULL for a file (or no thread).  Join: the store; or
+ * NULL with *again (open it with yb_store_open as usual: no early open, or
+ * one refused for want of create) or with err (the error the usual open
+ * would have given). */
+typedef struct yb_store_early yb_store_early;
+yb_store_early *yb_store_open_early(const char *where);
+yb_store *yb_store_open_join(yb_store_early *e, bool *again, char *err, size_t errlen);
+/* Waits for it and closes what it opened (the caller needs no ledger after all). */
+void yb_store_early_drop(yb_store_early *e);
+/* yb_store_open, and whether a refusal was for want of create (an empty
+ * database, a ledger of an older format): *needs_create, when given. */
+yb_store *yb_store_open_as(const char *where, bool create, bool *needs_create, char *err, size_t errlen);
 
 /* Starts a batch for this VM's policy: checks the policy's state declarations
  * against the ledger's (refused, err says how they differ, unless migrate),

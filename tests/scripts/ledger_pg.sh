@@ -62,6 +62,19 @@ check "  after which the ledger checks" grep -q '^ok: ' <("$Y" ledger check "$V2
 "$Y" run "$P" "$T/b.jsonl" --ledger "$V2" > /dev/null 2> "$T/v2b.err"
 check "  and takes the next batch" grep -q '^163 settled, 0 already settled, 0 errors$' "$T/v2b.err"
 
+# ---- the ledger is opened while the policy compiles (store/ledger_early.c),
+# without making or upgrading anything: a policy that does not compile leaves
+# an empty database empty (and says why, once); a good one then makes it a ledger
+E=$(new_ledger early)
+printf 'policy "broken" version "1"\nrule r { set nothing = }\n' > "$T/broken.yb"
+"$Y" run "$T/broken.yb" "$T/a.jsonl" --ledger "$E" > /dev/null 2> "$T/early.err"
+check "a policy that does not compile, on an empty database: exit 1" [ $? = 1 ]
+check "  saying where the policy is wrong" grep -q "broken.yb:2:" "$T/early.err"
+check "  and nothing of the ledger's" [ -z "$(grep -i ledger "$T/early.err")" ]
+check "  the database left empty" [ "$(psql_to early -c "SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]
+"$Y" run "$P" "$T/a.jsonl" --ledger "$E" > /dev/null 2> "$T/early.err"
+check "  then the policy that compiles makes it a ledger" grep -q '^163 settled, 0 already settled, 0 errors$' "$T/early.err"
+
 # ---- a failure after a COPY (store/pg_store.c): a trigger run once the
 # buckets' COPY into yb_bucket has ended, then one run once the fingerprint
 # parts' COPY into yb_fps has, then at COMMIT itself (a deferred trigger, run
