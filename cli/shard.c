@@ -70,6 +70,8 @@ static bool learn_line(void *ctx, int i, const char *line, size_t len, long line
 typedef struct shard_out {
     yb_router *r;
     FILE **parts, **pos;
+    uint64_t bytes[64]; /* each part's, for its positions' closing line */
+    long lines[64];
 } shard_out;
 
 /* A line written to its part, and where it was to the part's positions. */
@@ -77,6 +79,8 @@ static bool route_line(void *ctx, int i, const char *line, size_t len, long line
 {
     shard_out *o = ctx;
     int k = yb_router_route(o->r, line, len, lineno);
+    o->bytes[k] += len + 1;
+    o->lines[k]++;
     return fwrite(line, 1, len, o->parts[k]) == len && fputc('\n', o->parts[k]) != EOF && yb_pos_put(o->pos[k], i, lineno);
 }
 
@@ -167,7 +171,9 @@ int yb_cmd_shard(const yb_program *p, int n, const char *dir, const char *const 
         pos[k] = out[2 * k + 1];
     }
     if (ok && spooled && fseek(std_in, 0, SEEK_SET) != 0) ok = false;
-    if (ok && !each_line(inputs, ninputs, std_in, route_line, &(shard_out){r, parts, pos})) ok = false;
+    shard_out so = {.r = r, .parts = parts, .pos = pos};
+    if (ok && !each_line(inputs, ninputs, std_in, route_line, &so)) ok = false;
+    for (int k = 0; ok && k < n; k++) ok = yb_pos_end(pos[k], so.bytes[k], so.lines[k]);
     if (!close_parts(out, opened, dir)) ok = false;
     if (spooled) fclose(std_in);
     yb_router_free(r);
@@ -235,11 +241,11 @@ int yb_cmd_merge_reports(const yb_program *p, const char *const *inputs, int nin
     return ok ? 0 : 1;
 }
 
-bool yb_cli_part_reports(yb_vm *vm, FILE *out, yb_report_opens *opens, const char *positions)
+bool yb_cli_part_reports(yb_vm *vm, FILE *out, yb_report_opens *opens, const char *positions, const char *part)
 {
     if (!opens) return yb_write_reports(vm, out);
     char err[600];
-    yb_pos_map *m = yb_pos_map_load(opens, positions, err, sizeof err);
+    yb_pos_map *m = yb_pos_map_load(opens, positions, part, err, sizeof err);
     if (!m) {
         fprintf(stderr, "yibao: %s\n", err);
         return false;

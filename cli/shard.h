@@ -22,9 +22,9 @@ int yb_cmd_shard(const yb_program *p, int n, const char *dir, const char *const 
 int yb_cmd_merge_reports(const yb_program *p, const char *const *inputs, int ninputs, FILE *out, const char *outname,
                          bool keep_opened);
 
-/* `yibao run`'s --report lines: with opens (run --positions FILE), each
- * entry with fixed fields says where in shard's inputs it was opened.
+/* `yibao run`'s --report lines: with opens (run PART --positions FILE),
+ * each entry with fixed fields says where in shard's inputs it was opened.
  * false on an error (reported) or a write error. */
-bool yb_cli_part_reports(yb_vm *vm, FILE *out, yb_report_opens *opens, const char *positions);
+bool yb_cli_part_reports(yb_vm *vm, FILE *out, yb_report_opens *opens, const char *positions, const char *part);
 
 #endif

@@ -444,7 +444,7 @@ static int cmd_run(int argc, char **argv)
     if (store) ok = kept = end_ledger(store, ok, &unknown);
     /* the batch reports, once every claim is settled: to --report FILE, or to stderr */
     if (vm) {
-        if (!yb_cli_part_reports(vm, rf, o.opens, positions)) ok = false;
+        if (!yb_cli_part_reports(vm, rf, o.opens, positions, inputs[0])) ok = false;
         if (rf == stdout ? fflush(rf) != 0 || ferror(rf) : rf != stderr && !yb_cli_finish(rf, report)) ok = false;
     } else if (rf && rf != stdout && rf != stderr) {
         fclose(rf);

@@ -5,14 +5,16 @@
  * claims has a positions file of ~80 MB, read in a fraction of a second; a
  * report has a few hundred entries).  The whole file is checked: every line
  * two whole numbers, each position after the one before (a part keeps its
- * claims in input order), and a line for every line of the part that opened
- * an entry, so a file that is not a positions file, or is cut short, is an
- * error rather than a wrong merge. */
+ * claims in input order), the closing line counting them and giving the
+ * part's own size, and a line for every line of the part that opened an
+ * entry, so a file that is not a positions file, is cut short or belongs to
+ * another part, is an error rather than a wrong merge. */
 #include "report_pos.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct yb_pos_map {
     yb_report_opens *opens; /* not owned: the part's positions, by entry */
@@ -35,6 +37,11 @@ bool yb_pos_put(FILE *f, int input, long line)
     return fwrite(p, 1, n, f) == n;
 }
 
+bool yb_pos_end(FILE *f, uint64_t bytes, long lines)
+{
+    return fprintf(f, "# part of %llu bytes, %ld lines\n", (unsigned long long)bytes, lines) > 0;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -42,13 +49,14 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* The next line of f, "INPUT LINE" (the last one may lack its newline), as
- * a position: 1; 0 at the end of the file; -1 when the line is not one.
+ * a position: 1; 0 at the end of the file or at the closing line (its '#'
+ * read); -1 when the line is not one.
  * Read a byte at a time, unlocked: about 160 instructions a line, half
  * of getline and a parse of the line. */
 static int next_position(FILE *f, uint64_t *pos)
 {
     int c = getc_unlocked(f);
-    if (c == EOF) return 0;
+    if (c == EOF || c == '#') return 0;
     uint64_t v[2] = {0, 0}, lim[2] = {YB_REPORT_POS_INPUTS, UINT64_C(1) << 40};
     for (int k = 0; k < 2; k++) {
         if (c < '0' || c > '9') return -1;
@@ -66,8 +74,25 @@ static int next_position(FILE *f, uint64_t *pos)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); ok = false; } while (0)
 
+/* The closing line after its '#', and nothing after it: the part's bytes
+ * and lines.  false if it is not one. */
+static bool closing_line(FILE *f, unsigned long long *bytes, long *lines)
+{
+    char buf[128], back[128];
+    if (!fgets(buf, sizeof buf, f) || sscanf(buf, " part of %llu bytes, %ld lines", bytes, lines) != 2) return false;
+    snprintf(back, sizeof back, " part of %llu bytes, %ld lines\n", *bytes, *lines);
+    return strcmp(buf, back) == 0 && getc_unlocked(f) == EOF;
+}
+
+/* The size of the part at path, or -1 (standard input, or not a regular file). */
+static long long part_size(const char *path)
+{
+    struct stat st;
+    return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (long long)st.st_size : -1;
+}
+
 /* m->whole filled from the file at path, read line by line. */
-static bool read_positions(yb_pos_map *m, const char *path, char *err, size_t errlen)
+static bool read_positions(yb_pos_map *m, const char *path, const char *part, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -86,7 +111,18 @@ static bool read_positions(yb_pos_map *m, const char *path, char *err, size_t er
         else if (next < m->n && yb_report_pos_line(m->local[next]) == line) m->whole[next++] = pos;
         prev = pos;
     }
+    unsigned long long bytes = 0;
+    long lines = 0;
+    long long size = 0;
+    bool closed = ok && !feof(f) && closing_line(f, &bytes, &lines);
     if (ok && ferror(f)) FAIL("cannot read %s: %s", path, strerror(errno));
+    else if (ok && !closed)
+        FAIL("%s: no closing line `# part of BYTES bytes, LINES lines` after line %ld: cut short, or not written by "
+             "`yibao shard`", path, line);
+    else if (ok && lines != line)
+        FAIL("%s: %ld positions, but its closing line says %ld lines", path, line, lines);
+    else if (ok && (size = part_size(part)) >= 0 && (unsigned long long)size != bytes)
+        FAIL("%s is of a part of %llu bytes, but %s has %lld: not the positions of this part", path, bytes, part, size);
     else if (ok && next < m->n)
         FAIL("%s: no position for line %ld of the part (the file ends at line %ld): not the positions of this part", path,
              yb_report_pos_line(m->local[next]), line);
@@ -94,7 +130,7 @@ static bool read_positions(yb_pos_map *m, const char *path, char *err, size_t er
     return ok;
 }
 
-yb_pos_map *yb_pos_map_load(const yb_report_opens *opens, const char *path, char *err, size_t errlen)
+yb_pos_map *yb_pos_map_load(const yb_report_opens *opens, const char *path, const char *part, char *err, size_t errlen)
 {
     yb_pos_map *m = calloc(1, sizeof *m);
     if (!m || !yb_report_opens_all(opens, &m->local, &m->n) || !(m->whole = malloc((m->n ? m->n : 1) * sizeof *m->whole))) {
@@ -114,7 +150,7 @@ yb_pos_map *yb_pos_map_load(const yb_report_opens *opens, const char *path, char
         yb_pos_map_free(m);
         return NULL;
     }
-    if (!read_positions(m, path, err, errlen)) {
+    if (!read_positions(m, path, part, err, errlen)) {
         yb_pos_map_free(m);
         return NULL;
     }

@@ -93,8 +93,11 @@ cat > "$T/want1" <<'EOF'
 {"report":"wards","key":["W2"],"claims":1,"paid":"60.00","first_amount":"70.00","first_date":"2025-01-10","gap":"-10.00","@opened":[1,1]}
 {"report":"by_year","key":[2025],"claims":2,"opener":"40.00","@opened":[0,1]}
 EOF
-printf '0 2\n0 3\n1 2\n1 3\n' > "$T/pos0"
-printf '0 1\n1 1\n1 4\n' > "$T/pos1"
+# positions, and a closing line with the part's size: its lines' bytes, each with its newline
+# (part 0: a2 a3 b2 b3, part 1: a1 b1 b4; wc counts them, independently of yibao)
+bytes() { cat "$@" | wc -c; }
+printf '0 2\n0 3\n1 2\n1 3\n# part of %d bytes, 4 lines\n' "$(sed -n '2,3p' "$T/a.jsonl" | cat - <(sed -n '2,3p' "$T/b.jsonl") | bytes)" > "$T/pos0"
+printf '0 1\n1 1\n1 4\n# part of %d bytes, 3 lines\n' "$(sed -n '1p' "$T/a.jsonl" | cat - <(sed -n '1p;4p' "$T/b.jsonl") | bytes)" > "$T/pos1"
 same_file() { # same_file GOT WANT WHAT
     if cmp -s "$1" "$2"; then ok "$3"; else bad "$3"; diff "$1" "$2" | head -6; fi
 }
@@ -106,7 +109,7 @@ done
 mkdir "$T/p"
 "$Y" shard "$T/w.yb" "$T/a.jsonl" "$T/b.jsonl" -n 2 -o "$T/p"
 for k in 0 1; do
-    same_file "$T/p/part-$k.pos" "$T/pos$k" "shard: part-$k.pos holds each line's input and line ($(tr '\n' ' ' < "$T/pos$k"))"
+    same_file "$T/p/part-$k.pos" "$T/pos$k" "shard: part-$k.pos holds each line's input and line, and the part's size ($(tr '\n' ' ' < "$T/pos$k"))"
     "$Y" run "$T/w.yb" "$T/p/part-$k.jsonl" --jobs 1 -o /dev/null --report "$T/p/r$k" --positions "$T/p/part-$k.pos" 2> /dev/null
     same_file "$T/p/r$k" "$T/want$k" "run part-$k --positions: its entries with where they were opened, by hand"
 done
@@ -179,12 +182,22 @@ run_refused() { # run_refused WHAT PATTERN STATUS ARGS...
     else bad "run $what: rc $rc, $(cat "$T/rerr")"; fi
 }
 P0=("$T/p/part-0.jsonl" --report "$T/r")
-printf '0 2\n' > "$T/short.pos"
+B0=$(bytes "$T/p/part-0.jsonl")
+printf '0 2\n# part of %d bytes, 1 lines\n' "$B0" > "$T/short.pos"
 run_refused "--positions shorter than the part" "short.pos: no position for line 2 of the part" 1 "${P0[@]}" --positions "$T/short.pos"
-printf '0 2\n0 x\n1 2\n1 3\n' > "$T/junk.pos"
+printf '0 2\n0 x\n1 2\n1 3\n# part of %d bytes, 4 lines\n' "$B0" > "$T/junk.pos"
 run_refused "--positions with a bad line" "junk.pos:2: not a position" 1 "${P0[@]}" --positions "$T/junk.pos"
-printf '0 2\n0 3\n0 3\n1 3\n' > "$T/order.pos"
+printf '0 2\n0 3\n0 3\n1 3\n# part of %d bytes, 4 lines\n' "$B0" > "$T/order.pos"
 run_refused "--positions out of order" "order.pos:3: positions must increase" 1 "${P0[@]}" --positions "$T/order.pos"
+head -4 "$T/p/part-0.pos" > "$T/cut.pos"
+run_refused "--positions cut short (no closing line)" "cut.pos: no closing line \`# part of BYTES bytes, LINES lines\` after line 4" 1 "${P0[@]}" --positions "$T/cut.pos"
+sed 's/4 lines/5 lines/' "$T/p/part-0.pos" > "$T/count.pos"
+run_refused "--positions whose closing line counts other lines" "count.pos: 4 positions, but its closing line says 5 lines" 1 "${P0[@]}" --positions "$T/count.pos"
+# another part's positions (part 1 has 3 lines: as if the array task's index were one off)
+run_refused "--positions of another part" "p/part-1.pos is of a part of $(bytes "$T/p/part-1.jsonl") bytes, but .*p/part-0.jsonl has $B0: not the positions of this part" 1 \
+    "${P0[@]}" --positions "$T/p/part-1.pos"
+"$Y" run "$T/w.yb" - --report "$T/r" --positions "$T/p/part-0.pos" -o /dev/null < "$T/p/part-0.jsonl" 2> /dev/null &&
+    cmp -s "$T/r" "$T/want0" && ok "run --positions on standard input (its size not checked): part 0's lines" || bad "run - --positions"
 run_refused "--positions missing" "cannot open $T/none.pos" 1 "${P0[@]}" --positions "$T/none.pos"
 run_refused "--positions with two inputs" "--positions takes one claims file" 2 "$T/p/part-0.jsonl" "$T/p/part-1.jsonl" --report "$T/r" --positions "$T/pos0"
 run_refused "--positions without --report" "--positions needs --report" 2 "$T/p/part-0.jsonl" --positions "$T/pos0"
