@@ -26,8 +26,8 @@ J="$B/jobs-$N.jsonl"
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # one POLICY JOBS: "wall cpu rss" of one run; its settlements and reports in $B/jobs-out-JOBS.jsonl.
 # The output file is opened (the last run's truncated) before the clock starts,
-# and each run waits a second first: under the real-time lock (chrt -f, COMMON
-# notes) the kernel lets real-time tasks take 0.95 s of each second on a core
+# and each run waits a second first: at real-time priority (chrt -f), the
+# kernel lets real-time tasks take 0.95 s of each second on a core
 # (sched_rt_runtime_us) and stops them for the rest, so a run that followed
 # another at once was stopped for up to 50 ms (--jobs 2 after --jobs 1's 1-1.5 s).
 one() {
