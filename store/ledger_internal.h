@@ -41,7 +41,6 @@ typedef struct yb_fp_index {
     unsigned char *pages;
     size_t pages_len, pages_cap;
     uint32_t *page_off, *page_len; /* YB_FILTER_PAGES each; a length of 0: no row (all zeros) */
-    uint64_t page_bits;            /* the bits they set */
 } yb_fp_index;
 
 /* A claim id read ahead (yb_store_ahead) and its fingerprint: its admission
