@@ -38,8 +38,10 @@
  * up to date after each slot written.  YB_JOBS_TRACE=1 in the environment
  * prints each thread's CPU time, idle time and steps taken (bench/jobs.sh).
  * Every named input file is mapped (map_input): the pre-pass of a batch
- * routed by groups scans it in place and the slots are windows of it, given
- * back as they are written (give_back); YB_JOBS_MAP=0 reads with pread. */
+ * routed by groups scans it in place, dropping each piece's pages from RSS
+ * once learnt (drop_piece), and the slots are windows of it, given back as
+ * they are written (give_back): the file's pages held at once stay a few
+ * tens of MB whatever its size; YB_JOBS_MAP=0 reads with pread. */
 /* strchrnul, memrchr */
 #define _GNU_SOURCE
 #include "batch_jobs.h"
@@ -921,10 +923,12 @@ static void close_inputs(input *in, int n)
  * worker copies its own lines (read_own).  Only a named regular file is
  * mapped (never standard input), whole, and only when it fits in half the
  * memory: a larger one cannot stay in the page cache from one pass to the
- * other anyway.  Its pages count in the process's RSS until they are given
- * back (give_back: behind the slots written, UNMAP_STEP at a time; a family
- * pre-pass has mapped them all first).  When mmap fails it is read with
- * pread.
+ * other anyway.  Its pages count in the process's RSS while they are mapped:
+ * a family pre-pass drops each piece's as it is learnt (drop_piece), and
+ * the slots' are given back behind the slots written (give_back, UNMAP_STEP
+ * at a time), so RSS stays bounded whatever the file's size.  MADV_WILLNEED
+ * only reads ahead into the page cache; it maps no page.  When mmap fails
+ * it is read with pread.
  * The mapping is size bytes, fixed by fstat at open, and nothing reads past
  * them.  A file cut shorter while it is mapped raises SIGBUS on the pages
  * past its new end: accepted, since the input is the bureau's own claims
@@ -1092,6 +1096,31 @@ static bool learn_piece(learner *L, const input *in, off_t from, off_t to)
     }
 }
 
+/* The pages wholly inside [from, to) of a mapped input, learnt, taken out
+ * of the process's page tables (MADV_DONTNEED), so that the pre-pass holds
+ * no more of the file in RSS than the pieces under way: the whole file
+ * otherwise (1.5 GB for a million claims, bench/README.md).  The mapping is
+ * read-only and private, never written, so no page of it is the process's
+ * own: dropping one only unmaps it, the page cache keeps its bytes, and the
+ * slots' windows later map them again with minor faults (fault-around maps
+ * 16 pages a fault).  A page a piece only partly holds is kept, since the
+ * piece next to it may still be reading it.  A neighbour may also read a
+ * little of a page this one drops (the byte before a piece, the line that
+ * runs on past a piece's end), even while it is dropped: that is safe, since
+ * a read of a dropped page only faults it in again from the page cache (the
+ * same bytes; the kernel orders the fault and the drop under the page
+ * table's lock), and the page stays until the slots give it back: a page or
+ * two a piece. */
+static void drop_piece(const input *in, off_t from, off_t to)
+{
+    if (!in->map) return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)(in->map + from), b = (uintptr_t)(in->map + to);
+    if (to >= in->size) b += page - 1; /* the file's last page: no piece after it */
+    a = (a + page - 1) / page * page;
+    b = b / page * page;
+    if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 static void *learn_work(void *arg)
 {
     learner *L = arg;
@@ -1106,6 +1135,7 @@ static void *learn_work(void *arg)
         pthread_mutex_unlock(&J->mu);
         if (!more) break;
         L->ok = learn_piece(L, &J->in[in], from, to);
+        drop_piece(&J->in[in], from, to);
         L->pieces++;
     }
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &L->cpu);
