@@ -36,31 +36,16 @@ int yb_reader_feed(yb_reader *r, const char *data, size_t n)
     return 0;
 }
 
-int yb_reader_read_line_ro(yb_reader *r, const char *line, size_t n, yb_claim *c, yb_record_error *err)
-{
-    if (r->fmt != YB_FMT_JSONL) return 2;
-    char *own = r->buf;
-    size_t cap = r->cap;
-    r->buf = (char *)line; /* only the fast path reads it, which never writes (json_reader.c) */
-    r->cap = n;
-    r->beg = r->scan = 0;
-    r->end = n;
-    r->eof = 1;
-    r->read_error = r->read_error_told = 0;
-    r->line = 0;
-    int rc = ybr_json_fast(r, c, err) ? 1 : 2;
-    r->buf = own;
-    r->cap = cap;
-    r->beg = r->scan = r->end = 0;
-    return rc;
-}
+/* The reader's own buffer set aside while one line given by the caller is
+ * its whole input, ended (eof), so it is never filled, grown or moved. */
+typedef struct {
+    char *buf;
+    size_t cap;
+} own_buffer;
 
-int yb_reader_read_line(yb_reader *r, char *line, size_t n, yb_claim *c, yb_record_error *err)
+static own_buffer borrow_line(yb_reader *r, char *line, size_t n)
 {
-    /* the reader's own buffer set aside for the call: the line is its whole
-       input, ended (eof), so it is never filled, grown or moved */
-    char *own = r->buf;
-    size_t cap = r->cap;
+    own_buffer own = {r->buf, r->cap};
     r->buf = line;
     r->cap = n;
     r->beg = r->scan = 0;
@@ -68,9 +53,30 @@ int yb_reader_read_line(yb_reader *r, char *line, size_t n, yb_claim *c, yb_reco
     r->eof = 1;
     r->read_error = r->read_error_told = 0;
     r->line = 0;
-    int rc = yb_reader_next(r, c, err); /* one line: one record at most */
-    r->buf = own;
-    r->cap = cap;
+    return own;
+}
+
+static void give_back_buffer(yb_reader *r, own_buffer own)
+{
+    r->buf = own.buf;
+    r->cap = own.cap;
     r->beg = r->scan = r->end = 0;
+}
+
+int yb_reader_read_line_ro(yb_reader *r, const char *line, size_t n, yb_claim *c, yb_record_error *err)
+{
+    if (r->fmt != YB_FMT_JSONL) return 2;
+    /* only the fast path reads it, which never writes (json_reader.c) */
+    own_buffer own = borrow_line(r, (char *)line, n);
+    int rc = ybr_json_fast(r, c, err) ? 1 : 2;
+    give_back_buffer(r, own);
+    return rc;
+}
+
+int yb_reader_read_line(yb_reader *r, char *line, size_t n, yb_claim *c, yb_record_error *err)
+{
+    own_buffer own = borrow_line(r, line, n);
+    int rc = yb_reader_next(r, c, err); /* one line: one record at most */
+    give_back_buffer(r, own);
     return rc;
 }
